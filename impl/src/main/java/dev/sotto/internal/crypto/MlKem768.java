@@ -1,0 +1,85 @@
+package dev.sotto.internal.crypto;
+
+import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.ErrorCode;
+import dev.sotto.SottoException;
+import org.bouncycastle.crypto.SecretWithEncapsulation;
+import org.bouncycastle.pqc.crypto.mlkem.MLKEMExtractor;
+import org.bouncycastle.pqc.crypto.mlkem.MLKEMGenerator;
+import org.bouncycastle.pqc.crypto.mlkem.MLKEMParameters;
+import org.bouncycastle.pqc.crypto.mlkem.MLKEMPrivateKeyParameters;
+import org.bouncycastle.pqc.crypto.mlkem.MLKEMPublicKeyParameters;
+
+/**
+ * ML-KEM-768 (FIPS 203), as suite SOTTO-1 uses it. A decapsulation key is kept as its
+ * 64-byte seed d || z (FIPS 203 ML-KEM.KeyGen_internal); encapsulation takes its 32-byte
+ * randomness m explicitly. spec: suite.adoc#ml-kem-768
+ */
+public final class MlKem768 {
+  public static final int SEED_LENGTH = 64;
+  public static final int ENCAPSULATION_KEY_LENGTH = 1184;
+  public static final int CIPHERTEXT_LENGTH = 1088;
+  public static final int SHARED_SECRET_LENGTH = 32;
+  public static final int ENCAPSULATION_RANDOMNESS_LENGTH = 32;
+
+  private static final int Q = 3329;
+
+  private MlKem768() {}
+
+  /** The encapsulation key of the key pair that ML-KEM.KeyGen_internal(d, z) makes from seed = d || z. */
+  public static byte[] encapsulationKey(byte[] seed) {
+    Bytes.requireLength(seed, SEED_LENGTH, "ML-KEM seed");
+    return new MLKEMPrivateKeyParameters(MLKEMParameters.ml_kem_768, seed).getPublicKey();
+  }
+
+  /** The result of an encapsulation: the ciphertext and the shared secret. */
+  public record Encapsulation(byte[] ciphertext, byte[] sharedSecret) {}
+
+  /**
+   * ML-KEM.Encaps_internal(ek, m), after the encapsulation key check of FIPS 203 section 7.2.
+   *
+   * @throws SottoException {@link ErrorCode#INVALID_KEY} when {@code ek} fails the check
+   */
+  public static Encapsulation encapsulate(byte[] encapsulationKey, byte[] m) throws SottoException {
+    Bytes.requireLength(m, ENCAPSULATION_RANDOMNESS_LENGTH, "encapsulation randomness");
+    if (!isValidEncapsulationKey(encapsulationKey)) {
+      throw new SottoException(ErrorCode.INVALID_KEY, "ML-KEM-768 encapsulation key fails the FIPS 203 modulus check");
+    }
+    MLKEMPublicKeyParameters key = new MLKEMPublicKeyParameters(MLKEMParameters.ml_kem_768, encapsulationKey);
+    SecretWithEncapsulation result = new MLKEMGenerator(null).internalGenerateEncapsulated(key, m.clone());
+    return new Encapsulation(result.getEncapsulation(), result.getSecret());
+  }
+
+  /**
+   * ML-KEM.Decaps_internal with the key made from {@code seed}. A ciphertext of the right
+   * length never fails: a wrong one yields the implicit-rejection secret.
+   */
+  public static byte[] decapsulate(byte[] seed, byte[] ciphertext) {
+    Bytes.requireLength(seed, SEED_LENGTH, "ML-KEM seed");
+    Bytes.requireLength(ciphertext, CIPHERTEXT_LENGTH, "ML-KEM ciphertext");
+    MLKEMPrivateKeyParameters key = new MLKEMPrivateKeyParameters(MLKEMParameters.ml_kem_768, seed);
+    return new MLKEMExtractor(key).extractSecret(ciphertext);
+  }
+
+  /**
+   * The encapsulation key check of FIPS 203 section 7.2: the right length, and every one of
+   * the 3 x 256 12-bit coefficients of t-hat less than q = 3329 (ByteEncode12(ByteDecode12(x)) = x).
+   */
+  public static boolean isValidEncapsulationKey(byte[] encapsulationKey) {
+    if (encapsulationKey == null || encapsulationKey.length != ENCAPSULATION_KEY_LENGTH) {
+      return false;
+    }
+    int polyBytes = 3 * 256 * 12 / 8;
+    for (int i = 0; i < polyBytes; i += 3) {
+      int b0 = encapsulationKey[i] & 0xff;
+      int b1 = encapsulationKey[i + 1] & 0xff;
+      int b2 = encapsulationKey[i + 2] & 0xff;
+      int c0 = b0 | ((b1 & 0x0f) << 8);
+      int c1 = (b1 >>> 4) | (b2 << 4);
+      if (c0 >= Q || c1 >= Q) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
