@@ -37,10 +37,11 @@ public final class Aead {
    *     tag or the tag does not verify; no plaintext is released
    */
   public static byte[] open(byte[] key, byte[] nonce, byte[] aad, byte[] sealed) throws SottoException {
+    // Key and nonce lengths first: API misuse is an IllegalArgumentException whatever the input.
+    ChaCha20Poly1305 cipher = init(false, key, nonce, aad);
     if (sealed.length < TAG_LENGTH) {
       throw new SottoException(ErrorCode.AUTH_FAILED, "authenticated decryption failed");
     }
-    ChaCha20Poly1305 cipher = init(false, key, nonce, aad);
     byte[] out = new byte[sealed.length - TAG_LENGTH];
     try {
       int n = cipher.processBytes(sealed, 0, sealed.length, out, 0);

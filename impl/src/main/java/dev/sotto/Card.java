@@ -1,0 +1,397 @@
+package dev.sotto;
+
+import dev.sotto.internal.Labels;
+import dev.sotto.internal.crypto.Ed25519;
+import dev.sotto.internal.crypto.MlKem768;
+import dev.sotto.internal.crypto.X25519;
+import dev.sotto.internal.encoding.Bech32m;
+import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.internal.encoding.KeyCodec;
+import dev.sotto.internal.encoding.Reader;
+import dev.sotto.internal.encoding.Writer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A contact card: the signed, expiring bundle by which one peer lets another write to it
+ * without a server (spec: card.adoc). A {@code Card} object always holds a card whose
+ * encoding is canonical and whose signature verified.
+ *
+ * <p>Cards are made with {@link #builder(Identity)} and read with {@link #parse} or
+ * {@link #parseText}.
+ */
+public final class Card {
+  /** The card format version this implementation writes and reads. */
+  public static final int VERSION = 0x01;
+  public static final int INVITE_TAG_LENGTH = 16;
+  public static final int MAX_ONE_TIME_PREKEYS = 32;
+  public static final int MAX_KEM_ONE_TIME_PREKEYS = 4;
+  public static final int MAX_ADDRESSES = 8;
+
+  private final PublicIdentity identity;
+  private final long created;
+  private final long expires;
+  private final Prekey signedPrekey;
+  private final Prekey kemPrekey;
+  private final List<Prekey> oneTimePrekeys;
+  private final List<Prekey> kemOneTimePrekeys;
+  private final byte[] inviteTag;
+  private final List<Address> addresses;
+  private final byte[] encoded;
+
+  private Card(Fields f, byte[] encoded) {
+    this.identity = f.identity;
+    this.created = f.created;
+    this.expires = f.expires;
+    this.signedPrekey = f.signedPrekey;
+    this.kemPrekey = f.kemPrekey;
+    this.oneTimePrekeys = List.copyOf(f.oneTimePrekeys);
+    this.kemOneTimePrekeys = List.copyOf(f.kemOneTimePrekeys);
+    this.inviteTag = f.inviteTag;
+    this.addresses = List.copyOf(f.addresses);
+    this.encoded = encoded;
+  }
+
+  /** The fields of a card body, as read or as to be written. */
+  private static final class Fields {
+    PublicIdentity identity;
+    long created;
+    long expires;
+    Prekey signedPrekey;
+    Prekey kemPrekey;
+    final List<Prekey> oneTimePrekeys = new ArrayList<>();
+    final List<Prekey> kemOneTimePrekeys = new ArrayList<>();
+    byte[] inviteTag;
+    final List<Address> addresses = new ArrayList<>();
+  }
+
+  // spec: card.adoc#parsing
+
+  /**
+   * Parses and verifies a card's canonical binary encoding at time {@code now}.
+   *
+   * @throws SottoException with the code of the first check that fails, in the order of
+   *     spec: card.adoc#parsing: {@code TRUNCATED}, {@code TRAILING_DATA},
+   *     {@code UNSUPPORTED_VERSION}, {@code UNSUPPORTED_SUITE}, {@code INVALID_ENCODING},
+   *     {@code INVALID_KEY}, then {@code BAD_SIGNATURE}, then {@code EXPIRED}
+   */
+  public static Card parse(byte[] encoded, Instant now) throws SottoException {
+    Card card = parseAndVerifySignature(encoded);
+    card.checkNotExpired(now);
+    return card;
+  }
+
+  /**
+   * As {@link #parse(byte[], Instant)}, and then requires that the card belongs to
+   * {@code expected}: {@code IDENTITY_MISMATCH} otherwise.
+   */
+  public static Card parse(byte[] encoded, Instant now, PublicIdentity expected) throws SottoException {
+    Card card = parse(encoded, now);
+    card.checkIdentity(expected);
+    return card;
+  }
+
+  /**
+   * Parses and verifies a card's text form ({@code sottocard1...}) at time {@code now}.
+   *
+   * @throws SottoException {@code INVALID_TEXT} or {@code BAD_CHECKSUM} for the text, then
+   *     anything {@link #parse(byte[], Instant)} throws
+   */
+  public static Card parseText(String text, Instant now) throws SottoException {
+    return parse(Bech32m.decode(Labels.CARD_PREFIX, text, "card"), now);
+  }
+
+  /** As {@link #parseText(String, Instant)}, then {@code IDENTITY_MISMATCH} unless the card is {@code expected}'s. */
+  public static Card parseText(String text, Instant now, PublicIdentity expected) throws SottoException {
+    return parse(Bech32m.decode(Labels.CARD_PREFIX, text, "card"), now, expected);
+  }
+
+  private static Card parseAndVerifySignature(byte[] encoded) throws SottoException {
+    Objects.requireNonNull(encoded, "encoded");
+    Reader in = new Reader(encoded, "card");
+    Fields f = readBody(in);
+    int bodyLength = in.position();
+    byte[] signature = in.bytes(Ed25519.SIGNATURE_LENGTH, "signature");
+    in.end();
+    byte[] body = Arrays.copyOf(encoded, bodyLength);
+    if (!Ed25519.verify(f.identity.signingKey(), Bytes.concat(Labels.CARD_SIGNATURE, body), signature)) {
+      throw new SottoException(ErrorCode.BAD_SIGNATURE, "card signature does not verify under the card's identity key");
+    }
+    return new Card(f, encoded.clone());
+  }
+
+  private static Fields readBody(Reader in) throws SottoException {
+    Fields f = new Fields();
+    int version = in.u8("version");
+    if (version != VERSION) {
+      throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, "card version " + version);
+    }
+    f.identity = PublicIdentity.read(in);
+    f.created = in.u64("created");
+    int expiresOffset = in.position();
+    f.expires = in.u64("expires");
+    if (f.expires <= f.created) {
+      throw in.invalid("expires", expiresOffset, "must be later than 'created'");
+    }
+    Set<Long> ids = new HashSet<>();
+    f.signedPrekey = readPrekey(in, "signed prekey", ids, false);
+    f.kemPrekey = readPrekey(in, "KEM prekey", ids, true);
+    readPrekeys(in, "one-time prekeys", MAX_ONE_TIME_PREKEYS, ids, false, f.oneTimePrekeys);
+    readPrekeys(in, "KEM one-time prekeys", MAX_KEM_ONE_TIME_PREKEYS, ids, true, f.kemOneTimePrekeys);
+    f.inviteTag = in.bytes(INVITE_TAG_LENGTH, "invite tag");
+    int countOffset = in.position();
+    int count = in.u8("address count");
+    if (count > MAX_ADDRESSES) {
+      throw in.invalid("address count", countOffset, count + " addresses, at most " + MAX_ADDRESSES);
+    }
+    for (int i = 0; i < count; i++) {
+      f.addresses.add(Address.read(in, i));
+    }
+    return f;
+  }
+
+  private static void readPrekeys(
+      Reader in, String field, int max, Set<Long> ids, boolean kem, List<Prekey> out) throws SottoException {
+    int countOffset = in.position();
+    int count = in.u8(field + " count");
+    if (count > max) {
+      throw in.invalid(field + " count", countOffset, count + " prekeys, at most " + max);
+    }
+    for (int i = 0; i < count; i++) {
+      out.add(readPrekey(in, field + "[" + i + "]", ids, kem));
+    }
+  }
+
+  private static Prekey readPrekey(Reader in, String field, Set<Long> ids, boolean kem) throws SottoException {
+    int idOffset = in.position();
+    long id = in.u32(field + ".id");
+    if (!ids.add(id)) {
+      throw in.invalid(field + ".id", idOffset, "prekey id " + id + " appears twice in the card");
+    }
+    byte[] key = kem ? KeyCodec.readMlKem768(in, field + ".key") : KeyCodec.readX25519(in, field + ".key");
+    return new Prekey(id, key);
+  }
+
+  private static byte[] writeBody(Fields f) {
+    Writer out = new Writer()
+        .u8(VERSION)
+        .bytes(f.identity.encodedView())
+        .u64(f.created)
+        .u64(f.expires);
+    writePrekey(out, f.signedPrekey, false);
+    writePrekey(out, f.kemPrekey, true);
+    out.u8(f.oneTimePrekeys.size());
+    f.oneTimePrekeys.forEach(p -> writePrekey(out, p, false));
+    out.u8(f.kemOneTimePrekeys.size());
+    f.kemOneTimePrekeys.forEach(p -> writePrekey(out, p, true));
+    out.bytes(f.inviteTag);
+    out.u8(f.addresses.size());
+    f.addresses.forEach(a -> a.write(out));
+    return out.toByteArray();
+  }
+
+  private static void writePrekey(Writer out, Prekey prekey, boolean kem) {
+    out.u32(prekey.id());
+    out.bytes(kem ? KeyCodec.mlKem768(prekey.publicKeyView()) : KeyCodec.x25519(prekey.publicKeyView()));
+  }
+
+  /** @throws SottoException {@code EXPIRED} when {@code now} is at or after the expiry time */
+  public void checkNotExpired(Instant now) throws SottoException {
+    if (now.getEpochSecond() >= expires) {
+      throw new SottoException(ErrorCode.EXPIRED, "card expired at " + Instant.ofEpochSecond(expires));
+    }
+  }
+
+  /** @throws SottoException {@code IDENTITY_MISMATCH} unless this card belongs to {@code expected} */
+  public void checkIdentity(PublicIdentity expected) throws SottoException {
+    if (!identity.equals(expected)) {
+      throw new SottoException(ErrorCode.IDENTITY_MISMATCH, "card belongs to " + identity.fingerprint().text());
+    }
+  }
+
+  public PublicIdentity identity() {
+    return identity;
+  }
+
+  public Instant created() {
+    return Instant.ofEpochSecond(created);
+  }
+
+  public Instant expires() {
+    return Instant.ofEpochSecond(expires);
+  }
+
+  /** The signed X25519 prekey. */
+  public Prekey signedPrekey() {
+    return signedPrekey;
+  }
+
+  /** The signed ML-KEM-768 prekey (the last-resort KEM prekey). */
+  public Prekey kemPrekey() {
+    return kemPrekey;
+  }
+
+  /** The X25519 one-time prekeys, in card order. */
+  public List<Prekey> oneTimePrekeys() {
+    return oneTimePrekeys;
+  }
+
+  /** The ML-KEM-768 one-time prekeys, in card order. */
+  public List<Prekey> kemOneTimePrekeys() {
+    return kemOneTimePrekeys;
+  }
+
+  /** The mailbox tag under which first-contact envelopes for this card are deposited. */
+  public byte[] inviteTag() {
+    return inviteTag.clone();
+  }
+
+  public List<Address> addresses() {
+    return addresses;
+  }
+
+  /** The 64-byte Ed25519 signature. */
+  public byte[] signature() {
+    return Arrays.copyOfRange(encoded, encoded.length - Ed25519.SIGNATURE_LENGTH, encoded.length);
+  }
+
+  /** The canonical binary encoding. */
+  public byte[] encoded() {
+    return encoded.clone();
+  }
+
+  /** The text form: Bech32m with prefix {@code sottocard}, URL-safe. */
+  public String text() {
+    return Bech32m.encode(Labels.CARD_PREFIX, encoded);
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof Card that && Arrays.equals(encoded, that.encoded);
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(encoded);
+  }
+
+  @Override
+  public String toString() {
+    return "Card[" + identity.fingerprint().text() + ", expires " + expires() + ", "
+        + oneTimePrekeys.size() + "+" + kemOneTimePrekeys.size() + " one-time prekeys]";
+  }
+
+  /** Starts a card for {@code identity}. */
+  public static Builder builder(Identity identity) {
+    return new Builder(identity);
+  }
+
+  /**
+   * Makes a card (spec: card.adoc#issuing). Ids and validity are the caller's; the prekeys
+   * and the invite tag are drawn from the {@link RandomSource} given to {@link #issue}.
+   */
+  public static final class Builder {
+    private final Identity identity;
+    private Long created;
+    private Long expires;
+    private Long signedPrekeyId;
+    private Long kemPrekeyId;
+    private long[] oneTimePrekeyIds = new long[0];
+    private long[] kemOneTimePrekeyIds = new long[0];
+    private final List<Address> addresses = new ArrayList<>();
+
+    private Builder(Identity identity) {
+      this.identity = Objects.requireNonNull(identity, "identity");
+    }
+
+    /** The validity period; {@code expires} must be later than {@code created}. Whole seconds count. */
+    public Builder validity(Instant created, Instant expires) {
+      this.created = created.getEpochSecond();
+      this.expires = expires.getEpochSecond();
+      return this;
+    }
+
+    public Builder signedPrekeyId(long id) {
+      this.signedPrekeyId = id;
+      return this;
+    }
+
+    public Builder kemPrekeyId(long id) {
+      this.kemPrekeyId = id;
+      return this;
+    }
+
+    /** One X25519 one-time prekey per id, in this order. */
+    public Builder oneTimePrekeyIds(long... ids) {
+      this.oneTimePrekeyIds = ids.clone();
+      return this;
+    }
+
+    /** One ML-KEM-768 one-time prekey per id, in this order. */
+    public Builder kemOneTimePrekeyIds(long... ids) {
+      this.kemOneTimePrekeyIds = ids.clone();
+      return this;
+    }
+
+    public Builder address(Address address) {
+      addresses.add(Objects.requireNonNull(address, "address"));
+      return this;
+    }
+
+    /**
+     * Draws the prekeys and the invite tag from {@code random}, in this order (spec:
+     * card.adoc#issuing): the signed X25519 prekey's private key (32 bytes), the signed
+     * ML-KEM prekey's seed (64), each X25519 one-time prekey's private key (32), each ML-KEM
+     * one-time prekey's seed (64), the invite tag (16); then signs the card.
+     *
+     * @throws IllegalArgumentException when a field breaks a rule of the card format
+     *     (missing field, repeated id, count above its limit, expiry not after creation)
+     */
+    public IssuedCard issue(RandomSource random) {
+      if (created == null || signedPrekeyId == null || kemPrekeyId == null) {
+        throw new IllegalArgumentException("validity, signed prekey id and KEM prekey id are required");
+      }
+      Fields f = new Fields();
+      f.identity = identity.publicIdentity();
+      f.created = created;
+      f.expires = expires;
+      PrekeySecrets.Builder secrets = PrekeySecrets.builder();
+      byte[] spk = X25519.generatePrivateKey(random);
+      f.signedPrekey = new Prekey(signedPrekeyId, X25519.publicKey(spk));
+      secrets.x25519(signedPrekeyId, spk);
+      byte[] pqspk = random.bytes(MlKem768.SEED_LENGTH);
+      f.kemPrekey = new Prekey(kemPrekeyId, MlKem768.encapsulationKey(pqspk));
+      secrets.mlKem(kemPrekeyId, pqspk);
+      for (long id : oneTimePrekeyIds) {
+        byte[] opk = X25519.generatePrivateKey(random);
+        f.oneTimePrekeys.add(new Prekey(id, X25519.publicKey(opk)));
+        secrets.x25519(id, opk);
+      }
+      for (long id : kemOneTimePrekeyIds) {
+        byte[] seed = random.bytes(MlKem768.SEED_LENGTH);
+        f.kemOneTimePrekeys.add(new Prekey(id, MlKem768.encapsulationKey(seed)));
+        secrets.mlKem(id, seed);
+      }
+      f.inviteTag = random.bytes(INVITE_TAG_LENGTH);
+      f.addresses.addAll(addresses);
+      byte[] body;
+      try {
+        body = writeBody(f);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("card field out of range: " + e.getMessage(), e);
+      }
+      byte[] encoded = Bytes.concat(body, identity.sign(Bytes.concat(Labels.CARD_SIGNATURE, body)));
+      try {
+        // One rule set: what we write must pass exactly the checks a reader applies.
+        return new IssuedCard(parseAndVerifySignature(encoded), secrets.build());
+      } catch (SottoException e) {
+        throw new IllegalArgumentException("card would be rejected by readers: " + e.getMessage(), e);
+      }
+    }
+  }
+}

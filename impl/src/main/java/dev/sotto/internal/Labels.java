@@ -1,0 +1,22 @@
+package dev.sotto.internal;
+
+import java.nio.charset.StandardCharsets;
+
+/** Every KDF, hash and signature label of the protocol (spec: suite.adoc#labels). ASCII, no terminator. */
+public final class Labels {
+  private Labels() {}
+
+  public static final byte[] IDENTITY_ED25519 = ascii("sotto/v1/identity/ed25519");
+  public static final byte[] IDENTITY_X25519 = ascii("sotto/v1/identity/x25519");
+  public static final byte[] FINGERPRINT = ascii("sotto/v1/fingerprint");
+  public static final byte[] CARD_SIGNATURE = ascii("sotto/v1/card");
+
+  /** Text-form prefixes (Bech32m human-readable parts). */
+  public static final String RECOVERY_CODE_PREFIX = "sottoseed";
+  public static final String FINGERPRINT_PREFIX = "sottofp";
+  public static final String CARD_PREFIX = "sottocard";
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+}

@@ -1,0 +1,100 @@
+package dev.sotto.internal.encoding;
+
+import dev.sotto.ErrorCode;
+import dev.sotto.SottoException;
+import java.util.Arrays;
+
+/**
+ * Reads Sotto's binary encodings (spec: encoding.adoc): fixed-width big-endian integers and
+ * fixed-length byte strings, front to back. Every read past the end is
+ * {@link ErrorCode#TRUNCATED}; {@link #end()} rejects what is left as {@link ErrorCode#TRAILING_DATA}.
+ */
+public final class Reader {
+  private final byte[] input;
+  private final String structure;
+  private int position;
+
+  public Reader(byte[] input, String structure) {
+    this.input = input;
+    this.structure = structure;
+  }
+
+  public int position() {
+    return position;
+  }
+
+  public int remaining() {
+    return input.length - position;
+  }
+
+  private void need(int length, String field) throws SottoException {
+    if (remaining() < length) {
+      throw new SottoException(
+          ErrorCode.TRUNCATED,
+          structure + " truncated: field '" + field + "' needs " + length + " bytes at offset " + position
+              + ", " + remaining() + " left");
+    }
+  }
+
+  public int u8(String field) throws SottoException {
+    need(1, field);
+    return input[position++] & 0xff;
+  }
+
+  public int u16(String field) throws SottoException {
+    need(2, field);
+    int value = ((input[position] & 0xff) << 8) | (input[position + 1] & 0xff);
+    position += 2;
+    return value;
+  }
+
+  public long u32(String field) throws SottoException {
+    need(4, field);
+    long value = 0;
+    for (int i = 0; i < 4; i++) {
+      value = (value << 8) | (input[position + i] & 0xff);
+    }
+    position += 4;
+    return value;
+  }
+
+  /** A u64 that must be below 2^63 (so it fits a Java long); larger values are {@link ErrorCode#INVALID_ENCODING}. */
+  public long u64(String field) throws SottoException {
+    need(8, field);
+    int start = position;
+    long value = 0;
+    for (int i = 0; i < 8; i++) {
+      value = (value << 8) | (input[position + i] & 0xff);
+    }
+    position += 8;
+    if (value < 0) {
+      throw invalid(field, start, "value must be below 2^63");
+    }
+    return value;
+  }
+
+  public byte[] bytes(int length, String field) throws SottoException {
+    need(length, field);
+    byte[] out = Arrays.copyOfRange(input, position, position + length);
+    position += length;
+    return out;
+  }
+
+  /** Requires that the whole input has been read. */
+  public void end() throws SottoException {
+    if (remaining() != 0) {
+      throw new SottoException(
+          ErrorCode.TRAILING_DATA, structure + ": " + remaining() + " bytes after the end at offset " + position);
+    }
+  }
+
+  /** An {@link ErrorCode#INVALID_ENCODING} error for the field that started at {@code offset}. */
+  public SottoException invalid(String field, int offset, String why) {
+    return new SottoException(ErrorCode.INVALID_ENCODING, structure + ": field '" + field + "' at offset " + offset + ": " + why);
+  }
+
+  /** The bytes from {@code from} up to the current position. */
+  public byte[] consumedSince(int from) {
+    return Arrays.copyOfRange(input, from, position);
+  }
+}
