@@ -32,6 +32,8 @@ public final class Card {
   public static final int MAX_ONE_TIME_PREKEYS = 32;
   public static final int MAX_KEM_ONE_TIME_PREKEYS = 4;
   public static final int MAX_ADDRESSES = 8;
+  /** The largest time a card may carry: 9999-12-31T23:59:59Z, in seconds since the epoch. */
+  public static final long MAX_TIME = 253_402_300_799L;
 
   private final PublicIdentity identity;
   private final long created;
@@ -132,9 +134,9 @@ public final class Card {
       throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, "card version " + version);
     }
     f.identity = PublicIdentity.read(in);
-    f.created = in.u64("created");
+    f.created = readTime(in, "created");
     int expiresOffset = in.position();
-    f.expires = in.u64("expires");
+    f.expires = readTime(in, "expires");
     if (f.expires <= f.created) {
       throw in.invalid("expires", expiresOffset, "must be later than 'created'");
     }
@@ -153,6 +155,15 @@ public final class Card {
       f.addresses.add(Address.read(in, i));
     }
     return f;
+  }
+
+  private static long readTime(Reader in, String field) throws SottoException {
+    int offset = in.position();
+    long time = in.u64(field);
+    if (time > MAX_TIME) {
+      throw in.invalid(field, offset, "time after 9999-12-31T23:59:59Z");
+    }
+    return time;
   }
 
   private static void readPrekeys(

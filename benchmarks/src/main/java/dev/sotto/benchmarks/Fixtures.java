@@ -1,0 +1,55 @@
+package dev.sotto.benchmarks;
+
+import dev.sotto.Address;
+import dev.sotto.Card;
+import dev.sotto.Identity;
+import dev.sotto.IdentitySeed;
+import dev.sotto.RandomSource;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/** The deterministic inputs the benchmarks share. */
+final class Fixtures {
+  static final Instant CREATED = Instant.ofEpochSecond(1_800_000_000L);
+  static final Instant EXPIRES = CREATED.plusSeconds(30L * 86400);
+  /** The time at which cards are parsed: within their validity. */
+  static final Instant NOW = CREATED.plusSeconds(3600);
+
+  private Fixtures() {}
+
+  /** A deterministic random stream named by {@code label}. */
+  static RandomSource random(String label) {
+    return RandomSource.deterministic(("sotto-benchmarks/" + label).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  static Identity identity() {
+    return Identity.fromSeed(IdentitySeed.generate(random("identity")));
+  }
+
+  /**
+   * The benchmarked card shape: a signed X25519 prekey, a signed ML-KEM-768 prekey, two
+   * X25519 one-time prekeys, one ML-KEM-768 one-time prekey and two addresses. The builder
+   * holds no randomness and can issue any number of cards.
+   */
+  static Card.Builder cardBuilder(Identity identity) {
+    return Card.builder(identity)
+        .validity(CREATED, EXPIRES)
+        .signedPrekeyId(1)
+        .kemPrekeyId(2)
+        .oneTimePrekeyIds(100, 101)
+        .kemOneTimePrekeyIds(200)
+        .address(Address.peer("127.0.0.1", 7400))
+        .address(Address.mailbox("mailbox.example", 7401));
+  }
+
+  /** One card of the benchmarked shape, always the same. */
+  static Card card() {
+    return cardBuilder(identity()).issue(random("card")).card();
+  }
+
+  static void check(boolean condition, String what) {
+    if (!condition) {
+      throw new IllegalStateException("benchmark setup: " + what);
+    }
+  }
+}
