@@ -31,7 +31,13 @@ public enum ErrorCode {
   /** A text form's checksum does not match: a typing error. */
   BAD_CHECKSUM(11),
   /** Authenticated decryption failed (wrong key, tampered data or garbage: one error, no oracle). */
-  AUTH_FAILED(12);
+  AUTH_FAILED(12),
+  /** A message names a prekey the receiver does not hold: never issued, already used and deleted, or retired. */
+  UNKNOWN_PREKEY(13),
+  /** A message was already accepted once. */
+  REPLAY(14),
+  /** Accepting the input would exceed a bound of the specification (a cache, a count). */
+  LIMIT_EXCEEDED(15);
 
   private final int number;
 

@@ -10,6 +10,10 @@ public final class Labels {
   public static final byte[] IDENTITY_X25519 = ascii("sotto/v1/identity/x25519");
   public static final byte[] FINGERPRINT = ascii("sotto/v1/fingerprint");
   public static final byte[] CARD_SIGNATURE = ascii("sotto/v1/card");
+  public static final byte[] HANDSHAKE_TRANSCRIPT_1 = ascii("sotto/v1/handshake/transcript-1");
+  public static final byte[] HANDSHAKE_TRANSCRIPT = ascii("sotto/v1/handshake/transcript");
+  public static final byte[] HANDSHAKE_IDENTITY = ascii("sotto/v1/handshake/identity");
+  public static final byte[] HANDSHAKE_KEYS = ascii("sotto/v1/handshake/keys");
 
   /** Text-form prefixes (Bech32m human-readable parts). */
   public static final String RECOVERY_CODE_PREFIX = "sottoseed";
