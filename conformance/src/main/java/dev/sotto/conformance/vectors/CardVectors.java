@@ -87,7 +87,7 @@ public final class CardVectors implements VectorSuite {
     for (Object[] row : issued) {
       byte[] seed = random.bytes(32);
       Identity owner = Identity.fromSeed(IdentitySeed.fromBytes(seed));
-      cards.add(issue(cases, (String) row[0], seed, owner, (Spec) row[1], random));
+      cards.add(issue(cases, (String) row[0], seed, (Spec) row[1], random));
       owners.add(owner);
     }
 
@@ -239,42 +239,10 @@ public final class CardVectors implements VectorSuite {
         ErrorCode.BAD_SIGNATURE);
   }
 
-  private static Card issue(Cases cases, String comment, byte[] seed, Identity owner, Spec spec, RandomSource random) {
-    RecordingRandom recording = new RecordingRandom(random);
-    Card.Builder builder = builder(owner, spec);
-    Card card = builder.issue(recording).card();
-    List<byte[]> draws = recording.draws();
-    int n = 0;
-    ObjectNode rnd = Json.object();
-    rnd.put("spk_private", Bytes.hex(draws.get(n++)));
-    rnd.put("pqspk_seed", Bytes.hex(draws.get(n++)));
-    ArrayNode opk = rnd.putArray("opk_private");
-    for (int i = 0; i < spec.opkIds().length; i++) {
-      opk.add(Bytes.hex(draws.get(n++)));
-    }
-    ArrayNode pqopk = rnd.putArray("pqopk_seed");
-    for (int i = 0; i < spec.pqopkIds().length; i++) {
-      pqopk.add(Bytes.hex(draws.get(n++)));
-    }
-    rnd.put("invite_tag", Bytes.hex(draws.get(n++)));
-    if (n != draws.size()) {
-      throw new IllegalStateException("card issuing drew " + draws.size() + " values, expected " + n);
-    }
-
-    ObjectNode in = Json.object();
-    in.put("identity_seed", Bytes.hex(seed));
-    in.put("created", spec.created()).put("expires", spec.expires());
-    in.put("spk_id", spec.spkId()).put("pqspk_id", spec.pqspkId());
-    ArrayNode ids = in.putArray("opk_ids");
-    Arrays.stream(spec.opkIds()).forEach(ids::add);
-    ArrayNode pqids = in.putArray("pqopk_ids");
-    Arrays.stream(spec.pqopkIds()).forEach(pqids::add);
-    ArrayNode addresses = in.putArray("addresses");
-    for (Address a : spec.addresses()) {
-      addresses.addObject().put("kind", a.kind()).put("host", a.host()).put("port", a.port());
-    }
-    in.set("random", rnd);
-
+  private static Card issue(Cases cases, String comment, byte[] seed, Spec spec, RandomSource random) {
+    CardRecipe recipe = CardRecipe.record(seed, spec.created(), spec.expires(), spec.spkId(), spec.pqspkId(),
+        spec.opkIds(), spec.pqopkIds(), spec.addresses(), random);
+    Card card = recipe.issue().card();
     ObjectNode out = Json.object();
     out.put("public_identity", Bytes.hex(card.identity().encoded()));
     out.put("spk_public", Bytes.hex(card.signedPrekey().publicKey()));
@@ -286,19 +254,8 @@ public final class CardVectors implements VectorSuite {
     out.put("signature", Bytes.hex(card.signature()));
     out.put("card", Bytes.hex(card.encoded()));
     out.put("card_text", card.text());
-    cases.valid("issue", comment, in, out);
+    cases.valid("issue", comment, recipe.toJson(), out);
     return card;
-  }
-
-  private static Card.Builder builder(Identity owner, Spec spec) {
-    Card.Builder b = Card.builder(owner)
-        .validity(Instant.ofEpochSecond(spec.created()), Instant.ofEpochSecond(spec.expires()))
-        .signedPrekeyId(spec.spkId())
-        .kemPrekeyId(spec.pqspkId())
-        .oneTimePrekeyIds(spec.opkIds())
-        .kemOneTimePrekeyIds(spec.pqopkIds());
-    spec.addresses().forEach(b::address);
-    return b;
   }
 
   private static void parseValid(Cases cases, String comment, byte[] card, long now, PublicIdentity expected) {
@@ -393,26 +350,8 @@ public final class CardVectors implements VectorSuite {
     }
   }
 
-  private static void verifyIssue(JsonNode in, CaseCheck check) throws SottoException {
-    Identity owner = Identity.fromSeed(IdentitySeed.fromBytes(Bytes.unhex(in.path("identity_seed").asText())));
-    List<Address> addresses = new ArrayList<>();
-    for (JsonNode a : in.path("addresses")) {
-      addresses.add(a.path("kind").asInt() == Address.KIND_PEER_TCP
-          ? Address.peer(a.path("host").asText(), a.path("port").asInt())
-          : Address.mailbox(a.path("host").asText(), a.path("port").asInt()));
-    }
-    Spec spec = new Spec(in.path("created").asLong(), in.path("expires").asLong(), in.path("spk_id").asLong(),
-        in.path("pqspk_id").asLong(), longs(in.path("opk_ids")), longs(in.path("pqopk_ids")), addresses);
-    JsonNode r = in.path("random");
-    List<byte[]> draws = new ArrayList<>();
-    draws.add(Bytes.unhex(r.path("spk_private").asText()));
-    draws.add(Bytes.unhex(r.path("pqspk_seed").asText()));
-    r.path("opk_private").forEach(x -> draws.add(Bytes.unhex(x.asText())));
-    r.path("pqopk_seed").forEach(x -> draws.add(Bytes.unhex(x.asText())));
-    draws.add(Bytes.unhex(r.path("invite_tag").asText()));
-    RandomSource.Replay replay = RandomSource.replay(Bytes.concat(draws.toArray(new byte[0][])));
-    Card card = builder(owner, spec).issue(replay).card();
-    replay.assertExhausted();
+  private static void verifyIssue(JsonNode in, CaseCheck check) {
+    Card card = CardRecipe.fromJson(in).issue().card();
     if (!check.accepted()) {
       return;
     }
@@ -454,14 +393,6 @@ public final class CardVectors implements VectorSuite {
         check.text(name, value.asText());
       }
     });
-  }
-
-  private static long[] longs(JsonNode array) {
-    long[] out = new long[array.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = array.get(i).asLong();
-    }
-    return out;
   }
 
   private static long[] ids(long... ids) {
