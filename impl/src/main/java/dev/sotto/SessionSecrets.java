@@ -33,9 +33,29 @@ public final class SessionSecrets {
     return Bytes.constantTimeEquals(keys.rootKey(), other.keys.rootKey())
         & Bytes.constantTimeEquals(keys.initiatorHeaderKey(), other.keys.initiatorHeaderKey())
         & Bytes.constantTimeEquals(keys.responderHeaderKey(), other.keys.responderHeaderKey())
-        & Bytes.constantTimeEquals(keys.tagKey(), other.keys.tagKey())
+        & Bytes.constantTimeEquals(keys.initiatorTagKey(), other.keys.initiatorTagKey())
+        & Bytes.constantTimeEquals(keys.responderTagKey(), other.keys.responderTagKey())
         & Bytes.constantTimeEquals(transcriptHash, other.transcriptHash)
         & Bytes.constantTimeEquals(responderRatchetPublic, other.responderRatchetPublic);
+  }
+
+  /** The ratchet's starting point (spec: ratchet.adoc#ratchet-init). */
+  dev.sotto.internal.ratchet.DoubleRatchet.Init ratchetInit() {
+    return new dev.sotto.internal.ratchet.DoubleRatchet.Init(transcriptHash,
+        new dev.sotto.internal.ratchet.Secret.RootKey(keys.rootKey()),
+        new dev.sotto.internal.ratchet.Secret.HeaderKey(keys.initiatorHeaderKey()),
+        new dev.sotto.internal.ratchet.Secret.HeaderKey(keys.responderHeaderKey()),
+        new dev.sotto.internal.ratchet.Secret.TagKey(keys.initiatorTagKey()),
+        new dev.sotto.internal.ratchet.Secret.TagKey(keys.responderTagKey()));
+  }
+
+  byte[] responderRatchetPublic() {
+    return responderRatchetPublic.clone();
+  }
+
+  /** The responder's signed prekey private key, on the responder's side only (null on the initiator's). */
+  byte[] responderRatchetPrivate() {
+    return responderRatchetPrivate == null ? null : responderRatchetPrivate.clone();
   }
 
   /** The derived keys, for the conformance generator, which publishes them. Not for applications. */

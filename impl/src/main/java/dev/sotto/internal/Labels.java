@@ -14,6 +14,11 @@ public final class Labels {
   public static final byte[] HANDSHAKE_TRANSCRIPT = ascii("sotto/v1/handshake/transcript");
   public static final byte[] HANDSHAKE_IDENTITY = ascii("sotto/v1/handshake/identity");
   public static final byte[] HANDSHAKE_KEYS = ascii("sotto/v1/handshake/keys");
+  public static final byte[] RATCHET_ROOT = ascii("sotto/v1/ratchet/root");
+  public static final byte[] RATCHET_CHAIN_KEY = ascii("sotto/v1/ratchet/chain-key");
+  public static final byte[] RATCHET_MESSAGE_KEY = ascii("sotto/v1/ratchet/message-key");
+  public static final byte[] RATCHET_MESSAGE = ascii("sotto/v1/ratchet/message");
+  public static final byte[] RATCHET_TAG = ascii("sotto/v1/ratchet/tag");
 
   /** Text-form prefixes (Bech32m human-readable parts). */
   public static final String RECOVERY_CODE_PREFIX = "sottoseed";

@@ -176,7 +176,8 @@ public final class HandshakeVectors implements VectorSuite {
       out.put("root_key", Bytes.hex(k.rootKey()));
       out.put("initiator_header_key", Bytes.hex(k.initiatorHeaderKey()));
       out.put("responder_header_key", Bytes.hex(k.responderHeaderKey()));
-      out.put("tag_key", Bytes.hex(k.tagKey()));
+      out.put("initiator_tag_key", Bytes.hex(k.initiatorTagKey()));
+      out.put("responder_tag_key", Bytes.hex(k.responderTagKey()));
       out.put("confirm_key", Bytes.hex(k.confirmKey()));
       out.put("confirm_nonce", Bytes.hex(k.confirmNonce()));
       out.put("sealed_payload", Bytes.hex(t.sealedPayload()));
@@ -397,7 +398,8 @@ public final class HandshakeVectors implements VectorSuite {
     check.bytes("root_key", k.rootKey());
     check.bytes("initiator_header_key", k.initiatorHeaderKey());
     check.bytes("responder_header_key", k.responderHeaderKey());
-    check.bytes("tag_key", k.tagKey());
+    check.bytes("initiator_tag_key", k.initiatorTagKey());
+    check.bytes("responder_tag_key", k.responderTagKey());
     check.bytes("confirm_key", k.confirmKey());
     check.bytes("confirm_nonce", k.confirmNonce());
   }

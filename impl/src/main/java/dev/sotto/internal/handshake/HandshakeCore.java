@@ -20,7 +20,7 @@ import java.util.Arrays;
  */
 public final class HandshakeCore {
   public static final int IDENTITY_KEY_LENGTH = Aead.KEY_LENGTH + Aead.NONCE_LENGTH;
-  public static final int KEYS_LENGTH = 5 * 32 + Aead.NONCE_LENGTH;
+  public static final int KEYS_LENGTH = 6 * 32 + Aead.NONCE_LENGTH;
 
   private HandshakeCore() {}
 
@@ -38,12 +38,13 @@ public final class HandshakeCore {
   }
 
   /** The keys the handshake derives (spec: handshake.adoc#keys). */
-  public record Keys(byte[] rootKey, byte[] initiatorHeaderKey, byte[] responderHeaderKey, byte[] tagKey,
-      byte[] confirmKey, byte[] confirmNonce) {
+  public record Keys(byte[] rootKey, byte[] initiatorHeaderKey, byte[] responderHeaderKey, byte[] initiatorTagKey,
+      byte[] responderTagKey, byte[] confirmKey, byte[] confirmNonce) {
     static Keys split(byte[] okm) {
       return new Keys(
           Arrays.copyOfRange(okm, 0, 32), Arrays.copyOfRange(okm, 32, 64), Arrays.copyOfRange(okm, 64, 96),
-          Arrays.copyOfRange(okm, 96, 128), Arrays.copyOfRange(okm, 128, 160), Arrays.copyOfRange(okm, 160, 172));
+          Arrays.copyOfRange(okm, 96, 128), Arrays.copyOfRange(okm, 128, 160), Arrays.copyOfRange(okm, 160, 192),
+          Arrays.copyOfRange(okm, 192, 204));
     }
 
     @Override
@@ -94,7 +95,7 @@ public final class HandshakeCore {
     return Hmac.hash(Labels.HANDSHAKE_TRANSCRIPT, transcript1, encryptedIdentity, initiator.encoded());
   }
 
-  /** The session keys: HKDF(salt = TH, ikm = DH1 || DH2 || DH3 || [DH4] || SS, info = "sotto/v1/handshake/keys", 172). */
+  /** The session keys: HKDF(salt = TH, ikm = DH1 || DH2 || DH3 || [DH4] || SS, info = "sotto/v1/handshake/keys", 204). */
   public static Keys keys(byte[] transcript, byte[] dh1, byte[] dh2, byte[] dh3, byte[] dh4, byte[] sharedSecret) {
     byte[] ikm = dh4 == null ? Bytes.concat(dh1, dh2, dh3, sharedSecret) : Bytes.concat(dh1, dh2, dh3, dh4, sharedSecret);
     try {

@@ -1,0 +1,51 @@
+package dev.sotto.internal.ratchet;
+
+import dev.sotto.internal.Labels;
+import dev.sotto.internal.crypto.Aead;
+import dev.sotto.internal.crypto.Hkdf;
+import dev.sotto.internal.crypto.Hmac;
+import dev.sotto.internal.encoding.Writer;
+import java.util.Arrays;
+
+/** The ratchet's key derivations (spec: ratchet.adoc#kdf). */
+public final class Kdf {
+  public static final int TAG_LENGTH = 16;
+
+  private Kdf() {}
+
+  /** The outputs of KDF_RK. */
+  public record RootStep(Secret.RootKey rootKey, Secret.ChainKey chainKey, Secret.HeaderKey nextHeaderKey,
+      Secret.TagKey nextTagKey) {}
+
+  /** KDF_RK(rk, dh) = HKDF(salt = rk, ikm = dh, info = "sotto/v1/ratchet/root", 128), split in four. */
+  public static RootStep root(Secret.RootKey rootKey, byte[] dhOutput) {
+    byte[] okm = Hkdf.derive(rootKey.view(), dhOutput, Labels.RATCHET_ROOT, 4 * Secret.LENGTH);
+    try {
+      return new RootStep(new Secret.RootKey(Arrays.copyOfRange(okm, 0, 32)),
+          new Secret.ChainKey(Arrays.copyOfRange(okm, 32, 64)), new Secret.HeaderKey(Arrays.copyOfRange(okm, 64, 96)),
+          new Secret.TagKey(Arrays.copyOfRange(okm, 96, 128)));
+    } finally {
+      Arrays.fill(okm, (byte) 0);
+    }
+  }
+
+  /** The outputs of KDF_CK. */
+  public record ChainStep(Secret.ChainKey chainKey, Secret.MessageKey messageKey) {}
+
+  /** KDF_CK(ck): MK = HMAC(ck, "sotto/v1/ratchet/message-key"), CK' = HMAC(ck, "sotto/v1/ratchet/chain-key"). */
+  public static ChainStep chain(Secret.ChainKey chainKey) {
+    return new ChainStep(new Secret.ChainKey(Hmac.sha256(chainKey.view(), Labels.RATCHET_CHAIN_KEY)),
+        new Secret.MessageKey(Hmac.sha256(chainKey.view(), Labels.RATCHET_MESSAGE_KEY)));
+  }
+
+  /** AEAD key (32) || nonce (12) = HKDF(salt = [], ikm = mk, info = "sotto/v1/ratchet/message", 44). */
+  public static byte[] messageKeyMaterial(Secret.MessageKey messageKey) {
+    return Hkdf.derive(new byte[0], messageKey.view(), Labels.RATCHET_MESSAGE, Aead.KEY_LENGTH + Aead.NONCE_LENGTH);
+  }
+
+  /** The mailbox tag of message n of a chain: the first 16 bytes of HMAC(tk, "sotto/v1/ratchet/tag" || n u32). */
+  public static byte[] tag(Secret.TagKey tagKey, long n) {
+    byte[] mac = Hmac.sha256(tagKey.view(), Labels.RATCHET_TAG, new Writer().u32(n).toByteArray());
+    return Arrays.copyOf(mac, TAG_LENGTH);
+  }
+}

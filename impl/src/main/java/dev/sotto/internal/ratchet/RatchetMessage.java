@@ -1,0 +1,38 @@
+package dev.sotto.internal.ratchet;
+
+import dev.sotto.ErrorCode;
+import dev.sotto.SottoException;
+import dev.sotto.internal.crypto.Aead;
+import dev.sotto.internal.encoding.Reader;
+import dev.sotto.internal.encoding.Writer;
+
+/**
+ * A ratchet message on the wire (spec: ratchet.adoc#message): version u8 = 1 || header_nonce
+ * bytes[12] || encrypted_header bytes[58] || body (the rest, at least 16 bytes).
+ */
+public record RatchetMessage(byte[] headerNonce, byte[] encryptedHeader, byte[] body) {
+  public static final int VERSION = 0x01;
+  public static final int ENCRYPTED_HEADER_LENGTH = Header.LENGTH + Aead.TAG_LENGTH;
+  public static final int OVERHEAD = 1 + Aead.NONCE_LENGTH + ENCRYPTED_HEADER_LENGTH + Aead.TAG_LENGTH;
+
+  public byte[] encode() {
+    return new Writer().u8(VERSION).bytes(headerNonce).bytes(encryptedHeader).bytes(body).toByteArray();
+  }
+
+  /** The body's associated data after the session's: version || header_nonce || encrypted_header. */
+  public byte[] prefix() {
+    return new Writer().u8(VERSION).bytes(headerNonce).bytes(encryptedHeader).toByteArray();
+  }
+
+  public static RatchetMessage parse(byte[] encoded) throws SottoException {
+    Reader in = new Reader(encoded, "ratchet message");
+    int version = in.u8("version");
+    if (version != VERSION) {
+      throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, "ratchet message version " + version);
+    }
+    byte[] nonce = in.bytes(Aead.NONCE_LENGTH, "header_nonce");
+    byte[] header = in.bytes(ENCRYPTED_HEADER_LENGTH, "encrypted_header");
+    byte[] body = in.bytes(Math.max(Aead.TAG_LENGTH, in.remaining()), "body");
+    return new RatchetMessage(nonce, header, body);
+  }
+}
