@@ -101,6 +101,7 @@ class RatchetTest {
     Ratchet stolen = Ratchet.restore(alice.serialize());
     alice.decrypt(bob.encrypt(text("y"), random).message(), random);
     bob.decrypt(alice.encrypt(text("z"), random).message(), random);
+    alice.decrypt(bob.encrypt(text("w"), random).message(), random);
     byte[] later = bob.encrypt(text("secret"), random).message();
     assertEquals(ErrorCode.AUTH_FAILED, assertThrows(SottoException.class, () -> stolen.decrypt(later, random)).code());
     assertArrayEquals(text("secret"), alice.decrypt(later, random));

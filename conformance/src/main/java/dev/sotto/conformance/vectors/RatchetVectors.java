@@ -1,0 +1,595 @@
+package dev.sotto.conformance.vectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sotto.ErrorCode;
+import dev.sotto.RandomSource;
+import dev.sotto.SottoException;
+import dev.sotto.internal.crypto.X25519;
+import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.internal.ratchet.DoubleRatchet;
+import dev.sotto.internal.ratchet.RatchetState;
+import dev.sotto.internal.ratchet.Secret;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code ratchet.json}: whole conversations from the handshake's outputs, as scripts of send,
+ * receive and restore steps by A and B, with every message's bytes, every message key and each
+ * side's whole state after each step; and scripts whose last step must be rejected with the state
+ * unchanged (spec: ratchet.adoc).
+ *
+ * <p>Operation: {@code conversation}.
+ */
+public final class RatchetVectors implements VectorSuite {
+  @Override
+  public String component() {
+    return "ratchet";
+  }
+
+  @Override
+  public String description() {
+    return "Ratchet: conversations from the handshake's outputs as scripts of send, receive and restore steps by A "
+        + "and B (out of order, lost, replayed, several DH steps, one of more than 1,000 messages), with every "
+        + "message's bytes, header, message key and tag and each side's serialised state after each step; and "
+        + "scripts whose last step must be rejected, leaving the state unchanged. Spec: ratchet.adoc.";
+  }
+
+  // ---------------------------------------------------------------- script model
+
+  /** One step of a script, as the input lists it. */
+  private record Step(String party, String action, byte[] plaintext, byte[] headerNonce, Integer fromStep,
+      byte[] message, byte[] ratchetPrivate) {
+    ObjectNode toJson() {
+      ObjectNode n = Json.object().put("party", party).put("action", action);
+      switch (action) {
+        case "send" -> n.put("plaintext", Bytes.hex(plaintext)).put("header_nonce", Bytes.hex(headerNonce));
+        case "receive" -> {
+          if (fromStep != null) {
+            n.put("from_step", fromStep);
+          } else {
+            n.put("message", Bytes.hex(message));
+          }
+          if (ratchetPrivate == null) {
+            n.putNull("ratchet_private");
+          } else {
+            n.put("ratchet_private", Bytes.hex(ratchetPrivate));
+          }
+        }
+        default -> { }
+      }
+      return n;
+    }
+
+    static Step fromJson(JsonNode n) {
+      String action = n.path("action").asText();
+      return new Step(n.path("party").asText(), action,
+          action.equals("send") ? Bytes.unhex(n.path("plaintext").asText()) : null,
+          action.equals("send") ? Bytes.unhex(n.path("header_nonce").asText()) : null,
+          n.has("from_step") ? n.path("from_step").asInt() : null,
+          n.has("message") ? Bytes.unhex(n.path("message").asText()) : null,
+          n.path("ratchet_private").isTextual() ? Bytes.unhex(n.path("ratchet_private").asText()) : null);
+    }
+  }
+
+  /** The handshake's outputs that start a session, and A's first ratchet key. */
+  private record Start(DoubleRatchet.Init init, byte[] responderRatchetPrivate, byte[] initiatorRatchetPrivate) {
+    ObjectNode toJson() {
+      return Json.object()
+          .put("ad", Bytes.hex(init.ad()))
+          .put("root_key", Bytes.hex(init.rootKey().bytes()))
+          .put("initiator_header_key", Bytes.hex(init.initiatorHeaderKey().bytes()))
+          .put("responder_header_key", Bytes.hex(init.responderHeaderKey().bytes()))
+          .put("initiator_tag_key", Bytes.hex(init.initiatorTagKey().bytes()))
+          .put("responder_tag_key", Bytes.hex(init.responderTagKey().bytes()))
+          .put("responder_ratchet_private", Bytes.hex(responderRatchetPrivate))
+          .put("responder_ratchet_public", Bytes.hex(X25519.publicKey(responderRatchetPrivate)))
+          .put("initiator_ratchet_private", Bytes.hex(initiatorRatchetPrivate));
+    }
+
+    static Start fromJson(JsonNode n) {
+      return new Start(new DoubleRatchet.Init(hex(n, "ad"), new Secret.RootKey(hex(n, "root_key")),
+          new Secret.HeaderKey(hex(n, "initiator_header_key")), new Secret.HeaderKey(hex(n, "responder_header_key")),
+          new Secret.TagKey(hex(n, "initiator_tag_key")), new Secret.TagKey(hex(n, "responder_tag_key"))),
+          hex(n, "responder_ratchet_private"), hex(n, "initiator_ratchet_private"));
+    }
+  }
+
+  private static byte[] hex(JsonNode n, String field) {
+    return Bytes.unhex(n.path(field).asText());
+  }
+
+  /** Plays a script: both sides' states, and the messages sent so far by step index. */
+  private static final class Play {
+    RatchetState a;
+    RatchetState b;
+    final List<byte[]> sent = new ArrayList<>();
+
+    Play(Start start) throws SottoException {
+      a = DoubleRatchet.initiator(start.init(), X25519.publicKey(start.responderRatchetPrivate()),
+          RandomSource.replay(start.initiatorRatchetPrivate()));
+      b = DoubleRatchet.responder(start.init(), start.responderRatchetPrivate());
+    }
+
+    RatchetState side(String party) {
+      return party.equals("A") ? a : b;
+    }
+
+    void set(String party, RatchetState s) {
+      if (party.equals("A")) {
+        a = s;
+      } else {
+        b = s;
+      }
+    }
+
+    /** Performs a step; returns its outputs. Throws with the state unchanged on a rejected receive. */
+    ObjectNode step(Step step, boolean withState) throws SottoException {
+      ObjectNode out = Json.object();
+      RatchetState s = side(step.party());
+      switch (step.action()) {
+        case "send" -> {
+          DoubleRatchet.Sent sent = DoubleRatchet.encrypt(s, step.plaintext(), RandomSource.replay(step.headerNonce()));
+          this.sent.add(sent.message());
+          out.put("message", Bytes.hex(sent.message()));
+          out.put("tag", Bytes.hex(sent.tag()));
+          out.put("header", Bytes.hex(sent.header()));
+          out.put("message_key", Bytes.hex(sent.messageKey().bytes()));
+        }
+        case "receive" -> {
+          this.sent.add(null);
+          byte[] message = step.fromStep() != null ? sent.get(step.fromStep()) : step.message();
+          RandomSource random = step.ratchetPrivate() == null
+              ? RandomSource.replay(new byte[0]) : RandomSource.replay(step.ratchetPrivate());
+          DoubleRatchet.Received r = DoubleRatchet.decrypt(s, message, random);
+          set(step.party(), r.next());
+          out.put("plaintext", Bytes.hex(r.plaintext()));
+          out.put("opened_with", r.openedWith().name().toLowerCase(java.util.Locale.ROOT));
+          out.put("header", Bytes.hex(r.header()));
+          out.put("message_key", Bytes.hex(r.messageKey().bytes()));
+        }
+        case "restore" -> {
+          this.sent.add(null);
+          byte[] bytes = s.serialize();
+          RatchetState restored = RatchetState.parse(bytes);
+          if (!Arrays.equals(bytes, restored.serialize())) {
+            throw new IllegalStateException("restore changed the state");
+          }
+          set(step.party(), restored);
+        }
+        default -> throw new IllegalArgumentException("unknown action " + step.action());
+      }
+      if (withState) {
+        out.put("state", Bytes.hex(side(step.party()).serialize()));
+      }
+      return out;
+    }
+  }
+
+  // ---------------------------------------------------------------- generation
+
+  private RandomSource random;
+
+  /** Builds a script step by step, recording the randomness each step draws. */
+  private final class Script {
+    final Start start;
+    final List<Step> steps = new ArrayList<>();
+    final Play play;
+    final ArrayNode outputs = Json.array();
+    final boolean withState;
+    int sends;
+
+    Script(boolean withState) {
+      this.withState = withState;
+      this.start = newStart();
+      try {
+        this.play = new Play(start);
+      } catch (SottoException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    /** A sends (or B sends) a message; returns the step index. */
+    int send(String party, byte[] plaintext) {
+      return add(new Step(party, "send", plaintext, random.bytes(12), null, null, null));
+    }
+
+    int send(String party) {
+      sends++;
+      return send(party, (party + " " + sends).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The receiver of {@code from}'s message; draws a ratchet key only when the message starts a new chain. */
+    int receive(String party, int from) {
+      return add(receiveStep(party, from, null));
+    }
+
+    Step receiveStep(String party, Integer from, byte[] message) {
+      byte[] bytes = from != null ? play.sent.get(from) : message;
+      boolean dhStep;
+      try {
+        dhStep = DoubleRatchet.decrypt(play.side(party), bytes, RandomSource.replay(new byte[32])).openedWith()
+            == DoubleRatchet.Opened.NEXT;
+      } catch (SottoException e) {
+        dhStep = false;
+      }
+      return new Step(party, "receive", null, null, from, message, dhStep ? random.bytes(32) : null);
+    }
+
+    int restore(String party) {
+      return add(new Step(party, "restore", null, null, null, null, null));
+    }
+
+    int add(Step step) {
+      try {
+        outputs.add(play.step(step, withState));
+      } catch (SottoException e) {
+        throw new IllegalStateException("valid step rejected: " + e.getMessage(), e);
+      }
+      steps.add(step);
+      return steps.size() - 1;
+    }
+
+    byte[] message(int step) {
+      return play.sent.get(step);
+    }
+
+    ObjectNode input() {
+      ObjectNode in = Json.object();
+      in.set("start", start.toJson());
+      ArrayNode list = in.putArray("steps");
+      steps.forEach(s -> list.add(s.toJson()));
+      return in;
+    }
+
+    void valid(Cases cases, String comment) {
+      ObjectNode out = Json.object();
+      out.set("steps", outputs);
+      cases.valid("conversation", comment, input(), out);
+    }
+
+    /** Ends the script with a receive that must fail with {@code error}. */
+    void invalid(Cases cases, String comment, String party, Integer from, byte[] message, ErrorCode error) {
+      steps.add(new Step(party, "receive", null, null, from, message, null));
+      cases.invalid("conversation", comment, input(), error);
+    }
+  }
+
+  /**
+   * A session's starting point. The ratchet needs only the handshake's outputs, so they are drawn
+   * here as the random values they are; handshake.json ties them to real handshakes.
+   */
+  private Start newStart() {
+    DoubleRatchet.Init init = new DoubleRatchet.Init(random.bytes(32), new Secret.RootKey(random.bytes(32)),
+        new Secret.HeaderKey(random.bytes(32)), new Secret.HeaderKey(random.bytes(32)),
+        new Secret.TagKey(random.bytes(32)), new Secret.TagKey(random.bytes(32)));
+    return new Start(init, random.bytes(32), random.bytes(32));
+  }
+
+  @Override
+  public ArrayNode generate() {
+    random = RandomSource.deterministic("sotto/vectors/v1/ratchet".getBytes(StandardCharsets.US_ASCII));
+    Cases cases = new Cases();
+    validScripts(cases);
+    invalidScripts(cases);
+    return cases.toArray();
+  }
+
+  private void validScripts(Cases cases) {
+    Script s = new Script(true);
+    s.receive("B", s.send("A"));
+    s.valid(cases, "one message from A");
+
+    s = new Script(true);
+    int first = s.send("A");
+    s.receive("B", first);
+    for (int i = 0; i < 6; i++) {
+      s.receive(i % 2 == 0 ? "A" : "B", s.send(i % 2 == 0 ? "B" : "A"));
+    }
+    s.valid(cases, "ping-pong: a DH step with every message");
+
+    s = new Script(true);
+    int[] m = new int[5];
+    for (int i = 0; i < 5; i++) {
+      m[i] = s.send("A");
+    }
+    for (int i = 0; i < 5; i++) {
+      s.receive("B", m[i]);
+    }
+    s.valid(cases, "five messages in order");
+
+    s = new Script(true);
+    for (int i = 0; i < 5; i++) {
+      m[i] = s.send("A");
+    }
+    for (int i = 4; i >= 0; i--) {
+      s.receive("B", m[i]);
+    }
+    s.valid(cases, "five messages in reverse order");
+
+    s = new Script(true);
+    for (int i = 0; i < 5; i++) {
+      m[i] = s.send("A");
+    }
+    s.receive("B", m[0]);
+    s.receive("B", m[2]);
+    s.receive("B", m[4]);
+    s.valid(cases, "messages 1 and 3 lost");
+
+    s = new Script(true);
+    int a0 = s.send("A");
+    int a1 = s.send("A");
+    int a2 = s.send("A");
+    s.receive("B", a1);
+    int b0 = s.send("B");
+    s.receive("A", b0);
+    int a3 = s.send("A");
+    s.receive("B", a3);
+    s.receive("B", a0);
+    s.receive("B", a2);
+    s.valid(cases, "late messages of an earlier chain arrive after a DH step");
+
+    s = new Script(true);
+    s.receive("B", s.send("A"));
+    s.restore("B");
+    s.receive("A", s.send("B"));
+    s.restore("A");
+    s.receive("B", s.send("A"));
+    s.valid(cases, "both sides restore their state mid-conversation");
+
+    s = new Script(true);
+    s.receive("B", s.send("A", new byte[0]));
+    s.receive("A", s.send("B", new byte[0]));
+    s.valid(cases, "empty plaintexts");
+
+    s = new Script(true);
+    s.receive("B", s.send("A", random.bytes(16384)));
+    s.receive("A", s.send("B", random.bytes(1024)));
+    s.valid(cases, "16 KiB and 1 KiB plaintexts");
+
+    s = new Script(false);
+    for (int i = 0; i < 1000; i++) {
+      s.send("A", new byte[] {(byte) i});
+    }
+    s.receive("B", s.send("A"));
+    s.valid(cases, "a gap of exactly 1,000 messages (the bound)");
+
+    s = new Script(true);
+    int x0 = s.send("A");
+    s.receive("B", x0);
+    int y0 = s.send("B");
+    int y1 = s.send("B");
+    s.receive("A", y1);
+    int x1 = s.send("A");
+    s.receive("B", x1);
+    int y2 = s.send("B");
+    s.receive("A", y2);
+    s.receive("A", y0);
+    s.valid(cases, "B's first chain finishes after B's second chain started");
+
+    // Random scripts, each with losses, reorderings and DH steps.
+    for (int k = 0; k < 14; k++) {
+      randomScript(cases, 12 + 3 * k, "random conversation " + (k + 1));
+    }
+    endurance(cases);
+  }
+
+  /** A random conversation of {@code length} sends, with some messages delivered late or never. */
+  private void randomScript(Cases cases, int length, String comment) {
+    Script s = new Script(true);
+    List<Integer> pendingToB = new ArrayList<>();
+    List<Integer> pendingToA = new ArrayList<>();
+    s.receive("B", s.send("A"));
+    for (int i = 0; i < length; i++) {
+      int r = random.bytes(1)[0] & 0xff;
+      String from = (r & 1) == 0 ? "A" : "B";
+      int step = s.send(from);
+      (from.equals("A") ? pendingToB : pendingToA).add(step);
+      if ((r & 6) != 0) {
+        List<Integer> pending = (r & 8) == 0 ? pendingToB : pendingToA;
+        if (!pending.isEmpty()) {
+          int pick = (r >> 4) % pending.size();
+          int msg = pending.remove(pick);
+          s.receive(pending == pendingToB ? "B" : "A", msg);
+        }
+      }
+    }
+    // Deliver most of what is left (the rest is lost), in a shuffled order.
+    for (List<Integer> pending : List.of(pendingToB, pendingToA)) {
+      while (pending.size() > 1) {
+        int pick = (random.bytes(1)[0] & 0xff) % pending.size();
+        s.receive(pending == pendingToB ? "B" : "A", pending.remove(pick));
+      }
+    }
+    s.valid(cases, comment + ": " + length + " sends, reordered, one lost each way at most");
+  }
+
+  private void endurance(Cases cases) {
+    Script s = new Script(false);
+    s.receive("B", s.send("A"));
+    for (int i = 0; i < 300; i++) {
+      int x = s.send("A");
+      int y = s.send("A");
+      s.receive("B", y);
+      s.receive("B", x);
+      s.receive("A", s.send("B"));
+      if (i % 50 == 0) {
+        s.restore("A");
+      }
+    }
+    s.valid(cases, "endurance: 1,201 messages, reordered pairs, a DH step every three messages (no states listed)");
+  }
+
+  private void invalidScripts(Cases cases) {
+    // A conversation with a current chain, an older chain with skipped keys, and a deleted chain.
+    for (int variant = 0; variant < 2; variant++) {
+      Script s = new Script(true);
+      int a0 = s.send("A");
+      int a1 = s.send("A");
+      s.receive("B", a1);
+      s.receive("B", a0);
+      int b0 = s.send("B");
+      s.receive("A", b0);
+      int a2 = s.send("A");
+      int a3 = s.send("A");
+      s.receive("B", a2);
+      byte[] good = s.message(a3);
+      String v = variant == 0 ? "" : " (second session)";
+      invalid(cases, s, "header with one bit flipped" + v, "B", flip(good, 20, 0x01), ErrorCode.AUTH_FAILED);
+      invalid(cases, s, "header tag with one bit flipped" + v, "B", flip(good, 70, 0x80), ErrorCode.AUTH_FAILED);
+      invalid(cases, s, "header nonce with one bit flipped" + v, "B", flip(good, 1, 0x01), ErrorCode.AUTH_FAILED);
+      invalid(cases, s, "body with one bit flipped" + v, "B", flip(good, 75, 0x01), ErrorCode.AUTH_FAILED);
+      invalid(cases, s, "body tag with one bit flipped" + v, "B", flip(good, good.length - 1, 0x01), ErrorCode.AUTH_FAILED);
+      invalid(cases, s, "version 2" + v, "B", Texts.with(good, 0, 2), ErrorCode.UNSUPPORTED_VERSION);
+      invalid(cases, s, "truncated to 86 bytes" + v, "B", Arrays.copyOf(good, 86), ErrorCode.TRUNCATED);
+      invalid(cases, s, "body cut by one byte" + v, "B", Arrays.copyOf(good, good.length - 1), ErrorCode.AUTH_FAILED);
+      invalid(cases, s, "one byte appended" + v, "B", Arrays.copyOf(good, good.length + 1), ErrorCode.AUTH_FAILED);
+      invalid(cases, s, "replay in the current chain" + v, "B", s.message(a2), ErrorCode.REPLAY);
+      invalid(cases, s, "replay of a message of a deleted chain" + v, "B", s.message(a1), ErrorCode.AUTH_FAILED);
+      invalid(cases, s, "replay to the sender's own side" + v, "A", good, ErrorCode.AUTH_FAILED);
+      if (variant == 0) {
+        invalid(cases, s, "empty input", "B", new byte[0], ErrorCode.TRUNCATED);
+        Script other = new Script(true);
+        int o = other.send("A");
+        invalid(cases, s, "a message of another session", "B", other.message(o), ErrorCode.AUTH_FAILED);
+        // An earlier chain with skipped keys left: a0 is still skipped; a used skipped key is a replay.
+        Script t = new Script(true);
+        int t0 = t.send("A");
+        t.send("A");
+        int t2 = t.send("A");
+        t.receive("B", t2);
+        t.receive("B", t0);
+        t.receive("A", t.send("B"));
+        t.receive("B", t.send("A"));
+        invalid(cases, t, "replay of a skipped message of an earlier chain, after its key was used", "B", t.message(t0),
+            ErrorCode.REPLAY);
+        invalid(cases, t, "replay of the newest message of an earlier chain that still has skipped keys", "B",
+            t.message(t2), ErrorCode.REPLAY);
+      }
+    }
+
+    Script gap = new Script(false);
+    for (int i = 0; i <= 1000; i++) {
+      gap.send("A", new byte[0]);
+    }
+    int far = gap.send("A");
+    gap.invalid(cases, "a gap of 1,001 messages in a new chain (beyond the bound)", "B", far, null,
+        ErrorCode.LIMIT_EXCEEDED);
+
+    Script pn = new Script(false);
+    pn.receive("B", pn.send("A"));
+    for (int i = 0; i < 1001; i++) {
+      pn.send("A", new byte[0]);
+    }
+    pn.receive("A", pn.send("B"));
+    int next = pn.send("A");
+    pn.invalid(cases, "a new chain whose pn would skip 1,001 keys of the current chain", "B", next, null,
+        ErrorCode.LIMIT_EXCEEDED);
+
+    Script stale = new Script(true);
+    stale.receive("B", stale.send("A"));
+    stale.receive("A", stale.send("B"));
+    stale.receive("B", stale.send("A"));
+    stale.receive("A", stale.send("B"));
+    // A message made under a header key two chains old: A goes on from an old copy of its state.
+    RatchetState old;
+    try {
+      old = RatchetState.parse(stale.play.a.serialize());
+    } catch (SottoException e) {
+      throw new IllegalStateException(e);
+    }
+    for (int i = 0; i < 2; i++) {
+      stale.receive("B", stale.send("A"));
+      stale.receive("A", stale.send("B"));
+    }
+    try {
+      byte[] message = DoubleRatchet.encrypt(old, "stale".getBytes(StandardCharsets.UTF_8), random).message();
+      stale.invalid(cases, "a header under a stale header key", "B", null, message, ErrorCode.AUTH_FAILED);
+    } catch (SottoException e) {
+      throw new IllegalStateException(e);
+    }
+
+    Script current = new Script(true);
+    int c0 = current.send("A");
+    int c1 = current.send("A");
+    current.receive("B", c1);
+    current.receive("B", c0);
+    current.invalid(cases, "replay of a skipped message of the current chain after it was received", "B", c0, null,
+        ErrorCode.REPLAY);
+  }
+
+  private static void invalid(Cases cases, Script s, String comment, String party, byte[] message, ErrorCode error) {
+    List<Step> saved = new ArrayList<>(s.steps);
+    s.invalid(cases, comment, party, null, message, error);
+    s.steps.clear();
+    s.steps.addAll(saved);
+  }
+
+  private static byte[] flip(byte[] data, int index, int mask) {
+    byte[] out = data.clone();
+    out[index] ^= (byte) mask;
+    return out;
+  }
+
+  // ---------------------------------------------------------------- verification
+
+  @Override
+  public void verify(JsonNode testCase, CaseCheck check) {
+    JsonNode in = check.input();
+    if (!testCase.path("operation").asText().equals("conversation")) {
+      check.fail("unknown operation '" + testCase.path("operation").asText() + "'");
+      return;
+    }
+    Play play;
+    try {
+      play = new Play(Start.fromJson(in.path("start")));
+    } catch (SottoException e) {
+      check.fail("start: " + e.getMessage());
+      return;
+    }
+    JsonNode steps = in.path("steps");
+    JsonNode outputs = check.output().path("steps");
+    for (int i = 0; i < steps.size(); i++) {
+      Step step = Step.fromJson(steps.get(i));
+      boolean last = i == steps.size() - 1;
+      byte[] before = play.side(step.party()).serialize();
+      ObjectNode actual;
+      try {
+        actual = play.step(step, true);
+      } catch (SottoException e) {
+        if (last && !check.expectsValid()) {
+          check.rejected(e);
+          if (!Arrays.equals(before, play.side(step.party()).serialize())) {
+            check.fail("step " + i + ": the state changed although the message was rejected");
+          }
+        } else {
+          check.fail("step " + i + " (" + step.party() + " " + step.action() + "): rejected with " + e.code() + " ("
+              + e.getMessage() + ")");
+        }
+        return;
+      }
+      if (last && !check.expectsValid()) {
+        check.fail("step " + i + ": expected error " + check.expectedError() + ", actual success");
+        return;
+      }
+      if (check.expectsValid()) {
+        JsonNode expected = outputs.path(i);
+        String prefix = "steps[" + i + "].";
+        actual.fields().forEachRemaining(e -> {
+          if (expected.has(e.getKey())) {
+            check.text(prefix + e.getKey(), e.getValue().asText());
+          }
+        });
+        if (step.action().equals("receive")) {
+          byte[] sentPlaintext = step.fromStep() == null ? null : Step.fromJson(steps.get(step.fromStep())).plaintext();
+          if (sentPlaintext != null && !Bytes.hex(sentPlaintext).equals(actual.path("plaintext").asText())) {
+            check.fail("step " + i + ": received other bytes than step " + step.fromStep() + " sent");
+          }
+        }
+      }
+    }
+  }
+}
