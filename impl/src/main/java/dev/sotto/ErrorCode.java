@@ -37,7 +37,9 @@ public enum ErrorCode {
   /** A message was already accepted once. */
   REPLAY(14),
   /** Accepting the input would exceed a bound of the specification (a cache, a count). */
-  LIMIT_EXCEEDED(15);
+  LIMIT_EXCEEDED(15),
+  /** An envelope's mailbox tag is not one the receiver expects. */
+  UNKNOWN_TAG(16);
 
   private final int number;
 

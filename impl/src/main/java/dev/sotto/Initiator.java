@@ -1,5 +1,6 @@
 package dev.sotto;
 
+import dev.sotto.internal.crypto.Aead;
 import dev.sotto.internal.crypto.MlKem768;
 import dev.sotto.internal.crypto.X25519;
 import dev.sotto.internal.handshake.FirstMessage;
@@ -62,6 +63,18 @@ public final class Initiator {
    * @throws SottoException {@code EXPIRED} when the card has expired at {@code now}
    */
   public FirstContact start(Instant now, byte[] payload, RandomSource random) throws SottoException {
+    Objects.requireNonNull(payload, "payload");
+    return start(now, (secrets, withOneTimePrekey) -> payload, random);
+  }
+
+  /** Makes the first message's payload once the session's secrets are known. */
+  @FunctionalInterface
+  interface PayloadMaker {
+    byte[] make(SessionSecrets secrets, boolean usesOneTimePrekey) throws SottoException;
+  }
+
+  /** As {@link #start(Instant, byte[], RandomSource)}, with a payload made from the session's secrets. */
+  FirstContact start(Instant now, PayloadMaker maker, RandomSource random) throws SottoException {
     card.checkNotExpired(now);
     Long opkId = oneTimePrekey;
     Long kemOpkId = kemOneTimePrekey;
@@ -77,12 +90,14 @@ public final class Initiator {
     byte[] ephemeral = X25519.generatePrivateKey(random);
     byte[] kemRandomness = random.bytes(MlKem768.ENCAPSULATION_RANDOMNESS_LENGTH);
     try {
+      // The payload is sealed last, under keys that do not depend on it: derive them first.
       HandshakeCore.Trace t = HandshakeCore.initiate(me.publicIdentity(), me::agree, card.identity(), prekeys,
-          kemOpkId != null, ephemeral, kemRandomness, payload);
-      FirstMessage message = new FirstMessage(HandshakeCore.flags(prekeys, kemOpkId != null), prekeys.spkId(),
-          prekeys.kemId(), prekeys.opkId(), t.ephemeralPublic(), t.kemCiphertext(), t.encryptedIdentity(),
-          t.sealedPayload());
+          kemOpkId != null, ephemeral, kemRandomness, new byte[0]);
       SessionSecrets secrets = new SessionSecrets(t.keys(), t.transcript(), card.signedPrekey().publicKey(), null);
+      byte[] payload = maker.make(secrets, opk != null);
+      byte[] sealed = Aead.seal(t.keys().confirmKey(), t.keys().confirmNonce(), t.transcript(), payload);
+      FirstMessage message = new FirstMessage(HandshakeCore.flags(prekeys, kemOpkId != null), prekeys.spkId(),
+          prekeys.kemId(), prekeys.opkId(), t.ephemeralPublic(), t.kemCiphertext(), t.encryptedIdentity(), sealed);
       return new FirstContact(message.encode(), card.identity(), secrets);
     } finally {
       Arrays.fill(ephemeral, (byte) 0);

@@ -128,9 +128,25 @@ public final class Responder {
    * Nothing changes unless every step succeeds.
    */
   public synchronized Accepted accept(byte[] message, Instant now) throws SottoException {
+    return accept(message, now, null, accepted -> accepted);
+  }
+
+  /** What a caller does with an accepted first message before the responder commits. */
+  @FunctionalInterface
+  interface Continuation<T> {
+    T apply(Accepted accepted) throws SottoException;
+  }
+
+  /**
+   * As {@link #accept(byte[], Instant)}, for the session layer: the first message must be for the
+   * card with {@code inviteTag} (when given; otherwise UNKNOWN_PREKEY), and {@code continuation}
+   * runs before the commit, so that its failure too leaves the responder unchanged.
+   */
+  synchronized <T> T accept(byte[] message, Instant now, byte[] inviteTag, Continuation<T> continuation)
+      throws SottoException {
     FirstMessage m = FirstMessage.parse(message);
     Held held = bySignedPrekey.get(m.spkId());
-    if (held == null) {
+    if (held == null || (inviteTag != null && !Arrays.equals(inviteTag, held.card.inviteTag()))) {
       throw new SottoException(ErrorCode.UNKNOWN_PREKEY, "no card with signed prekey " + m.spkId());
     }
     byte[] kemSeed;
@@ -173,6 +189,9 @@ public final class Responder {
     }
     HandshakeCore.Opened opened = HandshakeCore.respond(identity.publicIdentity(), identity::agree, prekeys,
         new HandshakeCore.ResponderKeys(held.spkPrivate, kemSeed, opkPrivate), m, th1);
+    SessionSecrets secrets = new SessionSecrets(opened.trace().keys(), opened.trace().transcript(),
+        held.card.signedPrekey().publicKey(), held.spkPrivate);
+    T result = continuation.apply(new Accepted(opened.initiator(), opened.payload(), secrets));
 
     // Commit: nothing above changed any state.
     if (m.usesOneTimePrekey()) {
@@ -184,9 +203,24 @@ public final class Responder {
     if (!replayProtected) {
       held.replayCache.add(replayKey);
     }
-    SessionSecrets secrets = new SessionSecrets(opened.trace().keys(), opened.trace().transcript(),
-        held.card.signedPrekey().publicKey(), held.spkPrivate);
-    return new Accepted(opened.initiator(), opened.payload(), secrets);
+    return result;
+  }
+
+  /** Whether a held card has this invite tag. */
+  synchronized boolean holdsInviteTag(byte[] tag) {
+    for (Held held : bySignedPrekey.values()) {
+      if (Arrays.equals(tag, held.card.inviteTag())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The invite tags of the held cards: the tags under which first contacts arrive. */
+  public synchronized List<byte[]> inviteTags() {
+    List<byte[]> tags = new ArrayList<>();
+    bySignedPrekey.values().forEach(h -> tags.add(h.card.inviteTag()));
+    return tags;
   }
 
   private static byte[] publicKey(List<Prekey> prekeys, long id) {

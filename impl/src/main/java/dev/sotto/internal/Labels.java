@@ -2,7 +2,10 @@ package dev.sotto.internal;
 
 import java.nio.charset.StandardCharsets;
 
-/** Every KDF, hash and signature label of the protocol (spec: suite.adoc#labels). ASCII, no terminator. */
+/**
+ * Every KDF, hash and signature label of the protocol (spec: suite.adoc#labels). ASCII, no
+ * terminator. No label is a prefix of another (checked by a test): keep it so when adding one.
+ */
 public final class Labels {
   private Labels() {}
 
@@ -11,13 +14,13 @@ public final class Labels {
   public static final byte[] FINGERPRINT = ascii("sotto/v1/fingerprint");
   public static final byte[] CARD_SIGNATURE = ascii("sotto/v1/card");
   public static final byte[] HANDSHAKE_TRANSCRIPT_1 = ascii("sotto/v1/handshake/transcript-1");
-  public static final byte[] HANDSHAKE_TRANSCRIPT = ascii("sotto/v1/handshake/transcript");
+  public static final byte[] HANDSHAKE_TRANSCRIPT = ascii("sotto/v1/handshake/transcript-2");
   public static final byte[] HANDSHAKE_IDENTITY = ascii("sotto/v1/handshake/identity");
   public static final byte[] HANDSHAKE_KEYS = ascii("sotto/v1/handshake/keys");
   public static final byte[] RATCHET_ROOT = ascii("sotto/v1/ratchet/root");
   public static final byte[] RATCHET_CHAIN_KEY = ascii("sotto/v1/ratchet/chain-key");
   public static final byte[] RATCHET_MESSAGE_KEY = ascii("sotto/v1/ratchet/message-key");
-  public static final byte[] RATCHET_MESSAGE = ascii("sotto/v1/ratchet/message");
+  public static final byte[] RATCHET_MESSAGE = ascii("sotto/v1/ratchet/body");
   public static final byte[] RATCHET_TAG = ascii("sotto/v1/ratchet/tag");
 
   /** Text-form prefixes (Bech32m human-readable parts). */

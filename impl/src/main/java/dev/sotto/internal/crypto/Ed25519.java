@@ -4,7 +4,8 @@ import dev.sotto.internal.encoding.Bytes;
 
 /**
  * Ed25519 (RFC 8032, pure, no context), as suite SOTTO-1 uses it: verification is the
- * strict one (S < L, canonical encodings), so that a signature is not malleable.
+ * strict, cofactorless one (S < L, canonical encodings, [S]B = R + [k]A without the
+ * multiplication by 8), so that a signature is not malleable and every verifier agrees on it.
  * spec: suite.adoc#ed25519
  */
 public final class Ed25519 {
@@ -30,12 +31,32 @@ public final class Ed25519 {
     return out;
   }
 
-  /** Whether {@code signature} is a valid signature of {@code message} under {@code publicKey}. */
+  /** The encoding of the neutral point (0, 1). */
+  private static final byte[] NEUTRAL = Bytes.unhex("0100000000000000000000000000000000000000000000000000000000000000");
+
+  /**
+   * Whether {@code signature} is a valid signature of {@code message} under {@code publicKey}, a
+   * key of order l (one that {@link #isValidPublicKey} accepts; any other key verifies nothing).
+   *
+   * <p>BouncyCastle's verify is the cofactored one ([8][S]B = [8]R + [8][k]A, RFC 8032 section
+   * 5.1.7 as written): it also accepts a signature whose R carries a component of small order.
+   * With A of order l, [S]B - [k]A is in the subgroup of order l, so the cofactorless equation
+   * [S]B = R + [k]A holds exactly when the cofactored one does and R is in that subgroup too:
+   * R is the neutral point or a point of order l. That is what is checked here.
+   */
   public static boolean verify(byte[] publicKey, byte[] message, byte[] signature) {
     if (publicKey.length != PUBLIC_KEY_LENGTH || signature.length != SIGNATURE_LENGTH) {
       return false;
     }
-    return org.bouncycastle.math.ec.rfc8032.Ed25519.verify(signature, 0, publicKey, 0, message, 0, message.length);
+    if (!isValidPublicKey(publicKey)) {
+      return false;
+    }
+    if (!org.bouncycastle.math.ec.rfc8032.Ed25519.verify(signature, 0, publicKey, 0, message, 0, message.length)) {
+      return false;
+    }
+    // R is canonical here (checked by the verify above); require it to have no component of small order.
+    byte[] r = java.util.Arrays.copyOf(signature, PUBLIC_KEY_LENGTH);
+    return java.util.Arrays.equals(r, NEUTRAL) || org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyFull(r, 0);
   }
 
   /**

@@ -90,7 +90,7 @@ public final class HandshakeCore {
     return Hkdf.derive(transcript1, Bytes.concat(dh3, sharedSecret), Labels.HANDSHAKE_IDENTITY, IDENTITY_KEY_LENGTH);
   }
 
-  /** TH = SHA-256("sotto/v1/handshake/transcript" || TH_1 || encrypted_identity || initiator identity). */
+  /** TH = SHA-256("sotto/v1/handshake/transcript-2" || TH_1 || encrypted_identity || initiator identity). */
   public static byte[] transcript(byte[] transcript1, byte[] encryptedIdentity, PublicIdentity initiator) {
     return Hmac.hash(Labels.HANDSHAKE_TRANSCRIPT, transcript1, encryptedIdentity, initiator.encoded());
   }

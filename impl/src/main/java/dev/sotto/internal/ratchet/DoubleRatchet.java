@@ -96,7 +96,7 @@ public final class DoubleRatchet {
 
   /** A received message: the plaintext, the state to commit, and what the vectors publish. */
   public record Received(byte[] plaintext, RatchetState next, Opened openedWith, byte[] header,
-      Secret.MessageKey messageKey) {}
+      Secret.MessageKey messageKey, byte[] tag) {}
 
   /**
    * Decrypts {@code encoded} (spec: ratchet.adoc#decrypt) without changing {@code state}: the
@@ -130,7 +130,7 @@ public final class DoubleRatchet {
       if (skipped != null) {
         // 1. A skipped message key.
         byte[] plaintext = openBody(skipped.messageKey(), bodyAd, m.body());
-        return new Received(plaintext, s, Opened.SKIPPED, header, skipped.messageKey());
+        return new Received(plaintext, s, Opened.SKIPPED, header, skipped.messageKey(), skipped.tag());
       }
       if (!hk.equals(current)) {
         throw new SottoException(ErrorCode.REPLAY,
@@ -145,9 +145,10 @@ public final class DoubleRatchet {
             "message " + h.messageNumber() + " was already received or its key discarded");
       }
       skip(s, h.messageNumber());
+      byte[] tag = Kdf.tag(s.receivingTagKey, h.messageNumber());
       Secret.MessageKey mk = advanceReceiving(s);
       byte[] plaintext = openBody(mk, bodyAd, m.body());
-      return new Received(plaintext, s, Opened.CURRENT, header, mk);
+      return new Received(plaintext, s, Opened.CURRENT, header, mk, tag);
     }
 
     // 3. The next receiving chain: a DH ratchet step.
@@ -171,6 +172,7 @@ public final class DoubleRatchet {
     s.nextReceivingHeaderKey = receiving.nextHeaderKey();
     s.nextReceivingTagKey = receiving.nextTagKey();
     skip(s, h.messageNumber());
+    byte[] tag = Kdf.tag(s.receivingTagKey, h.messageNumber());
     Secret.MessageKey mk = advanceReceiving(s);
     byte[] plaintext = openBody(mk, bodyAd, m.body());
 
@@ -182,7 +184,7 @@ public final class DoubleRatchet {
     s.sendingChain = sending.chainKey();
     s.nextSendingHeaderKey = sending.nextHeaderKey();
     s.nextSendingTagKey = sending.nextTagKey();
-    return new Received(plaintext, s, Opened.NEXT, header, mk);
+    return new Received(plaintext, s, Opened.NEXT, header, mk, tag);
   }
 
   /**

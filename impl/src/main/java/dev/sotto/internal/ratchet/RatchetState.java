@@ -60,7 +60,8 @@ public final class RatchetState {
 
   RatchetState() {}
 
-  RatchetState copy() {
+  /** A deep enough copy to work on: secrets are immutable, collections are copied. */
+  public RatchetState copy() {
     RatchetState c = new RatchetState();
     c.role = role;
     c.ad = ad;

@@ -1,0 +1,84 @@
+package dev.sotto;
+
+import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.internal.encoding.Reader;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * What the network and a mailbox see (spec: envelope.adoc): a version byte, a 16-byte mailbox
+ * tag and an opaque body, in one of four fixed sizes. Nothing else.
+ */
+public final class Envelope {
+  public static final int VERSION = 0x01;
+  public static final int TAG_LENGTH = 16;
+  public static final int HEADER_LENGTH = 1 + TAG_LENGTH;
+  /** The envelope sizes: 1 KiB, 4 KiB, 16 KiB, 64 KiB. */
+  public static final List<Integer> BUCKETS = List.of(1024, 4096, 16384, 65536);
+
+  private final byte[] encoded;
+
+  private Envelope(byte[] encoded) {
+    this.encoded = encoded;
+  }
+
+  static Envelope of(byte[] tag, byte[] body) {
+    Bytes.requireLength(tag, TAG_LENGTH, "tag");
+    byte[] encoded = Bytes.concat(new byte[] {VERSION}, tag, body);
+    if (!BUCKETS.contains(encoded.length)) {
+      throw new IllegalStateException("envelope of " + encoded.length + " bytes is not a bucket size");
+    }
+    return new Envelope(encoded);
+  }
+
+  /**
+   * Reads an envelope.
+   *
+   * @throws SottoException TRUNCATED (empty), UNSUPPORTED_VERSION, INVALID_ENCODING (a length that
+   *     is not one of the bucket sizes)
+   */
+  public static Envelope parse(byte[] encoded) throws SottoException {
+    Reader in = new Reader(encoded, "envelope");
+    int version = in.u8("version");
+    if (version != VERSION) {
+      throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, "envelope version " + version);
+    }
+    if (!BUCKETS.contains(encoded.length)) {
+      throw in.invalid("length", 0, "an envelope of " + encoded.length + " bytes is not one of the sizes " + BUCKETS);
+    }
+    return new Envelope(encoded.clone());
+  }
+
+  /** The mailbox tag. */
+  public byte[] tag() {
+    return Arrays.copyOfRange(encoded, 1, HEADER_LENGTH);
+  }
+
+  byte[] body() {
+    return Arrays.copyOfRange(encoded, HEADER_LENGTH, encoded.length);
+  }
+
+  /** The envelope's bytes, as they travel. */
+  public byte[] encoded() {
+    return encoded.clone();
+  }
+
+  public int length() {
+    return encoded.length;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof Envelope that && Arrays.equals(encoded, that.encoded);
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(encoded);
+  }
+
+  @Override
+  public String toString() {
+    return "Envelope[" + encoded.length + " bytes, tag " + Bytes.hex(tag()) + "]";
+  }
+}

@@ -1,0 +1,350 @@
+package dev.sotto;
+
+import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.internal.encoding.Reader;
+import dev.sotto.internal.encoding.Writer;
+import dev.sotto.internal.envelope.Content;
+import dev.sotto.internal.ratchet.DoubleRatchet;
+import dev.sotto.internal.ratchet.RatchetMessage;
+import dev.sotto.internal.ratchet.RatchetState;
+import java.io.ByteArrayOutputStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A conversation with one peer, over all layers (spec: envelope.adoc#session): the handshake, the
+ * ratchet and the envelope. An application seals plaintexts into envelopes, opens envelopes into
+ * plaintexts, and learns which mailbox tags to watch; it never sees a ratchet header or a DH key.
+ *
+ * <p>{@link #open} is transactional: an envelope that is rejected leaves the session exactly as it
+ * was. The session serialises to a versioned byte format; it holds every secret of the
+ * conversation, so store it encrypted.
+ */
+public final class Session {
+  /** How many future messages of each receiving chain a session watches for (spec: envelope.adoc#tags). */
+  public static final int TAG_WINDOW = 32;
+  /** At most this many chunked payloads are reassembled at once; the oldest incomplete one is dropped. */
+  public static final int MAX_PENDING_PAYLOADS = 4;
+  public static final int STATE_VERSION = 0x01;
+
+  /** First-contact envelope overhead before the ratchet plaintext: header, handshake fields, AEAD tags. */
+  private static final int FIRST_CONTACT_OVERHEAD = Envelope.HEADER_LENGTH + 1221 + 16 + RatchetMessage.OVERHEAD;
+  private static final int SESSION_OVERHEAD = Envelope.HEADER_LENGTH + RatchetMessage.OVERHEAD;
+
+  private final PublicIdentity peer;
+  private RatchetState ratchet;
+  private long nextPayloadId;
+  private LinkedHashMap<Long, Pending> pending;
+
+  /** The chunks received so far of one payload. */
+  private record Pending(int count, TreeMap<Integer, byte[]> chunks) {
+    Pending copy() {
+      return new Pending(count, new TreeMap<>(chunks));
+    }
+  }
+
+  private Session(PublicIdentity peer, RatchetState ratchet, long nextPayloadId, LinkedHashMap<Long, Pending> pending) {
+    this.peer = peer;
+    this.ratchet = ratchet;
+    this.nextPayloadId = nextPayloadId;
+    this.pending = pending;
+  }
+
+  /** The other side, authenticated by the handshake. */
+  public PublicIdentity peer() {
+    return peer;
+  }
+
+  // ------------------------------------------------------------------ starting
+
+  /** A new session with the envelopes that carry its first payload; the first one carries the handshake. */
+  public record Started(Session session, List<Envelope> envelopes) {}
+
+  /**
+   * Starts a conversation with the owner of {@code card} (spec: envelope.adoc#first-contact) and
+   * seals {@code plaintext} as its first payload. Draws from {@code random}, in this order: the
+   * one-time prekey choice (see {@link Initiator#start}), the handshake's ephemeral key and KEM
+   * randomness, the ratchet's first key, then one header nonce per envelope.
+   *
+   * @throws SottoException EXPIRED when the card has expired at {@code now}
+   */
+  public static Started initiate(Identity me, Card card, Instant now, byte[] plaintext, RandomSource random)
+      throws SottoException {
+    Objects.requireNonNull(plaintext, "plaintext");
+    RatchetState[] state = new RatchetState[1];
+    List<Envelope> rest = new ArrayList<>();
+    Session[] session = new Session[1];
+    FirstContact fc = Initiator.to(me, card).start(now, (secrets, withOneTimePrekey) -> {
+      state[0] = DoubleRatchet.initiator(secrets.ratchetInit(), secrets.responderRatchetPublic(), random);
+      session[0] = new Session(card.identity(), state[0], 0, new LinkedHashMap<>());
+      int firstOverhead = FIRST_CONTACT_OVERHEAD + (withOneTimePrekey ? 4 : 0);
+      List<Piece> pieces = session[0].plan(plaintext, firstOverhead);
+      byte[] first = null;
+      for (Piece piece : pieces) {
+        DoubleRatchet.Sent sent = DoubleRatchet.encrypt(state[0], piece.padded(), random);
+        if (first == null) {
+          first = sent.message();
+        } else {
+          rest.add(Envelope.of(sent.tag(), sent.message()));
+        }
+      }
+      return first;
+    }, random);
+    List<Envelope> envelopes = new ArrayList<>();
+    envelopes.add(Envelope.of(card.inviteTag(), fc.message()));
+    envelopes.addAll(rest);
+    return new Started(session[0], envelopes);
+  }
+
+  /** A session accepted from a first-contact envelope, and its first payload if it is complete. */
+  public record Accepted(Session session, Optional<byte[]> payload) {}
+
+  /**
+   * Accepts a first-contact envelope for one of {@code responder}'s cards (spec:
+   * envelope.adoc#first-contact). Transactional for the responder too: if anything fails, no
+   * one-time prekey is used up and no replay entry is made.
+   *
+   * @throws SottoException the envelope's errors; UNKNOWN_TAG when the tag is no held card's invite
+   *     tag; the handshake's errors (spec: handshake.adoc#responder); the ratchet's and the
+   *     content's errors for the first message
+   */
+  public static Accepted accept(Responder responder, byte[] envelope, Instant now, RandomSource random)
+      throws SottoException {
+    Envelope e = Envelope.parse(envelope);
+    if (!responder.holdsInviteTag(e.tag())) {
+      throw new SottoException(ErrorCode.UNKNOWN_TAG, "no held card has this invite tag");
+    }
+    return responder.accept(e.body(), now, e.tag(), accepted -> {
+      SessionSecrets secrets = accepted.secrets();
+      RatchetState initial = DoubleRatchet.responder(secrets.ratchetInit(), secrets.responderRatchetPrivate());
+      DoubleRatchet.Received received = DoubleRatchet.decrypt(initial, accepted.payload(), random);
+      Session session = new Session(accepted.peer(), received.next(), 0, new LinkedHashMap<>());
+      LinkedHashMap<Long, Pending> pending = new LinkedHashMap<>();
+      Optional<byte[]> payload = collect(Content.parse(received.plaintext()), pending);
+      session.pending = pending;
+      return new Accepted(session, payload);
+    });
+  }
+
+  // ------------------------------------------------------------------ sealing
+
+  /** One envelope's worth of content, padded to its bucket. */
+  private record Piece(byte[] padded) {}
+
+  /**
+   * Cuts {@code plaintext} into pieces: one whole content in the smallest bucket it fits, or chunks
+   * of 64 KiB envelopes (spec: envelope.adoc#chunking). {@code firstOverhead} is the first
+   * envelope's overhead (larger for a first contact).
+   */
+  private List<Piece> plan(byte[] plaintext, int firstOverhead) {
+    int largest = Envelope.BUCKETS.get(Envelope.BUCKETS.size() - 1);
+    List<Piece> pieces = new ArrayList<>();
+    if (Content.WHOLE_OVERHEAD + plaintext.length <= largest - firstOverhead) {
+      for (int bucket : Envelope.BUCKETS) {
+        int size = bucket - firstOverhead;
+        if (size >= Content.WHOLE_OVERHEAD + plaintext.length) {
+          pieces.add(new Piece(Content.whole(plaintext).encode(size)));
+          return pieces;
+        }
+      }
+    }
+    int firstCapacity = largest - firstOverhead - Content.CHUNK_OVERHEAD;
+    int capacity = largest - SESSION_OVERHEAD - Content.CHUNK_OVERHEAD;
+    long count = 1 + (Math.max(0, plaintext.length - firstCapacity) + capacity - 1) / capacity;
+    if (count > Content.MAX_CHUNKS) {
+      throw new IllegalArgumentException("a payload of " + plaintext.length + " bytes needs more than "
+          + Content.MAX_CHUNKS + " envelopes");
+    }
+    long id = nextPayloadId;
+    nextPayloadId = (nextPayloadId + 1) & 0xffffffffL;
+    int offset = 0;
+    for (int i = 0; i < count; i++) {
+      int overhead = i == 0 ? firstOverhead : SESSION_OVERHEAD;
+      int take = Math.min(plaintext.length - offset, i == 0 ? firstCapacity : capacity);
+      byte[] data = Arrays.copyOfRange(plaintext, offset, offset + take);
+      offset += take;
+      pieces.add(new Piece(Content.chunk(id, i, (int) count, data).encode(largest - overhead)));
+    }
+    return pieces;
+  }
+
+  /**
+   * Seals {@code plaintext} into envelopes, each under the mailbox tag of its message; draws one
+   * 12-byte header nonce per envelope.
+   *
+   * @throws IllegalStateException when this side cannot send yet (a responder's session always can;
+   *     see {@link Ratchet#encrypt})
+   * @throws IllegalArgumentException when the payload needs more than 256 envelopes
+   */
+  public synchronized List<Envelope> seal(byte[] plaintext, RandomSource random) throws SottoException {
+    Objects.requireNonNull(plaintext, "plaintext");
+    long savedId = nextPayloadId;
+    RatchetState working = ratchet.copy();
+    try {
+      List<Envelope> out = new ArrayList<>();
+      for (Piece piece : plan(plaintext, SESSION_OVERHEAD)) {
+        DoubleRatchet.Sent sent = DoubleRatchet.encrypt(working, piece.padded(), random);
+        out.add(Envelope.of(sent.tag(), sent.message()));
+      }
+      ratchet = working;
+      return out;
+    } catch (SottoException | RuntimeException e) {
+      nextPayloadId = savedId;
+      throw e;
+    }
+  }
+
+  // ------------------------------------------------------------------ opening
+
+  /**
+   * Opens an envelope of this conversation: the payload when it is complete (a whole payload, or
+   * the last missing chunk of one), empty when a chunk was stored.
+   *
+   * @throws SottoException TRUNCATED, UNSUPPORTED_VERSION, INVALID_ENCODING (a length that is no
+   *     bucket, bad padding, a chunk out of range or given twice); UNKNOWN_TAG (a tag this session
+   *     does not expect now); the ratchet's errors; AUTH_FAILED also when the envelope's tag is not
+   *     the one its message was sealed under. The session is then unchanged.
+   */
+  public synchronized Optional<byte[]> open(byte[] envelope, RandomSource random) throws SottoException {
+    Envelope e = Envelope.parse(envelope);
+    if (!DoubleRatchet.expectedTags(ratchet, TAG_WINDOW).contains(Bytes.hex(e.tag()))) {
+      throw new SottoException(ErrorCode.UNKNOWN_TAG, "this session does not expect this tag now");
+    }
+    DoubleRatchet.Received received = DoubleRatchet.decrypt(ratchet, e.body(), random);
+    if (!Arrays.equals(received.tag(), e.tag())) {
+      throw new SottoException(ErrorCode.AUTH_FAILED, "the envelope's tag is not its message's tag");
+    }
+    LinkedHashMap<Long, Pending> working = copyPending();
+    Optional<byte[]> payload = collect(Content.parse(received.plaintext()), working);
+    ratchet = received.next();
+    pending = working;
+    return payload;
+  }
+
+  private LinkedHashMap<Long, Pending> copyPending() {
+    LinkedHashMap<Long, Pending> copy = new LinkedHashMap<>();
+    pending.forEach((id, p) -> copy.put(id, p.copy()));
+    return copy;
+  }
+
+  /** Adds a content to the reassembly state; returns the payload when one is complete. */
+  private static Optional<byte[]> collect(Content c, LinkedHashMap<Long, Pending> pending) throws SottoException {
+    if (c.kind() == Content.KIND_WHOLE) {
+      return Optional.of(c.data());
+    }
+    Pending p = pending.get(c.payloadId());
+    if (p == null) {
+      p = new Pending(c.count(), new TreeMap<>());
+      pending.put(c.payloadId(), p);
+      Iterator<Long> oldest = pending.keySet().iterator();
+      while (pending.size() > MAX_PENDING_PAYLOADS) {
+        oldest.next();
+        oldest.remove();
+      }
+    } else if (p.count() != c.count()) {
+      throw new SottoException(ErrorCode.INVALID_ENCODING,
+          "chunk of payload " + c.payloadId() + " says " + c.count() + " chunks, earlier ones said " + p.count());
+    }
+    if (p.chunks().containsKey(c.index())) {
+      throw new SottoException(ErrorCode.INVALID_ENCODING,
+          "chunk " + c.index() + " of payload " + c.payloadId() + " was already received");
+    }
+    p.chunks().put(c.index(), c.data());
+    if (p.chunks().size() < p.count()) {
+      return Optional.empty();
+    }
+    pending.remove(c.payloadId());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    p.chunks().values().forEach(out::writeBytes);
+    return Optional.of(out.toByteArray());
+  }
+
+  /** The mailbox tags under which envelopes of this conversation can arrive now (16 bytes each). */
+  public synchronized List<byte[]> tags() {
+    return DoubleRatchet.expectedTags(ratchet, TAG_WINDOW).stream().map(Bytes::unhex).toList();
+  }
+
+  // ------------------------------------------------------------------ state
+
+  /**
+   * The session's byte form (spec: envelope.adoc#session-state): version u8 || suite u16 || peer
+   * (68) || next_payload_id u32 || ratchet_length u32 || ratchet state || pending_count u8 ||
+   * pending payloads. It holds every secret of the conversation.
+   */
+  public synchronized byte[] serialize() {
+    byte[] r = ratchet.serialize();
+    Writer w = new Writer().u8(STATE_VERSION).u16(Suite.SOTTO_1.id()).bytes(peer.encoded()).u32(nextPayloadId)
+        .u32(r.length).bytes(r).u8(pending.size());
+    pending.forEach((id, p) -> {
+      w.u32(id).u16(p.count()).u16(p.chunks().size());
+      p.chunks().forEach((index, data) -> w.u16(index).u32(data.length).bytes(data));
+    });
+    return w.toByteArray();
+  }
+
+  /** Restores a session written by {@link #serialize()}. */
+  public static Session restore(byte[] serialized) throws SottoException {
+    Reader in = new Reader(serialized, "session state");
+    int version = in.u8("version");
+    if (version != STATE_VERSION) {
+      throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, "session state version " + version);
+    }
+    int suite = in.u16("suite");
+    if (suite != Suite.SOTTO_1.id()) {
+      throw new SottoException(ErrorCode.UNSUPPORTED_SUITE, String.format("suite 0x%04x", suite));
+    }
+    PublicIdentity peer = PublicIdentity.read(in);
+    long nextPayloadId = in.u32("next_payload_id");
+    long length = in.u32("ratchet_length");
+    if (length > in.remaining()) {
+      throw new SottoException(ErrorCode.TRUNCATED, "session state truncated inside the ratchet state");
+    }
+    RatchetState ratchet = RatchetState.parse(in.bytes((int) length, "ratchet"));
+    int countOffset = in.position();
+    int count = in.u8("pending_count");
+    if (count > MAX_PENDING_PAYLOADS) {
+      throw in.invalid("pending_count", countOffset, count + " pending payloads, at most " + MAX_PENDING_PAYLOADS);
+    }
+    LinkedHashMap<Long, Pending> pending = new LinkedHashMap<>();
+    for (int i = 0; i < count; i++) {
+      int offset = in.position();
+      long id = in.u32("pending.payload_id");
+      int chunkCount = in.u16("pending.count");
+      int present = in.u16("pending.present");
+      if (chunkCount < 2 || chunkCount > Content.MAX_CHUNKS || present >= chunkCount || present < 1
+          || pending.containsKey(id)) {
+        throw in.invalid("pending", offset, "inconsistent pending payload");
+      }
+      TreeMap<Integer, byte[]> chunks = new TreeMap<>();
+      for (int j = 0; j < present; j++) {
+        int indexOffset = in.position();
+        int index = in.u16("pending.index");
+        long dataLength = in.u32("pending.length");
+        if (index >= chunkCount || chunks.containsKey(index) || dataLength > in.remaining()) {
+          throw in.invalid("pending.index", indexOffset, "inconsistent chunk");
+        }
+        chunks.put(index, in.bytes((int) dataLength, "pending.data"));
+      }
+      pending.put(id, new Pending(chunkCount, chunks));
+    }
+    in.end();
+    return new Session(peer, ratchet, nextPayloadId, pending);
+  }
+
+  /** For the conformance suite: the internal ratchet state. Not for applications. */
+  public synchronized byte[] ratchetStateForVectors() {
+    return ratchet.serialize();
+  }
+
+  @Override
+  public String toString() {
+    return "Session[with " + peer + ", redacted]";
+  }
+}
