@@ -119,17 +119,25 @@ public final class CardVectors implements VectorSuite {
     parseTextValid(cases, "text form, uppercase", base.text().toUpperCase(Locale.ROOT), created, null);
     parseTextValid(cases, "text form with the expected identity", cards.get(0).text(), created, cards.get(0).identity());
 
-    invalid(cases, base, sk, owners.get(13), created, expires, cards.get(13));
+    invalid(cases, cards, owners, created, expires);
     return cases.toArray();
   }
 
-  private static void invalid(Cases cases, Card base, byte[] sk, Identity stranger, long created, long expires, Card foreign) {
+  /**
+   * The invalid cases, from the base card (cards[3]): each with one fault, signed where the fault
+   * is in the body, so that only the intended check rejects it; and some with two faults, to fix
+   * which check comes first.
+   */
+  private static void invalid(Cases cases, List<Card> cards, List<Identity> owners, long created, long expires) {
+    Card base = cards.get(3);
+    byte[] sk = owners.get(3).derivedKeysForVectors().ed25519Private();
+    Identity stranger = owners.get(13);
+    Card foreign = cards.get(13);
     byte[] good = base.encoded();
     int sig = good.length - 64;
     // Offsets within the body (spec: card.adoc#card-layout).
     int spkOffset = 85;
     int pqspkOffset = 122;
-    int opkCountOffset = 1311;
     long now = created + 60;
 
     parseInvalid(cases, "empty input", new byte[0], now, ErrorCode.TRUNCATED);
@@ -163,14 +171,22 @@ public final class CardVectors implements VectorSuite {
     r.expires = Card.MAX_TIME + 1;
     parseInvalid(cases, "expires one second after 9999-12-31T23:59:59Z (signed)", r.signedBy(sk), now,
         ErrorCode.INVALID_ENCODING);
-    parseInvalid(cases, "33 X25519 one-time prekeys announced", Texts.with(good, opkCountOffset, 33), now,
+    // Over a count limit, every entry well formed, ids distinct, signed: only the count rule rejects
+    // them. The 33rd X25519 (5th ML-KEM) one-time prekey is the base card's, whose id is unused.
+    r = RawCard.of(cards.get(4));
+    r.opks.add(RawCard.of(base).opks.get(0));
+    parseInvalid(cases, "33 well-formed X25519 one-time prekeys (signed): over the limit of 32",
+        r.signedBy(owners.get(4).derivedKeysForVectors().ed25519Private()), now, ErrorCode.INVALID_ENCODING);
+    r = RawCard.of(cards.get(5));
+    r.pqopks.add(RawCard.of(base).pqopks.get(0));
+    parseInvalid(cases, "5 well-formed ML-KEM one-time prekeys (signed): over the limit of 4",
+        r.signedBy(owners.get(5).derivedKeysForVectors().ed25519Private()), now, ErrorCode.INVALID_ENCODING);
+    r = RawCard.of(base);
+    for (int i = r.addresses.size(); i < 9; i++) {
+      r.addresses.add(RawCard.RawAddress.tcp(0x02, 7400 + i, "mb" + i + ".example.net"));
+    }
+    parseInvalid(cases, "9 well-formed addresses (signed): over the limit of 8", r.signedBy(sk), now,
         ErrorCode.INVALID_ENCODING);
-    r = RawCard.of(base);
-    r.pqopkCount = 5;
-    parseInvalid(cases, "5 ML-KEM one-time prekeys announced", r.signedBy(sk), now, ErrorCode.INVALID_ENCODING);
-    r = RawCard.of(base);
-    r.addressCount = 9;
-    parseInvalid(cases, "9 addresses announced", r.signedBy(sk), now, ErrorCode.INVALID_ENCODING);
     r = RawCard.of(base);
     r.pqspk.id = r.spk.id;
     parseInvalid(cases, "ML-KEM prekey id repeats the signed prekey id (signed)", r.signedBy(sk), now,
@@ -178,6 +194,22 @@ public final class CardVectors implements VectorSuite {
     r = RawCard.of(base);
     r.pqopks.get(0).id = r.opks.get(0).id;
     parseInvalid(cases, "one-time prekey ids repeat across kinds (signed)", r.signedBy(sk), now, ErrorCode.INVALID_ENCODING);
+    // A repeated id is reported as soon as it is read, before the key after it.
+    r = RawCard.of(base);
+    r.pqspk.id = r.spk.id;
+    r.pqspk.key[0] = (byte) 0xff;
+    r.pqspk.key[1] |= 0x0f;
+    parseInvalid(cases, "repeated ML-KEM prekey id followed by a key that fails the modulus check (signed): the id is "
+        + "reported first", r.signedBy(sk), now, ErrorCode.INVALID_ENCODING);
+    r = RawCard.of(base);
+    r.opks.get(0).id = r.spk.id;
+    r.opks.get(0).key = Bytes.unhex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800");
+    parseInvalid(cases, "repeated one-time prekey id followed by a key of small order (signed): the id is reported first",
+        r.signedBy(sk), now, ErrorCode.INVALID_ENCODING);
+    r = RawCard.of(base);
+    r.pqspk.id = r.spk.id;
+    parseInvalid(cases, "input ends right after a repeated prekey id: the id is reported, not the truncation",
+        Texts.cut(r.body(), pqspkOffset + 4), now, ErrorCode.INVALID_ENCODING);
     r = RawCard.of(base);
     r.addresses.get(0).kind = 0;
     parseInvalid(cases, "address kind 0 (signed)", r.signedBy(sk), now, ErrorCode.INVALID_ENCODING);
@@ -205,6 +237,10 @@ public final class CardVectors implements VectorSuite {
     r.pqspk.key[1] |= 0x0f;
     parseInvalid(cases, "ML-KEM prekey fails the modulus check (signed)", r.signedBy(sk), now, ErrorCode.INVALID_KEY);
     r = RawCard.of(base);
+    r.signingKey = Edwards25519.withTorsion(r.signingKey);
+    parseInvalid(cases, "identity signing key plus a point of order 8: a valid point, not of order l (signed)",
+        r.signedBy(sk), now, ErrorCode.INVALID_KEY);
+    r = RawCard.of(base);
     r.pqopks.get(0).key[1150] = (byte) 0xff;
     r.pqopks.get(0).key[1151] = (byte) 0xff;
     parseInvalid(cases, "ML-KEM one-time prekey fails the modulus check in its last coefficient (signed)",
@@ -220,6 +256,21 @@ public final class CardVectors implements VectorSuite {
     parseInvalid(cases, "signed by another identity's key", RawCard.of(base).signedBy(
         stranger.derivedKeysForVectors().ed25519Private()), now, ErrorCode.BAD_SIGNATURE);
     parseInvalid(cases, "signature S + l (malleated, S not reduced)", malleate(good), now, ErrorCode.BAD_SIGNATURE);
+    byte[] body = Arrays.copyOf(good, sig);
+    byte[] torsion = Edwards25519.signWithTorsion(sk, base.identity().signingKey(),
+        Bytes.concat("sotto/v1/card".getBytes(StandardCharsets.US_ASCII), body));
+    parseInvalid(cases, "signature with R' = rB + T, T of order 8, and S recomputed for R': valid under the cofactored "
+        + "equation only (a cofactorless verifier rejects it)", Bytes.concat(body, torsion), now, ErrorCode.BAD_SIGNATURE);
+    parseInvalid(cases, "expired and a bad signature: the signature is checked first", flip(good, sig + 10, 0x01),
+        expires + DAY, ErrorCode.BAD_SIGNATURE);
+    cases.invalid("parse", "another identity expected and a bad signature: the signature is checked first",
+        Json.object().put("card", Bytes.hex(flip(good, sig + 10, 0x01))).put("now", now)
+            .put("expected_identity", Bytes.hex(foreign.identity().encoded())),
+        ErrorCode.BAD_SIGNATURE);
+    cases.invalid("parse", "expired and another identity expected: the expiry is checked first",
+        Json.object().put("card", Bytes.hex(good)).put("now", expires)
+            .put("expected_identity", Bytes.hex(foreign.identity().encoded())),
+        ErrorCode.EXPIRED);
     parseInvalid(cases, "read at its expiry time", good, expires, ErrorCode.EXPIRED);
     parseInvalid(cases, "read a year after expiry", good, expires + 365 * DAY, ErrorCode.EXPIRED);
     cases.invalid("parse", "a valid card of another identity than the one expected",
@@ -233,6 +284,8 @@ public final class CardVectors implements VectorSuite {
     textInvalid(cases, "mixed case", text.substring(0, 100) + text.substring(100).toUpperCase(Locale.ROOT), now,
         ErrorCode.INVALID_TEXT);
     textInvalid(cases, "the recovery-code prefix", Bech32m.encode("sottoseed", good), now, ErrorCode.INVALID_TEXT);
+    textInvalid(cases, "no separator: the '1' removed", "sottocard" + text.substring("sottocard1".length()), now,
+        ErrorCode.INVALID_TEXT);
     textInvalid(cases, "text form of a truncated card", Bech32m.encode("sottocard", Texts.cut(good, 100)), now,
         ErrorCode.TRUNCATED);
     textInvalid(cases, "text form of a card with a bad signature", Bech32m.encode("sottocard", flip(good, sig, 0x04)), now,

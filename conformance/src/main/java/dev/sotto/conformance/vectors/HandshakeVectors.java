@@ -16,8 +16,10 @@ import dev.sotto.Prekey;
 import dev.sotto.RandomSource;
 import dev.sotto.Responder;
 import dev.sotto.SottoException;
+import dev.sotto.internal.crypto.Aead;
 import dev.sotto.internal.crypto.X25519;
 import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.internal.encoding.Writer;
 import dev.sotto.internal.handshake.FirstMessage;
 import dev.sotto.internal.handshake.HandshakeCore;
 import java.nio.charset.StandardCharsets;
@@ -239,6 +241,8 @@ public final class HandshakeVectors implements VectorSuite {
           Bytes.concat(Texts.cut(m, length), new byte[] {0, 0, 0, 15}, new byte[15]), now, ErrorCode.INVALID_ENCODING);
       respond(cases, "signed prekey id of no held card", card, List.of(), flip(m, spkId + 3, 0x01), now,
           ErrorCode.UNKNOWN_PREKEY);
+      respond(cases, "signed prekey id of no held card, after the card's expiry: the prekeys are looked up first",
+          card, List.of(), flip(m, spkId + 3, 0x01), card.expires() + DAY, ErrorCode.UNKNOWN_PREKEY);
       respond(cases, "KEM prekey id changed", card, List.of(), flip(m, kemId + 3, 0x01), now, ErrorCode.UNKNOWN_PREKEY);
       respond(cases, "ML-KEM one-time prekey flag cleared", card, List.of(),
           Texts.with(withKemOpk.message(), flags, 0x00), now, ErrorCode.UNKNOWN_PREKEY);
@@ -257,6 +261,13 @@ public final class HandshakeVectors implements VectorSuite {
           ErrorCode.UNKNOWN_PREKEY);
       respond(cases, "replay of a message without one-time prekeys", card, List.of(m), m, now, ErrorCode.REPLAY);
       respond(cases, "replay after another message", card, List.of(m, other), m, now, ErrorCode.REPLAY);
+      respond(cases, "replay with the encrypted identity changed: TH_1 does not cover it, the replay check comes first",
+          card, List.of(m), flip(m, eid + 3, 0x01), now, ErrorCode.REPLAY);
+      respond(cases, "replay with the payload changed: TH_1 does not cover it, the replay check comes first", card,
+          List.of(m), flip(m, payload + 1, 0x01), now, ErrorCode.REPLAY);
+      respond(cases, "replay with a longer payload: TH_1 does not cover it, the replay check comes first", card,
+          List.of(m), Bytes.concat(Texts.cut(m, length), new Writer().u32(m.length - payload + 1).toByteArray(),
+              Arrays.copyOfRange(m, payload, m.length), new byte[1]), now, ErrorCode.REPLAY);
       respond(cases, "card expired at its expiry time", card, List.of(), m, card.expires(), ErrorCode.EXPIRED);
       respond(cases, "ephemeral key with one bit flipped", card, List.of(), flip(m, ek + 5, 0x10), now,
           ErrorCode.AUTH_FAILED);
@@ -277,11 +288,39 @@ public final class HandshakeVectors implements VectorSuite {
       respond(cases, "payload of another message", card, List.of(),
           Bytes.concat(Texts.cut(m, length), Arrays.copyOfRange(other, length, other.length)), now, ErrorCode.AUTH_FAILED);
 
+      malformedIdentities(cases, card, plain, m, eid, now);
+
       ObjectNode expired = contact(a, card, null, null, new byte[0]).toJson();
       expired.put("now", card.expires());
       cases.invalid("initiate", "the initiator refuses a card that has expired", expired, ErrorCode.EXPIRED);
     } catch (SottoException e) {
       throw new IllegalStateException("generator failed to make a message", e);
+    }
+  }
+
+  /**
+   * First messages whose encrypted identity opens, under the right K_id and N_id and with TH_1 as
+   * associated data, to a malformed public identity: the responder reads it as a public identity,
+   * with that encoding's errors, before it derives the session keys and opens the payload (spec:
+   * handshake.adoc#responder, step 5). Only the encrypted identity differs from {@code m}.
+   */
+  private static void malformedIdentities(Cases cases, CardRecipe card, Contact contact, byte[] m, int eid, long now)
+      throws SottoException {
+    HandshakeCore.Trace t = contact.trace(card.issue().card());
+    byte[] good = contact.initiator().publicIdentity().encoded();
+    byte[] smallOrder = Bytes.unhex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800");
+    Object[][] identities = {
+      {"suite 0x0002", Texts.with(good, 1, 0x02), ErrorCode.UNSUPPORTED_SUITE},
+      {"signing key with the X25519 type byte", Texts.with(good, 2, 0x02), ErrorCode.INVALID_ENCODING},
+      {"signing key plus a point of order 8", Texts.replace(good, 3,
+          Edwards25519.withTorsion(Arrays.copyOfRange(good, 3, 35))), ErrorCode.INVALID_KEY},
+      {"DH key of small order (order 8)", Texts.replace(good, 36, smallOrder), ErrorCode.INVALID_KEY},
+    };
+    for (Object[] row : identities) {
+      byte[] sealed = Aead.seal(t.identityKey(), t.identityNonce(), t.transcript1(), (byte[]) row[1]);
+      respond(cases, "the encrypted identity opens to a malformed public identity, " + row[0]
+          + ": rejected before the payload is opened", card, List.of(), Texts.replace(m, eid, sealed), now,
+          (ErrorCode) row[2]);
     }
   }
 

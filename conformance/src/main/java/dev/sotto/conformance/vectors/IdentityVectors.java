@@ -126,6 +126,12 @@ public final class IdentityVectors implements VectorSuite {
     cases.invalid(op, "no separator", text("sottoseed"), ErrorCode.INVALID_TEXT);
     cases.invalid(op, "non-zero padding bits", text(Texts.withPaddingBit("sottoseed", Bytes.concat(new byte[] {1}, s))),
         ErrorCode.INVALID_TEXT);
+    byte[] versioned = Bytes.concat(new byte[] {1}, s);
+    if (Texts.paddingBits(versioned.length) != 1) {
+      throw new IllegalStateException("a recovery code has 1 padding bit");
+    }
+    cases.invalid(op, "an extra all-zero data character, checksum correct: 6 padding bits, all zero",
+        text(Texts.withExtraZeroGroup("sottoseed", versioned)), ErrorCode.INVALID_TEXT);
     cases.invalid(op, "version 2", text(Bech32m.encode("sottoseed", Bytes.concat(new byte[] {2}, s))),
         ErrorCode.UNSUPPORTED_VERSION);
     cases.invalid(op, "version 0", text(Bech32m.encode("sottoseed", Bytes.concat(new byte[] {0}, s))),
@@ -162,6 +168,8 @@ public final class IdentityVectors implements VectorSuite {
     cases.invalid(op, "DH key u = p (non-canonical)", encoded(Texts.replace(good, 36, yTooLarge)), ErrorCode.INVALID_KEY);
     cases.invalid(op, "DH key u = 0 (small order)", encoded(Texts.replace(good, 36, new byte[32])), ErrorCode.INVALID_KEY);
     cases.invalid(op, "DH key u = 1 (small order)", encoded(Texts.replace(good, 36, neutral)), ErrorCode.INVALID_KEY);
+    cases.invalid(op, "signing key plus a point of order 8: a valid point, not of order l",
+        encoded(Texts.replace(good, 3, Edwards25519.withTorsion(Arrays.copyOfRange(good, 3, 35)))), ErrorCode.INVALID_KEY);
     cases.invalid(op, "DH key of order 8",
         encoded(Texts.replace(good, 36, Bytes.unhex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"))),
         ErrorCode.INVALID_KEY);
@@ -173,6 +181,13 @@ public final class IdentityVectors implements VectorSuite {
     cases.invalid(op, "the recovery-code prefix", text(Bech32m.encode("sottoseed", value)), ErrorCode.INVALID_TEXT);
     cases.invalid(op, "31 bytes", text(Bech32m.encode("sottofp", Arrays.copyOf(value, 31))), ErrorCode.TRUNCATED);
     cases.invalid(op, "33 bytes", text(Bech32m.encode("sottofp", Arrays.copyOf(value, 33))), ErrorCode.TRAILING_DATA);
+    if (Texts.paddingBits(value.length) != 4) {
+      throw new IllegalStateException("a fingerprint has 4 padding bits");
+    }
+    cases.invalid(op, "an extra all-zero data character, checksum correct: it completes a 33rd byte (0x00)",
+        text(Texts.withExtraZeroGroup("sottofp", value)), ErrorCode.TRAILING_DATA);
+    cases.invalid(op, "no separator: the '1' removed", text("sottofp" + fp.substring("sottofp1".length())),
+        ErrorCode.INVALID_TEXT);
   }
 
   private static ObjectNode text(String text) {

@@ -41,6 +41,23 @@ final class Texts {
     return Bech32mGroups.encodeGroups(prefix, edited.substring(prefix.length() + 1));
   }
 
+  /**
+   * The text form of {@code data} with one more data character, of value zero, and a correct
+   * checksum: 5 more bits, all zero. When the text's own padding is 0, 1 or 2 bits, 5, 6 or 7
+   * bits are then left after the last whole byte, which a reader rejects with INVALID_TEXT; with
+   * 3 or 4 bits of padding the extra character completes one more byte, of value zero.
+   */
+  static String withExtraZeroGroup(String prefix, byte[] data) {
+    String good = Bech32m.encode(prefix, data);
+    String dataChars = good.substring(prefix.length() + 1, good.length() - 6);
+    return Bech32mGroups.encodeGroups(prefix, dataChars + ALPHABET.charAt(0));
+  }
+
+  /** The number of padding bits of the text form of {@code length} bytes. */
+  static int paddingBits(int length) {
+    return (5 - (length * 8) % 5) % 5;
+  }
+
   static byte[] with(byte[] data, int index, int value) {
     byte[] out = data.clone();
     out[index] = (byte) value;

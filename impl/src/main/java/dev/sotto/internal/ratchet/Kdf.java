@@ -38,7 +38,7 @@ public final class Kdf {
         new Secret.MessageKey(Hmac.sha256(chainKey.view(), Labels.RATCHET_MESSAGE_KEY)));
   }
 
-  /** AEAD key (32) || nonce (12) = HKDF(salt = [], ikm = mk, info = "sotto/v1/ratchet/message", 44). */
+  /** AEAD key (32) || nonce (12) = HKDF(salt = [], ikm = mk, info = "sotto/v1/ratchet/body", 44). */
   public static byte[] messageKeyMaterial(Secret.MessageKey messageKey) {
     return Hkdf.derive(new byte[0], messageKey.view(), Labels.RATCHET_MESSAGE, Aead.KEY_LENGTH + Aead.NONCE_LENGTH);
   }

@@ -1,0 +1,151 @@
+package dev.sotto.conformance.vectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sotto.Address;
+import dev.sotto.ErrorCode;
+import dev.sotto.RandomSource;
+import dev.sotto.internal.encoding.Bytes;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * {@code session.json}: whole conversations from two cards to the last envelope, through every
+ * layer at once (handshake, ratchet, envelope), so that an implementation can check itself from
+ * the wire bytes alone (spec: envelope.adoc#session).
+ *
+ * <p>Operation: {@code conversation} (see {@link SessionScript} for the steps).
+ */
+public final class SessionVectors implements VectorSuite {
+  private static final long T0 = 1_800_000_000L;
+  private RandomSource random;
+
+  @Override
+  public String component() {
+    return "session";
+  }
+
+  @Override
+  public String description() {
+    return "Session: whole conversations from the responder's card and the initiator's seed to the last envelope, "
+        + "through handshake, ratchet and envelope at once (first contact, replies, chunked payloads, restores), "
+        + "with every envelope and each side's session state after each step; and refused envelopes. "
+        + "Spec: envelope.adoc.";
+  }
+
+  private ObjectNode start(long[] opks, long[] kemOpks) {
+    CardRecipe card = CardRecipe.record(random.bytes(32), T0, T0 + 30 * 86_400L, 1, 2, opks, kemOpks,
+        List.of(Address.mailbox("mailbox.example.org", 7401)), random);
+    return Json.object().put("initiator_seed", Bytes.hex(random.bytes(32))).<ObjectNode>set("responder_card",
+        card.toJson()).put("now", T0 + 3600);
+  }
+
+  private static byte[] text(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public ArrayNode generate() {
+    random = RandomSource.deterministic("sotto/vectors/v1/session".getBytes(StandardCharsets.US_ASCII));
+    Cases cases = new Cases();
+
+    SessionScript s = new SessionScript(start(new long[] {10, 11}, new long[] {20}), random);
+    int first = s.initiate(text("Hello Bob, it's Alice."));
+    s.accept(first, 0);
+    s.open("A", s.seal("B", text("Hi Alice!")), 0);
+    s.valid(cases, "conversation", "first contact and a reply");
+
+    s = new SessionScript(start(new long[0], new long[0]), random);
+    first = s.initiate(text("to a card without one-time prekeys"));
+    s.accept(first, 0);
+    s.open("A", s.seal("B", text("ok")), 0);
+    s.valid(cases, "conversation", "a card without one-time prekeys");
+
+    s = new SessionScript(start(new long[] {10}, new long[] {20}), random);
+    first = s.initiate(random.bytes(140_000));
+    s.accept(first, 0);
+    s.open("B", first, 2);
+    s.open("B", first, 1);
+    s.valid(cases, "conversation", "a first payload of 140,000 bytes, in three chunks, the last two swapped");
+
+    s = new SessionScript(start(new long[] {10}, new long[0]), random);
+    first = s.initiate(new byte[0]);
+    s.accept(first, 0);
+    int a1 = s.seal("A", text("second"));
+    int a2 = s.seal("A", text("third"));
+    s.open("B", a2, 0);
+    s.open("B", a1, 0);
+    int b1 = s.seal("B", text("got both"));
+    s.restore("A");
+    s.open("A", b1, 0);
+    s.restore("B");
+    s.open("B", s.seal("A", text("after restores")), 0);
+    s.valid(cases, "conversation", "empty first payload, messages out of order, restores on both sides");
+
+    s = new SessionScript(start(new long[] {10, 11, 12}, new long[] {20, 21}), random);
+    first = s.initiate(text("ping"));
+    s.accept(first, 0);
+    for (int i = 0; i < 8; i++) {
+      String from = i % 2 == 0 ? "B" : "A";
+      s.open(from.equals("A") ? "B" : "A", s.seal(from, text("round " + i)), 0);
+    }
+    s.valid(cases, "conversation", "eight alternating messages: a DH step with each");
+
+    int[] sizes = {2746, 2747, 15_034, 15_035, 64_186, 64_187};
+    for (int size : sizes) {
+      s = new SessionScript(start(new long[] {10}, new long[] {20}), random);
+      first = s.initiate(random.bytes(size));
+      s.accept(first, 0);
+      for (int i = 1; i < s.play.envelopes.get(first).size(); i++) {
+        s.open("B", first, i);
+      }
+      s.valid(cases, "conversation", "a first payload of " + size + " bytes (near a first-contact bucket edge)");
+    }
+
+    // Refusals.
+    s = new SessionScript(start(new long[] {10}, new long[] {20}), random);
+    first = s.initiate(text("hello"));
+    byte[] fc = s.envelopeOf(first, 0);
+    s.invalid(cases, "conversation", "first contact under a tag that is no card's invite tag", "B", "accept",
+        flip(fc, 5), ErrorCode.UNKNOWN_TAG);
+    s.invalid(cases, "conversation", "first contact with its body cut to a smaller size", "B", "accept",
+        java.util.Arrays.copyOf(fc, 1024), ErrorCode.TRUNCATED);
+    s.invalid(cases, "conversation", "first contact whose payload was tampered with", "B", "accept",
+        flip(fc, fc.length - 100), ErrorCode.AUTH_FAILED);
+    s.invalid(cases, "conversation", "first contact of another size", "B", "accept",
+        java.util.Arrays.copyOf(fc, fc.length + 1), ErrorCode.INVALID_ENCODING);
+    s.accept(first, 0);
+    s.invalid(cases, "conversation", "the first contact again (its one-time prekeys are used up)", "B", "accept", fc,
+        ErrorCode.UNKNOWN_PREKEY);
+    int reply = s.seal("B", text("hello back"));
+    byte[] r = s.envelopeOf(reply, 0);
+    s.invalid(cases, "conversation", "a reply whose body was tampered with", "A", "open", flip(r, 200),
+        ErrorCode.AUTH_FAILED);
+    s.invalid(cases, "conversation", "a reply under a changed tag", "A", "open", flip(r, 3), ErrorCode.UNKNOWN_TAG);
+    s.open("A", reply, 0);
+    s.invalid(cases, "conversation", "the reply again", "A", "open", r, ErrorCode.UNKNOWN_TAG);
+
+    s = new SessionScript(start(new long[0], new long[0]), random);
+    first = s.initiate(text("no one-time prekeys"));
+    s.accept(first, 0);
+    s.invalid(cases, "conversation", "the first contact again, to a card without one-time prekeys", "B", "accept",
+        s.envelopeOf(first, 0), ErrorCode.REPLAY);
+    return cases.toArray();
+  }
+
+  private static byte[] flip(byte[] data, int index) {
+    byte[] out = data.clone();
+    out[index] ^= 0x01;
+    return out;
+  }
+
+  @Override
+  public void verify(JsonNode testCase, CaseCheck check) {
+    if (!testCase.path("operation").asText().equals("conversation")) {
+      check.fail("unknown operation '" + testCase.path("operation").asText() + "'");
+      return;
+    }
+    SessionScript.verify(testCase, check);
+  }
+}
