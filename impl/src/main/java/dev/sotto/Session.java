@@ -214,7 +214,7 @@ public final class Session {
    */
   public synchronized Optional<byte[]> open(byte[] envelope, RandomSource random) throws SottoException {
     Envelope e = Envelope.parse(envelope);
-    if (!DoubleRatchet.expectedTags(ratchet, TAG_WINDOW).contains(Bytes.hex(e.tag()))) {
+    if (!DoubleRatchet.expects(ratchet, e.tag(), TAG_WINDOW)) {
       throw new SottoException(ErrorCode.UNKNOWN_TAG, "this session does not expect this tag now");
     }
     DoubleRatchet.Received received = DoubleRatchet.decrypt(ratchet, e.body(), random);

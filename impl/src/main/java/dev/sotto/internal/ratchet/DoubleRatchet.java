@@ -246,6 +246,27 @@ public final class DoubleRatchet {
   }
 
   /**
+   * Whether {@code tag} is one of {@link #expectedTags}, computed lazily: nearest message numbers
+   * first, so that the usual next message costs one or two HMACs instead of the whole window.
+   */
+  public static boolean expects(RatchetState s, byte[] tag, int window) {
+    for (long d = 0; d < window; d++) {
+      if (s.receivingTagKey != null && Arrays.equals(tag, Kdf.tag(s.receivingTagKey, s.nr + d))) {
+        return true;
+      }
+      if (Arrays.equals(tag, Kdf.tag(s.nextReceivingTagKey, d))) {
+        return true;
+      }
+    }
+    for (RatchetState.Skipped skipped : s.skipped.values()) {
+      if (Arrays.equals(tag, skipped.tag())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * The mailbox tags under which messages to this side can arrive now: the next {@code window}
    * messages of the current and of the next receiving chain, and those of every skipped key
    * (spec: ratchet.adoc#tags).
