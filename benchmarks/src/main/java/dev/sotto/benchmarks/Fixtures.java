@@ -4,6 +4,7 @@ import dev.sotto.Address;
 import dev.sotto.Card;
 import dev.sotto.Identity;
 import dev.sotto.IdentitySeed;
+import dev.sotto.IssuedCard;
 import dev.sotto.RandomSource;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -44,7 +45,15 @@ final class Fixtures {
 
   /** One card of the benchmarked shape, always the same. */
   static Card card() {
-    return cardBuilder(identity()).issue(random("card")).card();
+    return issuedCard().card();
+  }
+
+  /**
+   * {@link #card()} with the private halves of its prekeys, which its owner ({@link #identity()})
+   * keeps: it drew them from {@code random("card")}.
+   */
+  static IssuedCard issuedCard() {
+    return cardBuilder(identity()).issue(random("card"));
   }
 
   static void check(boolean condition, String what) {

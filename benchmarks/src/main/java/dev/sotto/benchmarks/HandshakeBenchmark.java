@@ -1,0 +1,639 @@
+package dev.sotto.benchmarks;
+
+import static dev.sotto.benchmarks.Fixtures.NOW;
+
+import dev.sotto.Accepted;
+import dev.sotto.Card;
+import dev.sotto.FirstContact;
+import dev.sotto.Identity;
+import dev.sotto.IdentitySeed;
+import dev.sotto.Initiator;
+import dev.sotto.IssuedCard;
+import dev.sotto.Prekey;
+import dev.sotto.RandomSource;
+import dev.sotto.Responder;
+import dev.sotto.SottoException;
+import dev.sotto.internal.Labels;
+import dev.sotto.internal.crypto.Aead;
+import dev.sotto.internal.crypto.Hkdf;
+import dev.sotto.internal.crypto.MlKem768;
+import dev.sotto.internal.crypto.X25519;
+import dev.sotto.internal.handshake.FirstMessage;
+import dev.sotto.internal.handshake.HandshakeCore;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+import org.openjdk.jmh.infra.IterationParams;
+
+/**
+ * The first-contact handshake (spec: handshake.adoc) against its <em>primitive floor</em>: the
+ * same number of raw X25519, ML-KEM-768 and HKDF-SHA-256 operations, on the same inputs, with
+ * no protocol code around them. The ratio protocol / floor is the cost of everything else. On
+ * each side: the two SHA-256 transcript hashes (TH_1 over about 2.4 KiB, TH), two
+ * ChaCha20-Poly1305 operations (identity and payload), writing or reading the first message,
+ * concatenations and copies; on the initiator's, drawing 64 random bytes; on the responder's,
+ * reading the initiator's public identity, which includes the full Ed25519 check of its signing
+ * key (a point decoding and a multiplication by the group order), and the bookkeeping of
+ * {@code accept} (prekey look-up, expiry, replay cache or one-time prekey deletion).
+ *
+ * <p>Each operation comes in two variants: without one-time prekeys (3 X25519 agreements), and
+ * with an X25519 one-time prekey (4 agreements). Neither uses an ML-KEM one-time prekey. The
+ * payload is {@value #PAYLOAD_LENGTH} bytes. The variants without one-time prekey and the floors
+ * use the fixture card ({@link Fixtures#issuedCard}); {@code initiateWithOneTimePrekey} and the
+ * floors use its one-time prekey {@value #ONE_TIME_PREKEY_ID}; the responders, which delete a
+ * one-time prekey when it is used, go through the {@value #ONE_TIME_PREKEY_CARDS} × 32 one-time
+ * prekeys of other cards of Bob's ({@link #oneTimePrekeyCards}).
+ *
+ * <p>The initiator is stateless and the {@code initiate} benchmarks draw each message's ephemeral
+ * key and ML-KEM randomness (64 bytes) from one deterministic stream, so every message is new.
+ * A {@link Responder} has state: it accepts a message without one-time prekey only once (replay
+ * cache) and deletes a one-time prekey when it is used. The {@code respond} benchmarks therefore
+ * cycle through a pool of distinct messages made (and each checked) in {@code @Setup}. Before
+ * each iteration they make fresh responders (default replay cache bound), one for each pass
+ * through the pool, and switch to the next one at the end of a pass. So a replay cache never
+ * holds more than one pool of entries; its cost (a hash set look-up and insertion of the 32-byte
+ * TH_1) is measured, like the rest of {@code accept}. The {@code handshake} benchmarks do the
+ * same with the messages they make.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class HandshakeBenchmark {
+  static final int PAYLOAD_LENGTH = 64;
+  /** The X25519 one-time prekey of the fixture card that the one-time-prekey variants use. */
+  static final long ONE_TIME_PREKEY_ID = 100;
+  /** Distinct first messages without one-time prekey that {@link #respond} cycles through. */
+  static final int POOL = 1024;
+  /** Cards of {@link Card#MAX_ONE_TIME_PREKEYS} X25519 one-time prekeys each for the one-time-prekey variants. */
+  static final int ONE_TIME_PREKEY_CARDS = 8;
+  /**
+   * A lower bound of the time of one {@code accept}, to make enough fresh responders before an
+   * iteration (the floor alone is several times more on any current machine). If an iteration
+   * runs out, it fails with a message saying so.
+   */
+  static final long MIN_MICROS_PER_ACCEPT = 50;
+
+  /** Alice writes first to Bob, the owner of the fixture card. */
+  @State(Scope.Benchmark)
+  public static class Parties {
+    Identity alice;
+    Identity bob;
+    IssuedCard issued;
+    Card card;
+    byte[] payload;
+    /** The initiator's randomness in {@link #initiate}: each call draws the next 64 bytes. */
+    RandomSource random;
+
+    @Setup(Level.Trial)
+    public void setUp() throws SottoException {
+      alice = Identity.fromSeed(IdentitySeed.generate(Fixtures.random("alice")));
+      bob = Fixtures.identity();
+      issued = Fixtures.issuedCard();
+      card = issued.card();
+      payload = Fixtures.random("payload").bytes(PAYLOAD_LENGTH);
+      random = Fixtures.random("initiate");
+      RandomSource check = Fixtures.random("check");
+      for (Long opk : new Long[] {null, ONE_TIME_PREKEY_ID}) {
+        FirstContact fc = Initiator.to(alice, card).oneTimePrekeys(opk, null).start(NOW, payload, check);
+        checkAgreement(this, fc, responder(List.of(issued)).accept(fc.message(), NOW), "one-time prekey " + opk);
+      }
+    }
+
+    /** A new responder of Bob's, with the default replay cache bound, holding these cards. */
+    Responder responder(List<IssuedCard> cards) {
+      Responder responder = new Responder(bob);
+      cards.forEach(responder::add);
+      return responder;
+    }
+  }
+
+  static void checkAgreement(Parties p, FirstContact fc, Accepted accepted, String what) {
+    Fixtures.check(fc.secrets().matches(accepted.secrets()), what + ": both sides derive the same session secrets");
+    Fixtures.check(accepted.peer().equals(p.alice.publicIdentity()), what + ": the responder learns who wrote");
+    Fixtures.check(Arrays.equals(accepted.payload(), p.payload), what + ": the responder reads the payload");
+  }
+
+  /**
+   * {@value #ONE_TIME_PREKEY_CARDS} more cards of Bob's, each with the maximum of X25519 one-time
+   * prekeys ({@value Card#MAX_ONE_TIME_PREKEYS}), ids distinct across the cards.
+   */
+  static List<IssuedCard> oneTimePrekeyCards(Parties p) {
+    RandomSource random = Fixtures.random("one-time-prekey-cards");
+    List<IssuedCard> cards = new ArrayList<>();
+    for (int i = 1; i <= ONE_TIME_PREKEY_CARDS; i++) {
+      long base = 1000L * i;
+      cards.add(Card.builder(p.bob)
+          .validity(Fixtures.CREATED, Fixtures.EXPIRES)
+          .signedPrekeyId(base + 1)
+          .kemPrekeyId(base + 2)
+          .oneTimePrekeyIds(LongStream.range(base + 10, base + 10 + Card.MAX_ONE_TIME_PREKEYS).toArray())
+          .issue(random));
+    }
+    return cards;
+  }
+
+  /**
+   * Fresh responders made before an iteration, all holding the same cards, handed out in turn;
+   * enough that an iteration cannot use them up at {@link #MIN_MICROS_PER_ACCEPT} or slower.
+   */
+  static final class Responders {
+    private final Responder[] ready;
+    private int next;
+
+    Responders(Parties p, List<IssuedCard> cards, int acceptsEach, IterationParams iteration) {
+      long accepts = iteration.getTime().convertTo(TimeUnit.MICROSECONDS) / MIN_MICROS_PER_ACCEPT;
+      ready = new Responder[Math.toIntExact(accepts / acceptsEach + 2)];
+      for (int i = 0; i < ready.length; i++) {
+        ready[i] = p.responder(cards);
+      }
+    }
+
+    Responder next() {
+      if (next == ready.length) {
+        throw new IllegalStateException("more accepts in one iteration than a pace of "
+            + MIN_MICROS_PER_ACCEPT + " us each allows: lower HandshakeBenchmark.MIN_MICROS_PER_ACCEPT");
+      }
+      Responder responder = ready[next];
+      ready[next++] = null;
+      return responder;
+    }
+  }
+
+  /** Distinct first messages to Bob's responders, and the responders that accept them, one pass each. */
+  static final class MessagePool {
+    final Parties parties;
+    final List<IssuedCard> cards;
+    final byte[][] messages;
+    Responders responders;
+    Responder responder;
+    int index;
+
+    MessagePool(Parties p, List<IssuedCard> cards, List<FirstContact> made) throws SottoException {
+      parties = p;
+      this.cards = cards;
+      messages = new byte[made.size()][];
+      Responder checker = p.responder(cards);
+      for (int i = 0; i < messages.length; i++) {
+        messages[i] = made.get(i).message();
+        checkAgreement(p, made.get(i), checker.accept(messages[i], NOW), "pooled message " + i);
+      }
+    }
+
+    void freshResponders(IterationParams iteration) {
+      responders = new Responders(parties, cards, messages.length, iteration);
+      responder = responders.next();
+      index = 0;
+    }
+
+    Accepted acceptNext() throws SottoException {
+      if (index == messages.length) {
+        responder = responders.next();
+        index = 0;
+      }
+      return responder.accept(messages[index++], NOW);
+    }
+  }
+
+  /** {@value #POOL} messages without one-time prekeys to the fixture card. */
+  @State(Scope.Benchmark)
+  public static class Responding {
+    MessagePool pool;
+
+    @Setup(Level.Trial)
+    public void makeMessages(Parties p) throws SottoException {
+      RandomSource random = Fixtures.random("respond");
+      List<FirstContact> made = new ArrayList<>();
+      for (int i = 0; i < POOL; i++) {
+        made.add(Initiator.to(p.alice, p.card).oneTimePrekeys(null, null).start(NOW, p.payload, random));
+      }
+      pool = new MessagePool(p, List.of(p.issued), made);
+    }
+
+    @Setup(Level.Iteration)
+    public void freshResponders(IterationParams iteration) {
+      pool.freshResponders(iteration);
+    }
+  }
+
+  /** One message for each X25519 one-time prekey of {@link #oneTimePrekeyCards} (256). */
+  @State(Scope.Benchmark)
+  public static class RespondingWithOneTimePrekey {
+    MessagePool pool;
+
+    @Setup(Level.Trial)
+    public void makeMessages(Parties p) throws SottoException {
+      RandomSource random = Fixtures.random("respond-one-time-prekey");
+      List<IssuedCard> cards = oneTimePrekeyCards(p);
+      List<FirstContact> made = new ArrayList<>();
+      for (IssuedCard card : cards) {
+        for (Prekey opk : card.card().oneTimePrekeys()) {
+          made.add(Initiator.to(p.alice, card.card()).oneTimePrekeys(opk.id(), null).start(NOW, p.payload, random));
+        }
+      }
+      pool = new MessagePool(p, cards, made);
+    }
+
+    @Setup(Level.Iteration)
+    public void freshResponders(IterationParams iteration) {
+      pool.freshResponders(iteration);
+    }
+  }
+
+  /** Initiate and respond without one-time prekeys, to the fixture card. */
+  @State(Scope.Benchmark)
+  public static class Handshaking {
+    RandomSource random;
+    List<IssuedCard> cards;
+    Responders responders;
+    Responder responder;
+    int accepted;
+
+    @Setup(Level.Trial)
+    public void setUp(Parties p) {
+      random = Fixtures.random("handshake");
+      cards = List.of(p.issued);
+    }
+
+    @Setup(Level.Iteration)
+    public void freshResponders(Parties p, IterationParams iteration) {
+      responders = new Responders(p, cards, POOL, iteration);
+      responder = responders.next();
+      accepted = 0;
+    }
+
+    /** The responder for the next message: a fresh one after every {@value #POOL} messages. */
+    Responder responder() {
+      if (accepted == POOL) {
+        responder = responders.next();
+        accepted = 0;
+      }
+      accepted++;
+      return responder;
+    }
+  }
+
+  /** Initiate and respond with each X25519 one-time prekey of {@link #oneTimePrekeyCards} in turn. */
+  @State(Scope.Benchmark)
+  public static class HandshakingWithOneTimePrekey {
+    RandomSource random;
+    List<IssuedCard> cards;
+    Card[] targetCard;
+    Long[] targetPrekey;
+    Responders responders;
+    Responder responder;
+    int index;
+
+    @Setup(Level.Trial)
+    public void setUp(Parties p) {
+      random = Fixtures.random("handshake-one-time-prekey");
+      cards = oneTimePrekeyCards(p);
+      List<Card> c = new ArrayList<>();
+      List<Long> k = new ArrayList<>();
+      for (IssuedCard card : cards) {
+        for (Prekey opk : card.card().oneTimePrekeys()) {
+          c.add(card.card());
+          k.add(opk.id());
+        }
+      }
+      targetCard = c.toArray(new Card[0]);
+      targetPrekey = k.toArray(new Long[0]);
+    }
+
+    @Setup(Level.Iteration)
+    public void freshResponders(Parties p, IterationParams iteration) {
+      responders = new Responders(p, cards, targetCard.length, iteration);
+      responder = responders.next();
+      index = 0;
+    }
+
+    /** Advances to the next (card, one-time prekey); a fresh responder after a pass through them all. */
+    void advance() {
+      if (++index == targetCard.length) {
+        responder = responders.next();
+        index = 0;
+      }
+    }
+  }
+
+  /**
+   * The inputs of one real handshake between the parties, for the floor to repeat its raw
+   * operations on, with the values the setup checks them against.
+   */
+  static final class FloorInputs {
+    // Initiator: its private values and the responder's public keys.
+    final byte[] ephemeralPrivate;
+    final byte[] kemRandomness;
+    final byte[] aliceDhPrivate;
+    final byte[] spkPublic;
+    final byte[] kemPublic;
+    final byte[] bobDhPublic;
+    final byte[] opkPublic;
+    // Responder: its private values and what it receives.
+    final byte[] spkPrivate;
+    final byte[] kemSeed;
+    final byte[] bobDhPrivate;
+    final byte[] opkPrivate;
+    final byte[] ephemeralPublic;
+    final byte[] ciphertext;
+    final byte[] aliceDhPublic;
+    // Both: the HKDF inputs, salt and IKM, of the identity key and of the session keys.
+    final byte[] th1;
+    final byte[] identityIkm;
+    final byte[] th;
+    final byte[] keysIkm;
+
+    /**
+     * Runs one handshake through the public API with known randomness, then recomputes every
+     * primitive result the floor repeats and checks it against that handshake: the ephemeral
+     * key and KEM ciphertext in the message, equal DH values and KEM secret on both sides, an
+     * identity key that opens the encrypted identity, and session keys equal to both sides'.
+     */
+    FloorInputs(Parties p, Long opkId) throws SottoException {
+      String what = "floor (one-time prekey " + opkId + ")";
+      RandomSource random = Fixtures.random("floor/" + opkId);
+      ephemeralPrivate = X25519.generatePrivateKey(random);
+      kemRandomness = random.bytes(MlKem768.ENCAPSULATION_RANDOMNESS_LENGTH);
+      RandomSource.Replay replay = RandomSource.replay(concat(ephemeralPrivate, kemRandomness));
+      FirstContact fc = Initiator.to(p.alice, p.card).oneTimePrekeys(opkId, null).start(NOW, p.payload, replay);
+      replay.assertExhausted();
+      checkAgreement(p, fc, p.responder(List.of(p.issued)).accept(fc.message(), NOW), what);
+      FirstMessage m = FirstMessage.parse(fc.message());
+
+      CardSecrets secrets = new CardSecrets(p.card);
+      Identity.DerivedKeys alicePrivate = p.alice.derivedKeysForVectors();
+      Identity.DerivedKeys bobPrivate = p.bob.derivedKeysForVectors();
+      aliceDhPrivate = alicePrivate.x25519Private();
+      aliceDhPublic = p.alice.publicIdentity().dhKey();
+      bobDhPrivate = bobPrivate.x25519Private();
+      bobDhPublic = p.bob.publicIdentity().dhKey();
+      spkPublic = p.card.signedPrekey().publicKey();
+      spkPrivate = secrets.spkPrivate;
+      kemPublic = p.card.kemPrekey().publicKey();
+      kemSeed = secrets.kemSeed;
+      opkPublic = opkId == null ? null : secrets.opkPublic(opkId);
+      opkPrivate = opkId == null ? null : secrets.opkPrivate(opkId);
+
+      ephemeralPublic = X25519.publicKey(ephemeralPrivate);
+      Fixtures.check(Arrays.equals(ephemeralPublic, m.ephemeralKey()), what + ": ephemeral key");
+      MlKem768.Encapsulation kem = MlKem768.encapsulate(kemPublic, kemRandomness);
+      ciphertext = kem.ciphertext();
+      byte[] ss = kem.sharedSecret();
+      Fixtures.check(Arrays.equals(ciphertext, m.ciphertext()), what + ": KEM ciphertext");
+      Fixtures.check(Arrays.equals(ss, MlKem768.decapsulate(kemSeed, ciphertext)), what + ": KEM shared secret");
+      byte[] dh1 = agreeBoth(aliceDhPrivate, spkPublic, spkPrivate, aliceDhPublic, what + ": DH1");
+      byte[] dh2 = agreeBoth(ephemeralPrivate, bobDhPublic, bobDhPrivate, ephemeralPublic, what + ": DH2");
+      byte[] dh3 = agreeBoth(ephemeralPrivate, spkPublic, spkPrivate, ephemeralPublic, what + ": DH3");
+      byte[] dh4 = opkId == null ? null
+          : agreeBoth(ephemeralPrivate, opkPublic, opkPrivate, ephemeralPublic, what + ": DH4");
+
+      HandshakeCore.Prekeys prekeys = new HandshakeCore.Prekeys(p.card.signedPrekey().id(), spkPublic,
+          p.card.kemPrekey().id(), kemPublic, opkId == null ? FirstMessage.NONE : opkId, opkPublic);
+      th1 = HandshakeCore.transcript1(m.flags(), p.bob.publicIdentity(), prekeys, ephemeralPublic, ciphertext);
+      identityIkm = concat(dh3, ss);
+      byte[] idk = Hkdf.derive(th1, identityIkm, Labels.HANDSHAKE_IDENTITY, HandshakeCore.IDENTITY_KEY_LENGTH);
+      byte[] identity = Aead.open(Arrays.copyOf(idk, Aead.KEY_LENGTH),
+          Arrays.copyOfRange(idk, Aead.KEY_LENGTH, idk.length), th1, m.encryptedIdentity());
+      Fixtures.check(Arrays.equals(identity, p.alice.publicIdentity().encoded()), what + ": identity key");
+
+      th = fc.secrets().transcriptHash();
+      keysIkm = dh4 == null ? concat(dh1, dh2, dh3, ss) : concat(dh1, dh2, dh3, dh4, ss);
+      byte[] okm = Hkdf.derive(th, keysIkm, Labels.HANDSHAKE_KEYS, HandshakeCore.KEYS_LENGTH);
+      Fixtures.check(Arrays.equals(okm, concatComponents(fc.secrets().keysForVectors())), what + ": session keys");
+      Fixtures.check(identityIkm.length == 64 && keysIkm.length == (dh4 == null ? 128 : 160), what + ": IKM lengths");
+    }
+
+    /** The keys of a handshake in the order HKDF outputs them: the record's components in order. */
+    private static byte[] concatComponents(HandshakeCore.Keys keys) {
+      RecordComponent[] components = HandshakeCore.Keys.class.getRecordComponents();
+      byte[][] parts = new byte[components.length][];
+      try {
+        for (int i = 0; i < parts.length; i++) {
+          parts[i] = (byte[]) components[i].getAccessor().invoke(keys);
+        }
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+      return concat(parts);
+    }
+
+    private static byte[] agreeBoth(byte[] aPrivate, byte[] bPublic, byte[] bPrivate, byte[] aPublic, String what)
+        throws SottoException {
+      byte[] dh = X25519.agree(aPrivate, bPublic);
+      Fixtures.check(Arrays.equals(dh, X25519.agree(bPrivate, aPublic)), what);
+      return dh;
+    }
+  }
+
+  /**
+   * The private halves of the fixture card's prekeys, drawn again from the card's random stream
+   * in the order that {@link Card.Builder#issue} documents, and checked against its public keys.
+   */
+  static final class CardSecrets {
+    final byte[] spkPrivate;
+    final byte[] kemSeed;
+    private final Card card;
+    private final List<byte[]> opkPrivate = new ArrayList<>();
+
+    CardSecrets(Card card) {
+      this.card = card;
+      RandomSource random = Fixtures.random("card");
+      spkPrivate = X25519.generatePrivateKey(random);
+      kemSeed = random.bytes(MlKem768.SEED_LENGTH);
+      for (int i = 0; i < card.oneTimePrekeys().size(); i++) {
+        opkPrivate.add(X25519.generatePrivateKey(random));
+      }
+      Fixtures.check(Arrays.equals(X25519.publicKey(spkPrivate), card.signedPrekey().publicKey())
+          && Arrays.equals(MlKem768.encapsulationKey(kemSeed), card.kemPrekey().publicKey()),
+          "the fixture card's signed prekeys come from its random stream");
+      for (int i = 0; i < opkPrivate.size(); i++) {
+        Fixtures.check(Arrays.equals(X25519.publicKey(opkPrivate.get(i)), card.oneTimePrekeys().get(i).publicKey()),
+            "the fixture card's one-time prekeys come from its random stream");
+      }
+    }
+
+    byte[] opkPublic(long id) {
+      return card.oneTimePrekeys().get(indexOf(id)).publicKey();
+    }
+
+    byte[] opkPrivate(long id) {
+      return opkPrivate.get(indexOf(id));
+    }
+
+    private int indexOf(long id) {
+      for (int i = 0; i < card.oneTimePrekeys().size(); i++) {
+        if (card.oneTimePrekeys().get(i).id() == id) {
+          return i;
+        }
+      }
+      throw new IllegalStateException("the fixture card has no one-time prekey " + id);
+    }
+  }
+
+  /** The floor's inputs, for both variants. */
+  @State(Scope.Benchmark)
+  public static class Floor {
+    FloorInputs plain;
+    FloorInputs oneTime;
+
+    @Setup(Level.Trial)
+    public void setUp(Parties p) throws SottoException {
+      plain = new FloorInputs(p, null);
+      oneTime = new FloorInputs(p, ONE_TIME_PREKEY_ID);
+    }
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    int length = 0;
+    for (byte[] part : parts) {
+      length += part.length;
+    }
+    byte[] out = new byte[length];
+    int offset = 0;
+    for (byte[] part : parts) {
+      System.arraycopy(part, 0, out, offset, part.length);
+      offset += part.length;
+    }
+    return out;
+  }
+
+  /**
+   * What the initiator computes, as primitives only and in its order: EK = X25519(ek, 9),
+   * ML-KEM-768 encapsulation (with the FIPS 203 key check, as {@code MlKem768.encapsulate} does
+   * it in the protocol too), DH3, HKDF to 44 bytes (identity key), DH1, DH2, [DH4], HKDF to
+   * {@code HandshakeCore.KEYS_LENGTH} = 204 bytes (session keys). The HKDF inputs are
+   * precomputed: concatenating them is protocol work.
+   */
+  static void initiatorFloor(FloorInputs f, Blackhole bh) throws SottoException {
+    bh.consume(X25519.publicKey(f.ephemeralPrivate));
+    bh.consume(MlKem768.encapsulate(f.kemPublic, f.kemRandomness));
+    bh.consume(X25519.agree(f.ephemeralPrivate, f.spkPublic));
+    bh.consume(Hkdf.derive(f.th1, f.identityIkm, Labels.HANDSHAKE_IDENTITY, HandshakeCore.IDENTITY_KEY_LENGTH));
+    bh.consume(X25519.agree(f.aliceDhPrivate, f.spkPublic));
+    bh.consume(X25519.agree(f.ephemeralPrivate, f.bobDhPublic));
+    if (f.opkPublic != null) {
+      bh.consume(X25519.agree(f.ephemeralPrivate, f.opkPublic));
+    }
+    bh.consume(Hkdf.derive(f.th, f.keysIkm, Labels.HANDSHAKE_KEYS, HandshakeCore.KEYS_LENGTH));
+  }
+
+  /**
+   * What the responder computes, as primitives only and in its order: DH3, ML-KEM-768
+   * decapsulation, HKDF to 44 bytes, DH1, DH2, [DH4], HKDF to 204 bytes. The responder keeps its
+   * ML-KEM key as the 64-byte seed and {@code MlKem768.decapsulate} expands it on every call; the
+   * floor calls the same function, so it includes that expansion too.
+   */
+  static void responderFloor(FloorInputs f, Blackhole bh) throws SottoException {
+    bh.consume(X25519.agree(f.spkPrivate, f.ephemeralPublic));
+    bh.consume(MlKem768.decapsulate(f.kemSeed, f.ciphertext));
+    bh.consume(Hkdf.derive(f.th1, f.identityIkm, Labels.HANDSHAKE_IDENTITY, HandshakeCore.IDENTITY_KEY_LENGTH));
+    bh.consume(X25519.agree(f.spkPrivate, f.aliceDhPublic));
+    bh.consume(X25519.agree(f.bobDhPrivate, f.ephemeralPublic));
+    if (f.opkPrivate != null) {
+      bh.consume(X25519.agree(f.opkPrivate, f.ephemeralPublic));
+    }
+    bh.consume(Hkdf.derive(f.th, f.keysIkm, Labels.HANDSHAKE_KEYS, HandshakeCore.KEYS_LENGTH));
+  }
+
+  // ---- Protocol, through the public API ----
+
+  /** {@code Initiator.start} without one-time prekeys: the first message and the initiator's secrets. */
+  @Benchmark
+  public FirstContact initiate(Parties p) throws SottoException {
+    return Initiator.to(p.alice, p.card).oneTimePrekeys(null, null).start(NOW, p.payload, p.random);
+  }
+
+  /** {@code Initiator.start} with the card's X25519 one-time prekey 100 (the initiator keeps no state). */
+  @Benchmark
+  public FirstContact initiateWithOneTimePrekey(Parties p) throws SottoException {
+    return Initiator.to(p.alice, p.card).oneTimePrekeys(ONE_TIME_PREKEY_ID, null).start(NOW, p.payload, p.random);
+  }
+
+  /** {@code Responder.accept} of a message without one-time prekeys, replay cache included. */
+  @Benchmark
+  public Accepted respond(Responding s) throws SottoException {
+    return s.pool.acceptNext();
+  }
+
+  /** {@code Responder.accept} of a message with an X25519 one-time prekey, which it deletes. */
+  @Benchmark
+  public Accepted respondWithOneTimePrekey(RespondingWithOneTimePrekey s) throws SottoException {
+    return s.pool.acceptNext();
+  }
+
+  /** {@link #initiate} then {@link #respond} of the new message. */
+  @Benchmark
+  public Accepted handshake(Parties p, Handshaking s, Blackhole bh) throws SottoException {
+    FirstContact fc = Initiator.to(p.alice, p.card).oneTimePrekeys(null, null).start(NOW, p.payload, s.random);
+    bh.consume(fc);
+    return s.responder().accept(fc.message(), NOW);
+  }
+
+  /** {@link #initiateWithOneTimePrekey} then {@link #respondWithOneTimePrekey} of the new message. */
+  @Benchmark
+  public Accepted handshakeWithOneTimePrekey(Parties p, HandshakingWithOneTimePrekey s, Blackhole bh)
+      throws SottoException {
+    FirstContact fc = Initiator.to(p.alice, s.targetCard[s.index]).oneTimePrekeys(s.targetPrekey[s.index], null)
+        .start(NOW, p.payload, s.random);
+    bh.consume(fc);
+    Accepted accepted = s.responder.accept(fc.message(), NOW);
+    s.advance();
+    return accepted;
+  }
+
+  // ---- The primitive floor ----
+
+  /** 1 X25519 public key, 1 ML-KEM-768 encapsulation, 3 X25519 agreements, 2 HKDF (44 and 204 bytes). */
+  @Benchmark
+  public void floorInitiate(Floor f, Blackhole bh) throws SottoException {
+    initiatorFloor(f.plain, bh);
+  }
+
+  /** As {@link #floorInitiate} with a 4th X25519 agreement and a 160-byte (not 128) IKM for the session keys. */
+  @Benchmark
+  public void floorInitiateWithOneTimePrekey(Floor f, Blackhole bh) throws SottoException {
+    initiatorFloor(f.oneTime, bh);
+  }
+
+  /** 3 X25519 agreements, 1 ML-KEM-768 decapsulation (from the seed), 2 HKDF (44 and 204 bytes). */
+  @Benchmark
+  public void floorRespond(Floor f, Blackhole bh) throws SottoException {
+    responderFloor(f.plain, bh);
+  }
+
+  /** As {@link #floorRespond} with a 4th X25519 agreement and a 160-byte IKM for the session keys. */
+  @Benchmark
+  public void floorRespondWithOneTimePrekey(Floor f, Blackhole bh) throws SottoException {
+    responderFloor(f.oneTime, bh);
+  }
+
+  /** {@link #floorInitiate} then {@link #floorRespond}. */
+  @Benchmark
+  public void floorHandshake(Floor f, Blackhole bh) throws SottoException {
+    initiatorFloor(f.plain, bh);
+    responderFloor(f.plain, bh);
+  }
+
+  /** {@link #floorInitiateWithOneTimePrekey} then {@link #floorRespondWithOneTimePrekey}. */
+  @Benchmark
+  public void floorHandshakeWithOneTimePrekey(Floor f, Blackhole bh) throws SottoException {
+    initiatorFloor(f.oneTime, bh);
+    responderFloor(f.oneTime, bh);
+  }
+}
