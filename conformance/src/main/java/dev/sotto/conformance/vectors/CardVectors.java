@@ -246,9 +246,9 @@ public final class CardVectors implements VectorSuite {
     parseInvalid(cases, "ML-KEM one-time prekey fails the modulus check in its last coefficient (signed)",
         r.signedBy(sk), now, ErrorCode.INVALID_KEY);
 
-    parseInvalid(cases, "signature with one bit flipped", flip(good, sig + 10, 0x01), now, ErrorCode.BAD_SIGNATURE);
-    parseInvalid(cases, "invite tag with one bit flipped", flip(good, sig - 40, 0x80), now, ErrorCode.BAD_SIGNATURE);
-    parseInvalid(cases, "expiry changed by one second", flip(good, 84, 0x01), now, ErrorCode.BAD_SIGNATURE);
+    parseInvalid(cases, "signature with one bit flipped", Texts.flip(good, sig + 10, 0x01), now, ErrorCode.BAD_SIGNATURE);
+    parseInvalid(cases, "invite tag with one bit flipped", Texts.flip(good, sig - 40, 0x80), now, ErrorCode.BAD_SIGNATURE);
+    parseInvalid(cases, "expiry changed by one second", Texts.flip(good, 84, 0x01), now, ErrorCode.BAD_SIGNATURE);
     parseInvalid(cases, "signed prekey replaced by another valid key",
         Texts.replace(good, spkOffset + 5, foreign.signedPrekey().publicKey()), now, ErrorCode.BAD_SIGNATURE);
     parseInvalid(cases, "ML-KEM prekey replaced by another valid key",
@@ -261,10 +261,10 @@ public final class CardVectors implements VectorSuite {
         Bytes.concat("sotto/v1/card".getBytes(StandardCharsets.US_ASCII), body));
     parseInvalid(cases, "signature with R' = rB + T, T of order 8, and S recomputed for R': valid under the cofactored "
         + "equation only (a cofactorless verifier rejects it)", Bytes.concat(body, torsion), now, ErrorCode.BAD_SIGNATURE);
-    parseInvalid(cases, "expired and a bad signature: the signature is checked first", flip(good, sig + 10, 0x01),
+    parseInvalid(cases, "expired and a bad signature: the signature is checked first", Texts.flip(good, sig + 10, 0x01),
         expires + DAY, ErrorCode.BAD_SIGNATURE);
     cases.invalid("parse", "another identity expected and a bad signature: the signature is checked first",
-        Json.object().put("card", Bytes.hex(flip(good, sig + 10, 0x01))).put("now", now)
+        Json.object().put("card", Bytes.hex(Texts.flip(good, sig + 10, 0x01))).put("now", now)
             .put("expected_identity", Bytes.hex(foreign.identity().encoded())),
         ErrorCode.BAD_SIGNATURE);
     cases.invalid("parse", "expired and another identity expected: the expiry is checked first",
@@ -288,7 +288,7 @@ public final class CardVectors implements VectorSuite {
         ErrorCode.INVALID_TEXT);
     textInvalid(cases, "text form of a truncated card", Bech32m.encode("sottocard", Texts.cut(good, 100)), now,
         ErrorCode.TRUNCATED);
-    textInvalid(cases, "text form of a card with a bad signature", Bech32m.encode("sottocard", flip(good, sig, 0x04)), now,
+    textInvalid(cases, "text form of a card with a bad signature", Bech32m.encode("sottocard", Texts.flip(good, sig, 0x04)), now,
         ErrorCode.BAD_SIGNATURE);
   }
 
@@ -458,11 +458,6 @@ public final class CardVectors implements VectorSuite {
     return out;
   }
 
-  private static byte[] flip(byte[] data, int index, int mask) {
-    byte[] out = data.clone();
-    out[index] ^= (byte) mask;
-    return out;
-  }
 
   /** Replaces S by S + l (little-endian add), which a strict verifier rejects. */
   private static byte[] malleate(byte[] card) {

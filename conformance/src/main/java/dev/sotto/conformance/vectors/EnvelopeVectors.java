@@ -139,10 +139,10 @@ public final class EnvelopeVectors implements VectorSuite {
     s.invalid(cases, op, "padded out to the next bucket with zeros", "B", "open", Arrays.copyOf(good, 4096),
         ErrorCode.AUTH_FAILED);
     s.invalid(cases, op, "an unknown tag", "B", "open", Texts.replace(good, 1, random.bytes(16)), ErrorCode.UNKNOWN_TAG);
-    s.invalid(cases, op, "tag with one bit flipped", "B", "open", flip(good, 16), ErrorCode.UNKNOWN_TAG);
+    s.invalid(cases, op, "tag with one bit flipped", "B", "open", Texts.flip(good, 16), ErrorCode.UNKNOWN_TAG);
     s.invalid(cases, op, "the tag of the next envelope on this body (tags swapped)", "B", "open",
         Texts.replace(good, 1, Arrays.copyOfRange(other, 1, 17)), ErrorCode.AUTH_FAILED);
-    s.invalid(cases, op, "body with one bit flipped", "B", "open", flip(good, 500), ErrorCode.AUTH_FAILED);
+    s.invalid(cases, op, "body with one bit flipped", "B", "open", Texts.flip(good, 500), ErrorCode.AUTH_FAILED);
     s.invalid(cases, op, "an envelope of another conversation", "B", "open",
         foreign(), ErrorCode.UNKNOWN_TAG);
 
@@ -196,11 +196,6 @@ public final class EnvelopeVectors implements VectorSuite {
     return f.envelopeOf(f.seal("A", "elsewhere".getBytes(StandardCharsets.UTF_8)), 0);
   }
 
-  private static byte[] flip(byte[] data, int index) {
-    byte[] out = data.clone();
-    out[index] ^= 0x01;
-    return out;
-  }
 
   @Override
   public void verify(JsonNode testCase, CaseCheck check) {

@@ -224,7 +224,7 @@ public final class HandshakeVectors implements VectorSuite {
       respond(cases, "ephemeral key of small order", card, List.of(),
           Texts.replace(m, ek + 1, Bytes.unhex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800")),
           now, ErrorCode.INVALID_KEY);
-      respond(cases, "ephemeral key not canonical (top bit set)", card, List.of(), flip(m, ek + 32, 0x80), now,
+      respond(cases, "ephemeral key not canonical (top bit set)", card, List.of(), Texts.flip(m, ek + 32, 0x80), now,
           ErrorCode.INVALID_KEY);
       respond(cases, "truncated inside the ephemeral key", card, List.of(), Texts.cut(m, ek + 10), now,
           ErrorCode.TRUNCATED);
@@ -239,14 +239,14 @@ public final class HandshakeVectors implements VectorSuite {
           ErrorCode.TRAILING_DATA);
       respond(cases, "payload shorter than an AEAD tag", card, List.of(),
           Bytes.concat(Texts.cut(m, length), new byte[] {0, 0, 0, 15}, new byte[15]), now, ErrorCode.INVALID_ENCODING);
-      respond(cases, "signed prekey id of no held card", card, List.of(), flip(m, spkId + 3, 0x01), now,
+      respond(cases, "signed prekey id of no held card", card, List.of(), Texts.flip(m, spkId + 3, 0x01), now,
           ErrorCode.UNKNOWN_PREKEY);
       respond(cases, "signed prekey id of no held card, after the card's expiry: the prekeys are looked up first",
-          card, List.of(), flip(m, spkId + 3, 0x01), card.expires() + DAY, ErrorCode.UNKNOWN_PREKEY);
-      respond(cases, "KEM prekey id changed", card, List.of(), flip(m, kemId + 3, 0x01), now, ErrorCode.UNKNOWN_PREKEY);
+          card, List.of(), Texts.flip(m, spkId + 3, 0x01), card.expires() + DAY, ErrorCode.UNKNOWN_PREKEY);
+      respond(cases, "KEM prekey id changed", card, List.of(), Texts.flip(m, kemId + 3, 0x01), now, ErrorCode.UNKNOWN_PREKEY);
       respond(cases, "ML-KEM one-time prekey flag cleared", card, List.of(),
           Texts.with(withKemOpk.message(), flags, 0x00), now, ErrorCode.UNKNOWN_PREKEY);
-      respond(cases, "X25519 one-time prekey id of no prekey", card, List.of(), flip(mOpk, 12, 0x01), now,
+      respond(cases, "X25519 one-time prekey id of no prekey", card, List.of(), Texts.flip(mOpk, 12, 0x01), now,
           ErrorCode.UNKNOWN_PREKEY);
       CardRecipe elsewhere = card(7000, new long[] {7010}, new long[0]);
       respond(cases, "message for another card", card, List.of(),
@@ -262,28 +262,28 @@ public final class HandshakeVectors implements VectorSuite {
       respond(cases, "replay of a message without one-time prekeys", card, List.of(m), m, now, ErrorCode.REPLAY);
       respond(cases, "replay after another message", card, List.of(m, other), m, now, ErrorCode.REPLAY);
       respond(cases, "replay with the encrypted identity changed: TH_1 does not cover it, the replay check comes first",
-          card, List.of(m), flip(m, eid + 3, 0x01), now, ErrorCode.REPLAY);
+          card, List.of(m), Texts.flip(m, eid + 3, 0x01), now, ErrorCode.REPLAY);
       respond(cases, "replay with the payload changed: TH_1 does not cover it, the replay check comes first", card,
-          List.of(m), flip(m, payload + 1, 0x01), now, ErrorCode.REPLAY);
+          List.of(m), Texts.flip(m, payload + 1, 0x01), now, ErrorCode.REPLAY);
       respond(cases, "replay with a longer payload: TH_1 does not cover it, the replay check comes first", card,
           List.of(m), Bytes.concat(Texts.cut(m, length), new Writer().u32(m.length - payload + 1).toByteArray(),
               Arrays.copyOfRange(m, payload, m.length), new byte[1]), now, ErrorCode.REPLAY);
       respond(cases, "card expired at its expiry time", card, List.of(), m, card.expires(), ErrorCode.EXPIRED);
-      respond(cases, "ephemeral key with one bit flipped", card, List.of(), flip(m, ek + 5, 0x10), now,
+      respond(cases, "ephemeral key with one bit flipped", card, List.of(), Texts.flip(m, ek + 5, 0x10), now,
           ErrorCode.AUTH_FAILED);
       respond(cases, "ephemeral key of another message", card, List.of(), Texts.replace(m, ek, Arrays.copyOfRange(other,
           ek, ek + 33)), now, ErrorCode.AUTH_FAILED);
-      respond(cases, "KEM ciphertext with one bit flipped", card, List.of(), flip(m, ct + 700, 0x01), now,
+      respond(cases, "KEM ciphertext with one bit flipped", card, List.of(), Texts.flip(m, ct + 700, 0x01), now,
           ErrorCode.AUTH_FAILED);
       respond(cases, "KEM ciphertext of another message", card, List.of(),
           Texts.replace(m, ct, Arrays.copyOfRange(other, ct, ct + 1088)), now, ErrorCode.AUTH_FAILED);
-      respond(cases, "encrypted identity with one bit flipped", card, List.of(), flip(m, eid + 3, 0x01), now,
+      respond(cases, "encrypted identity with one bit flipped", card, List.of(), Texts.flip(m, eid + 3, 0x01), now,
           ErrorCode.AUTH_FAILED);
       respond(cases, "encrypted identity of another message", card, List.of(),
           Texts.replace(m, eid, Arrays.copyOfRange(other, eid, eid + 84)), now, ErrorCode.AUTH_FAILED);
-      respond(cases, "payload with one bit flipped", card, List.of(), flip(m, payload + 1, 0x01), now,
+      respond(cases, "payload with one bit flipped", card, List.of(), Texts.flip(m, payload + 1, 0x01), now,
           ErrorCode.AUTH_FAILED);
-      respond(cases, "payload tag with one bit flipped", card, List.of(), flip(m, m.length - 1, 0x80), now,
+      respond(cases, "payload tag with one bit flipped", card, List.of(), Texts.flip(m, m.length - 1, 0x80), now,
           ErrorCode.AUTH_FAILED);
       respond(cases, "payload of another message", card, List.of(),
           Bytes.concat(Texts.cut(m, length), Arrays.copyOfRange(other, length, other.length)), now, ErrorCode.AUTH_FAILED);
@@ -335,11 +335,6 @@ public final class HandshakeVectors implements VectorSuite {
     cases.invalid("respond", comment, in, error);
   }
 
-  private static byte[] flip(byte[] data, int index, int mask) {
-    byte[] out = data.clone();
-    out[index] ^= (byte) mask;
-    return out;
-  }
 
   @Override
   public void verify(JsonNode testCase, CaseCheck check) {

@@ -438,11 +438,11 @@ public final class RatchetVectors implements VectorSuite {
       s.receive("B", a2);
       byte[] good = s.message(a3);
       String v = variant == 0 ? "" : " (second session)";
-      invalid(cases, s, "header with one bit flipped" + v, "B", flip(good, 20, 0x01), ErrorCode.AUTH_FAILED);
-      invalid(cases, s, "header tag with one bit flipped" + v, "B", flip(good, 70, 0x80), ErrorCode.AUTH_FAILED);
-      invalid(cases, s, "header nonce with one bit flipped" + v, "B", flip(good, 1, 0x01), ErrorCode.AUTH_FAILED);
-      invalid(cases, s, "body with one bit flipped" + v, "B", flip(good, 75, 0x01), ErrorCode.AUTH_FAILED);
-      invalid(cases, s, "body tag with one bit flipped" + v, "B", flip(good, good.length - 1, 0x01), ErrorCode.AUTH_FAILED);
+      invalid(cases, s, "header with one bit flipped" + v, "B", Texts.flip(good, 20, 0x01), ErrorCode.AUTH_FAILED);
+      invalid(cases, s, "header tag with one bit flipped" + v, "B", Texts.flip(good, 70, 0x80), ErrorCode.AUTH_FAILED);
+      invalid(cases, s, "header nonce with one bit flipped" + v, "B", Texts.flip(good, 1, 0x01), ErrorCode.AUTH_FAILED);
+      invalid(cases, s, "body with one bit flipped" + v, "B", Texts.flip(good, 75, 0x01), ErrorCode.AUTH_FAILED);
+      invalid(cases, s, "body tag with one bit flipped" + v, "B", Texts.flip(good, good.length - 1, 0x01), ErrorCode.AUTH_FAILED);
       invalid(cases, s, "version 2" + v, "B", Texts.with(good, 0, 2), ErrorCode.UNSUPPORTED_VERSION);
       invalid(cases, s, "truncated to 86 bytes" + v, "B", Arrays.copyOf(good, 86), ErrorCode.TRUNCATED);
       invalid(cases, s, "body cut by one byte" + v, "B", Arrays.copyOf(good, good.length - 1), ErrorCode.AUTH_FAILED);
@@ -528,11 +528,6 @@ public final class RatchetVectors implements VectorSuite {
     s.steps.addAll(saved);
   }
 
-  private static byte[] flip(byte[] data, int index, int mask) {
-    byte[] out = data.clone();
-    out[index] ^= (byte) mask;
-    return out;
-  }
 
   // ---------------------------------------------------------------- verification
 

@@ -108,11 +108,11 @@ public final class SessionVectors implements VectorSuite {
     first = s.initiate(text("hello"));
     byte[] fc = s.envelopeOf(first, 0);
     s.invalid(cases, "conversation", "first contact under a tag that is no card's invite tag", "B", "accept",
-        flip(fc, 5), ErrorCode.UNKNOWN_TAG);
+        Texts.flip(fc, 5), ErrorCode.UNKNOWN_TAG);
     s.invalid(cases, "conversation", "first contact with its body cut to a smaller size", "B", "accept",
         java.util.Arrays.copyOf(fc, 1024), ErrorCode.TRUNCATED);
     s.invalid(cases, "conversation", "first contact whose payload was tampered with", "B", "accept",
-        flip(fc, fc.length - 100), ErrorCode.AUTH_FAILED);
+        Texts.flip(fc, fc.length - 100), ErrorCode.AUTH_FAILED);
     s.invalid(cases, "conversation", "first contact of another size", "B", "accept",
         java.util.Arrays.copyOf(fc, fc.length + 1), ErrorCode.INVALID_ENCODING);
     s.accept(first, 0);
@@ -120,9 +120,9 @@ public final class SessionVectors implements VectorSuite {
         ErrorCode.UNKNOWN_PREKEY);
     int reply = s.seal("B", text("hello back"));
     byte[] r = s.envelopeOf(reply, 0);
-    s.invalid(cases, "conversation", "a reply whose body was tampered with", "A", "open", flip(r, 200),
+    s.invalid(cases, "conversation", "a reply whose body was tampered with", "A", "open", Texts.flip(r, 200),
         ErrorCode.AUTH_FAILED);
-    s.invalid(cases, "conversation", "a reply under a changed tag", "A", "open", flip(r, 3), ErrorCode.UNKNOWN_TAG);
+    s.invalid(cases, "conversation", "a reply under a changed tag", "A", "open", Texts.flip(r, 3), ErrorCode.UNKNOWN_TAG);
     s.open("A", reply, 0);
     s.invalid(cases, "conversation", "the reply again", "A", "open", r, ErrorCode.UNKNOWN_TAG);
 
@@ -134,11 +134,6 @@ public final class SessionVectors implements VectorSuite {
     return cases.toArray();
   }
 
-  private static byte[] flip(byte[] data, int index) {
-    byte[] out = data.clone();
-    out[index] ^= 0x01;
-    return out;
-  }
 
   @Override
   public void verify(JsonNode testCase, CaseCheck check) {

@@ -70,6 +70,17 @@ final class Texts {
     return out;
   }
 
+  /** {@code data} with byte {@code index} XORed with {@code mask} (default: the lowest bit). */
+  static byte[] flip(byte[] data, int index, int mask) {
+    byte[] out = data.clone();
+    out[index] ^= (byte) mask;
+    return out;
+  }
+
+  static byte[] flip(byte[] data, int index) {
+    return flip(data, index, 0x01);
+  }
+
   static byte[] cut(byte[] data, int length) {
     return Arrays.copyOf(data, length);
   }
