@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     version = "sotto-conformance 0.1.0",
     description = "Sotto's conformance runner: generates the published test vectors and verifies an implementation against them.",
-    subcommands = {Main.Generate.class, Main.Verify.class})
+    subcommands = {Main.Generate.class, Main.Verify.class, Main.Interop.class, Main.AdapterCommand.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
@@ -42,6 +42,42 @@ public final class Main implements Callable<Integer> {
       for (Path written : VectorFiles.generate(out)) {
         System.out.println("wrote " + written);
       }
+      return 0;
+    }
+  }
+
+  @Command(name = "interop", description = "Plays randomized conversations between this implementation and the one run by COMMAND (spec: harness.adoc), in both roles. Prints the first divergence of each failing conversation and 'N passed, M failed'; exits 0 only when M is 0.")
+  static final class Interop implements Callable<Integer> {
+    @Option(names = "--impl", required = true, description = "the command that starts the implementation's adapter (run with sh -c)")
+    String command;
+
+    @Option(names = "--seed", defaultValue = "1", description = "the seed of the conversations (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--conversations", defaultValue = "500", description = "how many conversations (default: ${DEFAULT-VALUE})")
+    int conversations;
+
+    @Override
+    public Integer call() throws Exception {
+      try (dev.sotto.conformance.harness.ProcessPeer tested = new dev.sotto.conformance.harness.ProcessPeer(command);
+          dev.sotto.conformance.harness.Handler reference = new dev.sotto.conformance.harness.Handler(
+              dev.sotto.conformance.harness.Handler.Fault.NONE);
+          dev.sotto.conformance.harness.Handler mirror = new dev.sotto.conformance.harness.Handler(
+              dev.sotto.conformance.harness.Handler.Fault.NONE)) {
+        var result = new dev.sotto.conformance.harness.Interop(reference, tested, mirror, System.out).run(seed, conversations);
+        return result.failed() == 0 ? 0 : 1;
+      }
+    }
+  }
+
+  @Command(name = "adapter", description = "Serves this implementation over the harness protocol on stdin/stdout (spec: harness.adoc).")
+  static final class AdapterCommand implements Callable<Integer> {
+    @Option(names = "--break", defaultValue = "NONE", description = "a deliberate fault, to test the runner: ${COMPLETION-CANDIDATES}")
+    dev.sotto.conformance.harness.Handler.Fault fault;
+
+    @Override
+    public Integer call() throws Exception {
+      dev.sotto.conformance.harness.Adapter.serve(System.in, System.out, fault);
       return 0;
     }
   }
