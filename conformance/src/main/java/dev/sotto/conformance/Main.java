@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     version = "sotto-conformance 0.1.0",
     description = "Sotto's conformance runner: generates the published test vectors and verifies an implementation against them.",
-    subcommands = {Main.Generate.class, Main.Verify.class, Main.Interop.class, Main.AdapterCommand.class})
+    subcommands = {Main.Generate.class, Main.Verify.class, Main.Interop.class, Main.AdapterCommand.class,
+        Main.SiteVectors.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
@@ -78,6 +79,24 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       dev.sotto.conformance.harness.Adapter.serve(System.in, System.out, fault);
+      return 0;
+    }
+  }
+
+  @Command(name = "site-vectors", description = "Writes the docs site's vectors page (AsciiDoc) and copies the vector files for download.")
+  static final class SiteVectors implements Callable<Integer> {
+    @Option(names = "--vectors", required = true, description = "the vectors directory")
+    Path vectors;
+
+    @Option(names = "--page", required = true, description = "the AsciiDoc page to write")
+    Path page;
+
+    @Option(names = "--downloads", required = true, description = "where to copy the vector files")
+    Path downloads;
+
+    @Override
+    public Integer call() throws Exception {
+      dev.sotto.conformance.vectors.SitePage.write(vectors, page, downloads);
       return 0;
     }
   }
