@@ -1,0 +1,711 @@
+package dev.sotto.benchmarks;
+
+import dev.sotto.RandomSource;
+import dev.sotto.SottoException;
+import dev.sotto.internal.Labels;
+import dev.sotto.internal.crypto.Aead;
+import dev.sotto.internal.crypto.Hkdf;
+import dev.sotto.internal.crypto.Hmac;
+import dev.sotto.internal.crypto.X25519;
+import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.internal.ratchet.DoubleRatchet;
+import dev.sotto.internal.ratchet.Header;
+import dev.sotto.internal.ratchet.RatchetMessage;
+import dev.sotto.internal.ratchet.RatchetState;
+import dev.sotto.internal.ratchet.Secret;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * The Double Ratchet with header encryption (spec: ratchet.adoc), as
+ * {@code dev.sotto.internal.ratchet.DoubleRatchet} computes it, against its <em>primitive
+ * floor</em>: the raw HMAC-SHA-256, HKDF-SHA-256, ChaCha20-Poly1305 and X25519 operations that
+ * the same path must do, called through {@code dev.sotto.internal.crypto} on inputs of the same
+ * lengths, with no protocol code around them. The ratio protocol / floor is the cost of
+ * everything else. Payloads are 1 KiB and 16 KiB; the session's AD is 32 bytes.
+ *
+ * <h2>The protocol benchmarks</h2>
+ *
+ * <ul>
+ *   <li>{@code encrypt1KiB}, {@code encrypt16KiB}: one side encrypts again and again; every call
+ *       is a chain step (KDF_CK) of its sending chain. It draws the 12-byte header nonce from a
+ *       deterministic stream.
+ *   <li>{@code decrypt1KiB}, {@code decrypt16KiB}: the other side decrypts, in order, a pool of
+ *       {@value #POOL} messages of its current receiving chain, made and checked before each
+ *       iteration, and commits each {@code Received.next()}. {@code DoubleRatchet.decrypt} never
+ *       changes the state it is given, so at the end of the pool the receiver goes back to the
+ *       state it had before the pool's first message (a reference assignment, and {@code @Setup}
+ *       checks that this state is unchanged). Every decryption is therefore of a message that
+ *       its state has not received: the normal in-order path (opened with HKr), never a replay.
+ *   <li>{@code alternating1KiB}, {@code alternating16KiB}: the sides take turns. One operation is
+ *       one message: encrypted by one side, decrypted by the other (which commits it). Every
+ *       decryption is a DH ratchet step. Nothing is pooled: every message is new.
+ *   <li>{@code alternatingDecrypt1KiB}, {@code alternatingDecrypt16KiB}: the receiving half of
+ *       that operation alone: one message that starts a new receiving chain, decrypted from the
+ *       same state each time without committing (which is exactly the work of a committed
+ *       decryption, since decrypt works on a copy). The sending half of an alternating
+ *       operation is the same code path as {@code encrypt1KiB} / {@code encrypt16KiB} (encrypt
+ *       does no DH; only the header's PN differs), so alternating ≈ encrypt +
+ *       alternatingDecrypt.
+ *   <li>{@code serialize}, {@code restore}: {@code RatchetState.serialize()} and
+ *       {@code RatchetState.parse(bytes)} of a mid-conversation state: both sides have sent and
+ *       received, and the state holds 3 skipped message keys (its encoded form is
+ *       {@value #MID_CONVERSATION_STATE_LENGTH} bytes).
+ * </ul>
+ *
+ * <h2>The floors</h2>
+ *
+ * <p>HMAC and HKDF below are {@code Hmac.sha256} and {@code Hkdf.derive}, AEAD is
+ * {@code Aead.seal} / {@code Aead.open} (ChaCha20-Poly1305), X25519 is {@code X25519.agree} and
+ * {@code X25519.publicKey}. An HKDF of L bytes is one HMAC for Extract and ceil(L / 32) for
+ * Expand. The floors contain no randomness, no encoding or parsing, no framing and no state.
+ *
+ * <ul>
+ *   <li>{@code encryptFloor1KiB}, {@code encryptFloor16KiB}, what {@code encrypt} must compute:
+ *       <ol>
+ *         <li>AEAD seal of the 42-byte header under HKs, with a 12-byte nonce and the 32-byte AD;
+ *         <li>KDF_CK: HMAC(CKs, {@code Labels.RATCHET_CHAIN_KEY}) and HMAC(CKs,
+ *             {@code Labels.RATCHET_MESSAGE_KEY});
+ *         <li>the mailbox tag: HMAC(TKs, {@code Labels.RATCHET_TAG} || n as u32);
+ *         <li>MESSAGE_KEYS: HKDF(salt = empty, ikm = MK, info = {@code Labels.RATCHET_MESSAGE}, 44
+ *             bytes), i.e. 3 HMACs;
+ *         <li>AEAD seal of the payload under the first 32 bytes of that, with the last 12 as
+ *             nonce, and the 103-byte AD || 0x01 || header_nonce || encrypted_header as
+ *             associated data. The two {@code Arrays.copyOf} that split the 44 bytes are in the
+ *             floor, since {@code Aead} takes the key and the nonce as arrays of their own.
+ *       </ol>
+ *   <li>{@code decryptFloor1KiB}, {@code decryptFloor16KiB}, what {@code decrypt} must compute for a
+ *       message of the current receiving chain: AEAD open of the 58-byte encrypted header under
+ *       HKr; KDF_CK of CKr (2 HMACs); the message's mailbox tag TAG(TKr, n) (1 HMAC), which
+ *       {@code decrypt} returns in {@code Received.tag()} for the envelope layer's tag check;
+ *       MESSAGE_KEYS (HKDF, 44 bytes); AEAD open of the payload with the 103-byte associated
+ *       data. It cycles through a pool of {@value #POOL} distinct messages like {@code decrypt},
+ *       so that both read the same amount of memory.
+ *   <li>{@code alternatingDecryptFloor1KiB}, {@code alternatingDecryptFloor16KiB}: the decrypt
+ *       floor, plus the DH ratchet step: X25519 agreement (DHs private, DHr) and KDF_RK =
+ *       HKDF(salt = RK, ikm = the DH output, info = {@code Labels.RATCHET_ROOT}, 128 bytes; 5
+ *       HMACs) for the new receiving chain; then the new ratchet key's public half (X25519(k, 9)), a
+ *       second agreement (new private, DHr) and a second KDF_RK, whose salt is the root key the
+ *       first one output, for the new sending chain. Not in it: the draw of the 32-byte private
+ *       key (the caller's random source), and the failed attempt to open the header under HKr
+ *       that the spec's order of header keys (HKr before NHKr, ratchet.adoc#ratchet-decrypt)
+ *       requires of every message that starts a new chain; {@code headerTrialOpenFailure}
+ *       measures that attempt alone.
+ *   <li>{@code alternatingFloor1KiB}, {@code alternatingFloor16KiB}: the encrypt floor, then the
+ *       alternating-decrypt floor on the header and payload that the encrypt floor just sealed.
+ *   <li>{@code restoreFloor}: X25519(dhs_private, 9), the one computation in {@code parse} that is
+ *       not reading bytes (the state format does not store the public ratchet key).
+ *   <li>{@code headerTrialOpenFailure}: not a floor but a measured component: an
+ *       {@code Aead.open} of a 58-byte encrypted header under a key that does not open it, as
+ *       {@code DoubleRatchet} tries and rejects one header key (the exception included).
+ * </ul>
+ *
+ * <p>Every input comes from {@link RandomSource#deterministic}; {@code @Setup} checks that the
+ * messages decrypt to their plaintexts and open with the expected key, that the floors' AEAD
+ * inputs have the protocol's lengths and open, and that the state round-trips.
+ *
+ * <p>The chain-step protocol code adds little to its floor, about as much as one fork's JIT
+ * differs from another's (on 2 cores, the 16 KiB benchmarks vary by 10 % or more between forks).
+ * To compare a ratio with a target, run several forks ({@code -f 3} or more) on an idle machine
+ * and compare the medians.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class RatchetBenchmark {
+  static final int KIB = 1024;
+  /** Messages that the decrypt benchmarks (and their floor) cycle through. */
+  static final int POOL = 64;
+  /** The length of the serialised state of {@link MidConversation}: 473 bytes of fields and 84 per skipped key. */
+  static final int MID_CONVERSATION_STATE_LENGTH = 473 + 3 * 84;
+  private static final byte[] EMPTY = new byte[0];
+  private static final int MESSAGE_KEY_MATERIAL = Aead.KEY_LENGTH + Aead.NONCE_LENGTH;
+  private static final int ROOT_OUTPUT = 4 * Secret.LENGTH;
+
+  /** Two sides of a fresh session, without a handshake, both driven by one random source. */
+  static final class Pair {
+    final RandomSource random;
+    RatchetState a;
+    RatchetState b;
+
+    Pair(RandomSource random) throws SottoException {
+      this.random = random;
+      DoubleRatchet.Init init = new DoubleRatchet.Init(random.bytes(32), new Secret.RootKey(random.bytes(32)),
+          new Secret.HeaderKey(random.bytes(32)), new Secret.HeaderKey(random.bytes(32)),
+          new Secret.TagKey(random.bytes(32)), new Secret.TagKey(random.bytes(32)));
+      byte[] signedPrekey = X25519.generatePrivateKey(random);
+      a = DoubleRatchet.initiator(init, X25519.publicKey(signedPrekey), random);
+      b = DoubleRatchet.responder(init, signedPrekey);
+    }
+
+    RatchetState sender(boolean fromA) {
+      return fromA ? a : b;
+    }
+
+    RatchetState receiver(boolean fromA) {
+      return fromA ? b : a;
+    }
+
+    /** One message from A (or B), delivered and committed. */
+    DoubleRatchet.Received send(boolean fromA, byte[] plaintext) throws SottoException {
+      DoubleRatchet.Sent sent = DoubleRatchet.encrypt(sender(fromA), plaintext, random);
+      DoubleRatchet.Received received = DoubleRatchet.decrypt(receiver(fromA), sent.message(), random);
+      if (fromA) {
+        b = received.next();
+      } else {
+        a = received.next();
+      }
+      return received;
+    }
+
+    /** {@link #send}, checked: the plaintext comes back, opened with the expected header key. */
+    DoubleRatchet.Received sendChecked(boolean fromA, byte[] plaintext, DoubleRatchet.Opened expected)
+        throws SottoException {
+      DoubleRatchet.Received received = send(fromA, plaintext);
+      checkReceived(received, plaintext, expected);
+      return received;
+    }
+
+    /** Alternating messages A to B, B to A, ... {@code messages} times, each a DH step. */
+    void alternate(int messages, byte[] plaintext) throws SottoException {
+      for (int i = 0; i < messages; i++) {
+        sendChecked(i % 2 == 0, plaintext, DoubleRatchet.Opened.NEXT);
+      }
+    }
+  }
+
+  static void checkReceived(DoubleRatchet.Received received, byte[] plaintext, DoubleRatchet.Opened expected) {
+    Fixtures.check(Arrays.equals(plaintext, received.plaintext()), "the ratchet message decrypts to its plaintext");
+    Fixtures.check(received.openedWith() == expected,
+        "the header opened with " + received.openedWith() + ", expected " + expected);
+  }
+
+  static void checkLength(byte[] message, int payload) {
+    Fixtures.check(message.length == RatchetMessage.OVERHEAD + payload, "a ratchet message is 87 bytes longer than its plaintext");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Protocol: one direction, chain steps only.
+
+  /** A sender whose every encrypt is a chain step. */
+  public abstract static class EncryptStream {
+    RandomSource random;
+    RatchetState sender;
+    byte[] plaintext;
+
+    void setUp(int size) throws SottoException {
+      Pair p = new Pair(Fixtures.random("ratchet/encrypt/" + size));
+      plaintext = p.random.bytes(size);
+      // Ends with a message from A: A's next messages are chain steps of B's current receiving chain.
+      p.alternate(3, plaintext);
+      DoubleRatchet.Sent sent = DoubleRatchet.encrypt(p.a, plaintext, p.random);
+      checkLength(sent.message(), size);
+      checkReceived(DoubleRatchet.decrypt(p.b, sent.message(), p.random), plaintext, DoubleRatchet.Opened.CURRENT);
+      random = p.random;
+      sender = p.a;
+    }
+
+    DoubleRatchet.Sent encrypt() throws SottoException {
+      return DoubleRatchet.encrypt(sender, plaintext, random);
+    }
+  }
+
+  @State(Scope.Thread)
+  public static class Encrypt1KiB extends EncryptStream {
+    @Setup(Level.Trial)
+    public void setUp() throws SottoException {
+      setUp(KIB);
+    }
+  }
+
+  @State(Scope.Thread)
+  public static class Encrypt16KiB extends EncryptStream {
+    @Setup(Level.Trial)
+    public void setUp() throws SottoException {
+      setUp(16 * KIB);
+    }
+  }
+
+  /**
+   * A receiver and a pool of {@value #POOL} messages of its current receiving chain, in order,
+   * made anew before each iteration; at the end of the pool it starts again from {@link #start}.
+   */
+  public abstract static class DecryptStream {
+    RandomSource random;
+    byte[] plaintext;
+    /** The receiver's state before the pool's first message; decrypt never changes it. */
+    RatchetState start;
+    RatchetState receiver;
+    byte[][] pool;
+    int next;
+
+    void trial(int size) {
+      random = Fixtures.random("ratchet/decrypt/" + size);
+      plaintext = random.bytes(size);
+    }
+
+    void iteration(int size) throws SottoException {
+      Pair p = new Pair(random);
+      // Ends with a message from A: A's next messages are chain steps of B's current receiving chain.
+      p.alternate(3, plaintext);
+      pool = new byte[POOL][];
+      for (int i = 0; i < POOL; i++) {
+        pool[i] = DoubleRatchet.encrypt(p.a, plaintext, random).message();
+        checkLength(pool[i], size);
+      }
+      start = p.b;
+      byte[] before = start.serialize();
+      RatchetState r = start;
+      for (byte[] message : pool) {
+        DoubleRatchet.Received received = DoubleRatchet.decrypt(r, message, random);
+        checkReceived(received, plaintext, DoubleRatchet.Opened.CURRENT);
+        r = received.next();
+      }
+      Fixtures.check(Arrays.equals(before, start.serialize()), "decrypt leaves the state it is given unchanged");
+      receiver = start;
+      next = 0;
+    }
+
+    byte[] decrypt() throws SottoException {
+      if (next == POOL) {
+        next = 0;
+        receiver = start;
+      }
+      DoubleRatchet.Received received = DoubleRatchet.decrypt(receiver, pool[next++], random);
+      receiver = received.next();
+      return received.plaintext();
+    }
+  }
+
+  @State(Scope.Thread)
+  public static class Decrypt1KiB extends DecryptStream {
+    @Setup(Level.Trial)
+    public void setUpTrial() {
+      trial(KIB);
+    }
+
+    @Setup(Level.Iteration)
+    public void setUpIteration() throws SottoException {
+      iteration(KIB);
+    }
+  }
+
+  @State(Scope.Thread)
+  public static class Decrypt16KiB extends DecryptStream {
+    @Setup(Level.Trial)
+    public void setUpTrial() {
+      trial(16 * KIB);
+    }
+
+    @Setup(Level.Iteration)
+    public void setUpIteration() throws SottoException {
+      iteration(16 * KIB);
+    }
+  }
+
+  /** A chain step of the sending chain: see the class comment. */
+  @Benchmark
+  public DoubleRatchet.Sent encrypt1KiB(Encrypt1KiB s) throws SottoException {
+    return s.encrypt();
+  }
+
+  @Benchmark
+  public DoubleRatchet.Sent encrypt16KiB(Encrypt16KiB s) throws SottoException {
+    return s.encrypt();
+  }
+
+  /** A chain step of the receiving chain, committed: see the class comment. */
+  @Benchmark
+  public byte[] decrypt1KiB(Decrypt1KiB s) throws SottoException {
+    return s.decrypt();
+  }
+
+  @Benchmark
+  public byte[] decrypt16KiB(Decrypt16KiB s) throws SottoException {
+    return s.decrypt();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Protocol: alternating, a DH step per message.
+
+  /** Two sides in steady alternation: each has received before, so each receive is a DH step from a current chain. */
+  public abstract static class Alternating {
+    Pair pair;
+    byte[] plaintext;
+    boolean fromA = true;
+
+    void setUp(int size) throws SottoException {
+      pair = new Pair(Fixtures.random("ratchet/alternating/" + size));
+      plaintext = pair.random.bytes(size);
+      // The first two messages are the first receive of each side (no HKr yet); the rest are steady.
+      pair.alternate(6, plaintext);
+      fromA = true;
+    }
+
+    DoubleRatchet.Received op() throws SottoException {
+      DoubleRatchet.Received received = pair.send(fromA, plaintext);
+      fromA = !fromA;
+      return received;
+    }
+  }
+
+  @State(Scope.Thread)
+  public static class Alternating1KiB extends Alternating {
+    @Setup(Level.Trial)
+    public void setUp() throws SottoException {
+      setUp(KIB);
+    }
+  }
+
+  @State(Scope.Thread)
+  public static class Alternating16KiB extends Alternating {
+    @Setup(Level.Trial)
+    public void setUp() throws SottoException {
+      setUp(16 * KIB);
+    }
+  }
+
+  /** A receiver in steady alternation and the message that starts its next receiving chain. */
+  public abstract static class DhStep {
+    RandomSource random;
+    RatchetState receiver;
+    byte[] message;
+
+    void setUp(int size) throws SottoException {
+      Pair p = new Pair(Fixtures.random("ratchet/dh-step/" + size));
+      byte[] plaintext = p.random.bytes(size);
+      p.alternate(6, plaintext);
+      random = p.random;
+      receiver = p.b;
+      message = DoubleRatchet.encrypt(p.a, plaintext, random).message();
+      checkLength(message, size);
+      byte[] before = receiver.serialize();
+      for (int i = 0; i < 2; i++) {
+        checkReceived(DoubleRatchet.decrypt(receiver, message, random), plaintext, DoubleRatchet.Opened.NEXT);
+      }
+      Fixtures.check(Arrays.equals(before, receiver.serialize()), "decrypt leaves the state it is given unchanged");
+    }
+  }
+
+  @State(Scope.Thread)
+  public static class DhStep1KiB extends DhStep {
+    @Setup(Level.Trial)
+    public void setUp() throws SottoException {
+      setUp(KIB);
+    }
+  }
+
+  @State(Scope.Thread)
+  public static class DhStep16KiB extends DhStep {
+    @Setup(Level.Trial)
+    public void setUp() throws SottoException {
+      setUp(16 * KIB);
+    }
+  }
+
+  /** One message, sent by one side and received (a DH step) and committed by the other; sides alternate. */
+  @Benchmark
+  public DoubleRatchet.Received alternating1KiB(Alternating1KiB s) throws SottoException {
+    return s.op();
+  }
+
+  @Benchmark
+  public DoubleRatchet.Received alternating16KiB(Alternating16KiB s) throws SottoException {
+    return s.op();
+  }
+
+  /** The receiving half of {@link #alternating1KiB}: a DH step, from the same state each time. */
+  @Benchmark
+  public DoubleRatchet.Received alternatingDecrypt1KiB(DhStep1KiB s) throws SottoException {
+    return DoubleRatchet.decrypt(s.receiver, s.message, s.random);
+  }
+
+  @Benchmark
+  public DoubleRatchet.Received alternatingDecrypt16KiB(DhStep16KiB s) throws SottoException {
+    return DoubleRatchet.decrypt(s.receiver, s.message, s.random);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Protocol: state.
+
+  /** A mid-conversation state with 3 skipped keys, and its byte form. */
+  @State(Scope.Thread)
+  public static class MidConversation {
+    RatchetState state;
+    byte[] serialized;
+
+    @Setup(Level.Trial)
+    public void setUp() throws SottoException {
+      Pair p = new Pair(Fixtures.random("ratchet/state"));
+      byte[] plaintext = p.random.bytes(100);
+      p.alternate(4, plaintext);
+      byte[][] sent = new byte[6][];
+      for (int i = 0; i < sent.length; i++) {
+        sent[i] = DoubleRatchet.encrypt(p.a, plaintext, p.random).message();
+      }
+      // Messages 1, 3 and 4 are late: B stores their keys.
+      for (int i : new int[] {0, 2, 5}) {
+        DoubleRatchet.Received received = DoubleRatchet.decrypt(p.b, sent[i], p.random);
+        checkReceived(received, plaintext, i == 0 ? DoubleRatchet.Opened.NEXT : DoubleRatchet.Opened.CURRENT);
+        p.b = received.next();
+      }
+      p.sendChecked(false, plaintext, DoubleRatchet.Opened.NEXT);
+      state = p.b;
+      Fixtures.check(state.toString().contains("skipped=3,"), "the state holds 3 skipped keys: " + state);
+      serialized = state.serialize();
+      Fixtures.check(serialized.length == MID_CONVERSATION_STATE_LENGTH,
+          "the state is " + MID_CONVERSATION_STATE_LENGTH + " bytes, not " + serialized.length);
+      Fixtures.check(Arrays.equals(serialized, RatchetState.parse(serialized).serialize()), "the state round-trips");
+    }
+  }
+
+  @Benchmark
+  public byte[] serialize(MidConversation s) {
+    return s.state.serialize();
+  }
+
+  @Benchmark
+  public RatchetState restore(MidConversation s) throws SottoException {
+    return RatchetState.parse(s.serialized);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Floors.
+
+  /**
+   * The floors' inputs, of the protocol's lengths: keys, a 42-byte header, the 32-byte AD, the
+   * 103-byte body AD, and a pool of messages sealed under these keys.
+   */
+  public abstract static class FloorInputs {
+    byte[] ad;
+    byte[] headerKey;
+    byte[] headerNonce;
+    byte[] header;
+    byte[] chainKey;
+    byte[] tagKey;
+    byte[] messageNumber;
+    byte[] bodyAd;
+    byte[] plaintext;
+    /** Encrypted headers and bodies of {@value #POOL} messages, all under the keys above. */
+    byte[][] encryptedHeaders;
+    byte[][] bodies;
+    int next;
+    // The DH step.
+    byte[] rootKey;
+    byte[] ratchetPrivate;
+    byte[] peerRatchetPublic;
+    byte[] newRatchetPrivate;
+    // headerTrialOpenFailure.
+    byte[] wrongHeaderKey;
+
+    void setUp(int size) throws SottoException {
+      RandomSource random = Fixtures.random("ratchet/floor/" + size);
+      ad = random.bytes(32);
+      headerKey = random.bytes(Secret.LENGTH);
+      headerNonce = random.bytes(Aead.NONCE_LENGTH);
+      chainKey = random.bytes(Secret.LENGTH);
+      tagKey = random.bytes(Secret.LENGTH);
+      messageNumber = new byte[] {0, 0, 0, 7};
+      rootKey = random.bytes(Secret.LENGTH);
+      ratchetPrivate = X25519.generatePrivateKey(random);
+      peerRatchetPublic = X25519.publicKey(X25519.generatePrivateKey(random));
+      newRatchetPrivate = X25519.generatePrivateKey(random);
+      wrongHeaderKey = random.bytes(Secret.LENGTH);
+      header = new Header(X25519.publicKey(ratchetPrivate), 3, 7).encode();
+      Fixtures.check(header.length == Header.LENGTH, "a header is 42 bytes");
+      byte[] encryptedHeader = Aead.seal(headerKey, headerNonce, ad, header);
+      Fixtures.check(encryptedHeader.length == RatchetMessage.ENCRYPTED_HEADER_LENGTH, "an encrypted header is 58 bytes");
+      bodyAd = Bytes.concat(ad, new byte[] {RatchetMessage.VERSION}, headerNonce, encryptedHeader);
+      Fixtures.check(bodyAd.length == 103, "the body's associated data is 103 bytes");
+      plaintext = random.bytes(size);
+
+      byte[] material = messageKeyMaterial(chainKey);
+      byte[] bodyKey = Arrays.copyOf(material, Aead.KEY_LENGTH);
+      byte[] bodyNonce = Arrays.copyOfRange(material, Aead.KEY_LENGTH, MESSAGE_KEY_MATERIAL);
+      encryptedHeaders = new byte[POOL][];
+      bodies = new byte[POOL][];
+      for (int i = 0; i < POOL; i++) {
+        byte[] h = new Header(X25519.publicKey(ratchetPrivate), 3, i).encode();
+        byte[] p = random.bytes(size);
+        encryptedHeaders[i] = Aead.seal(headerKey, headerNonce, ad, h);
+        bodies[i] = Aead.seal(bodyKey, bodyNonce, bodyAd, p);
+        Fixtures.check(Arrays.equals(h, Aead.open(headerKey, headerNonce, ad, encryptedHeaders[i]))
+            && Arrays.equals(p, Aead.open(bodyKey, bodyNonce, bodyAd, bodies[i])), "the floor's messages open");
+      }
+      Fixtures.check(!Arrays.equals(wrongHeaderKey, headerKey), "the wrong header key is wrong");
+    }
+
+    /** MESSAGE_KEYS(KDF_CK(ck).MK), for making the pool. */
+    private static byte[] messageKeyMaterial(byte[] chainKey) {
+      return Hkdf.derive(EMPTY, Hmac.sha256(chainKey, Labels.RATCHET_MESSAGE_KEY), Labels.RATCHET_MESSAGE,
+          MESSAGE_KEY_MATERIAL);
+    }
+
+    int nextIndex() {
+      if (next == POOL) {
+        next = 0;
+      }
+      return next++;
+    }
+  }
+
+  @State(Scope.Thread)
+  public static class Floor1KiB extends FloorInputs {
+    @Setup(Level.Trial)
+    public void setUp() throws SottoException {
+      setUp(KIB);
+      checkFloors(this);
+    }
+  }
+
+  @State(Scope.Thread)
+  public static class Floor16KiB extends FloorInputs {
+    @Setup(Level.Trial)
+    public void setUp() throws SottoException {
+      setUp(16 * KIB);
+      checkFloors(this);
+    }
+  }
+
+  /** The floors run without failing on their inputs, and the encrypt floor's output opens with the decrypt floor. */
+  static void checkFloors(FloorInputs f) throws SottoException {
+    Blackhole bh = new Blackhole(
+        "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
+    try {
+      byte[] body = encryptFloor(f, bh);
+      byte[] encryptedHeader = Aead.seal(f.headerKey, f.headerNonce, f.ad, f.header);
+      Fixtures.check(Arrays.equals(f.plaintext, decryptFloor(f, encryptedHeader, body, bh)), "the floors round-trip");
+      Fixtures.check(decryptFloor(f, f.encryptedHeaders[0], f.bodies[0], bh).length == f.plaintext.length,
+          "the decrypt floor opens the pool");
+      Fixtures.check(Arrays.equals(f.plaintext, alternatingFloor(f, bh)), "the alternating floor round-trips");
+      Fixtures.check(!headerTrialOpens(f), "the wrong header key does not open the header");
+    } finally {
+      bh.evaporate("Yes, I am Stephen Hawking, and know a thing or two about black holes.");
+    }
+  }
+
+  /** See the class comment: AEAD seal (header), 2 HMAC (KDF_CK), 1 HMAC (tag), HKDF 44, AEAD seal (payload). */
+  static byte[] encryptFloor(FloorInputs f, Blackhole bh) {
+    bh.consume(Aead.seal(f.headerKey, f.headerNonce, f.ad, f.header));
+    bh.consume(Hmac.sha256(f.chainKey, Labels.RATCHET_CHAIN_KEY));
+    byte[] messageKey = Hmac.sha256(f.chainKey, Labels.RATCHET_MESSAGE_KEY);
+    bh.consume(Hmac.sha256(f.tagKey, Labels.RATCHET_TAG, f.messageNumber));
+    byte[] material = Hkdf.derive(EMPTY, messageKey, Labels.RATCHET_MESSAGE, MESSAGE_KEY_MATERIAL);
+    return Aead.seal(Arrays.copyOf(material, Aead.KEY_LENGTH),
+        Arrays.copyOfRange(material, Aead.KEY_LENGTH, MESSAGE_KEY_MATERIAL), f.bodyAd, f.plaintext);
+  }
+
+  /** See the class comment: AEAD open (header), 2 HMAC (KDF_CK), 1 HMAC (tag), HKDF 44, AEAD open (payload). */
+  static byte[] decryptFloor(FloorInputs f, byte[] encryptedHeader, byte[] body, Blackhole bh) throws SottoException {
+    bh.consume(Aead.open(f.headerKey, f.headerNonce, f.ad, encryptedHeader));
+    bh.consume(Hmac.sha256(f.tagKey, Labels.RATCHET_TAG, f.messageNumber));
+    bh.consume(Hmac.sha256(f.chainKey, Labels.RATCHET_CHAIN_KEY));
+    byte[] messageKey = Hmac.sha256(f.chainKey, Labels.RATCHET_MESSAGE_KEY);
+    byte[] material = Hkdf.derive(EMPTY, messageKey, Labels.RATCHET_MESSAGE, MESSAGE_KEY_MATERIAL);
+    return Aead.open(Arrays.copyOf(material, Aead.KEY_LENGTH),
+        Arrays.copyOfRange(material, Aead.KEY_LENGTH, MESSAGE_KEY_MATERIAL), f.bodyAd, body);
+  }
+
+  /**
+   * See the class comment: X25519 agreement + KDF_RK (HKDF 128) for the receiving chain, X25519
+   * public key + agreement + KDF_RK for the sending chain.
+   */
+  static void dhStepFloor(FloorInputs f, Blackhole bh) throws SottoException {
+    byte[] receiving = Hkdf.derive(f.rootKey, X25519.agree(f.ratchetPrivate, f.peerRatchetPublic), Labels.RATCHET_ROOT,
+        ROOT_OUTPUT);
+    bh.consume(X25519.publicKey(f.newRatchetPrivate));
+    byte[] sending = Hkdf.derive(Arrays.copyOf(receiving, Secret.LENGTH),
+        X25519.agree(f.newRatchetPrivate, f.peerRatchetPublic), Labels.RATCHET_ROOT, ROOT_OUTPUT);
+    bh.consume(receiving);
+    bh.consume(sending);
+  }
+
+  static byte[] alternatingFloor(FloorInputs f, Blackhole bh) throws SottoException {
+    byte[] encryptedHeader = Aead.seal(f.headerKey, f.headerNonce, f.ad, f.header);
+    bh.consume(Hmac.sha256(f.chainKey, Labels.RATCHET_CHAIN_KEY));
+    byte[] messageKey = Hmac.sha256(f.chainKey, Labels.RATCHET_MESSAGE_KEY);
+    bh.consume(Hmac.sha256(f.tagKey, Labels.RATCHET_TAG, f.messageNumber));
+    byte[] material = Hkdf.derive(EMPTY, messageKey, Labels.RATCHET_MESSAGE, MESSAGE_KEY_MATERIAL);
+    byte[] body = Aead.seal(Arrays.copyOf(material, Aead.KEY_LENGTH),
+        Arrays.copyOfRange(material, Aead.KEY_LENGTH, MESSAGE_KEY_MATERIAL), f.bodyAd, f.plaintext);
+    dhStepFloor(f, bh);
+    return decryptFloor(f, encryptedHeader, body, bh);
+  }
+
+  static boolean headerTrialOpens(FloorInputs f) {
+    try {
+      return Aead.open(f.wrongHeaderKey, f.headerNonce, f.ad, f.encryptedHeaders[0]) != null;
+    } catch (SottoException e) {
+      return false;
+    }
+  }
+
+  @Benchmark
+  public byte[] encryptFloor1KiB(Floor1KiB f, Blackhole bh) {
+    return encryptFloor(f, bh);
+  }
+
+  @Benchmark
+  public byte[] encryptFloor16KiB(Floor16KiB f, Blackhole bh) {
+    return encryptFloor(f, bh);
+  }
+
+  @Benchmark
+  public byte[] decryptFloor1KiB(Floor1KiB f, Blackhole bh) throws SottoException {
+    int i = f.nextIndex();
+    return decryptFloor(f, f.encryptedHeaders[i], f.bodies[i], bh);
+  }
+
+  @Benchmark
+  public byte[] decryptFloor16KiB(Floor16KiB f, Blackhole bh) throws SottoException {
+    int i = f.nextIndex();
+    return decryptFloor(f, f.encryptedHeaders[i], f.bodies[i], bh);
+  }
+
+  @Benchmark
+  public byte[] alternatingFloor1KiB(Floor1KiB f, Blackhole bh) throws SottoException {
+    return alternatingFloor(f, bh);
+  }
+
+  @Benchmark
+  public byte[] alternatingFloor16KiB(Floor16KiB f, Blackhole bh) throws SottoException {
+    return alternatingFloor(f, bh);
+  }
+
+  @Benchmark
+  public byte[] alternatingDecryptFloor1KiB(Floor1KiB f, Blackhole bh) throws SottoException {
+    dhStepFloor(f, bh);
+    return decryptFloor(f, f.encryptedHeaders[0], f.bodies[0], bh);
+  }
+
+  @Benchmark
+  public byte[] alternatingDecryptFloor16KiB(Floor16KiB f, Blackhole bh) throws SottoException {
+    dhStepFloor(f, bh);
+    return decryptFloor(f, f.encryptedHeaders[0], f.bodies[0], bh);
+  }
+
+  @Benchmark
+  public byte[] restoreFloor(Floor1KiB f) {
+    return X25519.publicKey(f.ratchetPrivate);
+  }
+
+  /** One rejected header key: what a DH-step message costs its receiver for trying HKr first. */
+  @Benchmark
+  public boolean headerTrialOpenFailure(Floor1KiB f) {
+    return headerTrialOpens(f);
+  }
+}
