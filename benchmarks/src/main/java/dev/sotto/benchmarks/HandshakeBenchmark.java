@@ -14,6 +14,7 @@ import dev.sotto.RandomSource;
 import dev.sotto.Responder;
 import dev.sotto.SottoException;
 import dev.sotto.internal.Labels;
+import dev.sotto.internal.encoding.Bytes;
 import dev.sotto.internal.crypto.Aead;
 import dev.sotto.internal.crypto.Hkdf;
 import dev.sotto.internal.crypto.MlKem768;
@@ -370,7 +371,7 @@ public class HandshakeBenchmark {
       RandomSource random = Fixtures.random("floor/" + opkId);
       ephemeralPrivate = X25519.generatePrivateKey(random);
       kemRandomness = random.bytes(MlKem768.ENCAPSULATION_RANDOMNESS_LENGTH);
-      RandomSource.Replay replay = RandomSource.replay(concat(ephemeralPrivate, kemRandomness));
+      RandomSource.Replay replay = RandomSource.replay(Bytes.concat(ephemeralPrivate, kemRandomness));
       FirstContact fc = Initiator.to(p.alice, p.card).oneTimePrekeys(opkId, null).start(NOW, p.payload, replay);
       replay.assertExhausted();
       checkAgreement(p, fc, p.responder(List.of(p.issued)).accept(fc.message(), NOW), what);
@@ -406,14 +407,14 @@ public class HandshakeBenchmark {
       HandshakeCore.Prekeys prekeys = new HandshakeCore.Prekeys(p.card.signedPrekey().id(), spkPublic,
           p.card.kemPrekey().id(), kemPublic, opkId == null ? FirstMessage.NONE : opkId, opkPublic);
       th1 = HandshakeCore.transcript1(m.flags(), p.bob.publicIdentity(), prekeys, ephemeralPublic, ciphertext);
-      identityIkm = concat(dh3, ss);
+      identityIkm = Bytes.concat(dh3, ss);
       byte[] idk = Hkdf.derive(th1, identityIkm, Labels.HANDSHAKE_IDENTITY, HandshakeCore.IDENTITY_KEY_LENGTH);
       byte[] identity = Aead.open(Arrays.copyOf(idk, Aead.KEY_LENGTH),
           Arrays.copyOfRange(idk, Aead.KEY_LENGTH, idk.length), th1, m.encryptedIdentity());
       Fixtures.check(Arrays.equals(identity, p.alice.publicIdentity().encoded()), what + ": identity key");
 
       th = fc.secrets().transcriptHash();
-      keysIkm = dh4 == null ? concat(dh1, dh2, dh3, ss) : concat(dh1, dh2, dh3, dh4, ss);
+      keysIkm = dh4 == null ? Bytes.concat(dh1, dh2, dh3, ss) : Bytes.concat(dh1, dh2, dh3, dh4, ss);
       byte[] okm = Hkdf.derive(th, keysIkm, Labels.HANDSHAKE_KEYS, HandshakeCore.KEYS_LENGTH);
       Fixtures.check(Arrays.equals(okm, concatComponents(fc.secrets().keysForVectors())), what + ": session keys");
       Fixtures.check(identityIkm.length == 64 && keysIkm.length == (dh4 == null ? 128 : 160), what + ": IKM lengths");
@@ -430,7 +431,7 @@ public class HandshakeBenchmark {
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException(e);
       }
-      return concat(parts);
+      return Bytes.concat(parts);
     }
 
     private static byte[] agreeBoth(byte[] aPrivate, byte[] bPublic, byte[] bPrivate, byte[] aPublic, String what)
@@ -497,20 +498,6 @@ public class HandshakeBenchmark {
       plain = new FloorInputs(p, null);
       oneTime = new FloorInputs(p, ONE_TIME_PREKEY_ID);
     }
-  }
-
-  private static byte[] concat(byte[]... parts) {
-    int length = 0;
-    for (byte[] part : parts) {
-      length += part.length;
-    }
-    byte[] out = new byte[length];
-    int offset = 0;
-    for (byte[] part : parts) {
-      System.arraycopy(part, 0, out, offset, part.length);
-      offset += part.length;
-    }
-    return out;
   }
 
   /**
