@@ -61,11 +61,12 @@ public final class Identity {
    * Exposes the derived private keys to the conformance generator, which publishes them as
    * intermediate values. Not for applications.
    */
-  public DerivedKeys derivedKeysForVectors() {
+  public DerivedKeys derivedKeys(InsecureSecretAccess access) {
+    java.util.Objects.requireNonNull(access, "access");
     return new DerivedKeys(signingPrivate.clone(), dhPrivate.clone());
   }
 
-  /** The two derived private keys (see {@link #derivedKeysForVectors()}). */
+  /** The two derived private keys (see {@link #derivedKeys(InsecureSecretAccess)}). */
   public record DerivedKeys(byte[] ed25519Private, byte[] x25519Private) {
     @Override
     public String toString() {

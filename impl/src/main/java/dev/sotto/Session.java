@@ -339,7 +339,8 @@ public final class Session {
   }
 
   /** For the conformance suite: the internal ratchet state. Not for applications. */
-  public synchronized byte[] ratchetStateForVectors() {
+  public synchronized byte[] ratchetState(InsecureSecretAccess access) {
+    Objects.requireNonNull(access, "access");
     return ratchet.serialize();
   }
 

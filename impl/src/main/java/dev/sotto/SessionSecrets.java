@@ -59,7 +59,8 @@ public final class SessionSecrets {
   }
 
   /** The derived keys, for the conformance generator, which publishes them. Not for applications. */
-  public HandshakeCore.Keys keysForVectors() {
+  public HandshakeCore.Keys keys(InsecureSecretAccess access) {
+    java.util.Objects.requireNonNull(access, "access");
     return keys;
   }
 

@@ -28,8 +28,8 @@ class IdentityProperties {
     Identity a = Identity.fromSeed(IdentitySeed.fromBytes(seed));
     Identity b = Identity.fromSeed(IdentitySeed.fromBytes(seed.clone()));
     assertEquals(a.publicIdentity(), b.publicIdentity());
-    assertArrayEquals(a.derivedKeysForVectors().ed25519Private(), b.derivedKeysForVectors().ed25519Private());
-    assertArrayEquals(a.derivedKeysForVectors().x25519Private(), b.derivedKeysForVectors().x25519Private());
+    assertArrayEquals(a.derivedKeys(dev.sotto.InsecureSecretAccess.get()).ed25519Private(), b.derivedKeys(dev.sotto.InsecureSecretAccess.get()).ed25519Private());
+    assertArrayEquals(a.derivedKeys(dev.sotto.InsecureSecretAccess.get()).x25519Private(), b.derivedKeys(dev.sotto.InsecureSecretAccess.get()).x25519Private());
     Identity restored = Identity.fromSeed(IdentitySeed.fromRecoveryCode(IdentitySeed.fromBytes(seed).recoveryCode()));
     assertEquals(a.publicIdentity(), restored.publicIdentity());
   }
@@ -67,9 +67,9 @@ class IdentityProperties {
   void secretsNeverReachToString(@ForAll @Size(32) byte[] seed) {
     IdentitySeed s = IdentitySeed.fromBytes(seed);
     Identity identity = Identity.fromSeed(s);
-    String shown = s + " " + identity + " " + identity.derivedKeysForVectors();
+    String shown = s + " " + identity + " " + identity.derivedKeys(dev.sotto.InsecureSecretAccess.get());
     assertFalse(shown.contains(s.recoveryCode().substring(10, 30)));
     assertFalse(shown.contains(dev.sotto.internal.encoding.Bytes.hex(seed).substring(0, 16)));
-    assertFalse(shown.contains(dev.sotto.internal.encoding.Bytes.hex(identity.derivedKeysForVectors().ed25519Private()).substring(0, 16)));
+    assertFalse(shown.contains(dev.sotto.internal.encoding.Bytes.hex(identity.derivedKeys(dev.sotto.InsecureSecretAccess.get()).ed25519Private()).substring(0, 16)));
   }
 }

@@ -93,7 +93,7 @@ public final class CardVectors implements VectorSuite {
 
     Card base = cards.get(3);
     Identity baseOwner = owners.get(3);
-    byte[] sk = baseOwner.derivedKeysForVectors().ed25519Private();
+    byte[] sk = baseOwner.derivedKeys(dev.sotto.InsecureSecretAccess.get()).ed25519Private();
     long created = base.created().getEpochSecond();
     long expires = base.expires().getEpochSecond();
 
@@ -112,7 +112,7 @@ public final class CardVectors implements VectorSuite {
     for (int i = 0; i < 8; i++) {
       maxCard.addresses.add(new RawCard.RawAddress(0x10 + i, filled(255, i)));
     }
-    byte[] maxOwnerKey = owners.get(4).derivedKeysForVectors().ed25519Private();
+    byte[] maxOwnerKey = owners.get(4).derivedKeys(dev.sotto.InsecureSecretAccess.get()).ed25519Private();
     parseValid(cases, "the largest possible card (9390 bytes)", maxCard.signedBy(maxOwnerKey), created, null);
 
     parseTextValid(cases, "text form, lowercase", base.text(), created, null);
@@ -130,7 +130,7 @@ public final class CardVectors implements VectorSuite {
    */
   private static void invalid(Cases cases, List<Card> cards, List<Identity> owners, long created, long expires) {
     Card base = cards.get(3);
-    byte[] sk = owners.get(3).derivedKeysForVectors().ed25519Private();
+    byte[] sk = owners.get(3).derivedKeys(dev.sotto.InsecureSecretAccess.get()).ed25519Private();
     Identity stranger = owners.get(13);
     Card foreign = cards.get(13);
     byte[] good = base.encoded();
@@ -176,11 +176,11 @@ public final class CardVectors implements VectorSuite {
     r = RawCard.of(cards.get(4));
     r.opks.add(RawCard.of(base).opks.get(0));
     parseInvalid(cases, "33 well-formed X25519 one-time prekeys (signed): over the limit of 32",
-        r.signedBy(owners.get(4).derivedKeysForVectors().ed25519Private()), now, ErrorCode.INVALID_ENCODING);
+        r.signedBy(owners.get(4).derivedKeys(dev.sotto.InsecureSecretAccess.get()).ed25519Private()), now, ErrorCode.INVALID_ENCODING);
     r = RawCard.of(cards.get(5));
     r.pqopks.add(RawCard.of(base).pqopks.get(0));
     parseInvalid(cases, "5 well-formed ML-KEM one-time prekeys (signed): over the limit of 4",
-        r.signedBy(owners.get(5).derivedKeysForVectors().ed25519Private()), now, ErrorCode.INVALID_ENCODING);
+        r.signedBy(owners.get(5).derivedKeys(dev.sotto.InsecureSecretAccess.get()).ed25519Private()), now, ErrorCode.INVALID_ENCODING);
     r = RawCard.of(base);
     for (int i = r.addresses.size(); i < 9; i++) {
       r.addresses.add(RawCard.RawAddress.tcp(0x02, 7400 + i, "mb" + i + ".example.net"));
@@ -254,7 +254,7 @@ public final class CardVectors implements VectorSuite {
     parseInvalid(cases, "ML-KEM prekey replaced by another valid key",
         Texts.replace(good, pqspkOffset + 5, foreign.kemPrekey().publicKey()), now, ErrorCode.BAD_SIGNATURE);
     parseInvalid(cases, "signed by another identity's key", RawCard.of(base).signedBy(
-        stranger.derivedKeysForVectors().ed25519Private()), now, ErrorCode.BAD_SIGNATURE);
+        stranger.derivedKeys(dev.sotto.InsecureSecretAccess.get()).ed25519Private()), now, ErrorCode.BAD_SIGNATURE);
     parseInvalid(cases, "signature S + l (malleated, S not reduced)", malleate(good), now, ErrorCode.BAD_SIGNATURE);
     byte[] body = Arrays.copyOf(good, sig);
     byte[] torsion = Edwards25519.signWithTorsion(sk, base.identity().signingKey(),

@@ -86,7 +86,7 @@ public final class IdentityVectors implements VectorSuite {
     IdentitySeed seed = IdentitySeed.fromBytes(seedBytes);
     Identity identity = Identity.fromSeed(seed);
     PublicIdentity pub = identity.publicIdentity();
-    Identity.DerivedKeys keys = identity.derivedKeysForVectors();
+    Identity.DerivedKeys keys = identity.derivedKeys(dev.sotto.InsecureSecretAccess.get());
     ObjectNode out = Json.object()
         .put("ed25519_private", Bytes.hex(keys.ed25519Private()))
         .put("x25519_private", Bytes.hex(keys.x25519Private()))
@@ -209,7 +209,7 @@ public final class IdentityVectors implements VectorSuite {
           if (!check.accepted()) {
             return;
           }
-          Identity.DerivedKeys keys = identity.derivedKeysForVectors();
+          Identity.DerivedKeys keys = identity.derivedKeys(dev.sotto.InsecureSecretAccess.get());
           PublicIdentity pub = identity.publicIdentity();
           check.bytes("ed25519_private", keys.ed25519Private());
           check.bytes("x25519_private", keys.x25519Private());
