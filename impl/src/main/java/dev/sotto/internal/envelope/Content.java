@@ -20,6 +20,8 @@ public record Content(int kind, long payloadId, int index, int count, byte[] dat
   public static final int CHUNK_OVERHEAD = 1 + 4 + 2 + 2 + 4;
   /** A payload is cut into at most this many chunks (spec: envelope.adoc#chunking). */
   public static final int MAX_CHUNKS = 256;
+  /** Never written: the padding of any bucket is compared against it. */
+  private static final byte[] ZEROS = new byte[65536];
 
   public static Content whole(byte[] data) {
     return new Content(KIND_WHOLE, 0, 0, 1, data);
@@ -35,12 +37,14 @@ public record Content(int kind, long payloadId, int index, int count, byte[] dat
     if (kind == KIND_CHUNK) {
       w.u32(payloadId).u16(index).u16(count);
     }
-    byte[] head = w.u32(data.length).bytes(data).toByteArray();
-    if (head.length > size) {
-      throw new IllegalArgumentException("content of " + head.length + " bytes does not fit " + size);
+    byte[] head = w.u32(data.length).toByteArray();
+    if (head.length + data.length > size) {
+      throw new IllegalArgumentException("content of " + (head.length + data.length) + " bytes does not fit " + size);
     }
+    // Written in place: the data is copied once, the zeros come with the allocation.
     byte[] out = new byte[size];
     System.arraycopy(head, 0, out, 0, head.length);
+    System.arraycopy(data, 0, out, head.length, data.length);
     return out;
   }
 
@@ -79,10 +83,12 @@ public record Content(int kind, long payloadId, int index, int count, byte[] dat
     }
     byte[] data = in.bytes((int) length, "data");
     int paddingOffset = in.position();
-    for (int i = paddingOffset; i < padded.length; i++) {
-      if (padded[i] != 0) {
-        throw in.invalid("padding", i, "padding byte is not zero");
-      }
+    int nonZero = padded.length - paddingOffset <= ZEROS.length
+        ? java.util.Arrays.mismatch(padded, paddingOffset, padded.length, ZEROS, 0, padded.length - paddingOffset)
+        : java.util.Arrays.mismatch(padded, paddingOffset, padded.length, new byte[padded.length - paddingOffset], 0,
+            padded.length - paddingOffset);
+    if (nonZero >= 0) {
+      throw in.invalid("padding", paddingOffset + nonZero, "padding byte is not zero");
     }
     return new Content(kind, payloadId, index, count, data);
   }
