@@ -363,7 +363,7 @@ public final class Interop {
       try {
         return underTest.call(r);
       } catch (Peer.Failure f) {
-        throw new Divergence(where + ": " + f.getMessage());
+        throw new Divergence(where + ": " + f.getMessage() + ("HARNESS".equals(f.code()) ? " [HARNESS]" : ""));
       }
     }
   }

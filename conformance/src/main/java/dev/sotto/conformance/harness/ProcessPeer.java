@@ -38,6 +38,9 @@ public final class ProcessPeer implements Peer {
       in.flush();
       line = out.readLine();
     } catch (IOException e) {
+      if (!process.isAlive()) {
+        throw new Failure("HARNESS", "the implementation exited (status " + exitStatus() + ")");
+      }
       throw new Failure("HARNESS", "the implementation's pipe broke: " + e.getMessage());
     }
     if (line == null) {
