@@ -327,8 +327,11 @@ public final class Session {
         int indexOffset = in.position();
         int index = in.u16("pending.index");
         long dataLength = in.u32("pending.length");
-        if (index >= chunkCount || chunks.containsKey(index) || dataLength > in.remaining()) {
+        if (index >= chunkCount || chunks.containsKey(index)) {
           throw in.invalid("pending.index", indexOffset, "inconsistent chunk");
+        }
+        if (dataLength > in.remaining()) {
+          throw new SottoException(ErrorCode.TRUNCATED, "session state truncated inside a pending chunk");
         }
         chunks.put(index, in.bytes((int) dataLength, "pending.data"));
       }

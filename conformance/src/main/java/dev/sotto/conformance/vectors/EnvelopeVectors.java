@@ -117,11 +117,36 @@ public final class EnvelopeVectors implements VectorSuite {
     }
     s.valid(cases, "exchange", "a payload of 200,000 bytes in four chunks, delivered 3, 0, 2, 1");
 
+    // The tag window: message n = Nr + 31 is watched, n = Nr + 32 is not yet.
+    s = new SessionScript(start(), random);
+    int[] window = new int[33];
+    for (int i = 0; i < 33; i++) {
+      window[i] = s.seal("A", new byte[] {(byte) i});
+    }
+    s.open("B", window[31], 0);
+    s.open("B", window[0], 0);
+    s.valid(cases, "exchange", "message 31 is within the tag window of 32 (message 0 then from its skipped key)");
+
+    // Five chunked payloads, each with one chunk in: the fifth evicts the first.
+    s = new SessionScript(start(), random);
+    int[] payloads = new int[5];
+    for (int i = 0; i < 5; i++) {
+      payloads[i] = s.seal("A", random.bytes(70_000));
+    }
+    for (int i = 0; i < 5; i++) {
+      s.open("B", payloads[i], 0);
+    }
+    s.open("B", payloads[0], 1);
+    s.open("B", payloads[4], 1);
+    s.valid(cases, "exchange", "five chunked payloads in reassembly: the fifth evicts the oldest, whose last chunk "
+        + "then starts it again; the fifth completes");
+
     invalid(cases);
     return cases.toArray();
   }
 
   private void invalid(Cases cases) {
+    invalidStates(cases);
     SessionScript s = new SessionScript(start(), random);
     s.openAll("B", s.seal("A", "hello".getBytes(StandardCharsets.UTF_8)));
     int e0 = s.seal("A", "first".getBytes(StandardCharsets.UTF_8));
@@ -189,6 +214,35 @@ public final class EnvelopeVectors implements VectorSuite {
         ErrorCode.INVALID_ENCODING);
     d.invalid(cases, op, "a chunk whose count disagrees with its payload's first chunk (authentic)", "B", "open",
         mismatch, ErrorCode.INVALID_ENCODING);
+  }
+
+  /** Malformed session states, each refused on restore. */
+  private void invalidStates(Cases cases) {
+    SessionScript s = new SessionScript(start(), random);
+    s.openAll("B", s.seal("A", "hello".getBytes(StandardCharsets.UTF_8)));
+    int chunked = s.seal("A", random.bytes(70_000));
+    s.open("B", chunked, 0);
+    byte[] state = s.play.sessionB.serialize();
+    String op = "exchange";
+    s.invalidRestore(cases, op, "a session state cut short", "B", Arrays.copyOf(state, state.length - 1),
+        ErrorCode.TRUNCATED);
+    s.invalidRestore(cases, op, "a session state with a byte appended", "B", Arrays.copyOf(state, state.length + 1),
+        ErrorCode.TRAILING_DATA);
+    s.invalidRestore(cases, op, "a session state of version 2", "B", Texts.with(state, 0, 2),
+        ErrorCode.UNSUPPORTED_VERSION);
+    s.invalidRestore(cases, op, "a session state of suite 0x0002", "B", Texts.with(state, 2, 2),
+        ErrorCode.UNSUPPORTED_SUITE);
+    int ratchetLength = ((state[75] & 0xff) << 24) | ((state[76] & 0xff) << 16) | ((state[77] & 0xff) << 8)
+        | (state[78] & 0xff);
+    int pendingCount = 79 + ratchetLength;
+    s.invalidRestore(cases, op, "a session state with 5 pending payloads announced", "B",
+        Texts.with(state, pendingCount, 5), ErrorCode.INVALID_ENCODING);
+    s.invalidRestore(cases, op, "a ratchet state of version 2 inside a session state", "B", Texts.with(state, 79, 2),
+        ErrorCode.UNSUPPORTED_VERSION);
+    s.invalidRestore(cases, op, "a ratchet state whose role byte is 2", "B", Texts.with(state, 79 + 3, 2),
+        ErrorCode.INVALID_ENCODING);
+    s.invalidRestore(cases, op, "a ratchet state whose dhr presence byte is 2", "B",
+        Texts.with(state, 79 + 3 + 1 + 32 + 32 + 32, 2), ErrorCode.INVALID_ENCODING);
   }
 
   private byte[] foreign() {

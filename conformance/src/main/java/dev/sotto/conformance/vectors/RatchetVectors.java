@@ -375,6 +375,36 @@ public final class RatchetVectors implements VectorSuite {
       randomScript(cases, 12 + 3 * k, "random conversation " + (k + 1));
     }
     endurance(cases);
+    eviction(cases);
+  }
+
+  /**
+   * The bound of 2,000 skipped keys in all: three chains with 1,000 skipped keys each; the third
+   * evicts the first chain's keys (oldest first). A key of the second chain still opens; a message
+   * of the first chain, whose keys are all gone, no longer does.
+   */
+  private void eviction(Cases cases) {
+    Script s = new Script(false);
+    List<Integer> firstChain = new ArrayList<>();
+    List<Integer> secondChain = new ArrayList<>();
+    for (int round = 0; round < 3; round++) {
+      for (int i = 0; i < 1000; i++) {
+        int step = s.send("A", new byte[] {(byte) i});
+        (round == 0 ? firstChain : secondChain).add(step);
+      }
+      s.receive("B", s.send("A"));
+      if (round < 2) {
+        s.receive("A", s.send("B"));
+      }
+    }
+    List<Step> prefix = new ArrayList<>(s.steps);
+    s.receive("B", secondChain.get(500));
+    s.valid(cases, "3,000 skipped keys in three chains: the first chain's are evicted; a skipped key of the second "
+        + "chain still opens (no states listed)");
+    s.steps.clear();
+    s.steps.addAll(prefix);
+    s.invalid(cases, "a message of the chain whose skipped keys were all evicted", "B", firstChain.get(999), null,
+        ErrorCode.AUTH_FAILED);
   }
 
   /** A random conversation of {@code length} sends, with some messages delivered late or never. */

@@ -104,7 +104,8 @@ final class SessionScript {
           }
         }
         case "open" -> payload(out, session(party).open(envelope(step), random));
-        case "restore" -> set(party, Session.restore(session(party).serialize()));
+        case "restore" -> set(party, Session.restore(step.has("state")
+            ? Bytes.unhex(step.path("state").asText()) : session(party).serialize()));
         default -> throw new IllegalArgumentException("unknown action " + action);
       }
       random.assertExhausted();
@@ -230,6 +231,14 @@ final class SessionScript {
   void invalid(Cases cases, String operation, String comment, String party, String action, byte[] envelope,
       ErrorCode error) {
     ObjectNode last = step(party, action).put("envelope", Bytes.hex(envelope)).put("random", "");
+    ObjectNode in = input();
+    ((ArrayNode) in.path("steps")).add(last);
+    cases.invalid(operation, comment, in, error);
+  }
+
+  /** Adds the input of a case whose last step restores the party from the given (malformed) state bytes. */
+  void invalidRestore(Cases cases, String operation, String comment, String party, byte[] state, ErrorCode error) {
+    ObjectNode last = step(party, "restore").put("state", Bytes.hex(state)).put("random", "");
     ObjectNode in = input();
     ((ArrayNode) in.path("steps")).add(last);
     cases.invalid(operation, comment, in, error);
