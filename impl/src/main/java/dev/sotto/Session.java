@@ -214,10 +214,11 @@ public final class Session {
    */
   public synchronized Optional<byte[]> open(byte[] envelope, RandomSource random) throws SottoException {
     Envelope e = Envelope.parse(envelope);
-    if (!DoubleRatchet.expects(ratchet, e.tag(), TAG_WINDOW)) {
+    byte[] likelyHeaderKey = DoubleRatchet.headerKeyForTag(ratchet, e.tag(), TAG_WINDOW);
+    if (likelyHeaderKey == null) {
       throw new SottoException(ErrorCode.UNKNOWN_TAG, "this session does not expect this tag now");
     }
-    DoubleRatchet.Received received = DoubleRatchet.decrypt(ratchet, e.body(), random);
+    DoubleRatchet.Received received = DoubleRatchet.decrypt(ratchet, e.body(), random, likelyHeaderKey);
     if (!Arrays.equals(received.tag(), e.tag())) {
       throw new SottoException(ErrorCode.AUTH_FAILED, "the envelope's tag is not its message's tag");
     }

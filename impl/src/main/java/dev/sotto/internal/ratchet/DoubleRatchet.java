@@ -104,12 +104,22 @@ public final class DoubleRatchet {
    * (a new ratchet key) only when the message starts a new receiving chain and decrypts.
    */
   public static Received decrypt(RatchetState state, byte[] encoded, RandomSource random) throws SottoException {
+    return decrypt(state, encoded, random, null);
+  }
+
+  /**
+   * As {@link #decrypt(RatchetState, byte[], RandomSource)}, trying {@code likelyHeaderKey} first
+   * (the session layer knows it from the envelope's tag). A header opens under one key only, so
+   * the order of the attempts changes nothing but their cost.
+   */
+  public static Received decrypt(RatchetState state, byte[] encoded, RandomSource random, byte[] likelyHeaderKey)
+      throws SottoException {
     RatchetMessage m = RatchetMessage.parse(encoded);
     RatchetState s = state.copy();
     byte[] bodyAd = Bytes.concat(s.ad, m.prefix());
 
-    // Try the header keys in order: each chain with skipped keys (oldest first), the current
-    // receiving chain, the next receiving chain. The first that opens the header decides.
+    // The header keys in the order of the spec: each chain with skipped keys (oldest first), the
+    // current receiving chain, the next receiving chain. The one that opens the header decides.
     List<ByteBuffer> candidates = new ArrayList<>();
     for (RatchetState.SkippedId id : s.skipped.keySet()) {
       if (!candidates.contains(id.headerKey())) {
@@ -120,19 +130,35 @@ public final class DoubleRatchet {
     if (current != null && !candidates.contains(current)) {
       candidates.add(current);
     }
-    for (ByteBuffer hk : candidates) {
-      byte[] header = tryOpen(hk.array(), m, s.ad);
-      if (header == null) {
-        continue;
+    ByteBuffer next = ByteBuffer.wrap(s.nextReceivingHeaderKey.bytes());
+    candidates.add(next);
+    if (likelyHeaderKey != null) {
+      ByteBuffer likely = ByteBuffer.wrap(likelyHeaderKey);
+      if (candidates.remove(likely)) {
+        candidates.add(0, likely);
       }
+    }
+    ByteBuffer opener = null;
+    byte[] header = null;
+    for (ByteBuffer hk : candidates) {
+      header = tryOpen(hk.array(), m, s.ad);
+      if (header != null) {
+        opener = hk;
+        break;
+      }
+    }
+    if (opener == null) {
+      throw new SottoException(ErrorCode.AUTH_FAILED, "authenticated decryption failed");
+    }
+    if (!opener.equals(next)) {
       Header h = Header.parse(header);
-      RatchetState.Skipped skipped = s.skipped.remove(new RatchetState.SkippedId(hk, h.messageNumber()));
+      RatchetState.Skipped skipped = s.skipped.remove(new RatchetState.SkippedId(opener, h.messageNumber()));
       if (skipped != null) {
         // 1. A skipped message key.
         byte[] plaintext = openBody(skipped.messageKey(), bodyAd, m.body());
         return new Received(plaintext, s, Opened.SKIPPED, header, skipped.messageKey(), skipped.tag());
       }
-      if (!hk.equals(current)) {
+      if (!opener.equals(current)) {
         throw new SottoException(ErrorCode.REPLAY,
             "message " + h.messageNumber() + " of an earlier chain was already received or its key discarded");
       }
@@ -152,10 +178,6 @@ public final class DoubleRatchet {
     }
 
     // 3. The next receiving chain: a DH ratchet step.
-    byte[] header = tryOpen(s.nextReceivingHeaderKey.view(), m, s.ad);
-    if (header == null) {
-      throw new SottoException(ErrorCode.AUTH_FAILED, "authenticated decryption failed");
-    }
     Header h = Header.parse(header);
     skip(s, h.previousChainLength());
     s.pn = s.ns;
@@ -250,20 +272,25 @@ public final class DoubleRatchet {
    * first, so that the usual next message costs one or two HMACs instead of the whole window.
    */
   public static boolean expects(RatchetState s, byte[] tag, int window) {
+    return headerKeyForTag(s, tag, window) != null;
+  }
+
+  /** The header key of the chain whose message would carry {@code tag}, or null if the tag is not expected. */
+  public static byte[] headerKeyForTag(RatchetState s, byte[] tag, int window) {
     for (long d = 0; d < window; d++) {
       if (s.receivingTagKey != null && Arrays.equals(tag, Kdf.tag(s.receivingTagKey, s.nr + d))) {
-        return true;
+        return s.receivingHeaderKey.bytes();
       }
       if (Arrays.equals(tag, Kdf.tag(s.nextReceivingTagKey, d))) {
-        return true;
+        return s.nextReceivingHeaderKey.bytes();
       }
     }
-    for (RatchetState.Skipped skipped : s.skipped.values()) {
-      if (Arrays.equals(tag, skipped.tag())) {
-        return true;
+    for (Map.Entry<RatchetState.SkippedId, RatchetState.Skipped> e : s.skipped.entrySet()) {
+      if (Arrays.equals(tag, e.getValue().tag())) {
+        return e.getKey().headerKey().array().clone();
       }
     }
-    return false;
+    return null;
   }
 
   /**
