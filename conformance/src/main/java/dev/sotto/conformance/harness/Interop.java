@@ -160,9 +160,7 @@ public final class Interop {
   private static final List<String> HANDLES = List.of("identity", "session");
 
   private static void compare(String where, JsonNode expected, JsonNode actual) throws Divergence {
-    var fields = expected.fields();
-    while (fields.hasNext()) {
-      var e = fields.next();
+    for (var e : expected.properties()) {
       if (HANDLES.contains(e.getKey()) || e.getKey().equals("implementation")) {
         continue;
       }

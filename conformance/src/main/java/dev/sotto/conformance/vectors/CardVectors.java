@@ -425,7 +425,7 @@ public final class CardVectors implements VectorSuite {
 
   /** Compares every field of {@code actual} with the case's output, recursively. */
   private static void compareFields(CaseCheck check, JsonNode actual, String prefix) {
-    actual.fields().forEachRemaining(e -> {
+    actual.properties().forEach(e -> {
       String name = prefix + e.getKey();
       JsonNode value = e.getValue();
       if (value.isObject()) {

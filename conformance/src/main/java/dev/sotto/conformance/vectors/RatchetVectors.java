@@ -603,7 +603,7 @@ public final class RatchetVectors implements VectorSuite {
       if (check.expectsValid()) {
         JsonNode expected = outputs.path(i);
         String prefix = "steps[" + i + "].";
-        actual.fields().forEachRemaining(e -> {
+        actual.properties().forEach(e -> {
           if (expected.has(e.getKey())) {
             check.text(prefix + e.getKey(), e.getValue().asText());
           }

@@ -283,7 +283,7 @@ final class SessionScript {
       if (check.expectsValid()) {
         JsonNode expected = check.output().path("steps").path(i);
         String prefix = "steps[" + i + "].";
-        actual.fields().forEachRemaining(e -> {
+        actual.properties().forEach(e -> {
           JsonNode value = e.getValue();
           if (value.isArray()) {
             check.number(prefix + e.getKey() + ".length", value.size());
