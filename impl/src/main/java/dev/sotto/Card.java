@@ -113,6 +113,11 @@ public final class Card {
     return parse(Bech32m.decode(Labels.CARD_PREFIX, text, "card"), now, expected);
   }
 
+  /** A card as kept in a stored state: structure and signature are checked, not the time. */
+  static Card parseStored(byte[] encoded) throws SottoException {
+    return parseAndVerifySignature(encoded);
+  }
+
   private static Card parseAndVerifySignature(byte[] encoded) throws SottoException {
     Objects.requireNonNull(encoded, "encoded");
     Reader in = new Reader(encoded, "card");

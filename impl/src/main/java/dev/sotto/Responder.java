@@ -40,6 +40,12 @@ public final class Responder {
     final Map<Long, byte[]> kemOneTime = new LinkedHashMap<>();
     final Set<ByteBuffer> replayCache = new LinkedHashSet<>();
 
+    Held(Card card, byte[] spkPrivate, byte[] kemSeed) {
+      this.card = card;
+      this.spkPrivate = spkPrivate;
+      this.kemSeed = kemSeed;
+    }
+
     Held(IssuedCard issued) {
       card = issued.card();
       PrekeySecrets s = issued.secrets();
@@ -77,6 +83,9 @@ public final class Responder {
    *     with a card already held
    */
   public synchronized void add(IssuedCard issued) {
+    if (bySignedPrekey.size() >= MAX_CARDS) {
+      throw new IllegalArgumentException("at most " + MAX_CARDS + " cards are held at once");
+    }
     Card card = issued.card();
     if (!card.identity().equals(identity.publicIdentity())) {
       throw new IllegalArgumentException("the card belongs to another identity");
@@ -230,6 +239,124 @@ public final class Responder {
       }
     }
     return null;
+  }
+
+  /** The version of the responder's state format (spec: handshake.adoc#responder-state). */
+  public static final int STATE_VERSION = 0x01;
+  /** At most this many cards are held at once. */
+  public static final int MAX_CARDS = 16;
+
+  /**
+   * The responder's state (spec: handshake.adoc#responder-state): every held card with its
+   * private prekeys, the one-time prekeys not used yet, and the replay caches. It holds secrets:
+   * store it encrypted.
+   */
+  public synchronized byte[] serialize() {
+    dev.sotto.internal.encoding.Writer w = new dev.sotto.internal.encoding.Writer()
+        .u8(STATE_VERSION).u16(Suite.SOTTO_1.id()).u8(bySignedPrekey.size());
+    for (Held h : bySignedPrekey.values()) {
+      byte[] card = h.card.encoded();
+      w.u32(card.length).bytes(card).bytes(h.spkPrivate).bytes(h.kemSeed);
+      w.u8(h.oneTime.size());
+      h.oneTime.forEach((id, key) -> w.u32(id).bytes(key));
+      w.u8(h.kemOneTime.size());
+      h.kemOneTime.forEach((id, seed) -> w.u32(id).bytes(seed));
+      w.u32(h.replayCache.size());
+      h.replayCache.forEach(entry -> w.bytes(entry.array()));
+    }
+    return w.toByteArray();
+  }
+
+  /**
+   * Restores a responder of {@code identity} from {@link #serialize()}'s bytes.
+   *
+   * @throws SottoException TRUNCATED, TRAILING_DATA, UNSUPPORTED_VERSION, UNSUPPORTED_SUITE;
+   *     a card's own errors (its time is not checked); IDENTITY_MISMATCH for a card of another
+   *     identity; INVALID_ENCODING for a private key that does not match its card, a one-time
+   *     prekey the card does not list, a repeated prekey id, or a count above its bound
+   */
+  public static Responder restore(Identity identity, byte[] state) throws SottoException {
+    return restore(identity, state, REPLAY_CACHE_LIMIT);
+  }
+
+  /** As {@link #restore(Identity, byte[])}, with another replay cache bound. */
+  public static Responder restore(Identity identity, byte[] state, int replayCacheLimit) throws SottoException {
+    dev.sotto.internal.encoding.Reader in = new dev.sotto.internal.encoding.Reader(state, "responder state");
+    int version = in.u8("version");
+    if (version != STATE_VERSION) {
+      throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, "responder state version " + version);
+    }
+    int suite = in.u16("suite");
+    if (suite != Suite.SOTTO_1.id()) {
+      throw new SottoException(ErrorCode.UNSUPPORTED_SUITE, String.format("suite 0x%04x", suite));
+    }
+    Responder r = new Responder(identity, replayCacheLimit);
+    int countOffset = in.position();
+    int cards = in.u8("card_count");
+    if (cards > MAX_CARDS) {
+      throw in.invalid("card_count", countOffset, cards + " cards, at most " + MAX_CARDS);
+    }
+    Set<Long> ids = new TreeSet<>();
+    for (int i = 0; i < cards; i++) {
+      long length = in.u32("card_length");
+      if (length > in.remaining()) {
+        throw new SottoException(ErrorCode.TRUNCATED, "responder state truncated inside a card");
+      }
+      int cardOffset = in.position();
+      Card card = Card.parseStored(in.bytes((int) length, "card"));
+      card.checkIdentity(identity.publicIdentity());
+      for (Long id : ids(card)) {
+        if (!ids.add(id)) {
+          throw in.invalid("card", cardOffset, "prekey id " + id + " is in two held cards");
+        }
+      }
+      int keyOffset = in.position();
+      byte[] spk = in.bytes(32, "spk_private");
+      byte[] kem = in.bytes(64, "pqspk_seed");
+      if (!Arrays.equals(dev.sotto.internal.crypto.X25519.publicKey(spk), card.signedPrekey().publicKey())
+          || !Arrays.equals(dev.sotto.internal.crypto.MlKem768.encapsulationKey(kem), card.kemPrekey().publicKey())) {
+        throw in.invalid("spk_private", keyOffset, "a private prekey does not match the card");
+      }
+      Held held = new Held(card, spk, kem);
+      int opks = in.u8("opk_count");
+      for (int j = 0; j < opks; j++) {
+        int offset = in.position();
+        long id = in.u32("opk.id");
+        byte[] key = in.bytes(32, "opk.private");
+        byte[] expected = publicKey(card.oneTimePrekeys(), id);
+        if (expected == null || held.oneTime.containsKey(id)
+            || !Arrays.equals(expected, dev.sotto.internal.crypto.X25519.publicKey(key))) {
+          throw in.invalid("opk", offset, "one-time prekey " + id + " does not match the card");
+        }
+        held.oneTime.put(id, key);
+      }
+      int kemOpks = in.u8("pqopk_count");
+      for (int j = 0; j < kemOpks; j++) {
+        int offset = in.position();
+        long id = in.u32("pqopk.id");
+        byte[] seed = in.bytes(64, "pqopk.seed");
+        byte[] expected = publicKey(card.kemOneTimePrekeys(), id);
+        if (expected == null || held.kemOneTime.containsKey(id)
+            || !Arrays.equals(expected, dev.sotto.internal.crypto.MlKem768.encapsulationKey(seed))) {
+          throw in.invalid("pqopk", offset, "ML-KEM one-time prekey " + id + " does not match the card");
+        }
+        held.kemOneTime.put(id, seed);
+      }
+      int replayOffset = in.position();
+      long replays = in.u32("replay_count");
+      if (replays > replayCacheLimit) {
+        throw in.invalid("replay_count", replayOffset, replays + " entries, at most " + replayCacheLimit);
+      }
+      for (long j = 0; j < replays; j++) {
+        int offset = in.position();
+        if (!held.replayCache.add(ByteBuffer.wrap(in.bytes(32, "replay")))) {
+          throw in.invalid("replay", offset, "replay cache entry listed twice");
+        }
+      }
+      r.bySignedPrekey.put(card.signedPrekey().id(), held);
+    }
+    in.end();
+    return r;
   }
 
   /** The observable state: per held card, the unused one-time prekey ids and the replay cache. */
