@@ -290,6 +290,8 @@ public final class HandshakeVectors implements VectorSuite {
 
       malformedIdentities(cases, card, plain, m, eid, now);
 
+      responderStates(cases, card, m, mOpk);
+
       ObjectNode expired = contact(a, card, null, null, new byte[0]).toJson();
       expired.put("now", card.expires());
       cases.invalid("initiate", "the initiator refuses a card that has expired", expired, ErrorCode.EXPIRED);
@@ -324,6 +326,58 @@ public final class HandshakeVectors implements VectorSuite {
     }
   }
 
+  /** The responder's state format (spec: handshake.adoc#responder-state): written, and refused when malformed. */
+  private static void responderStates(Cases cases, CardRecipe card, byte[] plain, byte[] withOpk) {
+    try {
+      String op = "responder_state";
+      cases.valid(op, "a responder that holds one card, nothing used yet", stateInput(card, List.of(), null),
+          Json.object().put("state", Bytes.hex(responderState(card, List.of()))));
+      cases.valid(op, "after a first message with a one-time prekey: that prekey is gone",
+          stateInput(card, List.of(withOpk), null), Json.object().put("state", Bytes.hex(responderState(card, List.of(withOpk)))));
+      cases.valid(op, "after a first message without one-time prekeys: its TH_1 is in the replay cache",
+          stateInput(card, List.of(plain), null), Json.object().put("state", Bytes.hex(responderState(card, List.of(plain)))));
+      byte[] state = responderState(card, List.of(plain));
+      cases.invalid(op, "state cut short", stateInput(card, null, Arrays.copyOf(state, state.length - 1)),
+          ErrorCode.TRUNCATED);
+      cases.invalid(op, "one byte appended", stateInput(card, null, Arrays.copyOf(state, state.length + 1)),
+          ErrorCode.TRAILING_DATA);
+      cases.invalid(op, "version 2", stateInput(card, null, Texts.with(state, 0, 2)), ErrorCode.UNSUPPORTED_VERSION);
+      cases.invalid(op, "suite 0x0002", stateInput(card, null, Texts.with(state, 2, 2)), ErrorCode.UNSUPPORTED_SUITE);
+      cases.invalid(op, "17 cards announced", stateInput(card, null, Texts.with(state, 3, 17)),
+          ErrorCode.INVALID_ENCODING);
+      int cardLength = ((state[4] & 0xff) << 24) | ((state[5] & 0xff) << 16) | ((state[6] & 0xff) << 8)
+          | (state[7] & 0xff);
+      cases.invalid(op, "a signed prekey private key that does not match the card",
+          stateInput(card, null, Texts.flip(state, 8 + cardLength + 1, 0x40)), ErrorCode.INVALID_ENCODING);
+      cases.invalid(op, "a card whose signature no longer verifies", stateInput(card, null, Texts.flip(state, 8 + 200)),
+          ErrorCode.BAD_SIGNATURE);
+    } catch (SottoException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static byte[] responderState(CardRecipe card, List<byte[]> prior) throws SottoException {
+    Responder r = new Responder(card.owner());
+    r.add(card.issue());
+    for (byte[] m : prior) {
+      r.accept(m, Instant.ofEpochSecond(card.created() + 3600));
+    }
+    return r.serialize();
+  }
+
+  private static ObjectNode stateInput(CardRecipe card, List<byte[]> prior, byte[] state) {
+    ObjectNode in = Json.object();
+    in.set("responder_card", card.toJson());
+    if (prior != null) {
+      ArrayNode list = in.putArray("prior");
+      prior.forEach(p -> list.add(Bytes.hex(p)));
+      in.put("now", card.created() + 3600);
+    } else {
+      in.put("state", Bytes.hex(state));
+    }
+    return in;
+  }
+
   private static void respond(Cases cases, String comment, CardRecipe card, List<byte[]> prior, byte[] message,
       long now, ErrorCode error) {
     ObjectNode in = Json.object();
@@ -348,6 +402,27 @@ public final class HandshakeVectors implements VectorSuite {
           byte[] message = contact.message();
           if (check.accepted()) {
             check.bytes("message", message);
+          }
+        }
+        case "responder_state" -> {
+          CardRecipe recipe = CardRecipe.fromJson(in.path("responder_card"));
+          if (in.has("state")) {
+            Responder.restore(recipe.owner(), Bytes.unhex(in.path("state").asText()));
+            check.accepted();
+            return;
+          }
+          Responder responder = new Responder(recipe.owner());
+          responder.add(recipe.issue());
+          Instant now = Instant.ofEpochSecond(in.path("now").asLong());
+          for (JsonNode prior : in.path("prior")) {
+            responder.accept(Bytes.unhex(prior.asText()), now);
+          }
+          byte[] state = responder.serialize();
+          if (check.accepted()) {
+            check.bytes("state", state);
+            if (!Arrays.equals(state, Responder.restore(recipe.owner(), state).serialize())) {
+              check.fail("state: restoring it and writing it again gives other bytes");
+            }
           }
         }
         case "respond" -> {
