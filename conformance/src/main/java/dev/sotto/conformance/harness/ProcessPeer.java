@@ -38,8 +38,10 @@ public final class ProcessPeer implements Peer {
       in.flush();
       line = out.readLine();
     } catch (IOException e) {
+      // A broken pipe usually means the process is exiting: give it a moment to finish.
+      String status = exitStatus();
       if (!process.isAlive()) {
-        throw new Failure("HARNESS", "the implementation exited (status " + exitStatus() + ")");
+        throw new Failure("HARNESS", "the implementation exited (status " + status + ")");
       }
       throw new Failure("HARNESS", "the implementation's pipe broke: " + e.getMessage());
     }
