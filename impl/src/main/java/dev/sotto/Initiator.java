@@ -92,7 +92,7 @@ public final class Initiator {
     try {
       // The payload is sealed last, under keys that do not depend on it: derive them first.
       HandshakeCore.Trace t = HandshakeCore.initiate(me.publicIdentity(), me::agree, card.identity(), prekeys,
-          kemOpkId != null, ephemeral, kemRandomness, new byte[0]);
+          kemOpkId != null, ephemeral, kemRandomness, null);
       SessionSecrets secrets = new SessionSecrets(t.keys(), t.transcript(), card.signedPrekey().publicKey(), null);
       byte[] payload = maker.make(secrets, opk != null);
       byte[] sealed = Aead.seal(t.keys().confirmKey(), t.keys().confirmNonce(), t.transcript(), payload);

@@ -92,9 +92,4 @@ public final class Reader {
   public SottoException invalid(String field, int offset, String why) {
     return new SottoException(ErrorCode.INVALID_ENCODING, structure + ": field '" + field + "' at offset " + offset + ": " + why);
   }
-
-  /** The bytes from {@code from} up to the current position. */
-  public byte[] consumedSince(int from) {
-    return Arrays.copyOfRange(input, from, position);
-  }
 }

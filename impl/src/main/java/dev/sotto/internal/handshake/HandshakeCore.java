@@ -125,7 +125,8 @@ public final class HandshakeCore {
     byte[] dh2 = X25519.agree(ephemeralPrivate, responder.dhKey());
     byte[] dh4 = p.usesOneTimePrekey() ? X25519.agree(ephemeralPrivate, p.opk()) : null;
     Keys keys = keys(th, dh1, dh2, dh3, dh4, kem.sharedSecret());
-    byte[] sealed = Aead.seal(keys.confirmKey(), keys.confirmNonce(), th, payload);
+    // A null payload: the caller seals its own later (the session layer builds it from these keys).
+    byte[] sealed = payload == null ? null : Aead.seal(keys.confirmKey(), keys.confirmNonce(), th, payload);
     return new Trace(ek, dh1, dh2, dh3, dh4, kem.ciphertext(), kem.sharedSecret(), th1, key, nonce, encryptedIdentity,
         th, keys, sealed);
   }

@@ -271,10 +271,6 @@ public final class DoubleRatchet {
    * Whether {@code tag} is one of {@link #expectedTags}, computed lazily: nearest message numbers
    * first, so that the usual next message costs one or two HMACs instead of the whole window.
    */
-  public static boolean expects(RatchetState s, byte[] tag, int window) {
-    return headerKeyForTag(s, tag, window) != null;
-  }
-
   /** The header key of the chain whose message would carry {@code tag}, or null if the tag is not expected. */
   public static byte[] headerKeyForTag(RatchetState s, byte[] tag, int window) {
     for (long d = 0; d < window; d++) {

@@ -1,7 +1,6 @@
 package dev.sotto.internal.ratchet;
 
 import dev.sotto.internal.encoding.Bytes;
-import java.util.Arrays;
 
 /**
  * A 32-byte secret of the ratchet. Each kind has its own final type, so that a chain key can
@@ -42,10 +41,6 @@ public abstract sealed class Secret permits Secret.RootKey, Secret.ChainKey, Sec
   @Override
   public final int hashCode() {
     return getClass().hashCode();
-  }
-
-  void destroy() {
-    Arrays.fill(value, (byte) 0);
   }
 
   @Override
