@@ -39,7 +39,9 @@ public enum ErrorCode {
   /** Accepting the input would exceed a bound of the specification (a cache, a count). */
   LIMIT_EXCEEDED(15),
   /** An envelope's mailbox tag is not one the receiver expects. */
-  UNKNOWN_TAG(16);
+  UNKNOWN_TAG(16),
+  /** A link request of a type the receiver does not define or does not serve (spec: transport.adoc#requests). */
+  UNSUPPORTED_REQUEST(17);
 
   private final int number;
 

@@ -22,6 +22,10 @@ public final class Labels {
   public static final byte[] RATCHET_MESSAGE_KEY = ascii("sotto/v1/ratchet/message-key");
   public static final byte[] RATCHET_MESSAGE = ascii("sotto/v1/ratchet/body");
   public static final byte[] RATCHET_TAG = ascii("sotto/v1/ratchet/tag");
+  public static final byte[] LINK_TRANSCRIPT_1 = ascii("sotto/v1/link/transcript-1");
+  public static final byte[] LINK_TRANSCRIPT_2 = ascii("sotto/v1/link/transcript-2");
+  public static final byte[] LINK_HELLO = ascii("sotto/v1/link/hello");
+  public static final byte[] LINK_KEYS = ascii("sotto/v1/link/keys");
 
   /** Text-form prefixes (Bech32m human-readable parts). */
   public static final String RECOVERY_CODE_PREFIX = "sottoseed";

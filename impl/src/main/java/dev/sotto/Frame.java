@@ -1,0 +1,240 @@
+package dev.sotto;
+
+import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.internal.encoding.Reader;
+import dev.sotto.internal.encoding.Writer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One request or response on a link (spec: transport.adoc#requests): a type, the request id
+ * and a body. Factories build well-formed frames; the readers ({@link #envelope()},
+ * {@link #tags()}, ...) check a received body and report what is wrong with the spec's codes.
+ */
+public final class Frame {
+  public static final int DELIVER = 0x01;
+  public static final int DEPOSIT = 0x02;
+  public static final int FETCH = 0x03;
+  public static final int ACK = 0x04;
+  public static final int OK = 0x81;
+  public static final int ERROR = 0x82;
+  public static final int ITEM = 0x83;
+  public static final int DONE = 0x84;
+
+  /** Most tags in one FETCH, and most item ids in one ACK. */
+  public static final int MAX_COUNT = 1024;
+  /** Most items a mailbox sends in answer to one FETCH. */
+  public static final int MAX_ITEMS = 64;
+
+  private final int type;
+  private final long requestId;
+  private final byte[] body;
+
+  Frame(int type, long requestId, byte[] body) {
+    this.type = type;
+    this.requestId = requestId;
+    this.body = body;
+  }
+
+  /** A frame of any type with any body, for tests and the vectors; the body must fit a frame. */
+  public static Frame of(int type, long requestId, byte[] body) {
+    if (type < 0 || type > 0xff || requestId < 0 || requestId > 0xffffffffL) {
+      throw new IllegalArgumentException("type is a u8 and request_id a u32");
+    }
+    if (body.length > Link.maxBody()) {
+      throw new IllegalArgumentException("a frame body holds at most " + Link.maxBody() + " bytes");
+    }
+    return new Frame(type, requestId, body.clone());
+  }
+
+  public static Frame deliver(long requestId, Envelope envelope) {
+    return of(DELIVER, requestId, envelope.encoded());
+  }
+
+  public static Frame deposit(long requestId, Envelope envelope) {
+    return of(DEPOSIT, requestId, envelope.encoded());
+  }
+
+  /** FETCH for 1 to 1024 tags of 16 bytes. */
+  public static Frame fetch(long requestId, List<byte[]> tags) {
+    if (tags.isEmpty() || tags.size() > MAX_COUNT) {
+      throw new IllegalArgumentException("a FETCH names 1.." + MAX_COUNT + " tags");
+    }
+    Writer w = new Writer().u16(tags.size());
+    for (byte[] tag : tags) {
+      Bytes.requireLength(tag, Envelope.TAG_LENGTH, "tag");
+      w.bytes(tag);
+    }
+    return of(FETCH, requestId, w.toByteArray());
+  }
+
+  /** ACK for 1 to 1024 item ids. */
+  public static Frame ack(long requestId, List<Long> itemIds) {
+    if (itemIds.isEmpty() || itemIds.size() > MAX_COUNT) {
+      throw new IllegalArgumentException("an ACK names 1.." + MAX_COUNT + " items");
+    }
+    Writer w = new Writer().u16(itemIds.size());
+    for (long id : itemIds) {
+      if (id < 0) {
+        throw new IllegalArgumentException("item ids are below 2^63");
+      }
+      w.u64(id);
+    }
+    return of(ACK, requestId, w.toByteArray());
+  }
+
+  public static Frame ok(long requestId) {
+    return of(OK, requestId, new byte[0]);
+  }
+
+  public static Frame error(long requestId, ErrorCode code) {
+    return of(ERROR, requestId, new Writer().u16(code.number()).toByteArray());
+  }
+
+  public static Frame item(long requestId, long itemId, Envelope envelope) {
+    return of(ITEM, requestId, new Writer().u64(itemId).bytes(envelope.encoded()).toByteArray());
+  }
+
+  public static Frame done(long requestId, boolean more) {
+    return of(DONE, requestId, new byte[] {(byte) (more ? 1 : 0)});
+  }
+
+  public int type() {
+    return type;
+  }
+
+  public long requestId() {
+    return requestId;
+  }
+
+  public byte[] body() {
+    return body.clone();
+  }
+
+  /** Whether the type is a request type (below 0x80), known or not. */
+  public boolean isRequest() {
+    return type < 0x80;
+  }
+
+  /**
+   * The envelope of a DELIVER or DEPOSIT body.
+   *
+   * @throws SottoException TRUNCATED, UNSUPPORTED_VERSION, INVALID_ENCODING (spec:
+   *     envelope.adoc#envelope-layout)
+   */
+  public Envelope envelope() throws SottoException {
+    requireType(DELIVER, DEPOSIT);
+    return Envelope.parse(body);
+  }
+
+  /**
+   * The tags of a FETCH body, duplicates removed, in the order given.
+   *
+   * @throws SottoException TRUNCATED, TRAILING_DATA, INVALID_ENCODING (a count of 0 or above 1024)
+   */
+  public List<byte[]> tags() throws SottoException {
+    requireType(FETCH);
+    Reader in = new Reader(body, "fetch");
+    int count = count(in);
+    Map<String, byte[]> tags = new LinkedHashMap<>();
+    for (int i = 0; i < count; i++) {
+      byte[] tag = in.bytes(Envelope.TAG_LENGTH, "tag[" + i + "]");
+      tags.putIfAbsent(Bytes.hex(tag), tag);
+    }
+    in.end();
+    return List.copyOf(tags.values());
+  }
+
+  /**
+   * The item ids of an ACK body.
+   *
+   * @throws SottoException TRUNCATED, TRAILING_DATA, INVALID_ENCODING (a count of 0 or above 1024,
+   *     an id of 2^63 or more)
+   */
+  public List<Long> itemIds() throws SottoException {
+    requireType(ACK);
+    Reader in = new Reader(body, "ack");
+    int count = count(in);
+    List<Long> ids = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      ids.add(in.u64("item_id[" + i + "]"));
+    }
+    in.end();
+    return ids;
+  }
+
+  /**
+   * The error number of an ERROR body.
+   *
+   * @throws SottoException TRUNCATED, TRAILING_DATA
+   */
+  public int errorNumber() throws SottoException {
+    requireType(ERROR);
+    Reader in = new Reader(body, "error");
+    int code = in.u16("code");
+    in.end();
+    return code;
+  }
+
+  /** The item id of an ITEM body. */
+  public long itemId() throws SottoException {
+    requireType(ITEM);
+    return new Reader(body, "item").u64("item_id");
+  }
+
+  /** The envelope of an ITEM body. */
+  public Envelope itemEnvelope() throws SottoException {
+    requireType(ITEM);
+    Reader in = new Reader(body, "item");
+    in.u64("item_id");
+    return Envelope.parse(in.bytes(in.remaining(), "envelope"));
+  }
+
+  /** The flag of a DONE body. */
+  public boolean more() throws SottoException {
+    requireType(DONE);
+    Reader in = new Reader(body, "done");
+    int more = in.u8("more");
+    in.end();
+    if (more > 1) {
+      throw in.invalid("more", 0, "more is 0 or 1");
+    }
+    return more == 1;
+  }
+
+  private static int count(Reader in) throws SottoException {
+    int count = in.u16("count");
+    if (count == 0 || count > MAX_COUNT) {
+      throw in.invalid("count", 0, "a count of " + count + " is outside 1.." + MAX_COUNT);
+    }
+    return count;
+  }
+
+  private void requireType(int... types) {
+    for (int t : types) {
+      if (t == type) {
+        return;
+      }
+    }
+    throw new IllegalStateException("a frame of type 0x" + Integer.toHexString(type) + " has no such field");
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof Frame that && type == that.type && requestId == that.requestId && Arrays.equals(body, that.body);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(type, requestId, Arrays.hashCode(body));
+  }
+
+  @Override
+  public String toString() {
+    return "Frame[type=0x" + Integer.toHexString(type) + ", request=" + requestId + ", body=" + body.length + " bytes]";
+  }
+}

@@ -1,0 +1,79 @@
+package dev.sotto.internal.transport;
+
+import dev.sotto.SottoException;
+import dev.sotto.internal.Labels;
+import dev.sotto.internal.crypto.Aead;
+import dev.sotto.internal.crypto.Hkdf;
+import dev.sotto.internal.crypto.Hmac;
+import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.internal.encoding.KeyCodec;
+import java.util.Arrays;
+
+/** The hashes and keys of the link handshake (spec: transport.adoc#link-handshake). */
+public final class LinkSchedule {
+  public static final int VERSION = 0x01;
+  public static final int HELLO_LENGTH = 1 + KeyCodec.X25519_ENCODED_LENGTH + KeyCodec.ML_KEM_768_ENCODED_LENGTH + Aead.TAG_LENGTH;
+  public static final int ACCEPT_LENGTH = KeyCodec.X25519_ENCODED_LENGTH + 1088 + Aead.TAG_LENGTH;
+  private static final byte[] ZERO_NONCE = new byte[Aead.NONCE_LENGTH];
+
+  private LinkSchedule() {}
+
+  /** TH_A = SHA-256(label || version || typed(S) || typed(E) || typed(ek)). */
+  public static byte[] transcriptA(byte[] responderKey, byte[] initiatorEphemeral, byte[] encapsulationKey) {
+    return Hmac.hash(Labels.LINK_TRANSCRIPT_1, new byte[] {VERSION}, KeyCodec.x25519(responderKey),
+        KeyCodec.x25519(initiatorEphemeral), KeyCodec.mlKem768(encapsulationKey));
+  }
+
+  /** proof = Seal(HKDF(TH_A, es, label, 32), zero nonce, TH_A, []). */
+  public static byte[] proof(byte[] transcriptA, byte[] es) {
+    byte[] key = Hkdf.derive(transcriptA, es, Labels.LINK_HELLO, Aead.KEY_LENGTH);
+    try {
+      return Aead.seal(key, ZERO_NONCE, transcriptA, new byte[0]);
+    } finally {
+      Arrays.fill(key, (byte) 0);
+    }
+  }
+
+  /** TH_B = SHA-256(label || TH_A || typed(F) || ct). */
+  public static byte[] transcriptB(byte[] transcriptA, byte[] responderEphemeral, byte[] ciphertext) {
+    return Hmac.hash(Labels.LINK_TRANSCRIPT_2, transcriptA, KeyCodec.x25519(responderEphemeral), ciphertext);
+  }
+
+  /** The three keys of the handshake: k_confirm, k_i2r, k_r2i. */
+  public record Keys(byte[] confirm, byte[] initiatorToResponder, byte[] responderToInitiator) {
+    public void destroy() {
+      Arrays.fill(confirm, (byte) 0);
+      Arrays.fill(initiatorToResponder, (byte) 0);
+      Arrays.fill(responderToInitiator, (byte) 0);
+    }
+
+    @Override
+    public String toString() {
+      return "LinkSchedule.Keys[redacted]";
+    }
+  }
+
+  public static Keys keys(byte[] transcriptB, byte[] es, byte[] ee, byte[] kem) {
+    byte[] ikm = Bytes.concat(es, ee, kem);
+    byte[] okm = Hkdf.derive(transcriptB, ikm, Labels.LINK_KEYS, 96);
+    try {
+      return new Keys(Arrays.copyOfRange(okm, 0, 32), Arrays.copyOfRange(okm, 32, 64), Arrays.copyOfRange(okm, 64, 96));
+    } finally {
+      Arrays.fill(ikm, (byte) 0);
+      Arrays.fill(okm, (byte) 0);
+    }
+  }
+
+  public static byte[] confirm(Keys keys, byte[] transcriptB) {
+    return Aead.seal(keys.confirm(), ZERO_NONCE, transcriptB, new byte[0]);
+  }
+
+  /** Opens a 16-byte proof or confirmation: AUTH_FAILED if it does not verify. */
+  public static void check(byte[] key, byte[] transcript, byte[] tag) throws SottoException {
+    Aead.open(key, ZERO_NONCE, transcript, tag);
+  }
+
+  public static byte[] helloKey(byte[] transcriptA, byte[] es) {
+    return Hkdf.derive(transcriptA, es, Labels.LINK_HELLO, Aead.KEY_LENGTH);
+  }
+}
