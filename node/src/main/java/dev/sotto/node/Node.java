@@ -1,0 +1,558 @@
+package dev.sotto.node;
+
+import dev.sotto.Address;
+import dev.sotto.Card;
+import dev.sotto.Envelope;
+import dev.sotto.ErrorCode;
+import dev.sotto.Fingerprint;
+import dev.sotto.Frame;
+import dev.sotto.Identity;
+import dev.sotto.IdentitySeed;
+import dev.sotto.IssuedCard;
+import dev.sotto.LinkKey;
+import dev.sotto.NodeMessage;
+import dev.sotto.PublicIdentity;
+import dev.sotto.RandomSource;
+import dev.sotto.Responder;
+import dev.sotto.SottoException;
+import dev.sotto.node.net.LinkChannel;
+import dev.sotto.node.net.Server;
+import dev.sotto.node.net.WireTap;
+import dev.sotto.node.store.Store;
+import dev.sotto.node.store.StoreException;
+import dev.sotto.node.store.Tx;
+import dev.sotto.node.store.Vault;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The reference peer (spec: transport.adoc#node-delivery): one identity in one home directory.
+ * {@link #open} gives access to the store (contacts, sending, reading), which command-line
+ * processes use beside a running node; {@link #start} makes it a peer on the network: it listens,
+ * serves a mailbox, seals what the user queued, delivers it, and fetches from its mailboxes.
+ */
+public final class Node implements AutoCloseable {
+  /** Validity of the card a node issues. */
+  static final Duration CARD_VALIDITY = Duration.ofDays(90);
+  private static final int CONNECT_TIMEOUT_MILLIS = 2_000;
+  private static final int CALL_TIMEOUT_MILLIS = 10_000;
+
+  private final Path home;
+  private final Identity identity;
+  private final Store store;
+  private final NodeCore core;
+  private final Config config;
+  private final LinkKey linkKey;
+  private final Clock clock;
+  private final RandomSource random;
+  private final Options options;
+  private final Map<String, LinkChannel> channels = new HashMap<>();
+  private final AtomicLong delivered = new AtomicLong();
+  private final AtomicLong deposited = new AtomicLong();
+  private final AtomicLong fetched = new AtomicLong();
+  private Server server;
+  private Thread worker;
+  private volatile boolean running;
+
+  /** How a node runs: its clock, randomness, timing, limits and wire tap. */
+  public record Options(Clock clock, RandomSource random, Duration tick, Duration fetchInterval, Server.Limits limits,
+      NodeCore.Policy policy, WireTap tap) {
+    public static Options defaults() {
+      return new Options(Clock.systemUTC(), RandomSource.secure(), Duration.ofMillis(50), Duration.ofSeconds(1),
+          Server.Limits.DEFAULT, NodeCore.Policy.DEFAULT, WireTap.NONE);
+    }
+
+    public Options withTap(WireTap tap) {
+      return new Options(clock, random, tick, fetchInterval, limits, policy, tap);
+    }
+
+    public Options withFetchInterval(Duration interval) {
+      return new Options(clock, random, tick, interval, limits, policy, tap);
+    }
+
+    public Options withPolicy(NodeCore.Policy p) {
+      return new Options(clock, random, tick, fetchInterval, limits, p, tap);
+    }
+
+    public Options withLimits(Server.Limits l) {
+      return new Options(clock, random, tick, fetchInterval, l, policy, tap);
+    }
+  }
+
+  /** The node's settings, kept (sealed) in its store. */
+  public record Config(String name, String host, int port, List<Address> mailboxes) {
+    byte[] encode() {
+      List<String> texts = new ArrayList<>();
+      for (Address a : mailboxes) {
+        texts.add(addressText(a));
+      }
+      String text = "name=" + name + "\nhost=" + host + "\nport=" + port + "\nmailboxes=" + String.join(" ", texts) + "\n";
+      return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static Config decode(byte[] encoded) {
+      Map<String, String> m = new HashMap<>();
+      for (String line : new String(encoded, StandardCharsets.UTF_8).split("\n")) {
+        int eq = line.indexOf('=');
+        if (eq > 0) {
+          m.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+      }
+      List<Address> mailboxes = new ArrayList<>();
+      for (String text : m.getOrDefault("mailboxes", "").split(" ")) {
+        if (!text.isBlank()) {
+          mailboxes.add(parseAddress(text));
+        }
+      }
+      return new Config(m.get("name"), m.get("host"), Integer.parseInt(m.get("port")), List.copyOf(mailboxes));
+    }
+  }
+
+  private Node(Path home, Identity identity, Store store, Config config, LinkKey linkKey, Options options) {
+    this.home = home;
+    this.identity = identity;
+    this.store = store;
+    this.config = config;
+    this.linkKey = linkKey;
+    this.options = options;
+    this.clock = options.clock();
+    this.random = options.random();
+    this.core = new NodeCore(store, identity, clock, random, options.policy());
+  }
+
+  // ---------------------------------------------------------------- setup
+
+  /**
+   * Creates a node in {@code home}: the identity file (sealed under {@code passphrase} if one is
+   * given), the store, a link key, and a first card listing this node and its mailboxes.
+   */
+  public static void init(Path home, IdentitySeed seed, char[] passphrase, Vault.Params params, Config config,
+      RandomSource random, Clock clock) throws StoreException, SottoException {
+    Vault.create(home, seed, passphrase, params, random);
+    Identity identity = Identity.fromSeed(seed);
+    LinkKey linkKey = LinkKey.generate(random);
+    try (Store store = Store.open(home, Vault.storeKey(seed), random)) {
+      Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond());
+      Card.Builder builder = Card.builder(identity).validity(now, now.plus(CARD_VALIDITY))
+          .signedPrekeyId(1).kemPrekeyId(2)
+          .address(Address.peer(config.host(), config.port(), linkKey.publicKey()));
+      for (Address mailbox : config.mailboxes()) {
+        builder.address(mailbox);
+      }
+      IssuedCard issued = builder.issue(random);
+      Responder responder = new Responder(identity);
+      responder.add(issued);
+      store.write(tx -> {
+        tx.put(NodeCore.KV_LINK_KEY, linkKey.toBytes());
+        tx.put(NodeCore.KV_RESPONDER, responder.serialize());
+        tx.put(NodeCore.KV_CARD, issued.card().encoded());
+        tx.put(NodeCore.KV_CONFIG, config.encode());
+        return null;
+      });
+    }
+  }
+
+  /** Opens the node in {@code home} (the passphrase only if the identity file is sealed under one). */
+  public static Node open(Path home, char[] passphrase, Options options) throws StoreException, SottoException {
+    IdentitySeed seed = Vault.open(home, passphrase);
+    Identity identity = Identity.fromSeed(seed);
+    Store store = Store.open(home, Vault.storeKey(seed), options.random());
+    try {
+      byte[][] loaded = store.read(tx -> new byte[][] {
+          tx.get(NodeCore.KV_CONFIG).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no configuration")),
+          tx.get(NodeCore.KV_LINK_KEY).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no link key"))});
+      return new Node(home, identity, store, Config.decode(loaded[0]), LinkKey.fromBytes(loaded[1]), options);
+    } catch (StoreException | SottoException | RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  public Path home() {
+    return home;
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  public Fingerprint fingerprint() {
+    return identity.fingerprint();
+  }
+
+  public PublicIdentity publicIdentity() {
+    return identity.publicIdentity();
+  }
+
+  /** This node's current card. */
+  public Card card() throws StoreException, SottoException {
+    byte[] encoded = store.read(tx -> tx.get(NodeCore.KV_CARD).orElseThrow());
+    return Card.parse(encoded, Instant.EPOCH);
+  }
+
+  /** This node's own address (kind peer), which other nodes can also use as a mailbox address. */
+  public Address peerAddress() {
+    return Address.peer(config.host(), listeningPort(), linkKey.publicKey());
+  }
+
+  /** The same address as a mailbox address, for other nodes' configuration. */
+  public Address mailboxAddress() {
+    return Address.mailbox(config.host(), listeningPort(), linkKey.publicKey());
+  }
+
+  private int listeningPort() {
+    return server != null ? server.port() : config.port();
+  }
+
+  NodeCore core() {
+    return core;
+  }
+
+  // ---------------------------------------------------------------- user operations
+
+  /**
+   * Adds a contact from its card's text and queues the HELLO that introduces this node.
+   *
+   * @throws SottoException the card's parse errors; IDENTITY_MISMATCH for one's own card
+   * @throws StoreException EXISTS when the name or the identity is taken
+   */
+  public Tx.Contact addContact(String name, String cardText) throws StoreException, SottoException {
+    if (name.isBlank() || !name.equals(NodeCore.safeName(name))) {
+      throw new IllegalArgumentException("a contact name is 1 to 32 letters, digits, '-', '_' or '.'");
+    }
+    Card card = Card.parseText(cardText.strip(), clock.instant());
+    if (card.identity().equals(identity.publicIdentity())) {
+      throw new SottoException(ErrorCode.IDENTITY_MISMATCH, "that is this node's own card");
+    }
+    Card mine = card();
+    long now = clock.millis();
+    return store.write(tx -> {
+      long id = tx.insertContact(name, card.identity().encoded(), card.encoded(), now);
+      Tx.Contact c = tx.contact(id).orElseThrow();
+      NodeMessage hello = NodeMessage.hello(c.nextOutSeq(), now / 1000, config.name(), mine);
+      tx.queuePending(id, hello.encode(), now);
+      Tx.Contact updated = new Tx.Contact(c.id(), c.name(), c.identity(), c.card(), c.nextOutSeq() + 1, c.nextInSeq(), c.created());
+      tx.updateContact(updated);
+      return updated;
+    });
+  }
+
+  public List<Tx.Contact> contacts() throws StoreException, SottoException {
+    return store.read(Tx::contacts);
+  }
+
+  public Tx.Contact contact(String name) throws StoreException, SottoException {
+    return store.read(tx -> tx.contactByName(name))
+        .orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no contact named '" + name + "'"));
+  }
+
+  /** The fingerprint of a contact, to compare out of band. */
+  public Fingerprint fingerprint(String contactName) throws StoreException, SottoException {
+    return PublicIdentity.parse(contact(contactName).identity()).fingerprint();
+  }
+
+  /** Queues a text to a contact; the running node seals and delivers it. */
+  public void send(String contactName, String text) throws StoreException, SottoException {
+    long now = clock.millis();
+    store.write(tx -> {
+      Tx.Contact c = tx.contactByName(contactName)
+          .orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no contact named '" + contactName + "'"));
+      NodeMessage message = NodeMessage.text(c.nextOutSeq(), now / 1000, text);
+      tx.queuePending(c.id(), message.encode(), now);
+      tx.insertMessage(c.id(), false, c.nextOutSeq(), now / 1000, now, text);
+      tx.updateContact(new Tx.Contact(c.id(), c.name(), c.identity(), c.card(), c.nextOutSeq() + 1, c.nextInSeq(), c.created()));
+      return null;
+    });
+  }
+
+  /** A message shown to the user. HELLO messages have an empty text. */
+  public record Shown(String contact, boolean incoming, long seq, long sentAt, String text) {
+    @Override
+    public String toString() {
+      return "Shown[" + contact + ", seq=" + seq + "]";
+    }
+  }
+
+  /**
+   * The new incoming messages, each contact's in order and none after a gap, marked read: each is
+   * returned exactly once.
+   */
+  public List<Shown> read() throws StoreException, SottoException {
+    return store.write(tx -> {
+      Map<Long, Tx.Contact> contacts = new HashMap<>();
+      for (Tx.Contact c : tx.contacts()) {
+        contacts.put(c.id(), c);
+      }
+      List<Shown> shown = new ArrayList<>();
+      for (Tx.Message m : tx.unread()) {
+        Tx.Contact c = contacts.get(m.contactId());
+        if (m.seq() < c.nextInSeq()) {
+          tx.markRead(m.id());
+          shown.add(new Shown(c.name(), true, m.seq(), m.sentAt(), m.text()));
+        }
+      }
+      return shown;
+    });
+  }
+
+  /** The whole conversation with a contact, in the order stored. */
+  public List<Shown> conversation(String contactName) throws StoreException, SottoException {
+    Tx.Contact c = contact(contactName);
+    return store.read(tx -> tx.messages(c.id()).stream()
+        .filter(m -> !m.incoming() || m.seq() < c.nextInSeq())
+        .map(m -> new Shown(c.name(), m.incoming(), m.seq(), m.sentAt(), m.text())).toList());
+  }
+
+  /** Envelopes waiting to go out. */
+  public int outboxSize() throws StoreException, SottoException {
+    return store.read(tx -> tx.outboxSize() + tx.pending(Integer.MAX_VALUE).size());
+  }
+
+  /** What this node's mailbox holds for others (opaque envelopes by tag). */
+  public List<Tx.Item> mailboxItems() throws StoreException, SottoException {
+    return store.read(Tx::mailboxItems);
+  }
+
+  /** Counters since start: envelopes delivered directly, deposited at a mailbox, fetched from one. */
+  public long[] counters() {
+    return new long[] {delivered.get(), deposited.get(), fetched.get()};
+  }
+
+  // ---------------------------------------------------------------- the peer
+
+  /** Starts listening (on the configured port, or any free one if it is 0) and the delivery loop. */
+  public synchronized void start() throws IOException, StoreException, SottoException {
+    if (running) {
+      throw new IllegalStateException("already running");
+    }
+    core.reindex();
+    Server.Handler handler = new Server.Handler() {
+      @Override
+      public Object newLink() {
+        return new NodeCore.LinkState();
+      }
+
+      @Override
+      public List<Frame> handle(Object link, Frame request) throws Exception {
+        return core.handle((NodeCore.LinkState) link, request);
+      }
+    };
+    server = new Server(config.host(), config.port(), linkKey, config.name(), random, handler, options.limits(), options.tap());
+    running = true;
+    worker = new Thread(this::loop, config.name() + "-worker");
+    worker.setDaemon(true);
+    worker.start();
+  }
+
+  /** Links open at the server now. */
+  public int openLinks() {
+    return server == null ? 0 : server.openLinks();
+  }
+
+  public Server server() {
+    return server;
+  }
+
+  private void loop() {
+    long nextFetch = 0;
+    long nextExpire = 0;
+    while (running) {
+      try {
+        core.sealPending();
+        deliverDue();
+        long now = System.nanoTime();
+        if (now - nextFetch >= 0) {
+          fetchAll();
+          nextFetch = now + options.fetchInterval().toNanos();
+        }
+        if (now - nextExpire >= 0) {
+          core.expire();
+          nextExpire = now + Duration.ofMinutes(1).toNanos();
+        }
+      } catch (StoreException | SottoException | RuntimeException e) {
+        // A busy store or a bad contact card: try again next tick.
+      }
+      try {
+        Thread.sleep(options.tick().toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  /** One round of the worker: seal, deliver, fetch. For tests that drive a node step by step. */
+  public void step() throws StoreException, SottoException {
+    core.sealPending();
+    deliverDue();
+    fetchAll();
+  }
+
+  private void deliverDue() throws StoreException, SottoException {
+    for (NodeCore.Batch batch : core.due(256)) {
+      Card card = Card.parse(batch.card(), Instant.EPOCH);
+      List<Address> peers = card.addresses().stream().filter(a -> a.kind() == Address.KIND_PEER_TCP).toList();
+      List<Address> mailboxes = card.addresses().stream().filter(a -> a.kind() == Address.KIND_MAILBOX_TCP).toList();
+      for (Tx.Outgoing outgoing : batch.envelopes()) {
+        Envelope envelope = Envelope.parse(outgoing.envelope());
+        if (tryEach(peers, envelope, Frame.DELIVER)) {
+          delivered.incrementAndGet();
+        } else if (tryEach(mailboxes, envelope, Frame.DEPOSIT)) {
+          deposited.incrementAndGet();
+        } else {
+          core.failed(outgoing);
+          break;
+        }
+        core.sent(outgoing.id());
+      }
+    }
+  }
+
+  private boolean tryEach(List<Address> addresses, Envelope envelope, int type) {
+    for (Address address : addresses) {
+      try {
+        LinkChannel channel = channel(address);
+        long id = channel.nextRequestId();
+        Frame request = type == Frame.DELIVER ? Frame.deliver(id, envelope) : Frame.deposit(id, envelope);
+        Frame response = channel.call(request).get(0);
+        if (response.type() == Frame.OK) {
+          return true;
+        }
+      } catch (IOException | SottoException | RuntimeException e) {
+        drop(address);
+      }
+    }
+    return false;
+  }
+
+  private void fetchAll() throws StoreException, SottoException {
+    if (config.mailboxes().isEmpty()) {
+      return;
+    }
+    List<byte[]> tags = core.watchedTags();
+    for (Address mailbox : config.mailboxes()) {
+      try {
+        fetchFrom(mailbox, tags);
+      } catch (IOException | SottoException | RuntimeException e) {
+        drop(mailbox);
+      }
+    }
+  }
+
+  private void fetchFrom(Address mailbox, List<byte[]> tags) throws IOException, SottoException, StoreException {
+    LinkChannel channel = channel(mailbox);
+    for (int from = 0; from < tags.size(); from += Frame.MAX_COUNT) {
+      List<byte[]> chunk = tags.subList(from, Math.min(tags.size(), from + Frame.MAX_COUNT));
+      boolean more = true;
+      while (more) {
+        List<Frame> responses = channel.call(Frame.fetch(channel.nextRequestId(), chunk));
+        List<Long> done = new ArrayList<>();
+        more = false;
+        for (Frame response : responses) {
+          if (response.type() == Frame.ITEM) {
+            try {
+              core.receive(response.itemEnvelope());
+              fetched.incrementAndGet();
+            } catch (SottoException e) {
+              // Fails to open now, so it never will: acknowledge it away like the rest.
+            }
+            done.add(response.itemId());
+          } else if (response.type() == Frame.DONE) {
+            more = response.more();
+          }
+        }
+        if (done.isEmpty()) {
+          break;
+        }
+        channel.call(Frame.ack(channel.nextRequestId(), done));
+      }
+    }
+  }
+
+  private LinkChannel channel(Address address) throws IOException, SottoException {
+    String key = addressText(address);
+    synchronized (channels) {
+      LinkChannel channel = channels.get(key);
+      if (channel != null && !channel.isClosed()) {
+        return channel;
+      }
+      channel = LinkChannel.connect(address, config.name(), random, CONNECT_TIMEOUT_MILLIS, options.tap());
+      channel.setTimeout(CALL_TIMEOUT_MILLIS);
+      channels.put(key, channel);
+      return channel;
+    }
+  }
+
+  private void drop(Address address) {
+    synchronized (channels) {
+      LinkChannel channel = channels.remove(addressText(address));
+      if (channel != null) {
+        channel.close();
+      }
+    }
+  }
+
+  /** Stops the peer (if started) and closes the store. */
+  @Override
+  public void close() {
+    running = false;
+    if (worker != null) {
+      worker.interrupt();
+      try {
+        worker.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (server != null) {
+      server.close();
+    }
+    synchronized (channels) {
+      channels.values().forEach(LinkChannel::close);
+      channels.clear();
+    }
+    store.close();
+  }
+
+  // ---------------------------------------------------------------- address text
+
+  /** {@code peer:HOST:PORT:KEY} or {@code mailbox:HOST:PORT:KEY} (spec: transport.adoc#link-addresses). */
+  public static String addressText(Address address) {
+    String kind = address.kind() == Address.KIND_PEER_TCP ? "peer" : "mailbox";
+    return kind + ":" + address.host() + ":" + address.port() + ":" + HexFormat.of().formatHex(address.linkKey());
+  }
+
+  /** Reads the text form of {@link #addressText}. */
+  public static Address parseAddress(String text) {
+    int first = text.indexOf(':');
+    int last = text.lastIndexOf(':');
+    int portSep = last > 0 ? text.lastIndexOf(':', last - 1) : -1;
+    if (first <= 0 || portSep <= first) {
+      throw new IllegalArgumentException("an address is peer|mailbox:HOST:PORT:KEY");
+    }
+    String kind = text.substring(0, first);
+    String host = text.substring(first + 1, portSep);
+    int port;
+    byte[] key;
+    try {
+      port = Integer.parseInt(text.substring(portSep + 1, last));
+      key = HexFormat.of().parseHex(text.substring(last + 1));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("an address is peer|mailbox:HOST:PORT:KEY (KEY: 64 hex digits)");
+    }
+    return switch (kind) {
+      case "peer" -> Address.peer(host, port, key);
+      case "mailbox" -> Address.mailbox(host, port, key);
+      default -> throw new IllegalArgumentException("an address kind is 'peer' or 'mailbox'");
+    };
+  }
+}

@@ -1,0 +1,431 @@
+package dev.sotto.node;
+
+import dev.sotto.Card;
+import dev.sotto.Envelope;
+import dev.sotto.ErrorCode;
+import dev.sotto.Frame;
+import dev.sotto.Identity;
+import dev.sotto.NodeMessage;
+import dev.sotto.PublicIdentity;
+import dev.sotto.RandomSource;
+import dev.sotto.Responder;
+import dev.sotto.Session;
+import dev.sotto.SottoException;
+import dev.sotto.node.store.Store;
+import dev.sotto.node.store.StoreException;
+import dev.sotto.node.store.Tx;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The node's logic, without I/O (spec: transport.adoc#node-delivery): what a received envelope
+ * or request does to the store, what to send next, and what a mailbox answers. Sockets,
+ * threads and timers are in {@link Node}; every state change here is one store transaction, so
+ * a crash at any point loses nothing and applies nothing twice.
+ *
+ * <p>Only one {@code NodeCore} per home touches sessions (the running node); command-line
+ * processes beside it only queue plaintexts and read messages. Calls are serialised on the core.
+ */
+public final class NodeCore {
+  static final String KV_LINK_KEY = "link-key";
+  static final String KV_RESPONDER = "responder";
+  static final String KV_CARD = "card";
+  static final String KV_CONFIG = "config";
+
+  private final Store store;
+  private final Identity identity;
+  private final Clock clock;
+  private final RandomSource random;
+  private final Policy policy;
+  /** Tag (hex) to session id: the tags every session watches, rebuilt after each change. */
+  private final Map<String, Long> tagIndex = new HashMap<>();
+  private boolean indexed;
+
+  /** The node's limits (spec: transport.adoc#mailbox-policy). */
+  public record Policy(boolean mailbox, long retentionMillis, int perTagQuota, long totalQuotaBytes, long duplicateMemoryMillis) {
+    public static final Policy DEFAULT = new Policy(true, 7L * 24 * 3600 * 1000, 256, 256L << 20, 8L * 24 * 3600 * 1000);
+
+    public Policy withMailbox(boolean on) {
+      return new Policy(on, retentionMillis, perTagQuota, totalQuotaBytes, duplicateMemoryMillis);
+    }
+
+    public Policy withQuotas(int perTag, long totalBytes) {
+      return new Policy(mailbox, retentionMillis, perTag, totalBytes, duplicateMemoryMillis);
+    }
+  }
+
+  /** What became of a received envelope. */
+  public enum Outcome {
+    /** Opened and committed: a new session, a ratchet step, maybe a message. */
+    ACCEPTED,
+    /** Committed before: nothing done. */
+    DUPLICATE
+  }
+
+  public NodeCore(Store store, Identity identity, Clock clock, RandomSource random, Policy policy) {
+    this.store = store;
+    this.identity = identity;
+    this.clock = clock;
+    this.random = random;
+    this.policy = policy;
+  }
+
+  public Policy policy() {
+    return policy;
+  }
+
+  Store store() {
+    return store;
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  /**
+   * Opens an envelope addressed to this node and commits all its effects in one transaction
+   * (spec: transport.adoc#deliver). On failure nothing is written.
+   *
+   * @throws SottoException the session layer's error (UNKNOWN_TAG, AUTH_FAILED, REPLAY, ...)
+   */
+  public synchronized Outcome receive(Envelope envelope) throws StoreException, SottoException {
+    ensureIndex();
+    long now = clock.millis();
+    Instant instant = clock.instant();
+    byte[] digest = sha256(envelope.encoded());
+    Map<String, Long> changes = new HashMap<>();
+    Outcome outcome = store.write(tx -> {
+      if (!tx.markReceived(digest, now)) {
+        return Outcome.DUPLICATE;
+      }
+      Long sessionId = tagIndex.get(HexFormat.of().formatHex(envelope.tag()));
+      if (sessionId != null) {
+        Tx.SessionRow row = tx.allSessions().stream().filter(r -> r.id() == sessionId).findFirst()
+            .orElseThrow(() -> new SottoException(ErrorCode.UNKNOWN_TAG, "no session watches this tag"));
+        Session session = Session.restore(row.state());
+        Optional<byte[]> payload = session.open(envelope.encoded(), random);
+        tx.updateSession(row.id(), session.serialize(), now);
+        changes.put("session", row.id());
+        if (payload.isPresent()) {
+          deliverPayload(tx, row.contactId(), session.peer(), payload.get(), instant, now);
+        }
+        return Outcome.ACCEPTED;
+      }
+      Responder responder = responder(tx);
+      if (!containsTag(responder.inviteTags(), envelope.tag())) {
+        throw new SottoException(ErrorCode.UNKNOWN_TAG, "no session or card watches this tag");
+      }
+      Session.Accepted accepted = Session.accept(responder, envelope.encoded(), instant, random);
+      Session session = accepted.session();
+      byte[] hello = accepted.payload().orElseThrow(
+          () -> new SottoException(ErrorCode.TRUNCATED, "a first contact without a HELLO cannot be answered"));
+      NodeMessage message = NodeMessage.parse(hello, instant, session.peer());
+      if (message.kind() != NodeMessage.HELLO) {
+        throw new SottoException(ErrorCode.INVALID_ENCODING, "a first contact must carry a HELLO");
+      }
+      long contactId = contactFor(tx, session.peer(), message, now);
+      long id = tx.insertSession(contactId, session.serialize(), now);
+      tx.put(KV_RESPONDER, responder.serialize());
+      changes.put("session", id);
+      record(tx, contactId, message, now);
+      return Outcome.ACCEPTED;
+    });
+    if (changes.containsKey("session")) {
+      reindex();
+    }
+    return outcome;
+  }
+
+  private void deliverPayload(Tx tx, long contactId, PublicIdentity peer, byte[] payload, Instant instant, long now)
+      throws StoreException {
+    NodeMessage message;
+    try {
+      message = NodeMessage.parse(payload, instant, peer);
+    } catch (SottoException e) {
+      // The envelope was authentic and the ratchet has moved on; a malformed node message
+      // cannot be asked for again, so it is dropped rather than leaving the session stuck.
+      return;
+    }
+    if (message.kind() == NodeMessage.HELLO) {
+      Tx.Contact c = tx.contact(contactId).orElseThrow();
+      tx.updateContact(new Tx.Contact(c.id(), c.name(), c.identity(), message.card().encoded(), c.nextOutSeq(),
+          c.nextInSeq(), c.created()));
+    }
+    record(tx, contactId, message, now);
+  }
+
+  /** Stores a received message once, and moves the contact's in-order mark past every message now contiguous. */
+  private static void record(Tx tx, long contactId, NodeMessage message, long now) throws StoreException {
+    String text = message.kind() == NodeMessage.HELLO ? "" : message.text();
+    if (!tx.insertMessage(contactId, true, message.seq(), message.sentAt(), now, text)) {
+      return;
+    }
+    Tx.Contact c = tx.contact(contactId).orElseThrow();
+    long next = c.nextInSeq();
+    Set<Long> held = new java.util.HashSet<>();
+    for (Tx.Message m : tx.messages(contactId)) {
+      if (m.incoming()) {
+        held.add(m.seq());
+      }
+    }
+    while (held.contains(next)) {
+      next++;
+    }
+    if (next != c.nextInSeq()) {
+      tx.updateContact(new Tx.Contact(c.id(), c.name(), c.identity(), c.card(), c.nextOutSeq(), next, c.created()));
+    }
+  }
+
+  private long contactFor(Tx tx, PublicIdentity peer, NodeMessage hello, long now) throws StoreException {
+    Optional<Tx.Contact> known = tx.contactByIdentity(peer.encoded());
+    if (known.isPresent()) {
+      Tx.Contact c = known.get();
+      tx.updateContact(new Tx.Contact(c.id(), c.name(), c.identity(), hello.card().encoded(), c.nextOutSeq(),
+          c.nextInSeq(), c.created()));
+      return c.id();
+    }
+    String name = safeName(hello.name());
+    String candidate = name;
+    for (int i = 2; tx.contactByName(candidate).isPresent(); i++) {
+      candidate = name + "-" + i;
+    }
+    return tx.insertContact(candidate, peer.encoded(), hello.card().encoded(), now);
+  }
+
+  /** A peer's chosen name, made safe to print: letters, digits, '-', '_' and '.', at most 32. */
+  static String safeName(String name) {
+    StringBuilder out = new StringBuilder();
+    name.codePoints().filter(cp -> Character.isLetterOrDigit(cp) || cp == '-' || cp == '_' || cp == '.')
+        .limit(32).forEach(out::appendCodePoint);
+    return out.length() == 0 ? "peer" : out.toString();
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  /** Seals every queued plaintext into outbox envelopes; each in one transaction with its session state. */
+  public synchronized int sealPending() throws StoreException, SottoException {
+    int sealed = 0;
+    while (true) {
+      boolean did = store.write(tx -> {
+        List<Tx.Pending> pending = tx.pending(1);
+        if (pending.isEmpty()) {
+          return false;
+        }
+        Tx.Pending p = pending.get(0);
+        Tx.Contact contact = tx.contact(p.contactId()).orElseThrow();
+        List<Tx.SessionRow> sessions = tx.sessions(contact.id());
+        List<Envelope> envelopes;
+        long now = clock.millis();
+        if (sessions.isEmpty()) {
+          Card card = Card.parse(contact.card(), clock.instant());
+          Session.Started started = Session.initiate(identity, card, clock.instant(), p.payload(), random);
+          tx.insertSession(contact.id(), started.session().serialize(), now);
+          envelopes = started.envelopes();
+        } else {
+          Tx.SessionRow row = sessions.get(0);
+          Session session = Session.restore(row.state());
+          envelopes = session.seal(p.payload(), random);
+          tx.updateSession(row.id(), session.serialize(), now);
+        }
+        for (Envelope e : envelopes) {
+          tx.queueEnvelope(contact.id(), e.encoded(), now);
+        }
+        tx.deletePending(p.id());
+        return true;
+      });
+      if (!did) {
+        break;
+      }
+      sealed++;
+    }
+    if (sealed > 0) {
+      reindex();
+    }
+    return sealed;
+  }
+
+  /** The next envelopes to send, by contact, in order; with the card to find each contact at. */
+  public synchronized List<Batch> due(int limit) throws StoreException, SottoException {
+    long now = clock.millis();
+    return store.read(tx -> {
+      Map<Long, Batch> batches = new java.util.LinkedHashMap<>();
+      for (Tx.Outgoing o : tx.due(now, limit)) {
+        Batch batch = batches.get(o.contactId());
+        if (batch == null) {
+          Tx.Contact c = tx.contact(o.contactId()).orElseThrow();
+          batch = new Batch(c.id(), c.name(), c.card(), new ArrayList<>());
+          batches.put(o.contactId(), batch);
+        }
+        batch.envelopes().add(o);
+      }
+      return new ArrayList<>(batches.values());
+    });
+  }
+
+  /** Envelopes due for one contact. */
+  public record Batch(long contactId, String contactName, byte[] card, List<Tx.Outgoing> envelopes) {}
+
+  public synchronized void sent(long outgoingId) throws StoreException, SottoException {
+    store.write(tx -> {
+      tx.deleteEnvelope(outgoingId);
+      return null;
+    });
+  }
+
+  /** Reschedules an envelope after a failed attempt: 250 ms doubling up to 30 s. */
+  public synchronized void failed(Tx.Outgoing outgoing) throws StoreException, SottoException {
+    int attempts = outgoing.attempts() + 1;
+    long delay = Math.min(30_000L, 250L << Math.min(attempts - 1, 7));
+    store.write(tx -> {
+      tx.reschedule(outgoing.id(), attempts, clock.millis() + delay);
+      return null;
+    });
+  }
+
+  // ---------------------------------------------------------------- serving requests
+
+  /** What one link remembers: the items it handed out, which only it may acknowledge. */
+  public static final class LinkState {
+    final Set<Long> handedOut = new java.util.HashSet<>();
+  }
+
+  /**
+   * Answers one request (spec: transport.adoc#requests). Never throws for bad input: a request
+   * that fails its checks is answered with ERROR.
+   */
+  public List<Frame> handle(LinkState link, Frame request) throws StoreException {
+    long id = request.requestId();
+    try {
+      switch (request.type()) {
+        case Frame.DELIVER -> {
+          receive(request.envelope());
+          return List.of(Frame.ok(id));
+        }
+        case Frame.DEPOSIT -> {
+          if (!policy.mailbox()) {
+            break;
+          }
+          return List.of(deposit(request.envelope()) ? Frame.ok(id) : Frame.error(id, ErrorCode.LIMIT_EXCEEDED));
+        }
+        case Frame.FETCH -> {
+          if (!policy.mailbox()) {
+            break;
+          }
+          List<byte[]> tags = request.tags();
+          List<Tx.Item> items = mailboxRead(tx -> tx.fetch(tags, clock.millis(), Frame.MAX_ITEMS + 1));
+          List<Frame> out = new ArrayList<>();
+          for (Tx.Item item : items.subList(0, Math.min(items.size(), Frame.MAX_ITEMS))) {
+            link.handedOut.add(item.id());
+            out.add(Frame.item(id, item.id(), Envelope.parse(item.envelope())));
+          }
+          out.add(Frame.done(id, items.size() > Frame.MAX_ITEMS));
+          return out;
+        }
+        case Frame.ACK -> {
+          if (!policy.mailbox()) {
+            break;
+          }
+          List<Long> ids = request.itemIds().stream().filter(link.handedOut::contains).toList();
+          if (!ids.isEmpty()) {
+            synchronized (this) {
+              store.write(tx -> tx.deleteItems(ids));
+            }
+            ids.forEach(link.handedOut::remove);
+          }
+          return List.of(Frame.ok(id));
+        }
+        default -> {
+          // fall through to UNSUPPORTED_REQUEST
+        }
+      }
+      return List.of(Frame.error(id, ErrorCode.UNSUPPORTED_REQUEST));
+    } catch (SottoException e) {
+      return List.of(Frame.error(id, e.code()));
+    }
+  }
+
+  private synchronized <T> T mailboxRead(Store.Work<T> work) throws StoreException, SottoException {
+    return store.read(work);
+  }
+
+  /** Holds an envelope for someone else; false when a quota refuses it. */
+  public synchronized boolean deposit(Envelope envelope) throws StoreException, SottoException {
+    long now = clock.millis();
+    Tx.DepositResult result = store.write(tx -> tx.deposit(envelope.tag(), envelope.encoded(), now,
+        now + policy.retentionMillis(), policy.perTagQuota(), policy.totalQuotaBytes()));
+    return result == Tx.DepositResult.STORED || result == Tx.DepositResult.DUPLICATE;
+  }
+
+  /** Deletes expired mailbox items and old duplicate digests. */
+  public synchronized int expire() throws StoreException, SottoException {
+    long now = clock.millis();
+    return store.write(tx -> {
+      tx.forgetReceivedBefore(now - policy.duplicateMemoryMillis());
+      return tx.expire(now);
+    });
+  }
+
+  // ---------------------------------------------------------------- tags
+
+  /** Every tag this node watches: its sessions' tags and its cards' invite tags. */
+  public synchronized List<byte[]> watchedTags() throws StoreException, SottoException {
+    ensureIndex();
+    List<byte[]> tags = new ArrayList<>();
+    for (String hex : tagIndex.keySet()) {
+      tags.add(HexFormat.of().parseHex(hex));
+    }
+    tags.addAll(store.read(tx -> responder(tx).inviteTags()));
+    return tags;
+  }
+
+  private void ensureIndex() throws StoreException, SottoException {
+    if (!indexed) {
+      reindex();
+    }
+  }
+
+  /** Rebuilds the tag index from the committed sessions. */
+  public synchronized void reindex() throws StoreException, SottoException {
+    Map<String, Long> index = store.read(tx -> {
+      Map<String, Long> m = new HashMap<>();
+      for (Tx.SessionRow row : tx.allSessions()) {
+        for (byte[] tag : Session.restore(row.state()).tags()) {
+          m.putIfAbsent(HexFormat.of().formatHex(tag), row.id());
+        }
+      }
+      return m;
+    });
+    tagIndex.clear();
+    tagIndex.putAll(index);
+    indexed = true;
+  }
+
+  Responder responder(Tx tx) throws StoreException, SottoException {
+    byte[] state = tx.get(KV_RESPONDER).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no responder state"));
+    return Responder.restore(identity, state);
+  }
+
+  private static boolean containsTag(List<byte[]> tags, byte[] tag) {
+    for (byte[] t : tags) {
+      if (MessageDigest.isEqual(t, tag)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static byte[] sha256(byte[] data) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(data);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,167 @@
+package dev.sotto.node.net;
+
+import dev.sotto.Address;
+import dev.sotto.Frame;
+import dev.sotto.Link;
+import dev.sotto.LinkInitiator;
+import dev.sotto.LinkKey;
+import dev.sotto.LinkResponder;
+import dev.sotto.RandomSource;
+import dev.sotto.SottoException;
+import java.io.BufferedOutputStream;
+import java.io.Closeable;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A TCP connection carrying one link (spec: transport.adoc#link-handshake, #frames): the
+ * handshake, then frames. Blocking; one thread uses a channel at a time.
+ */
+public final class LinkChannel implements Closeable {
+  private final Socket socket;
+  private final DataInputStream in;
+  private final OutputStream out;
+  private final Link link;
+  private final String name;
+  private final WireTap tap;
+  private long nextRequestId = 1;
+
+  private LinkChannel(Socket socket, DataInputStream in, OutputStream out, Link link, String name, WireTap tap) {
+    this.socket = socket;
+    this.in = in;
+    this.out = out;
+    this.link = link;
+    this.name = name;
+    this.tap = tap;
+  }
+
+  /** Connects to a TCP address of kind peer or mailbox and runs the handshake as initiator. */
+  public static LinkChannel connect(Address address, String localName, RandomSource random, int timeoutMillis, WireTap tap)
+      throws IOException, SottoException {
+    Socket socket = new Socket();
+    try {
+      socket.setTcpNoDelay(true);
+      socket.connect(new InetSocketAddress(address.host(), address.port()), timeoutMillis);
+      socket.setSoTimeout(timeoutMillis);
+      DataInputStream in = new DataInputStream(socket.getInputStream());
+      OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+      String name = localName + " -> " + address.host() + ":" + address.port();
+      LinkInitiator initiator = LinkInitiator.start(address.linkKey(), random);
+      byte[] hello = initiator.hello();
+      tap.seen(name, true, "hello", hello);
+      out.write(hello);
+      out.flush();
+      byte[] accept = new byte[LinkResponder.ACCEPT_LENGTH];
+      in.readFully(accept);
+      tap.seen(name, false, "accept", accept);
+      Link link = initiator.finish(accept);
+      return new LinkChannel(socket, in, out, link, name, tap);
+    } catch (IOException | SottoException | RuntimeException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  /** Runs the handshake as responder on an accepted socket. */
+  public static LinkChannel accept(Socket socket, LinkKey key, String localName, RandomSource random, WireTap tap)
+      throws IOException, SottoException {
+    DataInputStream in = new DataInputStream(socket.getInputStream());
+    OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+    String name = socket.getRemoteSocketAddress() + " -> " + localName;
+    byte[] hello = new byte[LinkInitiator.HELLO_LENGTH];
+    in.readFully(hello);
+    tap.seen(name, false, "hello", hello);
+    LinkResponder.Accepted accepted = LinkResponder.accept(key, hello, random);
+    tap.seen(name, true, "accept", accepted.accept());
+    out.write(accepted.accept());
+    out.flush();
+    return new LinkChannel(socket, in, out, accepted.link(), name, tap);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public void setTimeout(int millis) throws IOException {
+    socket.setSoTimeout(millis);
+  }
+
+  /** Seals and sends one frame. */
+  public void send(Frame frame) throws IOException {
+    byte[] wire = link.seal(frame);
+    tap.seen(name, true, "frame", wire);
+    out.write(wire);
+  }
+
+  public void flush() throws IOException {
+    out.flush();
+  }
+
+  /**
+   * Reads and opens one frame.
+   *
+   * @throws EOFException when the other side closed the connection
+   * @throws SottoException a link error: close the channel
+   */
+  public Frame receive() throws IOException, SottoException {
+    int classByte = in.read();
+    if (classByte < 0) {
+      throw new EOFException("link closed");
+    }
+    int length = Link.frameLength(classByte);
+    byte[] wire = new byte[length];
+    wire[0] = (byte) classByte;
+    in.readFully(wire, 1, length - 1);
+    tap.seen(name, false, "frame", wire);
+    return link.open(wire);
+  }
+
+  /**
+   * Sends a request and reads its responses, up to the one that ends it (OK, ERROR or DONE).
+   * A response to another request, or a request from the responder, is a link error.
+   */
+  public List<Frame> call(Frame request) throws IOException, SottoException {
+    send(request);
+    flush();
+    List<Frame> responses = new ArrayList<>();
+    while (true) {
+      Frame response = receive();
+      if (response.requestId() != request.requestId() || response.isRequest()) {
+        throw new IOException("link error: unexpected frame " + response);
+      }
+      responses.add(response);
+      int type = response.type();
+      if (type == Frame.OK || type == Frame.ERROR || type == Frame.DONE) {
+        return responses;
+      }
+      if (type != Frame.ITEM || request.type() != Frame.FETCH) {
+        throw new IOException("link error: unexpected frame " + response);
+      }
+    }
+  }
+
+  /** The next request id, 1, 2, 3, ... */
+  public long nextRequestId() {
+    return nextRequestId++;
+  }
+
+  public boolean isClosed() {
+    return socket.isClosed();
+  }
+
+  @Override
+  public void close() {
+    link.destroy();
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // closing: nothing left to do
+    }
+  }
+}

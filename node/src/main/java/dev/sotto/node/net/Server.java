@@ -1,0 +1,201 @@
+package dev.sotto.node.net;
+
+import dev.sotto.ErrorCode;
+import dev.sotto.Frame;
+import dev.sotto.LinkKey;
+import dev.sotto.RandomSource;
+import dev.sotto.SottoException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Accepts links and answers their requests (spec: transport.adoc#requests), within the limits of
+ * transport.adoc#mailbox-policy: at most {@link Limits#maxLinks} links at once, a handshake
+ * deadline, an idle timeout and a request rate per link. A link that breaks a rule of the
+ * framing is closed; one that asks too fast gets {@code ERROR LIMIT_EXCEEDED}. Other links are
+ * served meanwhile, each on its own thread.
+ */
+public final class Server implements Closeable {
+  /** The server's limits. */
+  public record Limits(int maxLinks, int handshakeMillis, int idleMillis, double requestsPerSecond, int burst) {
+    public static final Limits DEFAULT = new Limits(64, 5_000, 60_000, 128, 256);
+  }
+
+  /** What the server does with each request: the node's logic. */
+  public interface Handler {
+    /** A fresh per-link state object. */
+    Object newLink();
+
+    /** The responses to one request; must not throw for bad input. */
+    List<Frame> handle(Object link, Frame request) throws Exception;
+  }
+
+  private final ServerSocket socket;
+  private final LinkKey key;
+  private final String name;
+  private final RandomSource random;
+  private final Handler handler;
+  private final Limits limits;
+  private final WireTap tap;
+  private final ExecutorService pool;
+  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger links = new AtomicInteger();
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong linkErrors = new AtomicLong();
+  private volatile boolean closed;
+
+  public Server(String host, int port, LinkKey key, String name, RandomSource random, Handler handler, Limits limits,
+      WireTap tap) throws IOException {
+    this.socket = new ServerSocket();
+    this.socket.setReuseAddress(true);
+    this.socket.bind(new InetSocketAddress(InetAddress.getByName(host), port), 128);
+    this.key = key;
+    this.name = name;
+    this.random = random;
+    this.handler = handler;
+    this.limits = limits;
+    this.tap = tap;
+    this.pool = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, name + "-link");
+      t.setDaemon(true);
+      return t;
+    });
+    Thread acceptor = new Thread(this::acceptLoop, name + "-accept");
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  /** The port the server listens on (useful when started on port 0). */
+  public int port() {
+    return socket.getLocalPort();
+  }
+
+  /** Links open now. */
+  public int openLinks() {
+    return links.get();
+  }
+
+  /** Connections closed at once because {@link Limits#maxLinks} links were open. */
+  public long refused() {
+    return refused.get();
+  }
+
+  /** Links closed for a handshake or framing error. */
+  public long linkErrors() {
+    return linkErrors.get();
+  }
+
+  private void acceptLoop() {
+    while (!closed) {
+      Socket s;
+      try {
+        s = socket.accept();
+      } catch (IOException e) {
+        if (closed) {
+          return;
+        }
+        continue;
+      }
+      if (links.incrementAndGet() > limits.maxLinks()) {
+        links.decrementAndGet();
+        refused.incrementAndGet();
+        closeQuietly(s);
+        continue;
+      }
+      open.add(s);
+      pool.execute(() -> {
+        try {
+          serve(s);
+        } finally {
+          open.remove(s);
+          closeQuietly(s);
+          links.decrementAndGet();
+        }
+      });
+    }
+  }
+
+  private void serve(Socket s) {
+    LinkChannel channel;
+    try {
+      s.setTcpNoDelay(true);
+      s.setSoTimeout(limits.handshakeMillis());
+      channel = LinkChannel.accept(s, key, name, random, tap);
+      s.setSoTimeout(limits.idleMillis());
+    } catch (SottoException e) {
+      linkErrors.incrementAndGet();
+      return;
+    } catch (IOException | RuntimeException e) {
+      return;
+    }
+    Object state = handler.newLink();
+    double tokens = limits.burst();
+    long last = System.nanoTime();
+    try {
+      while (!closed) {
+        Frame request = channel.receive();
+        if (!request.isRequest()) {
+          linkErrors.incrementAndGet();
+          return;
+        }
+        long now = System.nanoTime();
+        tokens = Math.min(limits.burst(), tokens + (now - last) / 1e9 * limits.requestsPerSecond());
+        last = now;
+        List<Frame> responses;
+        if (tokens < 1) {
+          responses = List.of(Frame.error(request.requestId(), ErrorCode.LIMIT_EXCEEDED));
+        } else {
+          tokens -= 1;
+          responses = handler.handle(state, request);
+        }
+        for (Frame response : responses) {
+          channel.send(response);
+        }
+        channel.flush();
+      }
+    } catch (SottoException e) {
+      linkErrors.incrementAndGet();
+    } catch (Exception e) {
+      // the peer went away, timed out, or the store failed: close this link, serve the others
+    } finally {
+      channel.close();
+    }
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // nothing to do
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    closeQuietly0(socket);
+    for (Socket s : open) {
+      closeQuietly(s);
+    }
+    pool.shutdownNow();
+  }
+
+  private static void closeQuietly0(ServerSocket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // nothing to do
+    }
+  }
+}

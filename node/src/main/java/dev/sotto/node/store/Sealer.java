@@ -1,0 +1,75 @@
+package dev.sotto.node.store;
+
+import dev.sotto.RandomSource;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.bouncycastle.crypto.InvalidCipherTextException;
+
+/**
+ * Seals the store's columns of user data and computes its lookup indexes.
+ *
+ * <p>A sealed value is nonce[12] || ChaCha20-Poly1305(encryption key, nonce, aad, value), with a
+ * fresh random nonce, and aad = ASCII(table) || 0x00 || ASCII(column) || 0x00 || the row's stable
+ * key (its id as a big-endian u64, or a key-value entry's UTF-8 name): a value copied to another
+ * row or column fails to open. A lookup index is HMAC-SHA-256(index key, ASCII(table) || 0x00 ||
+ * ASCII(column) || 0x00 || value), so equal values in different columns do not show as equal.
+ */
+final class Sealer {
+  private final byte[] encryptionKey;
+  private final byte[] indexKey;
+  private final RandomSource random;
+
+  Sealer(StoreKey key, RandomSource random) {
+    this.encryptionKey = key.encryptionKey();
+    this.indexKey = key.indexKey();
+    this.random = random;
+  }
+
+  byte[] seal(String table, String column, byte[] rowKey, byte[] value) {
+    byte[] nonce = random.bytes(Crypto.NONCE_LENGTH);
+    byte[] sealed = Crypto.seal(encryptionKey, nonce, aad(table, column, rowKey), value);
+    return ByteBuffer.allocate(nonce.length + sealed.length).put(nonce).put(sealed).array();
+  }
+
+  /** @throws StoreException {@code CORRUPT} if the value fails authentication, whatever the cause */
+  byte[] open(String table, String column, byte[] rowKey, byte[] sealed) throws StoreException {
+    try {
+      if (sealed.length < Crypto.NONCE_LENGTH) {
+        throw new InvalidCipherTextException("too short");
+      }
+      byte[] nonce = Arrays.copyOf(sealed, Crypto.NONCE_LENGTH);
+      return Crypto.open(encryptionKey, nonce, aad(table, column, rowKey), sealed, nonce.length, sealed.length - nonce.length);
+    } catch (InvalidCipherTextException e) {
+      throw new StoreException(
+          StoreException.Kind.CORRUPT, "a sealed value in " + table + "." + column + " fails authentication");
+    }
+  }
+
+  byte[] index(String table, String column, byte[] value) {
+    return Crypto.hmac(indexKey, label(table, column), value);
+  }
+
+  /** Overwrites the keys (best effort); the sealer is unusable afterwards. */
+  void destroy() {
+    Arrays.fill(encryptionKey, (byte) 0);
+    Arrays.fill(indexKey, (byte) 0);
+  }
+
+  static byte[] rowKey(long id) {
+    return ByteBuffer.allocate(Long.BYTES).putLong(id).array();
+  }
+
+  static byte[] rowKey(String name) {
+    return name.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] aad(String table, String column, byte[] rowKey) {
+    byte[] label = label(table, column);
+    return ByteBuffer.allocate(label.length + rowKey.length).put(label).put(rowKey).array();
+  }
+
+  private static byte[] label(String table, String column) {
+    return (table + "\0" + column + "\0").getBytes(StandardCharsets.US_ASCII);
+  }
+}

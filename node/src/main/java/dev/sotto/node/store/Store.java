@@ -1,0 +1,328 @@
+package dev.sotto.node.store;
+
+import dev.sotto.RandomSource;
+import dev.sotto.SottoException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+/**
+ * The node's state: one SQLite file, {@code <home>/store.db}, encrypted at rest column by column.
+ *
+ * <p>Every column that holds user data (contact names, identities and cards, session states,
+ * queued plaintexts, outgoing envelopes, message texts, key-value values) is sealed under the
+ * {@link StoreKey}'s encryption key, bound to its table, column and row (see {@link Sealer}); a
+ * value moved to another row or column reads as {@code CORRUPT}. Values the store looks up (a
+ * contact's name and identity, received-envelope digests) are kept as HMACs under the index key.
+ * What stays in clear: ids, sequence numbers, timestamps, counters, read flags, which row belongs
+ * to which contact, and the mailbox, which holds other people's envelopes (already opaque) under
+ * their tags.
+ *
+ * <p>Several processes may open the same file at once (the running node and a command such as
+ * {@code send}): the file is in WAL mode, every {@link #write} is a {@code BEGIN IMMEDIATE}
+ * transaction that waits up to {@value #BUSY_TIMEOUT_MILLIS} ms for the write lock, and
+ * {@link #read}s never block writers. Within one process, a store runs one transaction at a time;
+ * threads wait their turn.
+ */
+public final class Store implements AutoCloseable {
+  /** The file name of the store in a node's home directory. */
+  public static final String FILE_NAME = "store.db";
+  /** The schema this code writes; a store with a newer one is refused. */
+  public static final int SCHEMA_VERSION = 1;
+  /** How long a write waits for another process to release the store. */
+  public static final int BUSY_TIMEOUT_MILLIS = 10_000;
+
+  private static final byte[] KEY_CHECK = "sotto store key check".getBytes(StandardCharsets.US_ASCII);
+
+  private static final String[] SCHEMA = {
+    "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
+    "CREATE TABLE kv (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
+    "CREATE TABLE contacts (id INTEGER PRIMARY KEY AUTOINCREMENT, name_index BLOB NOT NULL UNIQUE,"
+        + " identity_index BLOB NOT NULL UNIQUE, name BLOB NOT NULL, identity BLOB NOT NULL, card BLOB,"
+        + " next_out_seq INTEGER NOT NULL, next_in_seq INTEGER NOT NULL, created INTEGER NOT NULL)",
+    "CREATE TABLE sessions (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        + " contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,"
+        + " state BLOB NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL)",
+    "CREATE INDEX sessions_contact ON sessions (contact_id, updated)",
+    "CREATE TABLE pending (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        + " contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,"
+        + " payload BLOB NOT NULL, created INTEGER NOT NULL)",
+    "CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        + " contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE, envelope BLOB NOT NULL,"
+        + " attempts INTEGER NOT NULL, next_attempt INTEGER NOT NULL, created INTEGER NOT NULL)",
+    "CREATE INDEX outbox_due ON outbox (next_attempt)",
+    "CREATE INDEX outbox_contact ON outbox (contact_id)",
+    "CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        + " contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE, incoming INTEGER NOT NULL,"
+        + " seq INTEGER NOT NULL, sent_at INTEGER NOT NULL, stored_at INTEGER NOT NULL, text BLOB NOT NULL,"
+        + " is_read INTEGER NOT NULL, UNIQUE (contact_id, incoming, seq))",
+    "CREATE INDEX messages_stored ON messages (contact_id, stored_at, id)",
+    "CREATE INDEX messages_unread ON messages (contact_id, seq) WHERE incoming = 1 AND is_read = 0",
+    "CREATE TABLE received (digest_index BLOB PRIMARY KEY, received_at INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE INDEX received_at ON received (received_at)",
+    "CREATE TABLE mailbox (id INTEGER PRIMARY KEY AUTOINCREMENT, tag BLOB NOT NULL, envelope BLOB NOT NULL,"
+        + " size INTEGER NOT NULL, deposited INTEGER NOT NULL, expires INTEGER NOT NULL)",
+    "CREATE INDEX mailbox_tag ON mailbox (tag, id)",
+    "CREATE INDEX mailbox_expires ON mailbox (expires)",
+  };
+
+  /** The work of one transaction. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run(Tx tx) throws StoreException, SottoException;
+  }
+
+  private final Connection connection;
+  private final Sealer sealer;
+  private Tx current;
+  private boolean closed;
+
+  private Store(Connection connection, Sealer sealer) {
+    this.connection = connection;
+    this.sealer = sealer;
+  }
+
+  /** Opens (creating if needed) the store in {@code home}, drawing nonces from the system's secure generator. */
+  public static Store open(Path home, StoreKey key) throws StoreException {
+    return open(home, key, RandomSource.secure());
+  }
+
+  /**
+   * Opens the store in {@code home}, creating the directory, the file (owner-only) and the schema
+   * if needed.
+   *
+   * @param random draws the nonces of sealed values
+   * @throws StoreException {@code CORRUPT} if the store was written under another key or by a
+   *     newer schema, {@code BUSY} or {@code IO} if it cannot be opened
+   */
+  public static Store open(Path home, StoreKey key, RandomSource random) throws StoreException {
+    Path file = home.resolve(FILE_NAME);
+    Connection connection;
+    try {
+      Vault.createHome(home);
+      // SQLite gives its -wal and -shm files the database file's permissions: create it owner-only.
+      Files.createFile(file, Vault.ownerOnly(home, "rw-------"));
+    } catch (FileAlreadyExistsException e) {
+      // Opening an existing store.
+    } catch (IOException e) {
+      throw new StoreException(StoreException.Kind.IO, "cannot create the store in " + home, e);
+    }
+    try {
+      connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+    } catch (SQLException e) {
+      throw new StoreException(StoreException.Kind.IO, "cannot open " + file, e);
+    }
+    Store store = new Store(connection, new Sealer(key, random));
+    try {
+      store.setUp();
+      return store;
+    } catch (StoreException | RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  private void setUp() throws StoreException {
+    try (Statement statement = connection.createStatement()) {
+      // The timeout first, so that switching to WAL waits for other openers too.
+      statement.execute("PRAGMA busy_timeout = " + BUSY_TIMEOUT_MILLIS);
+      statement.execute("PRAGMA journal_mode = WAL");
+      statement.execute("PRAGMA synchronous = FULL");
+      statement.execute("PRAGMA foreign_keys = ON");
+    } catch (SQLException e) {
+      throw failure(e);
+    }
+    try {
+      write(tx -> {
+        migrate();
+        return null;
+      });
+    } catch (SottoException e) {
+      throw new IllegalStateException("schema set-up raises no protocol errors", e);
+    }
+  }
+
+  /** Creates the schema in a new file; checks the version and the key of an existing one. */
+  private void migrate() throws StoreException {
+    try (Statement statement = connection.createStatement()) {
+      boolean fresh;
+      try (var tables = statement.executeQuery("SELECT COUNT(*) FROM sqlite_master WHERE name = 'meta'")) {
+        fresh = tables.next() && tables.getInt(1) == 0;
+      }
+      byte[] check = Sealer.rowKey("key_check");
+      if (fresh) {
+        for (String sql : SCHEMA) {
+          statement.execute(sql);
+        }
+        try (var insert = connection.prepareStatement("INSERT INTO meta (name, value) VALUES (?, ?), (?, ?)")) {
+          insert.setString(1, "schema_version");
+          insert.setBytes(2, String.valueOf(SCHEMA_VERSION).getBytes(StandardCharsets.US_ASCII));
+          insert.setString(3, "key_check");
+          insert.setBytes(4, sealer.seal("meta", "value", check, KEY_CHECK));
+          insert.executeUpdate();
+        }
+        return;
+      }
+      byte[] version = null;
+      byte[] sealedCheck = null;
+      try (var rows = statement.executeQuery("SELECT name, value FROM meta")) {
+        while (rows.next()) {
+          switch (rows.getString(1)) {
+            case "schema_version" -> version = rows.getBytes(2);
+            case "key_check" -> sealedCheck = rows.getBytes(2);
+            default -> { }
+          }
+        }
+      }
+      if (version == null || sealedCheck == null) {
+        throw new StoreException(StoreException.Kind.CORRUPT, "the store's meta table is incomplete");
+      }
+      String v = new String(version, StandardCharsets.US_ASCII);
+      if (!v.equals(String.valueOf(SCHEMA_VERSION))) {
+        throw new StoreException(
+            StoreException.Kind.CORRUPT, "the store has schema version " + v + "; this node reads " + SCHEMA_VERSION);
+      }
+      try {
+        sealer.open("meta", "value", check, sealedCheck);
+      } catch (StoreException e) {
+        throw new StoreException(
+            StoreException.Kind.CORRUPT, "the store was written under another key: another identity's store?");
+      }
+    } catch (SQLException e) {
+      throw failure(e);
+    }
+  }
+
+  /**
+   * Runs {@code work} in one {@code BEGIN IMMEDIATE} transaction, waiting up to the busy timeout
+   * for other processes to release the write lock. Commits when {@code work} returns; rolls back
+   * if it throws, and rethrows a {@link StoreException}, {@link SottoException} or runtime
+   * exception as it is (any other checked exception as {@code IO}).
+   *
+   * @throws IllegalStateException if called from inside a transaction of this store, or after
+   *     {@link #close()}
+   */
+  public <T> T write(Work<T> work) throws StoreException, SottoException {
+    return transaction(true, work);
+  }
+
+  /** Runs {@code work} in one read transaction: a consistent snapshot that does not block writers. */
+  public <T> T read(Work<T> work) throws StoreException, SottoException {
+    return transaction(false, work);
+  }
+
+  private synchronized <T> T transaction(boolean write, Work<T> work) throws StoreException, SottoException {
+    if (closed) {
+      throw new IllegalStateException("the store is closed");
+    }
+    if (current != null) {
+      throw new IllegalStateException("a transaction is open already: transactions do not nest");
+    }
+    begin(write);
+    Tx tx = new Tx(connection, sealer, write);
+    current = tx;
+    boolean committed = false;
+    try {
+      T result = work.run(tx);
+      execute("COMMIT");
+      committed = true;
+      return result;
+    } catch (StoreException | SottoException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      // Only a sneaky throw gets here: Work declares no other checked exception.
+      throw new StoreException(StoreException.Kind.IO, "the transaction failed", e);
+    } finally {
+      tx.end();
+      current = null;
+      if (!committed) {
+        rollback();
+      }
+    }
+  }
+
+  /** Begins a transaction, retrying while another process holds the lock, up to the busy timeout. */
+  private void begin(boolean write) throws StoreException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BUSY_TIMEOUT_MILLIS);
+    while (true) {
+      try {
+        execute(write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+        return;
+      } catch (StoreException e) {
+        // SQLite's own busy handler has waited already; some lock conflicts skip it, hence the loop.
+        if (e.kind() != StoreException.Kind.BUSY || System.nanoTime() - deadline > 0) {
+          throw e;
+        }
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  private void rollback() {
+    try {
+      execute("ROLLBACK");
+    } catch (StoreException e) {
+      // SQLite may have rolled back on its own (after an I/O error, say): nothing is left to undo.
+    }
+  }
+
+  private void execute(String sql) throws StoreException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+    } catch (SQLException e) {
+      throw failure(e);
+    }
+  }
+
+  /** Maps a database error to a kind: lock conflicts, uniqueness, a missing referenced row, the rest. */
+  static StoreException failure(SQLException e) {
+    SQLiteErrorCode code = e instanceof SQLiteException s ? s.getResultCode() : SQLiteErrorCode.SQLITE_ERROR;
+    StoreException.Kind kind = switch (code.code & 0xff) {
+      case 5, 6 -> StoreException.Kind.BUSY; // SQLITE_BUSY, SQLITE_LOCKED and their extended codes
+      default -> switch (code) {
+        case SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY -> StoreException.Kind.EXISTS;
+        case SQLITE_CONSTRAINT_FOREIGNKEY -> StoreException.Kind.MISSING;
+        default -> StoreException.Kind.IO;
+      };
+    };
+    // SQLite's messages name tables, columns and constraints, never bound values.
+    return new StoreException(kind, "the database failed: " + e.getMessage(), e);
+  }
+
+  /** Closes the database connection; a transaction running in another thread finishes first. */
+  @Override
+  public synchronized void close() {
+    if (current != null) {
+      throw new IllegalStateException("close the store after its transaction, not inside it");
+    }
+    if (closed) {
+      return;
+    }
+    closed = true;
+    sealer.destroy();
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      // Nothing is pending: every transaction has ended, so there is nothing to lose.
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Store[" + (closed ? "closed" : "open") + "]";
+  }
+}

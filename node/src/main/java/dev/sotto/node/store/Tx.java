@@ -1,0 +1,540 @@
+package dev.sotto.node.store;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One transaction on a {@link Store}, handed to a {@link Store.Work}. It is valid only while the
+ * work runs; a read transaction refuses the methods that write ({@link IllegalStateException}).
+ *
+ * <p>Arrays passed in are not kept; arrays returned are fresh. Columns of user data are sealed
+ * (see {@link Sealer}) and opened here; a value that fails to open is {@code CORRUPT}. Updates of
+ * a row that is not there are {@code MISSING}; deletes of a row that is not there do nothing.
+ * A row that names a contact that does not exist is {@code MISSING} too.
+ */
+public final class Tx {
+  /** Parameters per statement in {@link #fetch}: well below SQLite's limit. */
+  private static final int FETCH_CHUNK = 500;
+
+  /**
+   * A contact.
+   *
+   * @param card the contact's card as last received, or null
+   * @param nextOutSeq the sequence number of the next message to them
+   * @param nextInSeq the sequence number expected next from them
+   */
+  public record Contact(
+      long id, String name, byte[] identity, byte[] card, long nextOutSeq, long nextInSeq, long created) {}
+
+  /** A session's serialised state; {@link #toString()} does not show it. */
+  public record SessionRow(long id, long contactId, byte[] state, long created, long updated) {
+    @Override
+    public String toString() {
+      return "SessionRow[id=" + id + ", contactId=" + contactId + ", state=" + state.length + " bytes, created="
+          + created + ", updated=" + updated + "]";
+    }
+  }
+
+  /** A plaintext the user asked to send, not sealed yet; {@link #toString()} does not show it. */
+  public record Pending(long id, long contactId, byte[] payload, long created) {
+    @Override
+    public String toString() {
+      return "Pending[id=" + id + ", contactId=" + contactId + ", payload=" + payload.length + " bytes, created="
+          + created + "]";
+    }
+  }
+
+  /** A sealed envelope waiting to go out. */
+  public record Outgoing(long id, long contactId, byte[] envelope, int attempts, long nextAttemptMillis, long created) {}
+
+  /**
+   * A message of a conversation; {@link #toString()} does not show its text.
+   *
+   * @param seq the sender's sequence number for this contact and direction
+   * @param sentAt the sender's clock
+   * @param storedAt this node's clock when the message was stored
+   * @param read whether the user has seen it; outgoing messages are stored read
+   */
+  public record Message(
+      long id, long contactId, boolean incoming, long seq, long sentAt, long storedAt, String text, boolean read) {
+    @Override
+    public String toString() {
+      return "Message[id=" + id + ", contactId=" + contactId + ", incoming=" + incoming + ", seq=" + seq + ", sentAt="
+          + sentAt + ", storedAt=" + storedAt + ", text=" + text.length() + " chars, read=" + read + "]";
+    }
+  }
+
+  /** An envelope held by this node's mailbox for someone else. */
+  public record Item(long id, byte[] tag, byte[] envelope, long deposited, long expires) {}
+
+  /** The outcome of {@link #deposit}. */
+  public enum DepositResult {
+    /** The envelope is stored. */
+    STORED,
+    /** An identical envelope is already held under the tag: nothing stored. */
+    DUPLICATE,
+    /** The tag holds its maximum number of envelopes. */
+    TAG_FULL,
+    /** The mailbox holds its maximum number of bytes. */
+    STORE_FULL
+  }
+
+  private final Connection connection;
+  private final Sealer sealer;
+  private final boolean writable;
+  private boolean ended;
+
+  Tx(Connection connection, Sealer sealer, boolean writable) {
+    this.connection = connection;
+    this.sealer = sealer;
+    this.writable = writable;
+  }
+
+  void end() {
+    ended = true;
+  }
+
+  // ---- key-value
+
+  /** The value stored under {@code name}, if any. */
+  public Optional<byte[]> get(String name) throws StoreException {
+    byte[] rowKey = Sealer.rowKey(name);
+    return one("SELECT value FROM kv WHERE name = ?", r -> sealer.open("kv", "value", rowKey, r.getBytes(1)), name);
+  }
+
+  /** Stores {@code value} under {@code name}, replacing any value there. */
+  public void put(String name, byte[] value) throws StoreException {
+    writing();
+    update("INSERT INTO kv (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        name, sealer.seal("kv", "value", Sealer.rowKey(name), value));
+  }
+
+  /** Removes the value under {@code name}, if any. */
+  public void delete(String name) throws StoreException {
+    writing();
+    update("DELETE FROM kv WHERE name = ?", name);
+  }
+
+  // ---- contacts
+
+  private static final String CONTACT = "SELECT id, name, identity, card, next_out_seq, next_in_seq, created FROM contacts";
+
+  /**
+   * Adds a contact with sequence numbers at zero.
+   *
+   * @return its id
+   * @throws StoreException {@code EXISTS} if a contact has this name or this identity
+   */
+  public long insertContact(String name, byte[] identity, byte[] cardOrNull, long nowMillis) throws StoreException {
+    writing();
+    requireUnique(-1, name, identity);
+    long id = nextId("contacts");
+    update("INSERT INTO contacts (id, name_index, identity_index, name, identity, card, next_out_seq, next_in_seq, created)"
+            + " VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)",
+        id, nameIndex(name), identityIndex(identity), seal("contacts", "name", id, utf8(name)),
+        seal("contacts", "identity", id, identity), cardOrNull == null ? null : seal("contacts", "card", id, cardOrNull),
+        nowMillis);
+    return id;
+  }
+
+  /**
+   * Replaces the contact with {@code c.id()} by {@code c} (all fields but the id and the creation time).
+   *
+   * @throws StoreException {@code MISSING} if there is no such contact, {@code EXISTS} if another
+   *     contact has the new name or identity
+   */
+  public void updateContact(Contact c) throws StoreException {
+    writing();
+    requireUnique(c.id(), c.name(), c.identity());
+    long id = c.id();
+    updated(update("UPDATE contacts SET name_index = ?, identity_index = ?, name = ?, identity = ?, card = ?,"
+            + " next_out_seq = ?, next_in_seq = ? WHERE id = ?",
+        nameIndex(c.name()), identityIndex(c.identity()), seal("contacts", "name", id, utf8(c.name())),
+        seal("contacts", "identity", id, c.identity()), c.card() == null ? null : seal("contacts", "card", id, c.card()),
+        c.nextOutSeq(), c.nextInSeq(), id), "contact", id);
+  }
+
+  public Optional<Contact> contact(long id) throws StoreException {
+    return one(CONTACT + " WHERE id = ?", this::contact, id);
+  }
+
+  /** The contact with exactly this name. */
+  public Optional<Contact> contactByName(String name) throws StoreException {
+    return one(CONTACT + " WHERE name_index = ?", this::contact, nameIndex(name));
+  }
+
+  /** The contact with exactly these identity bytes. */
+  public Optional<Contact> contactByIdentity(byte[] identity) throws StoreException {
+    return one(CONTACT + " WHERE identity_index = ?", this::contact, identityIndex(identity));
+  }
+
+  /** All contacts, by id. */
+  public List<Contact> contacts() throws StoreException {
+    return query(CONTACT + " ORDER BY id", this::contact);
+  }
+
+  private void requireUnique(long id, String name, byte[] identity) throws StoreException {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(identity, "identity");
+    if (one("SELECT id FROM contacts WHERE name_index = ? AND id != ?", r -> r.getLong(1), nameIndex(name), id).isPresent()) {
+      throw new StoreException(StoreException.Kind.EXISTS, "another contact has this name");
+    }
+    if (one("SELECT id FROM contacts WHERE identity_index = ? AND id != ?", r -> r.getLong(1), identityIndex(identity), id)
+        .isPresent()) {
+      throw new StoreException(StoreException.Kind.EXISTS, "another contact has this identity");
+    }
+  }
+
+  private byte[] nameIndex(String name) {
+    return sealer.index("contacts", "name", utf8(name));
+  }
+
+  private byte[] identityIndex(byte[] identity) {
+    return sealer.index("contacts", "identity", identity);
+  }
+
+  private Contact contact(ResultSet r) throws SQLException, StoreException {
+    long id = r.getLong(1);
+    byte[] card = r.getBytes(4);
+    return new Contact(id, string(open("contacts", "name", id, r.getBytes(2))), open("contacts", "identity", id, r.getBytes(3)),
+        card == null ? null : open("contacts", "card", id, card), r.getLong(5), r.getLong(6), r.getLong(7));
+  }
+
+  // ---- sessions
+
+  private static final String SESSION = "SELECT id, contact_id, state, created, updated FROM sessions";
+
+  /** Adds a session with a contact; returns its id. */
+  public long insertSession(long contactId, byte[] state, long nowMillis) throws StoreException {
+    writing();
+    long id = nextId("sessions");
+    update("INSERT INTO sessions (id, contact_id, state, created, updated) VALUES (?, ?, ?, ?, ?)",
+        id, contactId, seal("sessions", "state", id, state), nowMillis, nowMillis);
+    return id;
+  }
+
+  /** Replaces a session's state. */
+  public void updateSession(long id, byte[] state, long nowMillis) throws StoreException {
+    writing();
+    updated(update("UPDATE sessions SET state = ?, updated = ? WHERE id = ?",
+        seal("sessions", "state", id, state), nowMillis, id), "session", id);
+  }
+
+  /** A contact's sessions, the most recently updated first. */
+  public List<SessionRow> sessions(long contactId) throws StoreException {
+    return query(SESSION + " WHERE contact_id = ? ORDER BY updated DESC, id DESC", this::session, contactId);
+  }
+
+  /** Every session, by id. */
+  public List<SessionRow> allSessions() throws StoreException {
+    return query(SESSION + " ORDER BY id", this::session);
+  }
+
+  private SessionRow session(ResultSet r) throws SQLException, StoreException {
+    long id = r.getLong(1);
+    return new SessionRow(id, r.getLong(2), open("sessions", "state", id, r.getBytes(3)), r.getLong(4), r.getLong(5));
+  }
+
+  // ---- plaintext queue
+
+  /** Queues a plaintext for a contact; returns its id. */
+  public long queuePending(long contactId, byte[] payload, long nowMillis) throws StoreException {
+    writing();
+    long id = nextId("pending");
+    update("INSERT INTO pending (id, contact_id, payload, created) VALUES (?, ?, ?, ?)",
+        id, contactId, seal("pending", "payload", id, payload), nowMillis);
+    return id;
+  }
+
+  /** The first {@code limit} queued plaintexts, by id. */
+  public List<Pending> pending(int limit) throws StoreException {
+    return query("SELECT id, contact_id, payload, created FROM pending ORDER BY id LIMIT ?", r -> {
+      long id = r.getLong(1);
+      return new Pending(id, r.getLong(2), open("pending", "payload", id, r.getBytes(3)), r.getLong(4));
+    }, limit);
+  }
+
+  public void deletePending(long id) throws StoreException {
+    writing();
+    update("DELETE FROM pending WHERE id = ?", id);
+  }
+
+  // ---- outbox
+
+  private static final String OUTGOING = "SELECT id, contact_id, envelope, attempts, next_attempt, created FROM outbox";
+
+  /** Queues an envelope for a contact, due at once with no attempts yet; returns its id. */
+  public long queueEnvelope(long contactId, byte[] envelope, long nowMillis) throws StoreException {
+    writing();
+    long id = nextId("outbox");
+    update("INSERT INTO outbox (id, contact_id, envelope, attempts, next_attempt, created) VALUES (?, ?, ?, 0, ?, ?)",
+        id, contactId, seal("outbox", "envelope", id, envelope), nowMillis, nowMillis);
+    return id;
+  }
+
+  /** Up to {@code limit} envelopes whose next attempt is at or before {@code nowMillis}, by id. */
+  public List<Outgoing> due(long nowMillis, int limit) throws StoreException {
+    return query(OUTGOING + " WHERE next_attempt <= ? ORDER BY id LIMIT ?", this::outgoing, nowMillis, limit);
+  }
+
+  /** A contact's waiting envelopes, by id. */
+  public List<Outgoing> outbox(long contactId) throws StoreException {
+    return query(OUTGOING + " WHERE contact_id = ? ORDER BY id", this::outgoing, contactId);
+  }
+
+  public void deleteEnvelope(long id) throws StoreException {
+    writing();
+    update("DELETE FROM outbox WHERE id = ?", id);
+  }
+
+  /** Records a failed attempt: the attempt count so far and when to try next. */
+  public void reschedule(long id, int attempts, long nextAttemptMillis) throws StoreException {
+    writing();
+    updated(update("UPDATE outbox SET attempts = ?, next_attempt = ? WHERE id = ?", attempts, nextAttemptMillis, id),
+        "outgoing envelope", id);
+  }
+
+  public int outboxSize() throws StoreException {
+    return (int) count("SELECT COUNT(*) FROM outbox");
+  }
+
+  private Outgoing outgoing(ResultSet r) throws SQLException, StoreException {
+    long id = r.getLong(1);
+    return new Outgoing(
+        id, r.getLong(2), open("outbox", "envelope", id, r.getBytes(3)), r.getInt(4), r.getLong(5), r.getLong(6));
+  }
+
+  // ---- messages
+
+  private static final String MESSAGE = "SELECT id, contact_id, incoming, seq, sent_at, stored_at, text, is_read FROM messages";
+
+  /**
+   * Stores a message, unless the contact already has one in this direction with this sequence
+   * number. Outgoing messages are stored read, incoming ones unread.
+   *
+   * @return whether it was stored
+   */
+  public boolean insertMessage(long contactId, boolean incoming, long seq, long sentAt, long nowMillis, String text)
+      throws StoreException {
+    writing();
+    long id = nextId("messages");
+    return update("INSERT INTO messages (id, contact_id, incoming, seq, sent_at, stored_at, text, is_read)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (contact_id, incoming, seq) DO NOTHING",
+        id, contactId, incoming, seq, sentAt, nowMillis, seal("messages", "text", id, utf8(text)), !incoming) == 1;
+  }
+
+  /** A contact's conversation, in both directions, by the time this node stored each message, then by id. */
+  public List<Message> messages(long contactId) throws StoreException {
+    return query(MESSAGE + " WHERE contact_id = ? ORDER BY stored_at, id", this::message, contactId);
+  }
+
+  /** The incoming messages not read yet, by contact then sequence number. */
+  public List<Message> unread() throws StoreException {
+    return query(MESSAGE + " WHERE incoming = 1 AND is_read = 0 ORDER BY contact_id, seq", this::message);
+  }
+
+  public void markRead(long id) throws StoreException {
+    writing();
+    updated(update("UPDATE messages SET is_read = 1 WHERE id = ?", id), "message", id);
+  }
+
+  public long countMessages() throws StoreException {
+    return count("SELECT COUNT(*) FROM messages");
+  }
+
+  private Message message(ResultSet r) throws SQLException, StoreException {
+    long id = r.getLong(1);
+    return new Message(id, r.getLong(2), r.getBoolean(3), r.getLong(4), r.getLong(5), r.getLong(6),
+        string(open("messages", "text", id, r.getBytes(7))), r.getBoolean(8));
+  }
+
+  // ---- received-envelope dedupe
+
+  /**
+   * Remembers that an envelope with this digest was received.
+   *
+   * @return false if it was remembered already
+   */
+  public boolean markReceived(byte[] envelopeDigest, long nowMillis) throws StoreException {
+    writing();
+    return update("INSERT INTO received (digest_index, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        sealer.index("received", "digest", envelopeDigest), nowMillis) == 1;
+  }
+
+  /** Forgets the digests received before {@code millis}; returns how many. */
+  public int forgetReceivedBefore(long millis) throws StoreException {
+    writing();
+    return update("DELETE FROM received WHERE received_at < ?", millis);
+  }
+
+  // ---- mailbox (other people's opaque envelopes, not sealed)
+
+  private static final String ITEM = "SELECT id, tag, envelope, deposited, expires FROM mailbox";
+
+  /**
+   * Holds an envelope under its tag until {@code expiresMillis}. Expired items are dropped first,
+   * so they never count against the quotas.
+   *
+   * @param maxPerTag how many envelopes a tag may hold
+   * @param maxTotalBytes how many envelope bytes the whole mailbox may hold
+   */
+  public DepositResult deposit(byte[] tag, byte[] envelope, long nowMillis, long expiresMillis, int maxPerTag,
+      long maxTotalBytes) throws StoreException {
+    writing();
+    expire(nowMillis);
+    if (one("SELECT 1 FROM mailbox WHERE tag = ? AND envelope = ?", r -> true, tag, envelope).isPresent()) {
+      return DepositResult.DUPLICATE;
+    }
+    if (count("SELECT COUNT(*) FROM mailbox WHERE tag = ?", tag) >= maxPerTag) {
+      return DepositResult.TAG_FULL;
+    }
+    if (mailboxBytes() + envelope.length > maxTotalBytes) {
+      return DepositResult.STORE_FULL;
+    }
+    update("INSERT INTO mailbox (tag, envelope, size, deposited, expires) VALUES (?, ?, ?, ?, ?)",
+        tag, envelope, envelope.length, nowMillis, expiresMillis);
+    return DepositResult.STORED;
+  }
+
+  /** Up to {@code limit} unexpired items under any of {@code tags}, in deposit order. */
+  public List<Item> fetch(List<byte[]> tags, long nowMillis, int limit) throws StoreException {
+    List<Item> items = new ArrayList<>();
+    if (limit <= 0) {
+      return items;
+    }
+    for (int from = 0; from < tags.size(); from += FETCH_CHUNK) {
+      List<byte[]> chunk = tags.subList(from, Math.min(tags.size(), from + FETCH_CHUNK));
+      Object[] args = new Object[chunk.size() + 2];
+      chunk.toArray(args);
+      args[chunk.size()] = nowMillis;
+      args[chunk.size() + 1] = limit;
+      // Each chunk's first `limit` items by id hold every one of the overall first `limit` it has.
+      items.addAll(query(ITEM + " WHERE tag IN (" + "?, ".repeat(chunk.size() - 1) + "?) AND expires > ? ORDER BY id LIMIT ?",
+          Tx::item, args));
+    }
+    items.sort(Comparator.comparingLong(Item::id));
+    return items.size() > limit ? new ArrayList<>(items.subList(0, limit)) : items;
+  }
+
+  /** Deletes the items with these ids; returns how many there were. */
+  public int deleteItems(List<Long> ids) throws StoreException {
+    writing();
+    int deleted = 0;
+    for (long id : ids) {
+      deleted += update("DELETE FROM mailbox WHERE id = ?", id);
+    }
+    return deleted;
+  }
+
+  /** Deletes the items whose expiry is at or before {@code nowMillis}; returns how many. */
+  public int expire(long nowMillis) throws StoreException {
+    writing();
+    return update("DELETE FROM mailbox WHERE expires <= ?", nowMillis);
+  }
+
+  /** The envelope bytes the mailbox holds. */
+  public long mailboxBytes() throws StoreException {
+    return count("SELECT COALESCE(SUM(size), 0) FROM mailbox");
+  }
+
+  public int mailboxCount() throws StoreException {
+    return (int) count("SELECT COUNT(*) FROM mailbox");
+  }
+
+  /** Every item, expired or not, by id. */
+  public List<Item> mailboxItems() throws StoreException {
+    return query(ITEM + " ORDER BY id", Tx::item);
+  }
+
+  private static Item item(ResultSet r) throws SQLException {
+    return new Item(r.getLong(1), r.getBytes(2), r.getBytes(3), r.getLong(4), r.getLong(5));
+  }
+
+  // ---- plumbing
+
+  @FunctionalInterface
+  private interface Row<R> {
+    R map(ResultSet row) throws SQLException, StoreException;
+  }
+
+  private void writing() {
+    if (!writable) {
+      throw new IllegalStateException("a read transaction cannot write");
+    }
+  }
+
+  /** Ids only grow: the next one is past every id the table ever had, deleted or not. */
+  private long nextId(String table) throws StoreException {
+    return count("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = ?), 0)", table) + 1;
+  }
+
+  private byte[] seal(String table, String column, long id, byte[] value) {
+    return sealer.seal(table, column, Sealer.rowKey(id), value);
+  }
+
+  private byte[] open(String table, String column, long id, byte[] sealed) throws StoreException {
+    return sealer.open(table, column, Sealer.rowKey(id), sealed);
+  }
+
+  private static void updated(int rows, String what, long id) throws StoreException {
+    if (rows == 0) {
+      throw new StoreException(StoreException.Kind.MISSING, "there is no " + what + " with id " + id);
+    }
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String string(byte[] utf8) {
+    return new String(utf8, StandardCharsets.UTF_8);
+  }
+
+  private PreparedStatement prepare(String sql, Object... args) throws SQLException {
+    if (ended) {
+      throw new IllegalStateException("the transaction is over");
+    }
+    PreparedStatement statement = connection.prepareStatement(sql);
+    for (int i = 0; i < args.length; i++) {
+      statement.setObject(i + 1, args[i] instanceof Boolean b ? (Object) (b ? 1 : 0) : args[i]);
+    }
+    return statement;
+  }
+
+  private int update(String sql, Object... args) throws StoreException {
+    try (PreparedStatement statement = prepare(sql, args)) {
+      return statement.executeUpdate();
+    } catch (SQLException e) {
+      throw Store.failure(e);
+    }
+  }
+
+  private <R> List<R> query(String sql, Row<R> row, Object... args) throws StoreException {
+    try (PreparedStatement statement = prepare(sql, args); ResultSet result = statement.executeQuery()) {
+      List<R> out = new ArrayList<>();
+      while (result.next()) {
+        out.add(row.map(result));
+      }
+      return out;
+    } catch (SQLException e) {
+      throw Store.failure(e);
+    }
+  }
+
+  private <R> Optional<R> one(String sql, Row<R> row, Object... args) throws StoreException {
+    List<R> rows = query(sql + " LIMIT 1", row, args);
+    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+  }
+
+  private long count(String sql, Object... args) throws StoreException {
+    return one(sql, r -> r.getLong(1), args).orElseThrow();
+  }
+}

@@ -1,0 +1,64 @@
+package dev.sotto.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Nodes in one process over real loopback TCP: direct delivery and delivery through a mailbox. */
+class NodeTest {
+  @TempDir Path dir;
+
+  @Test
+  void offlineFriendGetsMessagesThroughTheMailboxThenAnswersDirectly() throws Exception {
+    Path mailboxHome = TestNodes.init(dir, "mailbox", List.of());
+    try (Node mailbox = Node.open(mailboxHome, null, TestNodes.fast())) {
+      mailbox.start();
+      Path aliceHome = TestNodes.init(dir, "alice", List.of(mailbox.mailboxAddress()));
+      Path bobHome = TestNodes.init(dir, "bob", List.of(mailbox.mailboxAddress()));
+      String bobCard;
+      try (Node bob = Node.open(bobHome, null, TestNodes.fast())) {
+        bobCard = bob.card().text();
+      }
+      try (Node alice = Node.open(aliceHome, null, TestNodes.fast())) {
+        alice.start();
+        alice.addContact("bob", bobCard);
+        for (int i = 0; i < 5; i++) {
+          alice.send("bob", "hello " + i);
+        }
+        TestNodes.await(Duration.ofSeconds(20), () -> alice.outboxSize() == 0);
+        assertEquals(6, mailbox.mailboxItems().size());
+        assertEquals(6, alice.counters()[1]);
+
+        List<Node.Shown> got = new ArrayList<>();
+        try (Node bob = Node.open(bobHome, null, TestNodes.fast())) {
+          bob.start();
+          TestNodes.await(Duration.ofSeconds(20), () -> {
+            got.addAll(bob.read());
+            return got.stream().filter(m -> !m.text().isEmpty()).count() == 5;
+          });
+          assertEquals("alice", got.get(0).contact());
+          for (int i = 0; i < 5; i++) {
+            assertEquals("hello " + i, got.get(i + 1).text());
+          }
+          TestNodes.await(Duration.ofSeconds(5), () -> mailbox.mailboxItems().isEmpty());
+          bob.send("alice", "hi alice");
+          TestNodes.await(Duration.ofSeconds(20), () -> bob.outboxSize() == 0);
+          assertTrue(bob.counters()[0] >= 1, "bob's answer went directly");
+          List<Node.Shown> alices = new ArrayList<>();
+          TestNodes.await(Duration.ofSeconds(20), () -> {
+            alices.addAll(alice.read());
+            return !alices.isEmpty();
+          });
+          assertEquals("hi alice", alices.get(0).text());
+          assertTrue(bob.read().isEmpty());
+        }
+      }
+    }
+  }
+}
