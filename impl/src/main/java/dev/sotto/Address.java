@@ -1,5 +1,7 @@
 package dev.sotto;
 
+import dev.sotto.internal.crypto.X25519;
+import dev.sotto.internal.encoding.KeyCodec;
 import dev.sotto.internal.encoding.Reader;
 import dev.sotto.internal.encoding.Writer;
 import java.nio.charset.StandardCharsets;
@@ -8,8 +10,10 @@ import java.util.Objects;
 
 /**
  * Where a peer or its mailbox can be reached (spec: card.adoc#addresses). Kinds 1 (the peer
- * itself, over TCP) and 2 (a mailbox, over TCP) are defined; an address of another kind is
- * kept, signed and re-encoded as it came, but not interpreted.
+ * itself, over TCP) and 2 (a mailbox, over TCP) are defined: each names a host, a port and the
+ * link key of the node that listens there, by which the link handshake authenticates that node
+ * (spec: transport.adoc#link-addresses). An address of another kind is kept, signed and
+ * re-encoded as it came, but not interpreted.
  */
 public final class Address {
   /** The peer itself accepts connections here. */
@@ -17,40 +21,68 @@ public final class Address {
   /** A mailbox that holds envelopes for the peer accepts connections here. */
   public static final int KIND_MAILBOX_TCP = 0x02;
 
-  static final int MAX_HOST_LENGTH = 253;
   static final int MAX_VALUE_LENGTH = 255;
+  /** link_key (typed, 33 bytes) || port (2 bytes), before the host. */
+  private static final int HOST_OFFSET = KeyCodec.X25519_ENCODED_LENGTH + 2;
+  /** The largest host that fits a value of 255 bytes after the link key and the port. */
+  static final int MAX_HOST_LENGTH = MAX_VALUE_LENGTH - HOST_OFFSET;
 
   private final int kind;
   private final byte[] value;
+  private final byte[] linkKey;
   private final String host;
   private final int port;
 
-  private Address(int kind, byte[] value, String host, int port) {
+  private Address(int kind, byte[] value, byte[] linkKey, String host, int port) {
     this.kind = kind;
     this.value = value;
+    this.linkKey = linkKey;
     this.host = host;
     this.port = port;
   }
 
-  /** The peer itself at {@code host:port}. */
-  public static Address peer(String host, int port) {
-    return tcp(KIND_PEER_TCP, host, port);
+  /**
+   * The peer itself at {@code host:port}, where a node holding the X25519 private key of
+   * {@code linkKey} (32 raw bytes) listens.
+   *
+   * @throws IllegalArgumentException unless the host is 1 to 220 characters of
+   *     {@code [0-9a-z.:-]}, the port 1 to 65535, and the link key a valid X25519 public key
+   */
+  public static Address peer(String host, int port, byte[] linkKey) {
+    return tcp(KIND_PEER_TCP, host, port, linkKey);
   }
 
-  /** A mailbox for the peer at {@code host:port}. */
-  public static Address mailbox(String host, int port) {
-    return tcp(KIND_MAILBOX_TCP, host, port);
+  /**
+   * A mailbox for the peer at {@code host:port}, where a node holding the X25519 private key of
+   * {@code linkKey} (32 raw bytes) listens.
+   *
+   * @throws IllegalArgumentException unless the host is 1 to 220 characters of
+   *     {@code [0-9a-z.:-]}, the port 1 to 65535, and the link key a valid X25519 public key
+   */
+  public static Address mailbox(String host, int port, byte[] linkKey) {
+    return tcp(KIND_MAILBOX_TCP, host, port, linkKey);
   }
 
-  private static Address tcp(int kind, String host, int port) {
+  private static Address tcp(int kind, String host, int port, byte[] linkKey) {
     Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(linkKey, "linkKey");
+    if (linkKey.length != X25519.PUBLIC_KEY_LENGTH) {
+      throw new IllegalArgumentException("a link key is " + X25519.PUBLIC_KEY_LENGTH + " bytes, not " + linkKey.length);
+    }
+    if (port < 1 || port > 0xffff) {
+      throw new IllegalArgumentException("port " + port + " is not 1..65535");
+    }
     byte[] hostBytes = host.getBytes(StandardCharsets.US_ASCII);
-    byte[] value = new Writer().u16(port).bytes(hostBytes).toByteArray();
+    if (hostBytes.length > MAX_HOST_LENGTH) {
+      throw new IllegalArgumentException("host of " + hostBytes.length + " characters, at most " + MAX_HOST_LENGTH);
+    }
+    // Built as a reader would see it, and read back, so that the factory and the reader apply one set of rules.
+    byte[] value = new Writer().bytes(KeyCodec.x25519(linkKey)).u16(port).bytes(hostBytes).toByteArray();
+    byte[] encoded = new Writer().u8(kind).u8(value.length).bytes(value).toByteArray();
     try {
-      return fromValue(kind, value, new Reader(value, "address"), 0);
+      return read(new Reader(encoded, "address"), 0);
     } catch (SottoException e) {
-      throw new IllegalArgumentException("invalid address: host must be 1.." + MAX_HOST_LENGTH
-          + " characters of [0-9a-z.:-], port 1..65535", e);
+      throw new IllegalArgumentException("invalid address: " + e.getMessage(), e);
     }
   }
 
@@ -67,31 +99,40 @@ public final class Address {
     if (length == 0) {
       throw in.invalid(field + ".length", lengthOffset, "address value must not be empty");
     }
-    int valueOffset = in.position();
-    byte[] value = in.bytes(length, field + ".value");
-    return fromValue(kind, value, in, valueOffset);
+    if ((kind != KIND_PEER_TCP && kind != KIND_MAILBOX_TCP) || in.remaining() < length) {
+      // An undefined kind is kept as it came; a value cut short is TRUNCATED here, before any rule of its kind.
+      return new Address(kind, in.bytes(length, field + ".value"), null, null, 0);
+    }
+    return readTcp(in, kind, length, field);
   }
 
-  private static Address fromValue(int kind, byte[] value, Reader context, int valueOffset) throws SottoException {
-    if (kind != KIND_PEER_TCP && kind != KIND_MAILBOX_TCP) {
-      return new Address(kind, value, null, 0);
+  /**
+   * Reads the value of a kind 1 or 2 address, whole bytes of which are known to be there:
+   * link_key || port || host (spec: card.adoc#address-kinds).
+   */
+  private static Address readTcp(Reader in, int kind, int length, String field) throws SottoException {
+    int valueOffset = in.position();
+    if (length <= HOST_OFFSET) {
+      throw in.invalid(field + ".value", valueOffset,
+          "a TCP address is a link key, a port and a host of 1.." + MAX_HOST_LENGTH + " bytes; " + length + " bytes");
     }
-    if (value.length < 3 || value.length > 2 + MAX_HOST_LENGTH) {
-      throw context.invalid("address.value", valueOffset, "a TCP address is a port and a host of 1.." + MAX_HOST_LENGTH + " bytes");
-    }
-    int port = ((value[0] & 0xff) << 8) | (value[1] & 0xff);
+    byte[] linkKey = KeyCodec.readX25519(in, field + ".link_key");
+    int portOffset = in.position();
+    int port = in.u16(field + ".port");
     if (port == 0) {
-      throw context.invalid("address.port", valueOffset, "port 0");
+      throw in.invalid(field + ".port", portOffset, "port 0");
     }
-    for (int i = 2; i < value.length; i++) {
-      int c = value[i] & 0xff;
+    int hostOffset = in.position();
+    byte[] hostBytes = in.bytes(length - HOST_OFFSET, field + ".host");
+    for (int i = 0; i < hostBytes.length; i++) {
+      int c = hostBytes[i] & 0xff;
       boolean ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '.' || c == ':' || c == '-';
       if (!ok) {
-        throw context.invalid("address.host", valueOffset + i, String.format("byte 0x%02x not allowed in a host", c));
+        throw in.invalid(field + ".host", hostOffset + i, String.format("byte 0x%02x not allowed in a host", c));
       }
     }
-    String host = new String(value, 2, value.length - 2, StandardCharsets.US_ASCII);
-    return new Address(kind, value, host, port);
+    byte[] value = new Writer().bytes(KeyCodec.x25519(linkKey)).u16(port).bytes(hostBytes).toByteArray();
+    return new Address(kind, value, linkKey, new String(hostBytes, StandardCharsets.US_ASCII), port);
   }
 
   void write(Writer out) {
@@ -102,7 +143,10 @@ public final class Address {
     return kind;
   }
 
-  /** Whether this implementation knows the kind (1 or 2); only then are {@link #host()} and {@link #port()} set. */
+  /**
+   * Whether this implementation knows the kind (1 or 2); only then are {@link #host()},
+   * {@link #port()} and {@link #linkKey()} set.
+   */
   public boolean isTcp() {
     return host != null;
   }
@@ -115,6 +159,14 @@ public final class Address {
   /** The port, for kinds 1 and 2; 0 otherwise. */
   public int port() {
     return port;
+  }
+
+  /**
+   * The link key of the node that listens at this address: the 32 raw bytes of its X25519 public
+   * key, without the type byte, for kinds 1 and 2; null otherwise.
+   */
+  public byte[] linkKey() {
+    return linkKey == null ? null : linkKey.clone();
   }
 
   /** The encoded value as it stands in the card. */

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sotto.internal.crypto.Hmac;
+import dev.sotto.internal.crypto.X25519;
+import dev.sotto.internal.encoding.Bytes;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -27,9 +31,14 @@ class CardTest {
         .kemPrekeyId(2)
         .oneTimePrekeyIds(ids)
         .kemOneTimePrekeyIds(kemIds)
-        .address(Address.peer("127.0.0.1", 7400))
-        .address(Address.mailbox("mailbox.example", 7401))
+        .address(Address.peer("127.0.0.1", 7400, linkKey("peer")))
+        .address(Address.mailbox("mailbox.example", 7401, linkKey("mailbox")))
         .issue(RandomSource.deterministic((seed + "/card").getBytes()));
+  }
+
+  /** The X25519 public key of a private key named {@code name}: a valid link key. */
+  static byte[] linkKey(String name) {
+    return X25519.publicKey(Hmac.hash(name.getBytes(StandardCharsets.US_ASCII)));
   }
 
   @Test
@@ -41,6 +50,33 @@ class CardTest {
     assertEquals(3, card.oneTimePrekeys().size());
     assertEquals(1, card.kemOneTimePrekeys().size());
     assertEquals("mailbox.example", card.addresses().get(1).host());
+    assertEquals(7401, card.addresses().get(1).port());
+    assertArrayEquals(linkKey("mailbox"), card.addresses().get(1).linkKey());
+  }
+
+  @Test
+  void addressValueIsLinkKeyPortHost() {
+    Address address = Address.peer("a.example", 0x1234, linkKey("peer"));
+    assertArrayEquals(Bytes.concat(new byte[] {0x02}, linkKey("peer"), new byte[] {0x12, 0x34},
+        "a.example".getBytes(StandardCharsets.US_ASCII)), address.value());
+    assertEquals("peer a.example:4660", address.toString());
+  }
+
+  @Test
+  void invalidAddressesAreApiMisuse() {
+    byte[] key = linkKey("peer");
+    byte[] smallOrder = Bytes.unhex("0100000000000000000000000000000000000000000000000000000000000000");
+    byte[] nonCanonical = key.clone();
+    nonCanonical[31] |= (byte) 0x80;
+    assertEquals(220, Address.mailbox("a".repeat(220), 1, key).host().length());
+    assertThrows(IllegalArgumentException.class, () -> Address.mailbox("a".repeat(221), 1, key));
+    assertThrows(IllegalArgumentException.class, () -> Address.peer("", 7400, key));
+    assertThrows(IllegalArgumentException.class, () -> Address.peer("Upper.example", 7400, key));
+    assertThrows(IllegalArgumentException.class, () -> Address.peer("a.example", 0, key));
+    assertThrows(IllegalArgumentException.class, () -> Address.peer("a.example", 65536, key));
+    assertThrows(IllegalArgumentException.class, () -> Address.peer("a.example", 7400, smallOrder));
+    assertThrows(IllegalArgumentException.class, () -> Address.peer("a.example", 7400, nonCanonical));
+    assertThrows(IllegalArgumentException.class, () -> Address.peer("a.example", 7400, Arrays.copyOf(key, 31)));
   }
 
   @Test

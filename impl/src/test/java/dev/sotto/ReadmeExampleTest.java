@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -17,9 +18,12 @@ class ReadmeExampleTest {
     Identity alice = Identity.fromSeed(IdentitySeed.generate(random));
     Identity bob = Identity.fromSeed(IdentitySeed.generate(random));
 
+    Address mailbox = Address.mailbox("mailbox.example.org", 7401,
+        HexFormat.of().parseHex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"));
+
     IssuedCard bobsCard = Card.builder(bob).validity(now, now.plus(Duration.ofDays(30)))
         .signedPrekeyId(1).kemPrekeyId(2).oneTimePrekeyIds(3, 4, 5).kemOneTimePrekeyIds(6)
-        .address(Address.mailbox("mailbox.example.org", 7401)).issue(random);
+        .address(mailbox).issue(random);
     Responder bobsPrekeys = new Responder(bob);
     bobsPrekeys.add(bobsCard);
     Card card = Card.parseText(bobsCard.card().text(), now);

@@ -6,6 +6,8 @@ import dev.sotto.Identity;
 import dev.sotto.IdentitySeed;
 import dev.sotto.IssuedCard;
 import dev.sotto.RandomSource;
+import dev.sotto.internal.crypto.Hmac;
+import dev.sotto.internal.crypto.X25519;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
@@ -39,8 +41,13 @@ final class Fixtures {
         .kemPrekeyId(2)
         .oneTimePrekeyIds(100, 101)
         .kemOneTimePrekeyIds(200)
-        .address(Address.peer("127.0.0.1", 7400))
-        .address(Address.mailbox("mailbox.example", 7401));
+        .address(Address.peer("127.0.0.1", 7400, linkKey("peer")))
+        .address(Address.mailbox("mailbox.example", 7401, linkKey("mailbox")));
+  }
+
+  /** A valid link key: the X25519 public key of the private key SHA-256(name). */
+  private static byte[] linkKey(String name) {
+    return X25519.publicKey(Hmac.hash(name.getBytes(StandardCharsets.US_ASCII)));
   }
 
   /** One card of the benchmarked shape, always the same. */

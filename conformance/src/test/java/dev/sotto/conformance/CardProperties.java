@@ -12,6 +12,7 @@ import dev.sotto.Identity;
 import dev.sotto.IdentitySeed;
 import dev.sotto.RandomSource;
 import dev.sotto.SottoException;
+import dev.sotto.internal.crypto.X25519;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -50,8 +51,11 @@ class CardProperties {
     Arbitrary<Address> address = Combinators.combine(
             Arbitraries.of(Address.KIND_PEER_TCP, Address.KIND_MAILBOX_TCP),
             Arbitraries.strings().withChars("abcdefghijklmnopqrstuvwxyz0123456789.:-").ofMinLength(1).ofMaxLength(60),
-            Arbitraries.integers().between(1, 65535))
-        .as((kind, host, port) -> kind == Address.KIND_PEER_TCP ? Address.peer(host, port) : Address.mailbox(host, port));
+            Arbitraries.integers().between(1, 65535),
+            seeds.map(X25519::publicKey))
+        .as((kind, host, port, linkKey) -> kind == Address.KIND_PEER_TCP
+            ? Address.peer(host, port, linkKey)
+            : Address.mailbox(host, port, linkKey));
     return Combinators.combine(
             seeds, seeds,
             Arbitraries.integers().between(0, Card.MAX_ONE_TIME_PREKEYS),
@@ -92,7 +96,8 @@ class CardProperties {
   /** Not a sample: each byte of one card with every kind of field, flipped in turn. */
   @Property(tries = 1)
   void everyPositionOfOneFullCardIsProtected(@ForAll @Size(value = 32) byte[] seed) {
-    Card card = new Params(seed, seed, 2, 1, List.of(Address.peer("127.0.0.1", 7400)), 86400).issue();
+    Address peer = Address.peer("127.0.0.1", 7400, X25519.publicKey(seed));
+    Card card = new Params(seed, seed, 2, 1, List.of(peer), 86400).issue();
     byte[] encoded = card.encoded();
     for (int i = 0; i < encoded.length; i++) {
       byte[] tampered = encoded.clone();

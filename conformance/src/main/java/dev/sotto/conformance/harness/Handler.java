@@ -3,7 +3,6 @@ package dev.sotto.conformance.harness;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sotto.Address;
 import dev.sotto.Card;
 import dev.sotto.Envelope;
 import dev.sotto.Identity;
@@ -13,6 +12,7 @@ import dev.sotto.RandomSource;
 import dev.sotto.Responder;
 import dev.sotto.Session;
 import dev.sotto.SottoException;
+import dev.sotto.conformance.vectors.Addresses;
 import dev.sotto.conformance.vectors.Json;
 import dev.sotto.internal.encoding.Bytes;
 import java.time.Instant;
@@ -110,11 +110,7 @@ public final class Handler implements Peer {
                 Instant.ofEpochSecond(request.path("expires").asLong()))
             .signedPrekeyId(request.path("spk_id").asLong()).kemPrekeyId(request.path("pqspk_id").asLong())
             .oneTimePrekeyIds(longs(request.path("opk_ids"))).kemOneTimePrekeyIds(longs(request.path("pqopk_ids")));
-        for (JsonNode a : request.path("addresses")) {
-          b.address(a.path("kind").asInt() == Address.KIND_PEER_TCP
-              ? Address.peer(a.path("host").asText(), a.path("port").asInt())
-              : Address.mailbox(a.path("host").asText(), a.path("port").asInt()));
-        }
+        request.path("addresses").forEach(a -> b.address(Addresses.fromJson(a)));
         IssuedCard issued = b.issue(random(request));
         responders.get(h).add(issued);
         out.put("card", Bytes.hex(issued.card().encoded()));

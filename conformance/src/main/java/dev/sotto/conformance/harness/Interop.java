@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sotto.RandomSource;
+import dev.sotto.conformance.vectors.Addresses;
 import dev.sotto.conformance.vectors.Json;
 import dev.sotto.internal.encoding.Bytes;
 import java.io.PrintStream;
@@ -254,7 +255,8 @@ public final class Interop {
       for (int i = 0; i < kemOpks; i++) {
         kemIds.add(20 + i);
       }
-      issue.putArray("addresses").addObject().put("kind", 2).put("host", "mailbox.example.org").put("port", 7401);
+      issue.putArray("addresses").addObject().put("kind", 2).put("host", "mailbox.example.org").put("port", 7401)
+          .put("link_key", Bytes.hex(Addresses.linkKey(1)));
       issue.put("random", random(32 + 64 + 32 * opks + 64 * kemOpks + 16));
       String card = responder.call(at(responder.name + " card.issue"), issue, "identity").path("card").asText();
 

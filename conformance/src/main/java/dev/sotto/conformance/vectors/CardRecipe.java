@@ -66,9 +66,7 @@ record CardRecipe(byte[] identitySeed, long created, long expires, long spkId, l
     ArrayNode pqids = in.putArray("pqopk_ids");
     Arrays.stream(pqopkIds).forEach(pqids::add);
     ArrayNode list = in.putArray("addresses");
-    for (Address a : addresses) {
-      list.addObject().put("kind", a.kind()).put("host", a.host()).put("port", a.port());
-    }
+    addresses.forEach(a -> list.add(Addresses.toJson(a)));
     ObjectNode rnd = in.putObject("random");
     int at = 0;
     rnd.put("spk_private", hex(at, 32));
@@ -96,11 +94,7 @@ record CardRecipe(byte[] identitySeed, long created, long expires, long spkId, l
 
   static CardRecipe fromJson(JsonNode in) {
     List<Address> addresses = new ArrayList<>();
-    for (JsonNode a : in.path("addresses")) {
-      addresses.add(a.path("kind").asInt() == Address.KIND_PEER_TCP
-          ? Address.peer(a.path("host").asText(), a.path("port").asInt())
-          : Address.mailbox(a.path("host").asText(), a.path("port").asInt()));
-    }
+    in.path("addresses").forEach(a -> addresses.add(Addresses.fromJson(a)));
     JsonNode r = in.path("random");
     List<byte[]> draws = new ArrayList<>();
     draws.add(Bytes.unhex(r.path("spk_private").asText()));

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sotto.Accepted;
-import dev.sotto.Address;
 import dev.sotto.Card;
 import dev.sotto.ErrorCode;
 import dev.sotto.FirstContact;
@@ -123,7 +122,7 @@ public final class HandshakeVectors implements VectorSuite {
 
   private CardRecipe card(long spkId, long[] opks, long[] kemOpks) {
     return CardRecipe.record(random.bytes(32), T0, T0 + 30 * DAY, spkId, spkId + 1, opks, kemOpks,
-        List.of(Address.mailbox("mailbox.example.org", 7401)), random);
+        List.of(Addresses.mailbox("mailbox.example.org", 7401, 1)), random);
   }
 
   @Override

@@ -57,13 +57,10 @@ final class RawCard {
       this.value = value.clone();
     }
 
-    static RawAddress tcp(int kind, int port, String host) {
-      byte[] h = host.getBytes(StandardCharsets.US_ASCII);
-      byte[] v = new byte[2 + h.length];
-      v[0] = (byte) (port >>> 8);
-      v[1] = (byte) port;
-      System.arraycopy(h, 0, v, 2, h.length);
-      return new RawAddress(kind, v);
+    /** link_key (typed, 0x02 || 32 bytes) || port || host (spec: card.adoc#address-kinds). */
+    static RawAddress tcp(int kind, byte[] linkKey, int port, String host) {
+      return new RawAddress(kind, Bytes.concat(new byte[] {0x02}, linkKey,
+          new byte[] {(byte) (port >>> 8), (byte) port}, host.getBytes(StandardCharsets.US_ASCII)));
     }
   }
 

@@ -3,7 +3,6 @@ package dev.sotto.conformance.vectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sotto.Address;
 import dev.sotto.ErrorCode;
 import dev.sotto.RandomSource;
 import dev.sotto.internal.encoding.Bytes;
@@ -36,7 +35,7 @@ public final class SessionVectors implements VectorSuite {
 
   private ObjectNode start(long[] opks, long[] kemOpks) {
     CardRecipe card = CardRecipe.record(random.bytes(32), T0, T0 + 30 * 86_400L, 1, 2, opks, kemOpks,
-        List.of(Address.mailbox("mailbox.example.org", 7401)), random);
+        List.of(Addresses.mailbox("mailbox.example.org", 7401, 1)), random);
     return Json.object().put("initiator_seed", Bytes.hex(random.bytes(32))).<ObjectNode>set("responder_card",
         card.toJson()).put("now", T0 + 3600);
   }
