@@ -49,6 +49,7 @@ public final class NodeCore {
   /** Tag (hex) to session id: the tags every session watches, rebuilt after each change. */
   private final Map<String, Long> tagIndex = new HashMap<>();
   private boolean indexed;
+  private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** The node's limits (spec: transport.adoc#mailbox-policy). */
   public record Policy(boolean mailbox, long retentionMillis, int perTagQuota, long totalQuotaBytes, long duplicateMemoryMillis) {
@@ -79,6 +80,10 @@ public final class NodeCore {
     this.policy = policy;
   }
 
+  void onReceived(Runnable listener) {
+    listeners.add(listener);
+  }
+
   public Policy policy() {
     return policy;
   }
@@ -100,7 +105,7 @@ public final class NodeCore {
     long now = clock.millis();
     Instant instant = clock.instant();
     byte[] digest = sha256(envelope.encoded());
-    Map<String, Long> changes = new HashMap<>();
+    Map<Long, Session> changes = new HashMap<>();
     Outcome outcome = store.write(tx -> {
       if (!tx.markReceived(digest, now)) {
         return Outcome.DUPLICATE;
@@ -112,7 +117,7 @@ public final class NodeCore {
         Session session = Session.restore(row.state());
         Optional<byte[]> payload = session.open(envelope.encoded(), random);
         tx.updateSession(row.id(), session.serialize(), now);
-        changes.put("session", row.id());
+        changes.put(row.id(), session);
         if (payload.isPresent()) {
           deliverPayload(tx, row.contactId(), session.peer(), payload.get(), instant, now);
         }
@@ -133,12 +138,13 @@ public final class NodeCore {
       long contactId = contactFor(tx, session.peer(), message, now);
       long id = tx.insertSession(contactId, session.serialize(), now);
       tx.put(KV_RESPONDER, responder.serialize());
-      changes.put("session", id);
+      changes.put(id, session);
       record(tx, contactId, message, now);
       return Outcome.ACCEPTED;
     });
-    if (changes.containsKey("session")) {
-      reindex();
+    changes.forEach(this::reindex);
+    if (outcome == Outcome.ACCEPTED) {
+      listeners.forEach(Runnable::run);
     }
     return outcome;
   }
@@ -169,13 +175,7 @@ public final class NodeCore {
     }
     Tx.Contact c = tx.contact(contactId).orElseThrow();
     long next = c.nextInSeq();
-    Set<Long> held = new java.util.HashSet<>();
-    for (Tx.Message m : tx.messages(contactId)) {
-      if (m.incoming()) {
-        held.add(m.seq());
-      }
-    }
-    while (held.contains(next)) {
+    while (tx.hasMessage(contactId, true, next)) {
       next++;
     }
     if (next != c.nextInSeq()) {
@@ -209,46 +209,74 @@ public final class NodeCore {
 
   // ---------------------------------------------------------------- sending
 
-  /** Seals every queued plaintext into outbox envelopes; each in one transaction with its session state. */
+  /**
+   * Seals every queued plaintext into outbox envelopes; each in one transaction with its session
+   * state. A plaintext that cannot be sealed (the contact's card expired before a session could
+   * start) is dropped, and counted in {@link #unsealable()}, so that it does not block the queue.
+   */
   public synchronized int sealPending() throws StoreException, SottoException {
     int sealed = 0;
     while (true) {
-      boolean did = store.write(tx -> {
-        List<Tx.Pending> pending = tx.pending(1);
-        if (pending.isEmpty()) {
-          return false;
-        }
-        Tx.Pending p = pending.get(0);
-        Tx.Contact contact = tx.contact(p.contactId()).orElseThrow();
-        List<Tx.SessionRow> sessions = tx.sessions(contact.id());
-        List<Envelope> envelopes;
-        long now = clock.millis();
-        if (sessions.isEmpty()) {
-          Card card = Card.parse(contact.card(), clock.instant());
-          Session.Started started = Session.initiate(identity, card, clock.instant(), p.payload(), random);
-          tx.insertSession(contact.id(), started.session().serialize(), now);
-          envelopes = started.envelopes();
-        } else {
-          Tx.SessionRow row = sessions.get(0);
-          Session session = Session.restore(row.state());
-          envelopes = session.seal(p.payload(), random);
-          tx.updateSession(row.id(), session.serialize(), now);
-        }
-        for (Envelope e : envelopes) {
-          tx.queueEnvelope(contact.id(), e.encoded(), now);
-        }
-        tx.deletePending(p.id());
-        return true;
-      });
+      Map<Long, Session> changes = new HashMap<>();
+      Boolean did;
+      try {
+        did = store.write(tx -> sealOne(tx, changes));
+      } catch (SottoException e) {
+        store.write(tx -> {
+          tx.pending(1).forEach(p -> {
+            try {
+              tx.deletePending(p.id());
+            } catch (StoreException inner) {
+              throw new IllegalStateException(inner);
+            }
+          });
+          return null;
+        });
+        unsealable++;
+        continue;
+      }
+      changes.forEach(this::reindex);
       if (!did) {
-        break;
+        return sealed;
       }
       sealed++;
     }
-    if (sealed > 0) {
-      reindex();
+  }
+
+  private int unsealable;
+
+  /** Plaintexts dropped because they could not be sealed. */
+  public synchronized int unsealable() {
+    return unsealable;
+  }
+
+  private Boolean sealOne(Tx tx, Map<Long, Session> changes) throws StoreException, SottoException {
+    List<Tx.Pending> pending = tx.pending(1);
+    if (pending.isEmpty()) {
+      return false;
     }
-    return sealed;
+    Tx.Pending p = pending.get(0);
+    Tx.Contact contact = tx.contact(p.contactId()).orElseThrow();
+    List<Tx.SessionRow> sessions = tx.sessions(contact.id());
+    List<Envelope> envelopes;
+    long now = clock.millis();
+    if (sessions.isEmpty()) {
+      Card card = Card.parse(contact.card(), clock.instant());
+      Session.Started started = Session.initiate(identity, card, clock.instant(), p.payload(), random);
+      changes.put(tx.insertSession(contact.id(), started.session().serialize(), now), started.session());
+      envelopes = started.envelopes();
+    } else {
+      Tx.SessionRow row = sessions.get(0);
+      Session session = Session.restore(row.state());
+      envelopes = session.seal(p.payload(), random);
+      tx.updateSession(row.id(), session.serialize(), now);
+      changes.put(row.id(), session);
+    }
+    for (Envelope e : envelopes) {
+      tx.queueEnvelope(contact.id(), e.encoded(), now);
+    }
+    tx.deletePending(p.id());
+    return true;
   }
 
   /** The next envelopes to send, by contact, in order; with the card to find each contact at. */
@@ -388,6 +416,14 @@ public final class NodeCore {
   private void ensureIndex() throws StoreException, SottoException {
     if (!indexed) {
       reindex();
+    }
+  }
+
+  /** Updates the tag index for one session, after its new state is committed. */
+  private void reindex(long sessionId, Session session) {
+    tagIndex.values().removeIf(id -> id == sessionId);
+    for (byte[] tag : session.tags()) {
+      tagIndex.putIfAbsent(HexFormat.of().formatHex(tag), sessionId);
     }
   }
 

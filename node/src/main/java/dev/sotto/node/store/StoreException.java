@@ -30,11 +30,13 @@ public final class StoreException extends Exception {
 
   private final Kind kind;
 
+  /** A failure; {@code message} must not contain secrets or user data. */
   public StoreException(Kind kind, String message) {
     super(Objects.requireNonNull(kind, "kind") + ": " + message);
     this.kind = kind;
   }
 
+  /** A failure with its cause; neither may carry secrets or user data in its message. */
   public StoreException(Kind kind, String message, Throwable cause) {
     super(Objects.requireNonNull(kind, "kind") + ": " + message, cause);
     this.kind = kind;

@@ -27,6 +27,7 @@ public final class Tx {
   /**
    * A contact.
    *
+   * @param identity the contact's public identity bytes, as the protocol library encodes them
    * @param card the contact's card as last received, or null
    * @param nextOutSeq the sequence number of the next message to them
    * @param nextInSeq the sequence number expected next from them
@@ -162,6 +163,7 @@ public final class Tx {
         c.nextOutSeq(), c.nextInSeq(), id), "contact", id);
   }
 
+  /** The contact with this id. */
   public Optional<Contact> contact(long id) throws StoreException {
     return one(CONTACT + " WHERE id = ?", this::contact, id);
   }
@@ -262,6 +264,7 @@ public final class Tx {
     }, limit);
   }
 
+  /** Removes a queued plaintext (once it is sealed into the outbox, say). */
   public void deletePending(long id) throws StoreException {
     writing();
     update("DELETE FROM pending WHERE id = ?", id);
@@ -290,6 +293,7 @@ public final class Tx {
     return query(OUTGOING + " WHERE contact_id = ? ORDER BY id", this::outgoing, contactId);
   }
 
+  /** Removes an envelope from the outbox (once it is delivered, or given up). */
   public void deleteEnvelope(long id) throws StoreException {
     writing();
     update("DELETE FROM outbox WHERE id = ?", id);
@@ -302,6 +306,7 @@ public final class Tx {
         "outgoing envelope", id);
   }
 
+  /** How many envelopes wait in the outbox. */
   public int outboxSize() throws StoreException {
     return (int) count("SELECT COUNT(*) FROM outbox");
   }
@@ -315,6 +320,11 @@ public final class Tx {
   // ---- messages
 
   private static final String MESSAGE = "SELECT id, contact_id, incoming, seq, sent_at, stored_at, text, is_read FROM messages";
+
+  /** Whether the message (contactId, incoming, seq) is stored. */
+  public boolean hasMessage(long contactId, boolean incoming, long seq) throws StoreException {
+    return count("SELECT COUNT(*) FROM messages WHERE contact_id = ? AND incoming = ? AND seq = ?", contactId, incoming, seq) > 0;
+  }
 
   /**
    * Stores a message, unless the contact already has one in this direction with this sequence
@@ -341,11 +351,13 @@ public final class Tx {
     return query(MESSAGE + " WHERE incoming = 1 AND is_read = 0 ORDER BY contact_id, seq", this::message);
   }
 
+  /** Marks a message read. */
   public void markRead(long id) throws StoreException {
     writing();
     updated(update("UPDATE messages SET is_read = 1 WHERE id = ?", id), "message", id);
   }
 
+  /** How many messages are stored, in all conversations. */
   public long countMessages() throws StoreException {
     return count("SELECT COUNT(*) FROM messages");
   }
@@ -440,11 +452,12 @@ public final class Tx {
     return update("DELETE FROM mailbox WHERE expires <= ?", nowMillis);
   }
 
-  /** The envelope bytes the mailbox holds. */
+  /** How many envelope bytes the mailbox holds, expired or not. */
   public long mailboxBytes() throws StoreException {
     return count("SELECT COALESCE(SUM(size), 0) FROM mailbox");
   }
 
+  /** How many items the mailbox holds, expired or not. */
   public int mailboxCount() throws StoreException {
     return (int) count("SELECT COUNT(*) FROM mailbox");
   }
