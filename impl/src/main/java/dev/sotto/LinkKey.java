@@ -9,8 +9,8 @@ import java.util.Arrays;
  * independent of any identity, whose public half stands in the node's addresses and
  * authenticates the node in the link handshake.
  *
- * <p>Immutable; copies its bytes in and out; no {@code hashCode}; never shows the private key in
- * {@link #toString()}.
+ * <p>Immutable; copies its bytes in and out; compares in constant time; hashes its public key
+ * only; never shows the private key in {@link #toString()}.
  */
 public final class LinkKey {
   public static final int LENGTH = 32;

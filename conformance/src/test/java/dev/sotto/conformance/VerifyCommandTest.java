@@ -154,7 +154,9 @@ class VerifyCommandTest {
         "ratchet", java.util.Set.of("TRUNCATED", "UNSUPPORTED_VERSION", "AUTH_FAILED", "REPLAY", "LIMIT_EXCEEDED"),
         "envelope", java.util.Set.of("TRUNCATED", "UNSUPPORTED_VERSION", "INVALID_ENCODING", "UNKNOWN_TAG", "AUTH_FAILED"),
         "session", java.util.Set.of("TRUNCATED", "INVALID_ENCODING", "UNKNOWN_TAG", "AUTH_FAILED", "UNKNOWN_PREKEY",
-            "REPLAY"));
+            "REPLAY"),
+        "transport", java.util.Set.of("TRUNCATED", "TRAILING_DATA", "UNSUPPORTED_VERSION", "INVALID_ENCODING",
+            "INVALID_KEY", "AUTH_FAILED", "IDENTITY_MISMATCH"));
     for (var entry : required.entrySet()) {
       JsonNode root = Json.MAPPER.readTree(VectorsUpToDateTest.committed().resolve(entry.getKey() + ".json").toFile());
       java.util.Set<String> seen = new java.util.TreeSet<>();

@@ -1,0 +1,806 @@
+package dev.sotto.conformance.vectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sotto.Address;
+import dev.sotto.Card;
+import dev.sotto.Envelope;
+import dev.sotto.ErrorCode;
+import dev.sotto.Frame;
+import dev.sotto.InsecureSecretAccess;
+import dev.sotto.Link;
+import dev.sotto.LinkInitiator;
+import dev.sotto.LinkKey;
+import dev.sotto.LinkResponder;
+import dev.sotto.NodeMessage;
+import dev.sotto.PublicIdentity;
+import dev.sotto.RandomSource;
+import dev.sotto.SottoException;
+import dev.sotto.internal.crypto.X25519;
+import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.internal.encoding.Writer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code transport.json}: whole links (the responder's link key, what each side draws, every
+ * value of the link handshake, then a script of frames both ways with their wire bytes); the
+ * rejections of malformed or misdirected handshake messages and frames; request and response
+ * bodies read and refused; node messages written and read (spec: transport.adoc).
+ *
+ * <p>Operations: {@code link} (valid), {@code accept}, {@code finish} and {@code open_frame}
+ * (invalid), {@code read_body} (both), {@code node_message} (valid), {@code parse_node_message}
+ * (invalid).
+ */
+public final class TransportVectors implements VectorSuite {
+  private static final long T0 = 1_800_000_000L;
+  private static final long DAY = 86_400L;
+  /** A request type this revision does not define: its frames carry a body of any length, and are answered with ERROR UNSUPPORTED_REQUEST. */
+  private static final int UNDEFINED_REQUEST = 0x7f;
+  private static final byte[] SMALL_ORDER = Bytes.unhex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800");
+
+  private RandomSource random;
+
+  @Override
+  public String component() {
+    return "transport";
+  }
+
+  @Override
+  public String description() {
+    return "Transport: whole links (the responder's link key and every random value each side draws, every value of "
+        + "the link handshake, then frames both ways: requests and responses of every type, envelopes of every bucket, "
+        + "bodies at every frame class edge, with counters and wire bytes); refused LinkHello and LinkAccept messages; "
+        + "refused frames (class, tampering, replay, wrong key, length, padding); request and response bodies read and "
+        + "refused; node messages HELLO and TEXT written and read, and refused. Spec: transport.adoc.";
+  }
+
+  // ---------------------------------------------------------------- the handshake's inputs
+
+  /** The inputs of one link handshake: the responder's link private key, and what each side draws, in order. */
+  private record Handshake(byte[] linkPrivate, byte[] e, byte[] kemSeed, byte[] f, byte[] m) {
+
+    ObjectNode toJson(ObjectNode in) {
+      in.put("responder_link_private", Bytes.hex(linkPrivate));
+      in.putObject("initiator_random").put("e", Bytes.hex(e)).put("kem_seed", Bytes.hex(kemSeed));
+      in.putObject("responder_random").put("f", Bytes.hex(f)).put("m", Bytes.hex(m));
+      return in;
+    }
+
+    static Handshake fromJson(JsonNode in) {
+      return new Handshake(Bytes.unhex(in.path("responder_link_private").asText()),
+          Bytes.unhex(in.path("initiator_random").path("e").asText()),
+          Bytes.unhex(in.path("initiator_random").path("kem_seed").asText()),
+          Bytes.unhex(in.path("responder_random").path("f").asText()),
+          Bytes.unhex(in.path("responder_random").path("m").asText()));
+    }
+
+    LinkTrace trace() throws SottoException {
+      return LinkTrace.compute(linkPrivate, e, kemSeed, f, m);
+    }
+
+    /** Both ends through the public API, each drawing exactly its recorded randomness. */
+    Ends run() throws SottoException {
+      LinkKey key = LinkKey.fromBytes(linkPrivate);
+      RandomSource.Replay initiatorRandom = RandomSource.replay(Bytes.concat(e, kemSeed));
+      LinkInitiator initiator = LinkInitiator.start(key.publicKey(), initiatorRandom);
+      initiatorRandom.assertExhausted();
+      byte[] hello = initiator.hello();
+      RandomSource.Replay responderRandom = RandomSource.replay(Bytes.concat(f, m));
+      LinkResponder.Accepted accepted = LinkResponder.accept(key, hello, responderRandom);
+      responderRandom.assertExhausted();
+      Link initiatorLink = initiator.finish(accepted.accept());
+      return new Ends(key, initiator, hello, accepted.accept(), initiatorLink, accepted.link());
+    }
+  }
+
+  private record Ends(LinkKey key, LinkInitiator initiator, byte[] hello, byte[] accept, Link initiatorLink,
+      Link responderLink) {
+    Link sender(boolean fromInitiator) {
+      return fromInitiator ? initiatorLink : responderLink;
+    }
+
+    Link receiver(boolean fromInitiator) {
+      return fromInitiator ? responderLink : initiatorLink;
+    }
+  }
+
+  /** A fresh handshake: a link key and both sides' draws, recorded as the library draws them. */
+  private Handshake handshake() {
+    try {
+      byte[] s = random.bytes(LinkKey.LENGTH);
+      LinkKey key = LinkKey.fromBytes(s);
+      RecordingRandom initiatorRandom = new RecordingRandom(random);
+      LinkInitiator initiator = LinkInitiator.start(key.publicKey(), initiatorRandom);
+      RecordingRandom responderRandom = new RecordingRandom(random);
+      LinkResponder.accept(key, initiator.hello(), responderRandom);
+      if (initiatorRandom.draws().size() != 2 || responderRandom.draws().size() != 2) {
+        throw new IllegalStateException("a link handshake draws two values on each side");
+      }
+      return new Handshake(s, initiatorRandom.draws().get(0), initiatorRandom.draws().get(1),
+          responderRandom.draws().get(0), responderRandom.draws().get(1));
+    } catch (SottoException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  // ---------------------------------------------------------------- generation
+
+  /** One frame of a script: who sends it, and what. */
+  private record Sent(boolean fromInitiator, Frame frame) {}
+
+  private static final class Script {
+    final List<Sent> frames = new ArrayList<>();
+
+    Script request(Frame frame) {
+      frames.add(new Sent(true, frame));
+      return this;
+    }
+
+    Script response(Frame frame) {
+      frames.add(new Sent(false, frame));
+      return this;
+    }
+  }
+
+  /** An envelope of {@code size} bytes under {@code tag}: the version, the tag, and random bytes (spec: envelope.adoc#envelope-layout). */
+  private Envelope envelope(int size, byte[] tag) {
+    byte[] bytes = random.bytes(size);
+    bytes[0] = Envelope.VERSION;
+    System.arraycopy(tag, 0, bytes, 1, Envelope.TAG_LENGTH);
+    try {
+      return Envelope.parse(bytes);
+    } catch (SottoException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public ArrayNode generate() {
+    random = RandomSource.deterministic("sotto/vectors/v1/transport".getBytes(StandardCharsets.US_ASCII));
+    Cases cases = new Cases();
+    links(cases);
+    invalidHellos(cases);
+    invalidAccepts(cases);
+    invalidFrames(cases);
+    bodies(cases);
+    nodeMessages(cases);
+    return cases.toArray();
+  }
+
+  private void links(Cases cases) {
+    byte[] t1 = random.bytes(16);
+    byte[] t2 = random.bytes(16);
+    Script full = new Script();
+    long id = 1;
+    for (int bucket : Envelope.BUCKETS) {
+      full.request(Frame.deliver(id, envelope(bucket, random.bytes(16))));
+      full.response(bucket == 4096 ? Frame.error(id, ErrorCode.UNKNOWN_TAG) : Frame.ok(id));
+      id++;
+    }
+    full.request(Frame.deposit(id, envelope(4096, t1))).response(Frame.ok(id));
+    id++;
+    full.request(Frame.deposit(id, envelope(1024, t2))).response(Frame.error(id, ErrorCode.LIMIT_EXCEEDED));
+    id++;
+    full.request(Frame.fetch(id, List.of(t1, t2, t1)));
+    full.response(Frame.item(id, 11, envelope(1024, t1))).response(Frame.item(id, 12, envelope(16384, t2)))
+        .response(Frame.item(id, 13, envelope(65536, t1))).response(Frame.item(id, 14, envelope(4096, t2)))
+        .response(Frame.done(id, true));
+    id++;
+    full.request(Frame.ack(id, List.of(11L, 12L, 13L, 14L))).response(Frame.ok(id));
+    id++;
+    full.request(Frame.fetch(id, List.of(t1, t2))).response(Frame.done(id, false));
+    id++;
+    for (int frameClass = 0; frameClass < Link.FRAME_SIZES.size(); frameClass++) {
+      int capacity = Link.capacity(frameClass);
+      int[] sizes = frameClass == Link.FRAME_SIZES.size() - 1 ? new int[] {capacity} : new int[] {capacity, capacity + 1};
+      for (int size : sizes) {
+        full.request(Frame.of(UNDEFINED_REQUEST, id, random.bytes(size)))
+            .response(Frame.error(id, ErrorCode.UNSUPPORTED_REQUEST));
+        id++;
+      }
+    }
+    link(cases, "DELIVER of an envelope of each bucket, DEPOSIT, FETCH (a tag twice) answered by ITEMs of each bucket "
+        + "and DONE, ACK, an empty FETCH; then requests of an undefined type 0x7f whose bodies are each class's largest "
+        + "and one byte more, answered by ERROR UNSUPPORTED_REQUEST", handshake(), full);
+
+    byte[] tag = random.bytes(16);
+    Script mailbox = new Script().request(Frame.fetch(1, List.of(tag)))
+        .response(Frame.item(1, 1, envelope(1024, tag))).response(Frame.item(1, 2, envelope(1024, tag)))
+        .response(Frame.item(1, 3, envelope(4096, tag))).response(Frame.done(1, true))
+        .request(Frame.ack(2, List.of(1L, 2L, 3L))).response(Frame.ok(2))
+        .request(Frame.fetch(3, List.of(tag))).response(Frame.item(3, 4, envelope(1024, tag)))
+        .response(Frame.done(3, false))
+        .request(Frame.ack(4, List.of(4L))).response(Frame.ok(4));
+    link(cases, "a mailbox round: FETCH, three ITEMs and DONE with more, ACK, FETCH again, ACK", handshake(), mailbox);
+
+    Script refused = new Script().request(Frame.deliver(1, envelope(1024, random.bytes(16))))
+        .response(Frame.error(1, ErrorCode.AUTH_FAILED))
+        .request(Frame.deposit(2, envelope(1024, random.bytes(16)))).response(Frame.error(2, ErrorCode.UNSUPPORTED_REQUEST));
+    link(cases, "a DELIVER refused with AUTH_FAILED, a DEPOSIT at a node that runs no mailbox", handshake(), refused);
+
+    link(cases, "the handshake alone, no frame", handshake(), new Script());
+
+    Script large = new Script().request(Frame.deliver(1, envelope(65536, random.bytes(16)))).response(Frame.ok(1))
+        .request(Frame.deliver(0xffffffffL, envelope(1024, random.bytes(16)))).response(Frame.ok(0xffffffffL));
+    link(cases, "DELIVER of a 65,536-byte envelope; a request_id of 2^32 - 1", handshake(), large);
+  }
+
+  private static void link(Cases cases, String comment, Handshake h, Script script) {
+    try {
+      ObjectNode in = h.toJson(Json.object());
+      ArrayNode frames = in.putArray("frames");
+      for (Sent s : script.frames) {
+        frames.addObject().put("sender", s.fromInitiator() ? "initiator" : "responder").put("type", s.frame().type())
+            .put("request_id", s.frame().requestId()).put("body", Bytes.hex(s.frame().body()));
+      }
+      ObjectNode out = Json.object();
+      h.trace().toJson(out);
+      Ends ends = h.run();
+      ArrayNode wires = out.putArray("frames");
+      for (Sent s : script.frames) {
+        Link sender = ends.sender(s.fromInitiator());
+        long counter = sender.sent();
+        byte[] wire = sender.seal(s.frame());
+        wires.addObject().put("counter", counter).put("class", wire[0] & 0xff)
+            .put("nonce", Bytes.hex(LinkTrace.nonce(counter))).put("header", Bytes.hex(header(s.frame())))
+            .put("wire", Bytes.hex(wire));
+      }
+      cases.valid("link", comment, in, out);
+    } catch (SottoException e) {
+      throw new IllegalStateException("generator made an invalid 'valid' link: " + comment, e);
+    }
+  }
+
+  /** type u8 || request_id u32 || length u32, the start of a frame's plaintext. */
+  private static byte[] header(Frame frame) {
+    return new Writer().u8(frame.type()).u32(frame.requestId()).u32(frame.body().length).toByteArray();
+  }
+
+  // Offsets in LinkHello: version 0, typed(E) 1, typed(ek) 34, proof 1219.
+  private static final int HELLO_E = 1;
+  private static final int HELLO_EK = 34;
+  private static final int HELLO_PROOF = 1219;
+  // Offsets in LinkAccept: typed(F) 0, ct 33, confirm 1121.
+  private static final int ACCEPT_CT = 33;
+  private static final int ACCEPT_CONFIRM = 1121;
+
+  private void invalidHellos(Cases cases) {
+    try {
+      Handshake h = handshake();
+      LinkTrace t = h.trace();
+      byte[] hello = t.hello();
+      byte[] other = handshake().trace().hello();
+      byte[] ekTooLarge = hello.clone();
+      ekTooLarge[HELLO_EK + 1] = (byte) 0xff;
+      ekTooLarge[HELLO_EK + 2] |= 0x0f;
+      Object[][] rows = {
+        {"empty", new byte[0], ErrorCode.TRUNCATED},
+        {"version 0x02", Texts.with(hello, 0, 0x02), ErrorCode.UNSUPPORTED_VERSION},
+        {"version 0x00", Texts.with(hello, 0, 0x00), ErrorCode.UNSUPPORTED_VERSION},
+        {"version 0x02 and nothing after it: the version is read first", new byte[] {0x02}, ErrorCode.UNSUPPORTED_VERSION},
+        {"E with type byte 0x01", Texts.with(hello, HELLO_E, 0x01), ErrorCode.INVALID_ENCODING},
+        {"E with the ML-KEM type byte 0x03", Texts.with(hello, HELLO_E, 0x03), ErrorCode.INVALID_ENCODING},
+        {"E of small order (order 8)", Texts.replace(hello, HELLO_E + 1, SMALL_ORDER), ErrorCode.INVALID_KEY},
+        {"E not canonical (top bit set)", Texts.flip(hello, HELLO_E + 32, 0x80), ErrorCode.INVALID_KEY},
+        {"ek with the X25519 type byte 0x02", Texts.with(hello, HELLO_EK, 0x02), ErrorCode.INVALID_ENCODING},
+        {"ek failing the ML-KEM modulus check (its first coefficient is 4095)", ekTooLarge, ErrorCode.INVALID_KEY},
+        {"cut after the version", Texts.cut(hello, 1), ErrorCode.TRUNCATED},
+        {"cut inside E", Texts.cut(hello, HELLO_E + 20), ErrorCode.TRUNCATED},
+        {"cut inside ek", Texts.cut(hello, HELLO_EK + 600), ErrorCode.TRUNCATED},
+        {"cut inside the proof (1234 bytes)", Texts.cut(hello, hello.length - 1), ErrorCode.TRUNCATED},
+        {"one byte too many (1236 bytes)", Arrays.copyOf(hello, hello.length + 1), ErrorCode.TRAILING_DATA},
+        {"proof with one bit flipped", Texts.flip(hello, HELLO_PROOF + 7), ErrorCode.AUTH_FAILED},
+        {"E of another hello", Texts.replace(hello, HELLO_E, Arrays.copyOfRange(other, HELLO_E, HELLO_EK)),
+            ErrorCode.AUTH_FAILED},
+        {"ek of another hello", Texts.replace(hello, HELLO_EK, Arrays.copyOfRange(other, HELLO_EK, HELLO_PROOF)),
+            ErrorCode.AUTH_FAILED},
+      };
+      for (Object[] row : rows) {
+        accept(cases, "LinkHello: " + row[0], h.linkPrivate(), (byte[]) row[1], (ErrorCode) row[2]);
+      }
+      Handshake elsewhere = handshake();
+      accept(cases, "LinkHello sent to another responder's link key (the proof does not verify)", h.linkPrivate(),
+          elsewhere.trace().hello(), ErrorCode.AUTH_FAILED);
+    } catch (SottoException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void accept(Cases cases, String comment, byte[] linkPrivate, byte[] hello, ErrorCode error) {
+    ObjectNode in = Json.object().put("responder_link_private", Bytes.hex(linkPrivate)).put("hello", Bytes.hex(hello));
+    cases.invalid("accept", comment, in, error);
+  }
+
+  private void invalidAccepts(Cases cases) {
+    try {
+      Handshake h = handshake();
+      LinkTrace t = h.trace();
+      byte[] accept = t.accept();
+      // Another responder's answer to the same hello, and a responder that answers without the link key.
+      byte[] otherAccept = handshake().trace().accept();
+      LinkTrace impostor = LinkTrace.compute(random.bytes(32), h.e(), h.kemSeed(), h.f(), h.m());
+      Object[][] rows = {
+        {"empty", new byte[0], ErrorCode.TRUNCATED},
+        {"F with type byte 0x01", Texts.with(accept, 0, 0x01), ErrorCode.INVALID_ENCODING},
+        {"F of small order (order 8)", Texts.replace(accept, 1, SMALL_ORDER), ErrorCode.INVALID_KEY},
+        {"F not canonical (top bit set)", Texts.flip(accept, 32, 0x80), ErrorCode.INVALID_KEY},
+        {"cut inside F", Texts.cut(accept, 10), ErrorCode.TRUNCATED},
+        {"cut inside ct", Texts.cut(accept, ACCEPT_CT + 500), ErrorCode.TRUNCATED},
+        {"cut inside confirm (1136 bytes)", Texts.cut(accept, accept.length - 1), ErrorCode.TRUNCATED},
+        {"one byte too many (1138 bytes)", Arrays.copyOf(accept, accept.length + 1), ErrorCode.TRAILING_DATA},
+        {"confirm with one bit flipped", Texts.flip(accept, ACCEPT_CONFIRM + 3), ErrorCode.AUTH_FAILED},
+        {"ct with one bit flipped (decapsulation gives another kem)", Texts.flip(accept, ACCEPT_CT + 100),
+            ErrorCode.AUTH_FAILED},
+        {"F of another accept", Texts.replace(accept, 0, Arrays.copyOfRange(otherAccept, 0, ACCEPT_CT)),
+            ErrorCode.AUTH_FAILED},
+        {"the LinkAccept of another handshake", otherAccept, ErrorCode.AUTH_FAILED},
+        {"made by a node that does not hold the link key (es differs)", impostor.accept(), ErrorCode.AUTH_FAILED},
+      };
+      for (Object[] row : rows) {
+        ObjectNode in = Json.object().put("responder_link_public", Bytes.hex(t.linkPublic()));
+        in.putObject("initiator_random").put("e", Bytes.hex(h.e())).put("kem_seed", Bytes.hex(h.kemSeed()));
+        in.put("accept", Bytes.hex((byte[]) row[1]));
+        cases.invalid("finish", "LinkAccept: " + row[0], in, (ErrorCode) row[2]);
+      }
+    } catch (SottoException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A frame plaintext of class {@code frameClass}: the header with {@code length}, then {@code body}, then zeros. */
+  private static byte[] plaintext(int frameClass, int type, long requestId, long length, byte[] body) {
+    byte[] plaintext = new byte[Link.FRAME_SIZES.get(frameClass) - 17];
+    byte[] start = new Writer().u8(type).u32(requestId).u32(length).bytes(body).toByteArray();
+    System.arraycopy(start, 0, plaintext, 0, start.length);
+    return plaintext;
+  }
+
+  private void invalidFrames(Cases cases) {
+    try {
+      Handshake h = handshake();
+      LinkTrace t = h.trace();
+      Ends ends = h.run();
+      List<byte[]> i2r = new ArrayList<>();
+      for (long id = 1; id <= 4; id++) {
+        i2r.add(ends.initiatorLink().seal(Frame.fetch(id, List.of(random.bytes(16)))));
+      }
+      byte[] r2i = ends.responderLink().seal(Frame.ok(1));
+      byte[] body = random.bytes(20);
+
+      openFrame(cases, "class byte 0x04", h, "responder", List.of(), Texts.with(i2r.get(0), 0, 0x04),
+          ErrorCode.INVALID_ENCODING);
+      openFrame(cases, "class byte 0xff", h, "responder", List.of(), Texts.with(i2r.get(0), 0, 0xff),
+          ErrorCode.INVALID_ENCODING);
+      openFrame(cases, "ciphertext with one bit flipped", h, "responder", i2r.subList(0, 2), Texts.flip(i2r.get(2), 40),
+          ErrorCode.AUTH_FAILED);
+      openFrame(cases, "authentication tag with one bit flipped", h, "responder", List.of(),
+          Texts.flip(i2r.get(0), i2r.get(0).length - 1, 0x80), ErrorCode.AUTH_FAILED);
+      openFrame(cases, "a frame replayed: the frame of counter 0 again at counter 1", h, "responder", i2r.subList(0, 1),
+          i2r.get(0), ErrorCode.AUTH_FAILED);
+      openFrame(cases, "the frame of counter 1 at counter 0 (out of order)", h, "responder", List.of(), i2r.get(1),
+          ErrorCode.AUTH_FAILED);
+      openFrame(cases, "a frame sealed under k_r2i sent to the responder (the other direction's key)", h, "responder",
+          List.of(), r2i, ErrorCode.AUTH_FAILED);
+      openFrame(cases, "a frame sealed under k_i2r sent to the initiator (the other direction's key)", h, "initiator",
+          List.of(), i2r.get(0), ErrorCode.AUTH_FAILED);
+      openFrame(cases, "class 0 relabelled class 1, the frame padded with zeros to 4160 bytes (the class is the "
+          + "associated data)", h, "responder", List.of(), Arrays.copyOf(Texts.with(i2r.get(0), 0, 0x01), 4160),
+          ErrorCode.AUTH_FAILED);
+      openFrame(cases, "one byte short (1087 bytes of class 0)", h, "responder", List.of(),
+          Texts.cut(i2r.get(0), 1087), ErrorCode.TRUNCATED);
+      openFrame(cases, "one byte too many (1089 bytes of class 0)", h, "responder", List.of(),
+          Arrays.copyOf(i2r.get(0), 1089), ErrorCode.TRAILING_DATA);
+
+      // Authentic frames with a malformed plaintext, sealed under the right key and counter.
+      openFrame(cases, "class 0 with length 1063, one more than its largest body (authentic)", h, "responder",
+          i2r.subList(0, 1), LinkTrace.sealFrame(t.kI2r(), 1, 0, plaintext(0, Frame.FETCH, 2, 1063, body)),
+          ErrorCode.INVALID_ENCODING);
+      openFrame(cases, "class 0 with length 2^32 - 1 (authentic)", h, "responder", List.of(),
+          LinkTrace.sealFrame(t.kI2r(), 0, 0, plaintext(0, Frame.FETCH, 1, 0xffffffffL, body)),
+          ErrorCode.INVALID_ENCODING);
+      openFrame(cases, "class 1 with length 4135, one more than its largest body (authentic)", h, "responder",
+          i2r.subList(0, 2), LinkTrace.sealFrame(t.kI2r(), 2, 1, plaintext(1, Frame.FETCH, 3, 4135, body)),
+          ErrorCode.INVALID_ENCODING);
+      byte[] lastPadding = plaintext(0, Frame.FETCH, 4, body.length, body);
+      lastPadding[lastPadding.length - 1] = 0x01;
+      openFrame(cases, "a non-zero last padding byte (authentic)", h, "responder", i2r.subList(0, 3),
+          LinkTrace.sealFrame(t.kI2r(), 3, 0, lastPadding), ErrorCode.INVALID_ENCODING);
+      byte[] firstPadding = plaintext(0, Frame.FETCH, 1, body.length, body);
+      firstPadding[9 + body.length] = (byte) 0x80;
+      openFrame(cases, "a non-zero padding byte just after the body (authentic)", h, "responder", List.of(),
+          LinkTrace.sealFrame(t.kI2r(), 0, 0, firstPadding), ErrorCode.INVALID_ENCODING);
+      byte[] responderPadding = plaintext(0, Frame.OK, 1, 0, new byte[0]);
+      responderPadding[500] = 0x01;
+      openFrame(cases, "a response with a non-zero padding byte, at the initiator (authentic)", h, "initiator",
+          List.of(), LinkTrace.sealFrame(t.kR2i(), 0, 0, responderPadding), ErrorCode.INVALID_ENCODING);
+    } catch (SottoException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void openFrame(Cases cases, String comment, Handshake h, String receiver, List<byte[]> prior,
+      byte[] frame, ErrorCode error) {
+    ObjectNode in = h.toJson(Json.object());
+    in.put("receiver", receiver);
+    ArrayNode list = in.putArray("prior");
+    prior.forEach(p -> list.add(Bytes.hex(p)));
+    in.put("counter", prior.size());
+    in.put("frame", Bytes.hex(frame));
+    cases.invalid("open_frame", "frame: " + comment, in, error);
+  }
+
+  private void bodies(Cases cases) {
+    byte[] tag = random.bytes(16);
+    byte[] other = random.bytes(16);
+    Envelope small = envelope(1024, tag);
+    Envelope medium = envelope(4096, other);
+    body(cases, "DELIVER of a 1,024-byte envelope", Frame.DELIVER, small.encoded(), null);
+    body(cases, "DELIVER of a 4,096-byte envelope", Frame.DELIVER, medium.encoded(), null);
+    body(cases, "DEPOSIT of a 1,024-byte envelope", Frame.DEPOSIT, small.encoded(), null);
+    body(cases, "FETCH of one tag", Frame.FETCH, Frame.fetch(1, List.of(tag)).body(), null);
+    body(cases, "FETCH of three tags, one of them twice: it counts once", Frame.FETCH,
+        Frame.fetch(1, List.of(tag, other, tag)).body(), null);
+    List<byte[]> many = new ArrayList<>();
+    for (int i = 0; i < Frame.MAX_COUNT; i++) {
+      many.add(random.bytes(16));
+    }
+    body(cases, "FETCH of 1,024 tags (the most)", Frame.FETCH, Frame.fetch(1, many).body(), null);
+    body(cases, "ACK of one item", Frame.ACK, Frame.ack(1, List.of(1L)).body(), null);
+    body(cases, "ACK of item ids 1 and 2^63 - 1 (the largest)", Frame.ACK, Frame.ack(1, List.of(1L, Long.MAX_VALUE)).body(),
+        null);
+    List<Long> ids = new ArrayList<>();
+    for (long i = 1; i <= Frame.MAX_COUNT; i++) {
+      ids.add(i * 1000);
+    }
+    body(cases, "ACK of 1,024 items (the most)", Frame.ACK, Frame.ack(1, ids).body(), null);
+    body(cases, "ERROR UNSUPPORTED_REQUEST", Frame.ERROR, Frame.error(1, ErrorCode.UNSUPPORTED_REQUEST).body(), null);
+    body(cases, "ITEM of a 1,024-byte envelope", Frame.ITEM, Frame.item(1, 42, small).body(), null);
+    body(cases, "DONE, no more items", Frame.DONE, Frame.done(1, false).body(), null);
+    body(cases, "DONE, more items", Frame.DONE, Frame.done(1, true).body(), null);
+
+    byte[] fetch2 = Frame.fetch(1, List.of(tag, other)).body();
+    byte[] fetch1025 = new Writer().u16(1025).bytes(new byte[1025 * 16]).toByteArray();
+    body(cases, "FETCH, empty", Frame.FETCH, new byte[0], ErrorCode.TRUNCATED);
+    body(cases, "FETCH of count 0", Frame.FETCH, new byte[] {0, 0}, ErrorCode.INVALID_ENCODING);
+    body(cases, "FETCH of count 1025, with 1025 tags", Frame.FETCH, fetch1025, ErrorCode.INVALID_ENCODING);
+    body(cases, "FETCH of count 2, the second tag cut short", Frame.FETCH, Texts.cut(fetch2, fetch2.length - 1),
+        ErrorCode.TRUNCATED);
+    body(cases, "FETCH of count 2 with one byte after the tags", Frame.FETCH, Arrays.copyOf(fetch2, fetch2.length + 1),
+        ErrorCode.TRAILING_DATA);
+    byte[] ack2 = Frame.ack(1, List.of(5L, 6L)).body();
+    body(cases, "ACK of count 0", Frame.ACK, new byte[] {0, 0}, ErrorCode.INVALID_ENCODING);
+    body(cases, "ACK of count 1025, with 1025 ids", Frame.ACK,
+        new Writer().u16(1025).bytes(new byte[1025 * 8]).toByteArray(), ErrorCode.INVALID_ENCODING);
+    body(cases, "ACK of an item id of 2^63", Frame.ACK, new Writer().u16(1).u32(0x80000000L).u32(0).toByteArray(),
+        ErrorCode.INVALID_ENCODING);
+    body(cases, "ACK of count 2, the second id cut short", Frame.ACK, Texts.cut(ack2, ack2.length - 3),
+        ErrorCode.TRUNCATED);
+    body(cases, "ACK of count 2 with one byte after the ids", Frame.ACK, Arrays.copyOf(ack2, ack2.length + 1),
+        ErrorCode.TRAILING_DATA);
+    byte[] notABucket = Arrays.copyOf(small.encoded(), 1000);
+    body(cases, "DELIVER of 1,000 bytes: no bucket size", Frame.DELIVER, notABucket, ErrorCode.INVALID_ENCODING);
+    body(cases, "DELIVER of 1,025 bytes: no bucket size", Frame.DELIVER, Arrays.copyOf(small.encoded(), 1025),
+        ErrorCode.INVALID_ENCODING);
+    body(cases, "DELIVER of an envelope of version 0x02", Frame.DELIVER, Texts.with(small.encoded(), 0, 0x02),
+        ErrorCode.UNSUPPORTED_VERSION);
+    body(cases, "DELIVER, empty", Frame.DELIVER, new byte[0], ErrorCode.TRUNCATED);
+    body(cases, "DEPOSIT of 17 bytes (a version and a tag): no bucket size", Frame.DEPOSIT,
+        Arrays.copyOf(small.encoded(), 17), ErrorCode.INVALID_ENCODING);
+    body(cases, "ERROR of 1 byte", Frame.ERROR, new byte[] {0}, ErrorCode.TRUNCATED);
+    body(cases, "ERROR of 3 bytes", Frame.ERROR, new byte[] {0, 17, 0}, ErrorCode.TRAILING_DATA);
+    byte[] item = Frame.item(1, 42, small).body();
+    body(cases, "ITEM with its item id cut short", Frame.ITEM, Texts.cut(item, 5), ErrorCode.TRUNCATED);
+    body(cases, "ITEM of an item id of 2^63", Frame.ITEM, Texts.with(item, 0, 0x80), ErrorCode.INVALID_ENCODING);
+    body(cases, "ITEM with no envelope", Frame.ITEM, Texts.cut(item, 8), ErrorCode.TRUNCATED);
+    body(cases, "ITEM with an envelope of 1,023 bytes", Frame.ITEM, Texts.cut(item, item.length - 1),
+        ErrorCode.INVALID_ENCODING);
+    body(cases, "DONE, empty", Frame.DONE, new byte[0], ErrorCode.TRUNCATED);
+    body(cases, "DONE with more 0x02", Frame.DONE, new byte[] {2}, ErrorCode.INVALID_ENCODING);
+    body(cases, "DONE of 2 bytes", Frame.DONE, new byte[] {1, 0}, ErrorCode.TRAILING_DATA);
+  }
+
+  private static void body(Cases cases, String comment, int type, byte[] body, ErrorCode error) {
+    ObjectNode in = Json.object().put("type", type).put("body", Bytes.hex(body));
+    if (error != null) {
+      cases.invalid("read_body", comment, in, error);
+      return;
+    }
+    try {
+      cases.valid("read_body", comment, in, readBody(Frame.of(type, 1, body)));
+    } catch (SottoException e) {
+      throw new IllegalStateException("generator made an invalid 'valid' body: " + comment, e);
+    }
+  }
+
+  /** What a body holds, by type (spec: transport.adoc#request-table). */
+  private static ObjectNode readBody(Frame frame) throws SottoException {
+    ObjectNode out = Json.object();
+    switch (frame.type()) {
+      case Frame.DELIVER, Frame.DEPOSIT -> out.put("tag", Bytes.hex(frame.envelope().tag()));
+      case Frame.FETCH -> {
+        ArrayNode tags = out.putArray("tags");
+        frame.tags().forEach(t -> tags.add(Bytes.hex(t)));
+      }
+      case Frame.ACK -> {
+        ArrayNode ids = out.putArray("item_ids");
+        frame.itemIds().forEach(ids::add);
+      }
+      case Frame.ERROR -> out.put("code", frame.errorNumber());
+      case Frame.ITEM -> out.put("item_id", frame.itemId()).put("tag", Bytes.hex(frame.itemEnvelope().tag()));
+      case Frame.DONE -> out.put("more", frame.more());
+      default -> throw new IllegalArgumentException("no body reader for type " + frame.type());
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- node messages
+
+  private void nodeMessages(Cases cases) {
+    long now = T0 + 3600;
+    byte[] peerLinkKey = X25519.publicKey(random.bytes(32));
+    byte[] mailboxLinkKey = X25519.publicKey(random.bytes(32));
+    List<Address> addresses = List.of(Address.peer("peer.example.org", 7400, peerLinkKey),
+        Address.mailbox("mailbox.example.org", 7401, mailboxLinkKey));
+    CardRecipe alice = CardRecipe.record(random.bytes(32), T0, T0 + 30 * DAY, 1, 2, new long[] {3}, new long[0],
+        addresses, random);
+    CardRecipe bob = CardRecipe.record(random.bytes(32), T0, T0 + 30 * DAY, 1, 2, new long[0], new long[0],
+        addresses.subList(1, 2), random);
+
+    StringBuilder longName = new StringBuilder();
+    while (longName.toString().getBytes(StandardCharsets.UTF_8).length + 6 <= NodeMessage.MAX_NAME_BYTES) {
+      longName.append("Zoë 🦊");
+    }
+    while (longName.toString().getBytes(StandardCharsets.UTF_8).length < NodeMessage.MAX_NAME_BYTES) {
+      longName.append('.');
+    }
+    hello(cases, "HELLO: an ASCII name and a card", 0, now - 5, "Alice", alice, now);
+    hello(cases, "HELLO: a name of 64 UTF-8 bytes (the most), with multi-byte characters", 0, now, longName.toString(),
+        bob, now);
+    text(cases, "TEXT: ASCII", 1, now, "Hello, Bob!");
+    text(cases, "TEXT: multi-byte UTF-8 (2, 3 and 4 bytes)", 2, now, "Grüße aus Köln — 東京 🎉");
+    text(cases, "TEXT: empty", 3, now, "");
+    text(cases, "TEXT: seq and sent_at 2^63 - 1 (the largest)", Long.MAX_VALUE, Long.MAX_VALUE, "max");
+    StringBuilder big = new StringBuilder();
+    String pattern = "Sotto node message text, ünïcödé 文字 🎈. ";
+    while (big.toString().getBytes(StandardCharsets.UTF_8).length + pattern.getBytes(StandardCharsets.UTF_8).length
+        <= NodeMessage.MAX_TEXT_BYTES) {
+      big.append(pattern);
+    }
+    while (big.toString().getBytes(StandardCharsets.UTF_8).length < NodeMessage.MAX_TEXT_BYTES) {
+      big.append('~');
+    }
+    text(cases, "TEXT of 65,536 UTF-8 bytes (the most)", 4, now, big.toString());
+
+    PublicIdentity aliceId = alice.owner().publicIdentity();
+    Card aliceCard = alice.issue().card();
+    Card bobCard = bob.issue().card();
+    byte[] helloMessage = NodeMessage.hello(0, now, "Alice", aliceCard).encode();
+    byte[] textMessage = NodeMessage.text(7, now, "hi").encode();
+    int card = 1 + 8 + 8 + 1 + 5;
+    Object[][] rows = {
+      {"empty", new byte[0], ErrorCode.TRUNCATED},
+      {"kind 0x03", Texts.with(textMessage, 0, 0x03), ErrorCode.INVALID_ENCODING},
+      {"kind 0x00", Texts.with(textMessage, 0, 0x00), ErrorCode.INVALID_ENCODING},
+      {"cut inside seq", Texts.cut(textMessage, 5), ErrorCode.TRUNCATED},
+      {"cut inside sent_at", Texts.cut(textMessage, 12), ErrorCode.TRUNCATED},
+      {"seq of 2^63", Texts.with(textMessage, 1, 0x80), ErrorCode.INVALID_ENCODING},
+      {"sent_at of 2^63", Texts.with(textMessage, 9, 0x80), ErrorCode.INVALID_ENCODING},
+      {"HELLO with name_length 0", Bytes.concat(Texts.cut(helloMessage, 17), new byte[] {0},
+          Arrays.copyOfRange(helloMessage, card, helloMessage.length)), ErrorCode.INVALID_ENCODING},
+      {"HELLO with name_length 65 (and 65 bytes of name)", Bytes.concat(Texts.cut(helloMessage, 17), new byte[] {65},
+          "x".repeat(65).getBytes(StandardCharsets.US_ASCII), Arrays.copyOfRange(helloMessage, card,
+              helloMessage.length)), ErrorCode.INVALID_ENCODING},
+      {"HELLO with a name that is not UTF-8", Texts.with(helloMessage, 18 + 2, 0xff), ErrorCode.INVALID_ENCODING},
+      {"HELLO cut inside the name", Texts.cut(helloMessage, 20), ErrorCode.TRUNCATED},
+      {"HELLO without a card", Texts.cut(helloMessage, card), ErrorCode.TRUNCATED},
+      {"HELLO with a card of another identity", NodeMessage.hello(0, now, "Alice", bobCard).encode(),
+          ErrorCode.IDENTITY_MISMATCH},
+      {"HELLO with a card whose signature has one bit flipped", Texts.flip(helloMessage, helloMessage.length - 40),
+          ErrorCode.BAD_SIGNATURE},
+      {"HELLO with a card and one byte after it", Arrays.copyOf(helloMessage, helloMessage.length + 1),
+          ErrorCode.TRAILING_DATA},
+      {"TEXT with the byte 0xff", Bytes.concat(Texts.cut(textMessage, 17), new byte[] {'h', (byte) 0xff}),
+          ErrorCode.INVALID_ENCODING},
+      {"TEXT with an overlong encoding of '/' (c0 af)", Bytes.concat(Texts.cut(textMessage, 17),
+          new byte[] {(byte) 0xc0, (byte) 0xaf}), ErrorCode.INVALID_ENCODING},
+      {"TEXT with an encoded surrogate (ed a0 80)", Bytes.concat(Texts.cut(textMessage, 17),
+          new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80}), ErrorCode.INVALID_ENCODING},
+      {"TEXT ending inside a 3-byte character (e2 82)", Bytes.concat(Texts.cut(textMessage, 17),
+          new byte[] {'a', (byte) 0xe2, (byte) 0x82}), ErrorCode.INVALID_ENCODING},
+      {"TEXT of 65,537 bytes", Bytes.concat(Texts.cut(textMessage, 17),
+          "a".repeat(NodeMessage.MAX_TEXT_BYTES + 1).getBytes(StandardCharsets.US_ASCII)), ErrorCode.INVALID_ENCODING},
+    };
+    for (Object[] row : rows) {
+      parseNodeMessage(cases, (String) row[0], (byte[]) row[1], now, aliceId, (ErrorCode) row[2]);
+    }
+    parseNodeMessage(cases, "HELLO with a card that expired at now", helloMessage, alice.expires(), aliceId,
+        ErrorCode.EXPIRED);
+  }
+
+  private static void hello(Cases cases, String comment, long seq, long sentAt, String name, CardRecipe card, long now) {
+    ObjectNode in = Json.object().put("kind", NodeMessage.HELLO).put("seq", seq).put("sent_at", sentAt).put("name", name);
+    in.set("card", card.toJson());
+    in.put("now", now);
+    Card issued = card.issue().card();
+    ObjectNode out = Json.object().put("payload", Bytes.hex(NodeMessage.hello(seq, sentAt, name, issued).encode()))
+        .put("card", Bytes.hex(issued.encoded())).put("sender", Bytes.hex(card.owner().publicIdentity().encoded()));
+    cases.valid("node_message", comment, in, out);
+  }
+
+  private static void text(Cases cases, String comment, long seq, long sentAt, String text) {
+    ObjectNode in = Json.object().put("kind", NodeMessage.TEXT).put("seq", seq).put("sent_at", sentAt).put("text", text);
+    ObjectNode out = Json.object().put("payload", Bytes.hex(NodeMessage.text(seq, sentAt, text).encode()));
+    cases.valid("node_message", comment, in, out);
+  }
+
+  private static void parseNodeMessage(Cases cases, String comment, byte[] payload, long now, PublicIdentity sender,
+      ErrorCode error) {
+    ObjectNode in = Json.object().put("payload", Bytes.hex(payload)).put("now", now)
+        .put("sender", Bytes.hex(sender.encoded()));
+    cases.invalid("parse_node_message", "node message: " + comment, in, error);
+  }
+
+  // ---------------------------------------------------------------- verification
+
+  @Override
+  public void verify(JsonNode testCase, CaseCheck check) {
+    JsonNode in = check.input();
+    String operation = testCase.path("operation").asText();
+    try {
+      switch (operation) {
+        case "link" -> verifyLink(in, check);
+        case "accept" -> {
+          // The responder draws nothing before the proof verifies: an empty replay fails any draw.
+          LinkResponder.accept(LinkKey.fromBytes(Bytes.unhex(in.path("responder_link_private").asText())),
+              Bytes.unhex(in.path("hello").asText()), RandomSource.replay(new byte[0]));
+          check.accepted();
+        }
+        case "finish" -> {
+          RandomSource.Replay draws = RandomSource.replay(Bytes.concat(
+              Bytes.unhex(in.path("initiator_random").path("e").asText()),
+              Bytes.unhex(in.path("initiator_random").path("kem_seed").asText())));
+          LinkInitiator initiator = LinkInitiator.start(Bytes.unhex(in.path("responder_link_public").asText()), draws);
+          draws.assertExhausted();
+          initiator.finish(Bytes.unhex(in.path("accept").asText()));
+          check.accepted();
+        }
+        case "open_frame" -> verifyOpenFrame(in, check);
+        case "read_body" -> {
+          ObjectNode actual = readBody(Frame.of(in.path("type").asInt(), 1, Bytes.unhex(in.path("body").asText())));
+          // Compared as JSON text, so that an id read back as an int equals the same id written as a long.
+          if (check.accepted() && !actual.toString().equals(check.output().toString())) {
+            check.fail("output: expected " + abbreviate(check.output()) + ", actual " + abbreviate(actual));
+          }
+        }
+        case "node_message" -> verifyNodeMessage(in, check);
+        case "parse_node_message" -> {
+          NodeMessage.parse(Bytes.unhex(in.path("payload").asText()), Instant.ofEpochSecond(in.path("now").asLong()),
+              PublicIdentity.parse(Bytes.unhex(in.path("sender").asText())));
+          check.accepted();
+        }
+        default -> check.fail("unknown operation '" + operation + "'");
+      }
+    } catch (SottoException e) {
+      check.rejected(e);
+    }
+  }
+
+  private static String abbreviate(JsonNode node) {
+    String text = node.toString();
+    return text.length() > 200 ? text.substring(0, 200) + "..." : text;
+  }
+
+  private static void verifyLink(JsonNode in, CaseCheck check) throws SottoException {
+    Handshake h = Handshake.fromJson(in);
+    // Every intermediate value, from the spec's formulas.
+    h.trace().check(check);
+    // Both ends through the public API, on the recorded randomness.
+    Ends ends = h.run();
+    check.bytes("link_public", ends.key().publicKey());
+    check.bytes("hello", ends.hello());
+    check.bytes("th_a", ends.initiator().transcript());
+    check.bytes("accept", ends.accept());
+    check.bytes("th_b", ends.responderLink().transcript());
+    check.bytes("th_b", ends.initiatorLink().transcript());
+    List<byte[]> initiatorKeys = ends.initiatorLink().keys(InsecureSecretAccess.get());
+    List<byte[]> responderKeys = ends.responderLink().keys(InsecureSecretAccess.get());
+    check.bytes("k_i2r", initiatorKeys.get(0));
+    check.bytes("k_r2i", initiatorKeys.get(1));
+    check.bytes("k_r2i", responderKeys.get(0));
+    check.bytes("k_i2r", responderKeys.get(1));
+
+    JsonNode frames = in.path("frames");
+    check.number("frames.length", frames.size());
+    for (int i = 0; i < frames.size(); i++) {
+      JsonNode f = frames.get(i);
+      String at = "frames[" + i + "].";
+      boolean fromInitiator = f.path("sender").asText().equals("initiator");
+      Frame frame = Frame.of(f.path("type").asInt(), f.path("request_id").asLong(), Bytes.unhex(f.path("body").asText()));
+      Link sender = ends.sender(fromInitiator);
+      long counter = sender.sent();
+      check.number(at + "counter", counter);
+      check.bytes(at + "nonce", LinkTrace.nonce(counter));
+      check.bytes(at + "header", header(frame));
+      byte[] wire = sender.seal(frame);
+      check.number(at + "class", wire[0] & 0xff);
+      check.bytes(at + "wire", wire);
+      // The receiver opens the vector's bytes, not ours: each side is checked on its own.
+      byte[] expected = Bytes.unhex(check.output().path("frames").path(i).path("wire").asText());
+      if (expected.length == 0) {
+        return;
+      }
+      Frame opened = ends.receiver(fromInitiator).open(expected);
+      if (!opened.equals(frame)) {
+        check.fail(at + "wire: the receiver opened " + opened + ", not the frame sent (" + frame + ")");
+      }
+    }
+  }
+
+  private static void verifyOpenFrame(JsonNode in, CaseCheck check) throws SottoException {
+    Ends ends = Handshake.fromJson(in).run();
+    Link receiver = in.path("receiver").asText().equals("initiator") ? ends.initiatorLink() : ends.responderLink();
+    JsonNode prior = in.path("prior");
+    if (in.path("counter").asLong() != prior.size()) {
+      check.fail("counter: the case states " + in.path("counter") + " but has " + prior.size() + " prior frames");
+    }
+    for (int i = 0; i < prior.size(); i++) {
+      try {
+        receiver.open(Bytes.unhex(prior.get(i).asText()));
+      } catch (SottoException e) {
+        check.fail("prior frame " + i + " rejected: " + e.code() + " (" + e.getMessage() + ")");
+        return;
+      }
+    }
+    receiver.open(Bytes.unhex(in.path("frame").asText()));
+    check.accepted();
+  }
+
+  private static void verifyNodeMessage(JsonNode in, CaseCheck check) throws SottoException {
+    long seq = in.path("seq").asLong();
+    long sentAt = in.path("sent_at").asLong();
+    byte[] expected = Bytes.unhex(check.output().path("payload").asText());
+    if (in.path("kind").asInt() == NodeMessage.HELLO) {
+      CardRecipe recipe = CardRecipe.fromJson(in.path("card"));
+      Card card = recipe.issue().card();
+      PublicIdentity sender = recipe.owner().publicIdentity();
+      check.bytes("card", card.encoded());
+      check.bytes("sender", sender.encoded());
+      check.bytes("payload", NodeMessage.hello(seq, sentAt, in.path("name").asText(), card).encode());
+      NodeMessage read = NodeMessage.parse(expected, Instant.ofEpochSecond(in.path("now").asLong()), sender);
+      if (!check.accepted()) {
+        return;
+      }
+      compare(check, read, NodeMessage.HELLO, seq, sentAt);
+      if (!in.path("name").asText().equals(read.name())) {
+        check.fail("name: read '" + read.name() + "'");
+      }
+      if (!Arrays.equals(card.encoded(), read.card().encoded())) {
+        check.fail("card: read another card than the one written");
+      }
+    } else {
+      String text = in.path("text").asText();
+      check.bytes("payload", NodeMessage.text(seq, sentAt, text).encode());
+      // A TEXT reads neither the clock nor the sender.
+      NodeMessage read = NodeMessage.parse(expected, Instant.EPOCH, null);
+      if (!check.accepted()) {
+        return;
+      }
+      compare(check, read, NodeMessage.TEXT, seq, sentAt);
+      if (!text.equals(read.text())) {
+        check.fail("text: read another text than the one written");
+      }
+    }
+  }
+
+  private static void compare(CaseCheck check, NodeMessage read, int kind, long seq, long sentAt) {
+    if (read.kind() != kind || read.seq() != seq || read.sentAt() != sentAt) {
+      check.fail("payload: read kind " + read.kind() + ", seq " + read.seq() + ", sent_at " + read.sentAt()
+          + "; expected " + kind + ", " + seq + ", " + sentAt);
+    }
+  }
+}
