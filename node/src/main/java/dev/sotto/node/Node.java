@@ -66,27 +66,39 @@ public final class Node implements AutoCloseable {
   private volatile boolean running;
 
   /** How a node runs: its clock, randomness, timing, limits and wire tap. */
+  /**
+   * How a node runs: its clock and randomness; how often its worker looks at the queue
+   * ({@code tick}, when nothing wakes it) and fetches from its mailboxes (at most once a tick);
+   * its server's limits and mailbox policy; its wire tap; and whether it listens at all (a node
+   * that does not is reachable only through its mailboxes, like one behind a NAT).
+   */
   public record Options(Clock clock, RandomSource random, Duration tick, Duration fetchInterval, Server.Limits limits,
-      NodeCore.Policy policy, WireTap tap) {
+      NodeCore.Policy policy, WireTap tap, boolean listen) {
     public static Options defaults() {
       return new Options(Clock.systemUTC(), RandomSource.secure(), Duration.ofMillis(50), Duration.ofSeconds(1),
-          Server.Limits.DEFAULT, NodeCore.Policy.DEFAULT, WireTap.NONE);
+          Server.Limits.DEFAULT, NodeCore.Policy.DEFAULT, WireTap.NONE, true);
     }
 
-    public Options withTap(WireTap tap) {
-      return new Options(clock, random, tick, fetchInterval, limits, policy, tap);
+    public Options withTap(WireTap t) {
+      return new Options(clock, random, tick, fetchInterval, limits, policy, t, listen);
     }
 
+    /** Fetch this often; the tick shrinks to match when it is longer. */
     public Options withFetchInterval(Duration interval) {
-      return new Options(clock, random, tick, interval, limits, policy, tap);
+      Duration t = interval.compareTo(tick) < 0 ? interval : tick;
+      return new Options(clock, random, t, interval, limits, policy, tap, listen);
     }
 
     public Options withPolicy(NodeCore.Policy p) {
-      return new Options(clock, random, tick, fetchInterval, limits, p, tap);
+      return new Options(clock, random, tick, fetchInterval, limits, p, tap, listen);
     }
 
     public Options withLimits(Server.Limits l) {
-      return new Options(clock, random, tick, fetchInterval, l, policy, tap);
+      return new Options(clock, random, tick, fetchInterval, l, policy, tap, listen);
+    }
+
+    public Options withListening(boolean on) {
+      return new Options(clock, random, tick, fetchInterval, limits, policy, tap, on);
     }
   }
 
@@ -359,7 +371,9 @@ public final class Node implements AutoCloseable {
         return core.handle((NodeCore.LinkState) link, request);
       }
     };
-    server = new Server(config.host(), config.port(), linkKey, config.name(), random, handler, options.limits(), options.tap());
+    if (options.listen()) {
+      server = new Server(config.host(), config.port(), linkKey, config.name(), random, handler, options.limits(), options.tap());
+    }
     running = true;
     worker = new Thread(this::loop, config.name() + "-worker");
     worker.setDaemon(true);
@@ -475,8 +489,10 @@ public final class Node implements AutoCloseable {
         more = false;
         for (Frame response : responses) {
           if (response.type() == Frame.ITEM) {
+            // A malformed ITEM is a link error (spec: transport.adoc#requests): it propagates.
+            Envelope envelope = response.itemEnvelope();
             try {
-              core.receive(response.itemEnvelope());
+              core.receive(envelope);
               fetched.incrementAndGet();
             } catch (SottoException e) {
               // Fails to open now, so it never will: acknowledge it away like the rest.

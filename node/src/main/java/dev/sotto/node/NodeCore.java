@@ -106,6 +106,7 @@ public final class NodeCore {
     Instant instant = clock.instant();
     byte[] digest = sha256(envelope.encoded());
     Map<Long, Session> changes = new HashMap<>();
+    boolean[] delivered = new boolean[1];
     Outcome outcome = store.write(tx -> {
       if (!tx.markReceived(digest, now)) {
         return Outcome.DUPLICATE;
@@ -119,7 +120,7 @@ public final class NodeCore {
         tx.updateSession(row.id(), session.serialize(), now);
         changes.put(row.id(), session);
         if (payload.isPresent()) {
-          deliverPayload(tx, row.contactId(), session.peer(), payload.get(), instant, now);
+          delivered[0] = deliverPayload(tx, row.contactId(), session.peer(), payload.get(), instant, now);
         }
         return Outcome.ACCEPTED;
       }
@@ -139,17 +140,17 @@ public final class NodeCore {
       long id = tx.insertSession(contactId, session.serialize(), now);
       tx.put(KV_RESPONDER, responder.serialize());
       changes.put(id, session);
-      record(tx, contactId, message, now);
+      delivered[0] = record(tx, contactId, message, now);
       return Outcome.ACCEPTED;
     });
     changes.forEach(this::reindex);
-    if (outcome == Outcome.ACCEPTED) {
+    if (delivered[0]) {
       listeners.forEach(Runnable::run);
     }
     return outcome;
   }
 
-  private void deliverPayload(Tx tx, long contactId, PublicIdentity peer, byte[] payload, Instant instant, long now)
+  private boolean deliverPayload(Tx tx, long contactId, PublicIdentity peer, byte[] payload, Instant instant, long now)
       throws StoreException {
     NodeMessage message;
     try {
@@ -157,21 +158,21 @@ public final class NodeCore {
     } catch (SottoException e) {
       // The envelope was authentic and the ratchet has moved on; a malformed node message
       // cannot be asked for again, so it is dropped rather than leaving the session stuck.
-      return;
+      return false;
     }
     if (message.kind() == NodeMessage.HELLO) {
       Tx.Contact c = tx.contact(contactId).orElseThrow();
       tx.updateContact(new Tx.Contact(c.id(), c.name(), c.identity(), message.card().encoded(), c.nextOutSeq(),
           c.nextInSeq(), c.created()));
     }
-    record(tx, contactId, message, now);
+    return record(tx, contactId, message, now);
   }
 
   /** Stores a received message once, and moves the contact's in-order mark past every message now contiguous. */
-  private static void record(Tx tx, long contactId, NodeMessage message, long now) throws StoreException {
+  private static boolean record(Tx tx, long contactId, NodeMessage message, long now) throws StoreException {
     String text = message.kind() == NodeMessage.HELLO ? "" : message.text();
     if (!tx.insertMessage(contactId, true, message.seq(), message.sentAt(), now, text)) {
-      return;
+      return false;
     }
     Tx.Contact c = tx.contact(contactId).orElseThrow();
     long next = c.nextInSeq();
@@ -181,6 +182,7 @@ public final class NodeCore {
     if (next != c.nextInSeq()) {
       tx.updateContact(new Tx.Contact(c.id(), c.name(), c.identity(), c.card(), c.nextOutSeq(), next, c.created()));
     }
+    return true;
   }
 
   private long contactFor(Tx tx, PublicIdentity peer, NodeMessage hello, long now) throws StoreException {

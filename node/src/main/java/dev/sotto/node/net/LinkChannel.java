@@ -24,6 +24,8 @@ import java.util.List;
  * handshake, then frames. Blocking; one thread uses a channel at a time.
  */
 public final class LinkChannel implements Closeable {
+  /** Batches small frames (a FETCH answer); a larger frame bypasses it. Kept small: a mailbox holds many idle links. */
+  private static final int BUFFER = 8 * 1024;
   private final Socket socket;
   private final DataInputStream in;
   private final OutputStream out;
@@ -50,7 +52,7 @@ public final class LinkChannel implements Closeable {
       socket.connect(new InetSocketAddress(address.host(), address.port()), timeoutMillis);
       socket.setSoTimeout(timeoutMillis);
       DataInputStream in = new DataInputStream(socket.getInputStream());
-      OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+      OutputStream out = new BufferedOutputStream(socket.getOutputStream(), BUFFER);
       String name = localName + " -> " + address.host() + ":" + address.port();
       LinkInitiator initiator = LinkInitiator.start(address.linkKey(), random);
       byte[] hello = initiator.hello();
@@ -72,7 +74,7 @@ public final class LinkChannel implements Closeable {
   public static LinkChannel accept(Socket socket, LinkKey key, String localName, RandomSource random, WireTap tap)
       throws IOException, SottoException {
     DataInputStream in = new DataInputStream(socket.getInputStream());
-    OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+    OutputStream out = new BufferedOutputStream(socket.getOutputStream(), BUFFER);
     String name = socket.getRemoteSocketAddress() + " -> " + localName;
     byte[] hello = new byte[LinkInitiator.HELLO_LENGTH];
     in.readFully(hello);
