@@ -57,6 +57,9 @@ public final class Node implements AutoCloseable {
   private final RandomSource random;
   private final Options options;
   private final Map<String, LinkChannel> channels = new HashMap<>();
+  /** Addresses that refused a connection, and until when (System.nanoTime) not to try them. */
+  private final Map<String, Long> unreachable = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final long UNREACHABLE_NANOS = Duration.ofSeconds(2).toNanos();
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong deposited = new AtomicLong();
   private final AtomicLong fetched = new AtomicLong();
@@ -432,23 +435,32 @@ public final class Node implements AutoCloseable {
       Card card = Card.parse(batch.card(), Instant.EPOCH);
       List<Address> peers = card.addresses().stream().filter(a -> a.kind() == Address.KIND_PEER_TCP).toList();
       List<Address> mailboxes = card.addresses().stream().filter(a -> a.kind() == Address.KIND_MAILBOX_TCP).toList();
-      for (Tx.Outgoing outgoing : batch.envelopes()) {
-        Envelope envelope = Envelope.parse(outgoing.envelope());
-        if (tryEach(peers, envelope, Frame.DELIVER)) {
-          delivered.incrementAndGet();
-        } else if (tryEach(mailboxes, envelope, Frame.DEPOSIT)) {
-          deposited.incrementAndGet();
-        } else {
-          core.failed(outgoing);
-          break;
+      List<Long> sent = new ArrayList<>();
+      try {
+        for (Tx.Outgoing outgoing : batch.envelopes()) {
+          Envelope envelope = Envelope.parse(outgoing.envelope());
+          if (tryEach(peers, envelope, Frame.DELIVER)) {
+            delivered.incrementAndGet();
+          } else if (tryEach(mailboxes, envelope, Frame.DEPOSIT)) {
+            deposited.incrementAndGet();
+          } else {
+            core.failed(outgoing);
+            break;
+          }
+          sent.add(outgoing.id());
         }
-        core.sent(outgoing.id());
+      } finally {
+        core.sent(sent);
       }
     }
   }
 
   private boolean tryEach(List<Address> addresses, Envelope envelope, int type) {
     for (Address address : addresses) {
+      Long until = unreachable.get(addressText(address));
+      if (until != null && System.nanoTime() - until < 0) {
+        continue;
+      }
       try {
         LinkChannel channel = channel(address);
         long id = channel.nextRequestId();
@@ -517,7 +529,14 @@ public final class Node implements AutoCloseable {
       if (channel != null && !channel.isClosed()) {
         return channel;
       }
-      channel = LinkChannel.connect(address, config.name(), random, CONNECT_TIMEOUT_MILLIS, options.tap());
+      try {
+        channel = LinkChannel.connect(address, config.name(), random, CONNECT_TIMEOUT_MILLIS, options.tap());
+      } catch (IOException e) {
+        // Not listening (offline, or reachable only through mailboxes): do not knock again for a while.
+        unreachable.put(key, System.nanoTime() + UNREACHABLE_NANOS);
+        throw e;
+      }
+      unreachable.remove(key);
       channel.setTimeout(CALL_TIMEOUT_MILLIS);
       channels.put(key, channel);
       return channel;

@@ -218,32 +218,44 @@ public final class NodeCore {
    */
   public synchronized int sealPending() throws StoreException, SottoException {
     int sealed = 0;
+    int batch = SEAL_BATCH;
     while (true) {
       Map<Long, Session> changes = new HashMap<>();
-      Boolean did;
+      int n;
       try {
-        did = store.write(tx -> sealOne(tx, changes));
+        int size = batch;
+        n = store.write(tx -> {
+          int done = 0;
+          while (done < size && sealOne(tx, changes)) {
+            done++;
+          }
+          return done;
+        });
       } catch (SottoException e) {
+        if (batch > 1) {
+          batch = 1; // find the plaintext that fails, alone
+          continue;
+        }
         store.write(tx -> {
-          tx.pending(1).forEach(p -> {
-            try {
-              tx.deletePending(p.id());
-            } catch (StoreException inner) {
-              throw new IllegalStateException(inner);
-            }
-          });
+          for (Tx.Pending p : tx.pending(1)) {
+            tx.deletePending(p.id());
+          }
           return null;
         });
         unsealable++;
+        batch = SEAL_BATCH;
         continue;
       }
       changes.forEach(this::reindex);
-      if (!did) {
+      if (n == 0) {
         return sealed;
       }
-      sealed++;
+      sealed += n;
     }
   }
+
+  /** Plaintexts sealed in one transaction: one commit (one fsync) for a burst of messages. */
+  private static final int SEAL_BATCH = 32;
 
   private int unsealable;
 
@@ -302,9 +314,18 @@ public final class NodeCore {
   /** Envelopes due for one contact. */
   public record Batch(long contactId, String contactName, byte[] card, List<Tx.Outgoing> envelopes) {}
 
-  public synchronized void sent(long outgoingId) throws StoreException, SottoException {
+  /**
+   * Removes envelopes that a node or mailbox acknowledged. Done in batches: a crash before this
+   * commit sends them again, which the receiver recognises as duplicates.
+   */
+  public synchronized void sent(List<Long> outgoingIds) throws StoreException, SottoException {
+    if (outgoingIds.isEmpty()) {
+      return;
+    }
     store.write(tx -> {
-      tx.deleteEnvelope(outgoingId);
+      for (long id : outgoingIds) {
+        tx.deleteEnvelope(id);
+      }
       return null;
     });
   }
