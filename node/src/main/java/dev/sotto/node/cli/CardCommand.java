@@ -1,0 +1,42 @@
+package dev.sotto.node.cli;
+
+import dev.sotto.node.Node;
+import io.nayuki.qrcodegen.QrCode;
+import java.io.PrintStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "card",
+    header = "Prints this node's card (with --qr, also as a QR code).",
+    description = {
+        "Prints this node's card: the text a contact needs to write to you ('sotto contact add'). It "
+            + "holds only public keys and addresses; give it out of band (in person, by mail, as a QR "
+            + "code)."})
+final class CardCommand extends Cmd {
+  @Option(names = "--qr", description = "Also draw the card as a QR code (it needs a wide terminal, about 150 columns).")
+  boolean qr;
+
+  @Option(names = "--invert", description = "With --qr: for dark text on a light background.")
+  boolean invert;
+
+  @Override
+  int execute() throws Exception {
+    String text;
+    try (Node node = Home.open(io(), home(), Node.Options.defaults())) {
+      text = node.card().text();
+    }
+    PrintStream out = io().out();
+    if (qr) {
+      QrCode code = Qr.encode(text);
+      for (String line : Qr.render(code, invert)) {
+        out.println(line);
+      }
+      out.println();
+      int width = code.size + 2 * Qr.QUIET_ZONE;
+      io().err().println("sotto: a version " + code.version + " QR code, " + width + " columns wide;"
+          + " if the lines wrap, widen the terminal or make the font smaller");
+    }
+    out.println(text);
+    return 0;
+  }
+}

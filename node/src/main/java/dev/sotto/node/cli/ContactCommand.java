@@ -1,0 +1,113 @@
+package dev.sotto.node.cli;
+
+import dev.sotto.Card;
+import dev.sotto.PublicIdentity;
+import dev.sotto.SottoException;
+import dev.sotto.node.Node;
+import dev.sotto.node.store.StoreException;
+import dev.sotto.node.store.Tx;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "contact", header = "Adds and lists contacts.", description = "Adds and lists contacts.",
+    subcommands = {ContactCommand.Add.class, ContactCommand.ListContacts.class})
+final class ContactCommand extends Cmd {
+  @Override
+  int execute() {
+    spec.commandLine().usage(io().err());
+    return Failure.USAGE;
+  }
+
+  @Command(name = "add",
+      header = "Adds a contact from its card.",
+      description = {
+          "Adds a contact from its card text and queues the first message that introduces you. "
+              + "Compare the fingerprint it prints with the one your contact sees, out of band."})
+  static final class Add extends Cmd {
+    @Parameters(index = "0", paramLabel = "NAME", description = "Your name for the contact: letters, digits, '-', '_', '.'.")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "CARD", description = "The card's text (sottocard1...), or '-' to read it from standard input.")
+    String card;
+
+    @Override
+    int execute() throws Exception {
+      Io io = io();
+      Path home = home();
+      String text = "-".equals(card) ? readAll(io) : card;
+      text = text.replaceAll("\\s+", "");
+      if (text.isEmpty()) {
+        throw Failure.input("no card text given");
+      }
+      try (Node node = Home.open(io, home, Node.Options.defaults())) {
+        Tx.Contact added;
+        try {
+          added = node.addContact(name, text);
+        } catch (SottoException e) {
+          throw Errors.card(e);
+        } catch (StoreException e) {
+          if (e.kind() == StoreException.Kind.EXISTS) {
+            throw exists(node, text);
+          }
+          throw e;
+        }
+        PrintStream out = io.out();
+        out.println("Added " + added.name() + ". Fingerprint: " + PublicIdentity.parse(added.identity()).fingerprint().text());
+        out.println("Compare it with the one " + added.name() + " sees ('sotto fingerprint' on their side) over a channel"
+            + " you trust.");
+        out.println("A first message that introduces you is queued; " + Delivery.status(home) + ".");
+      }
+      return 0;
+    }
+
+    private Failure exists(Node node, String text) throws Exception {
+      PublicIdentity identity = Card.parseText(text, Instant.EPOCH).identity();
+      for (Tx.Contact c : node.contacts()) {
+        if (Arrays.equals(c.identity(), identity.encoded())) {
+          return Failure.input("that card's owner is your contact '" + c.name() + "' already");
+        }
+      }
+      return Failure.input("there is a contact named '" + name + "' already");
+    }
+
+    private static String readAll(Io io) throws IOException {
+      StringBuilder all = new StringBuilder();
+      for (String line = io.readLine(); line != null; line = io.readLine()) {
+        all.append(line);
+        if (all.length() > 1 << 20) {
+          break;
+        }
+      }
+      return all.toString();
+    }
+  }
+
+  @Command(name = "list", header = "Lists the contacts.", description = "Lists the contacts with their fingerprints.")
+  static final class ListContacts extends Cmd {
+    @Override
+    int execute() throws Exception {
+      try (Node node = Home.open(io(), home(), Node.Options.defaults())) {
+        List<Tx.Contact> contacts = node.contacts();
+        if (contacts.isEmpty()) {
+          io().out().println("no contacts yet: add one with 'sotto contact add NAME CARD'");
+          return 0;
+        }
+        int width = Math.max(4, contacts.stream().mapToInt(c -> c.name().length()).max().orElse(0));
+        String format = "%-" + width + "s  %-" + 66 + "s  %s%n";
+        io().out().printf(format, "NAME", "FINGERPRINT", "ADDED");
+        for (Tx.Contact c : contacts) {
+          String fingerprint = PublicIdentity.parse(c.identity()).fingerprint().text();
+          String added = Show.time(io(), c.created() / 1000);
+          io().out().printf(format, c.name(), fingerprint, added);
+        }
+      }
+      return 0;
+    }
+  }
+}

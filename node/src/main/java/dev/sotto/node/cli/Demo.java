@@ -1,0 +1,447 @@
+package dev.sotto.node.cli;
+
+import dev.sotto.IdentitySeed;
+import dev.sotto.PublicIdentity;
+import dev.sotto.RandomSource;
+import dev.sotto.node.Node;
+import dev.sotto.node.store.Tx;
+import dev.sotto.node.store.Vault;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/**
+ * The demo: three real nodes in one process, over TCP on loopback, in a temporary directory.
+ * Alice writes to Bob while he is offline; the mailbox holds the envelopes; Bob comes online,
+ * reads, and answers directly. Along the way it shows what the mailbox stores and what crossed
+ * the wire, and checks that none of it is readable.
+ */
+final class Demo {
+  /** Identity files without a passphrase: these identities live for a few seconds. */
+  private static final Vault.Params CHEAP = new Vault.Params(1024, 1, 1);
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final String HOST = "127.0.0.1";
+  private static final Set<Integer> FRAME_SIZES = Set.of(1088, 4160, 16448, 65600);
+  private static final int HELLO_SIZE = 1235;
+  private static final int ACCEPT_SIZE = 1137;
+
+  static final List<String> ALICE_WRITES = List.of(
+      "Hi Bob! Alice here. Are you around this weekend?",
+      "I found the old hiking map you asked about.",
+      "Call me when you see this.");
+  static final String BOB_WRITES = "Back online. Saturday works: bring the map!";
+
+  private final Io io;
+  private final PrintStream out;
+  private final boolean keep;
+  private final WireRecorder tap = new WireRecorder();
+  private final Map<Integer, String> nodeAtPort = new LinkedHashMap<>();
+  private final List<String> problems = new ArrayList<>();
+  private final long started = System.nanoTime();
+
+  Demo(Io io, boolean keep) {
+    this.io = io;
+    this.out = io.out();
+    this.keep = keep;
+  }
+
+  int run() throws Exception {
+    Path dir = Files.createTempDirectory("sotto-demo-");
+    List<Node> nodes = new ArrayList<>();
+    try {
+      play(dir, nodes);
+    } finally {
+      for (int i = nodes.size() - 1; i >= 0; i--) {
+        nodes.get(i).close();
+      }
+      out.println();
+      if (keep) {
+        out.println("The homes are kept in " + dir + "; try: sotto --home " + dir.resolve("bob") + " contact list");
+      } else {
+        deleteTree(dir);
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw Failure.store("the demo found a problem: " + String.join("; ", problems));
+    }
+    out.printf(Locale.ROOT, "Done in %.1f s; the nodes are closed%s.%n", seconds(),
+        keep ? "" : " and their temporary homes deleted");
+    return 0;
+  }
+
+  private void play(Path dir, List<Node> nodes) throws Exception {
+    Node.Options options = Node.Options.defaults().withFetchInterval(Duration.ofMillis(200)).withTap(tap);
+
+    Path mailboxHome = init(dir, "mailbox", List.of());
+    Node mailbox = Node.open(mailboxHome, null, options);
+    nodes.add(mailbox);
+    Path aliceHome = init(dir, "alice", List.of(mailbox.mailboxAddress()));
+    Path bobHome = init(dir, "bob", List.of(mailbox.mailboxAddress()));
+
+    out.println(io.bold("Sotto demo") + ": three nodes in this process, talking over TCP on " + HOST + ".");
+    out.println("Their homes are in " + dir + (keep ? "." : ", deleted at the end."));
+    out.println();
+    String format = "  %-8s %-17s %s%n";
+    out.printf(format, "node", "listens on", "role");
+    out.printf(format, "mailbox", HOST + ":" + port("mailbox"), "holds envelopes for nodes that are offline");
+    out.printf(format, "alice", HOST + ":" + port("alice"), "her card lists the mailbox");
+    out.printf(format, "bob", HOST + ":" + port("bob"), "his card lists the mailbox");
+    out.println();
+
+    step(1, "The mailbox starts.");
+    mailbox.start();
+
+    step(2, "Alice starts; Bob stays offline.");
+    Node alice = Node.open(aliceHome, null, options);
+    nodes.add(alice);
+    alice.start();
+
+    step(3, "Bob gives Alice his card (out of band: in person, by mail, as a QR code); she adds it.");
+    String bobsCard;
+    String bobSeesHimself;
+    try (Node bobOffline = Node.open(bobHome, null, Node.Options.defaults())) {
+      bobsCard = bobOffline.card().text();
+      bobSeesHimself = bobOffline.fingerprint().text();
+    }
+    alice.addContact("bob", bobsCard);
+    String aliceSeesBob = alice.fingerprint("bob").text();
+    detail("bob's card:          " + String.format(Locale.ROOT, "%,d", bobsCard.length()) + " characters, "
+        + bobsCard.substring(0, 18) + "..." + bobsCard.substring(bobsCard.length() - 8));
+    detail("alice sees bob as:   " + aliceSeesBob);
+    detail("bob sees himself as: " + bobSeesHimself);
+    check(aliceSeesBob.equals(bobSeesHimself), "the fingerprints are the same: the card was not swapped on the way",
+        "alice's and bob's view of bob's fingerprint differ");
+
+    step(4, "Alice writes " + ALICE_WRITES.size() + " messages while Bob is offline.");
+    for (String text : ALICE_WRITES) {
+      alice.send("bob", text);
+      detail("alice > bob: " + text);
+    }
+    double t0 = seconds();
+    await("alice's node to hand her envelopes on", () -> alice.outboxSize() == 0);
+    long[] aliceCounts = alice.counters();
+    detail(String.format(Locale.ROOT, "Nobody answers at bob's address, so after %.1f s alice's node has deposited %d"
+        + " envelopes", seconds() - t0, aliceCounts[1]));
+    detail(String.format(Locale.ROOT, "at the mailbox: her first message, which introduces her, and her %d texts.",
+        ALICE_WRITES.size()));
+
+    step(5, "What the mailbox holds: envelopes it cannot open, filed under tags it cannot link to anyone.");
+    List<Tx.Item> items = mailbox.mailboxItems();
+    out.printf("      %-4s %-32s  %s%n", "item", "tag", "size");
+    for (Tx.Item item : items) {
+      out.printf(Locale.ROOT, "      %-4d %-32s  %,d bytes%n", item.id(), HexFormat.of().formatHex(item.tag()),
+          item.envelope().length);
+    }
+    List<Needle> needles = needles(alice);
+    List<byte[]> stored = items.stream().map(Tx.Item::envelope).toList();
+    searchFor(needles, stored, "the stored envelopes");
+
+    step(6, "Bob comes online; his node fetches from the mailbox and opens the envelopes.");
+    Node bob = Node.open(bobHome, null, options);
+    nodes.add(bob);
+    bob.start();
+    t0 = seconds();
+    List<Node.Shown> bobGot = new ArrayList<>();
+    await("bob's node to receive alice's messages", () -> {
+      bobGot.addAll(bob.read());
+      return bobGot.stream().filter(m -> !m.text().isEmpty()).count() >= ALICE_WRITES.size();
+    });
+    detail(String.format(Locale.ROOT, "after %.1f s, bob reads:", seconds() - t0));
+    for (Node.Shown m : bobGot) {
+      detail("  " + Show.message(io, m, c -> bob.fingerprint(c).text()));
+    }
+    await("the mailbox to delete what bob acknowledged", () -> mailbox.mailboxItems().isEmpty());
+    detail("The mailbox deleted the envelopes once bob's node acknowledged them: it holds "
+        + mailbox.mailboxItems().size() + " now.");
+
+    step(7, "Bob answers; Alice is online, so his node delivers directly to hers.");
+    long directBefore = bob.counters()[0];
+    bob.send("alice", BOB_WRITES);
+    detail("bob > alice: " + BOB_WRITES);
+    await("bob's node to deliver his answer", () -> bob.outboxSize() == 0);
+    long direct = bob.counters()[0] - directBefore;
+    check(direct >= 1, "delivered directly to alice's node, not through the mailbox (" + direct
+        + (direct == 1 ? " envelope)" : " envelopes)"),
+        "bob's answer did not go directly to alice's node");
+
+    step(8, "Alice reads the answer.");
+    List<Node.Shown> aliceGot = new ArrayList<>();
+    await("alice's node to receive bob's answer", () -> {
+      aliceGot.addAll(alice.read());
+      return !aliceGot.isEmpty();
+    });
+    for (Node.Shown m : aliceGot) {
+      detail(Show.message(io, m, c -> alice.fingerprint(c).text()));
+    }
+
+    out.println();
+    section("The conversation");
+    conversation("on alice's node", alice, "alice", "bob");
+    conversation("on bob's node", bob, "bob", "alice");
+
+    out.println();
+    wireView(needles);
+  }
+
+  // ---------------------------------------------------------------- the wire view
+
+  private void wireView(List<Needle> needles) {
+    section("What the network saw");
+    List<WireRecorder.Seen> all = tap.all();
+    // Both ends of every link are in this process, so each byte string was seen twice: count
+    // each link once, from its initiator's side, whose names start with the node's name.
+    Map<String, List<WireRecorder.Seen>> links = new TreeMap<>();
+    for (WireRecorder.Seen s : all) {
+      String label = initiatorLabel(s.link());
+      if (label != null) {
+        links.computeIfAbsent(label, k -> new ArrayList<>()).add(s);
+      }
+    }
+    String format = "  %-18s %5s  %-9s %-11s %6s %10s  %s%n";
+    out.printf(format, "link", "conns", "direction", "handshake", "frames", "bytes", "frame sizes");
+    for (Map.Entry<String, List<WireRecorder.Seen>> link : links.entrySet()) {
+      List<WireRecorder.Seen> seen = link.getValue();
+      long connections = seen.stream().filter(s -> s.kind().equals("hello")).count();
+      for (boolean outbound : new boolean[] {true, false}) {
+        List<WireRecorder.Seen> handshake = seen.stream()
+            .filter(s -> s.outbound() == outbound && !s.kind().equals("frame")).toList();
+        List<WireRecorder.Seen> frames = seen.stream().filter(s -> s.outbound() == outbound && s.kind().equals("frame"))
+            .toList();
+        long bytes = frames.stream().mapToLong(WireRecorder.Seen::size).sum()
+            + handshake.stream().mapToLong(WireRecorder.Seen::size).sum();
+        out.printf(Locale.ROOT, format, outbound ? link.getKey() : "", outbound ? Long.toString(connections) : "",
+            outbound ? "sent" : "answered", sizes(handshake), frames.size(), String.format(Locale.ROOT, "%,d", bytes),
+            sizes(frames));
+      }
+    }
+    out.println();
+
+    out.println("  The first bytes of the first messages on each link (the rest looks the same):");
+    for (Map.Entry<String, List<WireRecorder.Seen>> link : links.entrySet()) {
+      link.getValue().stream().limit(4).forEach(s -> out.printf(Locale.ROOT, "    %-18s %-8s %-6s %6d  %s ...%n",
+          link.getKey(), s.outbound() ? "sent" : "answered", s.kind(), s.size(), hexHead(s.wire())));
+    }
+    out.println();
+
+    // spec: transport.adoc#link-hello, #link-accept, #frame-sizes. Every record, from either
+    // end, must have one of these sizes; the counts are of the initiators' records, one per
+    // message on the wire.
+    boolean odd = false;
+    for (WireRecorder.Seen s : all) {
+      odd |= switch (s.kind()) {
+        case "frame" -> !FRAME_SIZES.contains(s.size());
+        case "hello" -> s.size() != HELLO_SIZE;
+        case "accept" -> s.size() != ACCEPT_SIZE;
+        default -> true;
+      };
+    }
+    List<WireRecorder.Seen> once = links.values().stream().flatMap(List::stream).toList();
+    long hellos = once.stream().filter(s -> s.kind().equals("hello")).count();
+    long accepts = once.stream().filter(s -> s.kind().equals("accept")).count();
+    String frameSizes = sizes(once.stream().filter(s -> s.kind().equals("frame")).toList());
+    check(!odd, "every handshake message is " + HELLO_SIZE + " bytes (" + hellos + " LinkHello) or " + ACCEPT_SIZE
+        + " bytes (" + accepts + " LinkAccept),", "a message of an unexpected size crossed the wire");
+    if (!odd) {
+      detail("    every frame 1088, 4160, 16448 or 65600 bytes (" + frameSizes + ")");
+    }
+    List<byte[]> wire = all.stream().map(WireRecorder.Seen::wire).toList();
+    searchFor(needles, wire, "the bytes on the wire");
+    if (problems.isEmpty()) {
+      detail("Every frame is ciphertext: no tag, no envelope boundary, no identity, no name, no text.");
+    }
+  }
+
+  /** "alice -> mailbox" for the initiator's side of a link ("alice -> 127.0.0.1:41234"); null for the responder's. */
+  private String initiatorLabel(String link) {
+    int arrow = link.indexOf(" -> ");
+    if (arrow < 0 || !nodeAtPort.containsValue(link.substring(0, arrow))) {
+      return null;
+    }
+    String to = link.substring(arrow + 4);
+    int colon = to.lastIndexOf(':');
+    try {
+      String name = nodeAtPort.get(Integer.parseInt(to.substring(colon + 1)));
+      return link.substring(0, arrow) + " -> " + (name == null ? to : name);
+    } catch (NumberFormatException e) {
+      return link;
+    }
+  }
+
+  private static String sizes(List<WireRecorder.Seen> seen) {
+    Map<Integer, Integer> counts = new TreeMap<>();
+    for (WireRecorder.Seen s : seen) {
+      counts.merge(s.size(), 1, Integer::sum);
+    }
+    List<String> parts = new ArrayList<>();
+    counts.forEach((size, n) -> parts.add(n + " x " + size));
+    return parts.isEmpty() ? "-" : String.join(", ", parts);
+  }
+
+  private static String hexHead(byte[] wire) {
+    StringBuilder hex = new StringBuilder();
+    for (int i = 0; i < Math.min(16, wire.length); i++) {
+      hex.append(i == 0 ? "" : " ").append(String.format("%02x", wire[i]));
+    }
+    return hex.toString();
+  }
+
+  // ---------------------------------------------------------------- plaintext search
+
+  /** A byte string that would give away a message, a name or an identity if it were seen. */
+  private record Needle(String what, byte[] bytes) {}
+
+  private List<Needle> needles(Node alice) throws Exception {
+    List<Needle> needles = new ArrayList<>();
+    for (String text : ALICE_WRITES) {
+      needles.add(new Needle("a text", text.getBytes(StandardCharsets.UTF_8)));
+    }
+    needles.add(new Needle("a text", BOB_WRITES.getBytes(StandardCharsets.UTF_8)));
+    for (String name : List.of("alice", "bob")) {
+      // As a HELLO carries it: a name on its own, three letters long, would turn up by chance.
+      byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+      byte[] carried = new byte[1 + utf8.length];
+      carried[0] = (byte) utf8.length;
+      System.arraycopy(utf8, 0, carried, 1, utf8.length);
+      needles.add(new Needle("a name", carried));
+    }
+    PublicIdentity bob = PublicIdentity.parse(alice.contact("bob").identity());
+    for (PublicIdentity id : List.of(alice.publicIdentity(), bob)) {
+      needles.add(new Needle("an identity key", id.signingKey()));
+      needles.add(new Needle("an identity key", id.dhKey()));
+    }
+    return needles;
+  }
+
+  private void searchFor(List<Needle> needles, List<byte[]> haystack, String where) {
+    long bytes = haystack.stream().mapToLong(h -> h.length).sum();
+    List<String> found = new ArrayList<>();
+    for (Needle needle : needles) {
+      for (byte[] h : haystack) {
+        if (indexOf(h, needle.bytes()) >= 0) {
+          found.add(needle.what());
+          break;
+        }
+      }
+    }
+    check(found.isEmpty(), String.format(Locale.ROOT,
+        "no readable byte in %s (%,d bytes searched): none of the %d texts,", where, bytes, ALICE_WRITES.size() + 1),
+        "found " + String.join(", ", found) + " in " + where);
+    if (found.isEmpty()) {
+      detail("    nor the names alice and bob, nor their identity keys");
+    }
+  }
+
+  static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private Path init(Path dir, String name, List<dev.sotto.Address> mailboxes) throws Exception {
+    Path home = dir.resolve(name);
+    int port = freePort();
+    nodeAtPort.put(port, name);
+    Node.init(home, IdentitySeed.generate(RandomSource.secure()), null, CHEAP,
+        new Node.Config(name, HOST, port, mailboxes), RandomSource.secure(), io.clock());
+    return home;
+  }
+
+  private int port(String name) {
+    return nodeAtPort.entrySet().stream().filter(e -> e.getValue().equals(name)).findFirst().orElseThrow().getKey();
+  }
+
+  private void conversation(String title, Node node, String me, String contact) throws Exception {
+    out.println("  " + title + ":");
+    for (Node.Shown m : node.conversation(contact)) {
+      out.println("    " + Show.conversationLine(io, m, me));
+    }
+  }
+
+  private void step(int n, String text) {
+    out.printf("%2d  %s%n", n, io.bold(text));
+  }
+
+  private void section(String title) {
+    out.println(io.bold(title));
+  }
+
+  private void detail(String text) {
+    out.println("    " + text);
+  }
+
+  private void check(boolean ok, String good, String bad) {
+    if (ok) {
+      detail(io.good("ok") + "  " + good);
+    } else {
+      detail(io.bad("FAILED") + "  " + bad);
+      problems.add(bad);
+    }
+  }
+
+  private void await(String what, Callable<Boolean> condition) throws Exception {
+    long end = System.nanoTime() + WAIT.toNanos();
+    while (!condition.call()) {
+      if (System.nanoTime() - end > 0) {
+        throw Failure.store("the demo stalled: waited " + WAIT.toSeconds() + " s for " + what);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private double seconds() {
+    return (System.nanoTime() - started) / 1e9;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+        if (e != null) {
+          throw e;
+        }
+        Files.delete(d);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+}

@@ -1,0 +1,87 @@
+package dev.sotto.node.cli;
+
+import dev.sotto.node.Node;
+import dev.sotto.node.store.StoreException;
+import dev.sotto.node.store.Vault;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/** Opening the node of a home directory, with its passphrase when the identity file has one. */
+final class Home {
+  static final String NO_NODE = "no node here: run 'sotto init' first";
+
+  private Home() {}
+
+  /** Fails unless {@code home} holds a node. */
+  static void requireNode(Path home) throws Failure {
+    if (!Vault.exists(home)) {
+      throw Failure.input(NO_NODE);
+    }
+  }
+
+  /** Opens the node's store (not the peer: see {@link Node#start}). The caller closes it. */
+  static Node open(Io io, Path home, Node.Options options) throws Exception {
+    requireNode(home);
+    char[] passphrase = passphraseToOpen(io, home);
+    try {
+      return Node.open(home, passphrase, options);
+    } finally {
+      if (passphrase != null) {
+        Arrays.fill(passphrase, '\0');
+      }
+    }
+  }
+
+  /**
+   * The passphrase of the identity file: null if it has none, else $SOTTO_PASSPHRASE, else
+   * asked at the terminal without echo. The caller clears it.
+   */
+  static char[] passphraseToOpen(Io io, Path home) throws Failure, StoreException {
+    if (!Vault.needsPassphrase(home)) {
+      return null;
+    }
+    String fromEnv = io.env(Main.PASSPHRASE_ENV);
+    if (fromEnv != null && !fromEnv.isEmpty()) {
+      return fromEnv.toCharArray();
+    }
+    if (io.terminal() == null) {
+      throw Failure.input("this node's identity file is sealed under a passphrase: set "
+          + Main.PASSPHRASE_ENV + " or run in a terminal");
+    }
+    char[] typed = io.terminal().readSecret("Passphrase: ");
+    if (typed == null || typed.length == 0) {
+      throw Failure.input("no passphrase given");
+    }
+    return typed;
+  }
+
+  /**
+   * A new passphrase for {@code init}: $SOTTO_PASSPHRASE, else typed twice at the terminal.
+   * The caller clears it.
+   */
+  static char[] newPassphrase(Io io) throws Failure {
+    String fromEnv = io.env(Main.PASSPHRASE_ENV);
+    if (fromEnv != null && !fromEnv.isEmpty()) {
+      return fromEnv.toCharArray();
+    }
+    if (io.terminal() == null) {
+      throw Failure.input("--passphrase needs a terminal to ask for it, or " + Main.PASSPHRASE_ENV);
+    }
+    char[] first = io.terminal().readSecret("New passphrase: ");
+    if (first == null || first.length == 0) {
+      throw Failure.input("no passphrase given");
+    }
+    char[] second = io.terminal().readSecret("The same passphrase again: ");
+    try {
+      if (second == null || !Arrays.equals(first, second)) {
+        Arrays.fill(first, '\0');
+        throw Failure.input("the two passphrases differ");
+      }
+      return first;
+    } finally {
+      if (second != null) {
+        Arrays.fill(second, '\0');
+      }
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package dev.sotto.node.cli;
+
+import dev.sotto.node.Node;
+import dev.sotto.node.NodeCore;
+import java.net.BindException;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "run",
+    header = "Runs the node: delivers, receives, serves as a mailbox.",
+    description = {
+        "Runs the node: listens for its contacts (and, unless --no-mailbox, holds envelopes for nodes"
+            + " that list it as their mailbox), delivers what was queued, fetches from its own mailboxes, "
+            + "and prints messages as they arrive (marking them read). Ends on Ctrl-C or SIGTERM."})
+final class RunCommand extends Cmd {
+  static final long POLL_MILLIS = 200;
+
+  @Option(names = "--no-mailbox", description = "Do not hold envelopes for other nodes.")
+  boolean noMailbox;
+
+  @Override
+  @SuppressWarnings("try") // the lock is held, not used, while the node runs
+  int execute() throws Exception {
+    Io io = io();
+    Path home = home();
+    Home.requireNode(home);
+    CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    try (NodeLock lock = takeLock(home)) {
+      Node.Options options = Node.Options.defaults().withPolicy(NodeCore.Policy.DEFAULT.withMailbox(!noMailbox));
+      try (Node node = Home.open(io, home, options)) {
+        start(node);
+        io.out().println("sotto: " + node.config().name() + " listening on " + node.config().host() + ":"
+            + node.server().port() + " (mailbox " + (noMailbox ? "off" : "on") + ")");
+        Thread hook = new Thread(() -> {
+          stop.countDown();
+          try {
+            // Let the loop below close the store cleanly before the JVM halts.
+            closed.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }, "sotto-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        while (!stop.await(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+          printNew(io, node);
+        }
+      }
+    } finally {
+      closed.countDown();
+    }
+    return 0;
+  }
+
+  /** Prints the new messages; a failure (a busy store) is shown and tried again next time. */
+  static void printNew(Io io, Node node) {
+    try {
+      for (Node.Shown m : node.read()) {
+        io.out().println(Show.message(io, m, c -> node.fingerprint(c).text()));
+      }
+    } catch (Exception e) {
+      io.err().println("sotto: " + Errors.toFailure(e).getMessage());
+    }
+  }
+
+  static NodeLock takeLock(Path home) throws Exception {
+    NodeLock lock = NodeLock.tryTake(home);
+    if (lock == null) {
+      throw Failure.input("a node runs for this home already (process " + NodeLock.holder(home) + ")");
+    }
+    return lock;
+  }
+
+  /** Starts the peer; a port in use is one clear line. */
+  static void start(Node node) throws Exception {
+    try {
+      node.start();
+    } catch (BindException e) {
+      throw Failure.store("cannot listen on " + node.config().host() + ":" + node.config().port()
+          + ": the address is in use (another node or program?)");
+    }
+  }
+}
