@@ -155,6 +155,23 @@ public final class Node implements AutoCloseable {
   public static void init(Path home, IdentitySeed seed, char[] passphrase, Vault.Params params, Config config,
       RandomSource random, Clock clock) throws StoreException, SottoException {
     Vault.create(home, seed, passphrase, params, random);
+    try {
+      initStore(home, seed, config, random, clock);
+    } catch (StoreException | SottoException | RuntimeException e) {
+      // Leave no half-made home behind: without the store, the identity file alone is useless.
+      for (String file : new String[] {Store.FILE_NAME + "-wal", Store.FILE_NAME + "-shm", Store.FILE_NAME, Vault.FILE_NAME}) {
+        try {
+          java.nio.file.Files.deleteIfExists(home.resolve(file));
+        } catch (IOException ignored) {
+          // best effort
+        }
+      }
+      throw e;
+    }
+  }
+
+  private static void initStore(Path home, IdentitySeed seed, Config config, RandomSource random, Clock clock)
+      throws StoreException, SottoException {
     Identity identity = Identity.fromSeed(seed);
     LinkKey linkKey = LinkKey.generate(random);
     try (Store store = Store.open(home, Vault.storeKey(seed), random)) {
