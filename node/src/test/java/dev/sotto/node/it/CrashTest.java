@@ -1,0 +1,147 @@
+package dev.sotto.node.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sotto.Address;
+import dev.sotto.Envelope;
+import dev.sotto.Frame;
+import dev.sotto.Identity;
+import dev.sotto.RandomSource;
+import dev.sotto.node.Node;
+import dev.sotto.node.NodeCore;
+import dev.sotto.node.store.Store;
+import dev.sotto.node.store.Tx;
+import dev.sotto.node.store.Vault;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SIGKILL in the middle of a transfer (spec: transport.adoc#node-delivery): a crash before a
+ * commit loses nothing, a crash after it delivers nothing twice. Each test kills a process once
+ * the recipient's store holds some but not all of the messages, restarts it, and checks that
+ * the recipient ends with every message once, in order.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class CrashTest {
+  @TempDir Path dir;
+  private Cluster cluster;
+
+  @BeforeEach
+  void setUp() {
+    cluster = new Cluster(dir);
+  }
+
+  @AfterEach
+  void tearDown() {
+    cluster.close();
+  }
+
+  /**
+   * Polls bob's store until it holds a third or more, but not all, of the {@code count}
+   * messages from alice, then kills {@code victim} with SIGKILL; returns what bob had.
+   */
+  private long killMidway(String victim, long count) throws Exception {
+    long[] seen = new long[1];
+    cluster.await(Duration.ofSeconds(60), "bob holds a third of alice's messages", () -> {
+      seen[0] = cluster.inOrder("bob", "alice") - 1;
+      return seen[0] >= count / 3;
+    });
+    cluster.kill(victim);
+    cluster.log("bob had " + seen[0] + " of " + count + " when " + victim + " was killed");
+    assertTrue(seen[0] < count, "caught midway: bob had all " + count + " already");
+    return seen[0];
+  }
+
+  /** Alice and bob running, no mailbox, 300 messages queued at alice. */
+  private void directTransferOf300() throws Exception {
+    cluster.init("alice", List.of());
+    cluster.init("bob", List.of());
+    cluster.introduce("alice", "bob");
+    Cluster.Running bob = cluster.spawn("bob", "--no-mailbox");
+    Cluster.Running alice = cluster.spawn("alice", "--no-mailbox");
+    cluster.send("alice", "bob", "crash ", 300);
+    bob.port();
+    alice.port();
+  }
+
+  @Test
+  void recipientKilledMidTransfer() throws Exception {
+    directTransferOf300();
+    long before = killMidway("bob", 300);
+    assertTrue(cluster.inOrder("bob", "alice") - 1 >= before, "what bob committed survives SIGKILL");
+    cluster.start("bob", "--no-mailbox");
+    cluster.awaitInOrder("bob", "alice", 300, Duration.ofSeconds(90));
+    cluster.await(Duration.ofSeconds(30), "alice's outbox empties", () -> cluster.node("alice").outboxSize() == 0);
+    cluster.stop("bob");
+    cluster.assertDelivered("bob", "alice", "crash ", 300);
+    assertEquals("ok", cluster.integrityCheck("bob"));
+  }
+
+  @Test
+  void senderKilledMidSend() throws Exception {
+    directTransferOf300();
+    killMidway("alice", 300);
+    cluster.start("alice", "--no-mailbox");
+    cluster.awaitInOrder("bob", "alice", 300, Duration.ofSeconds(90));
+    cluster.await(Duration.ofSeconds(30), "alice's outbox empties", () -> cluster.node("alice").outboxSize() == 0);
+    cluster.stop("alice");
+    cluster.stop("bob");
+    cluster.assertDelivered("bob", "alice", "crash ", 300);
+    assertEquals("ok", cluster.integrityCheck("alice"));
+  }
+
+  @Test
+  void recipientKilledWhileFetchingFromTheMailbox() throws Exception {
+    int count = 200;
+    cluster.init("m", List.of());
+    Address mailbox = cluster.node("m").mailboxAddress();
+    cluster.init("alice", List.of(mailbox));
+    cluster.init("bob", List.of(mailbox));
+    cluster.introduce("alice", "bob");
+    Cluster.Running m = cluster.spawn("m");
+    Cluster.Running alice = cluster.spawn("alice");
+    cluster.send("alice", "bob", "held ", count);
+    m.port();
+    alice.port();
+    cluster.await(Duration.ofSeconds(90), "alice deposits everything", () -> cluster.node("alice").outboxSize() == 0);
+    assertEquals(count + 1, cluster.node("m").mailboxItems().size());
+
+    cluster.start("bob", "--fetch-ms", "100");
+    killMidway("bob", count);
+    cluster.start("bob", "--fetch-ms", "100");
+    cluster.awaitInOrder("bob", "alice", count, Duration.ofSeconds(90));
+    cluster.stop("bob");
+    cluster.assertDelivered("bob", "alice", "held ", count);
+    assertEquals("ok", cluster.integrityCheck("bob"));
+
+    // What bob committed but had not acknowledged when he was killed is under tags his sessions
+    // no longer watch, so he never fetches it again: it waits at M until it expires. Every such
+    // item is one bob already has, and there is at most one FETCH's worth.
+    List<Tx.Item> left = cluster.node("m").mailboxItems();
+    cluster.log("M still holds " + left.size() + " items");
+    assertTrue(left.size() <= Frame.MAX_ITEMS, left.size() + " items left at M");
+    for (Tx.Item item : left) {
+      assertEquals(NodeCore.Outcome.DUPLICATE, receiveAt("bob", item.envelope()), "item " + item.id() + " at M");
+    }
+  }
+
+  /** Hands an envelope to a stopped node's core, as a DELIVER would. */
+  private NodeCore.Outcome receiveAt(String name, byte[] envelope) throws Exception {
+    Path home = cluster.home(name);
+    var seed = Vault.open(home, null);
+    try (Store store = Store.open(home, Vault.storeKey(seed))) {
+      NodeCore core = new NodeCore(store, Identity.fromSeed(seed), Clock.systemUTC(), RandomSource.secure(),
+          NodeCore.Policy.DEFAULT);
+      return core.receive(Envelope.parse(envelope));
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package dev.sotto.node.it;
+
+import dev.sotto.node.Node;
+import dev.sotto.node.NodeCore;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * A node as its own process, for the multi-process tests:
+ * {@code NodeProcess HOME [--no-mailbox] [--tag-quota N] [--total-quota BYTES] [--fetch-ms N]}.
+ * Opens the node in HOME (no passphrase), starts it, prints {@code READY <port>} and runs until
+ * killed; SIGTERM closes it cleanly, SIGKILL is the crash the tests want. It also stops when its
+ * standard input ends, so that a node does not outlive a test JVM that died without killing it.
+ */
+public final class NodeProcess {
+  private NodeProcess() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length < 1) {
+      System.err.println("usage: NodeProcess HOME [--no-mailbox] [--tag-quota N] [--total-quota BYTES] [--fetch-ms N]");
+      System.exit(2);
+    }
+    Path home = Path.of(args[0]);
+    NodeCore.Policy policy = NodeCore.Policy.DEFAULT;
+    Node.Options options = Node.Options.defaults();
+    for (int i = 1; i < args.length; i++) {
+      switch (args[i]) {
+        case "--no-mailbox" -> policy = policy.withMailbox(false);
+        case "--tag-quota" -> policy = policy.withQuotas(Integer.parseInt(args[++i]), policy.totalQuotaBytes());
+        case "--total-quota" -> policy = policy.withQuotas(policy.perTagQuota(), Long.parseLong(args[++i]));
+        case "--fetch-ms" -> options = options.withFetchInterval(Duration.ofMillis(Long.parseLong(args[++i])));
+        default -> {
+          System.err.println("unknown option " + args[i]);
+          System.exit(2);
+        }
+      }
+    }
+    Node node = Node.open(home, null, options.withPolicy(policy));
+    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "node-shutdown"));
+    node.start();
+    System.out.println("READY " + node.server().port());
+    System.out.flush();
+    // The node's threads are daemons: this one keeps the process alive until it is killed or
+    // the test JVM, which holds the other end of standard input, goes away.
+    while (System.in.read() >= 0) {
+      // nothing is sent on standard input
+    }
+    System.exit(0);
+  }
+}
