@@ -374,7 +374,7 @@ public final class Node implements AutoCloseable {
 
   // ---------------------------------------------------------------- the peer
 
-  /** Starts listening (on the configured port, or any free one if it is 0) and the delivery loop. */
+  /** Starts listening on the configured port (unless the options say not to) and the worker: seal, deliver, fetch. */
   public synchronized void start() throws IOException, StoreException, SottoException {
     if (running) {
       throw new IllegalStateException("already running");
@@ -498,12 +498,17 @@ public final class Node implements AutoCloseable {
       return;
     }
     List<byte[]> tags = core.watchedTags();
+    boolean clean = true;
     for (Address mailbox : config.mailboxes()) {
       try {
         fetchFrom(mailbox, tags);
       } catch (IOException | SottoException | RuntimeException e) {
         drop(mailbox);
+        clean = false;
       }
+    }
+    if (clean) {
+      core.forgetUnacked();
     }
   }
 
@@ -521,7 +526,7 @@ public final class Node implements AutoCloseable {
             // A malformed ITEM is a link error (spec: transport.adoc#requests): it propagates.
             Envelope envelope = response.itemEnvelope();
             try {
-              core.receive(envelope);
+              core.receiveFetched(envelope);
               fetched.incrementAndGet();
             } catch (SottoException e) {
               // Fails to open now, so it never will: acknowledge it away like the rest.

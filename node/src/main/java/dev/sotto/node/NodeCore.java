@@ -40,6 +40,7 @@ public final class NodeCore {
   static final String KV_RESPONDER = "responder";
   static final String KV_CARD = "card";
   static final String KV_CONFIG = "config";
+  static final String KV_UNACKED = "unacked-tags";
 
   private final Store store;
   private final Identity identity;
@@ -100,7 +101,21 @@ public final class NodeCore {
    *
    * @throws SottoException the session layer's error (UNKNOWN_TAG, AUTH_FAILED, REPLAY, ...)
    */
-  public synchronized Outcome receive(Envelope envelope) throws StoreException, SottoException {
+  public Outcome receive(Envelope envelope) throws StoreException, SottoException {
+    return receive(envelope, false);
+  }
+
+  /**
+   * Like {@link #receive(Envelope)}, for an envelope fetched from a mailbox: the same transaction
+   * also remembers its tag until the fetch round that acknowledges it ends, so that an item whose
+   * effects were committed but whose ACK was lost (a crash between the two) is fetched again,
+   * recognised as a duplicate and acknowledged, even after its tag has left the watched window.
+   */
+  public Outcome receiveFetched(Envelope envelope) throws StoreException, SottoException {
+    return receive(envelope, true);
+  }
+
+  private synchronized Outcome receive(Envelope envelope, boolean fetched) throws StoreException, SottoException {
     ensureIndex();
     long now = clock.millis();
     Instant instant = clock.instant();
@@ -108,6 +123,9 @@ public final class NodeCore {
     Map<Long, Session> changes = new HashMap<>();
     boolean[] delivered = new boolean[1];
     Outcome outcome = store.write(tx -> {
+      if (fetched) {
+        rememberUnacked(tx, envelope.tag());
+      }
       if (!tx.markReceived(digest, now)) {
         return Outcome.DUPLICATE;
       }
@@ -425,15 +443,53 @@ public final class NodeCore {
 
   // ---------------------------------------------------------------- tags
 
-  /** Every tag this node watches: its sessions' tags and its cards' invite tags. */
+  /**
+   * Every tag this node fetches: its sessions' tags, its cards' invite tags, and the tags of
+   * fetched items not yet known to be acknowledged.
+   */
   public synchronized List<byte[]> watchedTags() throws StoreException, SottoException {
     ensureIndex();
+    java.util.LinkedHashSet<String> hex = new java.util.LinkedHashSet<>(tagIndex.keySet());
+    store.read(tx -> {
+      for (byte[] tag : responder(tx).inviteTags()) {
+        hex.add(HexFormat.of().formatHex(tag));
+      }
+      byte[] unacked = tx.get(KV_UNACKED).orElse(new byte[0]);
+      for (int i = 0; i + Envelope.TAG_LENGTH <= unacked.length; i += Envelope.TAG_LENGTH) {
+        hex.add(HexFormat.of().formatHex(unacked, i, i + Envelope.TAG_LENGTH));
+      }
+      return null;
+    });
     List<byte[]> tags = new ArrayList<>();
-    for (String hex : tagIndex.keySet()) {
-      tags.add(HexFormat.of().parseHex(hex));
+    for (String h : hex) {
+      tags.add(HexFormat.of().parseHex(h));
     }
-    tags.addAll(store.read(tx -> responder(tx).inviteTags()));
     return tags;
+  }
+
+  /** Most remembered tags of unacknowledged items; beyond it the oldest are forgotten (they expire at the mailbox). */
+  static final int MAX_UNACKED_TAGS = 4096;
+
+  private static void rememberUnacked(Tx tx, byte[] tag) throws StoreException {
+    byte[] old = tx.get(KV_UNACKED).orElse(new byte[0]);
+    for (int i = 0; i + Envelope.TAG_LENGTH <= old.length; i += Envelope.TAG_LENGTH) {
+      if (java.util.Arrays.equals(old, i, i + Envelope.TAG_LENGTH, tag, 0, Envelope.TAG_LENGTH)) {
+        return;
+      }
+    }
+    int keep = Math.min(old.length, (MAX_UNACKED_TAGS - 1) * Envelope.TAG_LENGTH);
+    byte[] updated = new byte[keep + Envelope.TAG_LENGTH];
+    System.arraycopy(old, old.length - keep, updated, 0, keep);
+    System.arraycopy(tag, 0, updated, keep, Envelope.TAG_LENGTH);
+    tx.put(KV_UNACKED, updated);
+  }
+
+  /** After a fetch round in which every fetched item was acknowledged: nothing is left to fetch again. */
+  public synchronized void forgetUnacked() throws StoreException, SottoException {
+    store.write(tx -> {
+      tx.delete(KV_UNACKED);
+      return null;
+    });
   }
 
   private void ensureIndex() throws StoreException, SottoException {

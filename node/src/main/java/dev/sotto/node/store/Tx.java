@@ -285,7 +285,11 @@ public final class Tx {
 
   /** Up to {@code limit} envelopes whose next attempt is at or before {@code nowMillis}, by id. */
   public List<Outgoing> due(long nowMillis, int limit) throws StoreException {
-    return query(OUTGOING + " WHERE next_attempt <= ? ORDER BY id LIMIT ?", this::outgoing, nowMillis, limit);
+    // An envelope is due only when no earlier envelope of its contact is waiting out a back-off,
+    // so that a contact's envelopes leave in the order they were sealed.
+    return query(OUTGOING + " o WHERE next_attempt <= ? AND NOT EXISTS (SELECT 1 FROM outbox p"
+        + " WHERE p.contact_id = o.contact_id AND p.id < o.id AND p.next_attempt > ?) ORDER BY id LIMIT ?",
+        this::outgoing, nowMillis, nowMillis, limit);
   }
 
   /** A contact's waiting envelopes, by id. */
