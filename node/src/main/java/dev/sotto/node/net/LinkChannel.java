@@ -137,6 +137,7 @@ public final class LinkChannel implements Closeable {
       if (response.requestId() != request.requestId() || response.isRequest()) {
         throw new IOException("link error: unexpected frame " + response);
       }
+      checkResponse(response);
       responses.add(response);
       int type = response.type();
       if (type == Frame.OK || type == Frame.ERROR || type == Frame.DONE) {
@@ -145,6 +146,21 @@ public final class LinkChannel implements Closeable {
       if (type != Frame.ITEM || request.type() != Frame.FETCH) {
         throw new IOException("link error: unexpected frame " + response);
       }
+    }
+  }
+
+  /** A response whose body fails its checks, or of an undefined type, is a link error (spec: transport.adoc#requests). */
+  private static void checkResponse(Frame response) throws IOException, SottoException {
+    switch (response.type()) {
+      case Frame.OK -> {
+        if (response.body().length != 0) {
+          throw new IOException("link error: an OK with a body");
+        }
+      }
+      case Frame.ERROR -> response.errorNumber();
+      case Frame.ITEM -> response.itemEnvelope();
+      case Frame.DONE -> response.more();
+      default -> throw new IOException("link error: response type 0x" + Integer.toHexString(response.type()));
     }
   }
 
