@@ -449,9 +449,9 @@ public final class Node implements AutoCloseable {
 
   private void deliverDue() throws StoreException, SottoException {
     for (NodeCore.Batch batch : core.due(256)) {
-      Card card = Card.parse(batch.card(), Instant.EPOCH);
-      List<Address> peers = card.addresses().stream().filter(a -> a.kind() == Address.KIND_PEER_TCP).toList();
-      List<Address> mailboxes = card.addresses().stream().filter(a -> a.kind() == Address.KIND_MAILBOX_TCP).toList();
+      List<Address> addresses = addressesOf(batch.contactId(), batch.card());
+      List<Address> peers = addresses.stream().filter(a -> a.kind() == Address.KIND_PEER_TCP).toList();
+      List<Address> mailboxes = addresses.stream().filter(a -> a.kind() == Address.KIND_MAILBOX_TCP).toList();
       List<Long> sent = new ArrayList<>();
       try {
         for (Tx.Outgoing outgoing : batch.envelopes()) {
@@ -470,6 +470,21 @@ public final class Node implements AutoCloseable {
         core.sent(sent);
       }
     }
+  }
+
+  private record KnownCard(byte[] encoded, List<Address> addresses) {}
+
+  /** Contacts' cards as last parsed: a card's signature is checked once, not at every delivery. */
+  private final Map<Long, KnownCard> cards = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private List<Address> addressesOf(long contactId, byte[] encoded) throws SottoException {
+    KnownCard known = cards.get(contactId);
+    if (known == null || !java.util.Arrays.equals(known.encoded(), encoded)) {
+      // Expiry does not matter here: the addresses of an expired card are still where the contact was.
+      known = new KnownCard(encoded, Card.parse(encoded, Instant.EPOCH).addresses());
+      cards.put(contactId, known);
+    }
+    return known.addresses();
   }
 
   private boolean tryEach(List<Address> addresses, Envelope envelope, int type) {

@@ -51,6 +51,23 @@ public final class NodeCore {
   private final Map<String, Long> tagIndex = new HashMap<>();
   private boolean indexed;
   private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /**
+   * Sessions as last committed, with the state bytes committed, so that the next envelope does
+   * not pay for a restore (which re-validates the peer's keys). An entry is taken out while its
+   * session is in use and put back only after the commit: a rollback leaves nothing stale, and
+   * a state written by anyone else (bytes that differ) is restored from the store.
+   */
+  private final Map<Long, Committed> cache = new HashMap<>();
+
+  private record Committed(Session session, byte[] state) {}
+
+  private Session load(Tx.SessionRow row) throws SottoException {
+    Committed c = cache.remove(row.id());
+    if (c != null && java.util.Arrays.equals(c.state(), row.state())) {
+      return c.session();
+    }
+    return Session.restore(row.state());
+  }
 
   /** The node's limits (spec: transport.adoc#mailbox-policy). */
   public record Policy(boolean mailbox, long retentionMillis, int perTagQuota, long totalQuotaBytes, long duplicateMemoryMillis) {
@@ -120,7 +137,7 @@ public final class NodeCore {
     long now = clock.millis();
     Instant instant = clock.instant();
     byte[] digest = sha256(envelope.encoded());
-    Map<Long, Session> changes = new HashMap<>();
+    Map<Long, Committed> changes = new HashMap<>();
     boolean[] delivered = new boolean[1];
     Outcome outcome = store.write(tx -> {
       if (fetched) {
@@ -131,12 +148,13 @@ public final class NodeCore {
       }
       Long sessionId = tagIndex.get(HexFormat.of().formatHex(envelope.tag()));
       if (sessionId != null) {
-        Tx.SessionRow row = tx.allSessions().stream().filter(r -> r.id() == sessionId).findFirst()
+        Tx.SessionRow row = tx.session(sessionId)
             .orElseThrow(() -> new SottoException(ErrorCode.UNKNOWN_TAG, "no session watches this tag"));
-        Session session = Session.restore(row.state());
+        Session session = load(row);
         Optional<byte[]> payload = session.open(envelope.encoded(), random);
-        tx.updateSession(row.id(), session.serialize(), now);
-        changes.put(row.id(), session);
+        byte[] state = session.serialize();
+        tx.updateSession(row.id(), state, now);
+        changes.put(row.id(), new Committed(session, state));
         if (payload.isPresent()) {
           delivered[0] = deliverPayload(tx, row.contactId(), session.peer(), payload.get(), instant, now);
         }
@@ -155,13 +173,17 @@ public final class NodeCore {
         throw new SottoException(ErrorCode.INVALID_ENCODING, "a first contact must carry a HELLO");
       }
       long contactId = contactFor(tx, session.peer(), message, now);
-      long id = tx.insertSession(contactId, session.serialize(), now);
+      byte[] state = session.serialize();
+      long id = tx.insertSession(contactId, state, now);
       tx.put(KV_RESPONDER, responder.serialize());
-      changes.put(id, session);
+      changes.put(id, new Committed(session, state));
       delivered[0] = record(tx, contactId, message, now);
       return Outcome.ACCEPTED;
     });
-    changes.forEach(this::reindex);
+    changes.forEach((id, c) -> {
+      reindex(id, c.session());
+      cache.put(id, c);
+    });
     if (delivered[0]) {
       listeners.forEach(Runnable::run);
     }
@@ -238,13 +260,14 @@ public final class NodeCore {
     int sealed = 0;
     int batch = SEAL_BATCH;
     while (true) {
-      Map<Long, Session> changes = new HashMap<>();
+      Map<Long, Committed> changes = new HashMap<>();
+      java.util.Set<Long> started = new java.util.HashSet<>();
       int n;
       try {
         int size = batch;
         n = store.write(tx -> {
           int done = 0;
-          while (done < size && sealOne(tx, changes)) {
+          while (done < size && sealOne(tx, changes, started)) {
             done++;
           }
           return done;
@@ -264,7 +287,14 @@ public final class NodeCore {
         batch = SEAL_BATCH;
         continue;
       }
-      changes.forEach(this::reindex);
+      // Sealing moves only the sending chain: the tags a session watches change only when a
+      // session starts.
+      changes.forEach((id, c) -> {
+        if (started.contains(id)) {
+          reindex(id, c.session());
+        }
+        cache.put(id, c);
+      });
       if (n == 0) {
         return sealed;
       }
@@ -282,7 +312,8 @@ public final class NodeCore {
     return unsealable;
   }
 
-  private Boolean sealOne(Tx tx, Map<Long, Session> changes) throws StoreException, SottoException {
+  private Boolean sealOne(Tx tx, Map<Long, Committed> changes, java.util.Set<Long> started)
+      throws StoreException, SottoException {
     List<Tx.Pending> pending = tx.pending(1);
     if (pending.isEmpty()) {
       return false;
@@ -294,15 +325,20 @@ public final class NodeCore {
     long now = clock.millis();
     if (sessions.isEmpty()) {
       Card card = Card.parse(contact.card(), clock.instant());
-      Session.Started started = Session.initiate(identity, card, clock.instant(), p.payload(), random);
-      changes.put(tx.insertSession(contact.id(), started.session().serialize(), now), started.session());
-      envelopes = started.envelopes();
+      Session.Started initiated = Session.initiate(identity, card, clock.instant(), p.payload(), random);
+      byte[] state = initiated.session().serialize();
+      long id = tx.insertSession(contact.id(), state, now);
+      changes.put(id, new Committed(initiated.session(), state));
+      started.add(id);
+      envelopes = initiated.envelopes();
     } else {
       Tx.SessionRow row = sessions.get(0);
-      Session session = Session.restore(row.state());
+      Committed earlier = changes.remove(row.id());
+      Session session = earlier != null ? earlier.session() : load(row);
       envelopes = session.seal(p.payload(), random);
-      tx.updateSession(row.id(), session.serialize(), now);
-      changes.put(row.id(), session);
+      byte[] state = session.serialize();
+      tx.updateSession(row.id(), state, now);
+      changes.put(row.id(), new Committed(session, state));
     }
     for (Envelope e : envelopes) {
       tx.queueEnvelope(contact.id(), e.encoded(), now);

@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Server implements Closeable {
   /** The server's limits. */
   public record Limits(int maxLinks, int handshakeMillis, int idleMillis, double requestsPerSecond, int burst) {
-    public static final Limits DEFAULT = new Limits(64, 5_000, 60_000, 128, 256);
+    public static final Limits DEFAULT = new Limits(64, 5_000, 60_000, 1024, 2048);
   }
 
   /** What the server does with each request: the node's logic. */

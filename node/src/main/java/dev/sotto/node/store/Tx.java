@@ -231,6 +231,11 @@ public final class Tx {
   }
 
   /** A contact's sessions, the most recently updated first. */
+  /** The session with this id, if any. */
+  public Optional<SessionRow> session(long id) throws StoreException {
+    return one(SESSION + " WHERE id = ?", this::session, id);
+  }
+
   public List<SessionRow> sessions(long contactId) throws StoreException {
     return query(SESSION + " WHERE contact_id = ? ORDER BY updated DESC, id DESC", this::session, contactId);
   }
