@@ -32,9 +32,11 @@ public final class NodeMemory {
     Path dir = Files.createTempDirectory("sotto-memory");
     try {
       long before = usedHeap();
+      long rssBefore = rss();
       Node node = start(dir, "idle");
       Thread.sleep(1000);
       long idle = usedHeap();
+      long rssIdle = rss();
       int idleThreads = Thread.activeCount();
       List<LinkChannel> open = new ArrayList<>();
       for (int i = 0; i < links; i++) {
@@ -42,12 +44,15 @@ public final class NodeMemory {
       }
       waitFor(node, links);
       long withLinks = usedHeap();
+      long rssLinks = rss();
       int linkThreads = Thread.activeCount();
       System.out.printf("heap before the node:          %,d bytes%n", before);
       System.out.printf("idle node (heap, over before): %,d bytes, %d threads%n", idle - before, idleThreads);
       System.out.printf("%d open links (both ends in this process): %,d bytes more, %d threads more%n",
           links, withLinks - idle, linkThreads - idleThreads);
       System.out.printf("per link (both ends):          %,d bytes of heap%n", (withLinks - idle) / links);
+      System.out.printf("resident set (whole process):  %,d KiB before the node, %,d idle, %,d with the links"
+          + " (%,d KiB per link, thread stacks included)%n", rssBefore, rssIdle, rssLinks, (rssLinks - rssIdle) / links);
       open.forEach(LinkChannel::close);
       node.close();
     } finally {
@@ -74,6 +79,20 @@ public final class NodeMemory {
     for (int i = 0; i < 500 && node.openLinks() < links; i++) {
       Thread.sleep(10);
     }
+  }
+
+  /** VmRSS of this process in KiB (Linux), or -1. */
+  private static long rss() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // not Linux
+    }
+    return -1;
   }
 
   private static long usedHeap() throws InterruptedException {

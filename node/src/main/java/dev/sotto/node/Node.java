@@ -410,23 +410,20 @@ public final class Node implements AutoCloseable {
   }
 
   private void loop() {
-    long nextFetch = 0;
-    long nextExpire = 0;
+    long nextFetch = System.nanoTime();
+    long nextExpire = nextFetch;
     while (running) {
-      try {
-        core.sealPending();
-        deliverDue();
-        long now = System.nanoTime();
-        if (now - nextFetch >= 0) {
-          fetchAll();
-          nextFetch = now + options.fetchInterval().toNanos();
-        }
-        if (now - nextExpire >= 0) {
-          core.expire();
-          nextExpire = now + Duration.ofMinutes(1).toNanos();
-        }
-      } catch (StoreException | SottoException | RuntimeException e) {
-        // A busy store or a bad contact card: try again next tick.
+      // Each stage on its own: a busy store or a failing contact in one does not stop the others.
+      attempt(core::sealPending);
+      attempt(this::deliverDue);
+      long now = System.nanoTime();
+      if (now - nextFetch >= 0) {
+        attempt(this::fetchAll);
+        nextFetch = now + options.fetchInterval().toNanos();
+      }
+      if (now - nextExpire >= 0) {
+        attempt(core::expire);
+        nextExpire = now + Duration.ofMinutes(1).toNanos();
       }
       try {
         // Woken at once when this process queues a message; other processes' queues are seen
@@ -440,6 +437,18 @@ public final class Node implements AutoCloseable {
     }
   }
 
+  private interface Stage {
+    void run() throws StoreException, SottoException;
+  }
+
+  private static void attempt(Stage stage) {
+    try {
+      stage.run();
+    } catch (StoreException | SottoException | RuntimeException e) {
+      // Tried again on the next tick.
+    }
+  }
+
   /** One round of the worker: seal, deliver, fetch. For tests that drive a node step by step. */
   public void step() throws StoreException, SottoException {
     core.sealPending();
@@ -449,7 +458,12 @@ public final class Node implements AutoCloseable {
 
   private void deliverDue() throws StoreException, SottoException {
     for (NodeCore.Batch batch : core.due(256)) {
-      List<Address> addresses = addressesOf(batch.contactId(), batch.card());
+      List<Address> addresses;
+      try {
+        addresses = addressesOf(batch.contactId(), batch.card());
+      } catch (SottoException e) {
+        continue; // a contact whose card does not parse cannot be reached; the others can
+      }
       List<Address> peers = addresses.stream().filter(a -> a.kind() == Address.KIND_PEER_TCP).toList();
       List<Address> mailboxes = addresses.stream().filter(a -> a.kind() == Address.KIND_MAILBOX_TCP).toList();
       List<Long> sent = new ArrayList<>();
