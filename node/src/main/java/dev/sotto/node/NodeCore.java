@@ -49,6 +49,8 @@ public final class NodeCore {
   private final Policy policy;
   /** Tag (hex) to session id: the tags every session watches, rebuilt after each change. */
   private final Map<String, Long> tagIndex = new HashMap<>();
+  /** The invite tags of this node's cards (hex); they change only when a card is issued. */
+  private final Set<String> inviteTags = new java.util.HashSet<>();
   private boolean indexed;
   private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   /**
@@ -160,10 +162,12 @@ public final class NodeCore {
         }
         return Outcome.ACCEPTED;
       }
-      Responder responder = responder(tx);
-      if (!containsTag(responder.inviteTags(), envelope.tag())) {
+      // Checked before the responder state is restored (which costs key derivations): an
+      // envelope under a tag nobody watches is refused cheaply.
+      if (!inviteTags.contains(HexFormat.of().formatHex(envelope.tag()))) {
         throw new SottoException(ErrorCode.UNKNOWN_TAG, "no session or card watches this tag");
       }
+      Responder responder = responder(tx);
       Session.Accepted accepted = Session.accept(responder, envelope.encoded(), instant, random);
       Session session = accepted.session();
       byte[] hello = accepted.payload().orElseThrow(
@@ -486,10 +490,8 @@ public final class NodeCore {
   public synchronized List<byte[]> watchedTags() throws StoreException, SottoException {
     ensureIndex();
     java.util.LinkedHashSet<String> hex = new java.util.LinkedHashSet<>(tagIndex.keySet());
+    hex.addAll(inviteTags);
     store.read(tx -> {
-      for (byte[] tag : responder(tx).inviteTags()) {
-        hex.add(HexFormat.of().formatHex(tag));
-      }
       byte[] unacked = tx.get(KV_UNACKED).orElse(new byte[0]);
       for (int i = 0; i + Envelope.TAG_LENGTH <= unacked.length; i += Envelope.TAG_LENGTH) {
         hex.add(HexFormat.of().formatHex(unacked, i, i + Envelope.TAG_LENGTH));
@@ -544,7 +546,11 @@ public final class NodeCore {
 
   /** Rebuilds the tag index from the committed sessions. */
   public synchronized void reindex() throws StoreException, SottoException {
+    Set<String> invites = new java.util.HashSet<>();
     Map<String, Long> index = store.read(tx -> {
+      for (byte[] tag : responder(tx).inviteTags()) {
+        invites.add(HexFormat.of().formatHex(tag));
+      }
       Map<String, Long> m = new HashMap<>();
       for (Tx.SessionRow row : tx.allSessions()) {
         for (byte[] tag : Session.restore(row.state()).tags()) {
@@ -555,21 +561,14 @@ public final class NodeCore {
     });
     tagIndex.clear();
     tagIndex.putAll(index);
+    inviteTags.clear();
+    inviteTags.addAll(invites);
     indexed = true;
   }
 
   Responder responder(Tx tx) throws StoreException, SottoException {
     byte[] state = tx.get(KV_RESPONDER).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no responder state"));
     return Responder.restore(identity, state);
-  }
-
-  private static boolean containsTag(List<byte[]> tags, byte[] tag) {
-    for (byte[] t : tags) {
-      if (MessageDigest.isEqual(t, tag)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   static byte[] sha256(byte[] data) {
