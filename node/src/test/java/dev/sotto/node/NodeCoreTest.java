@@ -1,0 +1,152 @@
+package dev.sotto.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.sotto.Envelope;
+import dev.sotto.ErrorCode;
+import dev.sotto.Frame;
+import dev.sotto.SottoException;
+import dev.sotto.node.store.Tx;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The node's logic without the network: every bad envelope or request is refused with its code
+ * and leaves the store exactly as it was (sessions, responder, contacts, messages, duplicate
+ * memory, mailbox), and a replay is recognised without effect.
+ */
+class NodeCoreTest {
+  @TempDir Path dir;
+  private Node alice;
+  private Node bob;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    alice = Node.open(TestNodes.init(dir, "alice", List.of()), null, Node.Options.defaults());
+    bob = Node.open(TestNodes.init(dir, "bob", List.of()), null,
+        Node.Options.defaults().withPolicy(NodeCore.Policy.DEFAULT.withQuotas(2, 1 << 20)));
+    alice.addContact("bob", bob.card().text());
+  }
+
+  @AfterEach
+  void tearDown() {
+    alice.close();
+    bob.close();
+  }
+
+  /** Seals what alice queued and takes her outbox, as her worker would send it. */
+  private List<Envelope> outbox() throws Exception {
+    alice.core().sealPending();
+    List<Envelope> out = new ArrayList<>();
+    List<Long> ids = new ArrayList<>();
+    for (NodeCore.Batch batch : alice.core().due(100)) {
+      for (Tx.Outgoing o : batch.envelopes()) {
+        out.add(Envelope.parse(o.envelope()));
+        ids.add(o.id());
+      }
+    }
+    alice.core().sent(ids);
+    return out;
+  }
+
+  /** Everything of bob's store that an envelope or a request could change, as text. */
+  private String snapshot() throws Exception {
+    return bob.core().store().read(tx -> {
+      StringBuilder s = new StringBuilder();
+      HexFormat hex = HexFormat.of();
+      for (Tx.SessionRow r : tx.allSessions()) {
+        s.append("session ").append(r.id()).append(' ').append(hex.formatHex(r.state())).append('\n');
+      }
+      s.append("responder ").append(hex.formatHex(tx.get(NodeCore.KV_RESPONDER).orElseThrow())).append('\n');
+      s.append("unacked ").append(tx.get(NodeCore.KV_UNACKED).map(hex::formatHex).orElse("-")).append('\n');
+      for (Tx.Contact c : tx.contacts()) {
+        s.append("contact ").append(c.name()).append(' ').append(c.nextInSeq()).append(' ').append(c.nextOutSeq()).append('\n');
+        for (Tx.Message m : tx.messages(c.id())) {
+          s.append("message ").append(m.seq()).append(' ').append(m.text()).append(' ').append(m.read()).append('\n');
+        }
+      }
+      for (Tx.Item i : tx.mailboxItems()) {
+        s.append("item ").append(i.id()).append(' ').append(hex.formatHex(i.tag())).append('\n');
+      }
+      return s.toString();
+    });
+  }
+
+  private static Envelope flip(Envelope e, int index) throws SottoException {
+    byte[] bytes = e.encoded();
+    bytes[index] ^= 0x01;
+    return Envelope.parse(bytes);
+  }
+
+  @Test
+  void badEnvelopesChangeNothing() throws Exception {
+    alice.send("bob", "one");
+    List<Envelope> first = outbox();
+    assertEquals(2, first.size(), "the first contact (HELLO) and the text");
+
+    // A tampered first contact, then the real one; a replay of it is a duplicate.
+    String empty = snapshot();
+    assertEquals(ErrorCode.AUTH_FAILED, assertThrows(SottoException.class,
+        () -> bob.core().receive(flip(first.get(0), 200))).code());
+    assertEquals(empty, snapshot());
+    assertEquals(NodeCore.Outcome.ACCEPTED, bob.core().receive(first.get(0)));
+    String afterHello = snapshot();
+    assertEquals(NodeCore.Outcome.DUPLICATE, bob.core().receive(first.get(0)));
+    assertEquals(afterHello, snapshot());
+
+    // Under a session tag: tampered header, tampered body, wrong tag, then the real one.
+    Envelope text = first.get(1);
+    for (Envelope bad : List.of(flip(text, 20), flip(text, text.length() - 1), flip(text, 3))) {
+      SottoException e = assertThrows(SottoException.class, () -> bob.core().receive(bad));
+      assertEquals(true, e.code() == ErrorCode.AUTH_FAILED || e.code() == ErrorCode.UNKNOWN_TAG, e.code().name());
+      assertEquals(afterHello, snapshot(), "refused with " + e.code());
+    }
+    assertEquals(NodeCore.Outcome.ACCEPTED, bob.core().receive(text));
+    assertEquals(List.of("one"), bob.read().stream().map(Node.Shown::text).filter(t -> !t.isEmpty()).toList());
+    String afterText = snapshot();
+    assertEquals(NodeCore.Outcome.DUPLICATE, bob.core().receive(text));
+    assertEquals(afterText, snapshot());
+  }
+
+  @Test
+  void refusedRequestsChangeNothing() throws Exception {
+    NodeCore.LinkState link = new NodeCore.LinkState();
+    byte[] body = new byte[Envelope.BUCKETS.get(0)];
+    body[0] = Envelope.VERSION;
+    Envelope random = Envelope.parse(body);
+    String before = snapshot();
+    List<Frame> answers = bob.core().handle(link, Frame.deliver(1, random));
+    assertEquals(ErrorCode.UNKNOWN_TAG.number(), answers.get(0).errorNumber());
+    assertEquals(ErrorCode.UNSUPPORTED_REQUEST.number(), bob.core().handle(link, Frame.of(0x33, 2, new byte[0])).get(0).errorNumber());
+    assertEquals(ErrorCode.INVALID_ENCODING.number(),
+        bob.core().handle(link, Frame.of(Frame.FETCH, 3, new byte[] {0, 0})).get(0).errorNumber());
+    assertEquals(before, snapshot());
+
+    // The per-tag quota is 2: a third envelope under the tag is refused and not stored.
+    for (int i = 0; i < 3; i++) {
+      byte[] b = body.clone();
+      b[body.length - 1] = (byte) i;
+      Frame answer = bob.core().handle(link, Frame.deposit(10 + i, Envelope.parse(b))).get(0);
+      assertEquals(i < 2 ? Frame.OK : Frame.ERROR, answer.type());
+    }
+    String full = snapshot();
+    byte[] another = body.clone();
+    another[body.length - 1] = 9;
+    assertEquals(ErrorCode.LIMIT_EXCEEDED.number(),
+        bob.core().handle(link, Frame.deposit(20, Envelope.parse(another))).get(0).errorNumber());
+    assertEquals(full, snapshot());
+    // An envelope already held is answered OK and not stored twice.
+    assertEquals(Frame.OK, bob.core().handle(link, Frame.deposit(21, Envelope.parse(body.clone()))).get(0).type());
+    assertEquals(full, snapshot());
+    // An ACK of items this link was never handed deletes nothing.
+    bob.core().handle(link, Frame.ack(22, List.of(1L, 2L)));
+    assertEquals(full, snapshot());
+  }
+}
