@@ -227,11 +227,54 @@ public final class Node implements AutoCloseable {
     return identity.publicIdentity();
   }
 
-  /** This node's current card. */
+  /** This node's card as last issued (it may have expired: see {@link #currentCard()}). */
   public Card card() throws StoreException, SottoException {
     byte[] encoded = store.read(tx -> tx.get(NodeCore.KV_CARD).orElseThrow());
     return Card.parse(encoded, Instant.EPOCH);
   }
+
+  /** A card to give out: the last one, or a new one when that expires within {@link #RENEW_BEFORE}. */
+  public Card currentCard() throws StoreException, SottoException {
+    Card card = card();
+    if (card.expires().isBefore(clock.instant().plus(RENEW_BEFORE))) {
+      card = renewCard();
+    }
+    return card;
+  }
+
+  /** A card is renewed when it has less than this left. */
+  static final Duration RENEW_BEFORE = Duration.ofDays(30);
+
+  /**
+   * Issues a new card (new prekeys, a new invite tag, this node's address and mailboxes) and
+   * keeps the older cards' prekeys, so that first contacts made from them still succeed; the
+   * responder holds at most {@link Responder#MAX_CARDS}, the oldest is withdrawn beyond that.
+   */
+  public Card renewCard() throws StoreException, SottoException {
+    Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond());
+    return store.write(tx -> {
+      long serial = tx.get(KV_CARD_SERIAL).map(b -> Long.parseLong(new String(b, StandardCharsets.US_ASCII))).orElse(1L) + 1;
+      Card.Builder builder = Card.builder(identity).validity(now, now.plus(CARD_VALIDITY))
+          .signedPrekeyId(2 * serial - 1).kemPrekeyId(2 * serial)
+          .address(Address.peer(config.host(), config.port(), linkKey.publicKey()));
+      for (Address mailbox : config.mailboxes()) {
+        builder.address(mailbox);
+      }
+      IssuedCard issued = builder.issue(random);
+      Responder responder = core.responder(tx);
+      List<Responder.CardState> held = responder.snapshot().cards();
+      if (held.size() >= Responder.MAX_CARDS) {
+        responder.remove(held.stream().mapToLong(Responder.CardState::signedPrekeyId).min().orElseThrow());
+      }
+      responder.add(issued);
+      tx.put(NodeCore.KV_RESPONDER, responder.serialize());
+      tx.put(NodeCore.KV_CARD, issued.card().encoded());
+      tx.put(KV_CARD_SERIAL, Long.toString(serial).getBytes(StandardCharsets.US_ASCII));
+      return issued.card();
+    });
+  }
+
+  private static final String KV_CARD_SERIAL = "card-serial";
 
   /** This node's own address (kind peer), which other nodes can also use as a mailbox address. */
   public Address peerAddress() {
@@ -267,7 +310,7 @@ public final class Node implements AutoCloseable {
     if (card.identity().equals(identity.publicIdentity())) {
       throw new SottoException(ErrorCode.IDENTITY_MISMATCH, "that is this node's own card");
     }
-    Card mine = card();
+    Card mine = currentCard();
     long now = clock.millis();
     Tx.Contact added = store.write(tx -> {
       long id = tx.insertContact(name, card.identity().encoded(), card.encoded(), now);
@@ -379,6 +422,7 @@ public final class Node implements AutoCloseable {
     if (running) {
       throw new IllegalStateException("already running");
     }
+    currentCard();
     core.reindex();
     Server.Handler handler = new Server.Handler() {
       @Override

@@ -164,6 +164,7 @@ public final class NodeCore {
       }
       // Checked before the responder state is restored (which costs key derivations): an
       // envelope under a tag nobody watches is refused cheaply.
+      refreshInvites(tx);
       if (!inviteTags.contains(HexFormat.of().formatHex(envelope.tag()))) {
         throw new SottoException(ErrorCode.UNKNOWN_TAG, "no session or card watches this tag");
       }
@@ -490,8 +491,9 @@ public final class NodeCore {
   public synchronized List<byte[]> watchedTags() throws StoreException, SottoException {
     ensureIndex();
     java.util.LinkedHashSet<String> hex = new java.util.LinkedHashSet<>(tagIndex.keySet());
-    hex.addAll(inviteTags);
     store.read(tx -> {
+      refreshInvites(tx);
+      hex.addAll(inviteTags);
       byte[] unacked = tx.get(KV_UNACKED).orElse(new byte[0]);
       for (int i = 0; i + Envelope.TAG_LENGTH <= unacked.length; i += Envelope.TAG_LENGTH) {
         hex.add(HexFormat.of().formatHex(unacked, i, i + Envelope.TAG_LENGTH));
@@ -546,11 +548,9 @@ public final class NodeCore {
 
   /** Rebuilds the tag index from the committed sessions. */
   public synchronized void reindex() throws StoreException, SottoException {
-    Set<String> invites = new java.util.HashSet<>();
+    responderSeen = null;
     Map<String, Long> index = store.read(tx -> {
-      for (byte[] tag : responder(tx).inviteTags()) {
-        invites.add(HexFormat.of().formatHex(tag));
-      }
+      refreshInvites(tx);
       Map<String, Long> m = new HashMap<>();
       for (Tx.SessionRow row : tx.allSessions()) {
         for (byte[] tag : Session.restore(row.state()).tags()) {
@@ -561,9 +561,27 @@ public final class NodeCore {
     });
     tagIndex.clear();
     tagIndex.putAll(index);
-    inviteTags.clear();
-    inviteTags.addAll(invites);
     indexed = true;
+  }
+
+  /** The responder state whose invite tags {@link #inviteTags} holds. */
+  private byte[] responderSeen;
+
+  /**
+   * Re-reads the invite tags when the responder state changed (a card issued by another process
+   * of this home, such as 'sotto card' renewing it): a comparison of bytes, not a restore.
+   */
+  private void refreshInvites(Tx tx) throws StoreException, SottoException {
+    byte[] state = tx.get(KV_RESPONDER).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no responder state"));
+    if (!java.util.Arrays.equals(state, responderSeen)) {
+      Set<String> invites = new java.util.HashSet<>();
+      for (byte[] tag : Responder.restore(identity, state).inviteTags()) {
+        invites.add(HexFormat.of().formatHex(tag));
+      }
+      inviteTags.clear();
+      inviteTags.addAll(invites);
+      responderSeen = state;
+    }
   }
 
   Responder responder(Tx tx) throws StoreException, SottoException {

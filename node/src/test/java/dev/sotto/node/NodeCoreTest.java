@@ -43,17 +43,51 @@ class NodeCoreTest {
 
   /** Seals what alice queued and takes her outbox, as her worker would send it. */
   private List<Envelope> outbox() throws Exception {
-    alice.core().sealPending();
+    return outbox(alice);
+  }
+
+  private static List<Envelope> outbox(Node sender) throws Exception {
+    sender.core().sealPending();
     List<Envelope> out = new ArrayList<>();
     List<Long> ids = new ArrayList<>();
-    for (NodeCore.Batch batch : alice.core().due(100)) {
+    for (NodeCore.Batch batch : sender.core().due(100)) {
       for (Tx.Outgoing o : batch.envelopes()) {
         out.add(Envelope.parse(o.envelope()));
         ids.add(o.id());
       }
     }
-    alice.core().sent(ids);
+    sender.core().sent(ids);
     return out;
+  }
+
+  @Test
+  void aRenewedCardWorksAndTheOldOneStillDoes() throws Exception {
+    String old = bob.card().text();
+    String renewed = bob.renewCard().text();
+    assertEquals(false, old.equals(renewed));
+    assertEquals(renewed, bob.currentCard().text(), "a fresh card is not renewed again");
+    // alice added bob from the old card (setUp): her first contact is still accepted.
+    for (Envelope e : outbox()) {
+      assertEquals(NodeCore.Outcome.ACCEPTED, bob.core().receive(e));
+    }
+    try (Node carol = Node.open(TestNodes.init(dir, "carol", List.of()), null, Node.Options.defaults())) {
+      carol.addContact("bob", renewed);
+      carol.send("bob", "from the new card");
+      for (Envelope e : outbox(carol)) {
+        assertEquals(NodeCore.Outcome.ACCEPTED, bob.core().receive(e));
+      }
+    }
+    assertEquals(List.of("alice", "carol"), bob.contacts().stream().map(Tx.Contact::name).toList());
+
+    // 70 days later the card has less than 30 days left: the node gives out a new one.
+    Node.Options d = Node.Options.defaults();
+    Node.Options later = new Node.Options(java.time.Clock.offset(d.clock(), java.time.Duration.ofDays(70)), d.random(),
+        d.tick(), d.fetchInterval(), d.limits(), d.policy(), d.tap(), d.listen());
+    try (Node bobLater = Node.open(bob.home(), null, later)) {
+      String third = bobLater.currentCard().text();
+      assertEquals(false, third.equals(renewed));
+      assertEquals(third, bob.card().text());
+    }
   }
 
   /** Everything of bob's store that an envelope or a request could change, as text. */

@@ -19,11 +19,15 @@ final class CardCommand extends Cmd {
   @Option(names = "--invert", description = "With --qr: for dark text on a light background.")
   boolean invert;
 
+  @Option(names = "--renew", description = "Issue a new card now (a card is renewed anyway when it has less than 30 days"
+      + " left). Cards given out before stay valid until they expire.")
+  boolean renew;
+
   @Override
   int execute() throws Exception {
     String text;
     try (Node node = Home.open(io(), home(), Node.Options.defaults())) {
-      text = node.card().text();
+      text = (renew ? node.renewCard() : node.currentCard()).text();
     }
     PrintStream out = io().out();
     if (qr) {
