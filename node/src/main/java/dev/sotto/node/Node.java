@@ -63,6 +63,7 @@ public final class Node implements AutoCloseable {
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong deposited = new AtomicLong();
   private final AtomicLong fetched = new AtomicLong();
+  private final AtomicLong failures = new AtomicLong();
   private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
   private Server server;
   private Thread worker;
@@ -410,9 +411,12 @@ public final class Node implements AutoCloseable {
     core.onReceived(listener);
   }
 
-  /** Counters since start: envelopes delivered directly, deposited at a mailbox, fetched from one. */
+  /**
+   * Counters since start: envelopes delivered directly, deposited at a mailbox, fetched from one,
+   * and attempts that failed everywhere (each followed by a back-off).
+   */
   public long[] counters() {
-    return new long[] {delivered.get(), deposited.get(), fetched.get()};
+    return new long[] {delivered.get(), deposited.get(), fetched.get(), failures.get()};
   }
 
   // ---------------------------------------------------------------- the peer
@@ -519,6 +523,7 @@ public final class Node implements AutoCloseable {
           } else if (tryEach(mailboxes, envelope, Frame.DEPOSIT)) {
             deposited.incrementAndGet();
           } else {
+            failures.incrementAndGet();
             core.failed(outgoing);
             break;
           }
@@ -552,18 +557,53 @@ public final class Node implements AutoCloseable {
         continue;
       }
       try {
-        LinkChannel channel = channel(address);
-        long id = channel.nextRequestId();
-        Frame request = type == Frame.DELIVER ? Frame.deliver(id, envelope) : Frame.deposit(id, envelope);
-        Frame response = channel.call(request).get(0);
+        Frame response = withChannel(address, channel -> {
+          long id = channel.nextRequestId();
+          Frame request = type == Frame.DELIVER ? Frame.deliver(id, envelope) : Frame.deposit(id, envelope);
+          return channel.call(request).get(0);
+        });
         if (response.type() == Frame.OK) {
           return true;
         }
-      } catch (IOException | SottoException | RuntimeException e) {
-        drop(address);
+      } catch (IOException | SottoException | StoreException | RuntimeException e) {
+        // this address failed; the next one may not
       }
     }
     return false;
+  }
+
+  private interface Exchange<T> {
+    T run(LinkChannel channel) throws IOException, SottoException, StoreException;
+  }
+
+  /**
+   * Runs an exchange on the cached link to {@code address}, or on a new one. A cached link may
+   * have been closed by the other side meanwhile (its idle timeout): a failure on it is tried
+   * once more on a fresh link before it counts.
+   */
+  private <T> T withChannel(Address address, Exchange<T> exchange) throws IOException, SottoException, StoreException {
+    boolean reused = isCached(address);
+    try {
+      return exchange.run(channel(address));
+    } catch (IOException | SottoException | StoreException | RuntimeException e) {
+      drop(address);
+      if (!reused || e instanceof StoreException) {
+        throw e;
+      }
+    }
+    try {
+      return exchange.run(channel(address));
+    } catch (IOException | SottoException | StoreException | RuntimeException e) {
+      drop(address);
+      throw e;
+    }
+  }
+
+  private boolean isCached(Address address) {
+    synchronized (channels) {
+      LinkChannel channel = channels.get(addressText(address));
+      return channel != null && !channel.isClosed();
+    }
   }
 
   private void fetchAll() throws StoreException, SottoException {
@@ -574,9 +614,11 @@ public final class Node implements AutoCloseable {
     boolean clean = true;
     for (Address mailbox : config.mailboxes()) {
       try {
-        fetchFrom(mailbox, tags);
+        withChannel(mailbox, channel -> {
+          fetchFrom(channel, tags);
+          return null;
+        });
       } catch (IOException | SottoException | RuntimeException e) {
-        drop(mailbox);
         clean = false;
       }
     }
@@ -585,8 +627,7 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  private void fetchFrom(Address mailbox, List<byte[]> tags) throws IOException, SottoException, StoreException {
-    LinkChannel channel = channel(mailbox);
+  private void fetchFrom(LinkChannel channel, List<byte[]> tags) throws IOException, SottoException, StoreException {
     for (int from = 0; from < tags.size(); from += Frame.MAX_COUNT) {
       List<byte[]> chunk = tags.subList(from, Math.min(tags.size(), from + Frame.MAX_COUNT));
       boolean more = true;

@@ -61,4 +61,28 @@ class NodeTest {
       }
     }
   }
+
+  @Test
+  void aLinkClosedForIdlenessIsReopenedNotCountedAsAFailure() throws Exception {
+    Node.Options shortIdle = TestNodes.fast().withLimits(new dev.sotto.node.net.Server.Limits(64, 5_000, 300, 1024, 2048));
+    try (Node bob = Node.open(TestNodes.init(dir, "bob", List.of()), null, shortIdle);
+        Node alice = Node.open(TestNodes.init(dir, "alice", List.of()), null, TestNodes.fast())) {
+      bob.start();
+      alice.start();
+      alice.addContact("bob", bob.card().text());
+      alice.send("bob", "first");
+      TestNodes.await(Duration.ofSeconds(20), () -> alice.outboxSize() == 0);
+      TestNodes.await(Duration.ofSeconds(5), () -> bob.openLinks() == 0); // bob closed the idle link
+      alice.send("bob", "second");
+      TestNodes.await(Duration.ofSeconds(5), () -> alice.outboxSize() == 0);
+      assertEquals(3, alice.counters()[0], "all three envelopes delivered directly");
+      assertEquals(0, alice.counters()[3], "the closed link was reopened at once, not counted as a failure");
+      List<Node.Shown> got = new ArrayList<>();
+      TestNodes.await(Duration.ofSeconds(5), () -> {
+        got.addAll(bob.read());
+        return got.size() == 3;
+      });
+      assertEquals("second", got.get(2).text());
+    }
+  }
 }
