@@ -44,8 +44,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Node implements AutoCloseable {
   /** Validity of the card a node issues. */
   static final Duration CARD_VALIDITY = Duration.ofDays(90);
-  private static final int CONNECT_TIMEOUT_MILLIS = 2_000;
-  private static final int CALL_TIMEOUT_MILLIS = 10_000;
 
   private final Path home;
   private final Identity identity;
@@ -56,10 +54,7 @@ public final class Node implements AutoCloseable {
   private final Clock clock;
   private final RandomSource random;
   private final Options options;
-  private final Map<String, LinkChannel> channels = new HashMap<>();
-  /** Addresses that refused a connection, and until when (System.nanoTime) not to try them. */
-  private final Map<String, Long> unreachable = new java.util.concurrent.ConcurrentHashMap<>();
-  private static final long UNREACHABLE_NANOS = Duration.ofSeconds(2).toNanos();
+  private final LinkPool links;
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong deposited = new AtomicLong();
   private final AtomicLong fetched = new AtomicLong();
@@ -69,7 +64,6 @@ public final class Node implements AutoCloseable {
   private Thread worker;
   private volatile boolean running;
 
-  /** How a node runs: its clock, randomness, timing, limits and wire tap. */
   /**
    * How a node runs: its clock and randomness; how often its worker looks at the queue
    * ({@code tick}, when nothing wakes it) and fetches from its mailboxes (at most once a tick);
@@ -145,6 +139,7 @@ public final class Node implements AutoCloseable {
     this.clock = options.clock();
     this.random = options.random();
     this.core = new NodeCore(store, identity, clock, random, options.policy());
+    this.links = new LinkPool(config.name(), random, options.tap());
   }
 
   // ---------------------------------------------------------------- setup
@@ -552,12 +547,11 @@ public final class Node implements AutoCloseable {
 
   private boolean tryEach(List<Address> addresses, Envelope envelope, int type) {
     for (Address address : addresses) {
-      Long until = unreachable.get(addressText(address));
-      if (until != null && System.nanoTime() - until < 0) {
+      if (links.resting(address)) {
         continue;
       }
       try {
-        Frame response = withChannel(address, channel -> {
+        Frame response = links.exchange(address, channel -> {
           long id = channel.nextRequestId();
           Frame request = type == Frame.DELIVER ? Frame.deliver(id, envelope) : Frame.deposit(id, envelope);
           return channel.call(request).get(0);
@@ -572,40 +566,6 @@ public final class Node implements AutoCloseable {
     return false;
   }
 
-  private interface Exchange<T> {
-    T run(LinkChannel channel) throws IOException, SottoException, StoreException;
-  }
-
-  /**
-   * Runs an exchange on the cached link to {@code address}, or on a new one. A cached link may
-   * have been closed by the other side meanwhile (its idle timeout): a failure on it is tried
-   * once more on a fresh link before it counts.
-   */
-  private <T> T withChannel(Address address, Exchange<T> exchange) throws IOException, SottoException, StoreException {
-    boolean reused = isCached(address);
-    try {
-      return exchange.run(channel(address));
-    } catch (IOException | SottoException | StoreException | RuntimeException e) {
-      drop(address);
-      if (!reused || e instanceof StoreException) {
-        throw e;
-      }
-    }
-    try {
-      return exchange.run(channel(address));
-    } catch (IOException | SottoException | StoreException | RuntimeException e) {
-      drop(address);
-      throw e;
-    }
-  }
-
-  private boolean isCached(Address address) {
-    synchronized (channels) {
-      LinkChannel channel = channels.get(addressText(address));
-      return channel != null && !channel.isClosed();
-    }
-  }
-
   private void fetchAll() throws StoreException, SottoException {
     if (config.mailboxes().isEmpty()) {
       return;
@@ -614,7 +574,7 @@ public final class Node implements AutoCloseable {
     boolean clean = true;
     for (Address mailbox : config.mailboxes()) {
       try {
-        withChannel(mailbox, channel -> {
+        links.exchange(mailbox, channel -> {
           fetchFrom(channel, tags);
           return null;
         });
@@ -658,36 +618,6 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  private LinkChannel channel(Address address) throws IOException, SottoException {
-    String key = addressText(address);
-    synchronized (channels) {
-      LinkChannel channel = channels.get(key);
-      if (channel != null && !channel.isClosed()) {
-        return channel;
-      }
-      try {
-        channel = LinkChannel.connect(address, config.name(), random, CONNECT_TIMEOUT_MILLIS, options.tap());
-      } catch (IOException e) {
-        // Not listening (offline, or reachable only through mailboxes): do not knock again for a while.
-        unreachable.put(key, System.nanoTime() + UNREACHABLE_NANOS);
-        throw e;
-      }
-      unreachable.remove(key);
-      channel.setTimeout(CALL_TIMEOUT_MILLIS);
-      channels.put(key, channel);
-      return channel;
-    }
-  }
-
-  private void drop(Address address) {
-    synchronized (channels) {
-      LinkChannel channel = channels.remove(addressText(address));
-      if (channel != null) {
-        channel.close();
-      }
-    }
-  }
-
   /** Stops the peer (if started) and closes the store. */
   @Override
   public void close() {
@@ -703,10 +633,7 @@ public final class Node implements AutoCloseable {
     if (server != null) {
       server.close();
     }
-    synchronized (channels) {
-      channels.values().forEach(LinkChannel::close);
-      channels.clear();
-    }
+    links.close();
     store.close();
   }
 
