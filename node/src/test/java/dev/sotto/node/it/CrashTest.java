@@ -4,15 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sotto.Address;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SIGKILL in the middle of a transfer (spec: transport.adoc#node-delivery): a crash before a
@@ -20,20 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the recipient's store holds some but not all of the messages, restarts it, and checks that
  * the recipient ends with every message once, in order.
  */
-@Timeout(value = 3, unit = TimeUnit.MINUTES)
-class CrashTest {
-  @TempDir Path dir;
-  private Cluster cluster;
-
-  @BeforeEach
-  void setUp() {
-    cluster = new Cluster(dir);
-  }
-
-  @AfterEach
-  void tearDown() {
-    cluster.close();
-  }
+class CrashTest extends ClusterTest {
 
   /**
    * Polls bob's store until it holds a third or more, but not all, of the {@code count}

@@ -4,31 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.sotto.ErrorCode;
 import dev.sotto.Frame;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Two node processes, no mailbox: what alice's store queues arrives at bob's, in order, once. */
-@Timeout(value = 3, unit = TimeUnit.MINUTES)
-class DirectDeliveryTest {
-  @TempDir Path dir;
-  private Cluster cluster;
-
-  @BeforeEach
-  void setUp() {
-    cluster = new Cluster(dir);
-  }
-
-  @AfterEach
-  void tearDown() {
-    cluster.close();
-  }
+class DirectDeliveryTest extends ClusterTest {
 
   @Test
   void fiftyMessagesArriveInOrderOnce() throws Exception {

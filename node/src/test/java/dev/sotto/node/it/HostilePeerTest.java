@@ -9,7 +9,6 @@ import dev.sotto.LinkInitiator;
 import dev.sotto.LinkKey;
 import dev.sotto.node.Node;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,8 +20,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A running node (bob, in his own process) under attack while alice keeps sending to him: every
@@ -30,8 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * is answered with ERROR and the link stays open (#requests), floods and excess connections meet
  * the limits of #mailbox-policy, and through all of it alice's messages arrive, in order, once.
  */
-@Timeout(value = 3, unit = TimeUnit.MINUTES)
-class HostilePeerTest {
+class HostilePeerTest extends ClusterTest {
   /** Well under the 5 s handshake deadline: a close this quick is a refusal, not a timeout. */
   private static final Duration AT_ONCE = Duration.ofMillis(3_500);
   /** The rate limit's burst (spec: transport.adoc#mailbox-policy): requests a new link may send at once. */
@@ -41,8 +37,6 @@ class HostilePeerTest {
   /** Cheap requests in the second flood: well beyond the burst. */
   private static final int CHEAP = 6000;
 
-  @TempDir Path dir;
-  private Cluster cluster;
   private int port;
   private byte[] bobKey;
   private final List<RawClient> clients = new ArrayList<>();
@@ -50,7 +44,6 @@ class HostilePeerTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    cluster = new Cluster(dir);
     cluster.init("alice", List.of());
     cluster.init("bob", List.of());
     Node bob = cluster.node("bob");
@@ -68,7 +61,6 @@ class HostilePeerTest {
   void tearDown() {
     sending.set(false);
     clients.forEach(RawClient::close);
-    cluster.close();
   }
 
   private RawClient connect() throws IOException {

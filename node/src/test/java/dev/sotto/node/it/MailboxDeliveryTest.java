@@ -3,42 +3,27 @@ package dev.sotto.node.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.sotto.Address;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Delivery through a mailbox process while the recipient is offline (spec:
  * transport.adoc#node-delivery): alice deposits at M, bob fetches later, M deletes what bob
  * acknowledged; and M keeps what it holds across a crash (spec: transport.adoc#mailbox).
  */
-@Timeout(value = 3, unit = TimeUnit.MINUTES)
-class MailboxDeliveryTest {
+class MailboxDeliveryTest extends ClusterTest {
   private static final int COUNT = 20;
-
-  @TempDir Path dir;
-  private Cluster cluster;
 
   @BeforeEach
   void setUp() throws Exception {
-    cluster = new Cluster(dir);
     cluster.init("m", List.of());
     // M's address from its configuration: M does not run yet.
     Address mailbox = cluster.node("m").mailboxAddress();
     cluster.init("alice", List.of(mailbox));
     cluster.init("bob", List.of(mailbox));
     cluster.introduce("alice", "bob");
-  }
-
-  @AfterEach
-  void tearDown() {
-    cluster.close();
   }
 
   /** Alice sends while bob is offline; everything waits at M (the HELLO too), then alice's outbox is empty. */

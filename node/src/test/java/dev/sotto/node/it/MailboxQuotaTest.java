@@ -9,15 +9,11 @@ import dev.sotto.ErrorCode;
 import dev.sotto.Frame;
 import dev.sotto.node.Node;
 import dev.sotto.node.store.Tx;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A mailbox process with small quotas (spec: transport.adoc#mailbox): 5 items per tag, 8 KiB in
@@ -25,20 +21,16 @@ import org.junit.jupiter.api.io.TempDir;
  * deposit is stored once, a FETCH and ACK make room again, and an ACK deletes only items handed
  * out on its own link.
  */
-@Timeout(value = 3, unit = TimeUnit.MINUTES)
-class MailboxQuotaTest {
+class MailboxQuotaTest extends ClusterTest {
   private static final int LIMIT_EXCEEDED = ErrorCode.LIMIT_EXCEEDED.number();
   private static final int OK = -1;
 
-  @TempDir Path dir;
-  private Cluster cluster;
   private final List<RawClient> clients = new ArrayList<>();
   private int port;
   private byte[] key;
 
   @BeforeEach
   void setUp() throws Exception {
-    cluster = new Cluster(dir);
     cluster.init("m", List.of());
     key = cluster.node("m").peerAddress().linkKey();
     port = cluster.start("m", "--tag-quota", "5", "--total-quota", String.valueOf(8 * 1024)).port();
@@ -47,7 +39,6 @@ class MailboxQuotaTest {
   @AfterEach
   void tearDown() {
     clients.forEach(RawClient::close);
-    cluster.close();
   }
 
   private RawClient link() throws Exception {
