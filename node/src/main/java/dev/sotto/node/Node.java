@@ -24,15 +24,20 @@ import dev.sotto.node.store.Tx;
 import dev.sotto.node.store.Vault;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -59,7 +64,7 @@ public final class Node implements AutoCloseable {
   private final AtomicLong deposited = new AtomicLong();
   private final AtomicLong fetched = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
-  private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
+  private final Semaphore wake = new Semaphore(0);
   private Server server;
   private Thread worker;
   private volatile boolean running;
@@ -157,7 +162,7 @@ public final class Node implements AutoCloseable {
       // Leave no half-made home behind: without the store, the identity file alone is useless.
       for (String file : new String[] {Store.FILE_NAME + "-wal", Store.FILE_NAME + "-shm", Store.FILE_NAME, Vault.FILE_NAME}) {
         try {
-          java.nio.file.Files.deleteIfExists(home.resolve(file));
+          Files.deleteIfExists(home.resolve(file));
         } catch (IOException ignored) {
           // best effort
         }
@@ -313,7 +318,7 @@ public final class Node implements AutoCloseable {
       Tx.Contact c = tx.contact(id).orElseThrow();
       NodeMessage hello = NodeMessage.hello(c.nextOutSeq(), now / 1000, config.name(), mine);
       tx.queuePending(id, hello.encode(), now);
-      Tx.Contact updated = new Tx.Contact(c.id(), c.name(), c.identity(), c.card(), c.nextOutSeq() + 1, c.nextInSeq(), c.created());
+      Tx.Contact updated = c.withSeqs(c.nextOutSeq() + 1, c.nextInSeq());
       tx.updateContact(updated);
       return updated;
     });
@@ -344,7 +349,7 @@ public final class Node implements AutoCloseable {
       NodeMessage message = NodeMessage.text(c.nextOutSeq(), now / 1000, text);
       tx.queuePending(c.id(), message.encode(), now);
       tx.insertMessage(c.id(), false, c.nextOutSeq(), now / 1000, now, text);
-      tx.updateContact(new Tx.Contact(c.id(), c.name(), c.identity(), c.card(), c.nextOutSeq() + 1, c.nextInSeq(), c.created()));
+      tx.updateContact(c.withSeqs(c.nextOutSeq() + 1, c.nextInSeq()));
       return null;
     });
     wake.release();
@@ -471,7 +476,7 @@ public final class Node implements AutoCloseable {
       try {
         // Woken at once when this process queues a message; other processes' queues are seen
         // on the next tick.
-        if (wake.tryAcquire(options.tick().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        if (wake.tryAcquire(options.tick().toMillis(), TimeUnit.MILLISECONDS)) {
           wake.drainPermits();
         }
       } catch (InterruptedException e) {
@@ -490,13 +495,6 @@ public final class Node implements AutoCloseable {
     } catch (StoreException | SottoException | RuntimeException e) {
       // Tried again on the next tick.
     }
-  }
-
-  /** One round of the worker: seal, deliver, fetch. For tests that drive a node step by step. */
-  public void step() throws StoreException, SottoException {
-    core.sealPending();
-    deliverDue();
-    fetchAll();
   }
 
   private void deliverDue() throws StoreException, SottoException {
@@ -533,11 +531,11 @@ public final class Node implements AutoCloseable {
   private record KnownCard(byte[] encoded, List<Address> addresses) {}
 
   /** Contacts' cards as last parsed: a card's signature is checked once, not at every delivery. */
-  private final Map<Long, KnownCard> cards = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<Long, KnownCard> cards = new ConcurrentHashMap<>();
 
   private List<Address> addressesOf(long contactId, byte[] encoded) throws SottoException {
     KnownCard known = cards.get(contactId);
-    if (known == null || !java.util.Arrays.equals(known.encoded(), encoded)) {
+    if (known == null || !Arrays.equals(known.encoded(), encoded)) {
       // Expiry does not matter here: the addresses of an expired card are still where the contact was.
       known = new KnownCard(encoded, Card.parse(encoded, Instant.EPOCH).addresses());
       cards.put(contactId, known);

@@ -19,12 +19,17 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The node's logic, without I/O (spec: transport.adoc#node-delivery): what a received envelope
@@ -47,12 +52,12 @@ public final class NodeCore {
   private final Clock clock;
   private final RandomSource random;
   private final Policy policy;
-  /** Tag (hex) to session id: the tags every session watches, rebuilt after each change. */
+  /** Tag (hex) to session id: the tags every session watches, updated when a session starts or receives. */
   private final Map<String, Long> tagIndex = new HashMap<>();
   /** The invite tags of this node's cards (hex); they change only when a card is issued. */
-  private final Set<String> inviteTags = new java.util.HashSet<>();
+  private final Set<String> inviteTags = new HashSet<>();
   private boolean indexed;
-  private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   /**
    * Sessions as last committed, with the state bytes committed, so that the next envelope does
    * not pay for a restore (which re-validates the peer's keys). An entry is taken out while its
@@ -65,7 +70,7 @@ public final class NodeCore {
 
   private Session load(Tx.SessionRow row) throws SottoException {
     Committed c = cache.remove(row.id());
-    if (c != null && java.util.Arrays.equals(c.state(), row.state())) {
+    if (c != null && Arrays.equals(c.state(), row.state())) {
       return c.session();
     }
     return Session.restore(row.state());
@@ -102,10 +107,6 @@ public final class NodeCore {
 
   void onReceived(Runnable listener) {
     listeners.add(listener);
-  }
-
-  public Policy policy() {
-    return policy;
   }
 
   Store store() {
@@ -207,8 +208,7 @@ public final class NodeCore {
     }
     if (message.kind() == NodeMessage.HELLO) {
       Tx.Contact c = tx.contact(contactId).orElseThrow();
-      tx.updateContact(new Tx.Contact(c.id(), c.name(), c.identity(), message.card().encoded(), c.nextOutSeq(),
-          c.nextInSeq(), c.created()));
+      tx.updateContact(c.withCard(message.card().encoded()));
     }
     return record(tx, contactId, message, now);
   }
@@ -225,7 +225,7 @@ public final class NodeCore {
       next++;
     }
     if (next != c.nextInSeq()) {
-      tx.updateContact(new Tx.Contact(c.id(), c.name(), c.identity(), c.card(), c.nextOutSeq(), next, c.created()));
+      tx.updateContact(c.withSeqs(c.nextOutSeq(), next));
     }
     return true;
   }
@@ -234,8 +234,7 @@ public final class NodeCore {
     Optional<Tx.Contact> known = tx.contactByIdentity(peer.encoded());
     if (known.isPresent()) {
       Tx.Contact c = known.get();
-      tx.updateContact(new Tx.Contact(c.id(), c.name(), c.identity(), hello.card().encoded(), c.nextOutSeq(),
-          c.nextInSeq(), c.created()));
+      tx.updateContact(c.withCard(hello.card().encoded()));
       return c.id();
     }
     String name = safeName(hello.name());
@@ -257,16 +256,17 @@ public final class NodeCore {
   // ---------------------------------------------------------------- sending
 
   /**
-   * Seals every queued plaintext into outbox envelopes; each in one transaction with its session
-   * state. A plaintext that cannot be sealed (the contact's card expired before a session could
-   * start) is dropped, and counted in {@link #unsealable()}, so that it does not block the queue.
+   * Seals every queued plaintext into outbox envelopes, up to {@link #SEAL_BATCH} in one
+   * transaction with their session states. A plaintext that cannot be sealed (the contact's card
+   * expired before a session could start) is found alone and dropped, so that it does not block
+   * the queue.
    */
   public synchronized int sealPending() throws StoreException, SottoException {
     int sealed = 0;
     int batch = SEAL_BATCH;
     while (true) {
       Map<Long, Committed> changes = new HashMap<>();
-      java.util.Set<Long> started = new java.util.HashSet<>();
+      Set<Long> started = new HashSet<>();
       int n;
       try {
         int size = batch;
@@ -288,7 +288,6 @@ public final class NodeCore {
           }
           return null;
         });
-        unsealable++;
         batch = SEAL_BATCH;
         continue;
       }
@@ -310,14 +309,7 @@ public final class NodeCore {
   /** Plaintexts sealed in one transaction: one commit (one fsync) for a burst of messages. */
   private static final int SEAL_BATCH = 32;
 
-  private int unsealable;
-
-  /** Plaintexts dropped because they could not be sealed. */
-  public synchronized int unsealable() {
-    return unsealable;
-  }
-
-  private Boolean sealOne(Tx tx, Map<Long, Committed> changes, java.util.Set<Long> started)
+  private Boolean sealOne(Tx tx, Map<Long, Committed> changes, Set<Long> started)
       throws StoreException, SottoException {
     List<Tx.Pending> pending = tx.pending(1);
     if (pending.isEmpty()) {
@@ -356,7 +348,7 @@ public final class NodeCore {
   public synchronized List<Batch> due(int limit) throws StoreException, SottoException {
     long now = clock.millis();
     return store.read(tx -> {
-      Map<Long, Batch> batches = new java.util.LinkedHashMap<>();
+      Map<Long, Batch> batches = new LinkedHashMap<>();
       for (Tx.Outgoing o : tx.due(now, limit)) {
         Batch batch = batches.get(o.contactId());
         if (batch == null) {
@@ -403,7 +395,7 @@ public final class NodeCore {
 
   /** What one link remembers: the items it handed out, which only it may acknowledge. */
   public static final class LinkState {
-    final Set<Long> handedOut = new java.util.HashSet<>();
+    final Set<Long> handedOut = new HashSet<>();
   }
 
   /**
@@ -490,7 +482,7 @@ public final class NodeCore {
    */
   public synchronized List<byte[]> watchedTags() throws StoreException, SottoException {
     ensureIndex();
-    java.util.LinkedHashSet<String> hex = new java.util.LinkedHashSet<>(tagIndex.keySet());
+    LinkedHashSet<String> hex = new LinkedHashSet<>(tagIndex.keySet());
     store.read(tx -> {
       refreshInvites(tx);
       hex.addAll(inviteTags);
@@ -513,7 +505,7 @@ public final class NodeCore {
   private static void rememberUnacked(Tx tx, byte[] tag) throws StoreException {
     byte[] old = tx.get(KV_UNACKED).orElse(new byte[0]);
     for (int i = 0; i + Envelope.TAG_LENGTH <= old.length; i += Envelope.TAG_LENGTH) {
-      if (java.util.Arrays.equals(old, i, i + Envelope.TAG_LENGTH, tag, 0, Envelope.TAG_LENGTH)) {
+      if (Arrays.equals(old, i, i + Envelope.TAG_LENGTH, tag, 0, Envelope.TAG_LENGTH)) {
         return;
       }
     }
@@ -573,8 +565,8 @@ public final class NodeCore {
    */
   private void refreshInvites(Tx tx) throws StoreException, SottoException {
     byte[] state = tx.get(KV_RESPONDER).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no responder state"));
-    if (!java.util.Arrays.equals(state, responderSeen)) {
-      Set<String> invites = new java.util.HashSet<>();
+    if (!Arrays.equals(state, responderSeen)) {
+      Set<String> invites = new HashSet<>();
       for (byte[] tag : Responder.restore(identity, state).inviteTags()) {
         invites.add(HexFormat.of().formatHex(tag));
       }

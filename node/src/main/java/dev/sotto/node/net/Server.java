@@ -17,7 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Accepts links and answers their requests (spec: transport.adoc#requests), within the limits of
@@ -51,8 +50,6 @@ public final class Server implements Closeable {
   private final ExecutorService pool;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private final AtomicInteger links = new AtomicInteger();
-  private final AtomicLong refused = new AtomicLong();
-  private final AtomicLong linkErrors = new AtomicLong();
   private volatile boolean closed;
 
   public Server(String host, int port, LinkKey key, String name, RandomSource random, Handler handler, Limits limits,
@@ -86,16 +83,6 @@ public final class Server implements Closeable {
     return links.get();
   }
 
-  /** Connections closed at once because {@link Limits#maxLinks} links were open. */
-  public long refused() {
-    return refused.get();
-  }
-
-  /** Links closed for a handshake or framing error. */
-  public long linkErrors() {
-    return linkErrors.get();
-  }
-
   private void acceptLoop() {
     while (!closed) {
       Socket s;
@@ -109,7 +96,6 @@ public final class Server implements Closeable {
       }
       if (links.incrementAndGet() > limits.maxLinks()) {
         links.decrementAndGet();
-        refused.incrementAndGet();
         closeQuietly(s);
         continue;
       }
@@ -133,11 +119,8 @@ public final class Server implements Closeable {
       s.setSoTimeout(limits.handshakeMillis());
       channel = LinkChannel.accept(s, key, name, random, tap);
       s.setSoTimeout(limits.idleMillis());
-    } catch (SottoException e) {
-      linkErrors.incrementAndGet();
-      return;
-    } catch (IOException | RuntimeException e) {
-      return;
+    } catch (SottoException | IOException | RuntimeException e) {
+      return; // a failed handshake, a timeout or a peer that went away: nothing to answer
     }
     Object state = handler.newLink();
     double tokens = limits.burst();
@@ -146,8 +129,7 @@ public final class Server implements Closeable {
       while (!closed) {
         Frame request = channel.receive();
         if (!request.isRequest()) {
-          linkErrors.incrementAndGet();
-          return;
+          return; // a response from the initiator is a link error
         }
         long now = System.nanoTime();
         tokens = Math.min(limits.burst(), tokens + (now - last) / 1e9 * limits.requestsPerSecond());
@@ -164,16 +146,15 @@ public final class Server implements Closeable {
         }
         channel.flush();
       }
-    } catch (SottoException e) {
-      linkErrors.incrementAndGet();
     } catch (Exception e) {
-      // the peer went away, timed out, or the store failed: close this link, serve the others
+      // a link error, the peer went away or timed out, or the store failed: close this link,
+      // serve the others
     } finally {
       channel.close();
     }
   }
 
-  private static void closeQuietly(Socket s) {
+  private static void closeQuietly(Closeable s) {
     try {
       s.close();
     } catch (IOException ignored) {
@@ -184,18 +165,11 @@ public final class Server implements Closeable {
   @Override
   public void close() {
     closed = true;
-    closeQuietly0(socket);
+    closeQuietly(socket);
     for (Socket s : open) {
       closeQuietly(s);
     }
     pool.shutdownNow();
   }
 
-  private static void closeQuietly0(ServerSocket s) {
-    try {
-      s.close();
-    } catch (IOException ignored) {
-      // nothing to do
-    }
-  }
 }

@@ -33,7 +33,17 @@ public final class Tx {
    * @param nextInSeq the sequence number expected next from them
    */
   public record Contact(
-      long id, String name, byte[] identity, byte[] card, long nextOutSeq, long nextInSeq, long created) {}
+      long id, String name, byte[] identity, byte[] card, long nextOutSeq, long nextInSeq, long created) {
+    /** The same contact with another card. */
+    public Contact withCard(byte[] newCard) {
+      return new Contact(id, name, identity, newCard, nextOutSeq, nextInSeq, created);
+    }
+
+    /** The same contact with other sequence marks. */
+    public Contact withSeqs(long newNextOutSeq, long newNextInSeq) {
+      return new Contact(id, name, identity, card, newNextOutSeq, newNextInSeq, created);
+    }
+  }
 
   /** A session's serialised state; {@link #toString()} does not show it. */
   public record SessionRow(long id, long contactId, byte[] state, long created, long updated) {
