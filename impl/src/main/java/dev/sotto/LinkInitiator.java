@@ -1,5 +1,6 @@
 package dev.sotto;
 
+import dev.sotto.internal.crypto.Aead;
 import dev.sotto.internal.crypto.MlKem768;
 import dev.sotto.internal.crypto.X25519;
 import dev.sotto.internal.encoding.Bytes;
@@ -72,7 +73,7 @@ public final class LinkInitiator {
     Reader in = new Reader(accept, "link_accept");
     byte[] responderEphemeral = KeyCodec.readX25519(in, "F");
     byte[] ciphertext = in.bytes(MlKem768.CIPHERTEXT_LENGTH, "ct");
-    byte[] confirm = in.bytes(16, "confirm");
+    byte[] confirm = in.bytes(Aead.TAG_LENGTH, "confirm");
     in.end();
     byte[] ee = X25519.agree(ephemeral, responderEphemeral);
     byte[] kem = MlKem768.decapsulate(kemSeed, ciphertext);

@@ -1,5 +1,6 @@
 package dev.sotto;
 
+import dev.sotto.internal.crypto.Aead;
 import dev.sotto.internal.crypto.MlKem768;
 import dev.sotto.internal.crypto.X25519;
 import dev.sotto.internal.encoding.KeyCodec;
@@ -33,7 +34,7 @@ public final class LinkResponder {
     }
     byte[] initiatorEphemeral = KeyCodec.readX25519(in, "E");
     byte[] encapsulationKey = KeyCodec.readMlKem768(in, "ek");
-    byte[] proof = in.bytes(16, "proof");
+    byte[] proof = in.bytes(Aead.TAG_LENGTH, "proof");
     in.end();
     byte[] transcriptA = LinkSchedule.transcriptA(key.publicKey(), initiatorEphemeral, encapsulationKey);
     byte[] es = X25519.agree(key.privateKey(), initiatorEphemeral);

@@ -69,7 +69,7 @@ public final class Ratchet {
 
   /** The mailbox tags (16 bytes each) of messages this side may receive now; see spec: ratchet.adoc#ratchet-tags. */
   public synchronized List<byte[]> expectedTags(int window) {
-    return DoubleRatchet.expectedTags(state, window).stream().map(dev.sotto.internal.encoding.Bytes::unhex).toList();
+    return DoubleRatchet.expectedTags(state, window);
   }
 
   /** The state's byte form (spec: ratchet.adoc#state-format). It contains every key: keep it secret. */

@@ -299,11 +299,8 @@ public final class Responder {
     Set<Long> ids = new TreeSet<>();
     for (int i = 0; i < cards; i++) {
       long length = in.u32("card_length");
-      if (length > in.remaining()) {
-        throw new SottoException(ErrorCode.TRUNCATED, "responder state truncated inside a card");
-      }
       int cardOffset = in.position();
-      Card card = Card.parseStored(in.bytes((int) length, "card"));
+      Card card = Card.parseStored(in.bytes(length, "card"));
       card.checkIdentity(identity.publicIdentity());
       for (Long id : ids(card)) {
         if (!ids.add(id)) {

@@ -1,6 +1,5 @@
 package dev.sotto;
 
-import dev.sotto.internal.encoding.Bytes;
 import dev.sotto.internal.encoding.Reader;
 import dev.sotto.internal.encoding.Writer;
 import dev.sotto.internal.envelope.Content;
@@ -269,7 +268,7 @@ public final class Session {
 
   /** The mailbox tags under which envelopes of this conversation can arrive now (16 bytes each). */
   public synchronized List<byte[]> tags() {
-    return DoubleRatchet.expectedTags(ratchet, TAG_WINDOW).stream().map(Bytes::unhex).toList();
+    return DoubleRatchet.expectedTags(ratchet, TAG_WINDOW);
   }
 
   // ------------------------------------------------------------------ state
@@ -304,10 +303,7 @@ public final class Session {
     PublicIdentity peer = PublicIdentity.read(in);
     long nextPayloadId = in.u32("next_payload_id");
     long length = in.u32("ratchet_length");
-    if (length > in.remaining()) {
-      throw new SottoException(ErrorCode.TRUNCATED, "session state truncated inside the ratchet state");
-    }
-    RatchetState ratchet = RatchetState.parse(in.bytes((int) length, "ratchet"));
+    RatchetState ratchet = RatchetState.parse(in.bytes(length, "ratchet"));
     int countOffset = in.position();
     int count = in.u8("pending_count");
     if (count > MAX_PENDING_PAYLOADS) {
@@ -331,10 +327,7 @@ public final class Session {
         if (index >= chunkCount || chunks.containsKey(index)) {
           throw in.invalid("pending.index", indexOffset, "inconsistent chunk");
         }
-        if (dataLength > in.remaining()) {
-          throw new SottoException(ErrorCode.TRUNCATED, "session state truncated inside a pending chunk");
-        }
-        chunks.put(index, in.bytes((int) dataLength, "pending.data"));
+        chunks.put(index, in.bytes(dataLength, "pending.data"));
       }
       pending.put(id, new Pending(chunkCount, chunks));
     }

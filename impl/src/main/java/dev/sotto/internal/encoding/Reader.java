@@ -27,7 +27,7 @@ public final class Reader {
     return input.length - position;
   }
 
-  private void need(int length, String field) throws SottoException {
+  private void need(long length, String field) throws SottoException {
     if (remaining() < length) {
       throw new SottoException(
           ErrorCode.TRUNCATED,
@@ -73,12 +73,30 @@ public final class Reader {
     return value;
   }
 
-  public byte[] bytes(int length, String field) throws SottoException {
+  /** The next {@code length} bytes; a length read from a {@code u32} may exceed an int: TRUNCATED all the same. */
+  public byte[] bytes(long length, String field) throws SottoException {
     need(length, field);
-    byte[] out = Arrays.copyOfRange(input, position, position + length);
-    position += length;
+    byte[] out = Arrays.copyOfRange(input, position, position + (int) length);
+    position += (int) length;
     return out;
   }
+
+  /**
+   * Reads the rest of the input as padding: every byte must be zero, otherwise INVALID_ENCODING
+   * at the first one that is not.
+   */
+  public void zeros(String field) throws SottoException {
+    for (int from = position; from < input.length; from += ZEROS.length) {
+      int to = Math.min(input.length, from + ZEROS.length);
+      int mismatch = Arrays.mismatch(input, from, to, ZEROS, 0, to - from);
+      if (mismatch >= 0) {
+        throw invalid(field, from + mismatch, "padding byte is not zero");
+      }
+    }
+    position = input.length;
+  }
+
+  private static final byte[] ZEROS = new byte[4096];
 
   /** Requires that the whole input has been read. */
   public void end() throws SottoException {

@@ -21,7 +21,6 @@ public record Content(int kind, long payloadId, int index, int count, byte[] dat
   /** A payload is cut into at most this many chunks (spec: envelope.adoc#chunking). */
   public static final int MAX_CHUNKS = 256;
   /** Never written: the padding of any bucket is compared against it. */
-  private static final byte[] ZEROS = new byte[65536];
 
   public static Content whole(byte[] data) {
     return new Content(KIND_WHOLE, 0, 0, 1, data);
@@ -77,19 +76,8 @@ public record Content(int kind, long payloadId, int index, int count, byte[] dat
       throw in.invalid("kind", kindOffset, "content kind " + kind);
     }
     long length = in.u32("length");
-    if (length > in.remaining()) {
-      throw new SottoException(dev.sotto.ErrorCode.TRUNCATED,
-          "content truncated: " + length + " bytes of data announced, " + in.remaining() + " left");
-    }
-    byte[] data = in.bytes((int) length, "data");
-    int paddingOffset = in.position();
-    int nonZero = padded.length - paddingOffset <= ZEROS.length
-        ? java.util.Arrays.mismatch(padded, paddingOffset, padded.length, ZEROS, 0, padded.length - paddingOffset)
-        : java.util.Arrays.mismatch(padded, paddingOffset, padded.length, new byte[padded.length - paddingOffset], 0,
-            padded.length - paddingOffset);
-    if (nonZero >= 0) {
-      throw in.invalid("padding", paddingOffset + nonZero, "padding byte is not zero");
-    }
+    byte[] data = in.bytes(length, "data");
+    in.zeros("padding");
     return new Content(kind, payloadId, index, count, data);
   }
 }

@@ -80,11 +80,7 @@ public record FirstMessage(
     if (length < Aead.TAG_LENGTH) {
       throw in.invalid("payload_length", lengthOffset, "shorter than an AEAD tag");
     }
-    if (length > in.remaining()) {
-      throw new SottoException(ErrorCode.TRUNCATED,
-          "first message truncated: payload of " + length + " bytes, " + in.remaining() + " left");
-    }
-    byte[] payload = in.bytes((int) length, "payload");
+    byte[] payload = in.bytes(length, "payload");
     in.end();
     return new FirstMessage(flags, spkId, kemId, opkId, ek, ciphertext, encryptedIdentity, payload);
   }

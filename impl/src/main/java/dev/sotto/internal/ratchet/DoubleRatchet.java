@@ -79,6 +79,9 @@ public final class DoubleRatchet {
     if (s.ns == 0xffffffffL) {
       throw new SottoException(ErrorCode.LIMIT_EXCEEDED, "sending chain exhausted");
     }
+    if (s.dhsPublic == null) {
+      s.dhsPublic = X25519.publicKey(s.dhsPrivate); // derived once, at the first send after a restore
+    }
     byte[] header = new Header(s.dhsPublic, s.pn, s.ns).encode();
     byte[] nonce = random.bytes(Aead.NONCE_LENGTH);
     byte[] encryptedHeader = Aead.seal(s.sendingHeaderKey.view(), nonce, s.ad, header);
@@ -150,8 +153,8 @@ public final class DoubleRatchet {
     if (opener == null) {
       throw new SottoException(ErrorCode.AUTH_FAILED, "authenticated decryption failed");
     }
+    Header h = Header.parse(header);
     if (!opener.equals(next)) {
-      Header h = Header.parse(header);
       RatchetState.Skipped skipped = s.skipped.remove(new RatchetState.SkippedId(opener, h.messageNumber()));
       if (skipped != null) {
         // 1. A skipped message key.
@@ -178,7 +181,6 @@ public final class DoubleRatchet {
     }
 
     // 3. The next receiving chain: a DH ratchet step.
-    Header h = Header.parse(header);
     skip(s, h.previousChainLength());
     s.pn = s.ns;
     s.ns = 0;
@@ -268,10 +270,10 @@ public final class DoubleRatchet {
   }
 
   /**
-   * Whether {@code tag} is one of {@link #expectedTags}, computed lazily: nearest message numbers
-   * first, so that the usual next message costs one or two HMACs instead of the whole window.
+   * The header key of the chain whose message would carry {@code tag}, or null if the tag is not
+   * one of {@link #expectedTags}; computed lazily, nearest message numbers first, so that the usual
+   * next message costs one or two HMACs instead of the whole window.
    */
-  /** The header key of the chain whose message would carry {@code tag}, or null if the tag is not expected. */
   public static byte[] headerKeyForTag(RatchetState s, byte[] tag, int window) {
     for (long d = 0; d < window; d++) {
       if (s.receivingTagKey != null && Arrays.equals(tag, Kdf.tag(s.receivingTagKey, s.nr + d))) {
@@ -294,19 +296,19 @@ public final class DoubleRatchet {
    * messages of the current and of the next receiving chain, and those of every skipped key
    * (spec: ratchet.adoc#tags).
    */
-  public static Set<String> expectedTags(RatchetState s, int window) {
-    Set<String> tags = new LinkedHashSet<>();
+  public static List<byte[]> expectedTags(RatchetState s, int window) {
+    Set<ByteBuffer> tags = new LinkedHashSet<>(); // each tag once, in this order
     if (s.receivingTagKey != null) {
       for (long n = s.nr; n < s.nr + window; n++) {
-        tags.add(Bytes.hex(Kdf.tag(s.receivingTagKey, n)));
+        tags.add(ByteBuffer.wrap(Kdf.tag(s.receivingTagKey, n)));
       }
     }
     for (long n = 0; n < window; n++) {
-      tags.add(Bytes.hex(Kdf.tag(s.nextReceivingTagKey, n)));
+      tags.add(ByteBuffer.wrap(Kdf.tag(s.nextReceivingTagKey, n)));
     }
     for (Map.Entry<RatchetState.SkippedId, RatchetState.Skipped> e : s.skipped.entrySet()) {
-      tags.add(Bytes.hex(e.getValue().tag()));
+      tags.add(ByteBuffer.wrap(e.getValue().tag().clone()));
     }
-    return tags;
+    return tags.stream().map(ByteBuffer::array).toList();
   }
 }

@@ -30,6 +30,7 @@ public final class RatchetState {
   byte[] ad;
   Secret.RootKey rootKey;
   byte[] dhsPrivate;
+  /** X25519(dhsPrivate, 9), kept once computed; null after a restore until the first send needs it. */
   byte[] dhsPublic;
   byte[] dhr;
   Secret.ChainKey sendingChain;
@@ -149,7 +150,6 @@ public final class RatchetState {
     s.ad = in.bytes(32, "ad");
     s.rootKey = new Secret.RootKey(in.bytes(32, "root_key"));
     s.dhsPrivate = in.bytes(32, "dhs_private");
-    s.dhsPublic = X25519.publicKey(s.dhsPrivate);
     s.dhr = optionalBytes(in, "dhr");
     if (s.dhr != null) {
       dev.sotto.internal.encoding.KeyCodec.checkX25519(s.dhr, "dhr");

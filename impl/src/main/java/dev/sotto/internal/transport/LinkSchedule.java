@@ -5,6 +5,7 @@ import dev.sotto.internal.Labels;
 import dev.sotto.internal.crypto.Aead;
 import dev.sotto.internal.crypto.Hkdf;
 import dev.sotto.internal.crypto.Hmac;
+import dev.sotto.internal.crypto.MlKem768;
 import dev.sotto.internal.encoding.Bytes;
 import dev.sotto.internal.encoding.KeyCodec;
 import java.util.Arrays;
@@ -13,7 +14,7 @@ import java.util.Arrays;
 public final class LinkSchedule {
   public static final int VERSION = 0x01;
   public static final int HELLO_LENGTH = 1 + KeyCodec.X25519_ENCODED_LENGTH + KeyCodec.ML_KEM_768_ENCODED_LENGTH + Aead.TAG_LENGTH;
-  public static final int ACCEPT_LENGTH = KeyCodec.X25519_ENCODED_LENGTH + 1088 + Aead.TAG_LENGTH;
+  public static final int ACCEPT_LENGTH = KeyCodec.X25519_ENCODED_LENGTH + MlKem768.CIPHERTEXT_LENGTH + Aead.TAG_LENGTH;
   private static final byte[] ZERO_NONCE = new byte[Aead.NONCE_LENGTH];
 
   private LinkSchedule() {}
@@ -24,9 +25,9 @@ public final class LinkSchedule {
         KeyCodec.x25519(initiatorEphemeral), KeyCodec.mlKem768(encapsulationKey));
   }
 
-  /** proof = Seal(HKDF(TH_A, es, label, 32), zero nonce, TH_A, []). */
+  /** proof = Seal(k_hello, zero nonce, TH_A, []). */
   public static byte[] proof(byte[] transcriptA, byte[] es) {
-    byte[] key = Hkdf.derive(transcriptA, es, Labels.LINK_HELLO, Aead.KEY_LENGTH);
+    byte[] key = helloKey(transcriptA, es);
     try {
       return Aead.seal(key, ZERO_NONCE, transcriptA, new byte[0]);
     } finally {
@@ -55,9 +56,10 @@ public final class LinkSchedule {
 
   public static Keys keys(byte[] transcriptB, byte[] es, byte[] ee, byte[] kem) {
     byte[] ikm = Bytes.concat(es, ee, kem);
-    byte[] okm = Hkdf.derive(transcriptB, ikm, Labels.LINK_KEYS, 96);
+    int k = Aead.KEY_LENGTH;
+    byte[] okm = Hkdf.derive(transcriptB, ikm, Labels.LINK_KEYS, 3 * k);
     try {
-      return new Keys(Arrays.copyOfRange(okm, 0, 32), Arrays.copyOfRange(okm, 32, 64), Arrays.copyOfRange(okm, 64, 96));
+      return new Keys(Arrays.copyOfRange(okm, 0, k), Arrays.copyOfRange(okm, k, 2 * k), Arrays.copyOfRange(okm, 2 * k, 3 * k));
     } finally {
       Arrays.fill(ikm, (byte) 0);
       Arrays.fill(okm, (byte) 0);
@@ -73,6 +75,7 @@ public final class LinkSchedule {
     Aead.open(key, ZERO_NONCE, transcript, tag);
   }
 
+  /** k_hello = HKDF(TH_A, es, label, 32). */
   public static byte[] helloKey(byte[] transcriptA, byte[] es) {
     return Hkdf.derive(transcriptA, es, Labels.LINK_HELLO, Aead.KEY_LENGTH);
   }
