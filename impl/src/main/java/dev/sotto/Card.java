@@ -134,10 +134,7 @@ public final class Card {
 
   private static Fields readBody(Reader in) throws SottoException {
     Fields f = new Fields();
-    int version = in.u8("version");
-    if (version != VERSION) {
-      throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, "card version " + version);
-    }
+    in.version(VERSION, "card");
     f.identity = PublicIdentity.read(in);
     f.created = readTime(in, "created");
     int expiresOffset = in.position();

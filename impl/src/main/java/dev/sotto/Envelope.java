@@ -39,10 +39,7 @@ public final class Envelope {
    */
   public static Envelope parse(byte[] encoded) throws SottoException {
     Reader in = new Reader(encoded, "envelope");
-    int version = in.u8("version");
-    if (version != VERSION) {
-      throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, "envelope version " + version);
-    }
+    in.version(VERSION, "envelope");
     if (!BUCKETS.contains(encoded.length)) {
       throw in.invalid("length", 0, "an envelope of " + encoded.length + " bytes is not one of the sizes " + BUCKETS);
     }

@@ -45,10 +45,7 @@ public final class IdentitySeed {
     byte[] data = Bech32m.decode(Labels.RECOVERY_CODE_PREFIX, code, "recovery code");
     try {
       Reader in = new Reader(data, "recovery code");
-      int version = in.u8("version");
-      if (version != RECOVERY_CODE_VERSION) {
-        throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, "recovery code version " + version);
-      }
+      in.version(RECOVERY_CODE_VERSION, "recovery code");
       byte[] seed = in.bytes(LENGTH, "seed");
       in.end();
       return new IdentitySeed(seed);

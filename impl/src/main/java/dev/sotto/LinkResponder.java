@@ -28,10 +28,7 @@ public final class LinkResponder {
    */
   public static Accepted accept(LinkKey key, byte[] hello, RandomSource random) throws SottoException {
     Reader in = new Reader(hello, "link_hello");
-    int version = in.u8("version");
-    if (version != LinkSchedule.VERSION) {
-      throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, "link version " + version + " is not supported");
-    }
+    in.version(LinkSchedule.VERSION, "link");
     byte[] initiatorEphemeral = KeyCodec.readX25519(in, "E");
     byte[] encapsulationKey = KeyCodec.readMlKem768(in, "ek");
     byte[] proof = in.bytes(Aead.TAG_LENGTH, "proof");

@@ -44,10 +44,7 @@ public final class PublicIdentity {
 
   /** Reads a public identity from inside a larger structure. */
   static PublicIdentity read(Reader in) throws SottoException {
-    int suite = in.u16("suite");
-    if (suite != Suite.SOTTO_1.id()) {
-      throw new SottoException(ErrorCode.UNSUPPORTED_SUITE, String.format("suite 0x%04x", suite));
-    }
+    in.suite();
     byte[] signingKey = KeyCodec.readEd25519(in, "identity signing key");
     byte[] dhKey = KeyCodec.readX25519(in, "identity DH key");
     return new PublicIdentity(Suite.SOTTO_1, signingKey, dhKey);

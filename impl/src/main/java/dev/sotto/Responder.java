@@ -282,14 +282,8 @@ public final class Responder {
   /** As {@link #restore(Identity, byte[])}, with another replay cache bound. */
   public static Responder restore(Identity identity, byte[] state, int replayCacheLimit) throws SottoException {
     dev.sotto.internal.encoding.Reader in = new dev.sotto.internal.encoding.Reader(state, "responder state");
-    int version = in.u8("version");
-    if (version != STATE_VERSION) {
-      throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, "responder state version " + version);
-    }
-    int suite = in.u16("suite");
-    if (suite != Suite.SOTTO_1.id()) {
-      throw new SottoException(ErrorCode.UNSUPPORTED_SUITE, String.format("suite 0x%04x", suite));
-    }
+    in.version(STATE_VERSION, "responder state");
+    in.suite();
     Responder r = new Responder(identity, replayCacheLimit);
     int countOffset = in.position();
     int cards = in.u8("card_count");

@@ -77,17 +77,16 @@ public final class Session {
   public static Started initiate(Identity me, Card card, Instant now, byte[] plaintext, RandomSource random)
       throws SottoException {
     Objects.requireNonNull(plaintext, "plaintext");
-    RatchetState[] state = new RatchetState[1];
     List<Envelope> rest = new ArrayList<>();
     Session[] session = new Session[1];
     FirstContact fc = Initiator.to(me, card).start(now, (secrets, withOneTimePrekey) -> {
-      state[0] = DoubleRatchet.initiator(secrets.ratchetInit(), secrets.responderRatchetPublic(), random);
-      session[0] = new Session(card.identity(), state[0], 0, new LinkedHashMap<>());
+      RatchetState state = DoubleRatchet.initiator(secrets.ratchetInit(), secrets.responderRatchetPublic(), random);
+      session[0] = new Session(card.identity(), state, 0, new LinkedHashMap<>());
       int firstOverhead = FIRST_CONTACT_OVERHEAD + (withOneTimePrekey ? 4 : 0);
       List<Piece> pieces = session[0].plan(plaintext, firstOverhead);
       byte[] first = null;
       for (Piece piece : pieces) {
-        DoubleRatchet.Sent sent = DoubleRatchet.encrypt(state[0], piece.padded(), random);
+        DoubleRatchet.Sent sent = DoubleRatchet.encrypt(state, piece.padded(), random);
         if (first == null) {
           first = sent.message();
         } else {
@@ -124,11 +123,9 @@ public final class Session {
       SessionSecrets secrets = accepted.secrets();
       RatchetState initial = DoubleRatchet.responder(secrets.ratchetInit(), secrets.responderRatchetPrivate());
       DoubleRatchet.Received received = DoubleRatchet.decrypt(initial, accepted.payload(), random);
-      Session session = new Session(accepted.peer(), received.next(), 0, new LinkedHashMap<>());
       LinkedHashMap<Long, Pending> pending = new LinkedHashMap<>();
       Optional<byte[]> payload = collect(Content.parse(received.plaintext()), pending);
-      session.pending = pending;
-      return new Accepted(session, payload);
+      return new Accepted(new Session(accepted.peer(), received.next(), 0, pending), payload);
     });
   }
 
@@ -221,8 +218,10 @@ public final class Session {
     if (!Arrays.equals(received.tag(), e.tag())) {
       throw new SottoException(ErrorCode.AUTH_FAILED, "the envelope's tag is not its message's tag");
     }
-    LinkedHashMap<Long, Pending> working = copyPending();
-    Optional<byte[]> payload = collect(Content.parse(received.plaintext()), working);
+    Content content = Content.parse(received.plaintext());
+    // A whole payload leaves the pending chunks alone: only a chunk needs a copy to work on.
+    LinkedHashMap<Long, Pending> working = content.kind() == Content.KIND_WHOLE ? pending : copyPending();
+    Optional<byte[]> payload = collect(content, working);
     ratchet = received.next();
     pending = working;
     return payload;
@@ -292,14 +291,8 @@ public final class Session {
   /** Restores a session written by {@link #serialize()}. */
   public static Session restore(byte[] serialized) throws SottoException {
     Reader in = new Reader(serialized, "session state");
-    int version = in.u8("version");
-    if (version != STATE_VERSION) {
-      throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, "session state version " + version);
-    }
-    int suite = in.u16("suite");
-    if (suite != Suite.SOTTO_1.id()) {
-      throw new SottoException(ErrorCode.UNSUPPORTED_SUITE, String.format("suite 0x%04x", suite));
-    }
+    in.version(STATE_VERSION, "session state");
+    in.suite();
     PublicIdentity peer = PublicIdentity.read(in);
     long nextPayloadId = in.u32("next_payload_id");
     long length = in.u32("ratchet_length");

@@ -53,6 +53,28 @@ public final class Aead {
     }
   }
 
+  /** {@link #seal} under a key and nonce derived together: {@code keyAndNonce} is key (32) || nonce (12). */
+  public static byte[] sealWith(byte[] keyAndNonce, byte[] aad, byte[] plaintext) {
+    Bytes.requireLength(keyAndNonce, KEY_LENGTH + NONCE_LENGTH, "AEAD key and nonce");
+    byte[] key = Arrays.copyOf(keyAndNonce, KEY_LENGTH);
+    try {
+      return seal(key, Arrays.copyOfRange(keyAndNonce, KEY_LENGTH, KEY_LENGTH + NONCE_LENGTH), aad, plaintext);
+    } finally {
+      Arrays.fill(key, (byte) 0);
+    }
+  }
+
+  /** {@link #open} under a key and nonce derived together: {@code keyAndNonce} is key (32) || nonce (12). */
+  public static byte[] openWith(byte[] keyAndNonce, byte[] aad, byte[] sealed) throws SottoException {
+    Bytes.requireLength(keyAndNonce, KEY_LENGTH + NONCE_LENGTH, "AEAD key and nonce");
+    byte[] key = Arrays.copyOf(keyAndNonce, KEY_LENGTH);
+    try {
+      return open(key, Arrays.copyOfRange(keyAndNonce, KEY_LENGTH, KEY_LENGTH + NONCE_LENGTH), aad, sealed);
+    } finally {
+      Arrays.fill(key, (byte) 0);
+    }
+  }
+
   private static ChaCha20Poly1305 init(boolean encrypt, byte[] key, byte[] nonce, byte[] aad) {
     Bytes.requireLength(key, KEY_LENGTH, "AEAD key");
     Bytes.requireLength(nonce, NONCE_LENGTH, "AEAD nonce");

@@ -2,6 +2,7 @@ package dev.sotto.internal.encoding;
 
 import dev.sotto.ErrorCode;
 import dev.sotto.SottoException;
+import dev.sotto.Suite;
 import java.util.Arrays;
 
 /**
@@ -97,6 +98,22 @@ public final class Reader {
   }
 
   private static final byte[] ZEROS = new byte[4096];
+
+  /** Reads the u8 version of a structure: UNSUPPORTED_VERSION unless it is {@code expected}. */
+  public void version(int expected, String what) throws SottoException {
+    int version = u8("version");
+    if (version != expected) {
+      throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, what + " version " + version);
+    }
+  }
+
+  /** Reads a u16 suite id: UNSUPPORTED_SUITE unless it is SOTTO-1's (spec: suite.adoc). */
+  public void suite() throws SottoException {
+    int suite = u16("suite");
+    if (suite != Suite.SOTTO_1.id()) {
+      throw new SottoException(ErrorCode.UNSUPPORTED_SUITE, String.format("suite 0x%04x", suite));
+    }
+  }
 
   /** Requires that the whole input has been read. */
   public void end() throws SottoException {

@@ -1,6 +1,5 @@
 package dev.sotto.internal.handshake;
 
-import dev.sotto.ErrorCode;
 import dev.sotto.SottoException;
 import dev.sotto.Suite;
 import dev.sotto.internal.crypto.Aead;
@@ -56,14 +55,8 @@ public record FirstMessage(
   /** Reads a first message, checking each field as it is read (spec: handshake.adoc#responder, step 1). */
   public static FirstMessage parse(byte[] encoded) throws SottoException {
     Reader in = new Reader(encoded, "first message");
-    int version = in.u8("version");
-    if (version != VERSION) {
-      throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, "first message version " + version);
-    }
-    int suite = in.u16("suite");
-    if (suite != Suite.SOTTO_1.id()) {
-      throw new SottoException(ErrorCode.UNSUPPORTED_SUITE, String.format("suite 0x%04x", suite));
-    }
+    in.version(VERSION, "first message");
+    in.suite();
     int flagsOffset = in.position();
     int flags = in.u8("flags");
     if ((flags & ~(FLAG_ONE_TIME_PREKEY | FLAG_KEM_ONE_TIME_PREKEY)) != 0) {

@@ -252,8 +252,7 @@ public final class DoubleRatchet {
   private static byte[] sealBody(Secret.MessageKey mk, byte[] ad, byte[] plaintext) {
     byte[] material = Kdf.messageKeyMaterial(mk);
     try {
-      return Aead.seal(Arrays.copyOf(material, Aead.KEY_LENGTH),
-          Arrays.copyOfRange(material, Aead.KEY_LENGTH, material.length), ad, plaintext);
+      return Aead.sealWith(material, ad, plaintext);
     } finally {
       Arrays.fill(material, (byte) 0);
     }
@@ -262,8 +261,7 @@ public final class DoubleRatchet {
   private static byte[] openBody(Secret.MessageKey mk, byte[] ad, byte[] body) throws SottoException {
     byte[] material = Kdf.messageKeyMaterial(mk);
     try {
-      return Aead.open(Arrays.copyOf(material, Aead.KEY_LENGTH),
-          Arrays.copyOfRange(material, Aead.KEY_LENGTH, material.length), ad, body);
+      return Aead.openWith(material, ad, body);
     } finally {
       Arrays.fill(material, (byte) 0);
     }

@@ -1,6 +1,5 @@
 package dev.sotto.internal.ratchet;
 
-import dev.sotto.ErrorCode;
 import dev.sotto.SottoException;
 import dev.sotto.internal.crypto.Aead;
 import dev.sotto.internal.encoding.Reader;
@@ -32,10 +31,7 @@ public record RatchetMessage(byte[] headerNonce, byte[] encryptedHeader, byte[] 
 
   public static RatchetMessage parse(byte[] encoded) throws SottoException {
     Reader in = new Reader(encoded, "ratchet message");
-    int version = in.u8("version");
-    if (version != VERSION) {
-      throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, "ratchet message version " + version);
-    }
+    in.version(VERSION, "ratchet message");
     byte[] nonce = in.bytes(Aead.NONCE_LENGTH, "header_nonce");
     byte[] header = in.bytes(ENCRYPTED_HEADER_LENGTH, "encrypted_header");
     byte[] body = in.bytes(Math.max(Aead.TAG_LENGTH, in.remaining()), "body");

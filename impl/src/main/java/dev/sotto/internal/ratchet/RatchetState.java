@@ -1,6 +1,5 @@
 package dev.sotto.internal.ratchet;
 
-import dev.sotto.ErrorCode;
 import dev.sotto.SottoException;
 import dev.sotto.Suite;
 import dev.sotto.internal.crypto.X25519;
@@ -133,14 +132,8 @@ public final class RatchetState {
    */
   public static RatchetState parse(byte[] encoded) throws SottoException {
     Reader in = new Reader(encoded, "ratchet state");
-    int version = in.u8("version");
-    if (version != FORMAT_VERSION) {
-      throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, "ratchet state version " + version);
-    }
-    int suite = in.u16("suite");
-    if (suite != Suite.SOTTO_1.id()) {
-      throw new SottoException(ErrorCode.UNSUPPORTED_SUITE, String.format("suite 0x%04x", suite));
-    }
+    in.version(FORMAT_VERSION, "ratchet state");
+    in.suite();
     RatchetState s = new RatchetState();
     int roleOffset = in.position();
     s.role = in.u8("role");
