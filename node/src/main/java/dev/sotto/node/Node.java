@@ -318,9 +318,8 @@ public final class Node implements AutoCloseable {
       Tx.Contact c = tx.contact(id).orElseThrow();
       NodeMessage hello = NodeMessage.hello(c.nextOutSeq(), now / 1000, config.name(), mine);
       tx.queuePending(id, hello.encode(), now);
-      Tx.Contact updated = c.withSeqs(c.nextOutSeq() + 1, c.nextInSeq());
-      tx.updateContact(updated);
-      return updated;
+      tx.setSeqs(id, c.nextOutSeq() + 1, c.nextInSeq());
+      return tx.contact(id).orElseThrow();
     });
     wake.release();
     return added;
@@ -349,7 +348,7 @@ public final class Node implements AutoCloseable {
       NodeMessage message = NodeMessage.text(c.nextOutSeq(), now / 1000, text);
       tx.queuePending(c.id(), message.encode(), now);
       tx.insertMessage(c.id(), false, c.nextOutSeq(), now / 1000, now, text);
-      tx.updateContact(c.withSeqs(c.nextOutSeq() + 1, c.nextInSeq()));
+      tx.setSeqs(c.id(), c.nextOutSeq() + 1, c.nextInSeq());
       return null;
     });
     wake.release();
@@ -395,7 +394,7 @@ public final class Node implements AutoCloseable {
 
   /** Envelopes waiting to go out. */
   public int outboxSize() throws StoreException, SottoException {
-    return store.read(tx -> tx.outboxSize() + tx.pending(Integer.MAX_VALUE).size());
+    return store.read(tx -> tx.outboxSize() + tx.pendingCount());
   }
 
   /** What this node's mailbox holds for others (opaque envelopes by tag). */

@@ -225,7 +225,7 @@ public final class NodeCore {
       next++;
     }
     if (next != c.nextInSeq()) {
-      tx.updateContact(c.withSeqs(c.nextOutSeq(), next));
+      tx.setSeqs(c.id(), c.nextOutSeq(), next);
     }
     return true;
   }
@@ -316,20 +316,20 @@ public final class NodeCore {
       return false;
     }
     Tx.Pending p = pending.get(0);
-    Tx.Contact contact = tx.contact(p.contactId()).orElseThrow();
-    List<Tx.SessionRow> sessions = tx.sessions(contact.id());
+    long contactId = p.contactId();
+    Optional<Tx.SessionRow> latest = tx.latestSession(contactId);
     List<Envelope> envelopes;
     long now = clock.millis();
-    if (sessions.isEmpty()) {
-      Card card = Card.parse(contact.card(), clock.instant());
+    if (latest.isEmpty()) {
+      Card card = Card.parse(tx.contact(contactId).orElseThrow().card(), clock.instant());
       Session.Started initiated = Session.initiate(identity, card, clock.instant(), p.payload(), random);
       byte[] state = initiated.session().serialize();
-      long id = tx.insertSession(contact.id(), state, now);
+      long id = tx.insertSession(contactId, state, now);
       changes.put(id, new Committed(initiated.session(), state));
       started.add(id);
       envelopes = initiated.envelopes();
     } else {
-      Tx.SessionRow row = sessions.get(0);
+      Tx.SessionRow row = latest.get();
       Committed earlier = changes.remove(row.id());
       Session session = earlier != null ? earlier.session() : load(row);
       envelopes = session.seal(p.payload(), random);
@@ -338,7 +338,7 @@ public final class NodeCore {
       changes.put(row.id(), new Committed(session, state));
     }
     for (Envelope e : envelopes) {
-      tx.queueEnvelope(contact.id(), e.encoded(), now);
+      tx.queueEnvelope(contactId, e.encoded(), now);
     }
     tx.deletePending(p.id());
     return true;

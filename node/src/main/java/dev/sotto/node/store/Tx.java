@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -39,10 +38,6 @@ public final class Tx {
       return new Contact(id, name, identity, newCard, nextOutSeq, nextInSeq, created);
     }
 
-    /** The same contact with other sequence marks. */
-    public Contact withSeqs(long newNextOutSeq, long newNextInSeq) {
-      return new Contact(id, name, identity, card, newNextOutSeq, newNextInSeq, created);
-    }
   }
 
   /** A session's serialised state; {@link #toString()} does not show it. */
@@ -146,11 +141,13 @@ public final class Tx {
    */
   public long insertContact(String name, byte[] identity, byte[] cardOrNull, long nowMillis) throws StoreException {
     writing();
-    requireUnique(-1, name, identity);
+    byte[] nameIndex = nameIndex(name);
+    byte[] identityIndex = identityIndex(identity);
+    requireUnique(-1, nameIndex, identityIndex);
     long id = nextId("contacts");
     update("INSERT INTO contacts (id, name_index, identity_index, name, identity, card, next_out_seq, next_in_seq, created)"
             + " VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)",
-        id, nameIndex(name), identityIndex(identity), seal("contacts", "name", id, utf8(name)),
+        id, nameIndex, identityIndex, seal("contacts", "name", id, utf8(name)),
         seal("contacts", "identity", id, identity), cardOrNull == null ? null : seal("contacts", "card", id, cardOrNull),
         nowMillis);
     return id;
@@ -164,13 +161,26 @@ public final class Tx {
    */
   public void updateContact(Contact c) throws StoreException {
     writing();
-    requireUnique(c.id(), c.name(), c.identity());
+    byte[] nameIndex = nameIndex(c.name());
+    byte[] identityIndex = identityIndex(c.identity());
+    requireUnique(c.id(), nameIndex, identityIndex);
     long id = c.id();
     updated(update("UPDATE contacts SET name_index = ?, identity_index = ?, name = ?, identity = ?, card = ?,"
             + " next_out_seq = ?, next_in_seq = ? WHERE id = ?",
-        nameIndex(c.name()), identityIndex(c.identity()), seal("contacts", "name", id, utf8(c.name())),
+        nameIndex, identityIndex, seal("contacts", "name", id, utf8(c.name())),
         seal("contacts", "identity", id, c.identity()), c.card() == null ? null : seal("contacts", "card", id, c.card()),
         c.nextOutSeq(), c.nextInSeq(), id), "contact", id);
+  }
+
+  /**
+   * Sets a contact's sequence marks (only these clear columns: nothing sealed is rewritten).
+   *
+   * @throws StoreException {@code MISSING} if there is no such contact
+   */
+  public void setSeqs(long id, long nextOutSeq, long nextInSeq) throws StoreException {
+    writing();
+    updated(update("UPDATE contacts SET next_out_seq = ?, next_in_seq = ? WHERE id = ?", nextOutSeq, nextInSeq, id),
+        "contact", id);
   }
 
   /** The contact with this id. */
@@ -193,13 +203,11 @@ public final class Tx {
     return query(CONTACT + " ORDER BY id", this::contact);
   }
 
-  private void requireUnique(long id, String name, byte[] identity) throws StoreException {
-    Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(identity, "identity");
-    if (one("SELECT id FROM contacts WHERE name_index = ? AND id != ?", r -> r.getLong(1), nameIndex(name), id).isPresent()) {
+  private void requireUnique(long id, byte[] nameIndex, byte[] identityIndex) throws StoreException {
+    if (one("SELECT id FROM contacts WHERE name_index = ? AND id != ?", r -> r.getLong(1), nameIndex, id).isPresent()) {
       throw new StoreException(StoreException.Kind.EXISTS, "another contact has this name");
     }
-    if (one("SELECT id FROM contacts WHERE identity_index = ? AND id != ?", r -> r.getLong(1), identityIndex(identity), id)
+    if (one("SELECT id FROM contacts WHERE identity_index = ? AND id != ?", r -> r.getLong(1), identityIndex, id)
         .isPresent()) {
       throw new StoreException(StoreException.Kind.EXISTS, "another contact has this identity");
     }
@@ -240,12 +248,17 @@ public final class Tx {
         seal("sessions", "state", id, state), nowMillis, id), "session", id);
   }
 
-  /** A contact's sessions, the most recently updated first. */
   /** The session with this id, if any. */
   public Optional<SessionRow> session(long id) throws StoreException {
     return one(SESSION + " WHERE id = ?", this::session, id);
   }
 
+  /** A contact's most recently updated session, if any. */
+  public Optional<SessionRow> latestSession(long contactId) throws StoreException {
+    return one(SESSION + " WHERE contact_id = ? ORDER BY updated DESC, id DESC", this::session, contactId);
+  }
+
+  /** A contact's sessions, the most recently updated first. */
   public List<SessionRow> sessions(long contactId) throws StoreException {
     return query(SESSION + " WHERE contact_id = ? ORDER BY updated DESC, id DESC", this::session, contactId);
   }
@@ -272,6 +285,11 @@ public final class Tx {
   }
 
   /** The first {@code limit} queued plaintexts, by id. */
+  /** How many plaintexts wait to be sealed. */
+  public int pendingCount() throws StoreException {
+    return (int) count("SELECT COUNT(*) FROM pending");
+  }
+
   public List<Pending> pending(int limit) throws StoreException {
     return query("SELECT id, contact_id, payload, created FROM pending ORDER BY id LIMIT ?", r -> {
       long id = r.getLong(1);

@@ -127,6 +127,24 @@ class StoreTest {
     }));
   }
 
+  @Test
+  void sequenceMarksAloneChange() throws Exception {
+    long alice = store.write(tx -> tx.insertContact("alice", ALICE_ID, bytes("card"), 1));
+    store.write(tx -> {
+      tx.setSeqs(alice, 7, 3);
+      return null;
+    });
+    Contact c = store.read(tx -> tx.contact(alice)).orElseThrow();
+    assertEquals(7, c.nextOutSeq());
+    assertEquals(3, c.nextInSeq());
+    assertEquals("alice", c.name());
+    assertArrayEquals(bytes("card"), c.card());
+    assertKind(StoreException.Kind.MISSING, () -> store.write(tx -> {
+      tx.setSeqs(alice + 1, 1, 1);
+      return null;
+    }));
+  }
+
   // ---- sessions
 
   @Test
@@ -147,6 +165,9 @@ class StoreTest {
     assertFalse(rows.get(0).toString().contains("state-1b"));
     assertEquals(List.of(first, second), ids(store.read(tx -> tx.allSessions())));
     assertTrue(store.read(tx -> tx.sessions(alice + 1)).isEmpty());
+    assertEquals(first, store.read(tx -> tx.latestSession(alice)).orElseThrow().id());
+    assertTrue(store.read(tx -> tx.latestSession(alice + 1)).isEmpty());
+    assertEquals(first, store.read(tx -> tx.session(first)).orElseThrow().id());
 
     assertKind(StoreException.Kind.MISSING, () -> store.write(tx -> {
       tx.updateSession(99, bytes("x"), 1);
