@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 final class AddressCommand extends Cmd {
   @Override
   int execute() throws Exception {
-    try (Node node = Home.open(io(), home(), Node.Options.defaults())) {
+    try (Node node = openNode()) {
       io().out().println(Node.addressText(node.peerAddress()));
       io().out().println(Node.addressText(node.mailboxAddress()));
     }

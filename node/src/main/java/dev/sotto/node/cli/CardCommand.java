@@ -26,7 +26,7 @@ final class CardCommand extends Cmd {
   @Override
   int execute() throws Exception {
     String text;
-    try (Node node = Home.open(io(), home(), Node.Options.defaults())) {
+    try (Node node = openNode()) {
       text = (renew ? node.renewCard() : node.currentCard()).text();
     }
     PrintStream out = io().out();

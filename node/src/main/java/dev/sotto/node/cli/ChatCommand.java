@@ -23,7 +23,7 @@ final class ChatCommand extends Cmd {
     Io io = io();
     Path home = home();
     Home.requireNode(home);
-    try (NodeLock lock = NodeLock.tryTake(home); Node node = Home.open(io, home, Node.Options.defaults())) {
+    try (NodeLock lock = NodeLock.tryTake(home); Node node = openNode()) {
       node.contact(name); // an unknown contact fails here, before anything starts
       if (lock != null) {
         RunCommand.start(node);

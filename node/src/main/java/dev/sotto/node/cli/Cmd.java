@@ -1,5 +1,6 @@
 package dev.sotto.node.cli;
 
+import dev.sotto.node.Node;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,6 +20,11 @@ abstract class Cmd implements Callable<Integer> {
 
   final Path home() {
     return main().home();
+  }
+
+  /** Opens this home's node (its store; the network only with {@code start}), as most commands do. */
+  final Node openNode() throws Exception {
+    return Home.open(io(), home(), Node.Options.defaults());
   }
 
   @Override

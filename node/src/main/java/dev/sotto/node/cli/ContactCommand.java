@@ -45,7 +45,7 @@ final class ContactCommand extends Cmd {
       if (text.isEmpty()) {
         throw Failure.input("no card text given");
       }
-      try (Node node = Home.open(io, home, Node.Options.defaults())) {
+      try (Node node = openNode()) {
         Tx.Contact added;
         try {
           added = node.addContact(name, text);
@@ -92,7 +92,7 @@ final class ContactCommand extends Cmd {
   static final class ListContacts extends Cmd {
     @Override
     int execute() throws Exception {
-      try (Node node = Home.open(io(), home(), Node.Options.defaults())) {
+      try (Node node = openNode()) {
         List<Tx.Contact> contacts = node.contacts();
         if (contacts.isEmpty()) {
           io().out().println("no contacts yet: add one with 'sotto contact add NAME CARD'");

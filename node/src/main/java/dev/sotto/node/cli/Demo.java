@@ -1,6 +1,9 @@
 package dev.sotto.node.cli;
 
 import dev.sotto.IdentitySeed;
+import dev.sotto.Link;
+import dev.sotto.LinkInitiator;
+import dev.sotto.LinkResponder;
 import dev.sotto.PublicIdentity;
 import dev.sotto.RandomSource;
 import dev.sotto.node.Node;
@@ -22,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
@@ -37,9 +39,6 @@ final class Demo {
   private static final Vault.Params CHEAP = new Vault.Params(1024, 1, 1);
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final String HOST = "127.0.0.1";
-  private static final Set<Integer> FRAME_SIZES = Set.of(1088, 4160, 16448, 65600);
-  private static final int HELLO_SIZE = 1235;
-  private static final int ACCEPT_SIZE = 1137;
 
   static final List<String> ALICE_WRITES = List.of(
       "Hi Bob! Alice here. Are you around this weekend?",
@@ -245,9 +244,9 @@ final class Demo {
     boolean odd = false;
     for (WireRecorder.Seen s : all) {
       odd |= switch (s.kind()) {
-        case "frame" -> !FRAME_SIZES.contains(s.size());
-        case "hello" -> s.size() != HELLO_SIZE;
-        case "accept" -> s.size() != ACCEPT_SIZE;
+        case "frame" -> !Link.FRAME_SIZES.contains(s.size());
+        case "hello" -> s.size() != LinkInitiator.HELLO_LENGTH;
+        case "accept" -> s.size() != LinkResponder.ACCEPT_LENGTH;
         default -> true;
       };
     }
@@ -255,7 +254,7 @@ final class Demo {
     long hellos = once.stream().filter(s -> s.kind().equals("hello")).count();
     long accepts = once.stream().filter(s -> s.kind().equals("accept")).count();
     String frameSizes = sizes(once.stream().filter(s -> s.kind().equals("frame")).toList());
-    check(!odd, "every handshake message is " + HELLO_SIZE + " bytes (" + hellos + " LinkHello) or " + ACCEPT_SIZE
+    check(!odd, "every handshake message is " + LinkInitiator.HELLO_LENGTH + " bytes (" + hellos + " LinkHello) or " + LinkResponder.ACCEPT_LENGTH
         + " bytes (" + accepts + " LinkAccept),", "a message of an unexpected size crossed the wire");
     if (!odd) {
       detail("    every frame 1088, 4160, 16448 or 65600 bytes (" + frameSizes + ")");
@@ -294,11 +293,7 @@ final class Demo {
   }
 
   private static String hexHead(byte[] wire) {
-    StringBuilder hex = new StringBuilder();
-    for (int i = 0; i < Math.min(16, wire.length); i++) {
-      hex.append(i == 0 ? "" : " ").append(String.format("%02x", wire[i]));
-    }
-    return hex.toString();
+    return HexFormat.ofDelimiter(" ").formatHex(wire, 0, Math.min(16, wire.length));
   }
 
   // ---------------------------------------------------------------- plaintext search

@@ -16,7 +16,7 @@ final class FingerprintCommand extends Cmd {
 
   @Override
   int execute() throws Exception {
-    try (Node node = Home.open(io(), home(), Node.Options.defaults())) {
+    try (Node node = openNode()) {
       String theirs = node.fingerprint(name).text();
       String me = "you (" + node.config().name() + ")";
       int width = Math.max(name.length(), me.length()) + 1;

@@ -25,9 +25,6 @@ public final class Io {
   public interface Terminal {
     /** Shows the prompt and reads a line without echo; null at end of input. */
     char[] readSecret(String prompt);
-
-    /** Shows the prompt and reads a line; null at end of input. */
-    String readLine(String prompt);
   }
 
   private final PrintStream out;
@@ -62,11 +59,6 @@ public final class Io {
       public char[] readSecret(String prompt) {
         return console.readPassword("%s", prompt);
       }
-
-      @Override
-      public String readLine(String prompt) {
-        return console.readLine("%s", prompt);
-      }
     };
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
     PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
@@ -92,10 +84,6 @@ public final class Io {
 
   public PrintStream err() {
     return err;
-  }
-
-  public BufferedReader in() {
-    return in;
   }
 
   /** An environment variable, or null. */

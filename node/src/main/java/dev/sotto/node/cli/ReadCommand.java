@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 final class ReadCommand extends Cmd {
   @Override
   int execute() throws Exception {
-    try (Node node = Home.open(io(), home(), Node.Options.defaults())) {
+    try (Node node = openNode()) {
       List<Node.Shown> messages = node.read();
       if (messages.isEmpty()) {
         io().out().println("no new messages");

@@ -26,7 +26,7 @@ final class SendCommand extends Cmd {
     Home.requireNode(home);
     String text = String.join(" ", words);
     check(text);
-    try (Node node = Home.open(io(), home, Node.Options.defaults())) {
+    try (Node node = openNode()) {
       node.send(name, text);
     }
     io().out().println("queued; " + Delivery.status(home));

@@ -71,11 +71,6 @@ final class Cli {
       public char[] readSecret(String prompt) {
         return left.isEmpty() ? null : left.remove(0).toCharArray();
       }
-
-      @Override
-      public String readLine(String prompt) {
-        return left.isEmpty() ? null : left.remove(0);
-      }
     };
     return this;
   }
