@@ -8,8 +8,18 @@ import dev.sotto.IssuedCard;
 import dev.sotto.RandomSource;
 import dev.sotto.internal.crypto.Hmac;
 import dev.sotto.internal.crypto.X25519;
+import dev.sotto.node.Node;
+import dev.sotto.node.store.Vault;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
 
 /** The deterministic inputs the benchmarks share. */
 final class Fixtures {
@@ -66,6 +76,26 @@ final class Fixtures {
   static void check(boolean condition, String what) {
     if (!condition) {
       throw new IllegalStateException("benchmark setup: " + what);
+    }
+  }
+
+  /** A new node in {@code dir/name} on a free loopback port (cheap Argon2id: no passphrase anyway). */
+  static Path initNode(Path dir, String name, List<Address> mailboxes) throws Exception {
+    Path home = dir.resolve(name);
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Node.init(home, IdentitySeed.generate(RandomSource.secure()), null,
+        new Vault.Params(1024, 1, 1), new Node.Config(name, "127.0.0.1", port, mailboxes),
+        RandomSource.secure(), Clock.systemUTC());
+    return home;
+  }
+
+  /** Deletes a directory tree (a benchmark's temporary homes). */
+  static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
   }
 }

@@ -1,21 +1,14 @@
 package dev.sotto.benchmarks;
 
 import dev.sotto.Address;
-import dev.sotto.IdentitySeed;
-import dev.sotto.RandomSource;
 import dev.sotto.node.Node;
-import dev.sotto.node.store.Vault;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -89,17 +82,9 @@ public class NodeBenchmark {
   }
 
   private Path init(String name, List<Address> mailboxes) throws Exception {
-    Path home = dir.resolve(name);
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    Node.init(home, IdentitySeed.generate(RandomSource.secure()), null, new Vault.Params(1024, 1, 1),
-        new Node.Config(name, "127.0.0.1", port, mailboxes), RandomSource.secure(), Clock.systemUTC());
-    return home;
+    return Fixtures.initNode(dir, name, mailboxes);
   }
+
 
   private static Node open(Path home, Node.Options options) throws Exception {
     return Node.open(home, null, options);
@@ -112,9 +97,7 @@ public class NodeBenchmark {
         n.close();
       }
     }
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    Fixtures.deleteTree(dir);
   }
 
   @Benchmark

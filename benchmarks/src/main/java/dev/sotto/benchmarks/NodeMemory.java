@@ -1,22 +1,16 @@
 package dev.sotto.benchmarks;
 
-import dev.sotto.IdentitySeed;
 import dev.sotto.RandomSource;
 import dev.sotto.SottoException;
 import dev.sotto.node.Node;
 import dev.sotto.node.net.LinkChannel;
 import dev.sotto.node.net.WireTap;
-import dev.sotto.node.store.Vault;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Memory of an idle node and of each open link, measured in one process: heap in use after
@@ -56,21 +50,12 @@ public final class NodeMemory {
       open.forEach(LinkChannel::close);
       node.close();
     } finally {
-      try (Stream<Path> files = Files.walk(dir)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      Fixtures.deleteTree(dir);
     }
   }
 
   private static Node start(Path dir, String name) throws Exception {
-    Path home = dir.resolve(name);
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Node.init(home, IdentitySeed.generate(RandomSource.secure()), null, new Vault.Params(1024, 1, 1),
-        new Node.Config(name, "127.0.0.1", port, List.of()), RandomSource.secure(), Clock.systemUTC());
-    Node node = Node.open(home, null, Node.Options.defaults());
+    Node node = Node.open(Fixtures.initNode(dir, name, List.of()), null, Node.Options.defaults());
     node.start();
     return node;
   }

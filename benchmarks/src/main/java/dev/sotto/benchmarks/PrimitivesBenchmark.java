@@ -4,6 +4,7 @@ import dev.sotto.Card;
 import dev.sotto.RandomSource;
 import dev.sotto.SottoException;
 import dev.sotto.internal.Labels;
+import dev.sotto.internal.encoding.Bytes;
 import dev.sotto.internal.crypto.Aead;
 import dev.sotto.internal.crypto.Ed25519;
 import dev.sotto.internal.crypto.Hkdf;
@@ -82,7 +83,7 @@ public class PrimitivesBenchmark {
     Card card = Fixtures.card();
     byte[] encoded = card.encoded();
     byte[] body = Arrays.copyOf(encoded, encoded.length - Ed25519.SIGNATURE_LENGTH);
-    cardSignedMessage = concat(Labels.CARD_SIGNATURE, body);
+    cardSignedMessage = Bytes.concat(Labels.CARD_SIGNATURE, body);
     cardSignature = Ed25519.sign(ed25519Private, cardSignedMessage);
     Fixtures.check(Ed25519.verify(card.identity().signingKey(), cardSignedMessage, card.signature()),
         "the card signature covers the label and the card body");
@@ -110,11 +111,6 @@ public class PrimitivesBenchmark {
         && Ed25519.verify(ed25519Public, cardSignedMessage, cardSignature), "Ed25519 signatures verify");
   }
 
-  private static byte[] concat(byte[] a, byte[] b) {
-    byte[] out = Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    return out;
-  }
 
   /** X25519(k, 9): a public key from a private key. */
   @Benchmark

@@ -30,7 +30,7 @@ record CardRecipe(byte[] identitySeed, long created, long expires, long spkId, l
     RecordingRandom recording = new RecordingRandom(random);
     plan.builder().issue(recording);
     return new CardRecipe(identitySeed, created, expires, spkId, pqspkId, opkIds, pqopkIds, addresses,
-        Bytes.concat(recording.draws().toArray(new byte[0][])));
+        recording.drawn());
   }
 
   Identity owner() {

@@ -54,7 +54,7 @@ public final class CardVectors implements VectorSuite {
   @Override
   public ArrayNode generate() {
     Cases cases = new Cases();
-    RandomSource random = RandomSource.deterministic("sotto/vectors/v1/card".getBytes(StandardCharsets.US_ASCII));
+    RandomSource random = seededRandom();
 
     // Link keys are fixed (Addresses.linkKey), not drawn from the random source.
     List<Address> two =

@@ -1,7 +1,6 @@
 package dev.sotto.conformance.vectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sotto.ErrorCode;
 import dev.sotto.SottoException;
 import dev.sotto.internal.encoding.Bytes;
 import java.util.ArrayList;
@@ -116,14 +115,5 @@ public final class CaseCheck {
     int start = Math.max(0, from - 8);
     int end = Math.min(s.length(), from + 24);
     return (start > 0 ? "..." : "") + s.substring(start, end) + (end < s.length() ? "..." : "");
-  }
-
-  /** Parses an error name from a vector (null if the name is unknown). */
-  public static ErrorCode errorCode(String name) {
-    try {
-      return ErrorCode.valueOf(name);
-    } catch (IllegalArgumentException | NullPointerException e) {
-      return null;
-    }
   }
 }

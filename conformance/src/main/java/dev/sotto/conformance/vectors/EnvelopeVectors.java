@@ -85,7 +85,7 @@ public final class EnvelopeVectors implements VectorSuite {
 
   @Override
   public ArrayNode generate() {
-    random = RandomSource.deterministic("sotto/vectors/v1/envelope".getBytes(StandardCharsets.US_ASCII));
+    random = seededRandom();
     Cases cases = new Cases();
     int[] sizes = {0, 1, 2, 500, 914, 915, 916, 3986, 3987, 3988, 16274, 16275, 16276, 65426, 65427, 65428, 150_000};
     for (int size : sizes) {

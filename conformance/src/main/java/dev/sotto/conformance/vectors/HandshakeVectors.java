@@ -127,7 +127,7 @@ public final class HandshakeVectors implements VectorSuite {
 
   @Override
   public ArrayNode generate() {
-    random = RandomSource.deterministic("sotto/vectors/v1/handshake".getBytes(StandardCharsets.US_ASCII));
+    random = seededRandom();
     Cases cases = new Cases();
     byte[][] payloads = {
       new byte[0], "h".getBytes(StandardCharsets.UTF_8), "hello, Bob".getBytes(StandardCharsets.UTF_8),

@@ -12,7 +12,6 @@ import dev.sotto.RandomSource;
 import dev.sotto.SottoException;
 import dev.sotto.internal.encoding.Bech32m;
 import dev.sotto.internal.encoding.Bytes;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -40,7 +39,7 @@ public final class IdentityVectors implements VectorSuite {
   @Override
   public ArrayNode generate() {
     Cases cases = new Cases();
-    RandomSource random = RandomSource.deterministic("sotto/vectors/v1/identity".getBytes(StandardCharsets.US_ASCII));
+    RandomSource random = seededRandom();
 
     byte[] counting = new byte[32];
     for (int i = 0; i < 32; i++) {

@@ -271,7 +271,7 @@ public final class RatchetVectors implements VectorSuite {
 
   @Override
   public ArrayNode generate() {
-    random = RandomSource.deterministic("sotto/vectors/v1/ratchet".getBytes(StandardCharsets.US_ASCII));
+    random = seededRandom();
     Cases cases = new Cases();
     validScripts(cases);
     invalidScripts(cases);

@@ -22,4 +22,9 @@ final class RecordingRandom implements RandomSource {
   List<byte[]> draws() {
     return draws;
   }
+
+  /** Every draw so far, concatenated: what a vector publishes as its random bytes. */
+  byte[] drawn() {
+    return dev.sotto.internal.encoding.Bytes.concat(draws.toArray(new byte[0][]));
+  }
 }

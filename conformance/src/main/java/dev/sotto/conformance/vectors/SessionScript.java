@@ -152,7 +152,7 @@ final class SessionScript {
       }
       RecordingRandom recording = new RecordingRandom(random);
       draw(probe, step, recording);
-      ObjectNode withRandom = step.deepCopy().put("random", Bytes.hex(Bytes.concat(recording.draws().toArray(new byte[0][]))));
+      ObjectNode withRandom = step.deepCopy().put("random", Bytes.hex(recording.drawn()));
       outputs.add(play.step(withRandom));
       steps.add(withRandom);
       return steps.size() - 1;

@@ -46,7 +46,7 @@ public final class SessionVectors implements VectorSuite {
 
   @Override
   public ArrayNode generate() {
-    random = RandomSource.deterministic("sotto/vectors/v1/session".getBytes(StandardCharsets.US_ASCII));
+    random = seededRandom();
     Cases cases = new Cases();
 
     SessionScript s = new SessionScript(start(new long[] {10, 11}, new long[] {20}), random);

@@ -161,7 +161,7 @@ public final class TransportVectors implements VectorSuite {
 
   @Override
   public ArrayNode generate() {
-    random = RandomSource.deterministic("sotto/vectors/v1/transport".getBytes(StandardCharsets.US_ASCII));
+    random = seededRandom();
     Cases cases = new Cases();
     links(cases);
     invalidHellos(cases);

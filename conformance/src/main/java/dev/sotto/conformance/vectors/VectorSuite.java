@@ -2,6 +2,8 @@ package dev.sotto.conformance.vectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.sotto.RandomSource;
+import java.nio.charset.StandardCharsets;
 
 /** One published vector file: how its cases are made and how an implementation is checked against them. */
 public interface VectorSuite {
@@ -10,6 +12,11 @@ public interface VectorSuite {
 
   /** What the file covers, its top-level "description" field. */
   String description();
+
+  /** The generator's random source: a deterministic stream seeded by the component's name. */
+  default RandomSource seededRandom() {
+    return RandomSource.deterministic(("sotto/vectors/v1/" + component()).getBytes(StandardCharsets.US_ASCII));
+  }
 
   /** Makes the cases, deterministically. */
   ArrayNode generate();
