@@ -44,12 +44,8 @@ public final class Handler implements Peer {
     return kind + "-" + (++next);
   }
 
-  private static byte[] hex(JsonNode request, String field) {
-    return Bytes.unhex(request.path(field).asText());
-  }
-
   private static RandomSource random(JsonNode request) {
-    return RandomSource.replay(hex(request, "random"));
+    return RandomSource.replay(Json.hex(request, "random"));
   }
 
   private static Instant now(JsonNode request) {
@@ -86,7 +82,7 @@ public final class Handler implements Peer {
       case "hello" -> out.put("protocol", "sotto-harness").put("version", 1).put("suite", "SOTTO-1")
           .put("implementation", "sotto-java 0.1.0" + (fault == Fault.NONE ? "" : " (broken: " + fault + ")"));
       case "identity.create" -> {
-        Identity identity = Identity.fromSeed(IdentitySeed.fromBytes(hex(request, "seed")));
+        Identity identity = Identity.fromSeed(IdentitySeed.fromBytes(Json.hex(request, "seed")));
         String h = handle("identity");
         identities.put(h, identity);
         responders.put(h, new Responder(identity));
@@ -109,7 +105,7 @@ public final class Handler implements Peer {
             .validity(Instant.ofEpochSecond(request.path("created").asLong()),
                 Instant.ofEpochSecond(request.path("expires").asLong()))
             .signedPrekeyId(request.path("spk_id").asLong()).kemPrekeyId(request.path("pqspk_id").asLong())
-            .oneTimePrekeyIds(longs(request.path("opk_ids"))).kemOneTimePrekeyIds(longs(request.path("pqopk_ids")));
+            .oneTimePrekeyIds(Json.longs(request.path("opk_ids"))).kemOneTimePrekeyIds(Json.longs(request.path("pqopk_ids")));
         request.path("addresses").forEach(a -> b.address(Addresses.fromJson(a)));
         IssuedCard issued = b.issue(random(request));
         responders.get(h).add(issued);
@@ -120,8 +116,8 @@ public final class Handler implements Peer {
         if (identity == null) {
           throw new Failure("UNKNOWN_HANDLE", "no identity " + request.path("identity").asText());
         }
-        Card card = Card.parse(hex(request, "card"), now(request));
-        Session.Started started = Session.initiate(identity, card, now(request), hex(request, "payload"),
+        Card card = Card.parse(Json.hex(request, "card"), now(request));
+        Session.Started started = Session.initiate(identity, card, now(request), Json.hex(request, "payload"),
             random(request));
         String h = handle("session");
         sessions.put(h, started.session());
@@ -133,17 +129,17 @@ public final class Handler implements Peer {
         if (responder == null) {
           throw new Failure("UNKNOWN_HANDLE", "no identity " + request.path("identity").asText());
         }
-        Session.Accepted accepted = Session.accept(responder, hex(request, "envelope"), now(request), random(request));
+        Session.Accepted accepted = Session.accept(responder, Json.hex(request, "envelope"), now(request), random(request));
         String h = handle("session");
         sessions.put(h, accepted.session());
         out.put("session", h);
         payload(out, accepted.payload());
       }
-      case "session.seal" -> envelopes(out, session(request).seal(hex(request, "payload"), random(request)));
+      case "session.seal" -> envelopes(out, session(request).seal(Json.hex(request, "payload"), random(request)));
       case "session.open" -> {
         Session s = session(request);
         try {
-          payload(out, s.open(hex(request, "envelope"), random(request)));
+          payload(out, s.open(Json.hex(request, "envelope"), random(request)));
         } catch (SottoException e) {
           if (fault != Fault.CHECK || e.code() != dev.sotto.ErrorCode.AUTH_FAILED) {
             throw e;
@@ -154,7 +150,7 @@ public final class Handler implements Peer {
       }
       case "session.serialize" -> out.put("state", Bytes.hex(session(request).serialize()));
       case "session.restore" -> {
-        Session s = Session.restore(hex(request, "state"));
+        Session s = Session.restore(Json.hex(request, "state"));
         String h = handle("session");
         sessions.put(h, s);
         out.put("session", h);
@@ -185,14 +181,6 @@ public final class Handler implements Peer {
     } else {
       out.putNull("payload");
     }
-  }
-
-  private static long[] longs(JsonNode array) {
-    long[] out = new long[array.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = array.get(i).asLong();
-    }
-    return out;
   }
 
   @Override

@@ -104,15 +104,7 @@ record CardRecipe(byte[] identitySeed, long created, long expires, long spkId, l
     draws.add(Bytes.unhex(r.path("invite_tag").asText()));
     return new CardRecipe(Bytes.unhex(in.path("identity_seed").asText()), in.path("created").asLong(),
         in.path("expires").asLong(), in.path("spk_id").asLong(), in.path("pqspk_id").asLong(),
-        longs(in.path("opk_ids")), longs(in.path("pqopk_ids")), addresses,
+        Json.longs(in.path("opk_ids")), Json.longs(in.path("pqopk_ids")), addresses,
         Bytes.concat(draws.toArray(new byte[0][])));
-  }
-
-  private static long[] longs(JsonNode array) {
-    long[] out = new long[array.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = array.get(i).asLong();
-    }
-    return out;
   }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sotto.internal.encoding.Bytes;
 import java.io.IOException;
 import java.io.StringWriter;
 
@@ -17,6 +18,20 @@ public final class Json {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private Json() {}
+
+  /** The hex string in {@code node}'s {@code field}, as bytes. */
+  public static byte[] hex(JsonNode node, String field) {
+    return Bytes.unhex(node.path(field).asText());
+  }
+
+  /** A JSON array of integers, as longs. */
+  public static long[] longs(JsonNode array) {
+    long[] out = new long[array.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = array.get(i).asLong();
+    }
+    return out;
+  }
 
   public static ObjectNode object() {
     return NODES.objectNode();

@@ -91,15 +91,11 @@ public final class RatchetVectors implements VectorSuite {
     }
 
     static Start fromJson(JsonNode n) {
-      return new Start(new DoubleRatchet.Init(hex(n, "ad"), new Secret.RootKey(hex(n, "root_key")),
-          new Secret.HeaderKey(hex(n, "initiator_header_key")), new Secret.HeaderKey(hex(n, "responder_header_key")),
-          new Secret.TagKey(hex(n, "initiator_tag_key")), new Secret.TagKey(hex(n, "responder_tag_key"))),
-          hex(n, "responder_ratchet_private"), hex(n, "initiator_ratchet_private"));
+      return new Start(new DoubleRatchet.Init(Json.hex(n, "ad"), new Secret.RootKey(Json.hex(n, "root_key")),
+          new Secret.HeaderKey(Json.hex(n, "initiator_header_key")), new Secret.HeaderKey(Json.hex(n, "responder_header_key")),
+          new Secret.TagKey(Json.hex(n, "initiator_tag_key")), new Secret.TagKey(Json.hex(n, "responder_tag_key"))),
+          Json.hex(n, "responder_ratchet_private"), Json.hex(n, "initiator_ratchet_private"));
     }
-  }
-
-  private static byte[] hex(JsonNode n, String field) {
-    return Bytes.unhex(n.path(field).asText());
   }
 
   /** Plays a script: both sides' states, and the messages sent so far by step index. */
