@@ -137,8 +137,6 @@ public class EnvelopeBenchmark {
   static final int ENVELOPE_OVERHEAD = Envelope.HEADER_LENGTH + RatchetMessage.OVERHEAD;
   /** The length of {@link MidConversation}'s serialised session. */
   static final int MID_CONVERSATION_SESSION_LENGTH = 805;
-  private static final byte[] EMPTY = new byte[0];
-  private static final int MESSAGE_KEY_MATERIAL = Aead.KEY_LENGTH + Aead.NONCE_LENGTH;
 
   /** A benchmarked payload size: its envelopes' bucket, how many envelopes, and how many payloads an open pool holds. */
   enum Shape {
@@ -535,16 +533,8 @@ public class EnvelopeBenchmark {
    * 103-byte body AD, the padded contents of one payload, and a pool of envelopes sealed under
    * these keys.
    */
-  public abstract static class FloorInputs {
+  public abstract static class FloorInputs extends RatchetFloor {
     Shape shape;
-    byte[] ad;
-    byte[] headerKey;
-    byte[] headerNonce;
-    byte[] header;
-    byte[] chainKey;
-    byte[] tagKey;
-    byte[] messageNumber;
-    byte[] bodyAd;
     /** The padded contents of the payload's envelopes (what seal's body AEAD runs over). */
     byte[][] contents;
     /** {@link Shape#poolPayloads} × {@link Shape#envelopes} distinct encrypted headers and bodies. */
@@ -585,10 +575,10 @@ public class EnvelopeBenchmark {
         Fixtures.check(content.length + ENVELOPE_OVERHEAD == shape.bucket, "a padded content fills its bucket");
       }
 
-      byte[] material = Hkdf.derive(EMPTY, Hmac.sha256(chainKey, Labels.RATCHET_MESSAGE_KEY), Labels.RATCHET_MESSAGE,
-          MESSAGE_KEY_MATERIAL);
+      byte[] material = Hkdf.derive(RatchetFloor.EMPTY, Hmac.sha256(chainKey, Labels.RATCHET_MESSAGE_KEY), Labels.RATCHET_MESSAGE,
+          RatchetFloor.MESSAGE_KEY_MATERIAL);
       byte[] bodyKey = Arrays.copyOf(material, Aead.KEY_LENGTH);
-      byte[] bodyNonce = Arrays.copyOfRange(material, Aead.KEY_LENGTH, MESSAGE_KEY_MATERIAL);
+      byte[] bodyNonce = Arrays.copyOfRange(material, Aead.KEY_LENGTH, RatchetFloor.MESSAGE_KEY_MATERIAL);
       int poolLength = shape.poolPayloads * shape.envelopes;
       encryptedHeaders = new byte[poolLength][];
       bodies = new byte[poolLength][];
@@ -671,14 +661,8 @@ public class EnvelopeBenchmark {
   static byte[] sealFloor(FloorInputs f, Blackhole bh) {
     byte[] body = null;
     for (byte[] content : f.contents) {
-      bh.consume(Aead.seal(f.headerKey, f.headerNonce, f.ad, f.header));
-      bh.consume(Hmac.sha256(f.chainKey, Labels.RATCHET_CHAIN_KEY));
-      byte[] messageKey = Hmac.sha256(f.chainKey, Labels.RATCHET_MESSAGE_KEY);
-      bh.consume(Hmac.sha256(f.tagKey, Labels.RATCHET_TAG, f.messageNumber));
-      byte[] material = Hkdf.derive(EMPTY, messageKey, Labels.RATCHET_MESSAGE, MESSAGE_KEY_MATERIAL);
       bh.consume(body);
-      body = Aead.seal(Arrays.copyOf(material, Aead.KEY_LENGTH),
-          Arrays.copyOfRange(material, Aead.KEY_LENGTH, MESSAGE_KEY_MATERIAL), f.bodyAd, content);
+      body = RatchetFloor.seal(f, content, bh);
     }
     return body;
   }
@@ -686,14 +670,9 @@ public class EnvelopeBenchmark {
   /** One envelope: AEAD open (header), 1 HMAC (tag), 2 HMAC (KDF_CK), HKDF 44, AEAD open (padded content). */
   static byte[] openFloorEnvelope(FloorInputs f, byte[] encryptedHeader, byte[] body, Blackhole bh)
       throws SottoException {
-    bh.consume(Aead.open(f.headerKey, f.headerNonce, f.ad, encryptedHeader));
-    bh.consume(Hmac.sha256(f.tagKey, Labels.RATCHET_TAG, f.messageNumber));
-    bh.consume(Hmac.sha256(f.chainKey, Labels.RATCHET_CHAIN_KEY));
-    byte[] messageKey = Hmac.sha256(f.chainKey, Labels.RATCHET_MESSAGE_KEY);
-    byte[] material = Hkdf.derive(EMPTY, messageKey, Labels.RATCHET_MESSAGE, MESSAGE_KEY_MATERIAL);
-    return Aead.open(Arrays.copyOf(material, Aead.KEY_LENGTH),
-        Arrays.copyOfRange(material, Aead.KEY_LENGTH, MESSAGE_KEY_MATERIAL), f.bodyAd, body);
+    return RatchetFloor.open(f, encryptedHeader, body, bh);
   }
+
 
   /** {@link #openFloorEnvelope} for each envelope of one payload, the next ones of the pool. Returns the last content. */
   static byte[] openFloor(FloorInputs f, Blackhole bh) throws SottoException {

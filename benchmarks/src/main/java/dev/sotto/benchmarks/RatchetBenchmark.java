@@ -132,8 +132,6 @@ public class RatchetBenchmark {
   static final int POOL = 64;
   /** The length of the serialised state of {@link MidConversation}: 473 bytes of fields and 84 per skipped key. */
   static final int MID_CONVERSATION_STATE_LENGTH = 473 + 3 * 84;
-  private static final byte[] EMPTY = new byte[0];
-  private static final int MESSAGE_KEY_MATERIAL = Aead.KEY_LENGTH + Aead.NONCE_LENGTH;
   private static final int ROOT_OUTPUT = 4 * Secret.LENGTH;
 
   /** Two sides of a fresh session, without a handshake, both driven by one random source. */
@@ -490,15 +488,7 @@ public class RatchetBenchmark {
    * The floors' inputs, of the protocol's lengths: keys, a 42-byte header, the 32-byte AD, the
    * 103-byte body AD, and a pool of messages sealed under these keys.
    */
-  public abstract static class FloorInputs {
-    byte[] ad;
-    byte[] headerKey;
-    byte[] headerNonce;
-    byte[] header;
-    byte[] chainKey;
-    byte[] tagKey;
-    byte[] messageNumber;
-    byte[] bodyAd;
+  public abstract static class FloorInputs extends RatchetFloor {
     byte[] plaintext;
     /** Encrypted headers and bodies of {@value #POOL} messages, all under the keys above. */
     byte[][] encryptedHeaders;
@@ -535,7 +525,7 @@ public class RatchetBenchmark {
 
       byte[] material = messageKeyMaterial(chainKey);
       byte[] bodyKey = Arrays.copyOf(material, Aead.KEY_LENGTH);
-      byte[] bodyNonce = Arrays.copyOfRange(material, Aead.KEY_LENGTH, MESSAGE_KEY_MATERIAL);
+      byte[] bodyNonce = Arrays.copyOfRange(material, Aead.KEY_LENGTH, RatchetFloor.MESSAGE_KEY_MATERIAL);
       encryptedHeaders = new byte[POOL][];
       bodies = new byte[POOL][];
       for (int i = 0; i < POOL; i++) {
@@ -551,8 +541,8 @@ public class RatchetBenchmark {
 
     /** MESSAGE_KEYS(KDF_CK(ck).MK), for making the pool. */
     private static byte[] messageKeyMaterial(byte[] chainKey) {
-      return Hkdf.derive(EMPTY, Hmac.sha256(chainKey, Labels.RATCHET_MESSAGE_KEY), Labels.RATCHET_MESSAGE,
-          MESSAGE_KEY_MATERIAL);
+      return Hkdf.derive(RatchetFloor.EMPTY, Hmac.sha256(chainKey, Labels.RATCHET_MESSAGE_KEY), Labels.RATCHET_MESSAGE,
+          RatchetFloor.MESSAGE_KEY_MATERIAL);
     }
 
     int nextIndex() {
@@ -598,27 +588,17 @@ public class RatchetBenchmark {
     }
   }
 
-  /** See the class comment: AEAD seal (header), 2 HMAC (KDF_CK), 1 HMAC (tag), HKDF 44, AEAD seal (payload). */
+  /** See the class comment and {@link RatchetFloor#seal}. */
   static byte[] encryptFloor(FloorInputs f, Blackhole bh) {
-    bh.consume(Aead.seal(f.headerKey, f.headerNonce, f.ad, f.header));
-    bh.consume(Hmac.sha256(f.chainKey, Labels.RATCHET_CHAIN_KEY));
-    byte[] messageKey = Hmac.sha256(f.chainKey, Labels.RATCHET_MESSAGE_KEY);
-    bh.consume(Hmac.sha256(f.tagKey, Labels.RATCHET_TAG, f.messageNumber));
-    byte[] material = Hkdf.derive(EMPTY, messageKey, Labels.RATCHET_MESSAGE, MESSAGE_KEY_MATERIAL);
-    return Aead.seal(Arrays.copyOf(material, Aead.KEY_LENGTH),
-        Arrays.copyOfRange(material, Aead.KEY_LENGTH, MESSAGE_KEY_MATERIAL), f.bodyAd, f.plaintext);
+    return RatchetFloor.seal(f, f.plaintext, bh);
   }
 
-  /** See the class comment: AEAD open (header), 2 HMAC (KDF_CK), 1 HMAC (tag), HKDF 44, AEAD open (payload). */
+
+  /** See the class comment and {@link RatchetFloor#open}. */
   static byte[] decryptFloor(FloorInputs f, byte[] encryptedHeader, byte[] body, Blackhole bh) throws SottoException {
-    bh.consume(Aead.open(f.headerKey, f.headerNonce, f.ad, encryptedHeader));
-    bh.consume(Hmac.sha256(f.tagKey, Labels.RATCHET_TAG, f.messageNumber));
-    bh.consume(Hmac.sha256(f.chainKey, Labels.RATCHET_CHAIN_KEY));
-    byte[] messageKey = Hmac.sha256(f.chainKey, Labels.RATCHET_MESSAGE_KEY);
-    byte[] material = Hkdf.derive(EMPTY, messageKey, Labels.RATCHET_MESSAGE, MESSAGE_KEY_MATERIAL);
-    return Aead.open(Arrays.copyOf(material, Aead.KEY_LENGTH),
-        Arrays.copyOfRange(material, Aead.KEY_LENGTH, MESSAGE_KEY_MATERIAL), f.bodyAd, body);
+    return RatchetFloor.open(f, encryptedHeader, body, bh);
   }
+
 
   /**
    * See the class comment: X25519 agreement + KDF_RK (HKDF 128) for the receiving chain, X25519
@@ -639,9 +619,9 @@ public class RatchetBenchmark {
     bh.consume(Hmac.sha256(f.chainKey, Labels.RATCHET_CHAIN_KEY));
     byte[] messageKey = Hmac.sha256(f.chainKey, Labels.RATCHET_MESSAGE_KEY);
     bh.consume(Hmac.sha256(f.tagKey, Labels.RATCHET_TAG, f.messageNumber));
-    byte[] material = Hkdf.derive(EMPTY, messageKey, Labels.RATCHET_MESSAGE, MESSAGE_KEY_MATERIAL);
+    byte[] material = Hkdf.derive(RatchetFloor.EMPTY, messageKey, Labels.RATCHET_MESSAGE, RatchetFloor.MESSAGE_KEY_MATERIAL);
     byte[] body = Aead.seal(Arrays.copyOf(material, Aead.KEY_LENGTH),
-        Arrays.copyOfRange(material, Aead.KEY_LENGTH, MESSAGE_KEY_MATERIAL), f.bodyAd, f.plaintext);
+        Arrays.copyOfRange(material, Aead.KEY_LENGTH, RatchetFloor.MESSAGE_KEY_MATERIAL), f.bodyAd, f.plaintext);
     dhStepFloor(f, bh);
     return decryptFloor(f, encryptedHeader, body, bh);
   }
