@@ -10,7 +10,7 @@ import java.util.List;
  * tag and an opaque body, in one of four fixed sizes. Nothing else.
  */
 public final class Envelope {
-  public static final int VERSION = 0x01;
+  public static final int VERSION = 0x02;
   public static final int TAG_LENGTH = 16;
   public static final int HEADER_LENGTH = 1 + TAG_LENGTH;
   /** The envelope sizes: 1 KiB, 4 KiB, 16 KiB, 64 KiB. */

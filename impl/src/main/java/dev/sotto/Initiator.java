@@ -89,9 +89,10 @@ public final class Initiator {
         opk == null ? FirstMessage.NONE : opk.id(), opk == null ? null : opk.publicKey());
     byte[] ephemeral = X25519.generatePrivateKey(random);
     byte[] kemRandomness = random.bytes(MlKem768.ENCAPSULATION_RANDOMNESS_LENGTH);
+    HandshakeCore.Trace t = null;
     try {
       // The payload is sealed last, under keys that do not depend on it: derive them first.
-      HandshakeCore.Trace t = HandshakeCore.initiate(me.publicIdentity(), me::agree, card.identity(), prekeys,
+      t = HandshakeCore.initiate(me.publicIdentity(), me::agree, card.identity(), prekeys,
           kemOpkId != null, ephemeral, kemRandomness, null);
       SessionSecrets secrets = new SessionSecrets(t.keys(), t.transcript(), card.signedPrekey().publicKey(), null);
       byte[] payload = maker.make(secrets, opk != null);
@@ -102,6 +103,9 @@ public final class Initiator {
     } finally {
       Arrays.fill(ephemeral, (byte) 0);
       Arrays.fill(kemRandomness, (byte) 0);
+      if (t != null) {
+        t.wipe(); // the DH outputs, the KEM secret and the identity key; the session has its keys
+      }
     }
   }
 

@@ -42,9 +42,13 @@ public final class Ratchet {
   public record Encrypted(byte[] message, byte[] tag) {}
 
   /**
-   * Encrypts {@code plaintext}; draws the 12-byte header nonce from {@code random}.
+   * Encrypts {@code plaintext}. The first message after a new receiving chain draws this side's new
+   * ratchet key (32 bytes) from {@code random}; other messages draw nothing (their nonces are
+   * synthetic, spec: ratchet.adoc#encrypt).
    *
    * @throws IllegalStateException when this side cannot send yet (a responder before its first message)
+   * @throws SottoException LIMIT_EXCEEDED when the sending chain holds 1,000 messages (the peer has
+   *     not answered since); the state is then unchanged
    */
   public synchronized Encrypted encrypt(byte[] plaintext, RandomSource random) throws SottoException {
     Objects.requireNonNull(plaintext, "plaintext");
@@ -53,16 +57,14 @@ public final class Ratchet {
   }
 
   /**
-   * Decrypts a message. A message that starts a new receiving chain draws a new ratchet key
-   * (32 bytes) from {@code random}, and only when it decrypts.
+   * Decrypts a message. Draws no randomness.
    *
    * @throws SottoException TRUNCATED, UNSUPPORTED_VERSION, AUTH_FAILED (no header key opens it, or
-   *     the body does not), REPLAY (already received, or its key discarded), LIMIT_EXCEEDED (it would
-   *     skip more keys than the bound), INVALID_ENCODING or INVALID_KEY (an authentic but malformed
-   *     header); the state is then unchanged
+   *     the body does not), REPLAY (already received, or its key discarded), INVALID_ENCODING or
+   *     INVALID_KEY (an authentic but malformed header); the state is then unchanged
    */
-  public synchronized byte[] decrypt(byte[] message, RandomSource random) throws SottoException {
-    DoubleRatchet.Received received = DoubleRatchet.decrypt(state, message, random);
+  public synchronized byte[] decrypt(byte[] message) throws SottoException {
+    DoubleRatchet.Received received = DoubleRatchet.decrypt(state, message);
     state = received.next();
     return received.plaintext();
   }

@@ -77,7 +77,9 @@ public final class Responder {
   }
 
   /**
-   * Accepts first contacts to {@code issued} from now on.
+   * Accepts first contacts to {@code issued} from now on. The responder takes the private prekeys
+   * over: the copies in {@code issued} are cleared, so that a one-time prekey the responder deletes
+   * when it is used survives nowhere else (spec: security.adoc#zeroization).
    *
    * @throws IllegalArgumentException when the card is another identity's, or shares a prekey id
    *     with a card already held
@@ -100,6 +102,7 @@ public final class Responder {
       }
     }
     bySignedPrekey.put(card.signedPrekey().id(), new Held(issued));
+    issued.secrets().destroy();
   }
 
   /** Stops accepting first contacts to the card with this signed prekey, and clears its private keys. */
@@ -200,6 +203,7 @@ public final class Responder {
         new HandshakeCore.ResponderKeys(held.spkPrivate, kemSeed, opkPrivate), m, th1);
     SessionSecrets secrets = new SessionSecrets(opened.trace().keys(), opened.trace().transcript(),
         held.card.signedPrekey().publicKey(), held.spkPrivate);
+    opened.trace().wipe(); // the DH outputs, the KEM secret and the identity key; the session has its keys
     T result = continuation.apply(new Accepted(opened.initiator(), opened.payload(), secrets));
 
     // Commit: nothing above changed any state.

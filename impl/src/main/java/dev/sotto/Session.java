@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -31,7 +32,12 @@ public final class Session {
   public static final int TAG_WINDOW = 32;
   /** At most this many chunked payloads are reassembled at once; the oldest incomplete one is dropped. */
   public static final int MAX_PENDING_PAYLOADS = 4;
-  public static final int STATE_VERSION = 0x01;
+  /**
+   * The incomplete chunked payloads hold at most this many bytes of data in all (2^24, more than
+   * the largest payload of 256 chunks); beyond, the oldest other pending payload is dropped.
+   */
+  public static final int MAX_PENDING_BYTES = 1 << 24;
+  public static final int STATE_VERSION = 0x02;
 
   /** First-contact envelope overhead before the ratchet plaintext: header, handshake fields, AEAD tags. */
   private static final int FIRST_CONTACT_OVERHEAD = Envelope.HEADER_LENGTH + 1221 + 16 + RatchetMessage.OVERHEAD;
@@ -41,19 +47,31 @@ public final class Session {
   private RatchetState ratchet;
   private long nextPayloadId;
   private LinkedHashMap<Long, Pending> pending;
+  /** The initiator's first-contact envelope, sent again until the peer answers; null once it has. */
+  private byte[] firstContact;
 
   /** The chunks received so far of one payload. */
   private record Pending(int count, TreeMap<Integer, byte[]> chunks) {
     Pending copy() {
       return new Pending(count, new TreeMap<>(chunks));
     }
+
+    long bytes() {
+      long total = 0;
+      for (byte[] data : chunks.values()) {
+        total += data.length;
+      }
+      return total;
+    }
   }
 
-  private Session(PublicIdentity peer, RatchetState ratchet, long nextPayloadId, LinkedHashMap<Long, Pending> pending) {
+  private Session(PublicIdentity peer, RatchetState ratchet, long nextPayloadId, LinkedHashMap<Long, Pending> pending,
+      byte[] firstContact) {
     this.peer = peer;
     this.ratchet = ratchet;
     this.nextPayloadId = nextPayloadId;
     this.pending = pending;
+    this.firstContact = firstContact;
   }
 
   /** The other side, authenticated by the handshake. */
@@ -70,7 +88,7 @@ public final class Session {
    * Starts a conversation with the owner of {@code card} (spec: envelope.adoc#first-contact) and
    * seals {@code plaintext} as its first payload. Draws from {@code random}, in this order: the
    * one-time prekey choice (see {@link Initiator#start}), the handshake's ephemeral key and KEM
-   * randomness, the ratchet's first key, then one header nonce per envelope.
+   * randomness, the ratchet's first key. Sealing itself draws nothing (the nonces are synthetic).
    *
    * @throws SottoException EXPIRED when the card has expired at {@code now}
    */
@@ -81,7 +99,7 @@ public final class Session {
     Session[] session = new Session[1];
     FirstContact fc = Initiator.to(me, card).start(now, (secrets, withOneTimePrekey) -> {
       RatchetState state = DoubleRatchet.initiator(secrets.ratchetInit(), secrets.responderRatchetPublic(), random);
-      session[0] = new Session(card.identity(), state, 0, new LinkedHashMap<>());
+      session[0] = new Session(card.identity(), state, 0, new LinkedHashMap<>(), null);
       int firstOverhead = FIRST_CONTACT_OVERHEAD + (withOneTimePrekey ? 4 : 0);
       List<Piece> pieces = session[0].plan(plaintext, firstOverhead);
       byte[] first = null;
@@ -98,6 +116,7 @@ public final class Session {
     List<Envelope> envelopes = new ArrayList<>();
     envelopes.add(Envelope.of(card.inviteTag(), fc.message()));
     envelopes.addAll(rest);
+    session[0].firstContact = envelopes.get(0).encoded();
     return new Started(session[0], envelopes);
   }
 
@@ -122,10 +141,10 @@ public final class Session {
     return responder.accept(e.body(), now, e.tag(), accepted -> {
       SessionSecrets secrets = accepted.secrets();
       RatchetState initial = DoubleRatchet.responder(secrets.ratchetInit(), secrets.responderRatchetPrivate());
-      DoubleRatchet.Received received = DoubleRatchet.decrypt(initial, accepted.payload(), random);
+      DoubleRatchet.Received received = DoubleRatchet.decrypt(initial, accepted.payload());
       LinkedHashMap<Long, Pending> pending = new LinkedHashMap<>();
       Optional<byte[]> payload = collect(Content.parse(received.plaintext()), pending);
-      return new Accepted(new Session(accepted.peer(), received.next(), 0, pending), payload);
+      return new Accepted(new Session(accepted.peer(), received.next(), 0, pending, null), payload);
     });
   }
 
@@ -172,9 +191,17 @@ public final class Session {
   }
 
   /**
-   * Seals {@code plaintext} into envelopes, each under the mailbox tag of its message; draws one
-   * 12-byte header nonce per envelope.
+   * Seals {@code plaintext} into envelopes, each under the mailbox tag of its message. While an
+   * initiator's session is unanswered (it has opened nothing yet), the first-contact envelope is
+   * returned again before every message whose number is an anchor (a multiple of 32, or 999), in
+   * case the first was lost (the peer refuses the copies it has seen as replays). Draws 32
+   * bytes (a new ratchet key) only when this is the first payload since a new receiving chain
+   * began; otherwise nothing. All or nothing: a payload that does not fit the sending chain (at
+   * most 1,000 messages without an answer) seals no envelope and changes nothing.
    *
+   * @throws SottoException LIMIT_EXCEEDED when the sending chain cannot take the whole payload:
+   *     the peer has not answered for 1,000 messages, and the session must be reset (a new first
+   *     contact)
    * @throws IllegalStateException when this side cannot send yet (a responder's session always can;
    *     see {@link Ratchet#encrypt})
    * @throws IllegalArgumentException when the payload needs more than 256 envelopes
@@ -187,6 +214,12 @@ public final class Session {
       List<Envelope> out = new ArrayList<>();
       for (Piece piece : plan(plaintext, SESSION_OVERHEAD)) {
         DoubleRatchet.Sent sent = DoubleRatchet.encrypt(working, piece.padded(), random);
+        if (firstContact != null && DoubleRatchet.isAnchor(sent.n(), TAG_WINDOW)) {
+          // Unanswered: the first contact may have been lost, and without it the peer cannot read
+          // anything of this session. It goes again with every anchor message (spec:
+          // envelope.adoc#first-contact), the chain's last one included.
+          out.add(Envelope.parse(firstContact));
+        }
         out.add(Envelope.of(sent.tag(), sent.message()));
       }
       ratchet = working;
@@ -214,7 +247,7 @@ public final class Session {
     if (likelyHeaderKey == null) {
       throw new SottoException(ErrorCode.UNKNOWN_TAG, "this session does not expect this tag now");
     }
-    DoubleRatchet.Received received = DoubleRatchet.decrypt(ratchet, e.body(), random, likelyHeaderKey);
+    DoubleRatchet.Received received = DoubleRatchet.decrypt(ratchet, e.body(), likelyHeaderKey);
     if (!Arrays.equals(received.tag(), e.tag())) {
       throw new SottoException(ErrorCode.AUTH_FAILED, "the envelope's tag is not its message's tag");
     }
@@ -224,6 +257,7 @@ public final class Session {
     Optional<byte[]> payload = collect(content, working);
     ratchet = received.next();
     pending = working;
+    firstContact = null; // the peer has the session: it answered
     return payload;
   }
 
@@ -248,14 +282,26 @@ public final class Session {
         oldest.remove();
       }
     } else if (p.count() != c.count()) {
-      throw new SottoException(ErrorCode.INVALID_ENCODING,
-          "chunk of payload " + c.payloadId() + " says " + c.count() + " chunks, earlier ones said " + p.count());
+      // No decrypted value in the text.
+      throw new SottoException(ErrorCode.INVALID_ENCODING, "a chunk's count differs from its payload's earlier chunks");
     }
     if (p.chunks().containsKey(c.index())) {
-      throw new SottoException(ErrorCode.INVALID_ENCODING,
-          "chunk " + c.index() + " of payload " + c.payloadId() + " was already received");
+      throw new SottoException(ErrorCode.INVALID_ENCODING, "a chunk of a pending payload was already received");
     }
     p.chunks().put(c.index(), c.data());
+    // The bytes bound: the oldest other pending payloads go first (one payload alone fits).
+    long total = 0;
+    for (Pending q : pending.values()) {
+      total += q.bytes();
+    }
+    Iterator<Map.Entry<Long, Pending>> oldestFirst = pending.entrySet().iterator();
+    while (total > MAX_PENDING_BYTES) {
+      Map.Entry<Long, Pending> e = oldestFirst.next();
+      if (e.getValue() != p) {
+        total -= e.getValue().bytes();
+        oldestFirst.remove();
+      }
+    }
     if (p.chunks().size() < p.count()) {
       return Optional.empty();
     }
@@ -275,7 +321,8 @@ public final class Session {
   /**
    * The session's byte form (spec: envelope.adoc#session-state): version u8 || suite u16 || peer
    * (68) || next_payload_id u32 || ratchet_length u32 || ratchet state || pending_count u8 ||
-   * pending payloads. It holds every secret of the conversation.
+   * pending payloads || first_contact_length u32 || first_contact. It holds every secret of the
+   * conversation.
    */
   public synchronized byte[] serialize() {
     byte[] r = ratchet.serialize();
@@ -285,6 +332,11 @@ public final class Session {
       w.u32(id).u16(p.count()).u16(p.chunks().size());
       p.chunks().forEach((index, data) -> w.u16(index).u32(data.length).bytes(data));
     });
+    if (firstContact == null) {
+      w.u32(0);
+    } else {
+      w.u32(firstContact.length).bytes(firstContact);
+    }
     return w.toByteArray();
   }
 
@@ -303,6 +355,7 @@ public final class Session {
       throw in.invalid("pending_count", countOffset, count + " pending payloads, at most " + MAX_PENDING_PAYLOADS);
     }
     LinkedHashMap<Long, Pending> pending = new LinkedHashMap<>();
+    long total = 0;
     for (int i = 0; i < count; i++) {
       int offset = in.position();
       long id = in.u32("pending.payload_id");
@@ -316,16 +369,27 @@ public final class Session {
       for (int j = 0; j < present; j++) {
         int indexOffset = in.position();
         int index = in.u16("pending.index");
-        long dataLength = in.u32("pending.length");
         if (index >= chunkCount || chunks.containsKey(index)) {
           throw in.invalid("pending.index", indexOffset, "inconsistent chunk");
         }
-        chunks.put(index, in.bytes(dataLength, "pending.data"));
+        long dataLength = in.u32("pending.length");
+        byte[] data = in.bytes(dataLength, "pending.data");
+        total += data.length;
+        if (total > MAX_PENDING_BYTES) {
+          throw in.invalid("pending.data", indexOffset, "pending payloads hold more than " + MAX_PENDING_BYTES + " bytes");
+        }
+        chunks.put(index, data);
       }
       pending.put(id, new Pending(chunkCount, chunks));
     }
+    int firstOffset = in.position();
+    long firstLength = in.u32("first_contact_length");
+    if (firstLength != 0 && !Envelope.BUCKETS.contains((int) Math.min(firstLength, Integer.MAX_VALUE))) {
+      throw in.invalid("first_contact_length", firstOffset, "neither 0 nor a bucket size");
+    }
+    byte[] firstContact = firstLength == 0 ? null : in.bytes(firstLength, "first_contact");
     in.end();
-    return new Session(peer, ratchet, nextPayloadId, pending);
+    return new Session(peer, ratchet, nextPayloadId, pending, firstContact);
   }
 
   /** For the conformance suite: the internal ratchet state. Not for applications. */

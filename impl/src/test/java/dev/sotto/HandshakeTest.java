@@ -13,14 +13,19 @@ class HandshakeTest {
   static final Instant NOW = CardTest.NOW;
   final Identity alice = Identity.fromSeed(IdentitySeed.generate(RandomSource.deterministic(new byte[] {'a'})));
   final Identity bob = Identity.fromSeed(IdentitySeed.generate(RandomSource.deterministic(new byte[] {'b'})));
-  final IssuedCard bobsCard = Card.builder(bob).validity(CardTest.CREATED, CardTest.EXPIRES)
-      .signedPrekeyId(1).kemPrekeyId(2).oneTimePrekeyIds(10, 11).kemOneTimePrekeyIds(20)
-      .issue(RandomSource.deterministic(new byte[] {'c'}));
+  final IssuedCard bobsCard = issueBobsCard();
+
+  /** The same card each time (a responder takes an issued card's private prekeys over and clears them). */
+  IssuedCard issueBobsCard() {
+    return Card.builder(bob).validity(CardTest.CREATED, CardTest.EXPIRES)
+        .signedPrekeyId(1).kemPrekeyId(2).oneTimePrekeyIds(10, 11).kemOneTimePrekeyIds(20)
+        .issue(RandomSource.deterministic(new byte[] {'c'}));
+  }
   final byte[] hello = "hello, Bob".getBytes(StandardCharsets.UTF_8);
 
   Responder responder() {
     Responder r = new Responder(bob);
-    r.add(bobsCard);
+    r.add(issueBobsCard());
     return r;
   }
 
@@ -76,7 +81,7 @@ class HandshakeTest {
   @Test
   void replayCacheBoundIsEnforcedWithoutChangingState() throws SottoException {
     Responder bobSide = new Responder(bob, 2);
-    bobSide.add(bobsCard);
+    bobSide.add(issueBobsCard());
     for (int i = 0; i < 2; i++) {
       bobSide.accept(Initiator.to(alice, bobsCard.card()).oneTimePrekeys(null, null)
           .start(NOW, hello, RandomSource.deterministic(new byte[] {(byte) (10 + i)})).message(), NOW);

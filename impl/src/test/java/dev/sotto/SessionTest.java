@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sotto.internal.envelope.Content;
+import dev.sotto.internal.ratchet.DoubleRatchet;
+import dev.sotto.internal.ratchet.RatchetState;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -84,5 +87,69 @@ class SessionTest {
     assertArrayEquals(p.alice().serialize(), restored.serialize());
     restored.open(chunks.get(2).encoded(), random);
     assertTrue(restored.open(chunks.get(1).encoded(), random).isPresent());
+  }
+
+  /** Authentic envelopes from one side carrying any content: what a hostile peer can send. */
+  final class Forger {
+    final RatchetState state;
+
+    Forger(Session from) throws SottoException {
+      state = RatchetState.parse(from.ratchetState(InsecureSecretAccess.get()));
+    }
+
+    byte[] envelope(byte[] padded) throws SottoException {
+      DoubleRatchet.Sent sent = DoubleRatchet.encrypt(state, padded, random);
+      return Envelope.of(sent.tag(), sent.message()).encoded();
+    }
+  }
+
+  @Test
+  void noErrorTextCarriesAValueThatWasDecrypted() throws SottoException {
+    Pair p = start("hi".getBytes());
+    int size = 1024 - 104;
+    Forger alice = new Forger(p.alice());
+    // Distinctive values inside the encryption: a payload id, a chunk count and index, a length.
+    byte[] first = alice.envelope(Content.chunk(731_337L, 171, 213, new byte[7]).encode(size));
+    p.bob().open(first, random);
+    byte[] again = alice.envelope(Content.chunk(731_337L, 171, 213, new byte[7]).encode(size));
+    byte[] conflicting = alice.envelope(Content.chunk(731_337L, 172, 214, new byte[7]).encode(size));
+    byte[] badPadding = Content.whole(new byte[5]).encode(size);
+    badPadding[size - 1] = 1;
+    byte[] padded = alice.envelope(badPadding);
+    byte[] badKind = new byte[size];
+    badKind[0] = 0x77;
+    byte[] kind = alice.envelope(badKind);
+    List<byte[]> envelopes = List.of(again, conflicting, padded, kind);
+    List<ErrorCode> codes = List.of(ErrorCode.INVALID_ENCODING, ErrorCode.INVALID_ENCODING,
+        ErrorCode.INVALID_ENCODING, ErrorCode.INVALID_ENCODING);
+    for (int i = 0; i < envelopes.size(); i++) {
+      byte[] envelope = envelopes.get(i);
+      SottoException e = assertThrows(SottoException.class, () -> p.bob().open(envelope, random));
+      assertEquals(codes.get(i), e.code(), e.getMessage());
+      for (String value : List.of("731337", "171", "172", "213", "214", "119", "0x77")) {
+        assertTrue(!e.getMessage().contains(value), e.getMessage() + " carries " + value);
+      }
+    }
+  }
+
+  @Test
+  void pendingChunksAreBoundedInBytes() throws SottoException {
+    Pair p = start("hi".getBytes());
+    int chunk = 65536 - 104 - Content.CHUNK_OVERHEAD;
+    byte[] one = random.bytes(200 * chunk);
+    byte[] two = random.bytes(200 * chunk);
+    List<Envelope> first = p.bob().seal(one, random);
+    List<Envelope> second = p.bob().seal(two, random);
+    for (int i = 0; i < first.size() - 1; i++) {
+      assertTrue(p.alice().open(first.get(i).encoded(), random).isEmpty());
+    }
+    for (int i = 0; i < second.size() - 1; i++) {
+      assertTrue(p.alice().open(second.get(i).encoded(), random).isEmpty());
+    }
+    // 398 chunks of 65,419 bytes were given; at most 2^24 bytes are held: the older payload went.
+    assertTrue(p.alice().serialize().length < Session.MAX_PENDING_BYTES + 65536, "the bound holds");
+    assertTrue(Session.restore(p.alice().serialize()) != null);
+    assertTrue(p.alice().open(first.get(first.size() - 1).encoded(), random).isEmpty(), "the first was evicted");
+    assertArrayEquals(two, p.alice().open(second.get(second.size() - 1).encoded(), random).orElseThrow());
   }
 }

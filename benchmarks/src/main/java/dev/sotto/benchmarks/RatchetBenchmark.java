@@ -161,7 +161,7 @@ public class RatchetBenchmark {
     /** One message from A (or B), delivered and committed. */
     DoubleRatchet.Received send(boolean fromA, byte[] plaintext) throws SottoException {
       DoubleRatchet.Sent sent = DoubleRatchet.encrypt(sender(fromA), plaintext, random);
-      DoubleRatchet.Received received = DoubleRatchet.decrypt(receiver(fromA), sent.message(), random);
+      DoubleRatchet.Received received = DoubleRatchet.decrypt(receiver(fromA), sent.message());
       if (fromA) {
         b = received.next();
       } else {
@@ -212,7 +212,7 @@ public class RatchetBenchmark {
       p.alternate(3, plaintext);
       DoubleRatchet.Sent sent = DoubleRatchet.encrypt(p.a, plaintext, p.random);
       checkLength(sent.message(), size);
-      checkReceived(DoubleRatchet.decrypt(p.b, sent.message(), p.random), plaintext, DoubleRatchet.Opened.CURRENT);
+      checkReceived(DoubleRatchet.decrypt(p.b, sent.message()), plaintext, DoubleRatchet.Opened.CURRENT);
       random = p.random;
       sender = p.a;
     }
@@ -269,7 +269,7 @@ public class RatchetBenchmark {
       byte[] before = start.serialize();
       RatchetState r = start;
       for (byte[] message : pool) {
-        DoubleRatchet.Received received = DoubleRatchet.decrypt(r, message, random);
+        DoubleRatchet.Received received = DoubleRatchet.decrypt(r, message);
         checkReceived(received, plaintext, DoubleRatchet.Opened.CURRENT);
         r = received.next();
       }
@@ -283,7 +283,7 @@ public class RatchetBenchmark {
         next = 0;
         receiver = start;
       }
-      DoubleRatchet.Received received = DoubleRatchet.decrypt(receiver, pool[next++], random);
+      DoubleRatchet.Received received = DoubleRatchet.decrypt(receiver, pool[next++]);
       receiver = received.next();
       return received.plaintext();
     }
@@ -393,7 +393,7 @@ public class RatchetBenchmark {
       checkLength(message, size);
       byte[] before = receiver.serialize();
       for (int i = 0; i < 2; i++) {
-        checkReceived(DoubleRatchet.decrypt(receiver, message, random), plaintext, DoubleRatchet.Opened.NEXT);
+        checkReceived(DoubleRatchet.decrypt(receiver, message), plaintext, DoubleRatchet.Opened.NEXT);
       }
       Fixtures.check(Arrays.equals(before, receiver.serialize()), "decrypt leaves the state it is given unchanged");
     }
@@ -429,12 +429,12 @@ public class RatchetBenchmark {
   /** The receiving half of {@link #alternating1KiB}: a DH step, from the same state each time. */
   @Benchmark
   public DoubleRatchet.Received alternatingDecrypt1KiB(DhStep1KiB s) throws SottoException {
-    return DoubleRatchet.decrypt(s.receiver, s.message, s.random);
+    return DoubleRatchet.decrypt(s.receiver, s.message);
   }
 
   @Benchmark
   public DoubleRatchet.Received alternatingDecrypt16KiB(DhStep16KiB s) throws SottoException {
-    return DoubleRatchet.decrypt(s.receiver, s.message, s.random);
+    return DoubleRatchet.decrypt(s.receiver, s.message);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -457,7 +457,7 @@ public class RatchetBenchmark {
       }
       // Messages 1, 3 and 4 are late: B stores their keys.
       for (int i : new int[] {0, 2, 5}) {
-        DoubleRatchet.Received received = DoubleRatchet.decrypt(p.b, sent[i], p.random);
+        DoubleRatchet.Received received = DoubleRatchet.decrypt(p.b, sent[i]);
         checkReceived(received, plaintext, i == 0 ? DoubleRatchet.Opened.NEXT : DoubleRatchet.Opened.CURRENT);
         p.b = received.next();
       }

@@ -5,6 +5,7 @@ import dev.sotto.internal.Labels;
 import dev.sotto.internal.crypto.Aead;
 import dev.sotto.internal.crypto.Hkdf;
 import dev.sotto.internal.crypto.Hmac;
+import dev.sotto.internal.ratchet.RatchetMessage;
 import java.util.Arrays;
 import org.openjdk.jmh.infra.Blackhole;
 
@@ -15,10 +16,12 @@ import org.openjdk.jmh.infra.Blackhole;
  */
 abstract class RatchetFloor {
   static final byte[] EMPTY = new byte[0];
+  static final byte[] VERSION = {(byte) RatchetMessage.VERSION};
   static final int MESSAGE_KEY_MATERIAL = Aead.KEY_LENGTH + Aead.NONCE_LENGTH;
 
   byte[] ad;
   byte[] headerKey;
+  /** The message's synthetic IV, the header's nonce (what the receiver reads from the message). */
   byte[] headerNonce;
   byte[] header;
   byte[] chainKey;
@@ -26,13 +29,18 @@ abstract class RatchetFloor {
   byte[] messageNumber;
   byte[] bodyAd;
 
-  /** AEAD seal (header), 2 HMAC (KDF_CK), 1 HMAC (tag), HKDF 44, AEAD seal (body). */
+  /**
+   * 2 HMAC (KDF_CK), 2 HMAC (the synthetic IV: its key, then over the header and plaintext),
+   * AEAD seal (header), 1 HMAC (tag), HKDF 44, AEAD seal (body).
+   */
   static byte[] seal(RatchetFloor f, byte[] plaintext, Blackhole bh) {
-    bh.consume(Aead.seal(f.headerKey, f.headerNonce, f.ad, f.header));
     bh.consume(Hmac.sha256(f.chainKey, Labels.RATCHET_CHAIN_KEY));
     byte[] messageKey = Hmac.sha256(f.chainKey, Labels.RATCHET_MESSAGE_KEY);
+    byte[] sivKey = Hmac.sha256(messageKey, Labels.RATCHET_SIV);
+    byte[] siv = Arrays.copyOf(Hmac.sha256(sivKey, f.ad, VERSION, f.header, plaintext), Aead.NONCE_LENGTH);
+    bh.consume(Aead.seal(f.headerKey, siv, f.ad, f.header));
     bh.consume(Hmac.sha256(f.tagKey, Labels.RATCHET_TAG, f.messageNumber));
-    byte[] material = Hkdf.derive(EMPTY, messageKey, Labels.RATCHET_MESSAGE, MESSAGE_KEY_MATERIAL);
+    byte[] material = Hkdf.derive(siv, messageKey, Labels.RATCHET_MESSAGE, MESSAGE_KEY_MATERIAL);
     return Aead.seal(Arrays.copyOf(material, Aead.KEY_LENGTH),
         Arrays.copyOfRange(material, Aead.KEY_LENGTH, MESSAGE_KEY_MATERIAL), f.bodyAd, plaintext);
   }
@@ -43,7 +51,7 @@ abstract class RatchetFloor {
     bh.consume(Hmac.sha256(f.tagKey, Labels.RATCHET_TAG, f.messageNumber));
     bh.consume(Hmac.sha256(f.chainKey, Labels.RATCHET_CHAIN_KEY));
     byte[] messageKey = Hmac.sha256(f.chainKey, Labels.RATCHET_MESSAGE_KEY);
-    byte[] material = Hkdf.derive(EMPTY, messageKey, Labels.RATCHET_MESSAGE, MESSAGE_KEY_MATERIAL);
+    byte[] material = Hkdf.derive(f.headerNonce, messageKey, Labels.RATCHET_MESSAGE, MESSAGE_KEY_MATERIAL);
     return Aead.open(Arrays.copyOf(material, Aead.KEY_LENGTH),
         Arrays.copyOfRange(material, Aead.KEY_LENGTH, MESSAGE_KEY_MATERIAL), f.bodyAd, body);
   }

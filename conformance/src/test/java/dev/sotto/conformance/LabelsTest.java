@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
  * specified, and every label of the table is implemented.
  */
 class LabelsTest {
-  private static final Pattern QUOTED = Pattern.compile("\"(sotto/v1/[A-Za-z0-9/._-]+)\"");
-  private static final Pattern TABLE_ROW = Pattern.compile("^\\| `(sotto/v1/[^`]+)` \\|", Pattern.MULTILINE);
+  private static final Pattern QUOTED = Pattern.compile("\"(sotto/v[12]/[A-Za-z0-9/._-]+)\"");
+  private static final Pattern TABLE_ROW = Pattern.compile("^\\| `(sotto/v[12]/[^`]+)` \\|", Pattern.MULTILINE);
 
   static Path spec() {
     return Path.of(System.getProperty("sotto.spec.dir", "../spec"));

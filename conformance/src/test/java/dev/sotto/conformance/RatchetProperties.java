@@ -47,7 +47,7 @@ class RatchetProperties {
     }
 
     byte[] receive(boolean toB, byte[] message) throws SottoException {
-      DoubleRatchet.Received r = DoubleRatchet.decrypt(side(toB), message, random);
+      DoubleRatchet.Received r = DoubleRatchet.decrypt(side(toB), message);
       if (toB) {
         b = r.next();
       } else {
@@ -172,8 +172,8 @@ class RatchetProperties {
     byte[] toA = DoubleRatchet.encrypt(p.b, "to A".getBytes(), p.random).message();
     byte[] toB = DoubleRatchet.encrypt(p.a, "to B".getBytes(), p.random).message();
     RandomSource attacker = RandomSource.deterministic(new byte[] {66});
-    assertThrows(SottoException.class, () -> DoubleRatchet.decrypt(stolenA, toA, attacker));
-    assertThrows(SottoException.class, () -> DoubleRatchet.decrypt(stolenB, toB, attacker));
+    assertThrows(SottoException.class, () -> DoubleRatchet.decrypt(stolenA, toA));
+    assertThrows(SottoException.class, () -> DoubleRatchet.decrypt(stolenB, toB));
     assertArrayEquals("to A".getBytes(), p.receive(false, toA));
     assertArrayEquals("to B".getBytes(), p.receive(true, toB));
   }

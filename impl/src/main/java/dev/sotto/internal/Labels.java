@@ -16,11 +16,12 @@ public final class Labels {
   public static final byte[] HANDSHAKE_TRANSCRIPT_1 = ascii("sotto/v1/handshake/transcript-1");
   public static final byte[] HANDSHAKE_TRANSCRIPT = ascii("sotto/v1/handshake/transcript-2");
   public static final byte[] HANDSHAKE_IDENTITY = ascii("sotto/v1/handshake/identity");
-  public static final byte[] HANDSHAKE_KEYS = ascii("sotto/v1/handshake/keys");
+  public static final byte[] HANDSHAKE_KEYS = ascii("sotto/v2/handshake/keys");
   public static final byte[] RATCHET_ROOT = ascii("sotto/v1/ratchet/root");
   public static final byte[] RATCHET_CHAIN_KEY = ascii("sotto/v1/ratchet/chain-key");
   public static final byte[] RATCHET_MESSAGE_KEY = ascii("sotto/v1/ratchet/message-key");
-  public static final byte[] RATCHET_MESSAGE = ascii("sotto/v1/ratchet/body");
+  public static final byte[] RATCHET_MESSAGE = ascii("sotto/v2/ratchet/body");
+  public static final byte[] RATCHET_SIV = ascii("sotto/v2/ratchet/siv");
   public static final byte[] RATCHET_TAG = ascii("sotto/v1/ratchet/tag");
   public static final byte[] LINK_TRANSCRIPT_1 = ascii("sotto/v1/link/transcript-1");
   public static final byte[] LINK_TRANSCRIPT_2 = ascii("sotto/v1/link/transcript-2");

@@ -3,10 +3,12 @@ package dev.sotto.conformance.vectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sotto.Envelope;
 import dev.sotto.ErrorCode;
 import dev.sotto.Identity;
 import dev.sotto.IdentitySeed;
 import dev.sotto.RandomSource;
+import dev.sotto.Session;
 import dev.sotto.SottoException;
 import dev.sotto.internal.crypto.X25519;
 import dev.sotto.internal.encoding.Bytes;
@@ -61,7 +63,8 @@ public final class EnvelopeVectors implements VectorSuite {
   /** A session state (spec: envelope.adoc#session-state) with no payload in progress. */
   static byte[] sessionState(byte[] peer, RatchetState ratchet) {
     byte[] r = ratchet.serialize();
-    return new Writer().u8(1).u16(1).bytes(peer).u32(0).u32(r.length).bytes(r).u8(0).toByteArray();
+    return new Writer().u8(Session.STATE_VERSION).u16(1).bytes(peer).u32(0).u32(r.length).bytes(r).u8(0).u32(0)
+        .toByteArray();
   }
 
   /** The ratchet state inside a session state. */
@@ -77,7 +80,7 @@ public final class EnvelopeVectors implements VectorSuite {
     try {
       RatchetState a = ratchetOf(s.play.sessionA.serialize());
       DoubleRatchet.Sent sent = DoubleRatchet.encrypt(a, padded, random);
-      return Bytes.concat(new byte[] {1}, sent.tag(), sent.message());
+      return Bytes.concat(new byte[] {(byte) Envelope.VERSION}, sent.tag(), sent.message());
     } catch (SottoException e) {
       throw new IllegalStateException(e);
     }
@@ -155,7 +158,8 @@ public final class EnvelopeVectors implements VectorSuite {
     byte[] other = s.envelopeOf(e1, 0);
     String op = "exchange";
     s.invalid(cases, op, "empty input", "B", "open", new byte[0], ErrorCode.TRUNCATED);
-    s.invalid(cases, op, "version 2", "B", "open", Texts.with(good, 0, 2), ErrorCode.UNSUPPORTED_VERSION);
+    s.invalid(cases, op, "version 1 (revision 1)", "B", "open", Texts.with(good, 0, 1), ErrorCode.UNSUPPORTED_VERSION);
+    s.invalid(cases, op, "version 3", "B", "open", Texts.with(good, 0, 3), ErrorCode.UNSUPPORTED_VERSION);
     s.invalid(cases, op, "cut to 1,000 bytes: no bucket size", "B", "open", Arrays.copyOf(good, 1000),
         ErrorCode.INVALID_ENCODING);
     s.invalid(cases, op, "only the version and the tag", "B", "open", Arrays.copyOf(good, 17), ErrorCode.INVALID_ENCODING);
@@ -203,10 +207,10 @@ public final class EnvelopeVectors implements VectorSuite {
       RatchetState a = ratchetOf(d.play.sessionA.serialize());
       int large = 65536 - 104;
       DoubleRatchet.Sent dup = DoubleRatchet.encrypt(a, Content.chunk(0, 0, 2, new byte[100]).encode(large), random);
-      again = Bytes.concat(new byte[] {1}, dup.tag(), dup.message());
+      again = Bytes.concat(new byte[] {(byte) Envelope.VERSION}, dup.tag(), dup.message());
       RatchetState b = ratchetOf(d.play.sessionA.serialize());
       DoubleRatchet.Sent mis = DoubleRatchet.encrypt(b, Content.chunk(0, 1, 3, new byte[100]).encode(large), random);
-      mismatch = Bytes.concat(new byte[] {1}, mis.tag(), mis.message());
+      mismatch = Bytes.concat(new byte[] {(byte) Envelope.VERSION}, mis.tag(), mis.message());
     } catch (SottoException e) {
       throw new IllegalStateException(e);
     }
@@ -228,7 +232,7 @@ public final class EnvelopeVectors implements VectorSuite {
         ErrorCode.TRUNCATED);
     s.invalidRestore(cases, op, "a session state with a byte appended", "B", Arrays.copyOf(state, state.length + 1),
         ErrorCode.TRAILING_DATA);
-    s.invalidRestore(cases, op, "a session state of version 2", "B", Texts.with(state, 0, 2),
+    s.invalidRestore(cases, op, "a session state of version 1 (revision 1)", "B", Texts.with(state, 0, 1),
         ErrorCode.UNSUPPORTED_VERSION);
     s.invalidRestore(cases, op, "a session state of suite 0x0002", "B", Texts.with(state, 2, 2),
         ErrorCode.UNSUPPORTED_SUITE);
@@ -237,12 +241,12 @@ public final class EnvelopeVectors implements VectorSuite {
     int pendingCount = 79 + ratchetLength;
     s.invalidRestore(cases, op, "a session state with 5 pending payloads announced", "B",
         Texts.with(state, pendingCount, 5), ErrorCode.INVALID_ENCODING);
-    s.invalidRestore(cases, op, "a ratchet state of version 2 inside a session state", "B", Texts.with(state, 79, 2),
+    s.invalidRestore(cases, op, "a ratchet state of version 1 (revision 1) inside a session state", "B", Texts.with(state, 79, 1),
         ErrorCode.UNSUPPORTED_VERSION);
     s.invalidRestore(cases, op, "a ratchet state whose role byte is 2", "B", Texts.with(state, 79 + 3, 2),
         ErrorCode.INVALID_ENCODING);
-    s.invalidRestore(cases, op, "a ratchet state whose dhr presence byte is 2", "B",
-        Texts.with(state, 79 + 3 + 1 + 32 + 32 + 32, 2), ErrorCode.INVALID_ENCODING);
+    s.invalidRestore(cases, op, "a ratchet state whose dhs_private presence byte is 2", "B",
+        Texts.with(state, 79 + 3 + 1 + 32 + 32, 2), ErrorCode.INVALID_ENCODING);
   }
 
   private byte[] foreign() {

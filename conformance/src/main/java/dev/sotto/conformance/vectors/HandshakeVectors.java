@@ -173,6 +173,7 @@ public final class HandshakeVectors implements VectorSuite {
       } else {
         out.put("dh4", Bytes.hex(t.dh4()));
       }
+      out.put("dh5", Bytes.hex(t.dh5()));
       HandshakeCore.Keys k = t.keys();
       out.put("root_key", Bytes.hex(k.rootKey()));
       out.put("initiator_header_key", Bytes.hex(k.initiatorHeaderKey()));
@@ -214,7 +215,8 @@ public final class HandshakeVectors implements VectorSuite {
       long now = card.created() + 3600;
 
       respond(cases, "empty input", card, List.of(), new byte[0], now, ErrorCode.TRUNCATED);
-      respond(cases, "version 2", card, List.of(), Texts.with(m, 0, 2), now, ErrorCode.UNSUPPORTED_VERSION);
+      respond(cases, "version 1 (revision 1)", card, List.of(), Texts.with(m, 0, 1), now, ErrorCode.UNSUPPORTED_VERSION);
+      respond(cases, "version 3", card, List.of(), Texts.with(m, 0, 3), now, ErrorCode.UNSUPPORTED_VERSION);
       respond(cases, "version 0", card, List.of(), Texts.with(m, 0, 0), now, ErrorCode.UNSUPPORTED_VERSION);
       respond(cases, "suite 0x0002", card, List.of(), Texts.with(m, 2, 2), now, ErrorCode.UNSUPPORTED_SUITE);
       respond(cases, "undefined flag bit 2", card, List.of(), Texts.with(m, flags, 0x04), now, ErrorCode.INVALID_ENCODING);
@@ -479,6 +481,7 @@ public final class HandshakeVectors implements VectorSuite {
     } else {
       check.bytes("dh4", t.dh4());
     }
+    check.bytes("dh5", t.dh5());
     keys(check, t.keys());
     check.bytes("sealed_payload", t.sealedPayload());
     FirstContact fc = contact.start(card);

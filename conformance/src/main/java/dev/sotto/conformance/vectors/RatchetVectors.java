@@ -6,9 +6,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sotto.ErrorCode;
 import dev.sotto.RandomSource;
 import dev.sotto.SottoException;
+import dev.sotto.internal.crypto.Aead;
 import dev.sotto.internal.crypto.X25519;
 import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.internal.encoding.KeyCodec;
+import dev.sotto.internal.encoding.Writer;
 import dev.sotto.internal.ratchet.DoubleRatchet;
+import dev.sotto.internal.ratchet.Kdf;
+import dev.sotto.internal.ratchet.RatchetMessage;
 import dev.sotto.internal.ratchet.RatchetState;
 import dev.sotto.internal.ratchet.Secret;
 import java.nio.charset.StandardCharsets;
@@ -41,22 +46,24 @@ public final class RatchetVectors implements VectorSuite {
   // ---------------------------------------------------------------- script model
 
   /** One step of a script, as the input lists it. */
-  private record Step(String party, String action, byte[] plaintext, byte[] headerNonce, Integer fromStep,
-      byte[] message, byte[] ratchetPrivate) {
+  private record Step(String party, String action, byte[] plaintext, Integer fromStep, byte[] message,
+      byte[] ratchetPrivate) {
     ObjectNode toJson() {
       ObjectNode n = Json.object().put("party", party).put("action", action);
       switch (action) {
-        case "send" -> n.put("plaintext", Bytes.hex(plaintext)).put("header_nonce", Bytes.hex(headerNonce));
+        case "send" -> {
+          n.put("plaintext", Bytes.hex(plaintext));
+          if (ratchetPrivate == null) {
+            n.putNull("ratchet_private");
+          } else {
+            n.put("ratchet_private", Bytes.hex(ratchetPrivate));
+          }
+        }
         case "receive" -> {
           if (fromStep != null) {
             n.put("from_step", fromStep);
           } else {
             n.put("message", Bytes.hex(message));
-          }
-          if (ratchetPrivate == null) {
-            n.putNull("ratchet_private");
-          } else {
-            n.put("ratchet_private", Bytes.hex(ratchetPrivate));
           }
         }
         default -> { }
@@ -68,7 +75,6 @@ public final class RatchetVectors implements VectorSuite {
       String action = n.path("action").asText();
       return new Step(n.path("party").asText(), action,
           action.equals("send") ? Bytes.unhex(n.path("plaintext").asText()) : null,
-          action.equals("send") ? Bytes.unhex(n.path("header_nonce").asText()) : null,
           n.has("from_step") ? n.path("from_step").asInt() : null,
           n.has("message") ? Bytes.unhex(n.path("message").asText()) : null,
           n.path("ratchet_private").isTextual() ? Bytes.unhex(n.path("ratchet_private").asText()) : null);
@@ -128,19 +134,20 @@ public final class RatchetVectors implements VectorSuite {
       RatchetState s = side(step.party());
       switch (step.action()) {
         case "send" -> {
-          DoubleRatchet.Sent sent = DoubleRatchet.encrypt(s, step.plaintext(), RandomSource.replay(step.headerNonce()));
+          RandomSource.Replay drawn = RandomSource.replay(step.ratchetPrivate() == null ? new byte[0] : step.ratchetPrivate());
+          DoubleRatchet.Sent sent = DoubleRatchet.encrypt(s, step.plaintext(), drawn);
+          drawn.assertExhausted();
           this.sent.add(sent.message());
           out.put("message", Bytes.hex(sent.message()));
           out.put("tag", Bytes.hex(sent.tag()));
           out.put("header", Bytes.hex(sent.header()));
           out.put("message_key", Bytes.hex(sent.messageKey().bytes()));
+          out.put("siv", Bytes.hex(sent.siv()));
         }
         case "receive" -> {
           this.sent.add(null);
           byte[] message = step.fromStep() != null ? sent.get(step.fromStep()) : step.message();
-          RandomSource random = step.ratchetPrivate() == null
-              ? RandomSource.replay(new byte[0]) : RandomSource.replay(step.ratchetPrivate());
-          DoubleRatchet.Received r = DoubleRatchet.decrypt(s, message, random);
+          DoubleRatchet.Received r = DoubleRatchet.decrypt(s, message);
           set(step.party(), r.next());
           out.put("plaintext", Bytes.hex(r.plaintext()));
           out.put("opened_with", r.openedWith().name().toLowerCase(java.util.Locale.ROOT));
@@ -190,7 +197,8 @@ public final class RatchetVectors implements VectorSuite {
 
     /** A sends (or B sends) a message; returns the step index. */
     int send(String party, byte[] plaintext) {
-      return add(new Step(party, "send", plaintext, random.bytes(12), null, null, null));
+      byte[] ratchetPrivate = DoubleRatchet.startsSendingChain(play.side(party)) ? random.bytes(32) : null;
+      return add(new Step(party, "send", plaintext, null, null, ratchetPrivate));
     }
 
     int send(String party) {
@@ -198,25 +206,17 @@ public final class RatchetVectors implements VectorSuite {
       return send(party, (party + " " + sends).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The receiver of {@code from}'s message; draws a ratchet key only when the message starts a new chain. */
+    /** The receiver of {@code from}'s message. */
     int receive(String party, int from) {
       return add(receiveStep(party, from, null));
     }
 
     Step receiveStep(String party, Integer from, byte[] message) {
-      byte[] bytes = from != null ? play.sent.get(from) : message;
-      boolean dhStep;
-      try {
-        dhStep = DoubleRatchet.decrypt(play.side(party), bytes, RandomSource.replay(new byte[32])).openedWith()
-            == DoubleRatchet.Opened.NEXT;
-      } catch (SottoException e) {
-        dhStep = false;
-      }
-      return new Step(party, "receive", null, null, from, message, dhStep ? random.bytes(32) : null);
+      return new Step(party, "receive", null, from, message, null);
     }
 
     int restore(String party) {
-      return add(new Step(party, "restore", null, null, null, null, null));
+      return add(new Step(party, "restore", null, null, null, null));
     }
 
     int add(Step step) {
@@ -247,9 +247,15 @@ public final class RatchetVectors implements VectorSuite {
       cases.valid("conversation", comment, input(), out);
     }
 
+    /** Ends the script with a send that must fail with {@code error}. */
+    void invalidSend(Cases cases, String comment, String party, ErrorCode error) {
+      steps.add(new Step(party, "send", "refused".getBytes(StandardCharsets.UTF_8), null, null, null));
+      cases.invalid("conversation", comment, input(), error);
+    }
+
     /** Ends the script with a receive that must fail with {@code error}. */
     void invalid(Cases cases, String comment, String party, Integer from, byte[] message, ErrorCode error) {
-      steps.add(new Step(party, "receive", null, null, from, message, null));
+      steps.add(new Step(party, "receive", null, from, message, null));
       cases.invalid("conversation", comment, input(), error);
     }
   }
@@ -347,11 +353,20 @@ public final class RatchetVectors implements VectorSuite {
     s.valid(cases, "16 KiB and 1 KiB plaintexts");
 
     s = new Script(false);
-    for (int i = 0; i < 1000; i++) {
+    for (int i = 0; i < RatchetState.MAX_CHAIN - 1; i++) {
       s.send("A", new byte[] {(byte) i});
     }
     s.receive("B", s.send("A"));
-    s.valid(cases, "a gap of exactly 1,000 messages (the bound)");
+    s.valid(cases, "a full chain of 1,000 messages (the bound) of which only the last arrives: 999 keys skipped");
+
+    s = new Script(false);
+    s.receive("B", s.send("A"));
+    for (int i = 0; i < RatchetState.MAX_CHAIN - 1; i++) {
+      s.send("A", new byte[] {(byte) i});
+    }
+    s.receive("A", s.send("B"));
+    s.receive("B", s.send("A"));
+    s.valid(cases, "a new chain whose pn skips the 999 lost messages of a full current chain");
 
     s = new Script(true);
     int x0 = s.send("A");
@@ -375,32 +390,37 @@ public final class RatchetVectors implements VectorSuite {
   }
 
   /**
-   * The bound of 2,000 skipped keys in all: three chains with 1,000 skipped keys each; the third
-   * evicts the first chain's keys (oldest first). A key of the second chain still opens; a message
-   * of the first chain, whose keys are all gone, no longer does.
+   * The bound of 2,000 skipped keys in all: four chains with 999 skipped keys each (3,996); the
+   * oldest 1,996 are evicted: all of the first chain's and 997 of the second's. A key of the third
+   * chain still opens; a message of the first chain, whose keys are all gone, no longer does; an
+   * evicted message of the second chain, which still has skipped keys, is a replay.
    */
   private void eviction(Cases cases) {
     Script s = new Script(false);
-    List<Integer> firstChain = new ArrayList<>();
-    List<Integer> secondChain = new ArrayList<>();
-    for (int round = 0; round < 3; round++) {
-      for (int i = 0; i < 1000; i++) {
-        int step = s.send("A", new byte[] {(byte) i});
-        (round == 0 ? firstChain : secondChain).add(step);
+    List<List<Integer>> chains = new ArrayList<>();
+    for (int round = 0; round < 4; round++) {
+      List<Integer> chain = new ArrayList<>();
+      for (int i = 0; i < RatchetState.MAX_CHAIN - 1; i++) {
+        chain.add(s.send("A", new byte[] {(byte) i}));
       }
+      chains.add(chain);
       s.receive("B", s.send("A"));
-      if (round < 2) {
+      if (round < 3) {
         s.receive("A", s.send("B"));
       }
     }
     List<Step> prefix = new ArrayList<>(s.steps);
-    s.receive("B", secondChain.get(500));
-    s.valid(cases, "3,000 skipped keys in three chains: the first chain's are evicted; a skipped key of the second "
+    s.receive("B", chains.get(2).get(500));
+    s.valid(cases, "3,996 skipped keys in four chains: the 1,996 oldest are evicted; a skipped key of the third "
         + "chain still opens (no states listed)");
     s.steps.clear();
     s.steps.addAll(prefix);
-    s.invalid(cases, "a message of the chain whose skipped keys were all evicted", "B", firstChain.get(999), null,
+    s.invalid(cases, "a message of the chain whose skipped keys were all evicted", "B", chains.get(0).get(998), null,
         ErrorCode.AUTH_FAILED);
+    s.steps.clear();
+    s.steps.addAll(prefix);
+    s.invalid(cases, "an evicted message of a chain that still has skipped keys", "B", chains.get(1).get(0), null,
+        ErrorCode.REPLAY);
   }
 
   /** A random conversation of {@code length} sends, with some messages delivered late or never. */
@@ -466,10 +486,11 @@ public final class RatchetVectors implements VectorSuite {
       String v = variant == 0 ? "" : " (second session)";
       invalid(cases, s, "header with one bit flipped" + v, "B", Texts.flip(good, 20, 0x01), ErrorCode.AUTH_FAILED);
       invalid(cases, s, "header tag with one bit flipped" + v, "B", Texts.flip(good, 70, 0x80), ErrorCode.AUTH_FAILED);
-      invalid(cases, s, "header nonce with one bit flipped" + v, "B", Texts.flip(good, 1, 0x01), ErrorCode.AUTH_FAILED);
+      invalid(cases, s, "siv with one bit flipped" + v, "B", Texts.flip(good, 1, 0x01), ErrorCode.AUTH_FAILED);
       invalid(cases, s, "body with one bit flipped" + v, "B", Texts.flip(good, 75, 0x01), ErrorCode.AUTH_FAILED);
       invalid(cases, s, "body tag with one bit flipped" + v, "B", Texts.flip(good, good.length - 1, 0x01), ErrorCode.AUTH_FAILED);
-      invalid(cases, s, "version 2" + v, "B", Texts.with(good, 0, 2), ErrorCode.UNSUPPORTED_VERSION);
+      invalid(cases, s, "version 1 (revision 1)" + v, "B", Texts.with(good, 0, 1), ErrorCode.UNSUPPORTED_VERSION);
+      invalid(cases, s, "version 3" + v, "B", Texts.with(good, 0, 3), ErrorCode.UNSUPPORTED_VERSION);
       invalid(cases, s, "truncated to 86 bytes" + v, "B", Arrays.copyOf(good, 86), ErrorCode.TRUNCATED);
       invalid(cases, s, "body cut by one byte" + v, "B", Arrays.copyOf(good, good.length - 1), ErrorCode.AUTH_FAILED);
       invalid(cases, s, "one byte appended" + v, "B", Arrays.copyOf(good, good.length + 1), ErrorCode.AUTH_FAILED);
@@ -497,23 +518,19 @@ public final class RatchetVectors implements VectorSuite {
       }
     }
 
-    Script gap = new Script(false);
-    for (int i = 0; i <= 1000; i++) {
-      gap.send("A", new byte[0]);
-    }
-    int far = gap.send("A");
-    gap.invalid(cases, "a gap of 1,001 messages in a new chain (beyond the bound)", "B", far, null,
-        ErrorCode.LIMIT_EXCEEDED);
+    forgedHeaders(cases);
 
-    Script pn = new Script(false);
-    pn.receive("B", pn.send("A"));
-    for (int i = 0; i < 1001; i++) {
-      pn.send("A", new byte[0]);
+    Script full = new Script(false);
+    for (int i = 0; i < RatchetState.MAX_CHAIN; i++) {
+      full.send("A", new byte[] {(byte) i});
     }
-    pn.receive("A", pn.send("B"));
-    int next = pn.send("A");
-    pn.invalid(cases, "a new chain whose pn would skip 1,001 keys of the current chain", "B", next, null,
-        ErrorCode.LIMIT_EXCEEDED);
+    full.invalidSend(cases, "a send to a full chain: 1,000 messages without an answer", "A", ErrorCode.LIMIT_EXCEEDED);
+    Script answered = new Script(false);
+    answered.receive("B", answered.send("A"));
+    for (int i = 0; i < RatchetState.MAX_CHAIN; i++) {
+      answered.send("B", new byte[] {(byte) i});
+    }
+    answered.invalidSend(cases, "a send to a full chain of the responder", "B", ErrorCode.LIMIT_EXCEEDED);
 
     Script stale = new Script(true);
     stale.receive("B", stale.send("A"));
@@ -545,6 +562,59 @@ public final class RatchetVectors implements VectorSuite {
     current.receive("B", c0);
     current.invalid(cases, "replay of a skipped message of the current chain after it was received", "B", c0, null,
         ErrorCode.REPLAY);
+  }
+
+  /**
+   * Authentic messages whose decrypted header breaks a rule: made here from the start's keys, as a
+   * sender that does not follow the spec would make them (A's first chain, spec: ratchet.adoc#init).
+   */
+  private void forgedHeaders(Cases cases) {
+    byte[] smallOrder = Bytes.unhex("0100000000000000000000000000000000000000000000000000000000000000");
+    record Forgery(String comment, int flags, byte[] key, long pn, long n, boolean afterFirst, ErrorCode error) {}
+    byte[] otherKey = X25519.publicKey(random.bytes(32));
+    List<Forgery> forgeries = List.of(
+        new Forgery("header flags 0x01 (reserved)", 0x01, null, 0, 0, false, ErrorCode.INVALID_ENCODING),
+        new Forgery("header flags 0x80 (reserved)", 0x80, null, 0, 0, false, ErrorCode.INVALID_ENCODING),
+        new Forgery("header ratchet key of small order", 0, smallOrder, 0, 0, false, ErrorCode.INVALID_KEY),
+        new Forgery("header n = 1,000 (beyond the chain bound)", 0, null, 0, RatchetState.MAX_CHAIN, false,
+            ErrorCode.INVALID_ENCODING),
+        new Forgery("header pn = 1,001 (beyond the chain bound)", 0, null, RatchetState.MAX_CHAIN + 1, 0, false,
+            ErrorCode.INVALID_ENCODING),
+        new Forgery("a header of the current chain that names another ratchet key", 0, otherKey, 0, 1, true,
+            ErrorCode.INVALID_ENCODING));
+    for (Forgery f : forgeries) {
+      Script s = new Script(true);
+      if (f.afterFirst()) {
+        s.receive("B", s.send("A"));
+      }
+      byte[] message = forge(s.start, f.flags(), f.key(), f.pn(), f.n(), "forged".getBytes(StandardCharsets.UTF_8));
+      s.invalid(cases, f.comment(), "B", null, message, f.error());
+    }
+  }
+
+  /** Message n of A's first chain with the given header fields (the key defaults to A's ratchet key). */
+  private static byte[] forge(Start start, int flags, byte[] key, long pn, long n, byte[] plaintext) {
+    try {
+      byte[] aPrivate = start.initiatorRatchetPrivate();
+      byte[] aPublic = X25519.publicKey(aPrivate);
+      Kdf.RootStep root = Kdf.root(start.init().rootKey(),
+          X25519.agree(aPrivate, X25519.publicKey(start.responderRatchetPrivate())));
+      Secret.ChainKey ck = root.chainKey();
+      for (long i = 0; i < n; i++) {
+        ck = Kdf.chain(ck).chainKey();
+      }
+      Secret.MessageKey mk = Kdf.chain(ck).messageKey();
+      byte[] header = new Writer().u8(flags).bytes(KeyCodec.x25519(key == null ? aPublic : key)).u32(pn).u32(n)
+          .toByteArray();
+      byte[] ad = start.init().ad();
+      byte[] siv = Kdf.siv(mk, ad, RatchetMessage.VERSION, header, plaintext);
+      byte[] encryptedHeader = Aead.seal(start.init().initiatorHeaderKey().bytes(), siv, ad, header);
+      RatchetMessage shell = new RatchetMessage(siv, encryptedHeader, null);
+      byte[] body = Aead.sealWith(Kdf.messageKeyMaterial(mk, siv), Bytes.concat(ad, shell.prefix()), plaintext);
+      return new RatchetMessage(siv, encryptedHeader, body).encode();
+    } catch (SottoException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static void invalid(Cases cases, Script s, String comment, String party, byte[] message, ErrorCode error) {

@@ -102,6 +102,43 @@ public final class SessionVectors implements VectorSuite {
       s.valid(cases, "conversation", "a first payload of " + size + " bytes (near a first-contact bucket edge)");
     }
 
+    // Recovery (spec: envelope.adoc#loss-recovery): the first contact is lost and travels again
+    // with message 32; then a burst of 48 envelopes is lost and anchor 96 brings B back.
+    s = new SessionScript(start(new long[0], new long[0]), random);
+    first = s.initiate(text("hello, lost"));
+    int[] sent = new int[101];
+    for (int i = 1; i <= 100; i++) {
+      sent[i] = s.seal("A", text("message " + i));
+    }
+    s.accept(sent[32], 0);
+    s.open("B", sent[32], 1);
+    for (int i = 1; i < 32; i++) {
+      s.open("B", sent[i], 0);
+    }
+    s.open("B", sent[33], 0);
+    s.open("B", sent[96], 1);
+    for (int i = 81; i <= 95; i++) {
+      s.open("B", sent[i], 0);
+    }
+    for (int i = 97; i <= 100; i++) {
+      s.open("B", sent[i], 0);
+    }
+    int answer = s.seal("B", text("got them"));
+    s.open("A", answer, 0);
+    s.valid(cases, "conversation", "recovery: the first contact is lost and comes again with message 32 (an "
+        + "anchor); then messages 34 to 80 are lost, and anchor 96 brings B back to 81 to 95 (skipped keys) and 97 on");
+    s = new SessionScript(start(new long[0], new long[0]), random);
+    first = s.initiate(text("hello"));
+    for (int i = 1; i <= 40; i++) {
+      sent[i] = s.seal("A", text("message " + i));
+    }
+    s.accept(first, 0);
+    s.open("B", sent[1], 0);
+    s.invalid(cases, "conversation", "a message beyond the window and no anchor (a burst before it was lost)", "B",
+        "open", s.envelopeOf(sent[40], 0), ErrorCode.UNKNOWN_TAG);
+    s.invalid(cases, "conversation", "the first contact again, as an unanswered initiator sends it with message 32",
+        "B", "accept", s.envelopeOf(sent[32], 0), ErrorCode.REPLAY);
+
     // Refusals.
     s = new SessionScript(start(new long[] {10}, new long[] {20}), random);
     first = s.initiate(text("hello"));

@@ -486,7 +486,7 @@ public final class TransportVectors implements VectorSuite {
     body(cases, "DELIVER of 1,000 bytes: no bucket size", Frame.DELIVER, notABucket, ErrorCode.INVALID_ENCODING);
     body(cases, "DELIVER of 1,025 bytes: no bucket size", Frame.DELIVER, Arrays.copyOf(small.encoded(), 1025),
         ErrorCode.INVALID_ENCODING);
-    body(cases, "DELIVER of an envelope of version 0x02", Frame.DELIVER, Texts.with(small.encoded(), 0, 0x02),
+    body(cases, "DELIVER of an envelope of version 0x01 (revision 1)", Frame.DELIVER, Texts.with(small.encoded(), 0, 0x01),
         ErrorCode.UNSUPPORTED_VERSION);
     body(cases, "DELIVER, empty", Frame.DELIVER, new byte[0], ErrorCode.TRUNCATED);
     body(cases, "DEPOSIT of 17 bytes (a version and a tag): no bucket size", Frame.DEPOSIT,

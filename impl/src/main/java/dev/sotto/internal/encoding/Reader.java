@@ -13,11 +13,26 @@ import java.util.Arrays;
 public final class Reader {
   private final byte[] input;
   private final String structure;
+  private final boolean decrypted;
   private int position;
 
   public Reader(byte[] input, String structure) {
+    this(input, structure, false);
+  }
+
+  private Reader(byte[] input, String structure, boolean decrypted) {
     this.input = input;
     this.structure = structure;
+    this.decrypted = decrypted;
+  }
+
+  /**
+   * A reader for bytes that were decrypted (a ratchet header, a content, a node message, an
+   * initiator's identity): its error texts name the structure and the field, and never a value,
+   * a length or an offset read from the input (spec: errors.adoc#error-texts).
+   */
+  public static Reader decrypted(byte[] input, String structure) {
+    return new Reader(input, structure, true);
   }
 
   public int position() {
@@ -30,6 +45,9 @@ public final class Reader {
 
   private void need(long length, String field) throws SottoException {
     if (remaining() < length) {
+      if (decrypted) {
+        throw new SottoException(ErrorCode.TRUNCATED, structure + " truncated: field '" + field + "'");
+      }
       throw new SottoException(
           ErrorCode.TRUNCATED,
           structure + " truncated: field '" + field + "' needs " + length + " bytes at offset " + position
@@ -103,7 +121,7 @@ public final class Reader {
   public void version(int expected, String what) throws SottoException {
     int version = u8("version");
     if (version != expected) {
-      throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, what + " version " + version);
+      throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, decrypted ? what + ": unsupported version" : what + " version " + version);
     }
   }
 
@@ -111,13 +129,17 @@ public final class Reader {
   public void suite() throws SottoException {
     int suite = u16("suite");
     if (suite != Suite.SOTTO_1.id()) {
-      throw new SottoException(ErrorCode.UNSUPPORTED_SUITE, String.format("suite 0x%04x", suite));
+      throw new SottoException(ErrorCode.UNSUPPORTED_SUITE,
+          decrypted ? structure + ": unsupported suite" : String.format("suite 0x%04x", suite));
     }
   }
 
   /** Requires that the whole input has been read. */
   public void end() throws SottoException {
     if (remaining() != 0) {
+      if (decrypted) {
+        throw new SottoException(ErrorCode.TRAILING_DATA, structure + ": bytes after the end");
+      }
       throw new SottoException(
           ErrorCode.TRAILING_DATA, structure + ": " + remaining() + " bytes after the end at offset " + position);
     }
@@ -125,6 +147,9 @@ public final class Reader {
 
   /** An {@link ErrorCode#INVALID_ENCODING} error for the field that started at {@code offset}. */
   public SottoException invalid(String field, int offset, String why) {
+    if (decrypted) {
+      return new SottoException(ErrorCode.INVALID_ENCODING, structure + ": field '" + field + "' is invalid");
+    }
     return new SottoException(ErrorCode.INVALID_ENCODING, structure + ": field '" + field + "' at offset " + offset + ": " + why);
   }
 }

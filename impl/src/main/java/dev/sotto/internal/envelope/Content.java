@@ -54,7 +54,7 @@ public record Content(int kind, long payloadId, int index, int count, byte[] dat
    *     of range, a non-zero padding byte)
    */
   public static Content parse(byte[] padded) throws SottoException {
-    Reader in = new Reader(padded, "content");
+    Reader in = Reader.decrypted(padded, "content");
     int kindOffset = in.position();
     int kind = in.u8("kind");
     long payloadId = 0;

@@ -21,7 +21,7 @@ public record FirstMessage(
     int flags, long spkId, long kemId, long opkId, byte[] ephemeralKey, byte[] ciphertext,
     byte[] encryptedIdentity, byte[] payload) {
 
-  public static final int VERSION = 0x01;
+  public static final int VERSION = 0x02;
   /** Flag bit: an X25519 one-time prekey was used; {@code opk_id} is present. */
   public static final int FLAG_ONE_TIME_PREKEY = 0x01;
   /** Flag bit: {@code kem_id} names an ML-KEM one-time prekey (otherwise the signed ML-KEM prekey). */

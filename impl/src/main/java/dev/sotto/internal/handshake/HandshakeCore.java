@@ -53,10 +53,23 @@ public final class HandshakeCore {
     }
   }
 
-  /** Every value of one run, in the order the spec computes them; dh4 is null without a one-time prekey. */
-  public record Trace(byte[] ephemeralPublic, byte[] dh1, byte[] dh2, byte[] dh3, byte[] dh4, byte[] kemCiphertext,
+  /**
+   * Every value of one run, in the order the spec computes them; dh4 is null without a one-time
+   * prekey. {@link #wipe()} clears its secrets once the caller has taken the outputs.
+   */
+  public record Trace(byte[] ephemeralPublic, byte[] dh1, byte[] dh2, byte[] dh3, byte[] dh4, byte[] dh5,
+      byte[] kemCiphertext,
       byte[] kemSharedSecret, byte[] transcript1, byte[] identityKey, byte[] identityNonce, byte[] encryptedIdentity,
       byte[] transcript, Keys keys, byte[] sealedPayload) {
+    /** Clears every secret of the run but the keys (which the session takes over). Best effort. */
+    public void wipe() {
+      for (byte[] b : new byte[][] {dh1, dh2, dh3, dh4, dh5, kemSharedSecret, identityKey, identityNonce}) {
+        if (b != null) {
+          Arrays.fill(b, (byte) 0);
+        }
+      }
+    }
+
     @Override
     public String toString() {
       return "Trace[redacted]";
@@ -95,9 +108,15 @@ public final class HandshakeCore {
     return Hmac.hash(Labels.HANDSHAKE_TRANSCRIPT, transcript1, encryptedIdentity, initiator.encoded());
   }
 
-  /** The session keys: HKDF(salt = TH, ikm = DH1 || DH2 || DH3 || [DH4] || SS, info = "sotto/v1/handshake/keys", 204). */
-  public static Keys keys(byte[] transcript, byte[] dh1, byte[] dh2, byte[] dh3, byte[] dh4, byte[] sharedSecret) {
-    byte[] ikm = dh4 == null ? Bytes.concat(dh1, dh2, dh3, sharedSecret) : Bytes.concat(dh1, dh2, dh3, dh4, sharedSecret);
+  /**
+   * The session keys: HKDF(salt = TH, ikm = DH1 || DH2 || DH3 || [DH4] || DH5 || SS, info =
+   * "sotto/v2/handshake/keys", 204). DH5, between the two identity keys, is what a thief of the
+   * prekeys alone cannot compute (spec: handshake.adoc#initiator).
+   */
+  public static Keys keys(byte[] transcript, byte[] dh1, byte[] dh2, byte[] dh3, byte[] dh4, byte[] dh5,
+      byte[] sharedSecret) {
+    byte[] ikm = dh4 == null ? Bytes.concat(dh1, dh2, dh3, dh5, sharedSecret)
+        : Bytes.concat(dh1, dh2, dh3, dh4, dh5, sharedSecret);
     try {
       return Keys.split(Hkdf.derive(transcript, ikm, Labels.HANDSHAKE_KEYS, KEYS_LENGTH));
     } finally {
@@ -124,10 +143,11 @@ public final class HandshakeCore {
     byte[] dh1 = initiatorDh.agree(p.spk());
     byte[] dh2 = X25519.agree(ephemeralPrivate, responder.dhKey());
     byte[] dh4 = p.usesOneTimePrekey() ? X25519.agree(ephemeralPrivate, p.opk()) : null;
-    Keys keys = keys(th, dh1, dh2, dh3, dh4, kem.sharedSecret());
+    byte[] dh5 = initiatorDh.agree(responder.dhKey());
+    Keys keys = keys(th, dh1, dh2, dh3, dh4, dh5, kem.sharedSecret());
     // A null payload: the caller seals its own later (the session layer builds it from these keys).
     byte[] sealed = payload == null ? null : Aead.seal(keys.confirmKey(), keys.confirmNonce(), th, payload);
-    return new Trace(ek, dh1, dh2, dh3, dh4, kem.ciphertext(), kem.sharedSecret(), th1, key, nonce, encryptedIdentity,
+    return new Trace(ek, dh1, dh2, dh3, dh4, dh5, kem.ciphertext(), kem.sharedSecret(), th1, key, nonce, encryptedIdentity,
         th, keys, sealed);
   }
 
@@ -157,14 +177,21 @@ public final class HandshakeCore {
     byte[] key = Arrays.copyOf(idKey, Aead.KEY_LENGTH);
     byte[] nonce = Arrays.copyOfRange(idKey, Aead.KEY_LENGTH, IDENTITY_KEY_LENGTH);
     byte[] identityBytes = Aead.open(key, nonce, th1, m.encryptedIdentity());
-    PublicIdentity initiator = PublicIdentity.parse(identityBytes);
+    PublicIdentity initiator;
+    try {
+      initiator = PublicIdentity.parse(identityBytes);
+    } catch (SottoException e) {
+      // The identity was decrypted: its error text names no value read from it.
+      throw new SottoException(e.code(), "initiator identity: invalid");
+    }
     byte[] th = transcript(th1, m.encryptedIdentity(), initiator);
     byte[] dh1 = X25519.agree(secrets.spkPrivate(), initiator.dhKey());
     byte[] dh2 = responderDh.agree(m.ephemeralKey());
     byte[] dh4 = p.usesOneTimePrekey() ? X25519.agree(secrets.opkPrivate(), m.ephemeralKey()) : null;
-    Keys keys = keys(th, dh1, dh2, dh3, dh4, ss);
+    byte[] dh5 = responderDh.agree(initiator.dhKey());
+    Keys keys = keys(th, dh1, dh2, dh3, dh4, dh5, ss);
     byte[] payload = Aead.open(keys.confirmKey(), keys.confirmNonce(), th, m.payload());
-    Trace trace = new Trace(m.ephemeralKey(), dh1, dh2, dh3, dh4, m.ciphertext(), ss, th1, key, nonce,
+    Trace trace = new Trace(m.ephemeralKey(), dh1, dh2, dh3, dh4, dh5, m.ciphertext(), ss, th1, key, nonce,
         m.encryptedIdentity(), th, keys, m.payload());
     return new Opened(initiator, payload, trace);
   }

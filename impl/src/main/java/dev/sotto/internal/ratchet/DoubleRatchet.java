@@ -61,37 +61,63 @@ public final class DoubleRatchet {
     return s;
   }
 
+  /**
+   * Whether the next {@link #encrypt} starts a new sending chain, and so draws a ratchet key (the
+   * first message after a new receiving chain began).
+   */
+  public static boolean startsSendingChain(RatchetState s) {
+    return s.sendingChain == null && s.dhr != null;
+  }
+
   /** A sent message, with what the vectors publish about it. */
-  public record Sent(byte[] message, byte[] tag, byte[] header, Secret.MessageKey messageKey) {}
+  public record Sent(byte[] message, byte[] tag, byte[] header, Secret.MessageKey messageKey, byte[] siv, long n) {}
 
   /**
-   * Encrypts {@code plaintext} (spec: ratchet.adoc#encrypt), changing {@code s}. Draws the
-   * 12-byte header nonce from {@code random}.
+   * Encrypts {@code plaintext} (spec: ratchet.adoc#encrypt), changing {@code s}. Draws no
+   * randomness: the header's nonce and the body's key and nonce come from the message key and a
+   * synthetic IV over the plaintext, so a sender whose state (and random generator) was rolled
+   * back never seals two different plaintexts under one key and nonce.
    *
-   * @throws IllegalStateException when there is no sending chain yet (a responder that has not
+   * <p>The first message after a DH step on receipt starts this side's new sending chain: it draws
+   * the new ratchet private key (32 bytes) from {@code random} (spec: ratchet.adoc#encrypt). No
+   * other message draws anything.
+   *
+   * @throws IllegalStateException when this side cannot send yet (a responder that has not
    *     received a message)
-   * @throws SottoException LIMIT_EXCEEDED when the chain has sent 2^32 - 1 messages
+   * @throws SottoException LIMIT_EXCEEDED when the chain holds {@link RatchetState#MAX_CHAIN}
+   *     messages already (the peer has not answered since: the session must be reset)
    */
   public static Sent encrypt(RatchetState s, byte[] plaintext, RandomSource random) throws SottoException {
     if (s.sendingChain == null) {
-      throw new IllegalStateException("no sending chain: a responder sends only after receiving");
+      if (s.dhr == null) {
+        throw new IllegalStateException("no sending chain: a responder sends only after receiving");
+      }
+      // The sending half of the last DH step, deferred to the first message that needs it.
+      s.dhsPrivate = X25519.generatePrivateKey(random);
+      s.dhsPublic = X25519.publicKey(s.dhsPrivate);
+      Kdf.RootStep sending = Kdf.root(s.rootKey, X25519.agree(s.dhsPrivate, s.dhr));
+      s.rootKey = sending.rootKey();
+      s.sendingChain = sending.chainKey();
+      s.nextSendingHeaderKey = sending.nextHeaderKey();
+      s.nextSendingTagKey = sending.nextTagKey();
     }
-    if (s.ns == 0xffffffffL) {
-      throw new SottoException(ErrorCode.LIMIT_EXCEEDED, "sending chain exhausted");
+    if (s.ns >= RatchetState.MAX_CHAIN) {
+      throw new SottoException(ErrorCode.LIMIT_EXCEEDED, "sending chain full: the peer has not answered");
     }
     if (s.dhsPublic == null) {
       s.dhsPublic = X25519.publicKey(s.dhsPrivate); // derived once, at the first send after a restore
     }
     byte[] header = new Header(s.dhsPublic, s.pn, s.ns).encode();
-    byte[] nonce = random.bytes(Aead.NONCE_LENGTH);
-    byte[] encryptedHeader = Aead.seal(s.sendingHeaderKey.view(), nonce, s.ad, header);
     Kdf.ChainStep step = Kdf.chain(s.sendingChain);
-    byte[] tag = Kdf.tag(s.sendingTagKey, s.ns);
-    RatchetMessage shell = new RatchetMessage(nonce, encryptedHeader, null);
-    byte[] body = sealBody(step.messageKey(), Bytes.concat(s.ad, shell.prefix()), plaintext);
+    byte[] siv = Kdf.siv(step.messageKey(), s.ad, RatchetMessage.VERSION, header, plaintext);
+    byte[] encryptedHeader = Aead.seal(s.sendingHeaderKey.view(), siv, s.ad, header);
+    long n = s.ns;
+    byte[] tag = Kdf.tag(s.sendingTagKey, n);
+    RatchetMessage shell = new RatchetMessage(siv, encryptedHeader, null);
+    byte[] body = sealBody(step.messageKey(), siv, Bytes.concat(s.ad, shell.prefix()), plaintext);
     s.sendingChain = step.chainKey();
     s.ns++;
-    return new Sent(new RatchetMessage(nonce, encryptedHeader, body).encode(), tag, header, step.messageKey());
+    return new Sent(new RatchetMessage(siv, encryptedHeader, body).encode(), tag, header, step.messageKey(), siv, n);
   }
 
   /** Which key opened a header. */
@@ -103,20 +129,19 @@ public final class DoubleRatchet {
 
   /**
    * Decrypts {@code encoded} (spec: ratchet.adoc#decrypt) without changing {@code state}: the
-   * caller commits {@link Received#next()} only on success. Draws 32 bytes from {@code random}
-   * (a new ratchet key) only when the message starts a new receiving chain and decrypts.
+   * caller commits {@link Received#next()} only on success. Draws no randomness: a new receiving
+   * chain clears this side's ratchet key, and the next {@link #encrypt} makes the new one.
    */
-  public static Received decrypt(RatchetState state, byte[] encoded, RandomSource random) throws SottoException {
-    return decrypt(state, encoded, random, null);
+  public static Received decrypt(RatchetState state, byte[] encoded) throws SottoException {
+    return decrypt(state, encoded, null);
   }
 
   /**
-   * As {@link #decrypt(RatchetState, byte[], RandomSource)}, trying {@code likelyHeaderKey} first
-   * (the session layer knows it from the envelope's tag). A header opens under one key only, so
-   * the order of the attempts changes nothing but their cost.
+   * As {@link #decrypt(RatchetState, byte[])}, trying {@code likelyHeaderKey} first (the session
+   * layer knows it from the envelope's tag). A header opens under one key only, so the order of
+   * the attempts changes nothing but their cost.
    */
-  public static Received decrypt(RatchetState state, byte[] encoded, RandomSource random, byte[] likelyHeaderKey)
-      throws SottoException {
+  public static Received decrypt(RatchetState state, byte[] encoded, byte[] likelyHeaderKey) throws SottoException {
     RatchetMessage m = RatchetMessage.parse(encoded);
     RatchetState s = state.copy();
     byte[] bodyAd = Bytes.concat(s.ad, m.prefix());
@@ -133,8 +158,12 @@ public final class DoubleRatchet {
     if (current != null && !candidates.contains(current)) {
       candidates.add(current);
     }
-    ByteBuffer next = ByteBuffer.wrap(s.nextReceivingHeaderKey.bytes());
-    candidates.add(next);
+    // A new chain of the peer answers a ratchet key of this side: none is possible while this side
+    // has not sent since its last step (it has no ratchet key), so NHKr is not tried then.
+    ByteBuffer next = s.dhsPrivate == null ? null : ByteBuffer.wrap(s.nextReceivingHeaderKey.bytes());
+    if (next != null) {
+      candidates.add(next);
+    }
     if (likelyHeaderKey != null) {
       ByteBuffer likely = ByteBuffer.wrap(likelyHeaderKey);
       if (candidates.remove(likely)) {
@@ -154,29 +183,28 @@ public final class DoubleRatchet {
       throw new SottoException(ErrorCode.AUTH_FAILED, "authenticated decryption failed");
     }
     Header h = Header.parse(header);
-    if (!opener.equals(next)) {
+    if (!opener.equals(next)) { // next may be null
       RatchetState.Skipped skipped = s.skipped.remove(new RatchetState.SkippedId(opener, h.messageNumber()));
       if (skipped != null) {
         // 1. A skipped message key.
-        byte[] plaintext = openBody(skipped.messageKey(), bodyAd, m.body());
+        byte[] plaintext = openBody(skipped.messageKey(), m.siv(), bodyAd, m.body());
         return new Received(plaintext, s, Opened.SKIPPED, header, skipped.messageKey(), skipped.tag());
       }
       if (!opener.equals(current)) {
-        throw new SottoException(ErrorCode.REPLAY,
-            "message " + h.messageNumber() + " of an earlier chain was already received or its key discarded");
+        // No decrypted value in the text: the message number stays between the two sides.
+        throw new SottoException(ErrorCode.REPLAY, "a message of an earlier chain: received already, or its key discarded");
       }
       // 2. The current receiving chain.
       if (!Arrays.equals(h.ratchetKey(), s.dhr)) {
         throw new SottoException(ErrorCode.INVALID_ENCODING, "header of the current chain names another ratchet key");
       }
       if (h.messageNumber() < s.nr) {
-        throw new SottoException(ErrorCode.REPLAY,
-            "message " + h.messageNumber() + " was already received or its key discarded");
+        throw new SottoException(ErrorCode.REPLAY, "a message of the current chain: received already, or its key discarded");
       }
       skip(s, h.messageNumber());
       byte[] tag = Kdf.tag(s.receivingTagKey, h.messageNumber());
       Secret.MessageKey mk = advanceReceiving(s);
-      byte[] plaintext = openBody(mk, bodyAd, m.body());
+      byte[] plaintext = openBody(mk, m.siv(), bodyAd, m.body());
       return new Received(plaintext, s, Opened.CURRENT, header, mk, tag);
     }
 
@@ -195,33 +223,26 @@ public final class DoubleRatchet {
     s.receivingChain = receiving.chainKey();
     s.nextReceivingHeaderKey = receiving.nextHeaderKey();
     s.nextReceivingTagKey = receiving.nextTagKey();
+    // This side's ratchet key has done its work (for the responder's first step, it was the signed
+    // prekey): it leaves the state; the next encrypt makes a new one and the new sending chain.
+    s.dhsPrivate = null;
+    s.dhsPublic = null;
+    s.sendingChain = null;
     skip(s, h.messageNumber());
     byte[] tag = Kdf.tag(s.receivingTagKey, h.messageNumber());
     Secret.MessageKey mk = advanceReceiving(s);
-    byte[] plaintext = openBody(mk, bodyAd, m.body());
-
-    // The sending half of the step, only now that the message is authentic.
-    s.dhsPrivate = X25519.generatePrivateKey(random);
-    s.dhsPublic = X25519.publicKey(s.dhsPrivate);
-    Kdf.RootStep sending = Kdf.root(s.rootKey, X25519.agree(s.dhsPrivate, s.dhr));
-    s.rootKey = sending.rootKey();
-    s.sendingChain = sending.chainKey();
-    s.nextSendingHeaderKey = sending.nextHeaderKey();
-    s.nextSendingTagKey = sending.nextTagKey();
+    byte[] plaintext = openBody(mk, m.siv(), bodyAd, m.body());
     return new Received(plaintext, s, Opened.NEXT, header, mk, tag);
   }
 
   /**
    * Stores the keys of messages nr .. until - 1 of the current receiving chain (spec:
-   * ratchet.adoc#skipped): LIMIT_EXCEEDED when that is more than {@link RatchetState#MAX_SKIP}.
+   * ratchet.adoc#skipped). The header's bounds (n below, pn at most {@link RatchetState#MAX_CHAIN})
+   * make that at most 1,000 keys.
    */
-  private static void skip(RatchetState s, long until) throws SottoException {
+  private static void skip(RatchetState s, long until) {
     if (s.receivingChain == null || until <= s.nr) {
       return;
-    }
-    if (until - s.nr > RatchetState.MAX_SKIP) {
-      throw new SottoException(ErrorCode.LIMIT_EXCEEDED,
-          "message " + until + " would skip " + (until - s.nr) + " keys, at most " + RatchetState.MAX_SKIP);
     }
     while (s.nr < until) {
       byte[] tag = Kdf.tag(s.receivingTagKey, s.nr);
@@ -243,14 +264,14 @@ public final class DoubleRatchet {
 
   private static byte[] tryOpen(byte[] headerKey, RatchetMessage m, byte[] ad) {
     try {
-      return Aead.open(headerKey, m.headerNonce(), ad, m.encryptedHeader());
+      return Aead.open(headerKey, m.siv(), ad, m.encryptedHeader());
     } catch (SottoException e) {
       return null;
     }
   }
 
-  private static byte[] sealBody(Secret.MessageKey mk, byte[] ad, byte[] plaintext) {
-    byte[] material = Kdf.messageKeyMaterial(mk);
+  private static byte[] sealBody(Secret.MessageKey mk, byte[] siv, byte[] ad, byte[] plaintext) {
+    byte[] material = Kdf.messageKeyMaterial(mk, siv);
     try {
       return Aead.sealWith(material, ad, plaintext);
     } finally {
@@ -258,8 +279,8 @@ public final class DoubleRatchet {
     }
   }
 
-  private static byte[] openBody(Secret.MessageKey mk, byte[] ad, byte[] body) throws SottoException {
-    byte[] material = Kdf.messageKeyMaterial(mk);
+  private static byte[] openBody(Secret.MessageKey mk, byte[] siv, byte[] ad, byte[] body) throws SottoException {
+    byte[] material = Kdf.messageKeyMaterial(mk, siv);
     try {
       return Aead.openWith(material, ad, body);
     } finally {
@@ -268,16 +289,46 @@ public final class DoubleRatchet {
   }
 
   /**
+   * The message numbers of a receiving chain that a receiver watches (spec: envelope.adoc#tags):
+   * the next {@code window} from {@code from}, then the anchors beyond them that bring a receiver
+   * back after a lost burst: every multiple of {@code window}, and the chain's last number (999).
+   * Nearest first.
+   */
+  /** Whether message n of a chain is an anchor: a multiple of {@code window}, or the chain's last (999). */
+  public static boolean isAnchor(long n, int window) {
+    return n % window == 0 || n == RatchetState.MAX_CHAIN - 1;
+  }
+
+  static long[] watched(long from, int window) {
+    long last = RatchetState.MAX_CHAIN - 1;
+    long windowEnd = Math.min(from + window, RatchetState.MAX_CHAIN);
+    long[] out = new long[window + RatchetState.MAX_CHAIN / window + 1];
+    int i = 0;
+    for (long n = from; n < windowEnd; n++) {
+      out[i++] = n;
+    }
+    for (long n = (windowEnd + window - 1) / window * window; n < last; n += window) {
+      out[i++] = n;
+    }
+    if (windowEnd <= last) {
+      out[i++] = last;
+    }
+    return Arrays.copyOf(out, i);
+  }
+
+  /**
    * The header key of the chain whose message would carry {@code tag}, or null if the tag is not
    * one of {@link #expectedTags}; computed lazily, nearest message numbers first, so that the usual
-   * next message costs one or two HMACs instead of the whole window.
+   * next message costs one or two HMACs instead of the whole watched set.
    */
   public static byte[] headerKeyForTag(RatchetState s, byte[] tag, int window) {
-    for (long d = 0; d < window; d++) {
-      if (s.receivingTagKey != null && Arrays.equals(tag, Kdf.tag(s.receivingTagKey, s.nr + d))) {
+    long[] current = s.receivingTagKey == null ? new long[0] : watched(s.nr, window);
+    long[] next = s.dhsPrivate == null ? new long[0] : watched(0, window);
+    for (int i = 0; i < Math.max(current.length, next.length); i++) {
+      if (i < current.length && Arrays.equals(tag, Kdf.tag(s.receivingTagKey, current[i]))) {
         return s.receivingHeaderKey.bytes();
       }
-      if (Arrays.equals(tag, Kdf.tag(s.nextReceivingTagKey, d))) {
+      if (i < next.length && Arrays.equals(tag, Kdf.tag(s.nextReceivingTagKey, next[i]))) {
         return s.nextReceivingHeaderKey.bytes();
       }
     }
@@ -290,19 +341,21 @@ public final class DoubleRatchet {
   }
 
   /**
-   * The mailbox tags under which messages to this side can arrive now: the next {@code window}
-   * messages of the current and of the next receiving chain, and those of every skipped key
-   * (spec: ratchet.adoc#tags).
+   * The mailbox tags under which messages to this side can arrive now (spec: envelope.adoc#tags):
+   * the watched numbers of the current and of the next receiving chain, and the tag of every
+   * skipped key.
    */
   public static List<byte[]> expectedTags(RatchetState s, int window) {
     Set<ByteBuffer> tags = new LinkedHashSet<>(); // each tag once, in this order
     if (s.receivingTagKey != null) {
-      for (long n = s.nr; n < s.nr + window; n++) {
+      for (long n : watched(s.nr, window)) {
         tags.add(ByteBuffer.wrap(Kdf.tag(s.receivingTagKey, n)));
       }
     }
-    for (long n = 0; n < window; n++) {
-      tags.add(ByteBuffer.wrap(Kdf.tag(s.nextReceivingTagKey, n)));
+    if (s.dhsPrivate != null) { // a new chain of the peer can come only after this side has sent
+      for (long n : watched(0, window)) {
+        tags.add(ByteBuffer.wrap(Kdf.tag(s.nextReceivingTagKey, n)));
+      }
     }
     for (Map.Entry<RatchetState.SkippedId, RatchetState.Skipped> e : s.skipped.entrySet()) {
       tags.add(ByteBuffer.wrap(e.getValue().tag().clone()));

@@ -19,14 +19,20 @@ public record Header(byte[] ratchetKey, long previousChainLength, long messageNu
 
   /** Reads a decrypted header: flags must be zero (the bits are reserved for the post-quantum step). */
   public static Header parse(byte[] encoded) throws SottoException {
-    Reader in = new Reader(encoded, "ratchet header");
+    Reader in = Reader.decrypted(encoded, "ratchet header");
     int flags = in.u8("flags");
     if (flags != 0) {
       throw in.invalid("flags", 0, String.format("undefined header flags 0x%02x", flags));
     }
     byte[] key = KeyCodec.readX25519(in, "ratchet key");
     long pn = in.u32("pn");
+    if (pn > RatchetState.MAX_CHAIN) {
+      throw in.invalid("pn", 34, "at most the chain bound");
+    }
     long n = in.u32("n");
+    if (n >= RatchetState.MAX_CHAIN) {
+      throw in.invalid("n", 38, "below the chain bound");
+    }
     in.end();
     return new Header(key, pn, n);
   }

@@ -10,6 +10,7 @@ import java.util.Arrays;
 /** The ratchet's key derivations (spec: ratchet.adoc#kdf). */
 public final class Kdf {
   public static final int TAG_LENGTH = 16;
+  public static final int SIV_LENGTH = Aead.NONCE_LENGTH;
 
   private Kdf() {}
 
@@ -38,9 +39,24 @@ public final class Kdf {
         new Secret.MessageKey(Hmac.sha256(chainKey.view(), Labels.RATCHET_MESSAGE_KEY)));
   }
 
-  /** AEAD key (32) || nonce (12) = HKDF(salt = [], ikm = mk, info = "sotto/v1/ratchet/body", 44). */
-  public static byte[] messageKeyMaterial(Secret.MessageKey messageKey) {
-    return Hkdf.derive(new byte[0], messageKey.view(), Labels.RATCHET_MESSAGE, Aead.KEY_LENGTH + Aead.NONCE_LENGTH);
+  /**
+   * The synthetic IV of a message (spec: ratchet.adoc#kdf): the first 12 bytes of
+   * HMAC(HMAC(mk, "sotto/v2/ratchet/siv"), ad || version || header || plaintext). It depends on the
+   * plaintext, so a sender whose state was rolled back never seals two different plaintexts under
+   * one key and nonce.
+   */
+  public static byte[] siv(Secret.MessageKey messageKey, byte[] ad, int version, byte[] header, byte[] plaintext) {
+    byte[] sivKey = Hmac.sha256(messageKey.view(), Labels.RATCHET_SIV);
+    try {
+      return Arrays.copyOf(Hmac.sha256(sivKey, ad, new byte[] {(byte) version}, header, plaintext), SIV_LENGTH);
+    } finally {
+      Arrays.fill(sivKey, (byte) 0);
+    }
+  }
+
+  /** AEAD key (32) || nonce (12) = HKDF(salt = siv, ikm = mk, info = "sotto/v2/ratchet/body", 44). */
+  public static byte[] messageKeyMaterial(Secret.MessageKey messageKey, byte[] siv) {
+    return Hkdf.derive(siv, messageKey.view(), Labels.RATCHET_MESSAGE, Aead.KEY_LENGTH + Aead.NONCE_LENGTH);
   }
 
   /** The mailbox tag of message n of a chain: the first 16 bytes of HMAC(tk, "sotto/v1/ratchet/tag" || n u32). */

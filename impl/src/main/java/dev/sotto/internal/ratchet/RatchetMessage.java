@@ -6,35 +6,36 @@ import dev.sotto.internal.encoding.Reader;
 import dev.sotto.internal.encoding.Writer;
 
 /**
- * A ratchet message on the wire (spec: ratchet.adoc#message): version u8 = 1 || header_nonce
- * bytes[12] || encrypted_header bytes[58] || body (the rest, at least 16 bytes).
+ * A ratchet message on the wire (spec: ratchet.adoc#message): version u8 = 2 || siv bytes[12]
+ * (the synthetic IV, also the header's nonce) || encrypted_header bytes[58] || body (the rest, at
+ * least 16 bytes).
  */
-public record RatchetMessage(byte[] headerNonce, byte[] encryptedHeader, byte[] body) {
-  public static final int VERSION = 0x01;
+public record RatchetMessage(byte[] siv, byte[] encryptedHeader, byte[] body) {
+  public static final int VERSION = 0x02;
   public static final int ENCRYPTED_HEADER_LENGTH = Header.LENGTH + Aead.TAG_LENGTH;
-  public static final int OVERHEAD = 1 + Aead.NONCE_LENGTH + ENCRYPTED_HEADER_LENGTH + Aead.TAG_LENGTH;
+  public static final int OVERHEAD = 1 + Kdf.SIV_LENGTH + ENCRYPTED_HEADER_LENGTH + Aead.TAG_LENGTH;
 
   public byte[] encode() {
     // One exact allocation: bodies reach 64 KiB, and a stream would copy them twice more.
-    byte[] out = new byte[1 + headerNonce.length + encryptedHeader.length + body.length];
+    byte[] out = new byte[1 + siv.length + encryptedHeader.length + body.length];
     out[0] = VERSION;
-    System.arraycopy(headerNonce, 0, out, 1, headerNonce.length);
-    System.arraycopy(encryptedHeader, 0, out, 1 + headerNonce.length, encryptedHeader.length);
-    System.arraycopy(body, 0, out, 1 + headerNonce.length + encryptedHeader.length, body.length);
+    System.arraycopy(siv, 0, out, 1, siv.length);
+    System.arraycopy(encryptedHeader, 0, out, 1 + siv.length, encryptedHeader.length);
+    System.arraycopy(body, 0, out, 1 + siv.length + encryptedHeader.length, body.length);
     return out;
   }
 
-  /** The body's associated data after the session's: version || header_nonce || encrypted_header. */
+  /** The body's associated data after the session's: version || siv || encrypted_header. */
   public byte[] prefix() {
-    return new Writer().u8(VERSION).bytes(headerNonce).bytes(encryptedHeader).toByteArray();
+    return new Writer().u8(VERSION).bytes(siv).bytes(encryptedHeader).toByteArray();
   }
 
   public static RatchetMessage parse(byte[] encoded) throws SottoException {
     Reader in = new Reader(encoded, "ratchet message");
     in.version(VERSION, "ratchet message");
-    byte[] nonce = in.bytes(Aead.NONCE_LENGTH, "header_nonce");
+    byte[] siv = in.bytes(Kdf.SIV_LENGTH, "siv");
     byte[] header = in.bytes(ENCRYPTED_HEADER_LENGTH, "encrypted_header");
     byte[] body = in.bytes(Math.max(Aead.TAG_LENGTH, in.remaining()), "body");
-    return new RatchetMessage(nonce, header, body);
+    return new RatchetMessage(siv, header, body);
   }
 }

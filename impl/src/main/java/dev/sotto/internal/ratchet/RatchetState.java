@@ -3,6 +3,7 @@ package dev.sotto.internal.ratchet;
 import dev.sotto.SottoException;
 import dev.sotto.Suite;
 import dev.sotto.internal.crypto.X25519;
+import dev.sotto.internal.encoding.KeyCodec;
 import dev.sotto.internal.encoding.Reader;
 import dev.sotto.internal.encoding.Writer;
 import java.nio.ByteBuffer;
@@ -16,9 +17,12 @@ import java.util.Map;
  * a decryption changes, so that a failure leaves the original untouched.
  */
 public final class RatchetState {
-  public static final int FORMAT_VERSION = 0x01;
-  /** At most this many message keys are skipped by one message (spec: ratchet.adoc#skipped). */
-  public static final int MAX_SKIP = 1000;
+  public static final int FORMAT_VERSION = 0x02;
+  /**
+   * A sending chain carries at most this many messages (n from 0 to 999; spec: ratchet.adoc#encrypt),
+   * so that one message never skips more than this many keys (spec: ratchet.adoc#skipped).
+   */
+  public static final int MAX_CHAIN = 1000;
   /** At most this many skipped message keys are kept in all; the oldest go first. */
   public static final int MAX_SKIPPED = 2000;
 
@@ -96,9 +100,13 @@ public final class RatchetState {
   }
 
   public byte[] serialize() {
-    Writer w = new Writer().u8(FORMAT_VERSION).u16(Suite.SOTTO_1.id()).u8(role).bytes(ad).bytes(rootKey.view())
-        .bytes(dhsPrivate);
-    optional(w, dhr);
+    Writer w = new Writer().u8(FORMAT_VERSION).u16(Suite.SOTTO_1.id()).u8(role).bytes(ad).bytes(rootKey.view());
+    optional(w, dhsPrivate);
+    if (dhr == null) {
+      w.u8(0);
+    } else {
+      w.u8(1).bytes(KeyCodec.x25519(dhr));
+    }
     optional(w, sendingChain);
     w.u32(ns);
     optional(w, receivingChain);
@@ -142,18 +150,15 @@ public final class RatchetState {
     }
     s.ad = in.bytes(32, "ad");
     s.rootKey = new Secret.RootKey(in.bytes(32, "root_key"));
-    s.dhsPrivate = in.bytes(32, "dhs_private");
-    s.dhr = optionalBytes(in, "dhr");
-    if (s.dhr != null) {
-      dev.sotto.internal.encoding.KeyCodec.checkX25519(s.dhr, "dhr");
-    }
+    s.dhsPrivate = optionalBytes(in, "dhs_private");
+    s.dhr = present(in, "dhr") ? KeyCodec.readX25519(in, "dhr") : null;
     byte[] b = optionalBytes(in, "cks");
     s.sendingChain = b == null ? null : new Secret.ChainKey(b);
-    s.ns = in.u32("ns");
+    s.ns = counter(in, "ns");
     b = optionalBytes(in, "ckr");
     s.receivingChain = b == null ? null : new Secret.ChainKey(b);
-    s.nr = in.u32("nr");
-    s.pn = in.u32("pn");
+    s.nr = counter(in, "nr");
+    s.pn = counter(in, "pn");
     b = optionalBytes(in, "hks");
     s.sendingHeaderKey = b == null ? null : new Secret.HeaderKey(b);
     b = optionalBytes(in, "hkr");
@@ -175,6 +180,9 @@ public final class RatchetState {
       int entryOffset = in.position();
       Secret.HeaderKey hk = new Secret.HeaderKey(in.bytes(32, "skipped.header_key"));
       long n = in.u32("skipped.n");
+      if (n >= MAX_CHAIN) {
+        throw in.invalid("skipped.n", entryOffset + 32, "a message number is below " + MAX_CHAIN);
+      }
       Secret.MessageKey mk = new Secret.MessageKey(in.bytes(32, "skipped.message_key"));
       byte[] tag = in.bytes(Kdf.TAG_LENGTH, "skipped.tag");
       if (s.skipped.put(SkippedId.of(hk, n), new Skipped(mk, tag)) != null) {
@@ -186,15 +194,26 @@ public final class RatchetState {
   }
 
   private static byte[] optionalBytes(Reader in, String field) throws SottoException {
+    return present(in, field) ? in.bytes(32, field) : null;
+  }
+
+  private static boolean present(Reader in, String field) throws SottoException {
     int offset = in.position();
     int present = in.u8(field + ".present");
-    if (present == 0) {
-      return null;
-    }
-    if (present != 1) {
+    if (present != 0 && present != 1) {
       throw in.invalid(field + ".present", offset, "presence byte " + present);
     }
-    return in.bytes(32, field);
+    return present == 1;
+  }
+
+  /** ns, nr and pn: at most {@link #MAX_CHAIN}. */
+  private static long counter(Reader in, String field) throws SottoException {
+    int offset = in.position();
+    long value = in.u32(field);
+    if (value > MAX_CHAIN) {
+      throw in.invalid(field, offset, "at most " + MAX_CHAIN);
+    }
+    return value;
   }
 
   @Override

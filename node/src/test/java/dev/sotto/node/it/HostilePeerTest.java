@@ -3,6 +3,7 @@ package dev.sotto.node.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sotto.Envelope;
 import dev.sotto.ErrorCode;
 import dev.sotto.Frame;
 import dev.sotto.LinkInitiator;
@@ -206,7 +207,7 @@ class HostilePeerTest extends ClusterTest {
       Frame unknownType = c.callOne(Frame.of(0x33, c.nextRequestId(), new byte[0]));
       assertEquals(ErrorCode.UNSUPPORTED_REQUEST.number(), RawClient.outcome(unknownType), "request type 0x33");
       assertEquals(17, ErrorCode.UNSUPPORTED_REQUEST.number());
-      Frame badEnvelope = c.callOne(Frame.of(Frame.DELIVER, c.nextRequestId(), new byte[] {1, 2, 3}));
+      Frame badEnvelope = c.callOne(Frame.of(Frame.DELIVER, c.nextRequestId(), new byte[] {Envelope.VERSION, 2, 3}));
       assertEquals(ErrorCode.INVALID_ENCODING.number(), RawClient.outcome(badEnvelope), "a 3-byte envelope");
       Frame badFetch = c.callOne(Frame.of(Frame.FETCH, c.nextRequestId(), new byte[] {0, 0}));
       assertEquals(ErrorCode.INVALID_ENCODING.number(), RawClient.outcome(badFetch), "FETCH of zero tags");
