@@ -11,6 +11,7 @@ import dev.sotto.internal.encoding.Bytes;
 import dev.sotto.internal.ratchet.DoubleRatchet;
 import dev.sotto.internal.ratchet.RatchetState;
 import dev.sotto.internal.ratchet.Secret;
+import dev.sotto.testing.TestRandom;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -106,7 +107,7 @@ public final class RatchetVectors implements VectorSuite {
 
     Play(Start start) throws SottoException {
       a = DoubleRatchet.initiator(start.init(), X25519.publicKey(start.responderRatchetPrivate()),
-          RandomSource.replay(start.initiatorRatchetPrivate()));
+          TestRandom.replay(start.initiatorRatchetPrivate()));
       b = DoubleRatchet.responder(start.init(), start.responderRatchetPrivate());
     }
 
@@ -128,7 +129,7 @@ public final class RatchetVectors implements VectorSuite {
       RatchetState s = side(step.party());
       switch (step.action()) {
         case "send" -> {
-          DoubleRatchet.Sent sent = DoubleRatchet.encrypt(s, step.plaintext(), RandomSource.replay(step.headerNonce()));
+          DoubleRatchet.Sent sent = DoubleRatchet.encrypt(s, step.plaintext(), TestRandom.replay(step.headerNonce()));
           this.sent.add(sent.message());
           out.put("message", Bytes.hex(sent.message()));
           out.put("tag", Bytes.hex(sent.tag()));
@@ -139,7 +140,7 @@ public final class RatchetVectors implements VectorSuite {
           this.sent.add(null);
           byte[] message = step.fromStep() != null ? sent.get(step.fromStep()) : step.message();
           RandomSource random = step.ratchetPrivate() == null
-              ? RandomSource.replay(new byte[0]) : RandomSource.replay(step.ratchetPrivate());
+              ? TestRandom.replay(new byte[0]) : TestRandom.replay(step.ratchetPrivate());
           DoubleRatchet.Received r = DoubleRatchet.decrypt(s, message, random);
           set(step.party(), r.next());
           out.put("plaintext", Bytes.hex(r.plaintext()));
@@ -207,7 +208,7 @@ public final class RatchetVectors implements VectorSuite {
       byte[] bytes = from != null ? play.sent.get(from) : message;
       boolean dhStep;
       try {
-        dhStep = DoubleRatchet.decrypt(play.side(party), bytes, RandomSource.replay(new byte[32])).openedWith()
+        dhStep = DoubleRatchet.decrypt(play.side(party), bytes, TestRandom.replay(new byte[32])).openedWith()
             == DoubleRatchet.Opened.NEXT;
       } catch (SottoException e) {
         dhStep = false;
