@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sotto.internal.crypto.Hmac;
 import dev.sotto.internal.crypto.X25519;
 import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.testing.TestRandom;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -20,7 +21,7 @@ class CardTest {
   static final Instant NOW = CREATED.plusSeconds(3600);
 
   static IssuedCard issue(String seed, int otpks, int kemOtpks) {
-    Identity identity = Identity.fromSeed(IdentitySeed.generate(RandomSource.deterministic(seed.getBytes())));
+    Identity identity = Identity.fromSeed(IdentitySeed.generate(TestRandom.deterministic(seed.getBytes())));
     long[] ids = new long[otpks];
     for (int i = 0; i < otpks; i++) ids[i] = 100 + i;
     long[] kemIds = new long[kemOtpks];
@@ -33,7 +34,7 @@ class CardTest {
         .kemOneTimePrekeyIds(kemIds)
         .address(Address.peer("127.0.0.1", 7400, linkKey("peer")))
         .address(Address.mailbox("mailbox.example", 7401, linkKey("mailbox")))
-        .issue(RandomSource.deterministic((seed + "/card").getBytes()));
+        .issue(TestRandom.deterministic((seed + "/card").getBytes()));
   }
 
   /** The X25519 public key of a private key named {@code name}: a valid link key. */
@@ -123,11 +124,11 @@ class CardTest {
 
   @Test
   void invalidBuilderInputIsApiMisuse() {
-    Identity identity = Identity.fromSeed(IdentitySeed.generate(RandomSource.deterministic(new byte[] {1})));
+    Identity identity = Identity.fromSeed(IdentitySeed.generate(TestRandom.deterministic(new byte[] {1})));
     Card.Builder repeated = Card.builder(identity).validity(CREATED, EXPIRES).signedPrekeyId(1).kemPrekeyId(1);
-    assertThrows(IllegalArgumentException.class, () -> repeated.issue(RandomSource.deterministic(new byte[] {2})));
+    assertThrows(IllegalArgumentException.class, () -> repeated.issue(TestRandom.deterministic(new byte[] {2})));
     Card.Builder backwards = Card.builder(identity).validity(EXPIRES, CREATED).signedPrekeyId(1).kemPrekeyId(2);
-    assertThrows(IllegalArgumentException.class, () -> backwards.issue(RandomSource.deterministic(new byte[] {2})));
+    assertThrows(IllegalArgumentException.class, () -> backwards.issue(TestRandom.deterministic(new byte[] {2})));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.sotto;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import dev.sotto.testing.TestRandom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,15 +12,15 @@ import org.junit.jupiter.api.Test;
 
 class HandshakeTest {
   static final Instant NOW = CardTest.NOW;
-  final Identity alice = Identity.fromSeed(IdentitySeed.generate(RandomSource.deterministic(new byte[] {'a'})));
-  final Identity bob = Identity.fromSeed(IdentitySeed.generate(RandomSource.deterministic(new byte[] {'b'})));
+  final Identity alice = Identity.fromSeed(IdentitySeed.generate(TestRandom.deterministic(new byte[] {'a'})));
+  final Identity bob = Identity.fromSeed(IdentitySeed.generate(TestRandom.deterministic(new byte[] {'b'})));
   final IssuedCard bobsCard = issueBobsCard();
 
   /** The same card each time (a responder takes an issued card's private prekeys over and clears them). */
   IssuedCard issueBobsCard() {
     return Card.builder(bob).validity(CardTest.CREATED, CardTest.EXPIRES)
         .signedPrekeyId(1).kemPrekeyId(2).oneTimePrekeyIds(10, 11).kemOneTimePrekeyIds(20)
-        .issue(RandomSource.deterministic(new byte[] {'c'}));
+        .issue(TestRandom.deterministic(new byte[] {'c'}));
   }
   final byte[] hello = "hello, Bob".getBytes(StandardCharsets.UTF_8);
 
@@ -35,7 +36,7 @@ class HandshakeTest {
     for (Long[] choice : choices) {
       Responder bobSide = responder();
       FirstContact fc = Initiator.to(alice, bobsCard.card()).oneTimePrekeys(choice[0], choice[1])
-          .start(NOW, hello, RandomSource.deterministic(new byte[] {'e'}));
+          .start(NOW, hello, TestRandom.deterministic(new byte[] {'e'}));
       Accepted accepted = bobSide.accept(fc.message(), NOW);
       assertEquals(alice.publicIdentity(), accepted.peer());
       assertArrayEquals(hello, accepted.payload());
@@ -47,7 +48,7 @@ class HandshakeTest {
   void oneTimePrekeysAreUsedOnceAndRepliesWithoutThemAreCaughtAsReplays() throws SottoException {
     Responder bobSide = responder();
     FirstContact withOpk = Initiator.to(alice, bobsCard.card()).oneTimePrekeys(10L, null)
-        .start(NOW, hello, RandomSource.deterministic(new byte[] {1}));
+        .start(NOW, hello, TestRandom.deterministic(new byte[] {1}));
     bobSide.accept(withOpk.message(), NOW);
     Responder.Snapshot after = bobSide.snapshot();
     assertEquals(ErrorCode.UNKNOWN_PREKEY,
@@ -55,7 +56,7 @@ class HandshakeTest {
     assertEquals(after, bobSide.snapshot());
 
     FirstContact without = Initiator.to(alice, bobsCard.card()).oneTimePrekeys(null, null)
-        .start(NOW, hello, RandomSource.deterministic(new byte[] {2}));
+        .start(NOW, hello, TestRandom.deterministic(new byte[] {2}));
     bobSide.accept(without.message(), NOW);
     Responder.Snapshot cached = bobSide.snapshot();
     assertEquals(ErrorCode.REPLAY, assertThrows(SottoException.class, () -> bobSide.accept(without.message(), NOW)).code());
@@ -66,7 +67,7 @@ class HandshakeTest {
   void everyByteOfTheFirstMessageIsProtectedAndStateIsUnchanged() throws SottoException {
     Responder bobSide = responder();
     FirstContact fc = Initiator.to(alice, bobsCard.card()).oneTimePrekeys(10L, 20L)
-        .start(NOW, hello, RandomSource.deterministic(new byte[] {3}));
+        .start(NOW, hello, TestRandom.deterministic(new byte[] {3}));
     byte[] message = fc.message();
     Responder.Snapshot before = bobSide.snapshot();
     for (int i = 0; i < message.length; i++) {
@@ -84,10 +85,10 @@ class HandshakeTest {
     bobSide.add(issueBobsCard());
     for (int i = 0; i < 2; i++) {
       bobSide.accept(Initiator.to(alice, bobsCard.card()).oneTimePrekeys(null, null)
-          .start(NOW, hello, RandomSource.deterministic(new byte[] {(byte) (10 + i)})).message(), NOW);
+          .start(NOW, hello, TestRandom.deterministic(new byte[] {(byte) (10 + i)})).message(), NOW);
     }
     byte[] third = Initiator.to(alice, bobsCard.card()).oneTimePrekeys(null, null)
-        .start(NOW, hello, RandomSource.deterministic(new byte[] {99})).message();
+        .start(NOW, hello, TestRandom.deterministic(new byte[] {99})).message();
     Responder.Snapshot full = bobSide.snapshot();
     assertEquals(ErrorCode.LIMIT_EXCEEDED, assertThrows(SottoException.class, () -> bobSide.accept(third, NOW)).code());
     assertEquals(full, bobSide.snapshot());
@@ -96,6 +97,6 @@ class HandshakeTest {
   @Test
   void expiredCardsAreRefusedOnBothSides() {
     assertEquals(ErrorCode.EXPIRED, assertThrows(SottoException.class,
-        () -> Initiator.to(alice, bobsCard.card()).start(CardTest.EXPIRES, hello, RandomSource.deterministic(new byte[] {4}))).code());
+        () -> Initiator.to(alice, bobsCard.card()).start(CardTest.EXPIRES, hello, TestRandom.deterministic(new byte[] {4}))).code());
   }
 }

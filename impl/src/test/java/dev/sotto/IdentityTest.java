@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sotto.testing.TestRandom;
 import org.junit.jupiter.api.Test;
 
 class IdentityTest {
@@ -12,7 +13,7 @@ class IdentityTest {
 
   @Test
   void recoveryCodeRoundTripsAndCatchesEverySingleTypo() throws SottoException {
-    IdentitySeed seed = IdentitySeed.generate(RandomSource.deterministic(new byte[] {7}));
+    IdentitySeed seed = IdentitySeed.generate(TestRandom.deterministic(new byte[] {7}));
     String code = seed.recoveryCode();
     assertTrue(code.startsWith("sottoseed1"));
     assertEquals(seed, IdentitySeed.fromRecoveryCode(code));

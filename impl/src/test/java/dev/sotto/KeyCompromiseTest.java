@@ -9,6 +9,7 @@ import dev.sotto.internal.crypto.MlKem768;
 import dev.sotto.internal.crypto.X25519;
 import dev.sotto.internal.handshake.FirstMessage;
 import dev.sotto.internal.handshake.HandshakeCore;
+import dev.sotto.testing.TestRandom;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -20,8 +21,8 @@ import org.junit.jupiter.api.Test;
  * Revision 2 adds DH5 between the two identity keys.
  */
 class KeyCompromiseTest {
-  final Identity alice = Identity.fromSeed(IdentitySeed.generate(RandomSource.deterministic(new byte[] {'a'})));
-  final Identity bob = Identity.fromSeed(IdentitySeed.generate(RandomSource.deterministic(new byte[] {'b'})));
+  final Identity alice = Identity.fromSeed(IdentitySeed.generate(TestRandom.deterministic(new byte[] {'a'})));
+  final Identity bob = Identity.fromSeed(IdentitySeed.generate(TestRandom.deterministic(new byte[] {'b'})));
   final byte[] claim = "it is Alice, send me the keys".getBytes(StandardCharsets.UTF_8);
 
   /** What the thief holds: Bob's card and the private halves of its prekeys (not Bob's identity key). */
@@ -35,7 +36,7 @@ class KeyCompromiseTest {
 
   /** The thief's first message "from" {@code victim}, with {@code dh5} as the thief computes it. */
   byte[] forge(Stolen s, PublicIdentity victim, HandshakeCore.Dh dh5) throws SottoException {
-    RandomSource random = RandomSource.deterministic(new byte[] {'t'});
+    RandomSource random = TestRandom.deterministic(new byte[] {'t'});
     Card card = s.card();
     HandshakeCore.Prekeys prekeys = new HandshakeCore.Prekeys(card.signedPrekey().id(), card.signedPrekey().publicKey(),
         card.kemPrekey().id(), card.kemPrekey().publicKey(), FirstMessage.NONE, null);
@@ -57,7 +58,7 @@ class KeyCompromiseTest {
 
   IssuedCard bobsCard() {
     return Card.builder(bob).validity(CardTest.CREATED, CardTest.EXPIRES).signedPrekeyId(1).kemPrekeyId(2)
-        .issue(RandomSource.deterministic(new byte[] {'c'}));
+        .issue(TestRandom.deterministic(new byte[] {'c'}));
   }
 
   @Test
@@ -67,7 +68,7 @@ class KeyCompromiseTest {
     bobSide.add(bobsCard());
     Responder.Snapshot before = bobSide.snapshot();
     // Without ik_a or ik_b the thief can only guess DH5.
-    byte[] guess = RandomSource.deterministic(new byte[] {'g'}).bytes(32);
+    byte[] guess = TestRandom.deterministic(new byte[] {'g'}).bytes(32);
     byte[] forged = forge(stolen, alice.publicIdentity(), peer -> guess.clone());
     assertEquals(ErrorCode.AUTH_FAILED,
         assertThrows(SottoException.class, () -> bobSide.accept(forged, HandshakeTest.NOW)).code());
@@ -91,7 +92,7 @@ class KeyCompromiseTest {
   @Test
   void anIssuedCardsPrivatePrekeysAreClearedOnceAResponderHoldsThem() throws SottoException {
     IssuedCard issued = Card.builder(bob).validity(CardTest.CREATED, CardTest.EXPIRES).signedPrekeyId(1)
-        .kemPrekeyId(2).oneTimePrekeyIds(10).issue(RandomSource.deterministic(new byte[] {'d'}));
+        .kemPrekeyId(2).oneTimePrekeyIds(10).issue(TestRandom.deterministic(new byte[] {'d'}));
     new Responder(bob).add(issued);
     assertArrayEquals(new byte[32], issued.secrets().x25519Private(10));
     assertArrayEquals(new byte[32], issued.secrets().x25519Private(1));

@@ -5,11 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sotto.testing.TestRandom;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class LinkTest {
-  private final RandomSource random = RandomSource.deterministic(new byte[32]);
+  private final RandomSource random = TestRandom.deterministic(new byte[32]);
 
   private Link[] pair() throws SottoException {
     LinkKey key = LinkKey.generate(random);

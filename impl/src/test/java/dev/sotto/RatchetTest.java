@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sotto.internal.ratchet.RatchetState;
+import dev.sotto.testing.TestRandom;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 class RatchetTest {
   final HandshakeTest h = new HandshakeTest();
-  final RandomSource random = RandomSource.deterministic(new byte[] {'r'});
+  final RandomSource random = TestRandom.deterministic(new byte[] {'r'});
   Ratchet alice;
   Ratchet bob;
 
@@ -90,8 +91,8 @@ class RatchetTest {
     bob.decrypt(m1);
     Ratchet restored = Ratchet.restore(bob.serialize());
     assertArrayEquals(bob.serialize(), restored.serialize());
-    RandomSource r1 = RandomSource.deterministic(new byte[] {9});
-    RandomSource r2 = RandomSource.deterministic(new byte[] {9});
+    RandomSource r1 = TestRandom.deterministic(new byte[] {9});
+    RandomSource r2 = TestRandom.deterministic(new byte[] {9});
     assertArrayEquals(bob.encrypt(text("two"), r1).message(), restored.encrypt(text("two"), r2).message());
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.sotto.testing.TestRandom;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -14,9 +15,9 @@ class ResponderStateTest {
   void aRestoredResponderContinuesExactly() throws SottoException {
     Responder bob = h.responder();
     byte[] used = Initiator.to(h.alice, h.bobsCard.card()).oneTimePrekeys(10L, 20L)
-        .start(HandshakeTest.NOW, h.hello, RandomSource.deterministic(new byte[] {1})).message();
+        .start(HandshakeTest.NOW, h.hello, TestRandom.deterministic(new byte[] {1})).message();
     byte[] plain = Initiator.to(h.alice, h.bobsCard.card()).oneTimePrekeys(null, null)
-        .start(HandshakeTest.NOW, h.hello, RandomSource.deterministic(new byte[] {2})).message();
+        .start(HandshakeTest.NOW, h.hello, TestRandom.deterministic(new byte[] {2})).message();
     bob.accept(used, HandshakeTest.NOW);
     bob.accept(plain, HandshakeTest.NOW);
 
@@ -27,7 +28,7 @@ class ResponderStateTest {
         assertThrows(SottoException.class, () -> restored.accept(used, HandshakeTest.NOW)).code());
     assertEquals(ErrorCode.REPLAY, assertThrows(SottoException.class, () -> restored.accept(plain, HandshakeTest.NOW)).code());
     byte[] fresh = Initiator.to(h.alice, h.bobsCard.card()).oneTimePrekeys(11L, null)
-        .start(HandshakeTest.NOW, h.hello, RandomSource.deterministic(new byte[] {3})).message();
+        .start(HandshakeTest.NOW, h.hello, TestRandom.deterministic(new byte[] {3})).message();
     assertArrayEquals(h.hello, restored.accept(fresh, HandshakeTest.NOW).payload());
   }
 

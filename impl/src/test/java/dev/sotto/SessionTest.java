@@ -8,13 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sotto.internal.envelope.Content;
 import dev.sotto.internal.ratchet.DoubleRatchet;
 import dev.sotto.internal.ratchet.RatchetState;
+import dev.sotto.testing.TestRandom;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class SessionTest {
   final HandshakeTest h = new HandshakeTest();
-  final RandomSource random = RandomSource.deterministic(new byte[] {'s'});
+  final RandomSource random = TestRandom.deterministic(new byte[] {'s'});
 
   record Pair(Session alice, Session bob) {}
 

@@ -21,6 +21,7 @@ import dev.sotto.internal.ratchet.Header;
 import dev.sotto.internal.ratchet.RatchetMessage;
 import dev.sotto.internal.ratchet.RatchetState;
 import dev.sotto.internal.ratchet.Secret;
+import dev.sotto.testing.TestRandom;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -122,7 +123,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * before it is rejected; {@code sessionTags} is {@code Session.tags()}, the window as an
  * application asks for it (64 HMACs, hex strings in a set, then decoded).
  *
- * <p>Every input comes from {@link RandomSource#deterministic}; {@code @Setup} checks the
+ * <p>Every input comes from {@link TestRandom#deterministic}; {@code @Setup} checks the
  * envelopes' number and lengths, that they open to their payloads, that the floors' inputs have
  * the protocol's lengths and that the floors round-trip, and that the session state round-trips.
  */

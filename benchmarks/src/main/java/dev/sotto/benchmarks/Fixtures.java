@@ -10,6 +10,7 @@ import dev.sotto.internal.crypto.Hmac;
 import dev.sotto.internal.crypto.X25519;
 import dev.sotto.node.Node;
 import dev.sotto.node.store.Vault;
+import dev.sotto.testing.TestRandom;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +33,7 @@ final class Fixtures {
 
   /** A deterministic random stream named by {@code label}. */
   static RandomSource random(String label) {
-    return RandomSource.deterministic(("sotto-benchmarks/" + label).getBytes(StandardCharsets.US_ASCII));
+    return TestRandom.deterministic(("sotto-benchmarks/" + label).getBytes(StandardCharsets.US_ASCII));
   }
 
   static Identity identity() {

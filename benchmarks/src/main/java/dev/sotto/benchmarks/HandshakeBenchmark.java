@@ -21,6 +21,7 @@ import dev.sotto.internal.crypto.MlKem768;
 import dev.sotto.internal.crypto.X25519;
 import dev.sotto.internal.handshake.FirstMessage;
 import dev.sotto.internal.handshake.HandshakeCore;
+import dev.sotto.testing.TestRandom;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -371,7 +372,7 @@ public class HandshakeBenchmark {
       RandomSource random = Fixtures.random("floor/" + opkId);
       ephemeralPrivate = X25519.generatePrivateKey(random);
       kemRandomness = random.bytes(MlKem768.ENCAPSULATION_RANDOMNESS_LENGTH);
-      RandomSource.Replay replay = RandomSource.replay(Bytes.concat(ephemeralPrivate, kemRandomness));
+      TestRandom.Replay replay = TestRandom.replay(Bytes.concat(ephemeralPrivate, kemRandomness));
       FirstContact fc = Initiator.to(p.alice, p.card).oneTimePrekeys(opkId, null).start(NOW, p.payload, replay);
       replay.assertExhausted();
       checkAgreement(p, fc, p.responder(List.of(p.issued)).accept(fc.message(), NOW), what);

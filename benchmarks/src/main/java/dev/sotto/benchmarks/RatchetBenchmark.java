@@ -13,6 +13,7 @@ import dev.sotto.internal.ratchet.Header;
 import dev.sotto.internal.ratchet.RatchetMessage;
 import dev.sotto.internal.ratchet.RatchetState;
 import dev.sotto.internal.ratchet.Secret;
+import dev.sotto.testing.TestRandom;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -112,7 +113,7 @@ import org.openjdk.jmh.infra.Blackhole;
  *       {@code DoubleRatchet} tries and rejects one header key (the exception included).
  * </ul>
  *
- * <p>Every input comes from {@link RandomSource#deterministic}; {@code @Setup} checks that the
+ * <p>Every input comes from {@link TestRandom#deterministic}; {@code @Setup} checks that the
  * messages decrypt to their plaintexts and open with the expected key, that the floors' AEAD
  * inputs have the protocol's lengths and open, and that the state round-trips.
  *

@@ -10,9 +10,9 @@ import dev.sotto.Card;
 import dev.sotto.ErrorCode;
 import dev.sotto.Identity;
 import dev.sotto.IdentitySeed;
-import dev.sotto.RandomSource;
 import dev.sotto.SottoException;
 import dev.sotto.internal.crypto.X25519;
+import dev.sotto.testing.TestRandom;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -41,7 +41,7 @@ class CardProperties {
           .validity(Instant.ofEpochSecond(T0), Instant.ofEpochSecond(T0 + lifetime))
           .signedPrekeyId(1).kemPrekeyId(2).oneTimePrekeyIds(ids).kemOneTimePrekeyIds(kemIds);
       addresses.forEach(b::address);
-      return b.issue(RandomSource.deterministic(randomSeed)).card();
+      return b.issue(TestRandom.deterministic(randomSeed)).card();
     }
   }
 

@@ -16,6 +16,7 @@ import dev.sotto.Responder;
 import dev.sotto.Session;
 import dev.sotto.SottoException;
 import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.testing.TestRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -40,7 +41,7 @@ class EnvelopeProperties {
     final Envelope firstContact;
 
     Conversation(byte[] seed) throws SottoException {
-      random = RandomSource.deterministic(seed);
+      random = TestRandom.deterministic(seed);
       alice = Identity.fromSeed(IdentitySeed.generate(random));
       Identity bob = Identity.fromSeed(IdentitySeed.generate(random));
       IssuedCard card = Card.builder(bob).validity(T, T.plusSeconds(86400)).signedPrekeyId(1).kemPrekeyId(2)

@@ -20,6 +20,7 @@ import dev.sotto.SottoException;
 import dev.sotto.internal.crypto.X25519;
 import dev.sotto.internal.handshake.FirstMessage;
 import dev.sotto.internal.handshake.HandshakeCore;
+import dev.sotto.testing.TestRandom;
 import java.time.Instant;
 import java.util.Arrays;
 import net.jqwik.api.Arbitraries;
@@ -48,7 +49,7 @@ class HandshakeProperties {
 
     IssuedCard card() {
       return Card.builder(bob()).validity(CREATED, CREATED.plusSeconds(86400)).signedPrekeyId(1).kemPrekeyId(2)
-          .oneTimePrekeyIds(10, 11, 12).kemOneTimePrekeyIds(20, 21).issue(RandomSource.deterministic(cardRandom));
+          .oneTimePrekeyIds(10, 11, 12).kemOneTimePrekeyIds(20, 21).issue(TestRandom.deterministic(cardRandom));
     }
 
     Responder responder(IssuedCard card) {
@@ -59,7 +60,7 @@ class HandshakeProperties {
 
     FirstContact start(IssuedCard card) throws SottoException {
       return Initiator.to(alice(), card.card()).oneTimePrekeys(opk ? 10L : null, kemOpk ? 20L : null)
-          .start(NOW, payload, RandomSource.deterministic(initiatorRandom));
+          .start(NOW, payload, TestRandom.deterministic(initiatorRandom));
     }
   }
 
@@ -120,7 +121,7 @@ class HandshakeProperties {
     IssuedCard card = s.card();
     Card c = card.card();
     byte[] ikA = s.alice().derivedKeys(dev.sotto.InsecureSecretAccess.get()).x25519Private();
-    RandomSource r = RandomSource.deterministic(s.initiatorRandom());
+    RandomSource r = TestRandom.deterministic(s.initiatorRandom());
     byte[] ek = r.bytes(32);
     byte[] m = r.bytes(32);
     byte[] otherEk = r.bytes(32);

@@ -13,6 +13,7 @@ import dev.sotto.RandomSource;
 import dev.sotto.Responder;
 import dev.sotto.Session;
 import dev.sotto.SottoException;
+import dev.sotto.testing.TestRandom;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -68,7 +69,7 @@ class LossProperties {
     final Party b;
 
     Pair(byte[] seed) throws SottoException {
-      random = RandomSource.deterministic(seed);
+      random = TestRandom.deterministic(seed);
       a = new Party(random, 1);
       b = new Party(random, 11);
       send(a, b, "hello", true);

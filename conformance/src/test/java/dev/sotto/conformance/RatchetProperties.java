@@ -11,6 +11,7 @@ import dev.sotto.internal.crypto.X25519;
 import dev.sotto.internal.ratchet.DoubleRatchet;
 import dev.sotto.internal.ratchet.RatchetState;
 import dev.sotto.internal.ratchet.Secret;
+import dev.sotto.testing.TestRandom;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -33,7 +34,7 @@ class RatchetProperties {
     RatchetState b;
 
     Pair(byte[] seed) throws SottoException {
-      random = RandomSource.deterministic(seed);
+      random = TestRandom.deterministic(seed);
       DoubleRatchet.Init init = new DoubleRatchet.Init(random.bytes(32), new Secret.RootKey(random.bytes(32)),
           new Secret.HeaderKey(random.bytes(32)), new Secret.HeaderKey(random.bytes(32)),
           new Secret.TagKey(random.bytes(32)), new Secret.TagKey(random.bytes(32)));
@@ -152,8 +153,8 @@ class RatchetProperties {
     }
     RatchetState copy = RatchetState.parse(p.a.serialize());
     assertArrayEquals(p.a.serialize(), copy.serialize());
-    byte[] x = DoubleRatchet.encrypt(p.a, new byte[] {7}, RandomSource.deterministic(new byte[] {1})).message();
-    byte[] y = DoubleRatchet.encrypt(copy, new byte[] {7}, RandomSource.deterministic(new byte[] {1})).message();
+    byte[] x = DoubleRatchet.encrypt(p.a, new byte[] {7}, TestRandom.deterministic(new byte[] {1})).message();
+    byte[] y = DoubleRatchet.encrypt(copy, new byte[] {7}, TestRandom.deterministic(new byte[] {1})).message();
     assertArrayEquals(x, y);
     assertArrayEquals(p.a.serialize(), copy.serialize());
   }
@@ -171,7 +172,7 @@ class RatchetProperties {
     p.receive(false, DoubleRatchet.encrypt(p.b, new byte[] {4}, p.random).message());
     byte[] toA = DoubleRatchet.encrypt(p.b, "to A".getBytes(), p.random).message();
     byte[] toB = DoubleRatchet.encrypt(p.a, "to B".getBytes(), p.random).message();
-    RandomSource attacker = RandomSource.deterministic(new byte[] {66});
+    RandomSource attacker = TestRandom.deterministic(new byte[] {66});
     assertThrows(SottoException.class, () -> DoubleRatchet.decrypt(stolenA, toA));
     assertThrows(SottoException.class, () -> DoubleRatchet.decrypt(stolenB, toB));
     assertArrayEquals("to A".getBytes(), p.receive(false, toA));

@@ -9,6 +9,7 @@ import dev.sotto.internal.encoding.Bytes;
 import dev.sotto.internal.ratchet.DoubleRatchet;
 import dev.sotto.internal.ratchet.Kdf;
 import dev.sotto.internal.ratchet.RatchetState;
+import dev.sotto.testing.TestRandom;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -82,11 +83,11 @@ class RollbackProperties {
     for (int k = 0; k < snapshots.size(); k++) {
       byte[] other = ("rolled back " + k).getBytes(StandardCharsets.UTF_8);
       RatchetState fresh = RatchetState.parse(snapshots.get(k));
-      record(DoubleRatchet.encrypt(fresh, other, RandomSource.deterministic(Bytes.concat(seed, new byte[] {(byte) k}))),
+      record(DoubleRatchet.encrypt(fresh, other, TestRandom.deterministic(Bytes.concat(seed, new byte[] {(byte) k}))),
           other);
       RatchetState replayed = RatchetState.parse(snapshots.get(k));
       byte[] again = ("replayed " + k).getBytes(StandardCharsets.UTF_8);
-      record(DoubleRatchet.encrypt(replayed, again, RandomSource.replay(drawn.get(k))), again);
+      record(DoubleRatchet.encrypt(replayed, again, TestRandom.replay(drawn.get(k))), again);
     }
     // Every replayed rollback reuses the message key, so revision 1 reused a pair at least that often.
     assertTrue(revision1Reuses >= snapshots.size(), "revision 1's derivation would have reused these pairs");

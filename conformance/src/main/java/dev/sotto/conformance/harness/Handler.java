@@ -15,6 +15,7 @@ import dev.sotto.SottoException;
 import dev.sotto.conformance.vectors.Addresses;
 import dev.sotto.conformance.vectors.Json;
 import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.testing.TestRandom;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -45,7 +46,7 @@ public final class Handler implements Peer {
   }
 
   private static RandomSource random(JsonNode request) {
-    return RandomSource.replay(Json.hex(request, "random"));
+    return TestRandom.replay(Json.hex(request, "random"));
   }
 
   private static Instant now(JsonNode request) {

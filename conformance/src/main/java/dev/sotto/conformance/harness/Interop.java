@@ -7,6 +7,7 @@ import dev.sotto.RandomSource;
 import dev.sotto.conformance.vectors.Addresses;
 import dev.sotto.conformance.vectors.Json;
 import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.testing.TestRandom;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -204,7 +205,7 @@ public final class Interop {
     Conversation(long seed, int index) {
       this.index = index;
       this.schedule = new SplittableRandom(seed * 1_000_003L + index);
-      this.bytes = RandomSource.deterministic(ByteBuffer.allocate(16).putLong(seed).putLong(index).array());
+      this.bytes = TestRandom.deterministic(ByteBuffer.allocate(16).putLong(seed).putLong(index).array());
     }
 
     String at(String what) {

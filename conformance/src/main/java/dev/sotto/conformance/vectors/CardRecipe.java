@@ -10,6 +10,7 @@ import dev.sotto.IdentitySeed;
 import dev.sotto.IssuedCard;
 import dev.sotto.RandomSource;
 import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.testing.TestRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,7 +51,7 @@ record CardRecipe(byte[] identitySeed, long created, long expires, long spkId, l
 
   /** Issues the card again from the recorded randomness, requiring that all of it is used. */
   IssuedCard issue() {
-    RandomSource.Replay replay = RandomSource.replay(randomness);
+    TestRandom.Replay replay = TestRandom.replay(randomness);
     IssuedCard issued = builder().issue(replay);
     replay.assertExhausted();
     return issued;

@@ -21,6 +21,7 @@ import dev.sotto.internal.encoding.Bytes;
 import dev.sotto.internal.encoding.Writer;
 import dev.sotto.internal.handshake.FirstMessage;
 import dev.sotto.internal.handshake.HandshakeCore;
+import dev.sotto.testing.TestRandom;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -66,7 +67,7 @@ public final class HandshakeVectors implements VectorSuite {
 
     FirstContact start(Card theirs) throws SottoException {
       return Initiator.to(initiator(), theirs).oneTimePrekeys(opkId, kemOpkId)
-          .start(Instant.ofEpochSecond(now), payload, RandomSource.replay(Bytes.concat(ekPrivate, kemRandomness)));
+          .start(Instant.ofEpochSecond(now), payload, TestRandom.replay(Bytes.concat(ekPrivate, kemRandomness)));
     }
 
     /** Every intermediate value, through the internal core. */

@@ -16,6 +16,7 @@ import dev.sotto.internal.ratchet.Kdf;
 import dev.sotto.internal.ratchet.RatchetMessage;
 import dev.sotto.internal.ratchet.RatchetState;
 import dev.sotto.internal.ratchet.Secret;
+import dev.sotto.testing.TestRandom;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -112,7 +113,7 @@ public final class RatchetVectors implements VectorSuite {
 
     Play(Start start) throws SottoException {
       a = DoubleRatchet.initiator(start.init(), X25519.publicKey(start.responderRatchetPrivate()),
-          RandomSource.replay(start.initiatorRatchetPrivate()));
+          TestRandom.replay(start.initiatorRatchetPrivate()));
       b = DoubleRatchet.responder(start.init(), start.responderRatchetPrivate());
     }
 
@@ -134,7 +135,7 @@ public final class RatchetVectors implements VectorSuite {
       RatchetState s = side(step.party());
       switch (step.action()) {
         case "send" -> {
-          RandomSource.Replay drawn = RandomSource.replay(step.ratchetPrivate() == null ? new byte[0] : step.ratchetPrivate());
+          TestRandom.Replay drawn = TestRandom.replay(step.ratchetPrivate() == null ? new byte[0] : step.ratchetPrivate());
           DoubleRatchet.Sent sent = DoubleRatchet.encrypt(s, step.plaintext(), drawn);
           drawn.assertExhausted();
           this.sent.add(sent.message());

@@ -13,6 +13,7 @@ import dev.sotto.Responder;
 import dev.sotto.Session;
 import dev.sotto.SottoException;
 import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.testing.TestRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,7 +85,7 @@ final class SessionScript {
     ObjectNode step(JsonNode step) throws SottoException {
       String party = step.path("party").asText();
       String action = step.path("action").asText();
-      RandomSource.Replay random = RandomSource.replay(Bytes.unhex(step.path("random").asText("")));
+      TestRandom.Replay random = TestRandom.replay(Bytes.unhex(step.path("random").asText("")));
       ObjectNode out = Json.object();
       List<byte[]> made = new ArrayList<>();
       switch (action) {

@@ -20,6 +20,7 @@ import dev.sotto.SottoException;
 import dev.sotto.internal.crypto.X25519;
 import dev.sotto.internal.encoding.Bytes;
 import dev.sotto.internal.encoding.Writer;
+import dev.sotto.testing.TestRandom;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -86,11 +87,11 @@ public final class TransportVectors implements VectorSuite {
     /** Both ends through the public API, each drawing exactly its recorded randomness. */
     Ends run() throws SottoException {
       LinkKey key = LinkKey.fromBytes(linkPrivate);
-      RandomSource.Replay initiatorRandom = RandomSource.replay(Bytes.concat(e, kemSeed));
+      TestRandom.Replay initiatorRandom = TestRandom.replay(Bytes.concat(e, kemSeed));
       LinkInitiator initiator = LinkInitiator.start(key.publicKey(), initiatorRandom);
       initiatorRandom.assertExhausted();
       byte[] hello = initiator.hello();
-      RandomSource.Replay responderRandom = RandomSource.replay(Bytes.concat(f, m));
+      TestRandom.Replay responderRandom = TestRandom.replay(Bytes.concat(f, m));
       LinkResponder.Accepted accepted = LinkResponder.accept(key, hello, responderRandom);
       responderRandom.assertExhausted();
       Link initiatorLink = initiator.finish(accepted.accept());
@@ -657,11 +658,11 @@ public final class TransportVectors implements VectorSuite {
         case "accept" -> {
           // The responder draws nothing before the proof verifies: an empty replay fails any draw.
           LinkResponder.accept(LinkKey.fromBytes(Bytes.unhex(in.path("responder_link_private").asText())),
-              Bytes.unhex(in.path("hello").asText()), RandomSource.replay(new byte[0]));
+              Bytes.unhex(in.path("hello").asText()), TestRandom.replay(new byte[0]));
           check.accepted();
         }
         case "finish" -> {
-          RandomSource.Replay draws = RandomSource.replay(Bytes.concat(
+          TestRandom.Replay draws = TestRandom.replay(Bytes.concat(
               Bytes.unhex(in.path("initiator_random").path("e").asText()),
               Bytes.unhex(in.path("initiator_random").path("kem_seed").asText())));
           LinkInitiator initiator = LinkInitiator.start(Bytes.unhex(in.path("responder_link_public").asText()), draws);

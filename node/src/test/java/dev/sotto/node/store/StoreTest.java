@@ -19,6 +19,7 @@ import dev.sotto.node.store.Tx.Message;
 import dev.sotto.node.store.Tx.Outgoing;
 import dev.sotto.node.store.Tx.Pending;
 import dev.sotto.node.store.Tx.SessionRow;
+import dev.sotto.testing.TestRandom;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +45,7 @@ class StoreTest {
 
   @TempDir Path home;
 
-  private final RandomSource random = RandomSource.deterministic(bytes("store-test"));
+  private final RandomSource random = TestRandom.deterministic(bytes("store-test"));
   private final StoreKey key = Vault.storeKey(IdentitySeed.generate(random));
   private Store store;
 

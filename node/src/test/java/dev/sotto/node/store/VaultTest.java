@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sotto.IdentitySeed;
 import dev.sotto.RandomSource;
+import dev.sotto.testing.TestRandom;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ class VaultTest {
 
   @TempDir Path dir;
 
-  private final RandomSource random = RandomSource.deterministic("vault-test".getBytes(StandardCharsets.US_ASCII));
+  private final RandomSource random = TestRandom.deterministic("vault-test".getBytes(StandardCharsets.US_ASCII));
   private final IdentitySeed seed = IdentitySeed.generate(random);
 
   private Path home() {
