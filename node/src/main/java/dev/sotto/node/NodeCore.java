@@ -33,7 +33,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The node's logic, without I/O (spec: transport.adoc#node-delivery): what a received envelope
- * or request does to the store, what to send next, and what a mailbox answers. Sockets,
+ * or request does to the store, what to send next, and what a mailbox answers. Session resets
+ * (spec: transport.adoc#node-resets) are in {@link SessionResets}, called from here. Sockets,
  * threads and timers are in {@link Node}; every state change here is one store transaction, so
  * a crash at any point loses nothing and applies nothing twice.
  *

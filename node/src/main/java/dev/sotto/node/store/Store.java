@@ -26,9 +26,11 @@ import org.sqlite.SQLiteException;
  * {@link StoreKey}'s encryption key, bound to its table, column and row (see {@link Sealer}); a
  * value moved to another row or column reads as {@code CORRUPT}. Values the store looks up (a
  * contact's name and identity, received-envelope digests) are kept as HMACs under the index key.
- * What stays in clear: ids, sequence numbers, timestamps, counters, read flags, which row belongs
- * to which contact, and the mailbox, which holds other people's envelopes (already opaque) under
- * their tags.
+ * What stays in clear: ids, sequence numbers, timestamps, counters, read flags, message kinds,
+ * which row belongs to which contact, each contact's session resets (how many, how many messages
+ * were missing, the RESETs' sent_at) and reset notices, each session's place (started by a
+ * RESET or not, by whom, superseded when), and the mailbox, which holds other people's envelopes
+ * (already opaque) under their tags.
  *
  * <p>Several processes may open the same file at once (the running node and a command such as
  * {@code send}): the file is in WAL mode, every {@link #write} is a {@code BEGIN IMMEDIATE}
