@@ -11,26 +11,33 @@ import java.util.Objects;
 
 /**
  * What the reference node puts in each session payload (spec: transport.adoc#node-messages):
- * {@code kind u8 || seq u64 || sent_at u64 || body}, a HELLO (the sender's name and card) or a
- * TEXT.
+ * {@code kind u8 || seq u64 || sent_at u64 || body}, a HELLO (the sender's name and card), a
+ * TEXT, a RESET (a new session replacing a broken one: the sender's sequence marks, name and
+ * card) or a SYNC (the answer to a RESET: the answerer's sequence marks).
  */
 public final class NodeMessage {
   public static final int HELLO = 0x01;
   public static final int TEXT = 0x02;
+  public static final int RESET = 0x03;
+  public static final int SYNC = 0x04;
   public static final int MAX_NAME_BYTES = 64;
   public static final int MAX_TEXT_BYTES = 65_536;
 
   private final int kind;
   private final long seq;
   private final long sentAt;
+  private final long inSeq;
+  private final long outSeq;
   private final String name;
   private final Card card;
   private final String text;
 
-  private NodeMessage(int kind, long seq, long sentAt, String name, Card card, String text) {
+  private NodeMessage(int kind, long seq, long sentAt, long inSeq, long outSeq, String name, Card card, String text) {
     this.kind = kind;
     this.seq = seq;
     this.sentAt = sentAt;
+    this.inSeq = inSeq;
+    this.outSeq = outSeq;
     this.name = name;
     this.card = card;
     this.text = text;
@@ -38,12 +45,9 @@ public final class NodeMessage {
 
   /** A HELLO: the sender's name for itself (1 to 64 UTF-8 bytes) and a current card of the sender. */
   public static NodeMessage hello(long seq, long sentAt, String name, Card card) {
-    int length = name.getBytes(StandardCharsets.UTF_8).length;
-    if (length == 0 || length > MAX_NAME_BYTES) {
-      throw new IllegalArgumentException("a name is 1.." + MAX_NAME_BYTES + " UTF-8 bytes");
-    }
-    checkCounters(seq, sentAt);
-    return new NodeMessage(HELLO, seq, sentAt, name, Objects.requireNonNull(card), null);
+    checkName(name);
+    checkCounters(seq, sentAt, 0, 0);
+    return new NodeMessage(HELLO, seq, sentAt, -1, -1, name, Objects.requireNonNull(card), null);
   }
 
   /** A TEXT of at most 65,536 UTF-8 bytes. */
@@ -51,59 +55,123 @@ public final class NodeMessage {
     if (text.getBytes(StandardCharsets.UTF_8).length > MAX_TEXT_BYTES) {
       throw new IllegalArgumentException("a text is at most " + MAX_TEXT_BYTES + " UTF-8 bytes");
     }
-    checkCounters(seq, sentAt);
-    return new NodeMessage(TEXT, seq, sentAt, null, null, text);
+    checkCounters(seq, sentAt, 0, 0);
+    return new NodeMessage(TEXT, seq, sentAt, -1, -1, null, null, text);
   }
 
-  private static void checkCounters(long seq, long sentAt) {
-    if (seq < 0 || sentAt < 0) {
-      throw new IllegalArgumentException("seq and sent_at are below 2^63");
+  /**
+   * A RESET (spec: transport.adoc#node-messages): the payload of a first contact that replaces the
+   * session with a known contact.
+   *
+   * @param inSeq the next seq the sender expects from the receiver (every earlier one was
+   *     delivered to the sender in order)
+   * @param outSeq the sender's next new seq (every seq below it was sent before)
+   */
+  public static NodeMessage reset(long seq, long sentAt, long inSeq, long outSeq, String name, Card card) {
+    checkName(name);
+    checkCounters(seq, sentAt, inSeq, outSeq);
+    return new NodeMessage(RESET, seq, sentAt, inSeq, outSeq, name, Objects.requireNonNull(card), null);
+  }
+
+  /** A SYNC: the receiver of a RESET answers with its own marks, as for {@link #reset}. */
+  public static NodeMessage sync(long seq, long sentAt, long inSeq, long outSeq) {
+    checkCounters(seq, sentAt, inSeq, outSeq);
+    return new NodeMessage(SYNC, seq, sentAt, inSeq, outSeq, null, null, null);
+  }
+
+  private static void checkName(String name) {
+    int length = name.getBytes(StandardCharsets.UTF_8).length;
+    if (length == 0 || length > MAX_NAME_BYTES) {
+      throw new IllegalArgumentException("a name is 1.." + MAX_NAME_BYTES + " UTF-8 bytes");
+    }
+  }
+
+  private static void checkCounters(long seq, long sentAt, long inSeq, long outSeq) {
+    if (seq < 0 || sentAt < 0 || inSeq < 0 || outSeq < 0) {
+      throw new IllegalArgumentException("seq, sent_at, in_seq and out_seq are below 2^63");
     }
   }
 
   public byte[] encode() {
     Writer w = new Writer().u8(kind).u64(seq).u64(sentAt);
-    if (kind == HELLO) {
-      byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
-      w.u8(nameBytes.length).bytes(nameBytes).bytes(card.encoded());
-    } else {
-      w.bytes(text.getBytes(StandardCharsets.UTF_8));
+    switch (kind) {
+      case HELLO -> name(w).bytes(card.encoded());
+      case TEXT -> w.bytes(text.getBytes(StandardCharsets.UTF_8));
+      case RESET -> name(w.u64(inSeq).u64(outSeq)).bytes(card.encoded());
+      default -> w.u64(inSeq).u64(outSeq);
     }
     return w.toByteArray();
   }
 
+  private Writer name(Writer w) {
+    byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+    return w.u8(nameBytes.length).bytes(nameBytes);
+  }
+
   /**
-   * Reads a node message that arrived in a session with {@code sender}.
+   * Reads a node message that arrived in a session with {@code sender}, each field checked as it
+   * is read.
    *
-   * @throws SottoException TRUNCATED, INVALID_ENCODING (unknown kind, a name of 0 or more than 64
-   *     bytes, text that is not UTF-8 or too long), and for a HELLO every error of
+   * @throws SottoException TRUNCATED, INVALID_ENCODING (unknown kind, a u64 of 2^63 or more, a
+   *     name of 0 or more than 64 bytes, a name or text that is not UTF-8, a text too long),
+   *     TRAILING_DATA (bytes after a SYNC), and for a HELLO or a RESET every error of
    *     {@link Card#parse(byte[], Instant, PublicIdentity)} (IDENTITY_MISMATCH when the card is
    *     someone else's)
    */
   public static NodeMessage parse(byte[] payload, Instant now, PublicIdentity sender) throws SottoException {
-    Reader in = new Reader(payload, "node_message");
+    Reader in = Reader.decrypted(payload, "node_message");
     int kind = in.u8("kind");
-    if (kind != HELLO && kind != TEXT) {
+    if (kind < HELLO || kind > SYNC) {
       throw in.invalid("kind", 0, "node message kind " + kind + " is not defined");
     }
     long seq = in.u64("seq");
     long sentAt = in.u64("sent_at");
-    if (kind == HELLO) {
-      int nameOffset = in.position();
-      int nameLength = in.u8("name_length");
-      if (nameLength == 0 || nameLength > MAX_NAME_BYTES) {
-        throw in.invalid("name_length", nameOffset, "a name is 1.." + MAX_NAME_BYTES + " bytes");
+    switch (kind) {
+      case HELLO -> {
+        String name = readName(in);
+        Card card = card(in.bytes(in.remaining(), "card"), now, sender);
+        return new NodeMessage(HELLO, seq, sentAt, -1, -1, name, card, null);
       }
-      String name = utf8(in.bytes(nameLength, "name"), in, nameOffset + 1);
-      Card card = Card.parse(in.bytes(in.remaining(), "card"), now, sender);
-      return new NodeMessage(HELLO, seq, sentAt, name, card, null);
+      case TEXT -> {
+        int textOffset = in.position();
+        if (in.remaining() > MAX_TEXT_BYTES) {
+          throw in.invalid("text", textOffset, "a text is at most " + MAX_TEXT_BYTES + " bytes");
+        }
+        String text = utf8(in.bytes(in.remaining(), "text"), in, textOffset);
+        return new NodeMessage(TEXT, seq, sentAt, -1, -1, null, null, text);
+      }
+      case RESET -> {
+        long inSeq = in.u64("in_seq");
+        long outSeq = in.u64("out_seq");
+        String name = readName(in);
+        Card card = card(in.bytes(in.remaining(), "card"), now, sender);
+        return new NodeMessage(RESET, seq, sentAt, inSeq, outSeq, name, card, null);
+      }
+      default -> {
+        long inSeq = in.u64("in_seq");
+        long outSeq = in.u64("out_seq");
+        in.end();
+        return new NodeMessage(SYNC, seq, sentAt, inSeq, outSeq, null, null, null);
+      }
     }
-    int textOffset = in.position();
-    if (in.remaining() > MAX_TEXT_BYTES) {
-      throw in.invalid("text", textOffset, "a text is at most " + MAX_TEXT_BYTES + " bytes");
+  }
+
+  private static String readName(Reader in) throws SottoException {
+    int nameOffset = in.position();
+    int nameLength = in.u8("name_length");
+    if (nameLength == 0 || nameLength > MAX_NAME_BYTES) {
+      throw in.invalid("name_length", nameOffset, "a name is 1.." + MAX_NAME_BYTES + " bytes");
     }
-    String text = utf8(in.bytes(in.remaining(), "text"), in, textOffset);
-    return new NodeMessage(TEXT, seq, sentAt, null, null, text);
+    return utf8(in.bytes(nameLength, "name"), in, nameOffset + 1);
+  }
+
+  /** The card of a HELLO or RESET: its errors keep their code, and their text no value of the decrypted card. */
+  private static Card card(byte[] encoded, Instant now, PublicIdentity sender) throws SottoException {
+    try {
+      return Card.parse(encoded, now, sender);
+    } catch (SottoException e) {
+      throw new SottoException(e.code(), "node_message: the card is refused");
+    }
   }
 
   private static String utf8(byte[] bytes, Reader in, int offset) throws SottoException {
@@ -119,6 +187,7 @@ public final class NodeMessage {
     return kind;
   }
 
+  /** For HELLO and TEXT the message's sequence number; for RESET and SYNC the sender's next new seq, which they do not use up. */
   public long seq() {
     return seq;
   }
@@ -128,12 +197,22 @@ public final class NodeMessage {
     return sentAt;
   }
 
-  /** The sender's name for itself (HELLO only; null otherwise). */
+  /** RESET and SYNC: the next seq the sender expects from the receiver; -1 for the other kinds. */
+  public long inSeq() {
+    return inSeq;
+  }
+
+  /** RESET and SYNC: the sender's next new seq; -1 for the other kinds. */
+  public long outSeq() {
+    return outSeq;
+  }
+
+  /** The sender's name for itself (HELLO and RESET; null otherwise). */
   public String name() {
     return name;
   }
 
-  /** The sender's card (HELLO only; null otherwise). */
+  /** The sender's card (HELLO and RESET; null otherwise). */
   public Card card() {
     return card;
   }
@@ -143,8 +222,20 @@ public final class NodeMessage {
     return text;
   }
 
+  /** The kind's name in the spec: HELLO, TEXT, RESET or SYNC. */
+  public static String kindName(int kind) {
+    return switch (kind) {
+      case HELLO -> "HELLO";
+      case TEXT -> "TEXT";
+      case RESET -> "RESET";
+      case SYNC -> "SYNC";
+      default -> "kind " + kind;
+    };
+  }
+
   @Override
   public String toString() {
-    return "NodeMessage[" + (kind == HELLO ? "HELLO" : "TEXT") + ", seq=" + seq + "]";
+    return "NodeMessage[" + kindName(kind) + ", seq=" + seq
+        + (kind == RESET || kind == SYNC ? ", in_seq=" + inSeq + ", out_seq=" + outSeq : "") + "]";
   }
 }

@@ -318,6 +318,8 @@ public final class Node implements AutoCloseable {
       Tx.Contact c = tx.contact(id).orElseThrow();
       NodeMessage hello = NodeMessage.hello(c.nextOutSeq(), now / 1000, config.name(), mine);
       tx.queuePending(id, hello.encode(), now);
+      // Kept like a text, so that a reset can send it again (with the card current then).
+      tx.insertMessage(id, false, c.nextOutSeq(), now / 1000, now, "", NodeMessage.HELLO);
       tx.setSeqs(id, c.nextOutSeq() + 1, c.nextInSeq());
       return tx.contact(id).orElseThrow();
     });
@@ -354,17 +356,52 @@ public final class Node implements AutoCloseable {
     wake.release();
   }
 
-  /** A message shown to the user. HELLO messages have an empty text. */
-  public record Shown(String contact, boolean incoming, long seq, long sentAt, String text) {
+  /**
+   * What the user is shown of a conversation: a message (a TEXT, or the HELLO by which a contact
+   * joined, whose text is empty), or a notice that the session with the contact was reset.
+   *
+   * @param seq the message's seq; -1 for a reset notice
+   * @param sentAt the sender's clock for a message; this node's clock (seconds) for a notice
+   * @param reset for a notice, what the reset did; null for a message
+   */
+  public record Shown(String contact, boolean incoming, long seq, long sentAt, String text, Kind kind, Reset reset) {
     @Override
     public String toString() {
-      return "Shown[" + contact + ", seq=" + seq + "]";
+      return "Shown[" + contact + ", " + kind + ", seq=" + seq + "]";
     }
   }
 
+  /** What a {@link Shown} is. */
+  public enum Kind {
+    /** The contact's HELLO: it joined. */
+    JOINED,
+    /** A text. */
+    TEXT,
+    /** A notice that the session was reset. */
+    RESET
+  }
+
   /**
-   * The new incoming messages, each contact's in order and none after a gap, marked read: each is
-   * returned exactly once.
+   * A reset, as the user sees it.
+   *
+   * @param byPeer whether the contact reset the session (else this node did)
+   * @param missing how many of the contact's messages were missing, which the contact sends again
+   * @param resent how many of this node's messages it sends again
+   */
+  public record Reset(boolean byPeer, long missing, long resent) {}
+
+  private static Shown shown(Tx.Contact c, Tx.Message m) {
+    return new Shown(c.name(), m.incoming(), m.seq(), m.sentAt(), m.text(),
+        m.kind() == NodeMessage.HELLO ? Kind.JOINED : Kind.TEXT, null);
+  }
+
+  private static Shown shown(Tx.Contact c, Tx.Notice n) {
+    return new Shown(c.name(), true, -1, n.at() / 1000, "", Kind.RESET, new Reset(n.byPeer(), n.missing(), n.resent()));
+  }
+
+  /**
+   * The new incoming messages, each contact's in order and none after a gap, and the new reset
+   * notices (each contact's before its messages), marked read: each is returned exactly once.
    */
   public List<Shown> read() throws StoreException, SottoException {
     return store.write(tx -> {
@@ -372,24 +409,68 @@ public final class Node implements AutoCloseable {
       for (Tx.Contact c : tx.contacts()) {
         contacts.put(c.id(), c);
       }
-      List<Shown> shown = new ArrayList<>();
+      Map<Long, List<Shown>> byContact = new java.util.TreeMap<>();
+      for (Tx.Notice n : tx.unreadNotices()) {
+        tx.markNoticeRead(n.id());
+        byContact.computeIfAbsent(n.contactId(), k -> new ArrayList<>()).add(shown(contacts.get(n.contactId()), n));
+      }
       for (Tx.Message m : tx.unread()) {
         Tx.Contact c = contacts.get(m.contactId());
         if (m.seq() < c.nextInSeq()) {
           tx.markRead(m.id());
-          shown.add(new Shown(c.name(), true, m.seq(), m.sentAt(), m.text()));
+          byContact.computeIfAbsent(c.id(), k -> new ArrayList<>()).add(shown(c, m));
         }
       }
+      List<Shown> shown = new ArrayList<>();
+      byContact.values().forEach(shown::addAll);
       return shown;
     });
   }
 
-  /** The whole conversation with a contact, in the order stored. */
+  /**
+   * The whole conversation with a contact, in the order stored: the messages both ways (not this
+   * node's own HELLO) and the reset notices.
+   */
   public List<Shown> conversation(String contactName) throws StoreException, SottoException {
     Tx.Contact c = contact(contactName);
-    return store.read(tx -> tx.messages(c.id()).stream()
-        .filter(m -> !m.incoming() || m.seq() < c.nextInSeq())
-        .map(m -> new Shown(c.name(), m.incoming(), m.seq(), m.sentAt(), m.text())).toList());
+    return store.read(tx -> {
+      List<Tx.Notice> notices = tx.notices(c.id());
+      List<Shown> out = new ArrayList<>();
+      int next = 0;
+      for (Tx.Message m : tx.messages(c.id())) {
+        if (m.incoming() ? m.seq() >= c.nextInSeq() : m.kind() == NodeMessage.HELLO) {
+          continue;
+        }
+        while (next < notices.size() && notices.get(next).at() <= m.storedAt()) {
+          out.add(shown(c, notices.get(next++)));
+        }
+        out.add(shown(c, m));
+      }
+      while (next < notices.size()) {
+        out.add(shown(c, notices.get(next++)));
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Asks for a reset of the session with a contact (spec: transport.adoc#node-delivery): the
+   * running node makes it at its next turn, as a new first contact to the contact's latest card.
+   */
+  public void requestReset(String contactName) throws StoreException, SottoException {
+    store.write(tx -> {
+      Tx.Contact c = tx.contactByName(contactName)
+          .orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no contact named '" + contactName + "'"));
+      Tx.Resets r = tx.resets(c.id());
+      tx.setResets(new Tx.Resets(c.id(), r.resets(), r.missing(), r.resetIn(), r.resetOut(), true));
+      return null;
+    });
+    wake.release();
+  }
+
+  /** A contact's resets: how many, and how many of its messages were missing at them. */
+  public Tx.Resets resets(long contactId) throws StoreException, SottoException {
+    return store.read(tx -> tx.resets(contactId));
   }
 
   /** Envelopes waiting to go out. */
@@ -470,6 +551,8 @@ public final class Node implements AutoCloseable {
       }
       if (now - nextExpire >= 0) {
         attempt(core::expire);
+        // A card near its end is renewed here too, so that a HELLO or RESET made later carries a valid one.
+        attempt(this::currentCard);
         nextExpire = now + Duration.ofMinutes(1).toNanos();
       }
       try {

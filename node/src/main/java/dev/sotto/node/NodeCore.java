@@ -33,7 +33,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The node's logic, without I/O (spec: transport.adoc#node-delivery): what a received envelope
- * or request does to the store, what to send next, and what a mailbox answers. Sockets,
+ * or request does to the store, what to send next, and what a mailbox answers. Session resets
+ * (spec: transport.adoc#node-resets) are in {@link SessionResets}, called from here. Sockets,
  * threads and timers are in {@link Node}; every state change here is one store transaction, so
  * a crash at any point loses nothing and applies nothing twice.
  *
@@ -58,6 +59,20 @@ public final class NodeCore {
   private final Set<String> inviteTags = new HashSet<>();
   private boolean indexed;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+  private final SessionResets resets;
+
+  /** How a payload is sealed in a session: {@link Session#seal}; tests put a bound of their own in front of it. */
+  @FunctionalInterface
+  interface Sealing {
+    List<Envelope> seal(long sessionId, Session session, byte[] plaintext, RandomSource random) throws SottoException;
+  }
+
+  private Sealing sealing = (id, session, plaintext, r) -> session.seal(plaintext, r);
+
+  /** Replaces how payloads are sealed (tests: a small bound on a sending chain). */
+  void sealWith(Sealing s) {
+    sealing = s;
+  }
   /**
    * Sessions as last committed, with the state bytes committed, so that the next envelope does
    * not pay for a restore (which re-validates the peer's keys). An entry is taken out while its
@@ -103,6 +118,7 @@ public final class NodeCore {
     this.clock = clock;
     this.random = random;
     this.policy = policy;
+    this.resets = new SessionResets(identity, random);
   }
 
   void onReceived(Runnable listener) {
@@ -157,6 +173,9 @@ public final class NodeCore {
         Optional<byte[]> payload = session.open(envelope.encoded(), random);
         byte[] state = session.serialize();
         tx.updateSession(row.id(), state, now);
+        if (!row.heard()) {
+          tx.markHeard(row.id());
+        }
         changes.put(row.id(), new Committed(session, state));
         if (payload.isPresent()) {
           delivered[0] = deliverPayload(tx, row.contactId(), session.peer(), payload.get(), instant, now);
@@ -172,15 +191,28 @@ public final class NodeCore {
       Responder responder = responder(tx);
       Session.Accepted accepted = Session.accept(responder, envelope.encoded(), instant, random);
       Session session = accepted.session();
-      byte[] hello = accepted.payload().orElseThrow(
-          () -> new SottoException(ErrorCode.TRUNCATED, "a first contact without a HELLO cannot be answered"));
-      NodeMessage message = NodeMessage.parse(hello, instant, session.peer());
+      byte[] first = accepted.payload().orElseThrow(
+          () -> new SottoException(ErrorCode.TRUNCATED, "a first contact without a HELLO or RESET cannot be answered"));
+      NodeMessage message = NodeMessage.parse(first, instant, session.peer());
+      if (message.kind() == NodeMessage.RESET) {
+        // spec: transport.adoc#node-delivery (resets); a refusal (REPLAY) rolls back the whole first contact
+        SessionResets.Made made = resets.accept(tx, session, message, now, sealing);
+        tx.put(KV_RESPONDER, responder.serialize());
+        changes.put(made.sessionId(), new Committed(made.session(), made.state()));
+        delivered[0] = true;
+        return Outcome.ACCEPTED;
+      }
       if (message.kind() != NodeMessage.HELLO) {
-        throw new SottoException(ErrorCode.INVALID_ENCODING, "a first contact must carry a HELLO");
+        throw new SottoException(ErrorCode.INVALID_ENCODING, "a first contact must carry a HELLO or a RESET");
       }
       long contactId = contactFor(tx, session.peer(), message, now);
+      // A contact that has a session started by a RESET sends in it: a HELLO's session only receives.
+      boolean afterReset = tx.sendingSession(contactId).map(r -> r.resetAt() >= 0).orElse(false);
       byte[] state = session.serialize();
       long id = tx.insertSession(contactId, state, now);
+      if (afterReset) {
+        tx.supersede(id, now);
+      }
       tx.put(KV_RESPONDER, responder.serialize());
       changes.put(id, new Committed(session, state));
       delivered[0] = record(tx, contactId, message, now);
@@ -197,7 +229,7 @@ public final class NodeCore {
   }
 
   private boolean deliverPayload(Tx tx, long contactId, PublicIdentity peer, byte[] payload, Instant instant, long now)
-      throws StoreException {
+      throws StoreException, SottoException {
     NodeMessage message;
     try {
       message = NodeMessage.parse(payload, instant, peer);
@@ -206,9 +238,19 @@ public final class NodeCore {
       // cannot be asked for again, so it is dropped rather than leaving the session stuck.
       return false;
     }
-    if (message.kind() == NodeMessage.HELLO) {
-      Tx.Contact c = tx.contact(contactId).orElseThrow();
-      tx.updateContact(c.withCard(message.card().encoded()));
+    switch (message.kind()) {
+      case NodeMessage.HELLO -> {
+        Tx.Contact c = tx.contact(contactId).orElseThrow();
+        tx.updateContact(c.withCard(message.card().encoded()));
+      }
+      case NodeMessage.SYNC -> {
+        resets.applyMarks(tx, contactId, message, false, now);
+        return true;
+      }
+      case NodeMessage.RESET -> {
+        return false; // a RESET counts only as a first contact's payload: inside a session it is ignored
+      }
+      default -> { }
     }
     return record(tx, contactId, message, now);
   }
@@ -216,7 +258,7 @@ public final class NodeCore {
   /** Stores a received message once, and moves the contact's in-order mark past every message now contiguous. */
   private static boolean record(Tx tx, long contactId, NodeMessage message, long now) throws StoreException {
     String text = message.kind() == NodeMessage.HELLO ? "" : message.text();
-    if (!tx.insertMessage(contactId, true, message.seq(), message.sentAt(), now, text)) {
+    if (!tx.insertMessage(contactId, true, message.seq(), message.sentAt(), now, text, message.kind())) {
       return false;
     }
     Tx.Contact c = tx.contact(contactId).orElseThrow();
@@ -237,12 +279,17 @@ public final class NodeCore {
       tx.updateContact(c.withCard(hello.card().encoded()));
       return c.id();
     }
-    String name = safeName(hello.name());
+    return newContact(tx, peer, hello.name(), hello.card(), now);
+  }
+
+  /** A contact made from a first contact (HELLO or RESET): its chosen name made safe, and unique with a suffix. */
+  static long newContact(Tx tx, PublicIdentity peer, String chosen, Card card, long now) throws StoreException {
+    String name = safeName(chosen);
     String candidate = name;
     for (int i = 2; tx.contactByName(candidate).isPresent(); i++) {
       candidate = name + "-" + i;
     }
-    return tx.insertContact(candidate, peer.encoded(), hello.card().encoded(), now);
+    return tx.insertContact(candidate, peer.encoded(), card.encoded(), now);
   }
 
   /** A peer's chosen name, made safe to print: letters, digits, '-', '_' and '.', at most 32. */
@@ -262,6 +309,7 @@ public final class NodeCore {
    * the queue.
    */
   public synchronized int sealPending() throws StoreException, SottoException {
+    makeWantedResets();
     int sealed = 0;
     int batch = SEAL_BATCH;
     while (true) {
@@ -306,6 +354,27 @@ public final class NodeCore {
     }
   }
 
+  /**
+   * Makes the resets asked for ('sotto contact reset', or a reset session that went unanswered),
+   * each in its own transaction. One that cannot be made (the contact's latest card expired) is
+   * given up: the flag is cleared, so that it is not tried at every tick.
+   */
+  private void makeWantedResets() throws StoreException, SottoException {
+    for (long contactId : store.read(Tx::resetsWanted)) {
+      try {
+        SessionResets.Made made = store.write(tx -> resets.start(tx, contactId, clock.instant(), clock.millis()));
+        reindex(made.sessionId(), made.session());
+        cache.put(made.sessionId(), new Committed(made.session(), made.state()));
+      } catch (SottoException e) {
+        store.write(tx -> {
+          Tx.Resets r = tx.resets(contactId);
+          tx.setResets(new Tx.Resets(contactId, r.resets(), r.missing(), r.resetIn(), r.resetOut(), false));
+          return null;
+        });
+      }
+    }
+  }
+
   /** Plaintexts sealed in one transaction: one commit (one fsync) for a burst of messages. */
   private static final int SEAL_BATCH = 32;
 
@@ -317,10 +386,10 @@ public final class NodeCore {
     }
     Tx.Pending p = pending.get(0);
     long contactId = p.contactId();
-    Optional<Tx.SessionRow> latest = tx.latestSession(contactId);
+    Optional<Tx.SessionRow> sending = tx.sendingSession(contactId);
     List<Envelope> envelopes;
     long now = clock.millis();
-    if (latest.isEmpty()) {
+    if (sending.isEmpty()) {
       Card card = Card.parse(tx.contact(contactId).orElseThrow().card(), clock.instant());
       Session.Started initiated = Session.initiate(identity, card, clock.instant(), p.payload(), random);
       byte[] state = initiated.session().serialize();
@@ -329,13 +398,29 @@ public final class NodeCore {
       started.add(id);
       envelopes = initiated.envelopes();
     } else {
-      Tx.SessionRow row = latest.get();
+      Tx.SessionRow row = sending.get();
       Committed earlier = changes.remove(row.id());
       Session session = earlier != null ? earlier.session() : load(row);
-      envelopes = session.seal(p.payload(), random);
+      long id = row.id();
+      try {
+        envelopes = sealing.seal(id, session, p.payload(), random);
+      } catch (SottoException e) {
+        if (e.code() != ErrorCode.LIMIT_EXCEEDED) {
+          throw e;
+        }
+        // The sending chain reached its bound (the peer has not answered for too long): the
+        // session, unchanged by the refusal, is replaced by a reset, and the plaintext is sealed
+        // in the new one (spec: transport.adoc#node-delivery).
+        changes.put(id, new Committed(session, row.state()));
+        SessionResets.Made made = resets.start(tx, contactId, clock.instant(), now);
+        started.add(made.sessionId());
+        session = made.session();
+        id = made.sessionId();
+        envelopes = sealing.seal(id, session, p.payload(), random);
+      }
       byte[] state = session.serialize();
-      tx.updateSession(row.id(), state, now);
-      changes.put(row.id(), new Committed(session, state));
+      tx.updateSession(id, state, now);
+      changes.put(id, new Committed(session, state));
     }
     for (Envelope e : envelopes) {
       tx.queueEnvelope(contactId, e.encoded(), now);
@@ -465,13 +550,32 @@ public final class NodeCore {
     return result == Tx.DepositResult.STORED || result == Tx.DepositResult.DUPLICATE;
   }
 
-  /** Deletes expired mailbox items and old duplicate digests. */
+  /**
+   * Deletes expired mailbox items and old duplicate digests; deletes the sessions superseded for
+   * longer than the mailbox retention, with their tags (nothing sealed in them can still be held
+   * at a mailbox); and asks for a new reset where the last one went unanswered for that long (its
+   * first contact expired at the mailbox, or was lost).
+   */
   public synchronized int expire() throws StoreException, SottoException {
     long now = clock.millis();
-    return store.write(tx -> {
+    List<Long> deleted = new ArrayList<>();
+    int expired = store.write(tx -> {
       tx.forgetReceivedBefore(now - policy.duplicateMemoryMillis());
+      for (Tx.SessionRow row : tx.supersededBefore(now - policy.retentionMillis())) {
+        tx.deleteSession(row.id());
+        deleted.add(row.id());
+      }
+      for (long contactId : tx.unansweredResets(now - policy.retentionMillis())) {
+        Tx.Resets r = tx.resets(contactId);
+        tx.setResets(new Tx.Resets(contactId, r.resets(), r.missing(), r.resetIn(), r.resetOut(), true));
+      }
       return tx.expire(now);
     });
+    for (long id : deleted) {
+      tagIndex.values().removeIf(s -> s == id);
+      cache.remove(id);
+    }
+    return expired;
   }
 
   // ---------------------------------------------------------------- tags

@@ -57,7 +57,7 @@ public final class TransportVectors implements VectorSuite {
         + "the link handshake, then frames both ways: requests and responses of every type, envelopes of every bucket, "
         + "bodies at every frame class edge, with counters and wire bytes); refused LinkHello and LinkAccept messages; "
         + "refused frames (class, tampering, replay, wrong key, length, padding); request and response bodies read and "
-        + "refused; node messages HELLO and TEXT written and read, and refused. Spec: transport.adoc.";
+        + "refused; node messages HELLO, TEXT, RESET and SYNC written and read, and refused. Spec: transport.adoc.";
   }
 
   // ---------------------------------------------------------------- the handshake's inputs
@@ -585,7 +585,7 @@ public final class TransportVectors implements VectorSuite {
     int card = 1 + 8 + 8 + 1 + 5;
     Object[][] rows = {
       {"empty", new byte[0], ErrorCode.TRUNCATED},
-      {"kind 0x03", Texts.with(textMessage, 0, 0x03), ErrorCode.INVALID_ENCODING},
+      {"kind 0x05 (the first undefined kind)", Texts.with(textMessage, 0, 0x05), ErrorCode.INVALID_ENCODING},
       {"kind 0x00", Texts.with(textMessage, 0, 0x00), ErrorCode.INVALID_ENCODING},
       {"cut inside seq", Texts.cut(textMessage, 5), ErrorCode.TRUNCATED},
       {"cut inside sent_at", Texts.cut(textMessage, 12), ErrorCode.TRUNCATED},
@@ -621,6 +621,75 @@ public final class TransportVectors implements VectorSuite {
     }
     parseNodeMessage(cases, "HELLO with a card that expired at now", helloMessage, alice.expires(), aliceId,
         ErrorCode.EXPIRED);
+    resets(cases, now, alice, bob, longName.toString());
+  }
+
+  /** RESET and SYNC (spec: transport.adoc#node-resets): written and read, then refused field by field. */
+  private static void resets(Cases cases, long now, CardRecipe alice, CardRecipe bob, String longName) {
+    reset(cases, "RESET: seq = out_seq 9 (not used up), in_seq 4, an ASCII name and a card", 9, now, 4, 9, "Alice",
+        alice, now);
+    reset(cases, "RESET of a node that holds no message of the conversation: seq, in_seq and out_seq 0", 0, now, 0, 0, "Alice", alice, now);
+    reset(cases, "RESET: in_seq, out_seq and sent_at 2^63 - 1 (the largest), a name of 64 UTF-8 bytes", Long.MAX_VALUE,
+        Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, longName, bob, now);
+    sync(cases, "SYNC: seq = out_seq 3, in_seq 12", 3, now, 12, 3);
+    sync(cases, "SYNC: all zero", 0, 0, 0, 0);
+    sync(cases, "SYNC: every u64 2^63 - 1 (the largest)", Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+
+    PublicIdentity aliceId = alice.owner().publicIdentity();
+    Card aliceCard = alice.issue().card();
+    byte[] reset = NodeMessage.reset(9, now, 4, 9, "Alice", aliceCard).encode();
+    byte[] sync = NodeMessage.sync(3, now, 12, 3).encode();
+    int name = 1 + 8 + 8 + 8 + 8;
+    int card = name + 1 + 5;
+    Object[][] rows = {
+      {"RESET cut after sent_at (no in_seq)", Texts.cut(reset, 17), ErrorCode.TRUNCATED},
+      {"RESET cut inside out_seq", Texts.cut(reset, 30), ErrorCode.TRUNCATED},
+      {"RESET with in_seq of 2^63", Texts.with(reset, 17, 0x80), ErrorCode.INVALID_ENCODING},
+      {"RESET with out_seq of 2^63", Texts.with(reset, 25, 0x80), ErrorCode.INVALID_ENCODING},
+      {"RESET cut before name_length", Texts.cut(reset, name), ErrorCode.TRUNCATED},
+      {"RESET with name_length 0", Texts.with(reset, name, 0), ErrorCode.INVALID_ENCODING},
+      {"RESET with name_length 65 (checked before the name)", Texts.with(reset, name, 65), ErrorCode.INVALID_ENCODING},
+      {"RESET with a name that is not UTF-8", Texts.with(reset, name + 3, 0xff), ErrorCode.INVALID_ENCODING},
+      {"RESET cut inside the name", Texts.cut(reset, name + 3), ErrorCode.TRUNCATED},
+      {"RESET without a card", Texts.cut(reset, card), ErrorCode.TRUNCATED},
+      {"RESET with a card of another identity", NodeMessage.reset(9, now, 4, 9, "Alice", bob.issue().card()).encode(),
+          ErrorCode.IDENTITY_MISMATCH},
+      {"RESET with a card whose signature has one bit flipped", Texts.flip(reset, reset.length - 40),
+          ErrorCode.BAD_SIGNATURE},
+      {"RESET with a card and one byte after it", Arrays.copyOf(reset, reset.length + 1), ErrorCode.TRAILING_DATA},
+      {"SYNC cut after sent_at (no in_seq)", Texts.cut(sync, 17), ErrorCode.TRUNCATED},
+      {"SYNC cut inside out_seq (32 bytes)", Texts.cut(sync, 32), ErrorCode.TRUNCATED},
+      {"SYNC with in_seq of 2^63", Texts.with(sync, 17, 0x80), ErrorCode.INVALID_ENCODING},
+      {"SYNC with out_seq of 2^63", Texts.with(sync, 25, 0x80), ErrorCode.INVALID_ENCODING},
+      {"SYNC with one byte after out_seq (34 bytes)", Arrays.copyOf(sync, sync.length + 1), ErrorCode.TRAILING_DATA},
+      {"SYNC with in_seq of 2^63 and a byte after out_seq (in_seq is read first)",
+          Arrays.copyOf(Texts.with(sync, 17, 0x80), sync.length + 1), ErrorCode.INVALID_ENCODING},
+    };
+    for (Object[] row : rows) {
+      parseNodeMessage(cases, (String) row[0], (byte[]) row[1], now, aliceId, (ErrorCode) row[2]);
+    }
+    parseNodeMessage(cases, "RESET with a card that expired at now", reset, alice.expires(), aliceId,
+        ErrorCode.EXPIRED);
+  }
+
+  private static void reset(Cases cases, String comment, long seq, long sentAt, long inSeq, long outSeq, String name,
+      CardRecipe card, long now) {
+    ObjectNode in = Json.object().put("kind", NodeMessage.RESET).put("seq", seq).put("sent_at", sentAt)
+        .put("in_seq", inSeq).put("out_seq", outSeq).put("name", name);
+    in.set("card", card.toJson());
+    in.put("now", now);
+    Card issued = card.issue().card();
+    ObjectNode out = Json.object()
+        .put("payload", Bytes.hex(NodeMessage.reset(seq, sentAt, inSeq, outSeq, name, issued).encode()))
+        .put("card", Bytes.hex(issued.encoded())).put("sender", Bytes.hex(card.owner().publicIdentity().encoded()));
+    cases.valid("node_message", comment, in, out);
+  }
+
+  private static void sync(Cases cases, String comment, long seq, long sentAt, long inSeq, long outSeq) {
+    ObjectNode in = Json.object().put("kind", NodeMessage.SYNC).put("seq", seq).put("sent_at", sentAt)
+        .put("in_seq", inSeq).put("out_seq", outSeq);
+    ObjectNode out = Json.object().put("payload", Bytes.hex(NodeMessage.sync(seq, sentAt, inSeq, outSeq).encode()));
+    cases.valid("node_message", comment, in, out);
   }
 
   private static void hello(Cases cases, String comment, long seq, long sentAt, String name, CardRecipe card, long now) {
@@ -765,7 +834,12 @@ public final class TransportVectors implements VectorSuite {
     long seq = in.path("seq").asLong();
     long sentAt = in.path("sent_at").asLong();
     byte[] expected = Bytes.unhex(check.output().path("payload").asText());
-    if (in.path("kind").asInt() == NodeMessage.HELLO) {
+    int kind = in.path("kind").asInt();
+    if (kind == NodeMessage.RESET || kind == NodeMessage.SYNC) {
+      verifyMarks(in, check, kind, seq, sentAt, expected);
+      return;
+    }
+    if (kind == NodeMessage.HELLO) {
       CardRecipe recipe = CardRecipe.fromJson(in.path("card"));
       Card card = recipe.issue().card();
       PublicIdentity sender = recipe.owner().publicIdentity();
@@ -795,6 +869,45 @@ public final class TransportVectors implements VectorSuite {
       if (!text.equals(read.text())) {
         check.fail("text: read another text than the one written");
       }
+    }
+  }
+
+  /** RESET and SYNC: written from the input, then the vector's payload read back to the same fields. */
+  private static void verifyMarks(JsonNode in, CaseCheck check, int kind, long seq, long sentAt, byte[] expected)
+      throws SottoException {
+    long inSeq = in.path("in_seq").asLong();
+    long outSeq = in.path("out_seq").asLong();
+    NodeMessage read;
+    if (kind == NodeMessage.RESET) {
+      CardRecipe recipe = CardRecipe.fromJson(in.path("card"));
+      Card card = recipe.issue().card();
+      PublicIdentity sender = recipe.owner().publicIdentity();
+      String name = in.path("name").asText();
+      check.bytes("card", card.encoded());
+      check.bytes("sender", sender.encoded());
+      check.bytes("payload", NodeMessage.reset(seq, sentAt, inSeq, outSeq, name, card).encode());
+      read = NodeMessage.parse(expected, Instant.ofEpochSecond(in.path("now").asLong()), sender);
+      if (!check.accepted()) {
+        return;
+      }
+      if (!name.equals(read.name())) {
+        check.fail("name: read '" + read.name() + "'");
+      }
+      if (!Arrays.equals(card.encoded(), read.card().encoded())) {
+        check.fail("card: read another card than the one written");
+      }
+    } else {
+      check.bytes("payload", NodeMessage.sync(seq, sentAt, inSeq, outSeq).encode());
+      // A SYNC reads neither the clock nor the sender.
+      read = NodeMessage.parse(expected, Instant.EPOCH, null);
+      if (!check.accepted()) {
+        return;
+      }
+    }
+    compare(check, read, kind, seq, sentAt);
+    if (read.inSeq() != inSeq || read.outSeq() != outSeq) {
+      check.fail("payload: read in_seq " + read.inSeq() + ", out_seq " + read.outSeq() + "; expected " + inSeq + ", "
+          + outSeq);
     }
   }
 

@@ -323,7 +323,7 @@ public final class DoubleRatchet {
    */
   public static byte[] headerKeyForTag(RatchetState s, byte[] tag, int window) {
     long[] current = s.receivingTagKey == null ? new long[0] : watched(s.nr, window);
-    long[] next = s.dhsPrivate == null ? new long[0] : watched(0, window);
+    long[] next = watched(0, window);
     for (int i = 0; i < Math.max(current.length, next.length); i++) {
       if (i < current.length && Arrays.equals(tag, Kdf.tag(s.receivingTagKey, current[i]))) {
         return s.receivingHeaderKey.bytes();
@@ -352,10 +352,10 @@ public final class DoubleRatchet {
         tags.add(ByteBuffer.wrap(Kdf.tag(s.receivingTagKey, n)));
       }
     }
-    if (s.dhsPrivate != null) { // a new chain of the peer can come only after this side has sent
-      for (long n : watched(0, window)) {
-        tags.add(ByteBuffer.wrap(Kdf.tag(s.nextReceivingTagKey, n)));
-      }
+    // Watched even before this side has sent again (when no message can come there yet), so
+    // that the set changes only when a message is received, never when one is sent.
+    for (long n : watched(0, window)) {
+      tags.add(ByteBuffer.wrap(Kdf.tag(s.nextReceivingTagKey, n)));
     }
     for (Map.Entry<RatchetState.SkippedId, RatchetState.Skipped> e : s.skipped.entrySet()) {
       tags.add(ByteBuffer.wrap(e.getValue().tag().clone()));

@@ -15,8 +15,8 @@ import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "contact", header = "Adds and lists contacts.", description = "Adds and lists contacts.",
-    subcommands = {ContactCommand.Add.class, ContactCommand.ListContacts.class})
+@Command(name = "contact", header = "Adds, lists and resets contacts.", description = "Adds, lists and resets contacts.",
+    subcommands = {ContactCommand.Add.class, ContactCommand.ListContacts.class, ContactCommand.Reset.class})
 final class ContactCommand extends Cmd {
   @Override
   int execute() {
@@ -105,8 +105,43 @@ final class ContactCommand extends Cmd {
           String fingerprint = PublicIdentity.parse(c.identity()).fingerprint().text();
           String added = Show.time(io(), c.created() / 1000);
           io().out().printf(format, c.name(), fingerprint, added);
+          Tx.Resets r = node.resets(c.id());
+          if (r.resets() > 0 || r.wanted()) {
+            io().out().println(" ".repeat(width + 2) + resets(c.name(), r));
+          }
         }
       }
+      return 0;
+    }
+
+    /** "session reset 2 times; 5 messages from bob were missing (resent)". */
+    static String resets(String name, Tx.Resets r) {
+      String line = "session reset " + r.resets() + (r.resets() == 1 ? " time; " : " times; ")
+          + (r.missing() == 0 ? "no messages" : r.missing() + (r.missing() == 1 ? " message" : " messages")) + " from "
+          + name + (r.missing() == 1 ? " was" : " were") + " missing" + (r.missing() > 0 ? " (resent)" : "");
+      return r.wanted() ? line + "; a reset is queued" : line;
+    }
+  }
+
+  @Command(name = "reset",
+      header = "Replaces the session with a contact.",
+      description = {
+          "Replaces the session with a contact by a new one, made like a first contact to the contact's latest card. "
+              + "Both sides then send again what the other is missing, and each is told how many messages were "
+              + "missing. Use it when messages from the contact stopped arriving, or after restoring an old state. "
+              + "The running node ('sotto run') makes the reset."})
+  static final class Reset extends Cmd {
+    @Parameters(index = "0", paramLabel = "NAME", description = "The contact.")
+    String name;
+
+    @Override
+    int execute() throws Exception {
+      Path home = home();
+      Home.requireNode(home);
+      try (Node node = openNode()) {
+        node.requestReset(name);
+      }
+      io().out().println("reset of the session with " + name + " queued; " + Delivery.status(home));
       return 0;
     }
   }

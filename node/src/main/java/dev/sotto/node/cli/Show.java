@@ -19,22 +19,48 @@ final class Show {
   private Show() {}
 
   /**
-   * One received message: {@code [time] name: text}, or for a HELLO (which has no text)
-   * {@code [time] name joined (fingerprint ...)}. The time is the sender's clock.
+   * One received message: {@code [time] name: text}, or for a HELLO {@code [time] name joined
+   * (fingerprint ...)}, or a reset notice. The time is the sender's clock (this node's for a
+   * notice).
    */
   static String message(Io io, Node.Shown m, Fingerprints fingerprints) throws Exception {
     String time = "[" + time(io, m.sentAt()) + "] ";
-    if (m.incoming() && m.text().isEmpty()) {
+    if (m.kind() == Node.Kind.RESET) {
+      return time + reset(m.contact(), m.reset());
+    }
+    if (m.kind() == Node.Kind.JOINED) {
       return time + m.contact() + " joined (fingerprint " + fingerprints.of(m.contact()) + ")";
     }
     String prefix = time + m.contact() + ": ";
     return prefix + safe(m.text(), " ".repeat(prefix.length()));
   }
 
+  /**
+   * A reset notice: "session with bob was reset by bob: 3 messages from bob were missing and are
+   * being resent; 2 of yours are being resent".
+   */
+  static String reset(String contact, Node.Reset r) {
+    StringBuilder line = new StringBuilder("session with " + contact + " was reset by " + (r.byPeer() ? contact : "you")
+        + ": ");
+    if (r.missing() == 0) {
+      line.append("no messages from ").append(contact).append(" were missing");
+    } else {
+      line.append(r.missing()).append(r.missing() == 1 ? " message from " : " messages from ").append(contact)
+          .append(r.missing() == 1 ? " was" : " were").append(" missing and ").append(r.missing() == 1 ? "is" : "are")
+          .append(" being resent");
+    }
+    line.append("; ").append(r.resent() == 0 ? "none" : Long.toString(r.resent())).append(" of yours ")
+        .append(r.resent() == 1 ? "is" : "are").append(" being resent");
+    return line.toString();
+  }
+
   /** One message of a conversation, with who wrote it. */
   static String conversationLine(Io io, Node.Shown m, String me) {
     String who = m.incoming() ? m.contact() : me;
-    if (m.incoming() && m.text().isEmpty()) {
+    if (m.kind() == Node.Kind.RESET) {
+      return "[" + time(io, m.sentAt()) + "] " + reset(m.contact(), m.reset());
+    }
+    if (m.kind() == Node.Kind.JOINED) {
       return "[" + time(io, m.sentAt()) + "] " + who + " joined";
     }
     String prefix = "[" + time(io, m.sentAt()) + "] " + who + ": ";

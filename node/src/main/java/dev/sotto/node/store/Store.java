@@ -11,6 +11,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
@@ -23,9 +26,11 @@ import org.sqlite.SQLiteException;
  * {@link StoreKey}'s encryption key, bound to its table, column and row (see {@link Sealer}); a
  * value moved to another row or column reads as {@code CORRUPT}. Values the store looks up (a
  * contact's name and identity, received-envelope digests) are kept as HMACs under the index key.
- * What stays in clear: ids, sequence numbers, timestamps, counters, read flags, which row belongs
- * to which contact, and the mailbox, which holds other people's envelopes (already opaque) under
- * their tags.
+ * What stays in clear: ids, sequence numbers, timestamps, counters, read flags, message kinds,
+ * which row belongs to which contact, each contact's session resets (how many, how many messages
+ * were missing, the RESETs' sent_at) and reset notices, each session's place (started by a
+ * RESET or not, by whom, superseded when), and the mailbox, which holds other people's envelopes
+ * (already opaque) under their tags.
  *
  * <p>Several processes may open the same file at once (the running node and a command such as
  * {@code send}): the file is in WAL mode, every {@link #write} is a {@code BEGIN IMMEDIATE}
@@ -37,21 +42,45 @@ public final class Store implements AutoCloseable {
   /** The file name of the store in a node's home directory. */
   public static final String FILE_NAME = "store.db";
   /** The schema this code writes; a store with a newer one is refused. */
-  public static final int SCHEMA_VERSION = 1;
+  public static final int SCHEMA_VERSION = 2;
   /** How long a write waits for another process to release the store. */
   public static final int BUSY_TIMEOUT_MILLIS = 10_000;
 
   private static final byte[] KEY_CHECK = "sotto store key check".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * A contact's session resets (spec: transport.adoc#node-delivery): how many, how many of the
+   * contact's messages were missing at them, the sent_at of the last RESET accepted from the
+   * contact (-1: none) and of the last one sent to it, and whether the user (or a sealing bound)
+   * asked for one that the running node has not made yet.
+   */
+  private static final String RESET_COLUMNS = " resets INTEGER NOT NULL DEFAULT 0, missing INTEGER NOT NULL DEFAULT 0,"
+      + " reset_in INTEGER NOT NULL DEFAULT -1, reset_out INTEGER NOT NULL DEFAULT -1,"
+      + " reset_wanted INTEGER NOT NULL DEFAULT 0";
+
+  /**
+   * A session's place among its contact's: the sent_at of the RESET that started it (null for a
+   * session started by a HELLO), whether this node started it, when it stopped being the one
+   * this node sends in (null: it still is, or may be), whether the peer was heard in it, and the
+   * lowest seq re-queued into it (null: none yet).
+   */
+  private static final String SESSION_COLUMNS = " reset_at INTEGER, initiated INTEGER NOT NULL DEFAULT 0,"
+      + " superseded INTEGER, heard INTEGER NOT NULL DEFAULT 1, resent_from INTEGER";
+
+  private static final String NOTICES = "CREATE TABLE notices (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+      + " contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE, at INTEGER NOT NULL,"
+      + " by_peer INTEGER NOT NULL, missing INTEGER NOT NULL, resent INTEGER NOT NULL, is_read INTEGER NOT NULL)";
 
   private static final String[] SCHEMA = {
     "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
     "CREATE TABLE kv (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
     "CREATE TABLE contacts (id INTEGER PRIMARY KEY AUTOINCREMENT, name_index BLOB NOT NULL UNIQUE,"
         + " identity_index BLOB NOT NULL UNIQUE, name BLOB NOT NULL, identity BLOB NOT NULL, card BLOB,"
-        + " next_out_seq INTEGER NOT NULL, next_in_seq INTEGER NOT NULL, created INTEGER NOT NULL)",
+        + " next_out_seq INTEGER NOT NULL, next_in_seq INTEGER NOT NULL, created INTEGER NOT NULL,"
+        + RESET_COLUMNS + ")",
     "CREATE TABLE sessions (id INTEGER PRIMARY KEY AUTOINCREMENT,"
         + " contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,"
-        + " state BLOB NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL)",
+        + " state BLOB NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL," + SESSION_COLUMNS + ")",
     "CREATE INDEX sessions_contact ON sessions (contact_id, updated)",
     "CREATE TABLE pending (id INTEGER PRIMARY KEY AUTOINCREMENT,"
         + " contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,"
@@ -64,7 +93,7 @@ public final class Store implements AutoCloseable {
     "CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT,"
         + " contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE, incoming INTEGER NOT NULL,"
         + " seq INTEGER NOT NULL, sent_at INTEGER NOT NULL, stored_at INTEGER NOT NULL, text BLOB NOT NULL,"
-        + " is_read INTEGER NOT NULL, UNIQUE (contact_id, incoming, seq))",
+        + " is_read INTEGER NOT NULL, kind INTEGER NOT NULL DEFAULT 2, UNIQUE (contact_id, incoming, seq))",
     "CREATE INDEX messages_stored ON messages (contact_id, stored_at, id)",
     "CREATE INDEX messages_unread ON messages (contact_id, seq) WHERE incoming = 1 AND is_read = 0",
     "CREATE TABLE received (digest_index BLOB PRIMARY KEY, received_at INTEGER NOT NULL) WITHOUT ROWID",
@@ -73,6 +102,23 @@ public final class Store implements AutoCloseable {
         + " size INTEGER NOT NULL, deposited INTEGER NOT NULL, expires INTEGER NOT NULL)",
     "CREATE INDEX mailbox_tag ON mailbox (tag, id)",
     "CREATE INDEX mailbox_expires ON mailbox (expires)",
+    NOTICES,
+  };
+
+  /** From schema 1: the reset columns, the notices, and the kind of each message. */
+  private static final String[] MIGRATE_1_TO_2 = {
+    "ALTER TABLE contacts ADD COLUMN resets INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE contacts ADD COLUMN missing INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE contacts ADD COLUMN reset_in INTEGER NOT NULL DEFAULT -1",
+    "ALTER TABLE contacts ADD COLUMN reset_out INTEGER NOT NULL DEFAULT -1",
+    "ALTER TABLE contacts ADD COLUMN reset_wanted INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE sessions ADD COLUMN reset_at INTEGER",
+    "ALTER TABLE sessions ADD COLUMN initiated INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE sessions ADD COLUMN superseded INTEGER",
+    "ALTER TABLE sessions ADD COLUMN heard INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE sessions ADD COLUMN resent_from INTEGER",
+    "ALTER TABLE messages ADD COLUMN kind INTEGER NOT NULL DEFAULT 2",
+    NOTICES,
   };
 
   /** The work of one transaction. */
@@ -187,7 +233,7 @@ public final class Store implements AutoCloseable {
         throw new StoreException(StoreException.Kind.CORRUPT, "the store's meta table is incomplete");
       }
       String v = new String(version, StandardCharsets.US_ASCII);
-      if (!v.equals(String.valueOf(SCHEMA_VERSION))) {
+      if (!v.equals(String.valueOf(SCHEMA_VERSION)) && !v.equals("1")) {
         throw new StoreException(
             StoreException.Kind.CORRUPT, "the store has schema version " + v + "; this node reads " + SCHEMA_VERSION);
       }
@@ -197,9 +243,61 @@ public final class Store implements AutoCloseable {
         throw new StoreException(
             StoreException.Kind.CORRUPT, "the store was written under another key: another identity's store?");
       }
+      if (v.equals("1")) {
+        upgradeFrom1(statement);
+      }
     } catch (SQLException e) {
       throw failure(e);
     }
+  }
+
+  /**
+   * Schema 1 to 2, in the set-up transaction: the new columns and table, and the kind of the
+   * messages already stored. Schema 1 stored an incoming HELLO as an empty text at seq 0 (the
+   * only place a node of that schema sent one), and no row for an outgoing HELLO, which was
+   * always seq 0 of a contact this node added: a row is written for it, so that a reset can
+   * send it again.
+   */
+  private void upgradeFrom1(Statement statement) throws SQLException, StoreException {
+    for (String sql : MIGRATE_1_TO_2) {
+      statement.execute(sql);
+    }
+    List<Long> hellos = new ArrayList<>();
+    try (var rows = statement.executeQuery("SELECT id, text FROM messages WHERE incoming = 1 AND seq = 0")) {
+      while (rows.next()) {
+        long id = rows.getLong(1);
+        if (sealer.open("messages", "text", Sealer.rowKey(id), rows.getBytes(2)).length == 0) {
+          hellos.add(id);
+        }
+      }
+    }
+    for (long id : hellos) {
+      statement.executeUpdate("UPDATE messages SET kind = 1 WHERE id = " + id);
+    }
+    List<long[]> added = new ArrayList<>();
+    try (var rows = statement.executeQuery("SELECT id, created FROM contacts c WHERE next_out_seq > 0 AND NOT EXISTS"
+        + " (SELECT 1 FROM messages m WHERE m.contact_id = c.id AND m.incoming = 0 AND m.seq = 0)")) {
+      while (rows.next()) {
+        added.add(new long[] {rows.getLong(1), rows.getLong(2)});
+      }
+    }
+    for (long[] contact : added) {
+      long id;
+      try (var next = statement.executeQuery("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0)")) {
+        id = next.getLong(1) + 1;
+      }
+      try (var insert = connection.prepareStatement("INSERT INTO messages (id, contact_id, incoming, seq, sent_at,"
+          + " stored_at, text, is_read, kind) VALUES (?, ?, 0, 0, ?, ?, ?, 1, 1)")) {
+        insert.setLong(1, id);
+        insert.setLong(2, contact[0]);
+        insert.setLong(3, contact[1] / 1000);
+        insert.setLong(4, contact[1]);
+        insert.setBytes(5, sealer.seal("messages", "text", Sealer.rowKey(id), new byte[0]));
+        insert.executeUpdate();
+      }
+    }
+    statement.executeUpdate("UPDATE meta SET value = X'" + HexFormat.of().formatHex(
+        String.valueOf(SCHEMA_VERSION).getBytes(StandardCharsets.US_ASCII)) + "' WHERE name = 'schema_version'");
   }
 
   /**

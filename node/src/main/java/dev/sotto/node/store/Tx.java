@@ -40,14 +40,41 @@ public final class Tx {
 
   }
 
-  /** A session's serialised state; {@link #toString()} does not show it. */
-  public record SessionRow(long id, long contactId, byte[] state, long created, long updated) {
+  /**
+   * A session's serialised state and its place among its contact's sessions; {@link #toString()}
+   * does not show the state.
+   *
+   * @param resetAt the sent_at of the RESET that started the session, or -1 (started by a HELLO)
+   * @param initiated whether this node started it (sent its first contact)
+   * @param superseded when (this node's clock, milliseconds) another session became the one this
+   *     node sends in, or -1
+   * @param heard whether an envelope of the peer was opened in it (a session this node accepted
+   *     was heard at once)
+   * @param resentFrom the lowest seq re-queued into it after a RESET or SYNC, or -1
+   */
+  public record SessionRow(long id, long contactId, byte[] state, long created, long updated, long resetAt,
+      boolean initiated, long superseded, boolean heard, long resentFrom) {
     @Override
     public String toString() {
       return "SessionRow[id=" + id + ", contactId=" + contactId + ", state=" + state.length + " bytes, created="
-          + created + ", updated=" + updated + "]";
+          + created + ", updated=" + updated + ", resetAt=" + resetAt + ", initiated=" + initiated + ", superseded="
+          + superseded + ", heard=" + heard + ", resentFrom=" + resentFrom + "]";
     }
   }
+
+  /**
+   * A contact's session resets (all clear columns).
+   *
+   * @param resets how many resets this node made or accepted with the contact
+   * @param missing how many of the contact's messages were missing at them, in all
+   * @param resetIn the sent_at of the last RESET accepted from the contact, or -1
+   * @param resetOut the sent_at of the last RESET this node sent the contact, or -1
+   * @param wanted whether a reset was asked for and not made yet
+   */
+  public record Resets(long contactId, long resets, long missing, long resetIn, long resetOut, boolean wanted) {}
+
+  /** What a RESET or SYNC told this node, for the user: who reset, how many messages were missing and resent. */
+  public record Notice(long id, long contactId, long at, boolean byPeer, long missing, long resent, boolean read) {}
 
   /** A plaintext the user asked to send, not sealed yet; {@link #toString()} does not show it. */
   public record Pending(long id, long contactId, byte[] payload, long created) {
@@ -68,13 +95,15 @@ public final class Tx {
    * @param sentAt the sender's clock
    * @param storedAt this node's clock when the message was stored
    * @param read whether the user has seen it; outgoing messages are stored read
+   * @param kind the node message kind it came in or went out as: HELLO (1, text empty) or TEXT (2)
    */
-  public record Message(
-      long id, long contactId, boolean incoming, long seq, long sentAt, long storedAt, String text, boolean read) {
+  public record Message(long id, long contactId, boolean incoming, long seq, long sentAt, long storedAt, String text,
+      boolean read, int kind) {
     @Override
     public String toString() {
       return "Message[id=" + id + ", contactId=" + contactId + ", incoming=" + incoming + ", seq=" + seq + ", sentAt="
-          + sentAt + ", storedAt=" + storedAt + ", text=" + text.length() + " chars, read=" + read + "]";
+          + sentAt + ", storedAt=" + storedAt + ", text=" + text.length() + " chars, read=" + read + ", kind=" + kind
+          + "]";
     }
   }
 
@@ -203,6 +232,25 @@ public final class Tx {
     return query(CONTACT + " ORDER BY id", this::contact);
   }
 
+  /** A contact's reset state. */
+  public Resets resets(long contactId) throws StoreException {
+    return one("SELECT id, resets, missing, reset_in, reset_out, reset_wanted FROM contacts WHERE id = ?",
+        r -> new Resets(r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5), r.getBoolean(6)), contactId)
+        .orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "there is no contact with id " + contactId));
+  }
+
+  /** Replaces a contact's reset state (clear columns only). */
+  public void setResets(Resets r) throws StoreException {
+    writing();
+    updated(update("UPDATE contacts SET resets = ?, missing = ?, reset_in = ?, reset_out = ?, reset_wanted = ? WHERE id = ?",
+        r.resets(), r.missing(), r.resetIn(), r.resetOut(), r.wanted(), r.contactId()), "contact", r.contactId());
+  }
+
+  /** The ids of the contacts with a reset asked for and not made yet, by id. */
+  public List<Long> resetsWanted() throws StoreException {
+    return query("SELECT id FROM contacts WHERE reset_wanted = 1 ORDER BY id", r -> r.getLong(1));
+  }
+
   private void requireUnique(long id, byte[] nameIndex, byte[] identityIndex) throws StoreException {
     if (one("SELECT id FROM contacts WHERE name_index = ? AND id != ?", r -> r.getLong(1), nameIndex, id).isPresent()) {
       throw new StoreException(StoreException.Kind.EXISTS, "another contact has this name");
@@ -230,14 +278,28 @@ public final class Tx {
 
   // ---- sessions
 
-  private static final String SESSION = "SELECT id, contact_id, state, created, updated FROM sessions";
+  private static final String SESSION = "SELECT id, contact_id, state, created, updated, reset_at, initiated,"
+      + " superseded, heard, resent_from FROM sessions";
 
-  /** Adds a session with a contact; returns its id. */
+  /** Adds a session started by a HELLO (this node's or the peer's) with a contact; returns its id. */
   public long insertSession(long contactId, byte[] state, long nowMillis) throws StoreException {
+    return insertSession(contactId, state, nowMillis, -1, false);
+  }
+
+  /**
+   * Adds a session with a contact, not superseded; returns its id.
+   *
+   * @param resetAt the sent_at of the RESET that started it, or -1 for a HELLO
+   * @param initiated whether this node started it; a session the peer started counts as heard
+   */
+  public long insertSession(long contactId, byte[] state, long nowMillis, long resetAt, boolean initiated)
+      throws StoreException {
     writing();
     long id = nextId("sessions");
-    update("INSERT INTO sessions (id, contact_id, state, created, updated) VALUES (?, ?, ?, ?, ?)",
-        id, contactId, seal("sessions", "state", id, state), nowMillis, nowMillis);
+    update("INSERT INTO sessions (id, contact_id, state, created, updated, reset_at, initiated, heard)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        id, contactId, seal("sessions", "state", id, state), nowMillis, nowMillis, resetAt < 0 ? null : resetAt,
+        initiated, !initiated);
     return id;
   }
 
@@ -248,14 +310,59 @@ public final class Tx {
         seal("sessions", "state", id, state), nowMillis, id), "session", id);
   }
 
+  /** Marks a session superseded at {@code nowMillis} (this node no longer sends in it). */
+  public void supersede(long id, long nowMillis) throws StoreException {
+    writing();
+    updated(update("UPDATE sessions SET superseded = ? WHERE id = ?", nowMillis, id), "session", id);
+  }
+
+  /** Records that an envelope of the peer was opened in the session. */
+  public void markHeard(long id) throws StoreException {
+    writing();
+    updated(update("UPDATE sessions SET heard = 1 WHERE id = ?", id), "session", id);
+  }
+
+  /** Sets the lowest seq re-queued into the session. */
+  public void setResentFrom(long id, long seq) throws StoreException {
+    writing();
+    updated(update("UPDATE sessions SET resent_from = ? WHERE id = ?", seq, id), "session", id);
+  }
+
+  /** Deletes a session (its tags go with it). */
+  public void deleteSession(long id) throws StoreException {
+    writing();
+    update("DELETE FROM sessions WHERE id = ?", id);
+  }
+
+  /** The sessions superseded at or before {@code millis}, by id. */
+  public List<SessionRow> supersededBefore(long millis) throws StoreException {
+    return query(SESSION + " WHERE superseded IS NOT NULL AND superseded <= ? ORDER BY id", this::session, millis);
+  }
+
+  /**
+   * The contacts whose reset went unanswered: the session this node sends in was started by a
+   * RESET of this node at or before {@code millis}, and nothing of the peer was opened in it; by
+   * contact id. Contacts with a reset asked for already are left out.
+   */
+  public List<Long> unansweredResets(long millis) throws StoreException {
+    return query("SELECT DISTINCT s.contact_id FROM sessions s JOIN contacts c ON c.id = s.contact_id"
+        + " WHERE s.superseded IS NULL AND s.initiated = 1 AND s.reset_at IS NOT NULL AND s.heard = 0"
+        + " AND s.created <= ? AND c.reset_wanted = 0 ORDER BY s.contact_id", r -> r.getLong(1), millis);
+  }
+
   /** The session with this id, if any. */
   public Optional<SessionRow> session(long id) throws StoreException {
     return one(SESSION + " WHERE id = ?", this::session, id);
   }
 
-  /** A contact's most recently updated session, if any. */
-  public Optional<SessionRow> latestSession(long contactId) throws StoreException {
-    return one(SESSION + " WHERE contact_id = ? ORDER BY updated DESC, id DESC", this::session, contactId);
+  /**
+   * The session this node sends in to a contact, if any: of the sessions not superseded, the one
+   * updated last (a contact has one such session once a reset was made; before, two when both
+   * sides sent a HELLO at once).
+   */
+  public Optional<SessionRow> sendingSession(long contactId) throws StoreException {
+    return one(SESSION + " WHERE contact_id = ? AND superseded IS NULL ORDER BY updated DESC, id DESC", this::session,
+        contactId);
   }
 
   /** A contact's sessions, the most recently updated first. */
@@ -270,7 +377,13 @@ public final class Tx {
 
   private SessionRow session(ResultSet r) throws SQLException, StoreException {
     long id = r.getLong(1);
-    return new SessionRow(id, r.getLong(2), open("sessions", "state", id, r.getBytes(3)), r.getLong(4), r.getLong(5));
+    return new SessionRow(id, r.getLong(2), open("sessions", "state", id, r.getBytes(3)), r.getLong(4), r.getLong(5),
+        nullable(r, 6), r.getBoolean(7), nullable(r, 8), r.getBoolean(9), nullable(r, 10));
+  }
+
+  private static long nullable(ResultSet r, int column) throws SQLException {
+    long value = r.getLong(column);
+    return r.wasNull() ? -1 : value;
   }
 
   // ---- plaintext queue
@@ -284,12 +397,12 @@ public final class Tx {
     return id;
   }
 
-  /** The first {@code limit} queued plaintexts, by id. */
   /** How many plaintexts wait to be sealed. */
   public int pendingCount() throws StoreException {
     return (int) count("SELECT COUNT(*) FROM pending");
   }
 
+  /** The first {@code limit} queued plaintexts, by id. */
   public List<Pending> pending(int limit) throws StoreException {
     return query("SELECT id, contact_id, payload, created FROM pending ORDER BY id LIMIT ?", r -> {
       long id = r.getLong(1);
@@ -336,6 +449,12 @@ public final class Tx {
     update("DELETE FROM outbox WHERE id = ?", id);
   }
 
+  /** Removes every envelope waiting for a contact; returns how many. */
+  public int deleteOutbox(long contactId) throws StoreException {
+    writing();
+    return update("DELETE FROM outbox WHERE contact_id = ?", contactId);
+  }
+
   /** Records a failed attempt: the attempt count so far and when to try next. */
   public void reschedule(long id, int attempts, long nextAttemptMillis) throws StoreException {
     writing();
@@ -356,26 +475,46 @@ public final class Tx {
 
   // ---- messages
 
-  private static final String MESSAGE = "SELECT id, contact_id, incoming, seq, sent_at, stored_at, text, is_read FROM messages";
+  private static final String MESSAGE =
+      "SELECT id, contact_id, incoming, seq, sent_at, stored_at, text, is_read, kind FROM messages";
 
   /** Whether the message (contactId, incoming, seq) is stored. */
   public boolean hasMessage(long contactId, boolean incoming, long seq) throws StoreException {
     return count("SELECT COUNT(*) FROM messages WHERE contact_id = ? AND incoming = ? AND seq = ?", contactId, incoming, seq) > 0;
   }
 
+  /** How many messages in one direction of a contact have a seq in [{@code from}, {@code to}). */
+  public long countInRange(long contactId, boolean incoming, long from, long to) throws StoreException {
+    return count("SELECT COUNT(*) FROM messages WHERE contact_id = ? AND incoming = ? AND seq >= ? AND seq < ?",
+        contactId, incoming, from, to);
+  }
+
+  /** The messages this node sent a contact with a seq in [{@code from}, {@code to}), by seq. */
+  public List<Message> sent(long contactId, long from, long to) throws StoreException {
+    return query(MESSAGE + " WHERE contact_id = ? AND incoming = 0 AND seq >= ? AND seq < ? ORDER BY seq", this::message,
+        contactId, from, to);
+  }
+
+  /** Stores a TEXT message; see {@link #insertMessage(long, boolean, long, long, long, String, int)}. */
+  public boolean insertMessage(long contactId, boolean incoming, long seq, long sentAt, long nowMillis, String text)
+      throws StoreException {
+    return insertMessage(contactId, incoming, seq, sentAt, nowMillis, text, 2);
+  }
+
   /**
    * Stores a message, unless the contact already has one in this direction with this sequence
    * number. Outgoing messages are stored read, incoming ones unread.
    *
+   * @param kind the node message kind: HELLO (1) or TEXT (2)
    * @return whether it was stored
    */
-  public boolean insertMessage(long contactId, boolean incoming, long seq, long sentAt, long nowMillis, String text)
-      throws StoreException {
+  public boolean insertMessage(long contactId, boolean incoming, long seq, long sentAt, long nowMillis, String text,
+      int kind) throws StoreException {
     writing();
     long id = nextId("messages");
-    return update("INSERT INTO messages (id, contact_id, incoming, seq, sent_at, stored_at, text, is_read)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (contact_id, incoming, seq) DO NOTHING",
-        id, contactId, incoming, seq, sentAt, nowMillis, seal("messages", "text", id, utf8(text)), !incoming) == 1;
+    return update("INSERT INTO messages (id, contact_id, incoming, seq, sent_at, stored_at, text, is_read, kind)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (contact_id, incoming, seq) DO NOTHING",
+        id, contactId, incoming, seq, sentAt, nowMillis, seal("messages", "text", id, utf8(text)), !incoming, kind) == 1;
   }
 
   /** A contact's conversation, in both directions, by the time this node stored each message, then by id. */
@@ -402,7 +541,42 @@ public final class Tx {
   private Message message(ResultSet r) throws SQLException, StoreException {
     long id = r.getLong(1);
     return new Message(id, r.getLong(2), r.getBoolean(3), r.getLong(4), r.getLong(5), r.getLong(6),
-        string(open("messages", "text", id, r.getBytes(7))), r.getBoolean(8));
+        string(open("messages", "text", id, r.getBytes(7))), r.getBoolean(8), r.getInt(9));
+  }
+
+  // ---- notices
+
+  private static final String NOTICE = "SELECT id, contact_id, at, by_peer, missing, resent, is_read FROM notices";
+
+  /** Stores a notice of a reset, unread; returns its id. */
+  public long insertNotice(long contactId, long atMillis, boolean byPeer, long missing, long resent)
+      throws StoreException {
+    writing();
+    long id = nextId("notices");
+    update("INSERT INTO notices (id, contact_id, at, by_peer, missing, resent, is_read) VALUES (?, ?, ?, ?, ?, ?, 0)",
+        id, contactId, atMillis, byPeer, missing, resent);
+    return id;
+  }
+
+  /** A contact's notices, by id. */
+  public List<Notice> notices(long contactId) throws StoreException {
+    return query(NOTICE + " WHERE contact_id = ? ORDER BY id", Tx::notice, contactId);
+  }
+
+  /** The notices not read yet, by contact then id. */
+  public List<Notice> unreadNotices() throws StoreException {
+    return query(NOTICE + " WHERE is_read = 0 ORDER BY contact_id, id", Tx::notice);
+  }
+
+  /** Marks a notice read. */
+  public void markNoticeRead(long id) throws StoreException {
+    writing();
+    updated(update("UPDATE notices SET is_read = 1 WHERE id = ?", id), "notice", id);
+  }
+
+  private static Notice notice(ResultSet r) throws SQLException {
+    return new Notice(r.getLong(1), r.getLong(2), r.getLong(3), r.getBoolean(4), r.getLong(5), r.getLong(6),
+        r.getBoolean(7));
   }
 
   // ---- received-envelope dedupe

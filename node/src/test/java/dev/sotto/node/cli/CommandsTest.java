@@ -84,6 +84,40 @@ class CommandsTest {
   }
 
   @Test
+  void contactResetIsMadeByTheRunningNodeAndShownOnBothSides() throws Exception {
+    Path alice = dir.resolve("alice");
+    Path bob = dir.resolve("bob");
+    init(alice, "alice");
+    init(bob, "bob");
+    String bobsCard = cli.run("--home", bob.toString(), "card").ok().out().strip();
+    cli.run("--home", alice.toString(), "contact", "add", "bob", bobsCard).ok();
+    cli.run("--home", alice.toString(), "send", "bob", "before").ok();
+    cli.run("--home", alice.toString(), "contact", "reset", "carol").failsWith(Failure.BAD_INPUT, "no contact named 'carol'");
+    Cli.Result queued = cli.run("--home", alice.toString(), "contact", "reset", "bob").ok();
+    assertEquals("reset of the session with bob queued; no node is running for this home: 'sotto run' delivers it\n",
+        queued.out());
+    assertTrue(cli.run("--home", alice.toString(), "contact", "list").ok().out().contains("a reset is queued"));
+    try (Node a = Node.open(alice, null, fast()); Node b = Node.open(bob, null, fast())) {
+      a.start();
+      b.start();
+      await(() -> a.outboxSize() == 0 && b.outboxSize() == 0 && a.resets(a.contact("bob").id()).resets() == 1
+          && !a.conversation("bob").stream().filter(m -> m.kind() == Node.Kind.RESET).toList().isEmpty());
+    }
+    // The reset was made before the HELLO went out: bob learns of alice from the RESET.
+    List<String> bobRead = List.of(cli.run("--home", bob.toString(), "read").ok().out().split("\n"));
+    assertTrue(bobRead.get(0).endsWith("] session with alice was reset by alice: 2 messages from alice were missing and"
+        + " are being resent; none of yours are being resent"), bobRead.toString());
+    assertTrue(bobRead.get(1).contains("] alice joined (fingerprint "), bobRead.toString());
+    assertTrue(bobRead.get(2).endsWith("] alice: before"), bobRead.toString());
+    List<String> aliceRead = List.of(cli.run("--home", alice.toString(), "read").ok().out().split("\n"));
+    assertEquals(1, aliceRead.size(), aliceRead.toString());
+    assertTrue(aliceRead.get(0).endsWith("] session with bob was reset by you: no messages from bob were missing; 2 of"
+        + " yours are being resent"), aliceRead.toString());
+    String list = cli.run("--home", bob.toString(), "contact", "list").ok().out();
+    assertTrue(list.contains("session reset 1 time; 2 messages from alice were missing (resent)"), list);
+  }
+
+  @Test
   void chatRunsTheNodeHereAndSendsEachLine() throws Exception {
     Path alice = dir.resolve("alice");
     Path bob = dir.resolve("bob");

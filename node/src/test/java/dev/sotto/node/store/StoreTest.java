@@ -166,8 +166,8 @@ class StoreTest {
     assertFalse(rows.get(0).toString().contains("state-1b"));
     assertEquals(List.of(first, second), ids(store.read(tx -> tx.allSessions())));
     assertTrue(store.read(tx -> tx.sessions(alice + 1)).isEmpty());
-    assertEquals(first, store.read(tx -> tx.latestSession(alice)).orElseThrow().id());
-    assertTrue(store.read(tx -> tx.latestSession(alice + 1)).isEmpty());
+    assertEquals(first, store.read(tx -> tx.sendingSession(alice)).orElseThrow().id());
+    assertTrue(store.read(tx -> tx.sendingSession(alice + 1)).isEmpty());
     assertEquals(first, store.read(tx -> tx.session(first)).orElseThrow().id());
 
     assertKind(StoreException.Kind.MISSING, () -> store.write(tx -> {
@@ -175,6 +175,74 @@ class StoreTest {
       return null;
     }));
     assertKind(StoreException.Kind.MISSING, () -> store.write(tx -> tx.insertSession(99, bytes("x"), 1)));
+  }
+
+  @Test
+  void sessionsOfResets() throws Exception {
+    long alice = store.write(tx -> tx.insertContact("alice", ALICE_ID, null, 1));
+    long hello = store.write(tx -> tx.insertSession(alice, bytes("hello"), 10));
+    long reset = store.write(tx -> tx.insertSession(alice, bytes("reset"), 20, 1_000, true));
+    SessionRow r = store.read(tx -> tx.session(reset)).orElseThrow();
+    assertEquals(List.of(1_000L, true, -1L, false, -1L),
+        List.of(r.resetAt(), r.initiated(), r.superseded(), r.heard(), r.resentFrom()));
+    SessionRow h = store.read(tx -> tx.session(hello)).orElseThrow();
+    assertEquals(List.of(-1L, false, true), List.of(h.resetAt(), h.initiated(), h.heard()), "accepted: heard at once");
+    store.write(tx -> {
+      tx.supersede(reset, 30);
+      tx.updateSession(reset, bytes("reset-2"), 40);
+      return null;
+    });
+    assertEquals(hello, store.read(tx -> tx.sendingSession(alice)).orElseThrow().id(), "superseded: not sent in");
+    assertEquals(List.of(reset), ids(store.read(tx -> tx.supersededBefore(30))));
+    assertTrue(store.read(tx -> tx.supersededBefore(29)).isEmpty());
+    store.write(tx -> {
+      tx.supersede(hello, 50);
+      long again = tx.insertSession(alice, bytes("again"), 60, 1_001, true);
+      assertEquals(List.of(alice), tx.unansweredResets(60));
+      assertTrue(tx.unansweredResets(59).isEmpty());
+      tx.markHeard(again);
+      tx.setResentFrom(again, 7);
+      assertTrue(tx.unansweredResets(60).isEmpty());
+      assertEquals(7, tx.sendingSession(alice).orElseThrow().resentFrom());
+      tx.deleteSession(hello);
+      return null;
+    });
+    assertEquals(2, store.read(tx -> tx.sessions(alice)).size());
+    assertFalse(store.read(tx -> tx.sessions(alice)).toString().contains("again"), "no state in toString");
+  }
+
+  @Test
+  void resetsNoticesAndResending() throws Exception {
+    long alice = store.write(tx -> tx.insertContact("alice", ALICE_ID, null, 1));
+    assertEquals(new Tx.Resets(alice, 0, 0, -1, -1, false), store.read(tx -> tx.resets(alice)));
+    store.write(tx -> {
+      tx.setResets(new Tx.Resets(alice, 2, 5, 100, 101, true));
+      tx.insertMessage(alice, false, 0, 1, 1, "", 1);
+      tx.insertMessage(alice, false, 1, 2, 2, "one");
+      tx.insertMessage(alice, false, 2, 3, 3, "two");
+      tx.insertMessage(alice, true, 0, 3, 3, "in");
+      tx.insertMessage(alice, true, 2, 3, 3, "in after a gap");
+      tx.queueEnvelope(alice, bytes("e1"), 1);
+      tx.queueEnvelope(alice, bytes("e2"), 1);
+      return null;
+    });
+    assertEquals(new Tx.Resets(alice, 2, 5, 100, 101, true), store.read(tx -> tx.resets(alice)));
+    assertEquals(List.of(alice), store.read(Tx::resetsWanted));
+    assertEquals(List.of(1L, 2L), store.read(tx -> tx.sent(alice, 1, 9)).stream().map(Message::seq).toList());
+    assertEquals(1, store.read(tx -> tx.sent(alice, 0, 1)).get(0).kind());
+    assertEquals(2L, (long) store.read(tx -> tx.countInRange(alice, true, 0, 5)));
+    assertEquals(1L, (long) store.read(tx -> tx.countInRange(alice, true, 1, 5)));
+    assertEquals(2, (int) store.write(tx -> tx.deleteOutbox(alice)));
+    assertTrue(store.read(tx -> tx.outbox(alice)).isEmpty());
+    long n = store.write(tx -> tx.insertNotice(alice, 9_000, true, 3, 2));
+    assertEquals(List.of(new Tx.Notice(n, alice, 9_000, true, 3, 2, false)), store.read(Tx::unreadNotices));
+    store.write(tx -> {
+      tx.markNoticeRead(n);
+      return null;
+    });
+    assertTrue(store.read(Tx::unreadNotices).isEmpty());
+    assertTrue(store.read(tx -> tx.notices(alice)).get(0).read());
+    assertKind(StoreException.Kind.MISSING, () -> store.read(tx -> tx.resets(alice + 1)));
   }
 
   // ---- plaintext queue
@@ -414,7 +482,50 @@ class StoreTest {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("store.db"));
         ResultSet r = c.createStatement().executeQuery("SELECT value FROM meta WHERE name = 'schema_version'")) {
       assertTrue(r.next());
-      assertEquals("1", new String(r.getBytes(1), StandardCharsets.US_ASCII));
+      assertEquals(String.valueOf(Store.SCHEMA_VERSION), new String(r.getBytes(1), StandardCharsets.US_ASCII));
+    }
+  }
+
+  @Test
+  void aSchema1StoreIsUpgraded() throws Exception {
+    // A contact this node added (its seq 0 was a HELLO, of which schema 1 kept no row) and one
+    // that added this node (whose seq 0 was a HELLO, kept as an empty text), with an empty TEXT at seq 1.
+    long alice = store.write(tx -> tx.insertContact("alice", ALICE_ID, null, 5_000));
+    long bob = store.write(tx -> tx.insertContact("bob", BOB_ID, null, 1));
+    store.write(tx -> {
+      tx.setSeqs(alice, 2, 0);
+      tx.insertMessage(alice, false, 1, 6, 6_000, "hi alice");
+      tx.insertMessage(bob, true, 0, 1, 1, "");
+      tx.insertMessage(bob, true, 1, 1, 1, "");
+      return null;
+    });
+    store.close();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("store.db"));
+        java.sql.Statement s = c.createStatement()) {
+      for (String column : List.of("resets", "missing", "reset_in", "reset_out", "reset_wanted")) {
+        s.execute("ALTER TABLE contacts DROP COLUMN " + column);
+      }
+      for (String column : List.of("reset_at", "initiated", "superseded", "heard", "resent_from")) {
+        s.execute("ALTER TABLE sessions DROP COLUMN " + column);
+      }
+      s.execute("ALTER TABLE messages DROP COLUMN kind");
+      s.execute("DROP TABLE notices");
+      s.execute("UPDATE meta SET value = X'31' WHERE name = 'schema_version'");
+    }
+    store = Store.open(home, key, random);
+    List<Message> fromBob = store.read(tx -> tx.messages(bob));
+    assertEquals(List.of(1, 2), fromBob.stream().map(Message::kind).toList(), "seq 0 a HELLO, seq 1 an empty TEXT");
+    List<Message> toAlice = store.read(tx -> tx.messages(alice));
+    assertEquals(2, toAlice.size());
+    Message hello = toAlice.get(0);
+    assertEquals(List.of(0L, false, 1, "", 5L, 5_000L), List.of(hello.seq(), hello.incoming(), hello.kind(), hello.text(),
+        hello.sentAt(), hello.storedAt()));
+    assertEquals(new Tx.Resets(alice, 0, 0, -1, -1, false), store.read(tx -> tx.resets(alice)));
+    assertTrue(store.read(tx -> tx.notices(alice)).isEmpty());
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("store.db"));
+        ResultSet r = c.createStatement().executeQuery("SELECT value FROM meta WHERE name = 'schema_version'")) {
+      assertTrue(r.next());
+      assertEquals("2", new String(r.getBytes(1), StandardCharsets.US_ASCII));
     }
   }
 

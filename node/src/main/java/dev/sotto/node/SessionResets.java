@@ -1,0 +1,192 @@
+package dev.sotto.node;
+
+import dev.sotto.Card;
+import dev.sotto.Envelope;
+import dev.sotto.ErrorCode;
+import dev.sotto.Identity;
+import dev.sotto.NodeMessage;
+import dev.sotto.PublicIdentity;
+import dev.sotto.RandomSource;
+import dev.sotto.Session;
+import dev.sotto.SottoException;
+import dev.sotto.node.store.StoreException;
+import dev.sotto.node.store.Tx;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Session resets (spec: transport.adoc#node-delivery, "Resets"): a session that cannot go on is
+ * replaced by a new first contact whose payload is a RESET, answered by a SYNC; each side then
+ * sends again, through the new session, what the other has not received. Every method works
+ * inside the caller's store transaction and commits nothing itself: a refusal leaves the store as
+ * it was.
+ */
+final class SessionResets {
+  private final Identity identity;
+  private final RandomSource random;
+
+  SessionResets(Identity identity, RandomSource random) {
+    this.identity = identity;
+    this.random = random;
+  }
+
+  /** A session this class started or accepted, with its committed state. */
+  record Made(long sessionId, Session session, byte[] state) {}
+
+  /**
+   * Starts a reset with a contact: a RESET as the payload of a first contact to the contact's
+   * latest card, in a session that becomes the one this node sends in. Its sent_at is above the
+   * sent_at of every RESET sent to or accepted from the contact before, so that a later reset
+   * always wins over an earlier one (and the peer never refuses it as stale).
+   *
+   * @throws SottoException the card's errors (EXPIRED when the contact's latest card expired)
+   */
+  Made start(Tx tx, long contactId, Instant instant, long now) throws StoreException, SottoException {
+    Tx.Contact c = tx.contact(contactId).orElseThrow();
+    if (c.card() == null) {
+      throw new SottoException(ErrorCode.TRUNCATED, "no card of this contact to reset to");
+    }
+    Card card = Card.parse(c.card(), instant);
+    Tx.Resets r = tx.resets(contactId);
+    long sentAt = Math.max(now / 1000, Math.max(r.resetIn(), r.resetOut()) + 1);
+    NodeMessage reset = NodeMessage.reset(c.nextOutSeq(), sentAt, c.nextInSeq(), c.nextOutSeq(), ownName(tx), ownCard(tx));
+    Session.Started started = Session.initiate(identity, card, instant, reset.encode(), random);
+    becomeSending(tx, contactId, now);
+    byte[] state = started.session().serialize();
+    long id = tx.insertSession(contactId, state, now, sentAt, true);
+    tx.setResentFrom(id, c.nextOutSeq());
+    for (Envelope e : started.envelopes()) {
+      tx.queueEnvelope(contactId, e.encoded(), now);
+    }
+    tx.setResets(new Tx.Resets(contactId, r.resets() + 1, r.missing(), r.resetIn(), sentAt, false));
+    return new Made(id, started.session(), state);
+  }
+
+  /**
+   * Accepts a RESET that arrived as the payload of a first contact: the contact (a new one, as
+   * for a HELLO, if the identity is unknown), the new session, which becomes the one this node
+   * sends in unless a reset of this node's wins over it (concurrent resets), the peer's marks
+   * (resending, the lost count), and, when the new session is the one to send in, a SYNC sealed
+   * in it as its first message.
+   *
+   * @throws SottoException REPLAY when the RESET's sent_at is not above that of the last RESET
+   *     accepted from this contact
+   */
+  Made accept(Tx tx, Session session, NodeMessage reset, long now, NodeCore.Sealing sealing)
+      throws StoreException, SottoException {
+    PublicIdentity peer = session.peer();
+    Optional<Tx.Contact> known = tx.contactByIdentity(peer.encoded());
+    long contactId;
+    if (known.isPresent()) {
+      contactId = known.get().id();
+      if (reset.sentAt() <= tx.resets(contactId).resetIn()) {
+        throw new SottoException(ErrorCode.REPLAY, "a RESET no newer than the last one accepted from this contact");
+      }
+      tx.updateContact(known.get().withCard(reset.card().encoded()));
+    } else {
+      contactId = NodeCore.newContact(tx, peer, reset.name(), reset.card(), now);
+    }
+    Optional<Tx.SessionRow> sending = tx.sendingSession(contactId);
+    boolean wins = sending.isEmpty() || sending.get().resetAt() < 0
+        || compare(reset.sentAt(), peer.encoded(), sending.get().resetAt(), initiator(sending.get(), peer)) > 0;
+    Tx.Resets r = tx.resets(contactId);
+    tx.setResets(new Tx.Resets(contactId, r.resets() + 1, r.missing(), reset.sentAt(), r.resetOut(),
+        r.wanted() && !wins));
+    if (wins) {
+      becomeSending(tx, contactId, now);
+    }
+    long id = tx.insertSession(contactId, session.serialize(), now, reset.sentAt(), false);
+    if (wins) {
+      tx.setResentFrom(id, tx.contact(contactId).orElseThrow().nextOutSeq());
+    } else {
+      tx.supersede(id, now);
+    }
+    applyMarks(tx, contactId, reset, true, now);
+    if (wins) {
+      Tx.Contact c = tx.contact(contactId).orElseThrow();
+      NodeMessage sync = NodeMessage.sync(c.nextOutSeq(), now / 1000, c.nextInSeq(), c.nextOutSeq());
+      for (Envelope e : sealing.seal(id, session, sync.encode(), random)) {
+        tx.queueEnvelope(contactId, e.encoded(), now);
+      }
+    }
+    byte[] state = session.serialize();
+    tx.updateSession(id, state, now);
+    return new Made(id, session, state);
+  }
+
+  /**
+   * What a RESET or SYNC's marks make this node do: raise its out_seq to the peer's in_seq (so that
+   * no seq is used twice after this node forgot messages it sent), count the peer's messages it is
+   * missing, re-queue through the session it sends in every message it sent with seq >= in_seq
+   * that it has not re-queued into that session yet, and leave a notice for the user.
+   */
+  void applyMarks(Tx tx, long contactId, NodeMessage marks, boolean byPeer, long now)
+      throws StoreException, SottoException {
+    Tx.Contact c = tx.contact(contactId).orElseThrow();
+    long out = c.nextOutSeq();
+    if (marks.inSeq() > out) {
+      tx.setSeqs(contactId, marks.inSeq(), c.nextInSeq());
+    }
+    long missing = 0;
+    if (marks.outSeq() > c.nextInSeq()) {
+      missing = marks.outSeq() - c.nextInSeq() - tx.countInRange(contactId, true, c.nextInSeq(), marks.outSeq());
+    }
+    long resent = 0;
+    Optional<Tx.SessionRow> sending = tx.sendingSession(contactId);
+    if (sending.isPresent()) {
+      long upTo = sending.get().resentFrom() >= 0 ? sending.get().resentFrom() : out;
+      if (marks.inSeq() < upTo) {
+        List<Tx.Message> again = tx.sent(contactId, marks.inSeq(), upTo);
+        String name = again.stream().anyMatch(m -> m.kind() == NodeMessage.HELLO) ? ownName(tx) : null;
+        Card card = name != null ? ownCard(tx) : null;
+        for (Tx.Message m : again) {
+          NodeMessage message = m.kind() == NodeMessage.HELLO ? NodeMessage.hello(m.seq(), m.sentAt(), name, card)
+              : NodeMessage.text(m.seq(), m.sentAt(), m.text());
+          tx.queuePending(contactId, message.encode(), now);
+        }
+        resent = again.size();
+        tx.setResentFrom(sending.get().id(), marks.inSeq());
+      }
+    }
+    tx.insertNotice(contactId, now, byPeer, missing, resent);
+    Tx.Resets r = tx.resets(contactId);
+    tx.setResets(new Tx.Resets(contactId, r.resets(), r.missing() + missing, r.resetIn(), r.resetOut(), r.wanted()));
+  }
+
+  /** Every session of the contact is superseded now, and the envelopes sealed in them and not yet sent are dropped. */
+  private static void becomeSending(Tx tx, long contactId, long now) throws StoreException {
+    for (Tx.SessionRow s : tx.sessions(contactId)) {
+      if (s.superseded() < 0) {
+        tx.supersede(s.id(), now);
+      }
+    }
+    // Their messages are sent again on the peer's in_seq; the envelopes would only arrive in a
+    // session the peer may have lost, and hold up this contact's queue meanwhile.
+    tx.deleteOutbox(contactId);
+  }
+
+  private byte[] initiator(Tx.SessionRow row, PublicIdentity peer) {
+    return row.initiated() ? identity.publicIdentity().encoded() : peer.encoded();
+  }
+
+  /**
+   * Orders two resets (spec: transport.adoc#node-delivery): by sent_at, then by the initiator's
+   * public identity encoding, byte by byte, unsigned. Two resets of one pair never compare equal.
+   */
+  static int compare(long sentAtA, byte[] initiatorA, long sentAtB, byte[] initiatorB) {
+    int bySentAt = Long.compare(sentAtA, sentAtB);
+    return bySentAt != 0 ? bySentAt : Arrays.compareUnsigned(initiatorA, initiatorB);
+  }
+
+  private static String ownName(Tx tx) throws StoreException {
+    return Node.Config.decode(tx.get(NodeCore.KV_CONFIG).orElseThrow(
+        () -> new StoreException(StoreException.Kind.MISSING, "no configuration"))).name();
+  }
+
+  private static Card ownCard(Tx tx) throws StoreException, SottoException {
+    return Card.parse(tx.get(NodeCore.KV_CARD).orElseThrow(
+        () -> new StoreException(StoreException.Kind.MISSING, "no card")), Instant.EPOCH);
+  }
+}
