@@ -30,7 +30,7 @@ public final class VectorFiles {
       new EnvelopeVectors(), new SessionVectors(), new TransportVectors());
 
   public static final String PROTOCOL = "sotto";
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
   public static final String SUITE = "SOTTO-1";
 
   private VectorFiles() {}
