@@ -17,6 +17,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -69,7 +70,7 @@ final class RawClient implements Closeable {
 
   /** Runs the initiator's side of the handshake (spec: transport.adoc#link-hello). */
   void handshake(byte[] linkKey) throws IOException, SottoException {
-    LinkInitiator initiator = LinkInitiator.start(linkKey, RANDOM);
+    LinkInitiator initiator = LinkInitiator.start(linkKey, Instant.now(), RANDOM);
     write(initiator.hello());
     byte[] accept = new byte[LinkResponder.ACCEPT_LENGTH];
     in.readFully(accept);
