@@ -8,6 +8,7 @@ import dev.sotto.internal.encoding.KeyCodec;
 import dev.sotto.internal.encoding.Reader;
 import dev.sotto.internal.encoding.Writer;
 import dev.sotto.internal.transport.LinkSchedule;
+import java.time.Instant;
 import java.util.Arrays;
 
 /**
@@ -16,7 +17,7 @@ import java.util.Arrays;
  * responder's {@code LinkAccept} and gives the {@link Link}. Each instance is used once.
  */
 public final class LinkInitiator {
-  /** Length of {@code LinkHello}: 1235 bytes. */
+  /** Length of {@code LinkHello}: 1243 bytes. */
   public static final int HELLO_LENGTH = LinkSchedule.HELLO_LENGTH;
 
   private final byte[] responderKey;
@@ -27,33 +28,39 @@ public final class LinkInitiator {
   private final byte[] hello;
   private boolean finished;
 
-  private LinkInitiator(byte[] responderKey, byte[] ephemeral, byte[] kemSeed) throws SottoException {
+  private LinkInitiator(byte[] responderKey, long time, byte[] ephemeral, byte[] kemSeed) throws SottoException {
     this.responderKey = responderKey;
     this.ephemeral = ephemeral;
     this.kemSeed = kemSeed;
     byte[] ephemeralPublic = X25519.publicKey(ephemeral);
     byte[] encapsulationKey = MlKem768.encapsulationKey(kemSeed);
-    this.transcriptA = LinkSchedule.transcriptA(responderKey, ephemeralPublic, encapsulationKey);
+    this.transcriptA = LinkSchedule.transcriptA(time, responderKey, ephemeralPublic, encapsulationKey);
     this.es = X25519.agree(ephemeral, responderKey);
-    this.hello = new Writer().u8(LinkSchedule.VERSION).bytes(KeyCodec.x25519(ephemeralPublic))
+    this.hello = new Writer().u8(LinkSchedule.VERSION).u64(time).bytes(KeyCodec.x25519(ephemeralPublic))
         .bytes(KeyCodec.mlKem768(encapsulationKey)).bytes(LinkSchedule.proof(transcriptA, es)).toByteArray();
   }
 
   /**
    * Starts a handshake with the node whose link key (32 raw bytes, from its address) is
-   * {@code responderKey}. Draws e (32 bytes), then the ML-KEM seed (64 bytes).
+   * {@code responderKey}, at {@code now} (this side's clock, taken to the second: the hello's
+   * {@code time}). Draws e (32 bytes), then the ML-KEM seed (64 bytes).
    *
    * @throws SottoException INVALID_KEY when {@code responderKey} fails the X25519 key check
+   * @throws IllegalArgumentException if {@code now} is before the epoch
    */
-  public static LinkInitiator start(byte[] responderKey, RandomSource random) throws SottoException {
+  public static LinkInitiator start(byte[] responderKey, Instant now, RandomSource random) throws SottoException {
     Bytes.requireLength(responderKey, LinkKey.LENGTH, "responder link key");
+    long time = now.getEpochSecond();
+    if (time < 0) {
+      throw new IllegalArgumentException("now must not be before the epoch");
+    }
     KeyCodec.checkX25519(responderKey, "link_key");
     byte[] e = random.bytes(X25519.PRIVATE_KEY_LENGTH);
     byte[] seed = random.bytes(MlKem768.SEED_LENGTH);
-    return new LinkInitiator(responderKey.clone(), e, seed);
+    return new LinkInitiator(responderKey.clone(), time, e, seed);
   }
 
-  /** The {@code LinkHello} to send, 1235 bytes. */
+  /** The {@code LinkHello} to send, 1243 bytes. */
   public byte[] hello() {
     return hello.clone();
   }

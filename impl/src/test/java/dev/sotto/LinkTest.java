@@ -6,25 +6,31 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sotto.testing.TestRandom;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class LinkTest {
+  private static final Instant NOW = Instant.ofEpochSecond(1_800_000_000L);
   private final RandomSource random = TestRandom.deterministic(new byte[32]);
+
+  private static LinkResponder responder(LinkKey key) {
+    return new LinkResponder(key, new LinkReplayFilter(16));
+  }
 
   private Link[] pair() throws SottoException {
     LinkKey key = LinkKey.generate(random);
-    LinkInitiator initiator = LinkInitiator.start(key.publicKey(), random);
-    LinkResponder.Accepted accepted = LinkResponder.accept(key, initiator.hello(), random);
+    LinkInitiator initiator = LinkInitiator.start(key.publicKey(), NOW, random);
+    LinkResponder.Accepted accepted = responder(key).accept(initiator.hello(), NOW, random);
     return new Link[] {initiator.finish(accepted.accept()), accepted.link()};
   }
 
   @Test
   void handshakeLengthsAndFrames() throws SottoException {
     LinkKey key = LinkKey.generate(random);
-    LinkInitiator initiator = LinkInitiator.start(key.publicKey(), random);
-    assertEquals(1235, initiator.hello().length);
-    LinkResponder.Accepted accepted = LinkResponder.accept(key, initiator.hello(), random);
+    LinkInitiator initiator = LinkInitiator.start(key.publicKey(), NOW, random);
+    assertEquals(1243, initiator.hello().length);
+    LinkResponder.Accepted accepted = responder(key).accept(initiator.hello(), NOW, random);
     assertEquals(1137, accepted.accept().length);
     Link a = initiator.finish(accepted.accept());
     Link b = accepted.link();
@@ -43,17 +49,98 @@ class LinkTest {
   void wrongKeyOrTamperedHelloIsRefused() throws SottoException {
     LinkKey key = LinkKey.generate(random);
     LinkKey other = LinkKey.generate(random);
-    LinkInitiator initiator = LinkInitiator.start(key.publicKey(), random);
+    LinkInitiator initiator = LinkInitiator.start(key.publicKey(), NOW, random);
     assertEquals(ErrorCode.AUTH_FAILED, assertThrows(SottoException.class,
-        () -> LinkResponder.accept(other, initiator.hello(), random)).code());
+        () -> responder(other).accept(initiator.hello(), NOW, random)).code());
     byte[] hello = initiator.hello();
-    hello[0] = 2;
+    hello[0] = 1;
     assertEquals(ErrorCode.UNSUPPORTED_VERSION, assertThrows(SottoException.class,
-        () -> LinkResponder.accept(key, hello, random)).code());
-    LinkResponder.Accepted accepted = LinkResponder.accept(key, initiator.hello(), random);
+        () -> responder(key).accept(hello, NOW, random)).code());
+    LinkResponder.Accepted accepted = responder(key).accept(initiator.hello(), NOW, random);
     byte[] accept = accepted.accept();
     accept[accept.length - 1] ^= 1;
     assertEquals(ErrorCode.AUTH_FAILED, assertThrows(SottoException.class, () -> initiator.finish(accept)).code());
+  }
+
+  @Test
+  void theClockWindowIs120SecondsEitherWay() throws SottoException {
+    LinkKey key = LinkKey.generate(random);
+    for (long skew : new long[] {-120, 0, 120}) {
+      byte[] hello = LinkInitiator.start(key.publicKey(), NOW.plusSeconds(skew), random).hello();
+      responder(key).accept(hello, NOW, random);
+    }
+    for (long skew : new long[] {-121, 121, -86_400}) {
+      byte[] hello = LinkInitiator.start(key.publicKey(), NOW.plusSeconds(skew), random).hello();
+      assertEquals(ErrorCode.EXPIRED, assertThrows(SottoException.class,
+          () -> responder(key).read(hello, NOW)).code(), "skew " + skew);
+    }
+  }
+
+  /** spec: transport.adoc#link-replay: a replay is refused before any public-key operation, and draws nothing. */
+  @Test
+  void aReplayedHelloIsRefusedBeforeTheKeyExchange() throws SottoException {
+    LinkKey key = LinkKey.generate(random);
+    LinkResponder responder = responder(key);
+    // A hello from a clock 120 s ahead: accepted now, it passes the clock check for 240 s more.
+    byte[] hello = LinkInitiator.start(key.publicKey(), NOW.plusSeconds(120), random).hello();
+    responder.accept(hello, NOW, random);
+    for (long later = 0; later <= 240; later += 40) {
+      Instant at = NOW.plusSeconds(later);
+      assertEquals(ErrorCode.REPLAY, assertThrows(SottoException.class,
+          () -> responder.accept(hello, at, TestRandom.replay(new byte[0]))).code(), "at +" + later);
+    }
+    assertEquals(ErrorCode.EXPIRED, assertThrows(SottoException.class,
+        () -> responder.read(hello, NOW.plusSeconds(241))).code());
+    // Another responder (another node, or this one after a restart) has its own filter.
+    responder(key).accept(hello, NOW, random);
+  }
+
+  @Test
+  void onlyAVerifiedHelloEntersTheFilter() throws SottoException {
+    LinkKey key = LinkKey.generate(random);
+    LinkReplayFilter filter = new LinkReplayFilter(16);
+    LinkResponder responder = new LinkResponder(key, filter);
+    byte[] hello = LinkInitiator.start(key.publicKey(), NOW, random).hello();
+    byte[] forged = hello.clone();
+    forged[forged.length - 1] ^= 1;
+    for (int i = 0; i < 3; i++) {
+      assertEquals(ErrorCode.AUTH_FAILED, assertThrows(SottoException.class,
+          () -> responder.accept(forged, NOW, TestRandom.replay(new byte[0]))).code());
+    }
+    assertEquals(0, filter.size());
+    responder.accept(hello, NOW, random);
+    assertEquals(1, filter.size());
+  }
+
+  /** Two copies read before either is accepted (two threads): the second is REPLAY after its proof, before its KEM. */
+  @Test
+  void twoCopiesReadAtOnceAreAcceptedOnce() throws SottoException {
+    LinkKey key = LinkKey.generate(random);
+    LinkResponder responder = responder(key);
+    byte[] hello = LinkInitiator.start(key.publicKey(), NOW, random).hello();
+    LinkResponder.Hello first = responder.read(hello, NOW);
+    LinkResponder.Hello second = responder.read(hello, NOW);
+    responder.accept(first, random);
+    assertEquals(ErrorCode.REPLAY, assertThrows(SottoException.class,
+        () -> responder.accept(second, TestRandom.replay(new byte[0]))).code());
+    assertThrows(IllegalArgumentException.class, () -> responder(key).accept(responder.read(
+        LinkInitiator.start(key.publicKey(), NOW, random).hello(), NOW), random));
+  }
+
+  @Test
+  void theFilterForgetsAfter240SecondsAndRefusesWhenFull() throws SottoException {
+    LinkKey key = LinkKey.generate(random);
+    LinkReplayFilter filter = new LinkReplayFilter(2);
+    LinkResponder responder = new LinkResponder(key, filter);
+    responder.accept(LinkInitiator.start(key.publicKey(), NOW, random).hello(), NOW, random);
+    responder.accept(LinkInitiator.start(key.publicKey(), NOW, random).hello(), NOW.plusSeconds(1), random);
+    byte[] third = LinkInitiator.start(key.publicKey(), NOW.plusSeconds(200), random).hello();
+    assertEquals(ErrorCode.LIMIT_EXCEEDED, assertThrows(SottoException.class,
+        () -> responder.accept(third, NOW.plusSeconds(240), random)).code());
+    assertEquals(2, filter.size());
+    responder.accept(third, NOW.plusSeconds(241), random);
+    assertEquals(2, filter.size(), "the first was forgotten 241 s after it was accepted");
+    assertEquals(48_600, LinkReplayFilter.capacityFor(200, 400));
   }
 
   @Test

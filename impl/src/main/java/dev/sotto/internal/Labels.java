@@ -23,10 +23,10 @@ public final class Labels {
   public static final byte[] RATCHET_MESSAGE = ascii("sotto/v2/ratchet/body");
   public static final byte[] RATCHET_SIV = ascii("sotto/v2/ratchet/siv");
   public static final byte[] RATCHET_TAG = ascii("sotto/v1/ratchet/tag");
-  public static final byte[] LINK_TRANSCRIPT_1 = ascii("sotto/v1/link/transcript-1");
-  public static final byte[] LINK_TRANSCRIPT_2 = ascii("sotto/v1/link/transcript-2");
-  public static final byte[] LINK_HELLO = ascii("sotto/v1/link/hello");
-  public static final byte[] LINK_KEYS = ascii("sotto/v1/link/keys");
+  public static final byte[] LINK_TRANSCRIPT_1 = ascii("sotto/v2/link/transcript-1");
+  public static final byte[] LINK_TRANSCRIPT_2 = ascii("sotto/v2/link/transcript-2");
+  public static final byte[] LINK_HELLO = ascii("sotto/v2/link/hello");
+  public static final byte[] LINK_KEYS = ascii("sotto/v2/link/keys");
 
   /** Text-form prefixes (Bech32m human-readable parts). */
   public static final String RECOVERY_CODE_PREFIX = "sottoseed";

@@ -7,6 +7,7 @@ import dev.sotto.node.net.LinkChannel;
 import dev.sotto.node.net.WireTap;
 import dev.sotto.node.store.StoreException;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -23,13 +24,15 @@ final class LinkPool implements AutoCloseable {
   private static final long REST_NANOS = Duration.ofSeconds(2).toNanos();
 
   private final String name;
+  private final Clock clock;
   private final RandomSource random;
   private final WireTap tap;
   private final Map<String, LinkChannel> channels = new HashMap<>();
   private final Map<String, Long> restingUntil = new ConcurrentHashMap<>();
 
-  LinkPool(String name, RandomSource random, WireTap tap) {
+  LinkPool(String name, Clock clock, RandomSource random, WireTap tap) {
     this.name = name;
+    this.clock = clock;
     this.random = random;
     this.tap = tap;
   }
@@ -83,7 +86,7 @@ final class LinkPool implements AutoCloseable {
         return channel;
       }
       try {
-        channel = LinkChannel.connect(address, name, random, CONNECT_TIMEOUT_MILLIS, tap);
+        channel = LinkChannel.connect(address, name, clock, random, CONNECT_TIMEOUT_MILLIS, tap);
       } catch (IOException e) {
         restingUntil.put(key, System.nanoTime() + REST_NANOS);
         throw e;

@@ -144,7 +144,7 @@ public final class Node implements AutoCloseable {
     this.clock = options.clock();
     this.random = options.random();
     this.core = new NodeCore(store, identity, clock, random, options.policy());
-    this.links = new LinkPool(config.name(), random, options.tap());
+    this.links = new LinkPool(config.name(), clock, random, options.tap());
   }
 
   // ---------------------------------------------------------------- setup
@@ -520,7 +520,8 @@ public final class Node implements AutoCloseable {
       }
     };
     if (options.listen()) {
-      server = new Server(config.host(), config.port(), linkKey, config.name(), random, handler, options.limits(), options.tap());
+      server = new Server(config.host(), config.port(), linkKey, config.name(), clock, random, handler, options.limits(),
+          options.tap());
     }
     running = true;
     worker = new Thread(this::loop, config.name() + "-worker");

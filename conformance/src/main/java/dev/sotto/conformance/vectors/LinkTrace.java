@@ -24,26 +24,32 @@ record LinkTrace(byte[] linkPublic, byte[] ePublic, byte[] ek, byte[] thA, byte[
 
   private static final byte[] ZERO_NONCE = new byte[12];
 
-  /** The handshake of the responder with link private key {@code s}, the initiator drawing e and the ML-KEM seed, the responder f and m. */
-  static LinkTrace compute(byte[] s, byte[] e, byte[] kemSeed, byte[] f, byte[] m) throws SottoException {
+  /**
+   * The handshake of the responder with link private key {@code s}, the initiator at {@code time}
+   * (its clock, seconds since the epoch) drawing e and the ML-KEM seed, the responder f and m.
+   */
+  static LinkTrace compute(byte[] s, long time, byte[] e, byte[] kemSeed, byte[] f, byte[] m) throws SottoException {
     // spec: transport.adoc#link-hello
+    byte[] version = {0x02};
+    byte[] suite = {0x00, 0x01};
+    byte[] timeBytes = u64(time);
     byte[] sPublic = X25519.publicKey(s);
     byte[] ePublic = X25519.publicKey(e);
     byte[] ek = MlKem768.encapsulationKey(kemSeed);
-    byte[] thA = Hmac.hash(ascii("sotto/v1/link/transcript-1"), new byte[] {0x01}, KeyCodec.x25519(sPublic),
+    byte[] thA = Hmac.hash(ascii("sotto/v2/link/transcript-1"), version, suite, timeBytes, KeyCodec.x25519(sPublic),
         KeyCodec.x25519(ePublic), KeyCodec.mlKem768(ek));
     byte[] es = X25519.agree(e, sPublic);
-    byte[] kHello = Hkdf.derive(thA, es, ascii("sotto/v1/link/hello"), 32);
+    byte[] kHello = Hkdf.derive(thA, es, ascii("sotto/v2/link/hello"), 32);
     byte[] proof = Aead.seal(kHello, ZERO_NONCE, thA, new byte[0]);
-    byte[] hello = Bytes.concat(new byte[] {0x01}, KeyCodec.x25519(ePublic), KeyCodec.mlKem768(ek), proof);
+    byte[] hello = Bytes.concat(version, timeBytes, KeyCodec.x25519(ePublic), KeyCodec.mlKem768(ek), proof);
     // spec: transport.adoc#link-accept
     byte[] fPublic = X25519.publicKey(f);
     byte[] ee = X25519.agree(f, ePublic);
     MlKem768.Encapsulation encapsulation = MlKem768.encapsulate(ek, m);
     byte[] ct = encapsulation.ciphertext();
     byte[] kem = encapsulation.sharedSecret();
-    byte[] thB = Hmac.hash(ascii("sotto/v1/link/transcript-2"), thA, KeyCodec.x25519(fPublic), ct);
-    byte[] keys = Hkdf.derive(thB, Bytes.concat(es, ee, kem), ascii("sotto/v1/link/keys"), 96);
+    byte[] thB = Hmac.hash(ascii("sotto/v2/link/transcript-2"), thA, KeyCodec.x25519(fPublic), ct);
+    byte[] keys = Hkdf.derive(thB, Bytes.concat(es, ee, kem), ascii("sotto/v2/link/keys"), 96);
     byte[] kConfirm = Arrays.copyOfRange(keys, 0, 32);
     byte[] kI2r = Arrays.copyOfRange(keys, 32, 64);
     byte[] kR2i = Arrays.copyOfRange(keys, 64, 96);
@@ -87,11 +93,16 @@ record LinkTrace(byte[] linkPublic, byte[] ePublic, byte[] ek, byte[] thA, byte[
 
   /** nonce = 0x00000000 || n u64. */
   static byte[] nonce(long n) {
-    byte[] nonce = new byte[12];
+    return Bytes.concat(new byte[4], u64(n));
+  }
+
+  /** A u64, big-endian (spec: conventions.adoc#notation). */
+  static byte[] u64(long value) {
+    byte[] out = new byte[8];
     for (int i = 0; i < 8; i++) {
-      nonce[11 - i] = (byte) (n >>> (8 * i));
+      out[7 - i] = (byte) (value >>> (8 * i));
     }
-    return nonce;
+    return out;
   }
 
   private static byte[] ascii(String label) {

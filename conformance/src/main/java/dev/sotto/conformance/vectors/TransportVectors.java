@@ -12,6 +12,7 @@ import dev.sotto.InsecureSecretAccess;
 import dev.sotto.Link;
 import dev.sotto.LinkInitiator;
 import dev.sotto.LinkKey;
+import dev.sotto.LinkReplayFilter;
 import dev.sotto.LinkResponder;
 import dev.sotto.NodeMessage;
 import dev.sotto.PublicIdentity;
@@ -53,46 +54,51 @@ public final class TransportVectors implements VectorSuite {
 
   @Override
   public String description() {
-    return "Transport: whole links (the responder's link key and every random value each side draws, every value of "
-        + "the link handshake, then frames both ways: requests and responses of every type, envelopes of every bucket, "
-        + "bodies at every frame class edge, with counters and wire bytes); refused LinkHello and LinkAccept messages; "
+    return "Transport: whole links (the responder's link key, both clocks and every random value each side draws, every "
+        + "value of the link handshake, then frames both ways: requests and responses of every type, envelopes of every "
+        + "bucket, bodies at every frame class edge, with counters and wire bytes); refused LinkHello messages (version, "
+        + "clock window, keys, lengths, proof, and replays of hellos the responder accepted before) and LinkAccept messages; "
         + "refused frames (class, tampering, replay, wrong key, length, padding); request and response bodies read and "
         + "refused; node messages HELLO, TEXT, RESET and SYNC written and read, and refused. Spec: transport.adoc.";
   }
 
   // ---------------------------------------------------------------- the handshake's inputs
 
-  /** The inputs of one link handshake: the responder's link private key, and what each side draws, in order. */
-  private record Handshake(byte[] linkPrivate, byte[] e, byte[] kemSeed, byte[] f, byte[] m) {
+  /**
+   * The inputs of one link handshake: the responder's link private key, the initiator's clock
+   * (the hello's time) and the responder's, and what each side draws, in order.
+   */
+  private record Handshake(byte[] linkPrivate, long time, long now, byte[] e, byte[] kemSeed, byte[] f, byte[] m) {
 
     ObjectNode toJson(ObjectNode in) {
       in.put("responder_link_private", Bytes.hex(linkPrivate));
+      in.put("initiator_time", time).put("now", now);
       in.putObject("initiator_random").put("e", Bytes.hex(e)).put("kem_seed", Bytes.hex(kemSeed));
       in.putObject("responder_random").put("f", Bytes.hex(f)).put("m", Bytes.hex(m));
       return in;
     }
 
     static Handshake fromJson(JsonNode in) {
-      return new Handshake(Bytes.unhex(in.path("responder_link_private").asText()),
-          Bytes.unhex(in.path("initiator_random").path("e").asText()),
+      return new Handshake(Bytes.unhex(in.path("responder_link_private").asText()), in.path("initiator_time").asLong(),
+          in.path("now").asLong(), Bytes.unhex(in.path("initiator_random").path("e").asText()),
           Bytes.unhex(in.path("initiator_random").path("kem_seed").asText()),
           Bytes.unhex(in.path("responder_random").path("f").asText()),
           Bytes.unhex(in.path("responder_random").path("m").asText()));
     }
 
     LinkTrace trace() throws SottoException {
-      return LinkTrace.compute(linkPrivate, e, kemSeed, f, m);
+      return LinkTrace.compute(linkPrivate, time, e, kemSeed, f, m);
     }
 
     /** Both ends through the public API, each drawing exactly its recorded randomness. */
     Ends run() throws SottoException {
       LinkKey key = LinkKey.fromBytes(linkPrivate);
       TestRandom.Replay initiatorRandom = TestRandom.replay(Bytes.concat(e, kemSeed));
-      LinkInitiator initiator = LinkInitiator.start(key.publicKey(), initiatorRandom);
+      LinkInitiator initiator = LinkInitiator.start(key.publicKey(), Instant.ofEpochSecond(time), initiatorRandom);
       initiatorRandom.assertExhausted();
       byte[] hello = initiator.hello();
       TestRandom.Replay responderRandom = TestRandom.replay(Bytes.concat(f, m));
-      LinkResponder.Accepted accepted = LinkResponder.accept(key, hello, responderRandom);
+      LinkResponder.Accepted accepted = responder(key).accept(hello, Instant.ofEpochSecond(now), responderRandom);
       responderRandom.assertExhausted();
       Link initiatorLink = initiator.finish(accepted.accept());
       return new Ends(key, initiator, hello, accepted.accept(), initiatorLink, accepted.link());
@@ -110,19 +116,29 @@ public final class TransportVectors implements VectorSuite {
     }
   }
 
-  /** A fresh handshake: a link key and both sides' draws, recorded as the library draws them. */
+  /** A responder with a filter of its own: what a node that has just started holds. */
+  private static LinkResponder responder(LinkKey key) {
+    return new LinkResponder(key, new LinkReplayFilter(PRIOR_LIMIT + 1));
+  }
+
+  /** A fresh handshake, both clocks at T0. */
   private Handshake handshake() {
+    return handshake(T0, T0);
+  }
+
+  /** A fresh handshake: a link key, the two clocks, and both sides' draws, recorded as the library draws them. */
+  private Handshake handshake(long time, long now) {
     try {
       byte[] s = random.bytes(LinkKey.LENGTH);
       LinkKey key = LinkKey.fromBytes(s);
       RecordingRandom initiatorRandom = new RecordingRandom(random);
-      LinkInitiator initiator = LinkInitiator.start(key.publicKey(), initiatorRandom);
+      LinkInitiator initiator = LinkInitiator.start(key.publicKey(), Instant.ofEpochSecond(time), initiatorRandom);
       RecordingRandom responderRandom = new RecordingRandom(random);
-      LinkResponder.accept(key, initiator.hello(), responderRandom);
+      responder(key).accept(initiator.hello(), Instant.ofEpochSecond(now), responderRandom);
       if (initiatorRandom.draws().size() != 2 || responderRandom.draws().size() != 2) {
         throw new IllegalStateException("a link handshake draws two values on each side");
       }
-      return new Handshake(s, initiatorRandom.draws().get(0), initiatorRandom.draws().get(1),
+      return new Handshake(s, time, now, initiatorRandom.draws().get(0), initiatorRandom.draws().get(1),
           responderRandom.draws().get(0), responderRandom.draws().get(1));
     } catch (SottoException e) {
       throw new IllegalStateException(e);
@@ -225,6 +241,10 @@ public final class TransportVectors implements VectorSuite {
     link(cases, "a DELIVER refused with AUTH_FAILED, a DEPOSIT at a node that runs no mailbox", handshake(), refused);
 
     link(cases, "the handshake alone, no frame", handshake(), new Script());
+    link(cases, "the handshake alone, the initiator's clock 120 s behind the responder's (the edge of the window)",
+        handshake(T0 - LinkResponder.CLOCK_WINDOW_SECONDS, T0), new Script());
+    link(cases, "the handshake alone, the initiator's clock 120 s ahead of the responder's (the edge of the window)",
+        handshake(T0 + LinkResponder.CLOCK_WINDOW_SECONDS, T0), new Script());
 
     Script large = new Script().request(Frame.deliver(1, envelope(65536, random.bytes(16)))).response(Frame.ok(1))
         .request(Frame.deliver(0xffffffffL, envelope(1024, random.bytes(16)))).response(Frame.ok(0xffffffffL));
@@ -262,10 +282,13 @@ public final class TransportVectors implements VectorSuite {
     return new Writer().u8(frame.type()).u32(frame.requestId()).u32(frame.body().length).toByteArray();
   }
 
-  // Offsets in LinkHello: version 0, typed(E) 1, typed(ek) 34, proof 1219.
-  private static final int HELLO_E = 1;
-  private static final int HELLO_EK = 34;
-  private static final int HELLO_PROOF = 1219;
+  // Offsets in LinkHello: version 0, time 1, typed(E) 9, typed(ek) 42, proof 1227.
+  private static final int HELLO_TIME = 1;
+  private static final int HELLO_E = 9;
+  private static final int HELLO_EK = 42;
+  private static final int HELLO_PROOF = 1227;
+  /** The most prior hellos of an accept case, so that a verifier's filter of this size never fills. */
+  private static final int PRIOR_LIMIT = 4;
   // Offsets in LinkAccept: typed(F) 0, ct 33, confirm 1121.
   private static final int ACCEPT_CT = 33;
   private static final int ACCEPT_CONFIRM = 1121;
@@ -279,11 +302,30 @@ public final class TransportVectors implements VectorSuite {
       byte[] ekTooLarge = hello.clone();
       ekTooLarge[HELLO_EK + 1] = (byte) 0xff;
       ekTooLarge[HELLO_EK + 2] |= 0x0f;
+      long w = LinkResponder.CLOCK_WINDOW_SECONDS;
+      byte[] stale = Texts.replace(hello, HELLO_TIME, LinkTrace.u64(T0 - w - 1));
       Object[][] rows = {
         {"empty", new byte[0], ErrorCode.TRUNCATED},
-        {"version 0x02", Texts.with(hello, 0, 0x02), ErrorCode.UNSUPPORTED_VERSION},
+        {"version 0x01 (revision 1's link)", Texts.with(hello, 0, 0x01), ErrorCode.UNSUPPORTED_VERSION},
+        {"version 0x03", Texts.with(hello, 0, 0x03), ErrorCode.UNSUPPORTED_VERSION},
         {"version 0x00", Texts.with(hello, 0, 0x00), ErrorCode.UNSUPPORTED_VERSION},
-        {"version 0x02 and nothing after it: the version is read first", new byte[] {0x02}, ErrorCode.UNSUPPORTED_VERSION},
+        {"version 0x01 and nothing after it: the version is read first", new byte[] {0x01}, ErrorCode.UNSUPPORTED_VERSION},
+        {"version 0x01 and a time 121 s behind: the version is checked before the time", Texts.with(stale, 0, 0x01),
+            ErrorCode.UNSUPPORTED_VERSION},
+        {"cut inside the time", Texts.cut(hello, HELLO_TIME + 5), ErrorCode.TRUNCATED},
+        {"time 121 s behind the responder's clock", stale, ErrorCode.EXPIRED},
+        {"time 121 s ahead of the responder's clock", Texts.replace(hello, HELLO_TIME, LinkTrace.u64(T0 + w + 1)),
+            ErrorCode.EXPIRED},
+        {"time 0 (1970)", Texts.replace(hello, HELLO_TIME, LinkTrace.u64(0)), ErrorCode.EXPIRED},
+        {"time 2^63 - 1", Texts.replace(hello, HELLO_TIME, LinkTrace.u64(Long.MAX_VALUE)), ErrorCode.EXPIRED},
+        {"time 2^63 (a u64 of 2^63 or more)", Texts.replace(hello, HELLO_TIME, LinkTrace.u64(Long.MIN_VALUE)),
+            ErrorCode.INVALID_ENCODING},
+        {"time 121 s behind and cut after it: the time is checked before the rest is read", Texts.cut(stale, HELLO_E),
+            ErrorCode.EXPIRED},
+        {"time 121 s behind and E of small order: the time is checked before the keys",
+            Texts.replace(stale, HELLO_E + 1, SMALL_ORDER), ErrorCode.EXPIRED},
+        {"time one second later, within the window (TH_A binds the time: the proof does not verify)",
+            Texts.replace(hello, HELLO_TIME, LinkTrace.u64(T0 + 1)), ErrorCode.AUTH_FAILED},
         {"E with type byte 0x01", Texts.with(hello, HELLO_E, 0x01), ErrorCode.INVALID_ENCODING},
         {"E with the ML-KEM type byte 0x03", Texts.with(hello, HELLO_E, 0x03), ErrorCode.INVALID_ENCODING},
         {"E of small order (order 8)", Texts.replace(hello, HELLO_E + 1, SMALL_ORDER), ErrorCode.INVALID_KEY},
@@ -291,10 +333,11 @@ public final class TransportVectors implements VectorSuite {
         {"ek with the X25519 type byte 0x02", Texts.with(hello, HELLO_EK, 0x02), ErrorCode.INVALID_ENCODING},
         {"ek failing the ML-KEM modulus check (its first coefficient is 4095)", ekTooLarge, ErrorCode.INVALID_KEY},
         {"cut after the version", Texts.cut(hello, 1), ErrorCode.TRUNCATED},
+        {"cut after the time", Texts.cut(hello, HELLO_E), ErrorCode.TRUNCATED},
         {"cut inside E", Texts.cut(hello, HELLO_E + 20), ErrorCode.TRUNCATED},
         {"cut inside ek", Texts.cut(hello, HELLO_EK + 600), ErrorCode.TRUNCATED},
-        {"cut inside the proof (1234 bytes)", Texts.cut(hello, hello.length - 1), ErrorCode.TRUNCATED},
-        {"one byte too many (1236 bytes)", Arrays.copyOf(hello, hello.length + 1), ErrorCode.TRAILING_DATA},
+        {"cut inside the proof (1242 bytes)", Texts.cut(hello, hello.length - 1), ErrorCode.TRUNCATED},
+        {"one byte too many (1244 bytes)", Arrays.copyOf(hello, hello.length + 1), ErrorCode.TRAILING_DATA},
         {"proof with one bit flipped", Texts.flip(hello, HELLO_PROOF + 7), ErrorCode.AUTH_FAILED},
         {"E of another hello", Texts.replace(hello, HELLO_E, Arrays.copyOfRange(other, HELLO_E, HELLO_EK)),
             ErrorCode.AUTH_FAILED},
@@ -302,18 +345,51 @@ public final class TransportVectors implements VectorSuite {
             ErrorCode.AUTH_FAILED},
       };
       for (Object[] row : rows) {
-        accept(cases, "LinkHello: " + row[0], h.linkPrivate(), (byte[]) row[1], (ErrorCode) row[2]);
+        accept(cases, "LinkHello: " + row[0], h.linkPrivate(), List.of(), (byte[]) row[1], T0, (ErrorCode) row[2]);
       }
       Handshake elsewhere = handshake();
       accept(cases, "LinkHello sent to another responder's link key (the proof does not verify)", h.linkPrivate(),
-          elsewhere.trace().hello(), ErrorCode.AUTH_FAILED);
+          List.of(), elsewhere.trace().hello(), T0, ErrorCode.AUTH_FAILED);
+      replays(cases);
     } catch (SottoException e) {
       throw new IllegalStateException(e);
     }
   }
 
-  private static void accept(Cases cases, String comment, byte[] linkPrivate, byte[] hello, ErrorCode error) {
-    ObjectNode in = Json.object().put("responder_link_private", Bytes.hex(linkPrivate)).put("hello", Bytes.hex(hello));
+  /** A hello the responder accepted (at {@code now}) before it reads the case's hello. */
+  private record Prior(byte[] hello, long now) {}
+
+  /** spec: transport.adoc#link-replay: hellos read after others were accepted. */
+  private void replays(Cases cases) throws SottoException {
+    long w = LinkResponder.CLOCK_WINDOW_SECONDS;
+    Handshake h = handshake();
+    byte[] hello = h.trace().hello();
+    byte[] other = LinkTrace.compute(h.linkPrivate(), T0, random.bytes(32), random.bytes(64), h.f(), h.m()).hello();
+    accept(cases, "LinkHello replayed: the responder accepted the same hello at the same second",
+        h.linkPrivate(), List.of(new Prior(hello, T0)), hello, T0, ErrorCode.REPLAY);
+    accept(cases, "LinkHello replayed after another hello was accepted: the filter holds both",
+        h.linkPrivate(), List.of(new Prior(hello, T0), new Prior(other, T0 + 1)), hello, T0 + 2, ErrorCode.REPLAY);
+    accept(cases, "LinkHello replayed with its proof's last bit flipped: another hello, whose proof does not verify",
+        h.linkPrivate(), List.of(new Prior(hello, T0)), Texts.flip(hello, hello.length - 1), T0, ErrorCode.AUTH_FAILED);
+    accept(cases, "LinkHello replayed 121 s after it was accepted: the clock check comes before the filter",
+        h.linkPrivate(), List.of(new Prior(hello, T0)), hello, T0 + w + 1, ErrorCode.EXPIRED);
+    // A hello from a clock 120 s ahead, accepted at once: it passes the clock check 240 s more.
+    Handshake ahead = handshake(T0 + w, T0);
+    byte[] early = ahead.trace().hello();
+    accept(cases, "LinkHello from a clock 120 s ahead, accepted at once, replayed 240 s later (the last second its "
+        + "time passes the clock check): the filter still holds it", ahead.linkPrivate(),
+        List.of(new Prior(early, T0)), early, T0 + 2 * w, ErrorCode.REPLAY);
+  }
+
+  private static void accept(Cases cases, String comment, byte[] linkPrivate, List<Prior> prior, byte[] hello, long now,
+      ErrorCode error) {
+    if (prior.size() > PRIOR_LIMIT) {
+      throw new IllegalStateException("an accept case has at most " + PRIOR_LIMIT + " prior hellos");
+    }
+    ObjectNode in = Json.object().put("responder_link_private", Bytes.hex(linkPrivate));
+    ArrayNode list = in.putArray("prior");
+    prior.forEach(p -> list.addObject().put("hello", Bytes.hex(p.hello())).put("now", p.now()));
+    in.put("hello", Bytes.hex(hello)).put("now", now);
     cases.invalid("accept", comment, in, error);
   }
 
@@ -324,7 +400,7 @@ public final class TransportVectors implements VectorSuite {
       byte[] accept = t.accept();
       // Another responder's answer to the same hello, and a responder that answers without the link key.
       byte[] otherAccept = handshake().trace().accept();
-      LinkTrace impostor = LinkTrace.compute(random.bytes(32), h.e(), h.kemSeed(), h.f(), h.m());
+      LinkTrace impostor = LinkTrace.compute(random.bytes(32), h.time(), h.e(), h.kemSeed(), h.f(), h.m());
       Object[][] rows = {
         {"empty", new byte[0], ErrorCode.TRUNCATED},
         {"F with type byte 0x01", Texts.with(accept, 0, 0x01), ErrorCode.INVALID_ENCODING},
@@ -344,6 +420,7 @@ public final class TransportVectors implements VectorSuite {
       };
       for (Object[] row : rows) {
         ObjectNode in = Json.object().put("responder_link_public", Bytes.hex(t.linkPublic()));
+        in.put("initiator_time", h.time());
         in.putObject("initiator_random").put("e", Bytes.hex(h.e())).put("kem_seed", Bytes.hex(h.kemSeed()));
         in.put("accept", Bytes.hex((byte[]) row[1]));
         cases.invalid("finish", "LinkAccept: " + row[0], in, (ErrorCode) row[2]);
@@ -724,17 +801,13 @@ public final class TransportVectors implements VectorSuite {
     try {
       switch (operation) {
         case "link" -> verifyLink(in, check);
-        case "accept" -> {
-          // The responder draws nothing before the proof verifies: an empty replay fails any draw.
-          LinkResponder.accept(LinkKey.fromBytes(Bytes.unhex(in.path("responder_link_private").asText())),
-              Bytes.unhex(in.path("hello").asText()), TestRandom.replay(new byte[0]));
-          check.accepted();
-        }
+        case "accept" -> verifyAccept(in, check);
         case "finish" -> {
           TestRandom.Replay draws = TestRandom.replay(Bytes.concat(
               Bytes.unhex(in.path("initiator_random").path("e").asText()),
               Bytes.unhex(in.path("initiator_random").path("kem_seed").asText())));
-          LinkInitiator initiator = LinkInitiator.start(Bytes.unhex(in.path("responder_link_public").asText()), draws);
+          LinkInitiator initiator = LinkInitiator.start(Bytes.unhex(in.path("responder_link_public").asText()),
+              Instant.ofEpochSecond(in.path("initiator_time").asLong()), draws);
           draws.assertExhausted();
           initiator.finish(Bytes.unhex(in.path("accept").asText()));
           check.accepted();
@@ -809,6 +882,25 @@ public final class TransportVectors implements VectorSuite {
         check.fail(at + "wire: the receiver opened " + opened + ", not the frame sent (" + frame + ")");
       }
     }
+  }
+
+  /** The responder accepts each prior hello (drawing anything), then reads the case's hello, drawing nothing. */
+  private static void verifyAccept(JsonNode in, CaseCheck check) throws SottoException {
+    LinkResponder responder = responder(LinkKey.fromBytes(Bytes.unhex(in.path("responder_link_private").asText())));
+    JsonNode prior = in.path("prior");
+    for (int i = 0; i < prior.size(); i++) {
+      try {
+        responder.accept(Bytes.unhex(prior.get(i).path("hello").asText()),
+            Instant.ofEpochSecond(prior.get(i).path("now").asLong()), TestRandom.deterministic(new byte[32]));
+      } catch (SottoException e) {
+        check.fail("prior hello " + i + " refused: " + e.code() + " (" + e.getMessage() + ")");
+        return;
+      }
+    }
+    // The responder draws nothing before the proof verifies: an empty replay fails any draw.
+    responder.accept(Bytes.unhex(in.path("hello").asText()), Instant.ofEpochSecond(in.path("now").asLong()),
+        TestRandom.replay(new byte[0]));
+    check.accepted();
   }
 
   private static void verifyOpenFrame(JsonNode in, CaseCheck check) throws SottoException {

@@ -1,6 +1,7 @@
 package dev.sotto.internal.transport;
 
 import dev.sotto.SottoException;
+import dev.sotto.Suite;
 import dev.sotto.internal.Labels;
 import dev.sotto.internal.crypto.Aead;
 import dev.sotto.internal.crypto.Hkdf;
@@ -8,21 +9,30 @@ import dev.sotto.internal.crypto.Hmac;
 import dev.sotto.internal.crypto.MlKem768;
 import dev.sotto.internal.encoding.Bytes;
 import dev.sotto.internal.encoding.KeyCodec;
+import dev.sotto.internal.encoding.Writer;
 import java.util.Arrays;
 
 /** The hashes and keys of the link handshake (spec: transport.adoc#link-handshake). */
 public final class LinkSchedule {
-  public static final int VERSION = 0x01;
-  public static final int HELLO_LENGTH = 1 + KeyCodec.X25519_ENCODED_LENGTH + KeyCodec.ML_KEM_768_ENCODED_LENGTH + Aead.TAG_LENGTH;
+  public static final int VERSION = 0x02;
+  /** Length of {@code time}: a u64 of seconds since the epoch. */
+  public static final int TIME_LENGTH = 8;
+  public static final int HELLO_LENGTH =
+      1 + TIME_LENGTH + KeyCodec.X25519_ENCODED_LENGTH + KeyCodec.ML_KEM_768_ENCODED_LENGTH + Aead.TAG_LENGTH;
   public static final int ACCEPT_LENGTH = KeyCodec.X25519_ENCODED_LENGTH + MlKem768.CIPHERTEXT_LENGTH + Aead.TAG_LENGTH;
+  /** A hello whose {@code time} differs from the responder's clock by more than this is EXPIRED (spec: transport.adoc#link-accept). */
+  public static final long CLOCK_WINDOW_SECONDS = 120;
+  /** How long an accepted hello is remembered: it can pass the clock check only this long (spec: transport.adoc#link-replay). */
+  public static final long REPLAY_WINDOW_SECONDS = 2 * CLOCK_WINDOW_SECONDS;
   private static final byte[] ZERO_NONCE = new byte[Aead.NONCE_LENGTH];
 
   private LinkSchedule() {}
 
-  /** TH_A = SHA-256(label || version || typed(S) || typed(E) || typed(ek)). */
-  public static byte[] transcriptA(byte[] responderKey, byte[] initiatorEphemeral, byte[] encapsulationKey) {
-    return Hmac.hash(Labels.LINK_TRANSCRIPT_1, new byte[] {VERSION}, KeyCodec.x25519(responderKey),
-        KeyCodec.x25519(initiatorEphemeral), KeyCodec.mlKem768(encapsulationKey));
+  /** TH_A = SHA-256(label || version u8 || suite u16 || time u64 || typed(S) || typed(E) || typed(ek)). */
+  public static byte[] transcriptA(long time, byte[] responderKey, byte[] initiatorEphemeral, byte[] encapsulationKey) {
+    byte[] header = new Writer().u8(VERSION).u16(Suite.SOTTO_1.id()).u64(time).toByteArray();
+    return Hmac.hash(Labels.LINK_TRANSCRIPT_1, header, KeyCodec.x25519(responderKey), KeyCodec.x25519(initiatorEphemeral),
+        KeyCodec.mlKem768(encapsulationKey));
   }
 
   /** proof = Seal(k_hello, zero nonce, TH_A, []). */

@@ -4,7 +4,6 @@ import dev.sotto.Address;
 import dev.sotto.Frame;
 import dev.sotto.Link;
 import dev.sotto.LinkInitiator;
-import dev.sotto.LinkKey;
 import dev.sotto.LinkResponder;
 import dev.sotto.RandomSource;
 import dev.sotto.SottoException;
@@ -16,6 +15,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -43,9 +43,15 @@ public final class LinkChannel implements Closeable {
     this.tap = tap;
   }
 
-  /** Connects to a TCP address of kind peer or mailbox and runs the handshake as initiator. */
+  /** Connects to a TCP address of kind peer or mailbox and runs the handshake as initiator, on the system clock. */
   public static LinkChannel connect(Address address, String localName, RandomSource random, int timeoutMillis, WireTap tap)
       throws IOException, SottoException {
+    return connect(address, localName, Clock.systemUTC(), random, timeoutMillis, tap);
+  }
+
+  /** As {@link #connect(Address, String, RandomSource, int, WireTap)}, the hello's time read from {@code clock}. */
+  public static LinkChannel connect(Address address, String localName, Clock clock, RandomSource random,
+      int timeoutMillis, WireTap tap) throws IOException, SottoException {
     Socket socket = new Socket();
     try {
       socket.setTcpNoDelay(true);
@@ -54,7 +60,7 @@ public final class LinkChannel implements Closeable {
       DataInputStream in = new DataInputStream(socket.getInputStream());
       OutputStream out = new BufferedOutputStream(socket.getOutputStream(), BUFFER);
       String name = localName + " -> " + address.host() + ":" + address.port();
-      LinkInitiator initiator = LinkInitiator.start(address.linkKey(), random);
+      LinkInitiator initiator = LinkInitiator.start(address.linkKey(), clock.instant(), random);
       byte[] hello = initiator.hello();
       tap.seen(name, true, "hello", hello);
       out.write(hello);
@@ -70,16 +76,40 @@ public final class LinkChannel implements Closeable {
     }
   }
 
-  /** Runs the handshake as responder on an accepted socket. */
-  public static LinkChannel accept(Socket socket, LinkKey key, String localName, RandomSource random, WireTap tap)
-      throws IOException, SottoException {
+  /** What the server decides between the checks of a {@code LinkHello} and its key exchange. */
+  public interface Gate {
+    /** Whether this connection may have a key exchange; false closes it at once. */
+    boolean admit();
+  }
+
+  /** The connection was closed by the {@link Gate} before any public-key operation. */
+  public static final class Refused extends IOException {
+    Refused() {
+      super("over the handshake budget");
+    }
+  }
+
+  /**
+   * Runs the handshake as responder on an accepted socket (spec: transport.adoc#link-accept):
+   * reads the hello and checks it at {@code clock}'s time, asks {@code gate}, and only then
+   * verifies the proof and answers.
+   *
+   * @throws SottoException the hello was refused (REPLAY, EXPIRED, AUTH_FAILED, ...)
+   * @throws Refused the gate refused it
+   */
+  public static LinkChannel accept(Socket socket, LinkResponder responder, Clock clock, Gate gate, String localName,
+      RandomSource random, WireTap tap) throws IOException, SottoException {
     DataInputStream in = new DataInputStream(socket.getInputStream());
     OutputStream out = new BufferedOutputStream(socket.getOutputStream(), BUFFER);
     String name = socket.getRemoteSocketAddress() + " -> " + localName;
     byte[] hello = new byte[LinkInitiator.HELLO_LENGTH];
     in.readFully(hello);
     tap.seen(name, false, "hello", hello);
-    LinkResponder.Accepted accepted = LinkResponder.accept(key, hello, random);
+    LinkResponder.Hello checked = responder.read(hello, clock.instant());
+    if (!gate.admit()) {
+      throw new Refused();
+    }
+    LinkResponder.Accepted accepted = responder.accept(checked, random);
     tap.seen(name, true, "accept", accepted.accept());
     out.write(accepted.accept());
     out.flush();

@@ -3,6 +3,8 @@ package dev.sotto.node.net;
 import dev.sotto.ErrorCode;
 import dev.sotto.Frame;
 import dev.sotto.LinkKey;
+import dev.sotto.LinkReplayFilter;
+import dev.sotto.LinkResponder;
 import dev.sotto.RandomSource;
 import dev.sotto.SottoException;
 import java.io.Closeable;
@@ -11,25 +13,41 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Accepts links and answers their requests (spec: transport.adoc#requests), within the limits of
  * transport.adoc#mailbox-policy: at most {@link Limits#maxLinks} links at once, a handshake
- * deadline, an idle timeout and a request rate per link. A link that breaks a rule of the
- * framing is closed; one that asks too fast gets {@code ERROR LIMIT_EXCEEDED}. Other links are
- * served meanwhile, each on its own thread.
+ * deadline, handshake budgets and a replay filter (#handshake-budgets, #link-replay), an idle
+ * timeout and a request rate per link. A hello that is replayed, stale or over budget is closed
+ * before any public-key operation; a link that breaks a rule of the framing is closed; one that
+ * asks too fast gets {@code ERROR LIMIT_EXCEEDED}. Other links are served meanwhile, each on its
+ * own thread.
  */
 public final class Server implements Closeable {
   /** The server's limits. */
-  public record Limits(int maxLinks, int handshakeMillis, int idleMillis, double requestsPerSecond, int burst) {
-    public static final Limits DEFAULT = new Limits(64, 5_000, 60_000, 1024, 2048);
+  public record Limits(int maxLinks, int handshakeMillis, int idleMillis, double requestsPerSecond, int burst,
+      HandshakeBudget.Rates handshakes) {
+    public static final Limits DEFAULT = new Limits(64, 5_000, 60_000, 1024, 2048, HandshakeBudget.Rates.DEFAULT);
+
+    public Limits withHandshakes(HandshakeBudget.Rates rates) {
+      return new Limits(maxLinks, handshakeMillis, idleMillis, requestsPerSecond, burst, rates);
+    }
   }
+
+  /**
+   * What became of the hellos this server read (for tests and operators): key exchanges begun
+   * (proof checks; each admitted by the budgets), handshakes completed, replays refused, and
+   * connections refused by the budgets.
+   */
+  public record Handshakes(long keyExchanges, long completed, long replays, long overBudget) {}
 
   /** What the server does with each request: the node's logic. */
   public interface Handler {
@@ -41,7 +59,9 @@ public final class Server implements Closeable {
   }
 
   private final ServerSocket socket;
-  private final LinkKey key;
+  private final LinkResponder responder;
+  private final HandshakeBudget budget;
+  private final Clock clock;
   private final String name;
   private final RandomSource random;
   private final Handler handler;
@@ -50,14 +70,21 @@ public final class Server implements Closeable {
   private final ExecutorService pool;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private final AtomicInteger links = new AtomicInteger();
+  private final AtomicLong keyExchanges = new AtomicLong();
+  private final AtomicLong completed = new AtomicLong();
+  private final AtomicLong replays = new AtomicLong();
+  private final AtomicLong overBudget = new AtomicLong();
   private volatile boolean closed;
 
-  public Server(String host, int port, LinkKey key, String name, RandomSource random, Handler handler, Limits limits,
-      WireTap tap) throws IOException {
+  /** A server on {@code clock} (the hellos' clock window); budgets run on {@link System#nanoTime()}. */
+  public Server(String host, int port, LinkKey key, String name, Clock clock, RandomSource random, Handler handler,
+      Limits limits, WireTap tap) throws IOException {
     this.socket = new ServerSocket();
     this.socket.setReuseAddress(true);
     this.socket.bind(new InetSocketAddress(InetAddress.getByName(host), port), 128);
-    this.key = key;
+    this.responder = new LinkResponder(key, new LinkReplayFilter(limits.handshakes().replayFilterCapacity()));
+    this.budget = new HandshakeBudget(limits.handshakes(), System.nanoTime());
+    this.clock = clock;
     this.name = name;
     this.random = random;
     this.handler = handler;
@@ -81,6 +108,11 @@ public final class Server implements Closeable {
   /** Links open now. */
   public int openLinks() {
     return links.get();
+  }
+
+  /** What became of the hellos read so far. */
+  public Handshakes handshakes() {
+    return new Handshakes(keyExchanges.get(), completed.get(), replays.get(), overBudget.get());
   }
 
   private void acceptLoop() {
@@ -117,10 +149,17 @@ public final class Server implements Closeable {
     try {
       s.setTcpNoDelay(true);
       s.setSoTimeout(limits.handshakeMillis());
-      channel = LinkChannel.accept(s, key, name, random, tap);
+      InetAddress source = s.getInetAddress();
+      channel = LinkChannel.accept(s, responder, clock, () -> admit(source), name, random, tap);
+      completed.incrementAndGet();
       s.setSoTimeout(limits.idleMillis());
-    } catch (SottoException | IOException | RuntimeException e) {
-      return; // a failed handshake, a timeout or a peer that went away: nothing to answer
+    } catch (SottoException e) {
+      if (e.code() == ErrorCode.REPLAY) {
+        replays.incrementAndGet();
+      }
+      return; // a refused hello: nothing to answer
+    } catch (IOException | RuntimeException e) {
+      return; // over budget, a timeout or a peer that went away: nothing to answer
     }
     Object state = handler.newLink();
     double tokens = limits.burst();
@@ -152,6 +191,16 @@ public final class Server implements Closeable {
     } finally {
       channel.close();
     }
+  }
+
+  /** Between the hello's checks and its key exchange (spec: transport.adoc#handshake-budgets). */
+  private boolean admit(InetAddress source) {
+    if (budget.admit(source, System.nanoTime()) != HandshakeBudget.Outcome.ADMITTED) {
+      overBudget.incrementAndGet();
+      return false;
+    }
+    keyExchanges.incrementAndGet();
+    return true;
   }
 
   private static void closeQuietly(Closeable s) {

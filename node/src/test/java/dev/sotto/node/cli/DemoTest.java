@@ -26,7 +26,7 @@ class DemoTest {
     assertTrue(out.contains("ok  delivered directly to alice's node"), out);
     assertTrue(out.contains("ok  no readable byte in the stored envelopes"), out);
     assertTrue(out.contains("ok  no readable byte in the bytes on the wire"), out);
-    assertTrue(out.contains("ok  every handshake message is 1235 bytes"), out);
+    assertTrue(out.contains("ok  every handshake message is 1243 bytes"), out);
     assertFalse(out.contains("FAILED"), out);
     assertTrue(out.contains("temporary homes deleted"), out);
   }

@@ -7,12 +7,14 @@ import dev.sotto.Address;
 import dev.sotto.IdentitySeed;
 import dev.sotto.RandomSource;
 import dev.sotto.node.Node;
+import dev.sotto.node.net.Server;
 import dev.sotto.node.store.Store;
 import dev.sotto.node.store.Tx;
 import dev.sotto.node.store.Vault;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -30,9 +32,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.sqlite.SQLiteConfig;
@@ -80,6 +84,7 @@ final class Cluster implements AutoCloseable {
     final Process process;
     final StringBuffer output = new StringBuffer();
     private final CompletableFuture<Integer> ready = new CompletableFuture<>();
+    private final BlockingQueue<String> counters = new LinkedBlockingQueue<>();
 
     private Running(String name, Process process) {
       this.name = name;
@@ -94,6 +99,20 @@ final class Cluster implements AutoCloseable {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         throw new AssertionError("node " + name + " did not get ready: " + e + "\n" + output, e);
       }
+    }
+
+    /** The server's handshake counters now, asked on the process's standard input. */
+    synchronized Server.Handshakes handshakes() throws IOException, InterruptedException {
+      OutputStream in = process.getOutputStream();
+      in.write("handshakes\n".getBytes(StandardCharsets.UTF_8));
+      in.flush();
+      String line = counters.poll(30, TimeUnit.SECONDS);
+      if (line == null) {
+        throw new AssertionError("node " + name + " did not print its handshake counters\n" + output);
+      }
+      String[] f = line.split(" ");
+      return new Server.Handshakes(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
+          Long.parseLong(f[4]));
     }
   }
 
@@ -189,6 +208,8 @@ final class Cluster implements AutoCloseable {
           r.output.append(line).append('\n');
           if (line.startsWith("READY ")) {
             r.ready.complete(Integer.parseInt(line.substring(6).trim()));
+          } else if (line.startsWith("HANDSHAKES ")) {
+            r.counters.add(line);
           }
         }
       } catch (IOException | RuntimeException e) {

@@ -10,8 +10,10 @@ import dev.sotto.LinkInitiator;
 import dev.sotto.LinkKey;
 import dev.sotto.node.Node;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -136,7 +138,8 @@ class HostilePeerTest extends ClusterTest {
   private void garbageBeforeTheHandshake() throws Exception {
     RawClient c = connect();
     byte[] garbage = RawClient.RANDOM.bytes(4 * LinkInitiator.HELLO_LENGTH);
-    garbage[0] = 0x01; // the right version byte, so that the node reads on into the keys and the proof
+    // The right version byte and a current time, so that the node reads on into the keys and the proof.
+    ByteBuffer.wrap(garbage).put((byte) 0x02).putLong(Instant.now().getEpochSecond());
     writeQuietly(c, garbage);
     assertClosedSilently(c, "garbage");
     RawClient d = connect();
@@ -149,7 +152,7 @@ class HostilePeerTest extends ClusterTest {
   private void helloToTheWrongKey() throws Exception {
     RawClient c = connect();
     byte[] otherKey = LinkKey.generate(RawClient.RANDOM).publicKey();
-    writeQuietly(c, LinkInitiator.start(otherKey, RawClient.RANDOM).hello());
+    writeQuietly(c, LinkInitiator.start(otherKey, Instant.now(), RawClient.RANDOM).hello());
     assertClosedSilently(c, "hello to the wrong key");
     cluster.log("(b) wrong key: closed");
   }

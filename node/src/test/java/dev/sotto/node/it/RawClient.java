@@ -17,7 +17,9 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -43,8 +45,19 @@ final class RawClient implements Closeable {
 
   /** A bare TCP connection to a loopback port. */
   static RawClient connect(int port) throws IOException {
+    return connectFrom(null, port);
+  }
+
+  /**
+   * A bare TCP connection to a loopback port from the loopback address {@code from} (any of
+   * 127.0.0.0/8 on Linux), or from the system's choice when null.
+   */
+  static RawClient connectFrom(String from, int port) throws IOException {
     Socket s = new Socket();
     try {
+      if (from != null) {
+        s.bind(new InetSocketAddress(from, 0));
+      }
       s.setTcpNoDelay(true);
       s.connect(new InetSocketAddress("127.0.0.1", port), TIMEOUT_MILLIS);
       s.setSoTimeout(TIMEOUT_MILLIS);
@@ -57,7 +70,12 @@ final class RawClient implements Closeable {
 
   /** A connection with a completed link handshake to the node holding {@code linkKey}. */
   static RawClient link(int port, byte[] linkKey) throws IOException, SottoException {
-    RawClient c = connect(port);
+    return linkFrom(null, port, linkKey);
+  }
+
+  /** As {@link #link}, from the loopback address {@code from}. */
+  static RawClient linkFrom(String from, int port, byte[] linkKey) throws IOException, SottoException {
+    RawClient c = connectFrom(from, port);
     try {
       c.handshake(linkKey);
       return c;
@@ -67,13 +85,46 @@ final class RawClient implements Closeable {
     }
   }
 
-  /** Runs the initiator's side of the handshake (spec: transport.adoc#link-hello). */
-  void handshake(byte[] linkKey) throws IOException, SottoException {
-    LinkInitiator initiator = LinkInitiator.start(linkKey, RANDOM);
-    write(initiator.hello());
+  /** Runs the initiator's side of the handshake (spec: transport.adoc#link-hello); returns the hello it sent. */
+  byte[] handshake(byte[] linkKey) throws IOException, SottoException {
+    LinkInitiator initiator = LinkInitiator.start(linkKey, Instant.now(), RANDOM);
+    byte[] hello = initiator.hello();
+    write(hello);
     byte[] accept = new byte[LinkResponder.ACCEPT_LENGTH];
     in.readFully(accept);
     link = initiator.finish(accept);
+    return hello;
+  }
+
+  /**
+   * Reads until {@code length} bytes arrived or the other side closed, whichever is first.
+   *
+   * @return the bytes that arrived (fewer than {@code length} when it closed)
+   * @throws AssertionError if neither happened within {@code timeout}
+   */
+  byte[] readUpTo(int length, Duration timeout) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    byte[] buffer = new byte[length];
+    int n = 0;
+    while (n < length) {
+      long left = (deadline - System.nanoTime()) / 1_000_000;
+      if (left <= 0) {
+        throw new AssertionError("neither " + length + " bytes nor a close within " + timeout + " (" + n + " bytes)");
+      }
+      socket.setSoTimeout((int) left);
+      try {
+        int r = in.read(buffer, n, length - n);
+        if (r < 0) {
+          break;
+        }
+        n += r;
+      } catch (SocketTimeoutException e) {
+        throw new AssertionError("neither " + length + " bytes nor a close within " + timeout + " (" + n + " bytes)", e);
+      } catch (SocketException e) {
+        break; // a reset: closed
+      }
+    }
+    return Arrays.copyOf(buffer, n);
   }
 
   void write(byte[] bytes) throws IOException {
