@@ -20,7 +20,7 @@ final class Show {
 
   /**
    * One received message: {@code [time] name: text}, or for a HELLO {@code [time] name joined
-   * (fingerprint ...)}, or a reset notice. The time is the sender's clock (this node's for a
+   * (fingerprint ...)} (a later one: {@code name sent a new card ...}), or a reset notice. The time is the sender's clock (this node's for a
    * notice).
    */
   static String message(Io io, Node.Shown m, Fingerprints fingerprints) throws Exception {
@@ -31,8 +31,16 @@ final class Show {
     if (m.kind() == Node.Kind.JOINED) {
       return time + m.contact() + " joined (fingerprint " + fingerprints.of(m.contact()) + ")";
     }
+    if (m.kind() == Node.Kind.CARD) {
+      return time + newCard(m.contact());
+    }
     String prefix = time + m.contact() + ": ";
     return prefix + safe(m.text(), " ".repeat(prefix.length()));
+  }
+
+  /** A contact's later HELLO: its addresses changed. */
+  static String newCard(String contact) {
+    return contact + " sent a new card (its addresses changed); messages to " + contact + " go to the new ones";
   }
 
   /**
@@ -62,6 +70,9 @@ final class Show {
     }
     if (m.kind() == Node.Kind.JOINED) {
       return "[" + time(io, m.sentAt()) + "] " + who + " joined";
+    }
+    if (m.kind() == Node.Kind.CARD) {
+      return "[" + time(io, m.sentAt()) + "] " + newCard(who);
     }
     String prefix = "[" + time(io, m.sentAt()) + "] " + who + ": ";
     return prefix + safe(m.text(), " ".repeat(prefix.length()));
