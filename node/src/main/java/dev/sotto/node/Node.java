@@ -493,9 +493,9 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * What the user is shown of a conversation: a message (a TEXT, or a HELLO, whose text is
-   * empty: the one by which a contact joined, or a later one that brought a new card), or a
-   * notice that the session with the contact was reset.
+   * What the user is shown of a conversation: a message (a TEXT; or a HELLO: the one by which a
+   * contact joined, text empty, or one that brought a card with new addresses, which its text
+   * lists), or a notice that the session with the contact was reset.
    *
    * @param seq the message's seq; -1 for a reset notice
    * @param sentAt the sender's clock for a message; this node's clock (seconds) for a notice
@@ -510,14 +510,11 @@ public final class Node implements AutoCloseable {
 
   /** What a {@link Shown} is. */
   public enum Kind {
-    /**
-     * The contact's first HELLO (seq 0): it joined, or, for a contact this node added, its node
-     * introduced itself (with its card, which may be a new one).
-     */
+    /** A HELLO of the contact that changed none of its addresses: it joined (its node introduced itself). */
     JOINED,
     /**
-     * A later HELLO of the contact: it sent a new card (its addresses changed), which the node
-     * writes to from now on.
+     * A HELLO of the contact whose card gives other addresses than the card held before: the
+     * node writes to them from now on. The text lists them.
      */
     CARD,
     /** A text. */
@@ -537,7 +534,7 @@ public final class Node implements AutoCloseable {
 
   private static Shown shown(Tx.Contact c, Tx.Message m) {
     return new Shown(c.name(), m.incoming(), m.seq(), m.sentAt(), m.text(),
-        m.kind() != NodeMessage.HELLO ? Kind.TEXT : m.seq() == 0 ? Kind.JOINED : Kind.CARD, null);
+        m.kind() != NodeMessage.HELLO ? Kind.TEXT : m.text().isEmpty() ? Kind.JOINED : Kind.CARD, null);
   }
 
   private static Shown shown(Tx.Contact c, Tx.Notice n) {

@@ -20,7 +20,8 @@ final class Show {
 
   /**
    * One received message: {@code [time] name: text}, or for a HELLO {@code [time] name joined
-   * (fingerprint ...)} (a later one: {@code name sent a new card ...}), or a reset notice. The time is the sender's clock (this node's for a
+   * (fingerprint ...)} (one that changed the contact's addresses: {@code name sent a new card: now
+   * at ...}), or a reset notice. The time is the sender's clock (this node's for a
    * notice).
    */
   static String message(Io io, Node.Shown m, Fingerprints fingerprints) throws Exception {
@@ -32,15 +33,15 @@ final class Show {
       return time + m.contact() + " joined (fingerprint " + fingerprints.of(m.contact()) + ")";
     }
     if (m.kind() == Node.Kind.CARD) {
-      return time + newCard(m.contact());
+      return time + safe(newCard(m.contact(), m.text()), "");
     }
     String prefix = time + m.contact() + ": ";
     return prefix + safe(m.text(), " ".repeat(prefix.length()));
   }
 
-  /** A contact's later HELLO: its addresses changed. */
-  static String newCard(String contact) {
-    return contact + " sent a new card (its addresses changed); messages to " + contact + " go to the new ones";
+  /** A contact's HELLO that changed its addresses: "bob sent a new card: now at bob.example.org:7500, mailbox ...". */
+  static String newCard(String contact, String addresses) {
+    return contact + " sent a new card: now at " + addresses;
   }
 
   /**
@@ -72,7 +73,7 @@ final class Show {
       return "[" + time(io, m.sentAt()) + "] " + who + " joined";
     }
     if (m.kind() == Node.Kind.CARD) {
-      return "[" + time(io, m.sentAt()) + "] " + newCard(who);
+      return "[" + time(io, m.sentAt()) + "] " + safe(newCard(who, m.text()), "");
     }
     String prefix = "[" + time(io, m.sentAt()) + "] " + who + ": ";
     return prefix + safe(m.text(), " ".repeat(prefix.length()));
