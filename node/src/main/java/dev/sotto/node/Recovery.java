@@ -48,7 +48,8 @@ public final class Recovery {
   }
 
   /**
-   * Looks at {@code home} with the recovered seed, changing nothing.
+   * Looks at {@code home} with the recovered seed, changing nothing (but what every opening of a
+   * store does: a store of an older schema is upgraded).
    *
    * @throws StoreException {@code CORRUPT} if there is a store that this identity did not write
    *     (another identity's, or a damaged file): it is left as it is, for the user to move away;
