@@ -156,10 +156,6 @@ public final class Node implements AutoCloseable {
       return new Config(name, host, port, mailboxes, a);
     }
 
-    public Config withMailboxes(List<Address> m) {
-      return new Config(name, host, port, m, advertise);
-    }
-
     byte[] encode() {
       List<String> texts = new ArrayList<>();
       for (Address a : mailboxes) {
