@@ -54,7 +54,8 @@ public final class Node implements AutoCloseable {
   private final Identity identity;
   private final Store store;
   private final NodeCore core;
-  private final Config config;
+  /** As last read or changed by this object; another process may change the stored settings meanwhile. */
+  private volatile Config config;
   private final LinkKey linkKey;
   private final Clock clock;
   private final RandomSource random;
@@ -105,14 +106,63 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  /** The node's settings, kept (sealed) in its store. */
-  public record Config(String name, String host, int port, List<Address> mailboxes) {
+  /**
+   * The node's settings, kept (sealed) in its store: its name; the host and port it listens on;
+   * the addresses it gives on its card ({@code advertise}; none: the host and port it listens
+   * on); its mailboxes.
+   *
+   * @throws IllegalArgumentException for a host or port out of range, or more addresses than a
+   *     card holds
+   */
+  public record Config(String name, String host, int port, List<Address> mailboxes, List<HostPort> advertise) {
+    public Config {
+      HostPort.checkHost(host);
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("a port is 1 to 65535");
+      }
+      mailboxes = List.copyOf(mailboxes);
+      advertise = List.copyOf(advertise);
+      if (Math.max(1, advertise.size()) + mailboxes.size() > Card.MAX_ADDRESSES) {
+        throw new IllegalArgumentException("at most " + Card.MAX_ADDRESSES + " addresses fit on a card: "
+            + Math.max(1, advertise.size()) + " of this node and " + mailboxes.size() + " mailboxes is too many");
+      }
+    }
+
+    /** Settings whose card gives the host and port the node listens on. */
+    public Config(String name, String host, int port, List<Address> mailboxes) {
+      this(name, host, port, mailboxes, List.of());
+    }
+
+    /** Where contacts reach this node: the advertised addresses, else where it listens. */
+    public List<HostPort> reachedAt() {
+      return advertise.isEmpty() ? List.of(new HostPort(host, port)) : advertise;
+    }
+
+    /** The addresses a card of these settings lists: this node at each place it is reached at, then its mailboxes. */
+    public List<Address> cardAddresses(byte[] linkKey) {
+      List<Address> out = new ArrayList<>();
+      for (HostPort at : reachedAt()) {
+        out.add(Address.peer(at.host(), at.port(), linkKey));
+      }
+      out.addAll(mailboxes);
+      return out;
+    }
+
+    public Config withListening(String h, int p) {
+      return new Config(name, h, p, mailboxes, advertise);
+    }
+
+    public Config withAdvertise(List<HostPort> a) {
+      return new Config(name, host, port, mailboxes, a);
+    }
+
     byte[] encode() {
       List<String> texts = new ArrayList<>();
       for (Address a : mailboxes) {
         texts.add(addressText(a));
       }
-      String text = "name=" + name + "\nhost=" + host + "\nport=" + port + "\nmailboxes=" + String.join(" ", texts) + "\n";
+      String text = "name=" + name + "\nhost=" + host + "\nport=" + port + "\nmailboxes=" + String.join(" ", texts)
+          + "\nadvertise=" + String.join(" ", advertise.stream().map(HostPort::text).toList()) + "\n";
       return text.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -130,7 +180,15 @@ public final class Node implements AutoCloseable {
           mailboxes.add(parseAddress(text));
         }
       }
-      return new Config(m.get("name"), m.get("host"), Integer.parseInt(m.get("port")), List.copyOf(mailboxes));
+      int port = Integer.parseInt(m.get("port"));
+      // Stores written before the setting have no advertise line: the card gives where the node listens.
+      List<HostPort> advertise = new ArrayList<>();
+      for (String text : m.getOrDefault("advertise", "").split(" ")) {
+        if (!text.isBlank()) {
+          advertise.add(HostPort.parse(text, port));
+        }
+      }
+      return new Config(m.get("name"), m.get("host"), port, mailboxes, advertise);
     }
   }
 
@@ -151,39 +209,42 @@ public final class Node implements AutoCloseable {
 
   /**
    * Creates a node in {@code home}: the identity file (sealed under {@code passphrase} if one is
-   * given), the store, a link key, and a first card listing this node and its mailboxes.
+   * given), the store, a link key, and a first card listing this node and its mailboxes. If it
+   * fails, it leaves nothing it made behind, and it never touches what was there before.
+   *
+   * @throws StoreException {@code EXISTS} if there is an identity file or a store (with content)
+   *     in {@code home} already
    */
   public static void init(Path home, IdentitySeed seed, char[] passphrase, Vault.Params params, Config config,
       RandomSource random, Clock clock) throws StoreException, SottoException {
+    if (Store.fileState(home) == Store.FileState.PRESENT) {
+      throw new StoreException(StoreException.Kind.EXISTS, "there is a store in " + home + " already");
+    }
     Vault.create(home, seed, passphrase, params, random);
     try {
+      // An empty store.db, or SQLite files beside none, left by a creation that was interrupted.
+      Store.deleteFiles(home);
       initStore(home, seed, config, random, clock);
     } catch (StoreException | SottoException | RuntimeException e) {
       // Leave no half-made home behind: without the store, the identity file alone is useless.
-      for (String file : new String[] {Store.FILE_NAME + "-wal", Store.FILE_NAME + "-shm", Store.FILE_NAME, Vault.FILE_NAME}) {
-        try {
-          Files.deleteIfExists(home.resolve(file));
-        } catch (IOException ignored) {
-          // best effort
-        }
+      try {
+        Files.deleteIfExists(home.resolve(Vault.FILE_NAME));
+      } catch (IOException ignored) {
+        // best effort
       }
       throw e;
     }
   }
 
-  private static void initStore(Path home, IdentitySeed seed, Config config, RandomSource random, Clock clock)
+  /** Makes the store of a new node (a new link key, a first card); deletes it again if that fails. */
+  static void initStore(Path home, IdentitySeed seed, Config config, RandomSource random, Clock clock)
       throws StoreException, SottoException {
     Identity identity = Identity.fromSeed(seed);
     LinkKey linkKey = LinkKey.generate(random);
-    try (Store store = Store.open(home, Vault.storeKey(seed), random)) {
+    Store store = Store.create(home, Vault.storeKey(seed), random);
+    try {
       Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond());
-      Card.Builder builder = Card.builder(identity).validity(now, now.plus(CARD_VALIDITY))
-          .signedPrekeyId(1).kemPrekeyId(2)
-          .address(Address.peer(config.host(), config.port(), linkKey.publicKey()));
-      for (Address mailbox : config.mailboxes()) {
-        builder.address(mailbox);
-      }
-      IssuedCard issued = builder.issue(random);
+      IssuedCard issued = cardBuilder(identity, config, linkKey, 1, now).issue(random);
       Responder responder = new Responder(identity);
       responder.add(issued);
       store.write(tx -> {
@@ -193,18 +254,45 @@ public final class Node implements AutoCloseable {
         tx.put(NodeCore.KV_CONFIG, config.encode());
         return null;
       });
+    } catch (StoreException | SottoException | RuntimeException e) {
+      store.close();
+      try {
+        Store.deleteFiles(home);
+      } catch (StoreException ignored) {
+        // best effort: the failure that matters is e
+      }
+      throw e;
     }
+    store.close();
   }
 
-  /** Opens the node in {@code home} (the passphrase only if the identity file is sealed under one). */
+  /** A card of the {@code serial}-th issue: its prekey ids, validity and addresses. */
+  private static Card.Builder cardBuilder(Identity identity, Config config, LinkKey linkKey, long serial, Instant now) {
+    Card.Builder builder = Card.builder(identity).validity(now, now.plus(CARD_VALIDITY))
+        .signedPrekeyId(2 * serial - 1).kemPrekeyId(2 * serial);
+    for (Address address : config.cardAddresses(linkKey.publicKey())) {
+      builder.address(address);
+    }
+    return builder;
+  }
+
+  /**
+   * Opens the node in {@code home} (the passphrase only if the identity file is sealed under one).
+   *
+   * @throws StoreException {@code MISSING} if there is no identity file, if the store is missing
+   *     or empty (it is never made anew here: see {@link Recovery}), or if it is incomplete (its
+   *     creation was interrupted)
+   */
   public static Node open(Path home, char[] passphrase, Options options) throws StoreException, SottoException {
     IdentitySeed seed = Vault.open(home, passphrase);
     Identity identity = Identity.fromSeed(seed);
-    Store store = Store.open(home, Vault.storeKey(seed), options.random());
+    Store store = Store.openExisting(home, Vault.storeKey(seed), options.random());
     try {
+      StoreException incomplete = new StoreException(StoreException.Kind.MISSING,
+          "the store " + home.resolve(Store.FILE_NAME) + " is incomplete (no settings): its creation was interrupted?");
       byte[][] loaded = store.read(tx -> new byte[][] {
-          tx.get(NodeCore.KV_CONFIG).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no configuration")),
-          tx.get(NodeCore.KV_LINK_KEY).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no link key"))});
+          tx.get(NodeCore.KV_CONFIG).orElseThrow(() -> incomplete),
+          tx.get(NodeCore.KV_LINK_KEY).orElseThrow(() -> incomplete)});
       return new Node(home, identity, store, Config.decode(loaded[0]), LinkKey.fromBytes(loaded[1]), options);
     } catch (StoreException | SottoException | RuntimeException e) {
       store.close();
@@ -252,43 +340,87 @@ public final class Node implements AutoCloseable {
    * responder holds at most {@link Responder#MAX_CARDS}, the oldest is withdrawn beyond that.
    */
   public Card renewCard() throws StoreException, SottoException {
+    return store.write(this::issueCard);
+  }
+
+  /**
+   * Issues a card in {@code tx} from the settings in the store (not this object's, which another
+   * process may have changed since this one opened the store).
+   */
+  private Card issueCard(Tx tx) throws StoreException, SottoException {
     Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond());
-    return store.write(tx -> {
-      long serial = tx.get(KV_CARD_SERIAL).map(b -> Long.parseLong(new String(b, StandardCharsets.US_ASCII))).orElse(1L) + 1;
-      Card.Builder builder = Card.builder(identity).validity(now, now.plus(CARD_VALIDITY))
-          .signedPrekeyId(2 * serial - 1).kemPrekeyId(2 * serial)
-          .address(Address.peer(config.host(), config.port(), linkKey.publicKey()));
-      for (Address mailbox : config.mailboxes()) {
-        builder.address(mailbox);
+    Config settings = Config.decode(tx.get(NodeCore.KV_CONFIG).orElseThrow());
+    long serial = tx.get(KV_CARD_SERIAL).map(b -> Long.parseLong(new String(b, StandardCharsets.US_ASCII))).orElse(1L) + 1;
+    IssuedCard issued = cardBuilder(identity, settings, linkKey, serial, now).issue(random);
+    Responder responder = core.responder(tx);
+    List<Responder.CardState> held = responder.snapshot().cards();
+    if (held.size() >= Responder.MAX_CARDS) {
+      responder.remove(held.stream().mapToLong(Responder.CardState::signedPrekeyId).min().orElseThrow());
+    }
+    responder.add(issued);
+    tx.put(NodeCore.KV_RESPONDER, responder.serialize());
+    tx.put(NodeCore.KV_CARD, issued.card().encoded());
+    tx.put(KV_CARD_SERIAL, Long.toString(serial).getBytes(StandardCharsets.US_ASCII));
+    return issued.card();
+  }
+
+  /** What {@link #reconfigure} did. */
+  public record Reconfigured(Config config, boolean newCard, int contactsTold) {}
+
+  /**
+   * Changes the node's settings (spec: transport.adoc#node-delivery). When the addresses its card
+   * gives change, it issues a new card and queues, for each contact, a {@code HELLO} that
+   * carries it, in the same transaction: the contact's node takes the new card from it
+   * (spec: transport.adoc#node-messages) and writes to the new addresses. A node that runs keeps
+   * listening where it listened until it is started again: change the settings of a stopped node.
+   */
+  public Reconfigured reconfigure(Config changed) throws StoreException, SottoException {
+    long now = clock.millis();
+    Reconfigured done = store.write(tx -> {
+      Config before = Config.decode(tx.get(NodeCore.KV_CONFIG).orElseThrow());
+      tx.put(NodeCore.KV_CONFIG, changed.encode());
+      byte[] key = linkKey.publicKey();
+      if (before.cardAddresses(key).equals(changed.cardAddresses(key))) {
+        return new Reconfigured(changed, false, 0);
       }
-      IssuedCard issued = builder.issue(random);
-      Responder responder = core.responder(tx);
-      List<Responder.CardState> held = responder.snapshot().cards();
-      if (held.size() >= Responder.MAX_CARDS) {
-        responder.remove(held.stream().mapToLong(Responder.CardState::signedPrekeyId).min().orElseThrow());
+      Card card = issueCard(tx);
+      int told = 0;
+      for (Tx.Contact c : tx.contacts()) {
+        NodeMessage hello = NodeMessage.hello(c.nextOutSeq(), now / 1000, changed.name(), card);
+        tx.queuePending(c.id(), hello.encode(), now);
+        tx.insertMessage(c.id(), false, c.nextOutSeq(), now / 1000, now, "", NodeMessage.HELLO);
+        tx.setSeqs(c.id(), c.nextOutSeq() + 1, c.nextInSeq());
+        told++;
       }
-      responder.add(issued);
-      tx.put(NodeCore.KV_RESPONDER, responder.serialize());
-      tx.put(NodeCore.KV_CARD, issued.card().encoded());
-      tx.put(KV_CARD_SERIAL, Long.toString(serial).getBytes(StandardCharsets.US_ASCII));
-      return issued.card();
+      return new Reconfigured(changed, true, told);
     });
+    config = done.config();
+    wake.release();
+    return done;
   }
 
   private static final String KV_CARD_SERIAL = "card-serial";
 
-  /** This node's own address (kind peer), which other nodes can also use as a mailbox address. */
+  /**
+   * This node's own address (kind peer), which other nodes can also use as a mailbox address:
+   * the first it gives on its card, or where it listens.
+   */
   public Address peerAddress() {
-    return Address.peer(config.host(), listeningPort(), linkKey.publicKey());
+    HostPort at = reachedAt();
+    return Address.peer(at.host(), at.port(), linkKey.publicKey());
   }
 
   /** The same address as a mailbox address, for other nodes' configuration. */
   public Address mailboxAddress() {
-    return Address.mailbox(config.host(), listeningPort(), linkKey.publicKey());
+    HostPort at = reachedAt();
+    return Address.mailbox(at.host(), at.port(), linkKey.publicKey());
   }
 
-  private int listeningPort() {
-    return server != null ? server.port() : config.port();
+  private HostPort reachedAt() {
+    if (!config.advertise().isEmpty()) {
+      return config.advertise().get(0);
+    }
+    return new HostPort(config.host(), server != null ? server.port() : config.port());
   }
 
   NodeCore core() {
@@ -357,8 +489,9 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * What the user is shown of a conversation: a message (a TEXT, or the HELLO by which a contact
-   * joined, whose text is empty), or a notice that the session with the contact was reset.
+   * What the user is shown of a conversation: a message (a TEXT; or a HELLO: the one by which a
+   * contact joined, text empty, or one that brought a card with new addresses, which its text
+   * lists), or a notice that the session with the contact was reset.
    *
    * @param seq the message's seq; -1 for a reset notice
    * @param sentAt the sender's clock for a message; this node's clock (seconds) for a notice
@@ -373,8 +506,13 @@ public final class Node implements AutoCloseable {
 
   /** What a {@link Shown} is. */
   public enum Kind {
-    /** The contact's HELLO: it joined. */
+    /** A HELLO of the contact that changed none of its addresses: it joined (its node introduced itself). */
     JOINED,
+    /**
+     * A HELLO of the contact whose card gives other addresses than the card held before: the
+     * node writes to them from now on. The text lists them.
+     */
+    CARD,
     /** A text. */
     TEXT,
     /** A notice that the session was reset. */
@@ -392,7 +530,7 @@ public final class Node implements AutoCloseable {
 
   private static Shown shown(Tx.Contact c, Tx.Message m) {
     return new Shown(c.name(), m.incoming(), m.seq(), m.sentAt(), m.text(),
-        m.kind() == NodeMessage.HELLO ? Kind.JOINED : Kind.TEXT, null);
+        m.kind() != NodeMessage.HELLO ? Kind.TEXT : m.text().isEmpty() ? Kind.JOINED : Kind.CARD, null);
   }
 
   private static Shown shown(Tx.Contact c, Tx.Notice n) {

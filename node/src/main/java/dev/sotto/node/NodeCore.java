@@ -1,5 +1,6 @@
 package dev.sotto.node;
 
+import dev.sotto.Address;
 import dev.sotto.Card;
 import dev.sotto.Envelope;
 import dev.sotto.ErrorCode;
@@ -205,6 +206,8 @@ public final class NodeCore {
       if (message.kind() != NodeMessage.HELLO) {
         throw new SottoException(ErrorCode.INVALID_ENCODING, "a first contact must carry a HELLO or a RESET");
       }
+      String moved = tx.contactByIdentity(session.peer().encoded())
+          .map(c -> newAddresses(c.card(), message.card())).orElse("");
       long contactId = contactFor(tx, session.peer(), message, now);
       // A contact that has a session started by a RESET sends in it: a HELLO's session only receives.
       boolean afterReset = tx.sendingSession(contactId).map(r -> r.resetAt() >= 0).orElse(false);
@@ -215,7 +218,7 @@ public final class NodeCore {
       }
       tx.put(KV_RESPONDER, responder.serialize());
       changes.put(id, new Committed(session, state));
-      delivered[0] = record(tx, contactId, message, now);
+      delivered[0] = record(tx, contactId, message, moved, now);
       return Outcome.ACCEPTED;
     });
     changes.forEach((id, c) -> {
@@ -241,7 +244,9 @@ public final class NodeCore {
     switch (message.kind()) {
       case NodeMessage.HELLO -> {
         Tx.Contact c = tx.contact(contactId).orElseThrow();
+        String moved = newAddresses(c.card(), message.card());
         tx.updateContact(c.withCard(message.card().encoded()));
+        return record(tx, contactId, message, moved, now);
       }
       case NodeMessage.SYNC -> {
         resets.applyMarks(tx, contactId, message, false, now);
@@ -252,12 +257,43 @@ public final class NodeCore {
       }
       default -> { }
     }
-    return record(tx, contactId, message, now);
+    return record(tx, contactId, message, message.text(), now);
   }
 
-  /** Stores a received message once, and moves the contact's in-order mark past every message now contiguous. */
-  private static boolean record(Tx tx, long contactId, NodeMessage message, long now) throws StoreException {
-    String text = message.kind() == NodeMessage.HELLO ? "" : message.text();
+  /**
+   * The addresses of {@code card}, as the user is shown them, if they differ from those of the
+   * card held so far; else (or with no card held) the empty string. Stored as the text of the
+   * HELLO that brought the card: a HELLO with a text is shown as a new card, one without as the
+   * contact joining.
+   */
+  static String newAddresses(byte[] heldOrNull, Card card) {
+    if (heldOrNull == null) {
+      return "";
+    }
+    try {
+      if (Card.parse(heldOrNull, Instant.EPOCH).addresses().equals(card.addresses())) {
+        return "";
+      }
+    } catch (SottoException e) {
+      // A held card that no longer parses: the new one replaces it, and is shown.
+    }
+    List<String> shown = new ArrayList<>();
+    for (Address a : card.addresses()) {
+      if (a.isTcp()) {
+        String at = (a.host().indexOf(':') >= 0 ? "[" + a.host() + "]" : a.host()) + ":" + a.port();
+        shown.add(a.kind() == Address.KIND_MAILBOX_TCP ? "mailbox " + at : at);
+      }
+    }
+    return shown.isEmpty() ? "(no address)" : String.join(", ", shown);
+  }
+
+  /**
+   * Stores a received message once, and moves the contact's in-order mark past every message now
+   * contiguous. {@code text} is the TEXT's, or for a HELLO the new addresses it brought (empty
+   * for none: see {@link #newAddresses}).
+   */
+  private static boolean record(Tx tx, long contactId, NodeMessage message, String text, long now)
+      throws StoreException {
     if (!tx.insertMessage(contactId, true, message.seq(), message.sentAt(), now, text, message.kind())) {
       return false;
     }

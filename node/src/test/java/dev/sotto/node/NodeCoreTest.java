@@ -90,6 +90,34 @@ class NodeCoreTest {
     }
   }
 
+  @Test
+  void aChangedAddressReachesTheContactInAHelloAndIsShownAsANewCard() throws Exception {
+    for (Envelope e : outbox()) {
+      assertEquals(NodeCore.Outcome.ACCEPTED, bob.core().receive(e));
+    }
+    assertEquals(List.of(Node.Kind.JOINED), bob.read().stream().map(Node.Shown::kind).toList());
+
+    Node.Reconfigured same = bob.reconfigure(bob.config().withListening("0.0.0.0", bob.config().port())
+        .withAdvertise(List.of(new HostPort("127.0.0.1", bob.config().port()))));
+    assertEquals(false, same.newCard(), "the card gives the same address: no card, no HELLO");
+    assertEquals(List.of(), outbox(bob));
+
+    String before = bob.card().text();
+    Node.Reconfigured moved = bob.reconfigure(bob.config().withAdvertise(List.of(new HostPort("bob.example.org", 7999))));
+    assertEquals(true, moved.newCard());
+    assertEquals(1, moved.contactsTold());
+    assertEquals(false, before.equals(bob.card().text()));
+    List<Envelope> hello = outbox(bob);
+    assertEquals(1, hello.size());
+    assertEquals(NodeCore.Outcome.ACCEPTED, alice.core().receive(hello.get(0)));
+    assertEquals(bob.card(), dev.sotto.Card.parse(alice.contact("bob").card(), java.time.Instant.EPOCH));
+    List<Node.Shown> shown = alice.read();
+    assertEquals(List.of(Node.Kind.CARD), shown.stream().map(Node.Shown::kind).toList());
+    assertEquals("bob.example.org:7999", shown.get(0).text());
+    assertEquals(List.of(), bob.conversation("alice").stream().filter(m -> !m.incoming()).toList(),
+        "a node does not show its own HELLOs");
+  }
+
   /** Everything of bob's store that an envelope or a request could change, as text. */
   private String snapshot() throws Exception {
     return bob.core().store().read(tx -> {

@@ -1,5 +1,6 @@
 package dev.sotto.node.cli;
 
+import dev.sotto.Card;
 import dev.sotto.node.Node;
 import io.nayuki.qrcodegen.QrCode;
 import java.io.PrintStream;
@@ -11,7 +12,10 @@ import picocli.CommandLine.Option;
     description = {
         "Prints this node's card: the text a contact needs to write to you ('sotto contact add'). It "
             + "holds only public keys and addresses; give it out of band (in person, by mail, as a QR "
-            + "code)."})
+            + "code).",
+        "",
+        "A card that gives an address only this machine reaches (0.0.0.0, ::, 127.0.0.0/8, ::1, localhost) is printed "
+            + "with a warning on standard error: contacts on other machines need 'sotto config --advertise'."})
 final class CardCommand extends Cmd {
   @Option(names = "--qr", description = "Also draw the card as a QR code (it needs a wide terminal, about 150 columns).")
   boolean qr;
@@ -26,9 +30,12 @@ final class CardCommand extends Cmd {
   @Override
   int execute() throws Exception {
     String text;
+    Card card;
     try (Node node = openNode()) {
-      text = (renew ? node.renewCard() : node.currentCard()).text();
+      card = renew ? node.renewCard() : node.currentCard();
+      text = card.text();
     }
+    CardWarnings.print(io(), card);
     PrintStream out = io().out();
     if (qr) {
       QrCode code = Qr.encode(text);

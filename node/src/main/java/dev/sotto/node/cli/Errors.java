@@ -4,6 +4,7 @@ import dev.sotto.SottoException;
 import dev.sotto.node.store.StoreException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 
 /**
  * Turns what a command throws into the one line the user sees and the exit status. The
@@ -22,6 +23,9 @@ final class Errors {
     }
     if (t instanceof SottoException e) {
       return Failure.input(sotto(e));
+    }
+    if (t instanceof CharacterCodingException) {
+      return Failure.input("standard input is not valid UTF-8");
     }
     if (t instanceof IOException || t instanceof UncheckedIOException) {
       return Failure.store("input/output failed: " + oneLine(t.getMessage()));

@@ -1,6 +1,7 @@
 package dev.sotto.node.cli;
 
 import dev.sotto.node.Node;
+import dev.sotto.node.store.Store;
 import dev.sotto.node.store.StoreException;
 import dev.sotto.node.store.Vault;
 import java.nio.file.Path;
@@ -12,10 +13,29 @@ final class Home {
 
   private Home() {}
 
-  /** Fails unless {@code home} holds a node. */
-  static void requireNode(Path home) throws Failure {
-    if (!Vault.exists(home)) {
+  /**
+   * Fails unless {@code home} holds a node: an identity file and a store. A store that is missing
+   * or empty is never made anew here (that would lose every contact and message without a
+   * word): the one line says what is missing and how to recover.
+   */
+  static void requireNode(Path home) throws Failure, StoreException {
+    boolean identity = Vault.exists(home);
+    Store.FileState store = Store.fileState(home);
+    Path file = home.resolve(Store.FILE_NAME);
+    if (!identity && store != Store.FileState.PRESENT) {
       throw Failure.input(NO_NODE);
+    }
+    if (!identity) {
+      throw Failure.store(home + " holds a store but no identity file (" + home.resolve(Vault.FILE_NAME)
+          + " was deleted?): 'sotto init --recover' restores it from your recovery code and keeps the store");
+    }
+    String lost = "this node's contacts and messages are not there; put the file back from a copy, or make a new, empty"
+        + " store for this identity with 'sotto init --recover'";
+    if (store == Store.FileState.ABSENT) {
+      throw Failure.store("the store " + file + " is missing (deleted?): " + lost);
+    }
+    if (store == Store.FileState.EMPTY) {
+      throw Failure.store("the store " + file + " is empty, 0 bytes (truncated?): " + lost);
     }
   }
 
@@ -25,6 +45,13 @@ final class Home {
     char[] passphrase = passphraseToOpen(io, home);
     try {
       return Node.open(home, passphrase, options);
+    } catch (StoreException e) {
+      if (e.kind() == StoreException.Kind.MISSING) {
+        // The files are there (checked above): the store is half-made.
+        throw Failure.store(Errors.detail(e.getMessage()) + "; 'sotto init --recover' makes it anew from your"
+            + " recovery code");
+      }
+      throw e;
     } finally {
       if (passphrase != null) {
         Arrays.fill(passphrase, '\0');

@@ -1,15 +1,19 @@
 package dev.sotto.node.cli;
 
 import dev.sotto.Address;
-import dev.sotto.Card;
 import dev.sotto.IdentitySeed;
 import dev.sotto.RandomSource;
 import dev.sotto.SottoException;
+import dev.sotto.node.HostPort;
 import dev.sotto.node.Node;
+import dev.sotto.node.Recovery;
+import dev.sotto.node.store.Store;
+import dev.sotto.node.store.StoreException;
 import dev.sotto.node.store.Vault;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,22 +25,32 @@ import picocli.CommandLine.Option;
     header = "Creates a node: an identity, its store and its card.",
     description = {
         "Creates a node in the home directory: a new identity (or a recovered one), its encrypted "
-            + "store, and its first card. Shows the recovery code once: write it down."})
+            + "store, and its first card. Shows the recovery code once: write it down.",
+        "",
+        "With --recover, puts the identity of a recovery code into the home and makes the home whole, whatever "
+            + "it holds: nothing; an identity file and no store, or an empty one (an interrupted 'init', a store "
+            + "deleted or truncated); a store of this identity and no identity file (it keeps the store, with its "
+            + "contacts and messages); or a whole node of this identity (it writes the identity file anew, for "
+            + "example under a new passphrase). It never overwrites another identity's file or store."})
 final class InitCommand extends Cmd {
-  /** Card addresses at most, one of them this node's own. */
-  private static final int MAX_MAILBOXES = Card.MAX_ADDRESSES - 1;
-
   @Option(names = "--name", paramLabel = "NAME",
       description = "The name this node gives itself to its contacts (default: your user name).")
   String name;
 
   @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1",
-      description = "The host to listen on, and to put on the card (default: ${DEFAULT-VALUE}).")
+      description = "The address of this machine to listen on (default: ${DEFAULT-VALUE}, which only this machine"
+          + " reaches; 0.0.0.0 or :: listens on every interface). The card gives it too, unless --advertise is set.")
   String host;
 
   @Option(names = "--port", paramLabel = "PORT", defaultValue = "7400",
       description = "The TCP port to listen on (default: ${DEFAULT-VALUE}).")
   int port;
+
+  @Option(names = "--advertise", paramLabel = "HOST[:PORT]",
+      description = "An address the card gives, where contacts on other machines reach this node: a public name or"
+          + " address, or a router's forwarded port ([IPV6]:PORT for an IPv6 address; PORT defaults to --port)."
+          + " Repeatable. Default: --host and --port.")
+  List<String> advertise = new ArrayList<>();
 
   @Option(names = "--mailbox", paramLabel = "ADDRESS",
       description = "A mailbox that holds envelopes for this node while it is offline: mailbox:HOST:PORT:KEY,"
@@ -44,11 +58,13 @@ final class InitCommand extends Cmd {
   List<String> mailboxes = new ArrayList<>();
 
   @Option(names = "--passphrase",
-      description = "Seal the identity file under a passphrase (asked twice, or $SOTTO_PASSPHRASE).")
+      description = "Seal the identity file under a passphrase (asked twice, or $SOTTO_PASSPHRASE). A weak one ("
+          + Passphrases.RULE + ") gets a warning.")
   boolean passphrase;
 
   @Option(names = "--recover",
-      description = "Recreate an identity from its recovery code (read from the terminal or standard input).")
+      description = "Recreate an identity from its recovery code (read from the terminal or standard input), in a new"
+          + " home or in one left half-made.")
   boolean recover;
 
   @Override
@@ -57,30 +73,26 @@ final class InitCommand extends Cmd {
     Path home = home();
     String nodeName = name != null ? name : defaultName();
     checkName(nodeName);
-    if (port < 1 || port > 65535) {
-      throw Failure.input("--port must be 1 to 65535");
+    Node.Config config = config(nodeName);
+    if (recover) {
+      return recover(io, home, config);
     }
-    if (!host.matches("[0-9a-z.:-]{1,220}")) {
-      throw Failure.input("--host is 1 to 220 characters of lower-case letters, digits, '.', ':' and '-'");
-    }
-    List<Address> mailboxAddresses = new ArrayList<>();
-    for (String text : mailboxes) {
-      mailboxAddresses.add(mailboxAddress(text));
-    }
-    if (mailboxAddresses.size() > MAX_MAILBOXES) {
-      throw Failure.input("at most " + MAX_MAILBOXES + " mailboxes fit on a card");
-    }
-    if (Vault.exists(home)) {
-      throw Failure.input("there is a node in " + home + " already");
-    }
-
-    IdentitySeed seed = recover ? readRecoveryCode(io) : IdentitySeed.generate(RandomSource.secure());
+    refuseOccupied(home);
+    IdentitySeed seed = IdentitySeed.generate(RandomSource.secure());
     char[] secret = passphrase ? Home.newPassphrase(io) : null;
     try {
-      Node.init(home, seed, secret, main().vaultParams(),
-          new Node.Config(nodeName, host, port, List.copyOf(mailboxAddresses)), RandomSource.secure(), io.clock());
+      Node.init(home, seed, secret, main().vaultParams(), config, RandomSource.secure(), io.clock());
       try (Node node = Node.open(home, secret, Node.Options.defaults())) {
-        report(io, home, node, seed);
+        PrintStream out = io.out();
+        out.println("Created the node '" + node.config().name() + "' in " + home + ".");
+        out.println();
+        out.println(io.bold("Your recovery code") + " (shown this once, never again):");
+        out.println();
+        out.println("    " + seed.recoveryCode());
+        out.println();
+        out.println("Write it down on paper and keep it safe. It IS your identity: whoever reads it can be you,");
+        out.println("and with it you can recreate this identity on another computer ('sotto init --recover').");
+        report(io, node, secret);
       }
     } finally {
       if (secret != null) {
@@ -90,26 +102,149 @@ final class InitCommand extends Cmd {
     return 0;
   }
 
-  private void report(Io io, Path home, Node node, IdentitySeed seed) {
-    PrintStream out = io.out();
-    out.println("Created the node '" + node.config().name() + "' in " + home + ".");
-    out.println();
-    if (recover) {
-      out.println("The identity is the one of your recovery code. Contacts and conversations are not part of");
-      out.println("it: give your contacts this node's card ('sotto card') so that they can reach it.");
-    } else {
-      out.println(io.bold("Your recovery code") + " (shown this once, never again):");
-      out.println();
-      out.println("    " + seed.recoveryCode());
-      out.println();
-      out.println("Write it down on paper and keep it safe. It IS your identity: whoever reads it can be you,");
-      out.println("and with it you can recreate this identity on another computer ('sotto init --recover').");
+  /** The settings from the options, each checked. */
+  private Node.Config config(String nodeName) throws Failure {
+    if (port < 1 || port > 65535) {
+      throw Failure.input("--port must be 1 to 65535");
     }
+    try {
+      HostPort.checkHost(host);
+    } catch (IllegalArgumentException e) {
+      throw Failure.input("--host is 1 to 220 characters of lower-case letters, digits, '.', ':' and '-'");
+    }
+    List<Address> mailboxAddresses = new ArrayList<>();
+    for (String text : mailboxes) {
+      mailboxAddresses.add(mailboxAddress(text));
+    }
+    List<HostPort> advertised = new ArrayList<>();
+    for (String text : advertise) {
+      advertised.add(advertised(text, port));
+    }
+    try {
+      return new Node.Config(nodeName, host, port, mailboxAddresses, advertised);
+    } catch (IllegalArgumentException e) {
+      throw Failure.input(e.getMessage());
+    }
+  }
+
+  /** A plain 'init' makes a node only where there is none, not even half of one. */
+  private static void refuseOccupied(Path home) throws Failure, StoreException {
+    boolean identity = Vault.exists(home);
+    boolean store = Store.fileState(home) == Store.FileState.PRESENT;
+    if (identity && store) {
+      throw Failure.input("there is a node in " + home + " already");
+    }
+    if (identity) {
+      throw Failure.input(home + " holds an identity file but no store (an interrupted 'sotto init', or a deleted"
+          + " store): 'sotto init --recover' makes the store anew from your recovery code; to start afresh,"
+          + " move " + home.resolve(Vault.FILE_NAME) + " away");
+    }
+    if (store) {
+      throw Failure.input(home + " holds a store but no identity file: 'sotto init --recover' restores the identity"
+          + " from its recovery code and keeps the store; to start afresh, move " + home.resolve(Store.FILE_NAME)
+          + " away");
+    }
+  }
+
+  @SuppressWarnings("try") // the lock is held, not used: no node may start while the home is remade
+  private int recover(Io io, Path home, Node.Config config) throws Exception {
+    NodeLock lock = null;
+    if (Files.isDirectory(home)) {
+      lock = NodeLock.tryTake(home);
+      if (lock == null) {
+        throw Failure.input("a node runs for this home (process " + NodeLock.holder(home) + "): stop it first");
+      }
+    }
+    try (NodeLock held = lock) {
+      IdentitySeed seed = readRecoveryCode(io);
+      Recovery plan;
+      try {
+        plan = Recovery.plan(home, seed);
+      } catch (StoreException e) {
+        throw Failure.input(Errors.detail(e.getMessage()));
+      }
+      if (plan.identityFileToCheck()) {
+        checkIdentityFile(io, home, plan);
+      }
+      char[] secret = passphrase ? Home.newPassphrase(io) : null;
+      try {
+        plan.commit(secret, main().vaultParams(), config, RandomSource.secure(), io.clock());
+        try (Node node = Node.open(home, secret, Node.Options.defaults())) {
+          PrintStream out = io.out();
+          if (plan.storeAction() == Recovery.StoreAction.KEEP) {
+            out.println("Recovered the node '" + node.config().name() + "' in " + home + ": its store is kept, with "
+                + plan.contacts() + (plan.contacts() == 1 ? " contact" : " contacts") + " and the messages; the"
+                + " identity file is written anew.");
+            if (settingsGiven()) {
+              out.println("The store's settings stay as they were: the --name, --host, --port, --advertise and"
+                  + " --mailbox given here are not used. Change them with 'sotto config'.");
+            }
+          } else {
+            out.println("Created the node '" + node.config().name() + "' in " + home + ".");
+            out.println();
+            out.println("The identity is the one of your recovery code. Contacts and conversations are not part of");
+            out.println("it: give your contacts this node's card ('sotto card') so that they can reach it.");
+          }
+          report(io, node, secret);
+        }
+      } finally {
+        if (secret != null) {
+          Arrays.fill(secret, '\0');
+        }
+      }
+    }
+    return 0;
+  }
+
+  /** An identity file that no store vouches for is written anew only if it holds this same identity. */
+  private static void checkIdentityFile(Io io, Path home, Recovery plan) throws Exception {
+    Path file = home.resolve(Vault.FILE_NAME);
+    char[] old = Home.passphraseToOpen(io, home);
+    try {
+      if (!plan.identityFileMatches(old)) {
+        throw Failure.input(file + " holds another identity than this recovery code: move it away to recover here");
+      }
+    } catch (StoreException e) {
+      throw switch (e.kind()) {
+        case WRONG_PASSPHRASE -> Failure.input("the passphrase does not open " + file + ", so it cannot be checked to"
+            + " hold this identity: give its passphrase, or move it away to recover here");
+        case CORRUPT -> Failure.input(file + " is damaged: move it away to recover here");
+        default -> e;
+      };
+    } finally {
+      if (old != null) {
+        Arrays.fill(old, '\0');
+      }
+    }
+  }
+
+  private boolean settingsGiven() {
+    var parsed = spec.commandLine().getParseResult();
+    for (String option : new String[] {"--name", "--host", "--port", "--advertise", "--mailbox"}) {
+      if (parsed.hasMatchedOption(option)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** What every init ends with: the passphrase's warnings, the addresses, what to do next. */
+  private void report(Io io, Node node, char[] secret) throws Exception {
+    PrintStream out = io.out();
     out.println();
     if (!passphrase) {
       out.println("warning: no passphrase: the identity file is protected only by its file permissions.");
-      out.println("         To seal it under a passphrase, create the node with 'sotto init --passphrase'.");
+      out.println("         To seal it under a passphrase: 'sotto init --recover --passphrase' with your recovery code");
+      out.println("         (contacts and messages stay).");
       out.println();
+    } else {
+      String weak = Passphrases.warning(secret);
+      if (weak != null) {
+        out.println(weak + ".");
+        out.println("         To seal it under another: 'sotto init --recover --passphrase' with your recovery code");
+        out.println("         (contacts and messages stay).");
+        out.println();
+      }
     }
     out.println("Fingerprint:   " + node.fingerprint().text());
     out.println("Address:       " + Node.addressText(node.peerAddress()));
@@ -117,6 +252,7 @@ final class InitCommand extends Cmd {
     out.println();
     out.println("Others can use this node as their mailbox with 'sotto init --mailbox <the line above>'.");
     out.println("Next: 'sotto card' prints your card for your contacts; 'sotto run' starts the node.");
+    CardWarnings.print(io, node.card());
   }
 
   private static IdentitySeed readRecoveryCode(Io io) throws Failure, IOException {
@@ -140,8 +276,8 @@ final class InitCommand extends Cmd {
     }
   }
 
-  /** Reads the informative text form of an address (spec: transport.adoc#link-addresses). */
-  private static Address mailboxAddress(String text) throws Failure {
+  /** Reads the informative text form of a mailbox address (spec: transport.adoc#link-addresses). */
+  static Address mailboxAddress(String text) throws Failure {
     Address address;
     try {
       address = Node.parseAddress(text.strip());
@@ -152,6 +288,15 @@ final class InitCommand extends Cmd {
       throw Failure.input("--mailbox " + text + ": a mailbox address starts with 'mailbox:'");
     }
     return address;
+  }
+
+  /** Reads an --advertise value. */
+  static HostPort advertised(String text, int defaultPort) throws Failure {
+    try {
+      return HostPort.parse(text.strip(), defaultPort);
+    } catch (IllegalArgumentException e) {
+      throw Failure.input("--advertise " + text + ": " + e.getMessage());
+    }
   }
 
   /** The rule for contact names too: what a peer shows of a HELLO's name anyway. */

@@ -5,8 +5,10 @@ import java.io.Console;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.ZoneId;
@@ -62,10 +64,20 @@ public final class Io {
     };
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
     PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    BufferedReader in = utf8(System.in);
     // System.console() is non-null only when both stdin and stdout are a terminal.
     boolean ansi = console != null && System.getenv("NO_COLOR") == null && !"dumb".equals(System.getenv("TERM"));
     return new Io(out, err, in, System::getenv, terminal, ansi, Clock.systemUTC(), ZoneId.systemDefault());
+  }
+
+  /**
+   * Standard input read as well-formed UTF-8: a malformed byte sequence is an error
+   * ({@link java.nio.charset.MalformedInputException}), never quietly U+FFFD, so that what is
+   * sent is what was typed.
+   */
+  public static BufferedReader utf8(InputStream in) {
+    return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)));
   }
 
   /** Streams and an environment of the caller's choosing, no terminal, no colours, UTC. */
@@ -112,6 +124,19 @@ public final class Io {
   /** Reads one line of standard input; null at its end. */
   public String readLine() throws IOException {
     return in.readLine();
+  }
+
+  /**
+   * Reads standard input to its end, at most {@code maxChars} characters and one more (so that
+   * the caller can tell that there was more), line breaks kept.
+   */
+  public String readAll(int maxChars) throws IOException {
+    StringBuilder all = new StringBuilder();
+    char[] buffer = new char[8192];
+    for (int n = in.read(buffer); n >= 0 && all.length() <= maxChars; n = in.read(buffer)) {
+      all.append(buffer, 0, Math.min(n, maxChars + 1 - all.length()));
+    }
+    return all.toString();
   }
 
   /** {@code text} in bold, when colours are on. */

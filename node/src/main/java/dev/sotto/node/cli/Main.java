@@ -35,6 +35,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "Try it: 'sotto demo' runs three nodes on this machine and shows what the network sees."},
     subcommands = {
         InitCommand.class,
+        ConfigCommand.class,
         CardCommand.class,
         AddressCommand.class,
         ContactCommand.class,

@@ -12,19 +12,28 @@ import picocli.CommandLine.Parameters;
     header = "Queues a message to a contact.",
     description = {
         "Queues a message to a contact. The running node ('sotto run') seals and delivers it: "
-            + "directly if the contact is online, else to the contact's mailbox."})
+            + "directly if the contact is online, else to the contact's mailbox. The text must be UTF-8: "
+            + "anything else is refused, not sent garbled."})
 final class SendCommand extends Cmd {
   @Parameters(index = "0", paramLabel = "NAME", description = "The contact.")
   String name;
 
-  @Parameters(index = "1..*", arity = "1..*", paramLabel = "TEXT", description = "The message; the words are joined with spaces.")
+  @Parameters(index = "1..*", arity = "1..*", paramLabel = "TEXT",
+      description = "The message; the words are joined with spaces. '-' alone reads it from standard input, to its end"
+          + " (line breaks kept, the last one dropped).")
   List<String> words;
 
   @Override
   int execute() throws Exception {
     Path home = home();
     Home.requireNode(home);
-    String text = String.join(" ", words);
+    String text;
+    if (words.equals(List.of("-"))) {
+      text = withoutLastLineBreak(io().readAll(NodeMessage.MAX_TEXT_BYTES));
+    } else {
+      text = String.join(" ", words);
+      checkArguments(text);
+    }
     check(text);
     try (Node node = openNode()) {
       node.send(name, text);
@@ -40,5 +49,24 @@ final class SendCommand extends Cmd {
     if (text.getBytes(StandardCharsets.UTF_8).length > NodeMessage.MAX_TEXT_BYTES) {
       throw Failure.input("the text is too long: at most " + NodeMessage.MAX_TEXT_BYTES + " bytes of UTF-8");
     }
+  }
+
+  /**
+   * The Java runtime decodes arguments before a command sees them, and turns bytes that are not
+   * UTF-8 (or, in a locale that is not UTF-8, every byte it cannot read) into U+FFFD: a U+FFFD in
+   * an argument is refused, so that a message is never sent garbled.
+   */
+  static void checkArguments(String text) throws Failure {
+    if (text.indexOf('\uFFFD') >= 0) {
+      throw Failure.input("the text is not valid UTF-8 (or holds U+FFFD, or the locale is not UTF-8): give it on"
+          + " standard input instead, with 'sotto send NAME -'");
+    }
+  }
+
+  private static String withoutLastLineBreak(String text) {
+    if (text.endsWith("\r\n")) {
+      return text.substring(0, text.length() - 2);
+    }
+    return text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
   }
 }

@@ -20,7 +20,8 @@ final class Show {
 
   /**
    * One received message: {@code [time] name: text}, or for a HELLO {@code [time] name joined
-   * (fingerprint ...)}, or a reset notice. The time is the sender's clock (this node's for a
+   * (fingerprint ...)} (one that changed the contact's addresses: {@code name sent a new card: now
+   * at ...}), or a reset notice. The time is the sender's clock (this node's for a
    * notice).
    */
   static String message(Io io, Node.Shown m, Fingerprints fingerprints) throws Exception {
@@ -31,8 +32,16 @@ final class Show {
     if (m.kind() == Node.Kind.JOINED) {
       return time + m.contact() + " joined (fingerprint " + fingerprints.of(m.contact()) + ")";
     }
+    if (m.kind() == Node.Kind.CARD) {
+      return time + safe(newCard(m.contact(), m.text()), "");
+    }
     String prefix = time + m.contact() + ": ";
     return prefix + safe(m.text(), " ".repeat(prefix.length()));
+  }
+
+  /** A contact's HELLO that changed its addresses: "bob sent a new card: now at bob.example.org:7500, mailbox ...". */
+  static String newCard(String contact, String addresses) {
+    return contact + " sent a new card: now at " + addresses;
   }
 
   /**
@@ -62,6 +71,9 @@ final class Show {
     }
     if (m.kind() == Node.Kind.JOINED) {
       return "[" + time(io, m.sentAt()) + "] " + who + " joined";
+    }
+    if (m.kind() == Node.Kind.CARD) {
+      return "[" + time(io, m.sentAt()) + "] " + safe(newCard(who, m.text()), "");
     }
     String prefix = "[" + time(io, m.sentAt()) + "] " + who + ": ";
     return prefix + safe(m.text(), " ".repeat(prefix.length()));

@@ -15,8 +15,10 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
+import org.sqlite.SQLiteOpenMode;
 
 /**
  * The node's state: one SQLite file, {@code <home>/store.db}, encrypted at rest column by column.
@@ -137,6 +139,44 @@ public final class Store implements AutoCloseable {
     this.sealer = sealer;
   }
 
+  /** What is at a home's store path, looked at without opening it. */
+  public enum FileState {
+    /** No {@code store.db}. */
+    ABSENT,
+    /** A {@code store.db} of 0 bytes: truncated, or left by a creation that was interrupted. */
+    EMPTY,
+    /** A {@code store.db} with content (not yet known to be a store, nor whose). */
+    PRESENT
+  }
+
+  /** What is at {@code home}'s store path. */
+  public static FileState fileState(Path home) throws StoreException {
+    Path file = home.resolve(FILE_NAME);
+    try {
+      if (!Files.exists(file)) {
+        return FileState.ABSENT;
+      }
+      return Files.size(file) == 0 ? FileState.EMPTY : FileState.PRESENT;
+    } catch (IOException e) {
+      throw new StoreException(StoreException.Kind.IO, "cannot look at " + file, e);
+    }
+  }
+
+  /**
+   * Deletes the store's files in {@code home} ({@code store.db} and SQLite's {@code -wal},
+   * {@code -shm} and {@code -journal} beside it), for a store that is being made anew.
+   */
+  public static void deleteFiles(Path home) throws StoreException {
+    for (String suffix : new String[] {"-wal", "-shm", "-journal", ""}) {
+      Path file = home.resolve(FILE_NAME + suffix);
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        throw new StoreException(StoreException.Kind.IO, "cannot delete " + file, e);
+      }
+    }
+  }
+
   /** Opens (creating if needed) the store in {@code home}, drawing nonces from the system's secure generator. */
   public static Store open(Path home, StoreKey key) throws StoreException {
     return open(home, key, RandomSource.secure());
@@ -144,7 +184,8 @@ public final class Store implements AutoCloseable {
 
   /**
    * Opens the store in {@code home}, creating the directory, the file (owner-only) and the schema
-   * if needed.
+   * if needed. A node opens its store with {@link #openExisting}, and makes it with
+   * {@link #create}, so that a store that was deleted is never silently replaced by an empty one.
    *
    * @param random draws the nonces of sealed values
    * @throws StoreException {@code CORRUPT} if the store was written under another key or by a
@@ -152,7 +193,6 @@ public final class Store implements AutoCloseable {
    */
   public static Store open(Path home, StoreKey key, RandomSource random) throws StoreException {
     Path file = home.resolve(FILE_NAME);
-    Connection connection;
     try {
       Vault.createHome(home);
       // SQLite gives its -wal and -shm files the database file's permissions: create it owner-only.
@@ -162,14 +202,70 @@ public final class Store implements AutoCloseable {
     } catch (IOException e) {
       throw new StoreException(StoreException.Kind.IO, "cannot create the store in " + home, e);
     }
+    return connect(file, key, random, true);
+  }
+
+  /**
+   * Makes a new store in {@code home}: the directory if needed, the file (owner-only), the
+   * schema. If it fails after the file was made, the file is deleted again.
+   *
+   * @throws StoreException {@code EXISTS} if there is a {@code store.db} already (even an empty
+   *     one: the caller decides whether it may go), {@code IO} if it cannot be made
+   */
+  public static Store create(Path home, StoreKey key, RandomSource random) throws StoreException {
+    Path file = home.resolve(FILE_NAME);
     try {
-      connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+      Vault.createHome(home);
+      Files.createFile(file, Vault.ownerOnly(home, "rw-------"));
+    } catch (FileAlreadyExistsException e) {
+      throw new StoreException(StoreException.Kind.EXISTS, "there is a store in " + home + " already");
+    } catch (IOException e) {
+      throw new StoreException(StoreException.Kind.IO, "cannot create the store in " + home, e);
+    }
+    try {
+      return connect(file, key, random, true);
+    } catch (StoreException | RuntimeException e) {
+      try {
+        deleteFiles(home);
+      } catch (StoreException ignored) {
+        // best effort: the failure that matters is e
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Opens the store that is in {@code home}, and never makes one: a {@code store.db} that is
+   * missing or empty (deleted, or truncated) is refused, not replaced by a new, empty store.
+   *
+   * @throws StoreException {@code MISSING} if there is no store or an empty one; otherwise as
+   *     {@link #open(Path, StoreKey, RandomSource)}
+   */
+  public static Store openExisting(Path home, StoreKey key, RandomSource random) throws StoreException {
+    Path file = home.resolve(FILE_NAME);
+    switch (fileState(home)) {
+      case ABSENT -> throw new StoreException(StoreException.Kind.MISSING, "there is no store " + file);
+      case EMPTY -> throw new StoreException(StoreException.Kind.MISSING, "the store " + file + " is empty (0 bytes)");
+      default -> { }
+    }
+    return connect(file, key, random, false);
+  }
+
+  private static Store connect(Path file, StoreKey key, RandomSource random, boolean mayCreate) throws StoreException {
+    Connection connection;
+    SQLiteConfig config = new SQLiteConfig();
+    if (!mayCreate) {
+      // Not even SQLite may make the file, should it vanish after the check above.
+      config.resetOpenMode(SQLiteOpenMode.CREATE);
+    }
+    try {
+      connection = DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties());
     } catch (SQLException e) {
       throw new StoreException(StoreException.Kind.IO, "cannot open " + file, e);
     }
     Store store = new Store(connection, new Sealer(key, random));
     try {
-      store.setUp();
+      store.setUp(file, mayCreate);
       return store;
     } catch (StoreException | RuntimeException e) {
       store.close();
@@ -177,7 +273,7 @@ public final class Store implements AutoCloseable {
     }
   }
 
-  private void setUp() throws StoreException {
+  private void setUp(Path file, boolean mayCreate) throws StoreException {
     try (Statement statement = connection.createStatement()) {
       // The timeout first, so that switching to WAL waits for other openers too.
       statement.execute("PRAGMA busy_timeout = " + BUSY_TIMEOUT_MILLIS);
@@ -189,7 +285,7 @@ public final class Store implements AutoCloseable {
     }
     try {
       write(tx -> {
-        migrate();
+        migrate(file, mayCreate);
         return null;
       });
     } catch (SottoException e) {
@@ -198,11 +294,14 @@ public final class Store implements AutoCloseable {
   }
 
   /** Creates the schema in a new file; checks the version and the key of an existing one. */
-  private void migrate() throws StoreException {
+  private void migrate(Path file, boolean mayCreate) throws StoreException {
     try (Statement statement = connection.createStatement()) {
       boolean fresh;
       try (var tables = statement.executeQuery("SELECT COUNT(*) FROM sqlite_master WHERE name = 'meta'")) {
         fresh = tables.next() && tables.getInt(1) == 0;
+      }
+      if (fresh && !mayCreate) {
+        throw new StoreException(StoreException.Kind.MISSING, "the store " + file + " holds no tables (its creation was interrupted?)");
       }
       byte[] check = Sealer.rowKey("key_check");
       if (fresh) {

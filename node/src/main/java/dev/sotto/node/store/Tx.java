@@ -95,7 +95,9 @@ public final class Tx {
    * @param sentAt the sender's clock
    * @param storedAt this node's clock when the message was stored
    * @param read whether the user has seen it; outgoing messages are stored read
-   * @param kind the node message kind it came in or went out as: HELLO (1, text empty) or TEXT (2)
+   * @param text a TEXT's text; for a HELLO, empty, or for an incoming one that changed the
+   *     contact's addresses, the new addresses as the user is shown them
+   * @param kind the node message kind it came in or went out as: HELLO (1) or TEXT (2)
    */
   public record Message(long id, long contactId, boolean incoming, long seq, long sentAt, long storedAt, String text,
       boolean read, int kind) {

@@ -127,9 +127,32 @@ public final class Vault {
     byte[] content = passphraseOrNull == null ? plain(seed) : sealed(seed, passphraseOrNull, params, random);
     try {
       createHome(home);
-      writeAtomically(file, content);
+      writeAtomically(file, content, false);
     } catch (FileAlreadyExistsException e) {
       throw new StoreException(StoreException.Kind.EXISTS, "there is an identity file in " + home + " already");
+    } catch (IOException e) {
+      throw new StoreException(StoreException.Kind.IO, "cannot write the identity file in " + home, e);
+    } finally {
+      Arrays.fill(content, (byte) 0);
+    }
+  }
+
+  /**
+   * Writes the identity file anew, over the one in {@code home} if there is one, atomically: a
+   * crash leaves the old file or the new one. For a recovery (the seed from its recovery code),
+   * and to seal the file under another passphrase or none.
+   *
+   * @throws StoreException {@code IO} if it cannot be written
+   */
+  public static void replace(Path home, IdentitySeed seed, char[] passphraseOrNull, Params params, RandomSource random)
+      throws StoreException {
+    if (passphraseOrNull != null && passphraseOrNull.length == 0) {
+      throw new IllegalArgumentException("an empty passphrase: pass null for a file without one");
+    }
+    byte[] content = passphraseOrNull == null ? plain(seed) : sealed(seed, passphraseOrNull, params, random);
+    try {
+      createHome(home);
+      writeAtomically(home.resolve(FILE_NAME), content, true);
     } catch (IOException e) {
       throw new StoreException(StoreException.Kind.IO, "cannot write the identity file in " + home, e);
     } finally {
@@ -309,7 +332,8 @@ public final class Vault {
         : new FileAttribute<?>[0];
   }
 
-  private static void writeAtomically(Path target, byte[] content) throws IOException {
+  /** Writes through a synced temporary file; without {@code replace}, never over an existing file. */
+  private static void writeAtomically(Path target, byte[] content, boolean replace) throws IOException {
     Path dir = target.getParent();
     Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp", ownerOnly(dir, "rw-------"));
     try {
@@ -320,17 +344,21 @@ public final class Vault {
         }
         channel.force(true);
       }
-      try {
-        // A hard link, unlike a rename, fails if the target appeared meanwhile: two concurrent
-        // creates cannot overwrite each other's identity.
-        Files.createLink(target, temp);
-      } catch (FileAlreadyExistsException e) {
-        throw e;
-      } catch (IOException | UnsupportedOperationException e) {
-        if (Files.exists(target)) {
-          throw new FileAlreadyExistsException(target.toString());
+      if (replace) {
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        try {
+          // A hard link, unlike a rename, fails if the target appeared meanwhile: two concurrent
+          // creates cannot overwrite each other's identity.
+          Files.createLink(target, temp);
+        } catch (FileAlreadyExistsException e) {
+          throw e;
+        } catch (IOException | UnsupportedOperationException e) {
+          if (Files.exists(target)) {
+            throw new FileAlreadyExistsException(target.toString());
+          }
+          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         }
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
       }
     } finally {
       Files.deleteIfExists(temp);

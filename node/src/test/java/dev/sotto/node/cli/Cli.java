@@ -5,11 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sotto.node.store.Vault;
-import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.StringReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -24,7 +23,7 @@ final class Cli {
   static final Vault.Params CHEAP = new Vault.Params(1024, 1, 1);
 
   private final Map<String, String> env = new HashMap<>();
-  private String stdin = "";
+  private byte[] stdin = new byte[0];
   private Io.Terminal terminal;
 
   /** What one command did. */
@@ -59,7 +58,13 @@ final class Cli {
   }
 
   Cli stdin(String text) {
-    stdin = text;
+    stdin = text.getBytes(StandardCharsets.UTF_8);
+    return this;
+  }
+
+  /** Standard input as raw bytes (which need not be UTF-8). */
+  Cli stdinBytes(byte[] bytes) {
+    stdin = bytes.clone();
     return this;
   }
 
@@ -79,7 +84,7 @@ final class Cli {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     Io io = Io.of(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-        new BufferedReader(new StringReader(stdin)), env);
+        Io.utf8(new ByteArrayInputStream(stdin)), env);
     if (terminal != null) {
       io = io.withTerminal(terminal);
     }

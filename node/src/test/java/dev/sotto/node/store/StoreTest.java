@@ -28,6 +28,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -689,6 +690,35 @@ class StoreTest {
   @FunctionalInterface
   private interface Action {
     void run() throws Exception;
+  }
+
+  @Test
+  void openExistingNeverMakesAStore(@TempDir Path other) throws Exception {
+    Path file = other.resolve(Store.FILE_NAME);
+    assertEquals(Store.FileState.ABSENT, Store.fileState(other));
+    assertKind(StoreException.Kind.MISSING, () -> Store.openExisting(other, key, random));
+    assertFalse(Files.exists(file));
+    Files.write(file, new byte[0]);
+    assertEquals(Store.FileState.EMPTY, Store.fileState(other));
+    assertKind(StoreException.Kind.MISSING, () -> Store.openExisting(other, key, random));
+    assertEquals(0, Files.size(file), "an empty store stays empty");
+
+    assertKind(StoreException.Kind.EXISTS, () -> Store.create(other, key, random));
+    Files.delete(file);
+    Store.create(other, key, random).close();
+    assertEquals(Store.FileState.PRESENT, Store.fileState(other));
+    assertKind(StoreException.Kind.EXISTS, () -> Store.create(other, key, random));
+    Store.openExisting(other, key, random).close();
+    assertKind(StoreException.Kind.CORRUPT, () -> Store.openExisting(other, Vault.storeKey(IdentitySeed.generate(random)),
+        random));
+
+    // A SQLite file without the store's tables (its creation was cut short) is no store either.
+    Store.deleteFiles(other);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+      st.execute("PRAGMA user_version = 1");
+    }
+    assertEquals(Store.FileState.PRESENT, Store.fileState(other));
+    assertKind(StoreException.Kind.MISSING, () -> Store.openExisting(other, key, random));
   }
 
   private static void assertKind(StoreException.Kind kind, Action action) {

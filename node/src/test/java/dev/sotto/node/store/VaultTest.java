@@ -91,6 +91,16 @@ class VaultTest {
   }
 
   @Test
+  void replaceWritesOverTheFileOrWhereThereIsNone() throws Exception {
+    Vault.replace(home(), seed, null, CHEAP, random);
+    assertEquals(seed, Vault.open(home(), null));
+    Vault.replace(home(), seed, PASSPHRASE.toCharArray(), CHEAP, random);
+    assertTrue(Vault.needsPassphrase(home()));
+    assertEquals(seed, Vault.open(home(), PASSPHRASE.toCharArray()));
+    assertEquals(Set.of(Vault.FILE_NAME), Set.of(home().toFile().list()), "no temporary file is left");
+  }
+
+  @Test
   void missingFile() {
     assertEquals(StoreException.Kind.MISSING, assertThrows(StoreException.class, () -> Vault.open(home(), null)).kind());
     assertEquals(StoreException.Kind.MISSING, assertThrows(StoreException.class, () -> Vault.needsPassphrase(home())).kind());

@@ -1,0 +1,167 @@
+package dev.sotto.node.cli;
+
+import dev.sotto.Address;
+import dev.sotto.node.HostPort;
+import dev.sotto.node.Node;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "config",
+    header = "Shows or changes where the node listens, the addresses its card gives, and its mailboxes.",
+    description = {
+        "Without options, shows the node's settings and the addresses its card gives. With options, changes them "
+            + "(each option given replaces that setting; the others stay). Change the settings of a stopped node: "
+            + "start it again afterwards.",
+        "",
+        "When the addresses the card gives change (--advertise, --mailbox; --host and --port where nothing is "
+            + "advertised), the node issues a new card and queues, for each contact, a message that carries it: "
+            + "their nodes take it and write to the new addresses from then on. Cards given out before stay valid "
+            + "for first contacts, at their old addresses."})
+final class ConfigCommand extends Cmd {
+  @Option(names = "--host", paramLabel = "HOST",
+      description = "The address of this machine to listen on (127.0.0.1: only this machine; 0.0.0.0 or ::, every"
+          + " interface).")
+  String host;
+
+  @Option(names = "--port", paramLabel = "PORT", description = "The TCP port to listen on.")
+  Integer port;
+
+  @Option(names = "--advertise", paramLabel = "HOST[:PORT]",
+      description = "An address the card gives, where contacts on other machines reach this node ([IPV6]:PORT for an"
+          + " IPv6 address; PORT defaults to the port it listens on). Repeatable: the ones given replace the list.")
+  List<String> advertise = new ArrayList<>();
+
+  @Option(names = "--no-advertise", description = "Give no address but where the node listens (--host and --port).")
+  boolean noAdvertise;
+
+  @Option(names = "--mailbox", paramLabel = "ADDRESS",
+      description = "A mailbox for this node: mailbox:HOST:PORT:KEY, as 'sotto address' prints it on the mailbox's"
+          + " node. Repeatable: the ones given replace the list.")
+  List<String> mailboxes = new ArrayList<>();
+
+  @Option(names = "--no-mailboxes", description = "Use no mailbox.")
+  boolean noMailboxes;
+
+  @Override
+  @SuppressWarnings("try") // the lock is held, not used: no node may start while the settings change
+  int execute() throws Exception {
+    Io io = io();
+    Path home = home();
+    Home.requireNode(home);
+    if (!advertise.isEmpty() && noAdvertise) {
+      throw Failure.input("--advertise and --no-advertise together: give one");
+    }
+    if (!mailboxes.isEmpty() && noMailboxes) {
+      throw Failure.input("--mailbox and --no-mailboxes together: give one");
+    }
+    boolean change = host != null || port != null || !advertise.isEmpty() || noAdvertise || !mailboxes.isEmpty()
+        || noMailboxes;
+    if (!change) {
+      try (Node node = openNode()) {
+        show(io.out(), node);
+        CardWarnings.print(io, node.card());
+      }
+      return 0;
+    }
+    try (NodeLock lock = NodeLock.tryTake(home)) {
+      if (lock == null) {
+        throw Failure.input("a node runs for this home (process " + NodeLock.holder(home) + "): stop it, change the"
+            + " settings, then start it again");
+      }
+      try (Node node = openNode()) {
+        Node.Config before = node.config();
+        Node.Config after = changed(before);
+        PrintStream out = io.out();
+        if (after.equals(before)) {
+          out.println("nothing changed");
+          return 0;
+        }
+        Node.Reconfigured done = node.reconfigure(after);
+        out.println("Settings changed.");
+        if (done.newCard()) {
+          int n = done.contactsTold();
+          if (n > 0) {
+            out.println("A new card gives the new addresses. A message that carries it is queued for "
+                + (n == 1 ? "your contact" : "each of your " + n + " contacts") + " ('sotto run' delivers it);"
+                + " their nodes write to the new addresses from then on.");
+          } else {
+            out.println("A new card gives the new addresses.");
+          }
+          out.println("Give the new card ('sotto card') to anyone who adds you from now on.");
+        } else {
+          out.println("The card gives the same addresses as before: no new card.");
+        }
+        out.println();
+        show(out, node);
+        CardWarnings.print(io, node.card());
+      }
+    }
+    return 0;
+  }
+
+  /** The settings with the options applied, each checked. */
+  private Node.Config changed(Node.Config c) throws Failure {
+    String h = c.host();
+    if (host != null) {
+      try {
+        HostPort.checkHost(host);
+      } catch (IllegalArgumentException e) {
+        throw Failure.input("--host is 1 to 220 characters of lower-case letters, digits, '.', ':' and '-'");
+      }
+      h = host;
+    }
+    int p = c.port();
+    if (port != null) {
+      if (port < 1 || port > 65535) {
+        throw Failure.input("--port must be 1 to 65535");
+      }
+      p = port;
+    }
+    List<HostPort> a = c.advertise();
+    if (noAdvertise) {
+      a = List.of();
+    } else if (!advertise.isEmpty()) {
+      List<HostPort> given = new ArrayList<>();
+      for (String text : advertise) {
+        given.add(InitCommand.advertised(text, p));
+      }
+      a = given;
+    }
+    List<Address> m = c.mailboxes();
+    if (noMailboxes) {
+      m = List.of();
+    } else if (!mailboxes.isEmpty()) {
+      List<Address> given = new ArrayList<>();
+      for (String text : mailboxes) {
+        given.add(InitCommand.mailboxAddress(text));
+      }
+      m = given;
+    }
+    try {
+      return new Node.Config(c.name(), h, p, m, a);
+    } catch (IllegalArgumentException e) {
+      throw Failure.input(e.getMessage());
+    }
+  }
+
+  private static void show(PrintStream out, Node node) throws Exception {
+    Node.Config c = node.config();
+    out.println("Name:         " + c.name());
+    out.println("Listens on:   " + new HostPort(c.host(), c.port()).text());
+    out.println("Advertised:   " + (c.advertise().isEmpty() ? "(none: the card gives where the node listens)"
+        : String.join(" ", c.advertise().stream().map(HostPort::text).toList())));
+    out.println("Mailboxes:    " + (c.mailboxes().isEmpty() ? "(none)"
+        : String.join(" ", c.mailboxes().stream().map(Node::addressText).toList())));
+    List<String> card = new ArrayList<>();
+    for (Address a : node.card().addresses()) {
+      if (a.isTcp()) {
+        card.add((a.kind() == Address.KIND_PEER_TCP ? "this node at " : "mailbox at ") + new HostPort(a.host(), a.port()).text());
+      }
+    }
+    out.println("Card gives:   " + String.join(", ", card));
+  }
+}
