@@ -66,6 +66,7 @@ public final class Node implements AutoCloseable {
   private final AtomicLong fetched = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
   private final Semaphore wake = new Semaphore(0);
+  private volatile boolean checkpointOwed;
   private Server server;
   private Thread worker;
   private volatile boolean running;
@@ -91,6 +92,10 @@ public final class Node implements AutoCloseable {
     public Options withFetchInterval(Duration interval) {
       Duration t = interval.compareTo(tick) < 0 ? interval : tick;
       return new Options(clock, random, t, interval, limits, policy, tap, listen);
+    }
+
+    public Options withClock(Clock c) {
+      return new Options(c, random, tick, fetchInterval, limits, policy, tap, listen);
     }
 
     public Options withPolicy(NodeCore.Policy p) {
@@ -592,6 +597,145 @@ public final class Node implements AutoCloseable {
   }
 
   /**
+   * The conversation with a contact as it was sent, for {@code sotto history}: each direction in
+   * seq order, the two merged by sent_at (the sender's clock, seconds; on a tie, this node's
+   * stored_at), with the reset notices by their time; the last {@code last} entries (all when
+   * {@code last} is negative). As in {@link #conversation}, incoming messages past a gap and this
+   * node's own HELLOs are left out.
+   */
+  public List<Shown> history(String contactName, int last) throws StoreException, SottoException {
+    Tx.Contact c = contact(contactName);
+    return store.read(tx -> {
+      List<Tx.Message> in = new ArrayList<>();
+      List<Tx.Message> out = new ArrayList<>();
+      for (Tx.Message m : tx.messages(c.id())) {
+        if (m.incoming() ? m.seq() < c.nextInSeq() : m.kind() != NodeMessage.HELLO) {
+          (m.incoming() ? in : out).add(m);
+        }
+      }
+      java.util.Comparator<Tx.Message> bySeq = java.util.Comparator.comparingLong(Tx.Message::seq);
+      in.sort(bySeq);
+      out.sort(bySeq);
+      List<Tx.Notice> notices = tx.notices(c.id());
+      List<Shown> all = new ArrayList<>();
+      int i = 0;
+      int o = 0;
+      int n = 0;
+      while (i < in.size() || o < out.size() || n < notices.size()) {
+        Tx.Message a = i < in.size() ? in.get(i) : null;
+        Tx.Message b = o < out.size() ? out.get(o) : null;
+        Tx.Message m = a == null ? b : b == null ? a
+            : (a.sentAt() < b.sentAt() || a.sentAt() == b.sentAt() && a.storedAt() <= b.storedAt()) ? a : b;
+        if (n < notices.size() && (m == null || notices.get(n).at() / 1000 <= m.sentAt())) {
+          all.add(shown(c, notices.get(n++)));
+          continue;
+        }
+        all.add(shown(c, m));
+        if (m == a) {
+          i++;
+        } else {
+          o++;
+        }
+      }
+      return last < 0 || last >= all.size() ? all : new ArrayList<>(all.subList(all.size() - last, all.size()));
+    });
+  }
+
+  // ---------------------------------------------------------------- retention
+
+  /** The key-value name of the global retention; a contact's is this plus ":" and its id. */
+  static final String KV_KEEP = "keep";
+
+  /**
+   * How long messages are kept: {@link #OFF} (for ever), or a number of seconds; for a contact,
+   * also {@link #INHERIT} (the global setting applies).
+   */
+  public static final long OFF = -1;
+  /** A contact's retention that follows the global one. */
+  public static final long INHERIT = -2;
+
+  /** The global retention, in seconds, or {@link #OFF}. */
+  public long keep() throws StoreException, SottoException {
+    return store.read(tx -> keep(tx, KV_KEEP)).orElse(OFF);
+  }
+
+  /** A contact's own retention, in seconds, or {@link #OFF}, or {@link #INHERIT}. */
+  public long keep(String contactName) throws StoreException, SottoException {
+    Tx.Contact c = contact(contactName);
+    return store.read(tx -> keep(tx, KV_KEEP + ":" + c.id())).orElse(INHERIT);
+  }
+
+  /**
+   * Sets the global retention (seconds, or {@link #OFF}) and applies it at once.
+   *
+   * @return how many messages it deleted
+   */
+  public int setKeep(long seconds) throws StoreException, SottoException {
+    if (seconds < OFF || seconds == 0) {
+      throw new IllegalArgumentException("retention is OFF or a positive number of seconds");
+    }
+    store.write(tx -> {
+      tx.put(KV_KEEP, Long.toString(seconds).getBytes(StandardCharsets.US_ASCII));
+      return null;
+    });
+    return applyRetention();
+  }
+
+  /**
+   * Sets a contact's retention (seconds, {@link #OFF}, or {@link #INHERIT}) and applies it at once.
+   *
+   * @return how many messages it deleted
+   */
+  public int setKeep(String contactName, long seconds) throws StoreException, SottoException {
+    if (seconds < INHERIT || seconds == 0) {
+      throw new IllegalArgumentException("retention is OFF, INHERIT or a positive number of seconds");
+    }
+    Tx.Contact c = contact(contactName);
+    store.write(tx -> {
+      if (seconds == INHERIT) {
+        tx.delete(KV_KEEP + ":" + c.id());
+      } else {
+        tx.put(KV_KEEP + ":" + c.id(), Long.toString(seconds).getBytes(StandardCharsets.US_ASCII));
+      }
+      return null;
+    });
+    return applyRetention();
+  }
+
+  /**
+   * Deletes the messages older than their contact's retention (its own, else the global one; see
+   * {@link Tx#deleteMessagesBefore} for which are kept regardless): rows overwritten with zeros
+   * ({@code secure_delete}), then the write-ahead log checkpointed and truncated, so that no copy
+   * of a deleted message is left in {@code store.db} or {@code store.db-wal}. The running node
+   * does this once a minute.
+   *
+   * @return how many messages it deleted
+   */
+  public int applyRetention() throws StoreException, SottoException {
+    long now = clock.millis();
+    int deleted = store.write(tx -> {
+      long global = keep(tx, KV_KEEP).orElse(OFF);
+      int n = 0;
+      for (Tx.Contact c : tx.contacts()) {
+        long keep = keep(tx, KV_KEEP + ":" + c.id()).orElse(global);
+        if (keep > 0) {
+          n += tx.deleteMessagesBefore(c.id(), now - keep * 1000);
+        }
+      }
+      return n;
+    });
+    if (deleted > 0 || checkpointOwed) {
+      // A reader in another process can hold the log; the next turn tries again.
+      checkpointOwed = !store.checkpoint();
+    }
+    return deleted;
+  }
+
+  private static java.util.Optional<Long> keep(Tx tx, String name) throws StoreException {
+    return tx.get(name).map(b -> Long.parseLong(new String(b, StandardCharsets.US_ASCII)));
+  }
+
+  /**
    * Asks for a reset of the session with a contact (spec: transport.adoc#node-delivery): the
    * running node makes it at its next turn, as a new first contact to the contact's latest card.
    */
@@ -690,6 +834,7 @@ public final class Node implements AutoCloseable {
       }
       if (now - nextExpire >= 0) {
         attempt(core::expire);
+        attempt(this::applyRetention);
         // A card near its end is renewed here too, so that a HELLO or RESET made later carries a valid one.
         attempt(this::currentCard);
         nextExpire = now + Duration.ofMinutes(1).toNanos();

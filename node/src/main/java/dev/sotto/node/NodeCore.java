@@ -294,10 +294,13 @@ public final class NodeCore {
    */
   private static boolean record(Tx tx, long contactId, NodeMessage message, String text, long now)
       throws StoreException {
-    if (!tx.insertMessage(contactId, true, message.seq(), message.sentAt(), now, text, message.kind())) {
+    Tx.Contact c = tx.contact(contactId).orElseThrow();
+    // Below the in-order mark every message was stored once; retention may have deleted it since,
+    // and a copy resent after a reset must not bring it back.
+    if (message.seq() < c.nextInSeq()
+        || !tx.insertMessage(contactId, true, message.seq(), message.sentAt(), now, text, message.kind())) {
       return false;
     }
-    Tx.Contact c = tx.contact(contactId).orElseThrow();
     long next = c.nextInSeq();
     while (tx.hasMessage(contactId, true, next)) {
       next++;

@@ -116,6 +116,9 @@ final class SessionResets {
     return new Made(id, session, state);
   }
 
+  /** What a reset resends in place of a message that this node's retention deleted. */
+  static final String DELETED = "(this message was deleted by the sender's retention and cannot be sent again)";
+
   /**
    * What a RESET or SYNC's marks make this node do: raise its out_seq to the peer's in_seq (so that
    * no seq is used twice after this node forgot messages it sent), count the peer's messages it is
@@ -141,12 +144,22 @@ final class SessionResets {
         List<Tx.Message> again = tx.sent(contactId, marks.inSeq(), upTo);
         String name = again.stream().anyMatch(m -> m.kind() == NodeMessage.HELLO) ? ownName(tx) : null;
         Card card = name != null ? ownCard(tx) : null;
+        long seq = marks.inSeq();
         for (Tx.Message m : again) {
+          // A seq with no row was deleted by retention: the peer gets a stand-in, so that its
+          // in-order mark can pass the gap.
+          for (; seq < m.seq(); seq++) {
+            tx.queuePending(contactId, NodeMessage.text(seq, now / 1000, DELETED).encode(), now);
+          }
           NodeMessage message = m.kind() == NodeMessage.HELLO ? NodeMessage.hello(m.seq(), m.sentAt(), name, card)
               : NodeMessage.text(m.seq(), m.sentAt(), m.text());
           tx.queuePending(contactId, message.encode(), now);
+          seq = m.seq() + 1;
         }
-        resent = again.size();
+        for (; seq < upTo; seq++) {
+          tx.queuePending(contactId, NodeMessage.text(seq, now / 1000, DELETED).encode(), now);
+        }
+        resent = upTo - marks.inSeq();
         tx.setResentFrom(sending.get().id(), marks.inSeq());
       }
     }

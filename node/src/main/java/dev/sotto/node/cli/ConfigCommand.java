@@ -46,6 +46,12 @@ final class ConfigCommand extends Cmd {
   @Option(names = "--no-mailboxes", description = "Use no mailbox.")
   boolean noMailboxes;
 
+  @Option(names = "--keep", paramLabel = "PERIOD",
+      description = "How long messages are kept, for contacts without their own ('sotto contact keep'): 30d, 12h,"
+          + " or off (for ever, the default). Older ones are deleted from the store at once and then by the running"
+          + " node every minute; this may be changed while the node runs.")
+  String keep;
+
   @Override
   @SuppressWarnings("try") // the lock is held, not used: no node may start while the settings change
   int execute() throws Exception {
@@ -57,6 +63,16 @@ final class ConfigCommand extends Cmd {
     }
     if (!mailboxes.isEmpty() && noMailboxes) {
       throw Failure.input("--mailbox and --no-mailboxes together: give one");
+    }
+    if (keep != null) {
+      long seconds = Keep.parse(keep, false);
+      try (Node node = openNode()) {
+        int deleted = node.setKeep(seconds);
+        io.out().println("Messages are kept: " + Keep.text(seconds) + "; " + Keep.deleted(deleted) + ".");
+      }
+      if (host == null && port == null && advertise.isEmpty() && !noAdvertise && mailboxes.isEmpty() && !noMailboxes) {
+        return 0;
+      }
     }
     boolean change = host != null || port != null || !advertise.isEmpty() || noAdvertise || !mailboxes.isEmpty()
         || noMailboxes;
@@ -163,5 +179,6 @@ final class ConfigCommand extends Cmd {
       }
     }
     out.println("Card gives:   " + String.join(", ", card));
+    out.println("Keeps:        " + Keep.text(node.keep()));
   }
 }

@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "contact", header = "Adds, lists and resets contacts.", description = "Adds, lists and resets contacts.",
-    subcommands = {ContactCommand.Add.class, ContactCommand.ListContacts.class, ContactCommand.Reset.class})
+    subcommands = {ContactCommand.Add.class, ContactCommand.ListContacts.class, ContactCommand.Reset.class,
+        ContactCommand.KeepCommand.class})
 final class ContactCommand extends Cmd {
   @Override
   int execute() {
@@ -142,6 +143,38 @@ final class ContactCommand extends Cmd {
         node.requestReset(name);
       }
       io().out().println("reset of the session with " + name + " queued; " + Delivery.status(home));
+      return 0;
+    }
+  }
+
+  @Command(name = "keep",
+      header = "Shows or sets how long a contact's messages are kept.",
+      description = {
+          "Without PERIOD, shows the contact's retention. With it, sets it: 7d, 12h, off (for ever), or global "
+              + "(what 'sotto config --keep' says). Older messages are deleted from this store at once, and then by "
+              + "the running node every minute; the contact keeps its own copies. Messages that wait to be sent, "
+              + "and unread ones, are kept until they are sent or read."})
+  static final class KeepCommand extends Cmd {
+    @Parameters(index = "0", paramLabel = "NAME", description = "The contact.")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "PERIOD", arity = "0..1", description = "7d, 12h, off or global.")
+    String period;
+
+    @Override
+    int execute() throws Exception {
+      try (Node node = openNode()) {
+        if (period == null) {
+          long own = node.keep(name);
+          io().out().println("Messages with " + name + " are kept: " + (own == Node.INHERIT
+              ? "global (" + Keep.text(node.keep()) + ")" : Keep.text(own)));
+          return 0;
+        }
+        long seconds = Keep.parse(period, true);
+        int deleted = node.setKeep(name, seconds);
+        io().out().println("Messages with " + name + " are kept: " + (seconds == Node.INHERIT
+            ? "global (" + Keep.text(node.keep()) + ")" : Keep.text(seconds)) + "; " + Keep.deleted(deleted) + ".");
+      }
       return 0;
     }
   }

@@ -42,6 +42,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         FingerprintCommand.class,
         SendCommand.class,
         ReadCommand.class,
+        HistoryCommand.class,
         RunCommand.class,
         ChatCommand.class,
         DemoCommand.class,

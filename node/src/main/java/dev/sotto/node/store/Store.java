@@ -280,6 +280,8 @@ public final class Store implements AutoCloseable {
       statement.execute("PRAGMA journal_mode = WAL");
       statement.execute("PRAGMA synchronous = FULL");
       statement.execute("PRAGMA foreign_keys = ON");
+      // Deleted rows (messages past their retention, say) are overwritten with zeros, not just unlinked.
+      statement.execute("PRAGMA secure_delete = ON");
     } catch (SQLException e) {
       throw failure(e);
     }
@@ -498,6 +500,30 @@ public final class Store implements AutoCloseable {
     };
     // SQLite's messages name tables, columns and constraints, never bound values.
     return new StoreException(kind, "the database failed: " + e.getMessage(), e);
+  }
+
+  /**
+   * Copies the write-ahead log into {@code store.db} and truncates it to zero bytes
+   * ({@code PRAGMA wal_checkpoint(TRUNCATE)}), so that no earlier version of a page (a deleted
+   * row's, say) stays in the log. Runs outside any transaction.
+   *
+   * @return whether the log was copied and truncated whole; false when another process's reader
+   *     held it (the next checkpoint finishes the work)
+   */
+  public synchronized boolean checkpoint() throws StoreException {
+    if (closed) {
+      throw new IllegalStateException("the store is closed");
+    }
+    if (current != null) {
+      throw new IllegalStateException("a checkpoint runs outside transactions");
+    }
+    try (Statement statement = connection.createStatement();
+        var result = statement.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+      // One row: busy (1 if the checkpoint could not finish), log frames, frames checkpointed.
+      return result.next() && result.getInt(1) == 0;
+    } catch (SQLException e) {
+      throw failure(e);
+    }
   }
 
   /** Closes the database connection; a transaction running in another thread finishes first. */

@@ -524,6 +524,22 @@ public final class Tx {
     return query(MESSAGE + " WHERE contact_id = ? ORDER BY stored_at, id", this::message, contactId);
   }
 
+  /**
+   * Deletes a contact's TEXT messages stored before {@code beforeMillis} that retention may
+   * delete: incoming ones that were read (so delivered in order: their seq is below the
+   * contact's in-order mark), and outgoing ones when nothing of the contact waits to be sealed or
+   * sent (no pending plaintext, no envelope in the outbox). HELLOs stay (they hold no text the
+   * user wrote, and a reset resends this node's). Returns how many were deleted.
+   */
+  public int deleteMessagesBefore(long contactId, long beforeMillis) throws StoreException {
+    writing();
+    return update("DELETE FROM messages WHERE contact_id = ? AND kind = 2 AND stored_at < ? AND ("
+            + "(incoming = 1 AND is_read = 1 AND seq < (SELECT next_in_seq FROM contacts WHERE id = ?))"
+            + " OR (incoming = 0 AND NOT EXISTS (SELECT 1 FROM pending WHERE contact_id = ?)"
+            + " AND NOT EXISTS (SELECT 1 FROM outbox WHERE contact_id = ?)))",
+        contactId, beforeMillis, contactId, contactId, contactId);
+  }
+
   /** The incoming messages not read yet, by contact then sequence number. */
   public List<Message> unread() throws StoreException {
     return query(MESSAGE + " WHERE incoming = 1 AND is_read = 0 ORDER BY contact_id, seq", this::message);

@@ -92,7 +92,7 @@ class ErrorsTest {
   @Test
   void helpListsTheCommands() {
     Cli.Result help = cli.run("--help").ok();
-    for (String command : new String[] {"init", "config", "card", "address", "contact", "fingerprint", "send", "read", "run",
+    for (String command : new String[] {"init", "config", "card", "address", "contact", "fingerprint", "send", "read", "history", "run",
         "chat", "demo"}) {
       assertTrue(help.out().contains("\n  " + command + " "), command);
     }
