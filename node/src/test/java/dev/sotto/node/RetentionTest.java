@@ -161,4 +161,40 @@ class RetentionTest {
       assertTrue(a.history("bob", -1).stream().noneMatch(m -> m.text().equals(SECRET_IN)), "not stored again");
     }
   }
+
+  /**
+   * A reset asks for a message the sender's retention deleted: alice lost bob's SECRET_IN (her
+   * row and her in-order mark rolled back, as a restored old state would), bob's retention
+   * deleted it; the reset sends a stand-in in its place, and alice's conversation goes on.
+   */
+  @Test
+  void aResetSendsAStandInForASentMessageThatRetentionDeleted() throws Exception {
+    Path[] homes = conversation();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + homes[0].resolve(Store.FILE_NAME));
+        Statement s = c.createStatement()) {
+      long seq;
+      try (ResultSet r = s.executeQuery("SELECT seq FROM messages WHERE incoming = 1 AND kind = 2")) {
+        assertTrue(r.next());
+        seq = r.getLong(1);
+      }
+      s.executeUpdate("DELETE FROM messages WHERE incoming = 1 AND seq = " + seq);
+      s.executeUpdate("UPDATE contacts SET next_in_seq = " + seq);
+    }
+    Clock later = Clock.offset(Clock.systemUTC(), Duration.ofDays(8));
+    try (Node b = Node.open(homes[1], null, TestNodes.fast().withClock(later))) {
+      b.setKeep("alice", Duration.ofDays(7).toSeconds());
+      assertTrue(b.history("alice", -1).stream().noneMatch(m -> m.text().equals(SECRET_IN)), "bob deleted it");
+    }
+    try (Node a = Node.open(homes[0], null, TestNodes.fast()); Node b = Node.open(homes[1], null, TestNodes.fast())) {
+      a.requestReset("bob");
+      a.start();
+      b.start();
+      TestNodes.await(TIMEOUT, () -> a.history("bob", -1).stream()
+          .anyMatch(m -> m.incoming() && m.text().equals(SessionResets.DELETED)));
+      a.send("bob", "after the gap");
+      TestNodes.await(TIMEOUT, () -> b.history("alice", -1).stream().anyMatch(m -> m.text().equals("after the gap")));
+      b.send("alice", "and back");
+      TestNodes.await(TIMEOUT, () -> a.read().stream().anyMatch(m -> m.text().equals("and back")));
+    }
+  }
 }
