@@ -9,18 +9,10 @@ import dev.sotto.RandomSource;
 import dev.sotto.Responder;
 import dev.sotto.Session;
 import dev.sotto.SottoException;
-import dev.sotto.internal.Labels;
-import dev.sotto.internal.crypto.Aead;
-import dev.sotto.internal.crypto.Hkdf;
-import dev.sotto.internal.crypto.Hmac;
-import dev.sotto.internal.crypto.X25519;
-import dev.sotto.internal.encoding.Bytes;
 import dev.sotto.internal.envelope.Content;
 import dev.sotto.internal.ratchet.DoubleRatchet;
-import dev.sotto.internal.ratchet.Header;
 import dev.sotto.internal.ratchet.RatchetMessage;
 import dev.sotto.internal.ratchet.RatchetState;
-import dev.sotto.internal.ratchet.Secret;
 import dev.sotto.testing.TestRandom;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -61,13 +53,18 @@ import org.openjdk.jmh.infra.Blackhole;
  * <h2>The protocol benchmarks</h2>
  *
  * <p>A pair of sessions is made as an application makes it: Alice initiates to a card of Bob's,
- * Bob accepts the first-contact envelope. Then only Alice sends, so every envelope is a chain step
- * (KDF_CK) of one chain: no DH ratchet step is measured.
+ * Bob accepts the first-contact envelope and answers once, and Alice opens the answer (so her
+ * session is answered and sends no copies of its first contact). Then only Alice sends, so every
+ * envelope is a chain step (KDF_CK) of one chain: no DH ratchet step is measured. A chain holds at
+ * most 1,000 messages (revision 2), which bounds the pools and runs below.
  *
  * <ul>
  *   <li>{@code seal100B} … {@code seal1MiB}: {@code Session.seal} of the payload, again and again
- *       on the same session; one operation is one payload (17 envelopes for 1 MiB). It draws one
- *       12-byte header nonce per envelope from a deterministic stream.
+ *       on the same session; one operation is one payload (17 envelopes for 1 MiB). It draws
+ *       nothing (the nonces are synthetic). After {@link Shape#sealRun} payloads (998, or 56 for
+ *       1 MiB) the chain is nearly full, and Alice's session is restored from its serialised form
+ *       taken after 2 payloads; that restore (and the X25519 public key the next seal recomputes)
+ *       is inside the measured time, once per run.
  *   <li>{@code open100B} … {@code open1MiB}: {@code Session.open} of all the envelopes of one
  *       payload, in order, returning the payload. An envelope opens only once (its tag is then no
  *       longer expected), so before each iteration a fresh pair of sessions seals a pool of
@@ -88,29 +85,35 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <p>{@code sealFloor100B} … {@code sealFloor1MiB} and {@code openFloor100B} …
  * {@code openFloor1MiB}: for each envelope of the payload (1, or 17 for 1 MiB), what the
- * ratchet must compute, with {@code Hmac.sha256}, {@code Hkdf.derive} and {@code Aead}:
+ * ratchet must compute ({@link RatchetFloor#seal}, {@link RatchetFloor#open}), with
+ * {@code Hmac.sha256}, {@code Hkdf.derive} and {@code Aead}:
  *
  * <ol>
- *   <li>AEAD seal (open) of the 42-byte header (58 bytes sealed) under the header key, with a
- *       12-byte nonce and the session's 32-byte AD;
  *   <li>KDF_CK: HMAC(CK, "sotto/v1/ratchet/chain-key") and HMAC(CK, "sotto/v1/ratchet/message-key");
+ *   <li>on seal only, the synthetic IV: SK = HMAC(MK, "sotto/v2/ratchet/siv"), then HMAC(SK, AD ||
+ *       0x02 || header || padded content), cut to 12 bytes (the receiver does not recompute it);
+ *   <li>AEAD seal (open) of the 42-byte header (58 bytes sealed) under the header key, with the
+ *       siv as nonce and the session's 32-byte AD;
  *   <li>the mailbox tag: HMAC(TK, "sotto/v1/ratchet/tag" || n as u32);
- *   <li>the message key material: HKDF(salt = empty, ikm = MK, info = "sotto/v1/ratchet/body", 44
+ *   <li>the message key material: HKDF(salt = siv, ikm = MK, info = "sotto/v2/ratchet/body", 44
  *       bytes), 3 HMACs, split into a 32-byte key and a 12-byte nonce ({@code Arrays.copyOf});
- *   <li>AEAD seal (open) of the <em>padded content</em> with the 103-byte AD || 0x01 ||
- *       header_nonce || encrypted_header as associated data.
+ *   <li>AEAD seal (open) of the <em>padded content</em> with the 103-byte AD || 0x02 || siv ||
+ *       encrypted_header as associated data.
  * </ol>
  *
- * <p>The last AEAD runs over the whole padded content (the bucket minus 104 bytes: 920, 3,992 and
- * 65,432 bytes), not over the payload: the zeros that hide a payload's size are encrypted and
- * authenticated like the payload, so the padding is part of the floor; it is part of the cost of
- * hiding sizes, not an overhead of the implementation. A 16 KiB payload thus costs the AEAD of
- * 65,432 bytes, four times its length.
+ * <p>The synthetic IV's HMAC and the last AEAD run over the whole padded content (the bucket minus
+ * 104 bytes: 920, 3,992 and 65,432 bytes), not over the payload: the zeros that hide a payload's
+ * size are authenticated and encrypted like the payload, so the padding is part of the floor; it
+ * is part of the cost of hiding sizes, not an overhead of the implementation. A 16 KiB payload
+ * thus costs an HMAC and an AEAD of 65,432 bytes, four times its length.
  *
  * <p>The floors contain no randomness, no encoding, padding or parsing, no framing, no copies of
- * the content and no state: the padded contents are made in {@code @Setup}. The open floors cycle
- * through as many distinct sealed envelopes as the protocol's pool holds, so that both read the
- * same amount of memory.
+ * the content and no state: the padded contents, and each message's body AD (which depends on its
+ * siv), are made in {@code @Setup}. Their inputs are real messages of one chain carrying the
+ * padded contents, and {@code @Setup} checks each floor's result against the protocol's message
+ * byte for byte ({@link RatchetFloor.Conversation}). The open floors cycle through as many
+ * distinct sealed envelopes as the protocol's pool holds, so that both read the same amount of
+ * memory.
  *
  * <h2>Components</h2>
  *
@@ -118,10 +121,11 @@ import org.openjdk.jmh.infra.Blackhole;
  * payloads (no skipped keys): {@code tagCheckNext} is {@code DoubleRatchet.headerKeyForTag} (what Session.open calls) for the tag
  * of the next message, the check {@code Session.open} makes before decrypting (nearest message
  * numbers first: one HMAC); {@code tagCheckUnknown} is the same check for a tag that is not
- * expected, which computes the whole window ({@link Session#TAG_WINDOW} tags of the current and
- * of the next receiving chain: 64 HMACs) and is what every envelope with an unknown tag costs
- * before it is rejected; {@code sessionTags} is {@code Session.tags()}, the window as an
- * application asks for it (64 HMACs, hex strings in a set, then decoded).
+ * expected, which computes every watched tag ({@link Session#TAG_WINDOW} tags of the current and
+ * of the next receiving chain and their anchors: {@value #WATCHED_TAGS} HMACs) and is what every
+ * envelope with an unknown tag costs before it is rejected; {@code sessionTags} is
+ * {@code Session.tags()}, the watched tags as an application asks for them ({@value #WATCHED_TAGS}
+ * HMACs).
  *
  * <p>Every input comes from {@link TestRandom#deterministic}; {@code @Setup} checks the
  * envelopes' number and lengths, that they open to their payloads, that the floors' inputs have
@@ -137,12 +141,21 @@ public class EnvelopeBenchmark {
   /** What an envelope adds to its padded content: the envelope header (17) and the ratchet overhead (87). */
   static final int ENVELOPE_OVERHEAD = Envelope.HEADER_LENGTH + RatchetMessage.OVERHEAD;
   /** The length of {@link MidConversation}'s serialised session. */
-  static final int MID_CONVERSATION_SESSION_LENGTH = 805;
+  static final int MID_CONVERSATION_SESSION_LENGTH = 811;
+  /**
+   * The tags {@link TagWindow}'s session watches: in its current receiving chain (next message 3),
+   * messages 3 to 34 and the anchors 64, 96, ..., 992 and 999 (63); in the next chain, messages 0
+   * to 31 and the anchors 32, ..., 992 and 999 (64).
+   */
+  static final int WATCHED_TAGS = 63 + 64;
 
-  /** A benchmarked payload size: its envelopes' bucket, how many envelopes, and how many payloads an open pool holds. */
+  /**
+   * A benchmarked payload size: its envelopes' bucket, how many envelopes, and how many payloads an
+   * open pool holds (all in one sending chain, which holds at most 1,000 messages).
+   */
   enum Shape {
-    B100(100, 1024, 1, 4096),
-    KIB1(KIB, 4096, 1, 4096),
+    B100(100, 1024, 1, 960),
+    KIB1(KIB, 4096, 1, 960),
     KIB16(16 * KIB, 65536, 1, 512),
     MIB1(KIB * KIB, 65536, 17, 32);
 
@@ -158,13 +171,22 @@ public class EnvelopeBenchmark {
       this.poolPayloads = poolPayloads;
     }
 
+    /** Payloads sealed from one state of the sender, in one chain that already holds 2 payloads. */
+    int sealRun() {
+      return (RatchetState.MAX_CHAIN - 2 * envelopes) / envelopes;
+    }
+
     /** The padded content of each envelope: what the body AEAD runs over. */
     int content() {
       return bucket - ENVELOPE_OVERHEAD;
     }
   }
 
-  /** Alice and Bob after a first contact from Alice, accepted by Bob; one random source drives both. */
+  /**
+   * Alice and Bob after a first contact from Alice, accepted by Bob, and Bob's answer, opened by
+   * Alice: her session is answered (it no longer sends its first-contact envelope again) and her
+   * next payload starts a new sending chain. One random source drives both.
+   */
   static final class Conversation {
     final RandomSource random;
     final Session alice;
@@ -185,6 +207,7 @@ public class EnvelopeBenchmark {
       Fixtures.check(Arrays.equals(hello, accepted.payload().orElseThrow()), "the first contact carries its payload");
       alice = started.session();
       bob = accepted.session();
+      send(false, hello);
     }
 
     /** Seals {@code payload} on one side and opens it on the other, checked; returns the envelopes. */
@@ -221,11 +244,20 @@ public class EnvelopeBenchmark {
   // ---------------------------------------------------------------------------------------------
   // Protocol: one direction, chain steps only.
 
-  /** Alice's session, whose every seal is a chain step. */
+  /**
+   * Alice's session, whose every seal is a chain step. A chain holds at most 1,000 messages, so
+   * after {@link Shape#sealRun} payloads Alice's session is restored from {@link #start}
+   * ({@code Session.restore}, inside the measured time once per run; the next seal then
+   * recomputes the public ratchet key, one X25519).
+   */
   public abstract static class SealStream {
     RandomSource random;
+    /** Alice's session after 2 payloads of her sending chain, serialised. */
+    byte[] start;
     Session sender;
     byte[] payload;
+    int run;
+    int sealed;
 
     void setUp(Shape shape) throws SottoException {
       Conversation c = new Conversation(Fixtures.random("envelope/seal/" + shape.payload));
@@ -234,10 +266,22 @@ public class EnvelopeBenchmark {
         checkShape(shape, c.send(true, payload));
       }
       random = c.random;
-      sender = c.alice;
+      start = c.alice.serialize();
+      run = shape.sealRun();
+      Session s = Session.restore(start);
+      for (int i = 0; i < run; i++) {
+        checkShape(shape, s.seal(payload, random));
+      }
+      sender = Session.restore(start);
+      sealed = 0;
     }
 
     List<Envelope> seal() throws SottoException {
+      if (sealed == run) {
+        sender = Session.restore(start);
+        sealed = 0;
+      }
+      sealed++;
       return sender.seal(payload, random);
     }
   }
@@ -500,7 +544,7 @@ public class EnvelopeBenchmark {
       nextTag = c.alice.seal(payload, c.random).get(0).tag();
       unknownTag = c.random.bytes(Envelope.TAG_LENGTH);
       List<byte[]> tags = session.tags();
-      Fixtures.check(tags.size() == 2 * Session.TAG_WINDOW, "the window is 64 tags: " + tags.size());
+      Fixtures.check(tags.size() == WATCHED_TAGS, "the window is " + WATCHED_TAGS + " tags: " + tags.size());
       Fixtures.check(Arrays.equals(tags.get(0), nextTag), "the next envelope's tag is the window's first");
       Fixtures.check(tags.stream().noneMatch(t -> Arrays.equals(t, unknownTag)), "the unknown tag is not in the window");
       Fixtures.check(DoubleRatchet.headerKeyForTag(ratchet, nextTag, Session.TAG_WINDOW) != null, "the next tag is expected");
@@ -514,7 +558,7 @@ public class EnvelopeBenchmark {
     return DoubleRatchet.headerKeyForTag(s.ratchet, s.nextTag, Session.TAG_WINDOW) != null;
   }
 
-  /** The same check for a tag outside the window: 64 HMACs, then rejection. */
+  /** The same check for a tag outside the window: {@value #WATCHED_TAGS} HMACs, then rejection. */
   @Benchmark
   public boolean tagCheckUnknown(TagWindow s) {
     return DoubleRatchet.headerKeyForTag(s.ratchet, s.unknownTag, Session.TAG_WINDOW) != null;
@@ -530,36 +574,23 @@ public class EnvelopeBenchmark {
   // Floors.
 
   /**
-   * The floors' inputs, of the protocol's lengths: keys, a 42-byte header, the 32-byte AD, the
-   * 103-byte body AD, the padded contents of one payload, and a pool of envelopes sealed under
-   * these keys.
+   * The floors' inputs: the padded contents of one payload and a pool of
+   * {@link Shape#poolPayloads} × {@link Shape#envelopes} real messages of one chain that carry
+   * them, in turn ({@link RatchetFloor.Conversation}, checked against the protocol there). The
+   * seal floor seals the first {@link Shape#envelopes} of them.
    */
-  public abstract static class FloorInputs extends RatchetFloor {
+  public abstract static class FloorInputs {
     Shape shape;
     /** The padded contents of the payload's envelopes (what seal's body AEAD runs over). */
     byte[][] contents;
-    /** {@link Shape#poolPayloads} × {@link Shape#envelopes} distinct encrypted headers and bodies. */
-    byte[][] encryptedHeaders;
-    byte[][] bodies;
+    RatchetFloor.Outgoing[] outgoing;
+    RatchetFloor.Incoming[] pool;
     int next;
 
     void setUp(Shape shape) throws SottoException {
       this.shape = shape;
-      RandomSource random = Fixtures.random("envelope/floor/" + shape.payload);
-      ad = random.bytes(32);
-      headerKey = random.bytes(Secret.LENGTH);
-      headerNonce = random.bytes(Aead.NONCE_LENGTH);
-      chainKey = random.bytes(Secret.LENGTH);
-      tagKey = random.bytes(Secret.LENGTH);
-      messageNumber = new byte[] {0, 0, 0, 7};
-      byte[] ratchetKey = X25519.publicKey(X25519.generatePrivateKey(random));
-      header = new Header(ratchetKey, 0, 7).encode();
-      Fixtures.check(header.length == Header.LENGTH, "a header is 42 bytes");
-      byte[] encryptedHeader = Aead.seal(headerKey, headerNonce, ad, header);
-      Fixtures.check(encryptedHeader.length == RatchetMessage.ENCRYPTED_HEADER_LENGTH, "an encrypted header is 58 bytes");
-      bodyAd = Bytes.concat(ad, new byte[] {RatchetMessage.VERSION}, headerNonce, encryptedHeader);
-      Fixtures.check(bodyAd.length == 103, "the body's associated data is 103 bytes");
-
+      String label = "envelope/floor/" + shape.payload;
+      RandomSource random = Fixtures.random(label);
       byte[] payload = random.bytes(shape.payload);
       contents = new byte[shape.envelopes][];
       if (shape.envelopes == 1) {
@@ -575,24 +606,21 @@ public class EnvelopeBenchmark {
       for (byte[] content : contents) {
         Fixtures.check(content.length + ENVELOPE_OVERHEAD == shape.bucket, "a padded content fills its bucket");
       }
-
-      byte[] material = Hkdf.derive(RatchetFloor.EMPTY, Hmac.sha256(chainKey, Labels.RATCHET_MESSAGE_KEY), Labels.RATCHET_MESSAGE,
-          RatchetFloor.MESSAGE_KEY_MATERIAL);
-      byte[] bodyKey = Arrays.copyOf(material, Aead.KEY_LENGTH);
-      byte[] bodyNonce = Arrays.copyOfRange(material, Aead.KEY_LENGTH, RatchetFloor.MESSAGE_KEY_MATERIAL);
-      int poolLength = shape.poolPayloads * shape.envelopes;
-      encryptedHeaders = new byte[poolLength][];
-      bodies = new byte[poolLength][];
-      for (int i = 0; i < poolLength; i++) {
-        encryptedHeaders[i] = Aead.seal(headerKey, headerNonce, ad, new Header(ratchetKey, 0, i).encode());
-        bodies[i] = Aead.seal(bodyKey, bodyNonce, bodyAd, contents[i % shape.envelopes]);
-        Fixtures.check(encryptedHeaders[i].length + bodies[i].length + 1 + Aead.NONCE_LENGTH + Envelope.HEADER_LENGTH
+      byte[][] plaintexts = new byte[shape.poolPayloads * shape.envelopes][];
+      for (int i = 0; i < plaintexts.length; i++) {
+        plaintexts[i] = contents[i % shape.envelopes];
+      }
+      RatchetFloor.Conversation c = new RatchetFloor.Conversation(label + "/conversation", plaintexts, null);
+      outgoing = Arrays.copyOf(c.outgoing, shape.envelopes);
+      pool = c.incoming;
+      for (RatchetFloor.Incoming m : pool) {
+        Fixtures.check(Envelope.HEADER_LENGTH + 1 + m.siv().length + m.encryptedHeader().length + m.body().length
             == shape.bucket, "a floor envelope has the bucket's length");
       }
     }
 
     int nextIndex() {
-      if (next == bodies.length) {
+      if (next == pool.length) {
         next = 0;
       }
       return next++;
@@ -635,74 +663,63 @@ public class EnvelopeBenchmark {
     }
   }
 
-  /** The seal floor's last body opens with the open floor's steps, and the open floor opens the whole pool. */
+  /** The floors on the inputs: the seal floor's bodies open, and the open floor opens padded contents. */
   static void checkFloors(FloorInputs f) throws SottoException {
-    Blackhole bh = new Blackhole(
-        "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
+    Blackhole bh = RatchetFloor.blackhole();
     try {
       byte[] body = sealFloor(f, bh);
-      byte[] encryptedHeader = Aead.seal(f.headerKey, f.headerNonce, f.ad, f.header);
-      Fixtures.check(Arrays.equals(f.contents[f.shape.envelopes - 1], openFloorEnvelope(f, encryptedHeader, body, bh)),
-          "the floors round-trip");
-      for (int i = 0; i < f.bodies.length; i++) {
-        Fixtures.check(Arrays.equals(f.contents[i % f.shape.envelopes],
-            openFloorEnvelope(f, f.encryptedHeaders[i], f.bodies[i], bh)), "the open floor opens its pool");
-      }
-      Fixtures.check(openFloor(f, bh).length == f.shape.content(), "the open floor opens padded contents");
+      Fixtures.check(Arrays.equals(body, f.pool[f.shape.envelopes - 1].body()), "the seal floor gives the protocol's body");
+      Fixtures.check(Arrays.equals(openFloor(f, bh), f.contents[f.shape.envelopes - 1]), "the open floor opens padded contents");
       f.next = 0;
     } finally {
-      bh.evaporate("Yes, I am Stephen Hawking, and know a thing or two about black holes.");
+      RatchetFloor.evaporate(bh);
     }
   }
 
   /**
-   * For each envelope of the payload: AEAD seal (header), 2 HMAC (KDF_CK), 1 HMAC (tag), HKDF 44,
-   * AEAD seal (padded content). Returns the last body.
+   * For each envelope of the payload ({@link RatchetFloor#seal}): 2 HMAC (KDF_CK), 2 HMAC (SIV),
+   * AEAD seal (header), 1 HMAC (tag), HKDF 44, AEAD seal (padded content). Returns the last body.
    */
-  static byte[] sealFloor(FloorInputs f, Blackhole bh) {
+  static byte[] sealFloor(FloorInputs f, Blackhole bh) throws SottoException {
     byte[] body = null;
-    for (byte[] content : f.contents) {
+    for (RatchetFloor.Outgoing m : f.outgoing) {
       bh.consume(body);
-      body = RatchetFloor.seal(f, content, bh);
+      body = RatchetFloor.seal(m, null, bh);
     }
     return body;
   }
 
-  /** One envelope: AEAD open (header), 1 HMAC (tag), 2 HMAC (KDF_CK), HKDF 44, AEAD open (padded content). */
-  static byte[] openFloorEnvelope(FloorInputs f, byte[] encryptedHeader, byte[] body, Blackhole bh)
-      throws SottoException {
-    return RatchetFloor.open(f, encryptedHeader, body, bh);
-  }
-
-
-  /** {@link #openFloorEnvelope} for each envelope of one payload, the next ones of the pool. Returns the last content. */
+  /**
+   * For each envelope of one payload, the next ones of the pool ({@link RatchetFloor#open}): AEAD
+   * open (header), 1 HMAC (tag), 2 HMAC (KDF_CK), HKDF 44, AEAD open (padded content). Returns the
+   * last content.
+   */
   static byte[] openFloor(FloorInputs f, Blackhole bh) throws SottoException {
     byte[] content = null;
     for (int e = 0; e < f.shape.envelopes; e++) {
-      int i = f.nextIndex();
       bh.consume(content);
-      content = openFloorEnvelope(f, f.encryptedHeaders[i], f.bodies[i], bh);
+      content = RatchetFloor.open(f.pool[f.nextIndex()], null, bh);
     }
     return content;
   }
 
   @Benchmark
-  public byte[] sealFloor100B(Floor100B f, Blackhole bh) {
+  public byte[] sealFloor100B(Floor100B f, Blackhole bh) throws SottoException {
     return sealFloor(f, bh);
   }
 
   @Benchmark
-  public byte[] sealFloor1KiB(Floor1KiB f, Blackhole bh) {
+  public byte[] sealFloor1KiB(Floor1KiB f, Blackhole bh) throws SottoException {
     return sealFloor(f, bh);
   }
 
   @Benchmark
-  public byte[] sealFloor16KiB(Floor16KiB f, Blackhole bh) {
+  public byte[] sealFloor16KiB(Floor16KiB f, Blackhole bh) throws SottoException {
     return sealFloor(f, bh);
   }
 
   @Benchmark
-  public byte[] sealFloor1MiB(Floor1MiB f, Blackhole bh) {
+  public byte[] sealFloor1MiB(Floor1MiB f, Blackhole bh) throws SottoException {
     return sealFloor(f, bh);
   }
 

@@ -53,8 +53,8 @@ import org.openjdk.jmh.infra.IterationParams;
  * key (a point decoding and a multiplication by the group order), and the bookkeeping of
  * {@code accept} (prekey look-up, expiry, replay cache or one-time prekey deletion).
  *
- * <p>Each operation comes in two variants: without one-time prekeys (3 X25519 agreements), and
- * with an X25519 one-time prekey (4 agreements). Neither uses an ML-KEM one-time prekey. The
+ * <p>Each operation comes in two variants: without one-time prekeys (4 X25519 agreements: DH1,
+ * DH2, DH3 and DH5), and with an X25519 one-time prekey (5 agreements). Neither uses an ML-KEM one-time prekey. The
  * payload is {@value #PAYLOAD_LENGTH} bytes. The variants without one-time prekey and the floors
  * use the fixture card ({@link Fixtures#issuedCard}); {@code initiateWithOneTimePrekey} and the
  * floors use its one-time prekey {@value #ONE_TIME_PREKEY_ID}; the responders, which delete a
@@ -67,7 +67,10 @@ import org.openjdk.jmh.infra.IterationParams;
  * cache) and deletes a one-time prekey when it is used. The {@code respond} benchmarks therefore
  * cycle through a pool of distinct messages made (and each checked) in {@code @Setup}. Before
  * each iteration they make fresh responders (default replay cache bound), one for each pass
- * through the pool, and switch to the next one at the end of a pass. So a replay cache never
+ * through the pool, and switch to the next one at the end of a pass. A responder takes the private
+ * prekeys of the cards it is given over (it clears them in the issued card), so the fresh
+ * responders are restored ({@code Responder.restore}) from the state of one that was given the
+ * cards. So a replay cache never
  * holds more than one pool of entries; its cost (a hash set look-up and insertion of the 32-byte
  * TH_1) is measured, like the rest of {@code accept}. The {@code handshake} benchmarks do the
  * same with the messages they make.
@@ -102,6 +105,8 @@ public class HandshakeBenchmark {
     byte[] payload;
     /** The initiator's randomness in {@link #initiate}: each call draws the next 64 bytes. */
     RandomSource random;
+    /** The state of a responder of Bob's that holds the fixture card ({@link #responder(byte[])}). */
+    byte[] fixtureResponder;
 
     @Setup(Level.Trial)
     public void setUp() throws SottoException {
@@ -111,18 +116,32 @@ public class HandshakeBenchmark {
       card = issued.card();
       payload = Fixtures.random("payload").bytes(PAYLOAD_LENGTH);
       random = Fixtures.random("initiate");
+      fixtureResponder = responderState(List.of(issued));
       RandomSource check = Fixtures.random("check");
       for (Long opk : new Long[] {null, ONE_TIME_PREKEY_ID}) {
         FirstContact fc = Initiator.to(alice, card).oneTimePrekeys(opk, null).start(NOW, payload, check);
-        checkAgreement(this, fc, responder(List.of(issued)).accept(fc.message(), NOW), "one-time prekey " + opk);
+        checkAgreement(this, fc, responder(fixtureResponder).accept(fc.message(), NOW), "one-time prekey " + opk);
       }
     }
 
-    /** A new responder of Bob's, with the default replay cache bound, holding these cards. */
-    Responder responder(List<IssuedCard> cards) {
+    /**
+     * The state of a new responder of Bob's holding these cards. A responder takes a card's
+     * private prekeys over (it clears them in the {@link IssuedCard}), so each set of cards is
+     * added once, and fresh responders are restored from this state.
+     */
+    byte[] responderState(List<IssuedCard> cards) {
       Responder responder = new Responder(bob);
       cards.forEach(responder::add);
-      return responder;
+      return responder.serialize();
+    }
+
+    /** A new responder of Bob's, with the default replay cache bound and an empty replay cache, from {@link #responderState}. */
+    Responder responder(byte[] state) {
+      try {
+        return Responder.restore(bob, state);
+      } catch (SottoException e) {
+        throw new IllegalStateException("benchmark setup: a responder state restores", e);
+      }
     }
   }
 
@@ -159,7 +178,7 @@ public class HandshakeBenchmark {
     private final Responder[] ready;
     private int next;
 
-    Responders(Parties p, List<IssuedCard> cards, int acceptsEach, IterationParams iteration) {
+    Responders(Parties p, byte[] cards, int acceptsEach, IterationParams iteration) {
       long accepts = iteration.getTime().convertTo(TimeUnit.MICROSECONDS) / MIN_MICROS_PER_ACCEPT;
       ready = new Responder[Math.toIntExact(accepts / acceptsEach + 2)];
       for (int i = 0; i < ready.length; i++) {
@@ -181,13 +200,14 @@ public class HandshakeBenchmark {
   /** Distinct first messages to Bob's responders, and the responders that accept them, one pass each. */
   static final class MessagePool {
     final Parties parties;
-    final List<IssuedCard> cards;
+    /** The responders' state: {@link Parties#responderState} of the cards the messages are to. */
+    final byte[] cards;
     final byte[][] messages;
     Responders responders;
     Responder responder;
     int index;
 
-    MessagePool(Parties p, List<IssuedCard> cards, List<FirstContact> made) throws SottoException {
+    MessagePool(Parties p, byte[] cards, List<FirstContact> made) throws SottoException {
       parties = p;
       this.cards = cards;
       messages = new byte[made.size()][];
@@ -225,7 +245,7 @@ public class HandshakeBenchmark {
       for (int i = 0; i < POOL; i++) {
         made.add(Initiator.to(p.alice, p.card).oneTimePrekeys(null, null).start(NOW, p.payload, random));
       }
-      pool = new MessagePool(p, List.of(p.issued), made);
+      pool = new MessagePool(p, p.fixtureResponder, made);
     }
 
     @Setup(Level.Iteration)
@@ -249,7 +269,7 @@ public class HandshakeBenchmark {
           made.add(Initiator.to(p.alice, card.card()).oneTimePrekeys(opk.id(), null).start(NOW, p.payload, random));
         }
       }
-      pool = new MessagePool(p, cards, made);
+      pool = new MessagePool(p, p.responderState(cards), made);
     }
 
     @Setup(Level.Iteration)
@@ -262,7 +282,7 @@ public class HandshakeBenchmark {
   @State(Scope.Benchmark)
   public static class Handshaking {
     RandomSource random;
-    List<IssuedCard> cards;
+    byte[] cards;
     Responders responders;
     Responder responder;
     int accepted;
@@ -270,7 +290,7 @@ public class HandshakeBenchmark {
     @Setup(Level.Trial)
     public void setUp(Parties p) {
       random = Fixtures.random("handshake");
-      cards = List.of(p.issued);
+      cards = p.fixtureResponder;
     }
 
     @Setup(Level.Iteration)
@@ -295,7 +315,7 @@ public class HandshakeBenchmark {
   @State(Scope.Benchmark)
   public static class HandshakingWithOneTimePrekey {
     RandomSource random;
-    List<IssuedCard> cards;
+    byte[] cards;
     Card[] targetCard;
     Long[] targetPrekey;
     Responders responders;
@@ -305,10 +325,11 @@ public class HandshakeBenchmark {
     @Setup(Level.Trial)
     public void setUp(Parties p) {
       random = Fixtures.random("handshake-one-time-prekey");
-      cards = oneTimePrekeyCards(p);
+      List<IssuedCard> issued = oneTimePrekeyCards(p);
+      cards = p.responderState(issued);
       List<Card> c = new ArrayList<>();
       List<Long> k = new ArrayList<>();
-      for (IssuedCard card : cards) {
+      for (IssuedCard card : issued) {
         for (Prekey opk : card.card().oneTimePrekeys()) {
           c.add(card.card());
           k.add(opk.id());
@@ -375,7 +396,7 @@ public class HandshakeBenchmark {
       TestRandom.Replay replay = TestRandom.replay(Bytes.concat(ephemeralPrivate, kemRandomness));
       FirstContact fc = Initiator.to(p.alice, p.card).oneTimePrekeys(opkId, null).start(NOW, p.payload, replay);
       replay.assertExhausted();
-      checkAgreement(p, fc, p.responder(List.of(p.issued)).accept(fc.message(), NOW), what);
+      checkAgreement(p, fc, p.responder(p.fixtureResponder).accept(fc.message(), NOW), what);
       FirstMessage m = FirstMessage.parse(fc.message());
 
       CardSecrets secrets = new CardSecrets(p.card);
@@ -404,6 +425,7 @@ public class HandshakeBenchmark {
       byte[] dh3 = agreeBoth(ephemeralPrivate, spkPublic, spkPrivate, ephemeralPublic, what + ": DH3");
       byte[] dh4 = opkId == null ? null
           : agreeBoth(ephemeralPrivate, opkPublic, opkPrivate, ephemeralPublic, what + ": DH4");
+      byte[] dh5 = agreeBoth(aliceDhPrivate, bobDhPublic, bobDhPrivate, aliceDhPublic, what + ": DH5");
 
       HandshakeCore.Prekeys prekeys = new HandshakeCore.Prekeys(p.card.signedPrekey().id(), spkPublic,
           p.card.kemPrekey().id(), kemPublic, opkId == null ? FirstMessage.NONE : opkId, opkPublic);
@@ -415,10 +437,10 @@ public class HandshakeBenchmark {
       Fixtures.check(Arrays.equals(identity, p.alice.publicIdentity().encoded()), what + ": identity key");
 
       th = fc.secrets().transcriptHash();
-      keysIkm = dh4 == null ? Bytes.concat(dh1, dh2, dh3, ss) : Bytes.concat(dh1, dh2, dh3, dh4, ss);
+      keysIkm = dh4 == null ? Bytes.concat(dh1, dh2, dh3, dh5, ss) : Bytes.concat(dh1, dh2, dh3, dh4, dh5, ss);
       byte[] okm = Hkdf.derive(th, keysIkm, Labels.HANDSHAKE_KEYS, HandshakeCore.KEYS_LENGTH);
       Fixtures.check(Arrays.equals(okm, concatComponents(fc.secrets().keys(dev.sotto.InsecureSecretAccess.get()))), what + ": session keys");
-      Fixtures.check(identityIkm.length == 64 && keysIkm.length == (dh4 == null ? 128 : 160), what + ": IKM lengths");
+      Fixtures.check(identityIkm.length == 64 && keysIkm.length == (dh4 == null ? 160 : 192), what + ": IKM lengths");
     }
 
     /** The keys of a handshake in the order HKDF outputs them: the record's components in order. */
@@ -504,9 +526,9 @@ public class HandshakeBenchmark {
   /**
    * What the initiator computes, as primitives only and in its order: EK = X25519(ek, 9),
    * ML-KEM-768 encapsulation (with the FIPS 203 key check, as {@code MlKem768.encapsulate} does
-   * it in the protocol too), DH3, HKDF to 44 bytes (identity key), DH1, DH2, [DH4], HKDF to
-   * {@code HandshakeCore.KEYS_LENGTH} = 204 bytes (session keys). The HKDF inputs are
-   * precomputed: concatenating them is protocol work.
+   * it in the protocol too), DH3, HKDF to 44 bytes (identity key), DH1, DH2, [DH4], DH5 (the two
+   * identity keys), HKDF to {@code HandshakeCore.KEYS_LENGTH} = 204 bytes (session keys). The HKDF
+   * inputs are precomputed: concatenating them is protocol work.
    */
   static void initiatorFloor(FloorInputs f, Blackhole bh) throws SottoException {
     bh.consume(X25519.publicKey(f.ephemeralPrivate));
@@ -518,12 +540,13 @@ public class HandshakeBenchmark {
     if (f.opkPublic != null) {
       bh.consume(X25519.agree(f.ephemeralPrivate, f.opkPublic));
     }
+    bh.consume(X25519.agree(f.aliceDhPrivate, f.bobDhPublic));
     bh.consume(Hkdf.derive(f.th, f.keysIkm, Labels.HANDSHAKE_KEYS, HandshakeCore.KEYS_LENGTH));
   }
 
   /**
    * What the responder computes, as primitives only and in its order: DH3, ML-KEM-768
-   * decapsulation, HKDF to 44 bytes, DH1, DH2, [DH4], HKDF to 204 bytes. The responder keeps its
+   * decapsulation, HKDF to 44 bytes, DH1, DH2, [DH4], DH5, HKDF to 204 bytes. The responder keeps its
    * ML-KEM key as the 64-byte seed and {@code MlKem768.decapsulate} expands it on every call; the
    * floor calls the same function, so it includes that expansion too.
    */
@@ -536,6 +559,7 @@ public class HandshakeBenchmark {
     if (f.opkPrivate != null) {
       bh.consume(X25519.agree(f.opkPrivate, f.ephemeralPublic));
     }
+    bh.consume(X25519.agree(f.bobDhPrivate, f.aliceDhPublic));
     bh.consume(Hkdf.derive(f.th, f.keysIkm, Labels.HANDSHAKE_KEYS, HandshakeCore.KEYS_LENGTH));
   }
 
@@ -587,25 +611,25 @@ public class HandshakeBenchmark {
 
   // ---- The primitive floor ----
 
-  /** 1 X25519 public key, 1 ML-KEM-768 encapsulation, 3 X25519 agreements, 2 HKDF (44 and 204 bytes). */
+  /** 1 X25519 public key, 1 ML-KEM-768 encapsulation, 4 X25519 agreements, 2 HKDF (44 and 204 bytes). */
   @Benchmark
   public void floorInitiate(Floor f, Blackhole bh) throws SottoException {
     initiatorFloor(f.plain, bh);
   }
 
-  /** As {@link #floorInitiate} with a 4th X25519 agreement and a 160-byte (not 128) IKM for the session keys. */
+  /** As {@link #floorInitiate} with a 5th X25519 agreement (DH4) and a 192-byte (not 160) IKM for the session keys. */
   @Benchmark
   public void floorInitiateWithOneTimePrekey(Floor f, Blackhole bh) throws SottoException {
     initiatorFloor(f.oneTime, bh);
   }
 
-  /** 3 X25519 agreements, 1 ML-KEM-768 decapsulation (from the seed), 2 HKDF (44 and 204 bytes). */
+  /** 4 X25519 agreements, 1 ML-KEM-768 decapsulation (from the seed), 2 HKDF (44 and 204 bytes). */
   @Benchmark
   public void floorRespond(Floor f, Blackhole bh) throws SottoException {
     responderFloor(f.plain, bh);
   }
 
-  /** As {@link #floorRespond} with a 4th X25519 agreement and a 160-byte IKM for the session keys. */
+  /** As {@link #floorRespond} with a 5th X25519 agreement (DH4) and a 192-byte IKM for the session keys. */
   @Benchmark
   public void floorRespondWithOneTimePrekey(Floor f, Blackhole bh) throws SottoException {
     responderFloor(f.oneTime, bh);

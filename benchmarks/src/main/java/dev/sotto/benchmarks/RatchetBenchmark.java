@@ -2,14 +2,9 @@ package dev.sotto.benchmarks;
 
 import dev.sotto.RandomSource;
 import dev.sotto.SottoException;
-import dev.sotto.internal.Labels;
 import dev.sotto.internal.crypto.Aead;
-import dev.sotto.internal.crypto.Hkdf;
-import dev.sotto.internal.crypto.Hmac;
 import dev.sotto.internal.crypto.X25519;
-import dev.sotto.internal.encoding.Bytes;
 import dev.sotto.internal.ratchet.DoubleRatchet;
-import dev.sotto.internal.ratchet.Header;
 import dev.sotto.internal.ratchet.RatchetMessage;
 import dev.sotto.internal.ratchet.RatchetState;
 import dev.sotto.internal.ratchet.Secret;
@@ -30,7 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * The Double Ratchet with header encryption (spec: ratchet.adoc), as
+ * The Double Ratchet with header encryption (spec: ratchet.adoc, revision 2), as
  * {@code dev.sotto.internal.ratchet.DoubleRatchet} computes it, against its <em>primitive
  * floor</em>: the raw HMAC-SHA-256, HKDF-SHA-256, ChaCha20-Poly1305 and X25519 operations that
  * the same path must do, called through {@code dev.sotto.internal.crypto} on inputs of the same
@@ -41,8 +36,10 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <ul>
  *   <li>{@code encrypt1KiB}, {@code encrypt16KiB}: one side encrypts again and again; every call
- *       is a chain step (KDF_CK) of its sending chain. It draws the 12-byte header nonce from a
- *       deterministic stream.
+ *       is a chain step (KDF_CK) of its sending chain and draws nothing (the nonces are
+ *       synthetic). A chain holds at most 1,000 messages: after {@value #RUN} calls the sender
+ *       starts again from a copy of its first state (one {@code RatchetState.copy()} per
+ *       {@value #RUN} calls, measured).
  *   <li>{@code decrypt1KiB}, {@code decrypt16KiB}: the other side decrypts, in order, a pool of
  *       {@value #POOL} messages of its current receiving chain, made and checked before each
  *       iteration, and commits each {@code Received.next()}. {@code DoubleRatchet.decrypt} never
@@ -52,18 +49,21 @@ import org.openjdk.jmh.infra.Blackhole;
  *       its state has not received: the normal in-order path (opened with HKr), never a replay.
  *   <li>{@code alternating1KiB}, {@code alternating16KiB}: the sides take turns. One operation is
  *       one message: encrypted by one side, decrypted by the other (which commits it). Every
- *       decryption is a DH ratchet step. Nothing is pooled: every message is new.
- *   <li>{@code alternatingDecrypt1KiB}, {@code alternatingDecrypt16KiB}: the receiving half of
- *       that operation alone: one message that starts a new receiving chain, decrypted from the
- *       same state each time without committing (which is exactly the work of a committed
- *       decryption, since decrypt works on a copy). The sending half of an alternating
- *       operation is the same code path as {@code encrypt1KiB} / {@code encrypt16KiB} (encrypt
- *       does no DH; only the header's PN differs), so alternating ≈ encrypt +
- *       alternatingDecrypt.
+ *       message is a DH step: its sender does the sending half (a new ratchet key, drawn from a
+ *       deterministic stream, and a new sending chain), its receiver the receiving half (a new
+ *       receiving chain). Nothing is pooled: every message is new.
+ *   <li>{@code alternatingEncrypt1KiB}, {@code alternatingEncrypt16KiB}: the sending half of that
+ *       operation alone: encrypt by a side that has just received, on a copy of the same state
+ *       each time ({@code RatchetState.copy()}, measured).
+ *   <li>{@code alternatingDecrypt1KiB}, {@code alternatingDecrypt16KiB}: the receiving half alone:
+ *       one message that starts a new receiving chain, decrypted from the same state each time
+ *       without committing (which is exactly the work of a committed decryption, since decrypt
+ *       works on a copy). So alternating ≈ alternatingEncrypt + alternatingDecrypt.
  *   <li>{@code serialize}, {@code restore}: {@code RatchetState.serialize()} and
  *       {@code RatchetState.parse(bytes)} of a mid-conversation state: both sides have sent and
  *       received, and the state holds 3 skipped message keys (its encoded form is
- *       {@value #MID_CONVERSATION_STATE_LENGTH} bytes).
+ *       {@value #MID_CONVERSATION_STATE_LENGTH} bytes). Restoring computes nothing: the public
+ *       ratchet key is recomputed at the next send, so {@code restore} has no floor.
  * </ul>
  *
  * <h2>The floors</h2>
@@ -72,55 +72,61 @@ import org.openjdk.jmh.infra.Blackhole;
  * {@code Aead.seal} / {@code Aead.open} (ChaCha20-Poly1305), X25519 is {@code X25519.agree} and
  * {@code X25519.publicKey}. An HKDF of L bytes is one HMAC for Extract and ceil(L / 32) for
  * Expand. The floors contain no randomness, no encoding or parsing, no framing and no state.
+ * Their inputs are those of real messages ({@link RatchetFloor.Conversation}), and
+ * {@code @Setup} checks each floor's result against the protocol's message byte for byte.
  *
  * <ul>
- *   <li>{@code encryptFloor1KiB}, {@code encryptFloor16KiB}, what {@code encrypt} must compute:
+ *   <li>{@code encryptFloor1KiB}, {@code encryptFloor16KiB}, what {@code encrypt} must compute
+ *       ({@link RatchetFloor#seal}):
  *       <ol>
- *         <li>AEAD seal of the 42-byte header under HKs, with a 12-byte nonce and the 32-byte AD;
  *         <li>KDF_CK: HMAC(CKs, {@code Labels.RATCHET_CHAIN_KEY}) and HMAC(CKs,
  *             {@code Labels.RATCHET_MESSAGE_KEY});
+ *         <li>the synthetic IV: SK = HMAC(MK, {@code Labels.RATCHET_SIV}), then HMAC(SK, AD || 0x02
+ *             || header || plaintext), of which 12 bytes are kept (one {@code Arrays.copyOf});
+ *         <li>AEAD seal of the 42-byte header under HKs, with the siv as nonce and the 32-byte AD;
  *         <li>the mailbox tag: HMAC(TKs, {@code Labels.RATCHET_TAG} || n as u32);
- *         <li>MESSAGE_KEYS: HKDF(salt = empty, ikm = MK, info = {@code Labels.RATCHET_MESSAGE}, 44
+ *         <li>MESSAGE_KEYS: HKDF(salt = siv, ikm = MK, info = {@code Labels.RATCHET_MESSAGE}, 44
  *             bytes), i.e. 3 HMACs;
  *         <li>AEAD seal of the payload under the first 32 bytes of that, with the last 12 as
- *             nonce, and the 103-byte AD || 0x01 || header_nonce || encrypted_header as
- *             associated data. The two {@code Arrays.copyOf} that split the 44 bytes are in the
- *             floor, since {@code Aead} takes the key and the nonce as arrays of their own.
+ *             nonce, and the 103-byte AD || 0x02 || siv || encrypted_header as associated data
+ *             (precomputed from the real message). The two {@code Arrays.copyOf} that split the
+ *             44 bytes are in the floor, since {@code Aead} takes the key and the nonce as arrays
+ *             of their own.
  *       </ol>
  *   <li>{@code decryptFloor1KiB}, {@code decryptFloor16KiB}, what {@code decrypt} must compute for a
- *       message of the current receiving chain: AEAD open of the 58-byte encrypted header under
- *       HKr; KDF_CK of CKr (2 HMACs); the message's mailbox tag TAG(TKr, n) (1 HMAC), which
- *       {@code decrypt} returns in {@code Received.tag()} for the envelope layer's tag check;
- *       MESSAGE_KEYS (HKDF, 44 bytes); AEAD open of the payload with the 103-byte associated
- *       data. It cycles through a pool of {@value #POOL} distinct messages like {@code decrypt},
- *       so that both read the same amount of memory.
- *   <li>{@code alternatingDecryptFloor1KiB}, {@code alternatingDecryptFloor16KiB}: the decrypt
- *       floor, plus the DH ratchet step: X25519 agreement (DHs private, DHr) and KDF_RK =
- *       HKDF(salt = RK, ikm = the DH output, info = {@code Labels.RATCHET_ROOT}, 128 bytes; 5
- *       HMACs) for the new receiving chain; then the new ratchet key's public half (X25519(k, 9)), a
- *       second agreement (new private, DHr) and a second KDF_RK, whose salt is the root key the
- *       first one output, for the new sending chain. Not in it: the draw of the 32-byte private
- *       key (the caller's random source), and the failed attempt to open the header under HKr
- *       that the spec's order of header keys (HKr before NHKr, ratchet.adoc#ratchet-decrypt)
- *       requires of every message that starts a new chain; {@code headerTrialOpenFailure}
- *       measures that attempt alone.
- *   <li>{@code alternatingFloor1KiB}, {@code alternatingFloor16KiB}: the encrypt floor, then the
- *       alternating-decrypt floor on the header and payload that the encrypt floor just sealed.
- *   <li>{@code restoreFloor}: X25519(dhs_private, 9), the one computation in {@code parse} that is
- *       not reading bytes (the state format does not store the public ratchet key).
+ *       message of the current receiving chain ({@link RatchetFloor#open}): AEAD open of the
+ *       58-byte encrypted header under HKr with the message's siv as nonce; the message's mailbox
+ *       tag TAG(TKr, n) (1 HMAC), which {@code decrypt} returns in {@code Received.tag()} for the
+ *       envelope layer's tag check; KDF_CK of CKr (2 HMACs); MESSAGE_KEYS (HKDF, 44 bytes, salt
+ *       siv); AEAD open of the payload with the 103-byte associated data. The receiver does not
+ *       recompute the siv. It cycles through {@value #POOL} distinct messages of one chain (each
+ *       with its own chain key and siv), so that it reads as much memory as {@code decrypt}.
+ *   <li>{@code alternatingEncryptFloor1KiB}, {@code alternatingEncryptFloor16KiB}: the sending
+ *       half of a DH step, then the encrypt floor in the new chain: the new ratchet key's public
+ *       half (X25519(k, 9)), an agreement (new private, DHr) and KDF_RK = HKDF(salt = RK, ikm =
+ *       the DH output, info = {@code Labels.RATCHET_ROOT}, 128 bytes; 5 HMACs). Not in it: the
+ *       draw of the 32-byte private key (the caller's random source).
+ *   <li>{@code alternatingDecryptFloor1KiB}, {@code alternatingDecryptFloor16KiB}: the receiving
+ *       half of a DH step around the decrypt floor: after the header opens, an agreement (DHs
+ *       private, the new DHr) and KDF_RK for the new receiving chain. Not in it: the failed
+ *       attempt to open the header under HKr that {@code DoubleRatchet.decrypt} without a hint
+ *       makes for every message that starts a new chain (the session layer passes the header
+ *       key its tag names, and saves it); {@code headerTrialOpenFailure} measures that attempt
+ *       alone.
+ *   <li>{@code alternatingFloor1KiB}, {@code alternatingFloor16KiB}: the alternating-encrypt floor,
+ *       then the alternating-decrypt floor, on the same message.
  *   <li>{@code headerTrialOpenFailure}: not a floor but a measured component: an
  *       {@code Aead.open} of a 58-byte encrypted header under a key that does not open it, as
  *       {@code DoubleRatchet} tries and rejects one header key (the exception included).
  * </ul>
  *
  * <p>Every input comes from {@link TestRandom#deterministic}; {@code @Setup} checks that the
- * messages decrypt to their plaintexts and open with the expected key, that the floors' AEAD
- * inputs have the protocol's lengths and open, and that the state round-trips.
+ * messages decrypt to their plaintexts and open with the expected key, that the floors give the
+ * protocol's message keys, synthetic IVs, encrypted headers, tags and bodies, and that the state
+ * round-trips.
  *
- * <p>The chain-step protocol code adds little to its floor, about as much as one fork's JIT
- * differs from another's (on 2 cores, the 16 KiB benchmarks vary by 10 % or more between forks).
- * To compare a ratio with a target, run several forks ({@code -f 3} or more) on an idle machine
- * and compare the medians.
+ * <p>On 2 cores the 16 KiB benchmarks vary by 10 % or more between forks. To compare a ratio with
+ * a target, run several forks ({@code -f 3} or more) on an idle machine and compare the medians.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -131,9 +137,10 @@ public class RatchetBenchmark {
   static final int KIB = 1024;
   /** Messages that the decrypt benchmarks (and their floor) cycle through. */
   static final int POOL = 64;
-  /** The length of the serialised state of {@link MidConversation}: 473 bytes of fields and 84 per skipped key. */
-  static final int MID_CONVERSATION_STATE_LENGTH = 473 + 3 * 84;
-  private static final int ROOT_OUTPUT = 4 * Secret.LENGTH;
+  /** Encryptions in one chain before {@link EncryptStream} starts again (a chain holds at most 1,000). */
+  static final int RUN = 990;
+  /** The length of the serialised state of {@link MidConversation}: 475 bytes of fields and 84 per skipped key. */
+  static final int MID_CONVERSATION_STATE_LENGTH = 475 + 3 * 84;
 
   /** Two sides of a fresh session, without a handshake, both driven by one random source. */
   static final class Pair {
@@ -200,25 +207,45 @@ public class RatchetBenchmark {
   // ---------------------------------------------------------------------------------------------
   // Protocol: one direction, chain steps only.
 
-  /** A sender whose every encrypt is a chain step. */
+  /**
+   * A sender whose every encrypt is a chain step. A chain holds at most 1,000 messages, so after
+   * {@value #RUN} encryptions the sender goes back to a copy of its state at the start
+   * ({@code RatchetState.copy()}, inside the measured time once per {@value #RUN} operations).
+   */
   public abstract static class EncryptStream {
     RandomSource random;
+    /** The sender after the 2nd message of its chain. */
+    RatchetState start;
     RatchetState sender;
     byte[] plaintext;
+    int sent;
 
     void setUp(int size) throws SottoException {
       Pair p = new Pair(Fixtures.random("ratchet/encrypt/" + size));
       plaintext = p.random.bytes(size);
       // Ends with a message from A: A's next messages are chain steps of B's current receiving chain.
       p.alternate(3, plaintext);
-      DoubleRatchet.Sent sent = DoubleRatchet.encrypt(p.a, plaintext, p.random);
-      checkLength(sent.message(), size);
-      checkReceived(DoubleRatchet.decrypt(p.b, sent.message()), plaintext, DoubleRatchet.Opened.CURRENT);
+      DoubleRatchet.Sent first = DoubleRatchet.encrypt(p.a, plaintext, p.random);
+      checkLength(first.message(), size);
+      checkReceived(DoubleRatchet.decrypt(p.b, first.message()), plaintext, DoubleRatchet.Opened.CURRENT);
       random = p.random;
-      sender = p.a;
+      start = p.a;
+      byte[] before = start.serialize();
+      RatchetState s = start.copy();
+      for (int i = 0; i < RUN; i++) {
+        DoubleRatchet.encrypt(s, plaintext, random);
+      }
+      Fixtures.check(Arrays.equals(before, start.serialize()), "encrypting on a copy leaves the start unchanged");
+      sender = start.copy();
+      sent = 0;
     }
 
     DoubleRatchet.Sent encrypt() throws SottoException {
+      if (sent == RUN) {
+        sender = start.copy();
+        sent = 0;
+      }
+      sent++;
       return DoubleRatchet.encrypt(sender, plaintext, random);
     }
   }
@@ -378,6 +405,55 @@ public class RatchetBenchmark {
     }
   }
 
+  /**
+   * A sender in steady alternation that has just received (a new receiving chain, no ratchet key):
+   * its next encrypt does the sending half of the DH step. Each operation encrypts on a copy of
+   * that state ({@code RatchetState.copy()}, inside the measured time) and draws a new ratchet
+   * key from one deterministic stream.
+   */
+  public abstract static class DhSend {
+    RandomSource random;
+    RatchetState sender;
+    byte[] plaintext;
+
+    void setUp(int size) throws SottoException {
+      Pair p = new Pair(Fixtures.random("ratchet/dh-send/" + size));
+      plaintext = p.random.bytes(size);
+      // Ends with a message from B: A has just taken a DH step on receipt.
+      p.alternate(6, plaintext);
+      random = p.random;
+      sender = p.a;
+      Fixtures.check(DoubleRatchet.startsSendingChain(sender), "the sender's next message starts a sending chain");
+      byte[] before = sender.serialize();
+      for (int i = 0; i < 2; i++) {
+        DoubleRatchet.Sent sent = encrypt();
+        checkLength(sent.message(), size);
+        checkReceived(DoubleRatchet.decrypt(p.b, sent.message()), plaintext, DoubleRatchet.Opened.NEXT);
+      }
+      Fixtures.check(Arrays.equals(before, sender.serialize()), "encrypting on a copy leaves the state unchanged");
+    }
+
+    DoubleRatchet.Sent encrypt() throws SottoException {
+      return DoubleRatchet.encrypt(sender.copy(), plaintext, random);
+    }
+  }
+
+  @State(Scope.Thread)
+  public static class DhSend1KiB extends DhSend {
+    @Setup(Level.Trial)
+    public void setUp() throws SottoException {
+      setUp(KIB);
+    }
+  }
+
+  @State(Scope.Thread)
+  public static class DhSend16KiB extends DhSend {
+    @Setup(Level.Trial)
+    public void setUp() throws SottoException {
+      setUp(16 * KIB);
+    }
+  }
+
   /** A receiver in steady alternation and the message that starts its next receiving chain. */
   public abstract static class DhStep {
     RandomSource random;
@@ -425,6 +501,17 @@ public class RatchetBenchmark {
   @Benchmark
   public DoubleRatchet.Received alternating16KiB(Alternating16KiB s) throws SottoException {
     return s.op();
+  }
+
+  /** The sending half of {@link #alternating1KiB}: a new ratchet key and sending chain, then the message. */
+  @Benchmark
+  public DoubleRatchet.Sent alternatingEncrypt1KiB(DhSend1KiB s) throws SottoException {
+    return s.encrypt();
+  }
+
+  @Benchmark
+  public DoubleRatchet.Sent alternatingEncrypt16KiB(DhSend16KiB s) throws SottoException {
+    return s.encrypt();
   }
 
   /** The receiving half of {@link #alternating1KiB}: a DH step, from the same state each time. */
@@ -486,64 +573,38 @@ public class RatchetBenchmark {
   // Floors.
 
   /**
-   * The floors' inputs, of the protocol's lengths: keys, a 42-byte header, the 32-byte AD, the
-   * 103-byte body AD, and a pool of messages sealed under these keys.
+   * The floors' inputs, from a real conversation ({@link RatchetFloor.Conversation}, checked
+   * against the protocol there): message 0 of a chain for the encrypt floor, {@value #POOL}
+   * messages of that chain for the decrypt floor, and a message that starts a new chain (a DH
+   * step) with the two halves of its step.
    */
-  public abstract static class FloorInputs extends RatchetFloor {
-    byte[] plaintext;
-    /** Encrypted headers and bodies of {@value #POOL} messages, all under the keys above. */
-    byte[][] encryptedHeaders;
-    byte[][] bodies;
+  public abstract static class FloorInputs {
+    RatchetFloor.Outgoing outgoing;
+    RatchetFloor.Incoming[] pool;
+    RatchetFloor.Outgoing dhOutgoing;
+    RatchetFloor.Incoming dhIncoming;
+    RatchetFloor.DhStep dhStep;
     int next;
-    // The DH step.
-    byte[] rootKey;
-    byte[] ratchetPrivate;
-    byte[] peerRatchetPublic;
-    byte[] newRatchetPrivate;
     // headerTrialOpenFailure.
     byte[] wrongHeaderKey;
 
     void setUp(int size) throws SottoException {
-      RandomSource random = Fixtures.random("ratchet/floor/" + size);
-      ad = random.bytes(32);
-      headerKey = random.bytes(Secret.LENGTH);
-      headerNonce = random.bytes(Aead.NONCE_LENGTH);
-      chainKey = random.bytes(Secret.LENGTH);
-      tagKey = random.bytes(Secret.LENGTH);
-      messageNumber = new byte[] {0, 0, 0, 7};
-      rootKey = random.bytes(Secret.LENGTH);
-      ratchetPrivate = X25519.generatePrivateKey(random);
-      peerRatchetPublic = X25519.publicKey(X25519.generatePrivateKey(random));
-      newRatchetPrivate = X25519.generatePrivateKey(random);
-      wrongHeaderKey = random.bytes(Secret.LENGTH);
-      header = new Header(X25519.publicKey(ratchetPrivate), 3, 7).encode();
-      Fixtures.check(header.length == Header.LENGTH, "a header is 42 bytes");
-      byte[] encryptedHeader = Aead.seal(headerKey, headerNonce, ad, header);
-      Fixtures.check(encryptedHeader.length == RatchetMessage.ENCRYPTED_HEADER_LENGTH, "an encrypted header is 58 bytes");
-      bodyAd = Bytes.concat(ad, new byte[] {RatchetMessage.VERSION}, headerNonce, encryptedHeader);
-      Fixtures.check(bodyAd.length == 103, "the body's associated data is 103 bytes");
-      plaintext = random.bytes(size);
-
-      byte[] material = messageKeyMaterial(chainKey);
-      byte[] bodyKey = Arrays.copyOf(material, Aead.KEY_LENGTH);
-      byte[] bodyNonce = Arrays.copyOfRange(material, Aead.KEY_LENGTH, RatchetFloor.MESSAGE_KEY_MATERIAL);
-      encryptedHeaders = new byte[POOL][];
-      bodies = new byte[POOL][];
+      String label = "ratchet/floor/" + size;
+      RandomSource random = Fixtures.random(label);
+      byte[][] plaintexts = new byte[POOL][];
       for (int i = 0; i < POOL; i++) {
-        byte[] h = new Header(X25519.publicKey(ratchetPrivate), 3, i).encode();
-        byte[] p = random.bytes(size);
-        encryptedHeaders[i] = Aead.seal(headerKey, headerNonce, ad, h);
-        bodies[i] = Aead.seal(bodyKey, bodyNonce, bodyAd, p);
-        Fixtures.check(Arrays.equals(h, Aead.open(headerKey, headerNonce, ad, encryptedHeaders[i]))
-            && Arrays.equals(p, Aead.open(bodyKey, bodyNonce, bodyAd, bodies[i])), "the floor's messages open");
+        plaintexts[i] = random.bytes(size);
       }
-      Fixtures.check(!Arrays.equals(wrongHeaderKey, headerKey), "the wrong header key is wrong");
-    }
-
-    /** MESSAGE_KEYS(KDF_CK(ck).MK), for making the pool. */
-    private static byte[] messageKeyMaterial(byte[] chainKey) {
-      return Hkdf.derive(RatchetFloor.EMPTY, Hmac.sha256(chainKey, Labels.RATCHET_MESSAGE_KEY), Labels.RATCHET_MESSAGE,
-          RatchetFloor.MESSAGE_KEY_MATERIAL);
+      RatchetFloor.Conversation c = new RatchetFloor.Conversation(label + "/conversation", plaintexts, random.bytes(size));
+      outgoing = c.outgoing[0];
+      pool = c.incoming;
+      dhOutgoing = c.dhOutgoing;
+      dhIncoming = c.dhIncoming;
+      dhStep = c.dhStep;
+      wrongHeaderKey = random.bytes(Secret.LENGTH);
+      Fixtures.check(!Arrays.equals(wrongHeaderKey, pool[0].keys().headerKey()), "the wrong header key is wrong");
+      Fixtures.check(!headerTrialOpens(this), "the wrong header key does not open the header");
+      Fixtures.check(pool[0].body().length == size + Aead.TAG_LENGTH, "a body is 16 bytes longer than its plaintext");
     }
 
     int nextIndex() {
@@ -559,7 +620,6 @@ public class RatchetBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws SottoException {
       setUp(KIB);
-      checkFloors(this);
     }
   }
 
@@ -568,120 +628,72 @@ public class RatchetBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws SottoException {
       setUp(16 * KIB);
-      checkFloors(this);
     }
-  }
-
-  /** The floors run without failing on their inputs, and the encrypt floor's output opens with the decrypt floor. */
-  static void checkFloors(FloorInputs f) throws SottoException {
-    Blackhole bh = new Blackhole(
-        "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
-    try {
-      byte[] body = encryptFloor(f, bh);
-      byte[] encryptedHeader = Aead.seal(f.headerKey, f.headerNonce, f.ad, f.header);
-      Fixtures.check(Arrays.equals(f.plaintext, decryptFloor(f, encryptedHeader, body, bh)), "the floors round-trip");
-      Fixtures.check(decryptFloor(f, f.encryptedHeaders[0], f.bodies[0], bh).length == f.plaintext.length,
-          "the decrypt floor opens the pool");
-      Fixtures.check(Arrays.equals(f.plaintext, alternatingFloor(f, bh)), "the alternating floor round-trips");
-      Fixtures.check(!headerTrialOpens(f), "the wrong header key does not open the header");
-    } finally {
-      bh.evaporate("Yes, I am Stephen Hawking, and know a thing or two about black holes.");
-    }
-  }
-
-  /** See the class comment and {@link RatchetFloor#seal}. */
-  static byte[] encryptFloor(FloorInputs f, Blackhole bh) {
-    return RatchetFloor.seal(f, f.plaintext, bh);
-  }
-
-
-  /** See the class comment and {@link RatchetFloor#open}. */
-  static byte[] decryptFloor(FloorInputs f, byte[] encryptedHeader, byte[] body, Blackhole bh) throws SottoException {
-    return RatchetFloor.open(f, encryptedHeader, body, bh);
-  }
-
-
-  /**
-   * See the class comment: X25519 agreement + KDF_RK (HKDF 128) for the receiving chain, X25519
-   * public key + agreement + KDF_RK for the sending chain.
-   */
-  static void dhStepFloor(FloorInputs f, Blackhole bh) throws SottoException {
-    byte[] receiving = Hkdf.derive(f.rootKey, X25519.agree(f.ratchetPrivate, f.peerRatchetPublic), Labels.RATCHET_ROOT,
-        ROOT_OUTPUT);
-    bh.consume(X25519.publicKey(f.newRatchetPrivate));
-    byte[] sending = Hkdf.derive(Arrays.copyOf(receiving, Secret.LENGTH),
-        X25519.agree(f.newRatchetPrivate, f.peerRatchetPublic), Labels.RATCHET_ROOT, ROOT_OUTPUT);
-    bh.consume(receiving);
-    bh.consume(sending);
-  }
-
-  static byte[] alternatingFloor(FloorInputs f, Blackhole bh) throws SottoException {
-    byte[] encryptedHeader = Aead.seal(f.headerKey, f.headerNonce, f.ad, f.header);
-    bh.consume(Hmac.sha256(f.chainKey, Labels.RATCHET_CHAIN_KEY));
-    byte[] messageKey = Hmac.sha256(f.chainKey, Labels.RATCHET_MESSAGE_KEY);
-    bh.consume(Hmac.sha256(f.tagKey, Labels.RATCHET_TAG, f.messageNumber));
-    byte[] material = Hkdf.derive(RatchetFloor.EMPTY, messageKey, Labels.RATCHET_MESSAGE, RatchetFloor.MESSAGE_KEY_MATERIAL);
-    byte[] body = Aead.seal(Arrays.copyOf(material, Aead.KEY_LENGTH),
-        Arrays.copyOfRange(material, Aead.KEY_LENGTH, RatchetFloor.MESSAGE_KEY_MATERIAL), f.bodyAd, f.plaintext);
-    dhStepFloor(f, bh);
-    return decryptFloor(f, encryptedHeader, body, bh);
   }
 
   static boolean headerTrialOpens(FloorInputs f) {
     try {
-      return Aead.open(f.wrongHeaderKey, f.headerNonce, f.ad, f.encryptedHeaders[0]) != null;
+      return Aead.open(f.wrongHeaderKey, f.pool[0].siv(), f.pool[0].keys().ad(), f.pool[0].encryptedHeader()) != null;
     } catch (SottoException e) {
       return false;
     }
   }
 
+  /** See the class comment and {@link RatchetFloor#seal}: message 0 of a chain. */
   @Benchmark
-  public byte[] encryptFloor1KiB(Floor1KiB f, Blackhole bh) {
-    return encryptFloor(f, bh);
+  public byte[] encryptFloor1KiB(Floor1KiB f, Blackhole bh) throws SottoException {
+    return RatchetFloor.seal(f.outgoing, null, bh);
   }
 
   @Benchmark
-  public byte[] encryptFloor16KiB(Floor16KiB f, Blackhole bh) {
-    return encryptFloor(f, bh);
+  public byte[] encryptFloor16KiB(Floor16KiB f, Blackhole bh) throws SottoException {
+    return RatchetFloor.seal(f.outgoing, null, bh);
   }
 
+  /** See the class comment and {@link RatchetFloor#open}: the next message of the pool. */
   @Benchmark
   public byte[] decryptFloor1KiB(Floor1KiB f, Blackhole bh) throws SottoException {
-    int i = f.nextIndex();
-    return decryptFloor(f, f.encryptedHeaders[i], f.bodies[i], bh);
+    return RatchetFloor.open(f.pool[f.nextIndex()], null, bh);
   }
 
   @Benchmark
   public byte[] decryptFloor16KiB(Floor16KiB f, Blackhole bh) throws SottoException {
-    int i = f.nextIndex();
-    return decryptFloor(f, f.encryptedHeaders[i], f.bodies[i], bh);
+    return RatchetFloor.open(f.pool[f.nextIndex()], null, bh);
+  }
+
+  /** The sender's half of a DH step, then the message that starts the new sending chain. */
+  @Benchmark
+  public byte[] alternatingEncryptFloor1KiB(Floor1KiB f, Blackhole bh) throws SottoException {
+    return RatchetFloor.seal(f.dhOutgoing, f.dhStep, bh);
   }
 
   @Benchmark
-  public byte[] alternatingFloor1KiB(Floor1KiB f, Blackhole bh) throws SottoException {
-    return alternatingFloor(f, bh);
+  public byte[] alternatingEncryptFloor16KiB(Floor16KiB f, Blackhole bh) throws SottoException {
+    return RatchetFloor.seal(f.dhOutgoing, f.dhStep, bh);
   }
 
-  @Benchmark
-  public byte[] alternatingFloor16KiB(Floor16KiB f, Blackhole bh) throws SottoException {
-    return alternatingFloor(f, bh);
-  }
-
+  /** The receiver's half of a DH step, around the opening of the message that starts the new receiving chain. */
   @Benchmark
   public byte[] alternatingDecryptFloor1KiB(Floor1KiB f, Blackhole bh) throws SottoException {
-    dhStepFloor(f, bh);
-    return decryptFloor(f, f.encryptedHeaders[0], f.bodies[0], bh);
+    return RatchetFloor.open(f.dhIncoming, f.dhStep, bh);
   }
 
   @Benchmark
   public byte[] alternatingDecryptFloor16KiB(Floor16KiB f, Blackhole bh) throws SottoException {
-    dhStepFloor(f, bh);
-    return decryptFloor(f, f.encryptedHeaders[0], f.bodies[0], bh);
+    return RatchetFloor.open(f.dhIncoming, f.dhStep, bh);
+  }
+
+  /** {@code alternatingEncryptFloor} then {@code alternatingDecryptFloor}: one message of a steady alternation. */
+  @Benchmark
+  public byte[] alternatingFloor1KiB(Floor1KiB f, Blackhole bh) throws SottoException {
+    bh.consume(RatchetFloor.seal(f.dhOutgoing, f.dhStep, bh));
+    return RatchetFloor.open(f.dhIncoming, f.dhStep, bh);
   }
 
   @Benchmark
-  public byte[] restoreFloor(Floor1KiB f) {
-    return X25519.publicKey(f.ratchetPrivate);
+  public byte[] alternatingFloor16KiB(Floor16KiB f, Blackhole bh) throws SottoException {
+    bh.consume(RatchetFloor.seal(f.dhOutgoing, f.dhStep, bh));
+    return RatchetFloor.open(f.dhIncoming, f.dhStep, bh);
   }
 
   /** One rejected header key: what a DH-step message costs its receiver for trying HKr first. */
