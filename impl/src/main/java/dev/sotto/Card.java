@@ -2,35 +2,34 @@ package dev.sotto;
 
 import dev.sotto.internal.Labels;
 import dev.sotto.internal.crypto.Ed25519;
-import dev.sotto.internal.crypto.MlKem768;
-import dev.sotto.internal.crypto.X25519;
+import dev.sotto.internal.crypto.Hkdf;
 import dev.sotto.internal.encoding.Bech32m;
 import dev.sotto.internal.encoding.Bytes;
-import dev.sotto.internal.encoding.KeyCodec;
 import dev.sotto.internal.encoding.Reader;
 import dev.sotto.internal.encoding.Writer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 
 /**
- * A contact card: the signed, expiring bundle by which one peer lets another write to it
- * without a server (spec: card.adoc). A {@code Card} object always holds a card whose
- * encoding is canonical and whose signature verified.
+ * A contact card: the signed, long-lived part of what lets one peer write to another without a
+ * server (spec: card.adoc): the owner's identity, a validity period, the invite tag and the
+ * owner's addresses. It holds no prekeys: those come in short-lived {@link PrekeyBundle}s and
+ * {@link OneTimePrekey} records that the owner's mailboxes serve under {@link #bundleTag()}. A
+ * {@code Card} object always holds a card whose encoding is canonical and whose signature
+ * verified.
  *
  * <p>Cards are made with {@link #builder(Identity)} and read with {@link #parse} or
  * {@link #parseText}.
  */
 public final class Card {
   /** The card format version this implementation writes and reads. */
-  public static final int VERSION = 0x01;
+  public static final int VERSION = 0x02;
   public static final int INVITE_TAG_LENGTH = 16;
-  public static final int MAX_ONE_TIME_PREKEYS = 32;
-  public static final int MAX_KEM_ONE_TIME_PREKEYS = 4;
+  /** The length of the bundle tag (spec: card.adoc#bundle-tag). */
+  public static final int BUNDLE_TAG_LENGTH = 16;
   public static final int MAX_ADDRESSES = 8;
   /** The largest time a card may carry: 9999-12-31T23:59:59Z, in seconds since the epoch. */
   public static final long MAX_TIME = 253_402_300_799L;
@@ -38,10 +37,6 @@ public final class Card {
   private final PublicIdentity identity;
   private final long created;
   private final long expires;
-  private final Prekey signedPrekey;
-  private final Prekey kemPrekey;
-  private final List<Prekey> oneTimePrekeys;
-  private final List<Prekey> kemOneTimePrekeys;
   private final byte[] inviteTag;
   private final List<Address> addresses;
   private final byte[] encoded;
@@ -50,10 +45,6 @@ public final class Card {
     this.identity = f.identity;
     this.created = f.created;
     this.expires = f.expires;
-    this.signedPrekey = f.signedPrekey;
-    this.kemPrekey = f.kemPrekey;
-    this.oneTimePrekeys = List.copyOf(f.oneTimePrekeys);
-    this.kemOneTimePrekeys = List.copyOf(f.kemOneTimePrekeys);
     this.inviteTag = f.inviteTag;
     this.addresses = List.copyOf(f.addresses);
     this.encoded = encoded;
@@ -64,10 +55,6 @@ public final class Card {
     PublicIdentity identity;
     long created;
     long expires;
-    Prekey signedPrekey;
-    Prekey kemPrekey;
-    final List<Prekey> oneTimePrekeys = new ArrayList<>();
-    final List<Prekey> kemOneTimePrekeys = new ArrayList<>();
     byte[] inviteTag;
     final List<Address> addresses = new ArrayList<>();
   }
@@ -142,11 +129,6 @@ public final class Card {
     if (f.expires <= f.created) {
       throw in.invalid("expires", expiresOffset, "must be later than 'created'");
     }
-    Set<Long> ids = new HashSet<>();
-    f.signedPrekey = readPrekey(in, "signed prekey", ids, false);
-    f.kemPrekey = readPrekey(in, "KEM prekey", ids, true);
-    readPrekeys(in, "one-time prekeys", MAX_ONE_TIME_PREKEYS, ids, false, f.oneTimePrekeys);
-    readPrekeys(in, "KEM one-time prekeys", MAX_KEM_ONE_TIME_PREKEYS, ids, true, f.kemOneTimePrekeys);
     f.inviteTag = in.bytes(INVITE_TAG_LENGTH, "invite tag");
     int countOffset = in.position();
     int count = in.u8("address count");
@@ -159,7 +141,8 @@ public final class Card {
     return f;
   }
 
-  private static long readTime(Reader in, String field) throws SottoException {
+  /** Reads a time: a u64 of at most {@link #MAX_TIME} (spec: card.adoc#card-table). */
+  static long readTime(Reader in, String field) throws SottoException {
     int offset = in.position();
     long time = in.u64(field);
     if (time > MAX_TIME) {
@@ -168,49 +151,16 @@ public final class Card {
     return time;
   }
 
-  private static void readPrekeys(
-      Reader in, String field, int max, Set<Long> ids, boolean kem, List<Prekey> out) throws SottoException {
-    int countOffset = in.position();
-    int count = in.u8(field + " count");
-    if (count > max) {
-      throw in.invalid(field + " count", countOffset, count + " prekeys, at most " + max);
-    }
-    for (int i = 0; i < count; i++) {
-      out.add(readPrekey(in, field + "[" + i + "]", ids, kem));
-    }
-  }
-
-  private static Prekey readPrekey(Reader in, String field, Set<Long> ids, boolean kem) throws SottoException {
-    int idOffset = in.position();
-    long id = in.u32(field + ".id");
-    if (!ids.add(id)) {
-      throw in.invalid(field + ".id", idOffset, "prekey id " + id + " appears twice in the card");
-    }
-    byte[] key = kem ? KeyCodec.readMlKem768(in, field + ".key") : KeyCodec.readX25519(in, field + ".key");
-    return new Prekey(id, key);
-  }
-
   private static byte[] writeBody(Fields f) {
     Writer out = new Writer()
         .u8(VERSION)
         .bytes(f.identity.encodedView())
         .u64(f.created)
-        .u64(f.expires);
-    writePrekey(out, f.signedPrekey, false);
-    writePrekey(out, f.kemPrekey, true);
-    out.u8(f.oneTimePrekeys.size());
-    f.oneTimePrekeys.forEach(p -> writePrekey(out, p, false));
-    out.u8(f.kemOneTimePrekeys.size());
-    f.kemOneTimePrekeys.forEach(p -> writePrekey(out, p, true));
-    out.bytes(f.inviteTag);
+        .u64(f.expires)
+        .bytes(f.inviteTag);
     out.u8(f.addresses.size());
     f.addresses.forEach(a -> a.write(out));
     return out.toByteArray();
-  }
-
-  private static void writePrekey(Writer out, Prekey prekey, boolean kem) {
-    out.u32(prekey.id());
-    out.bytes(kem ? KeyCodec.mlKem768(prekey.publicKeyView()) : KeyCodec.x25519(prekey.publicKeyView()));
   }
 
   /** @throws SottoException {@code EXPIRED} when {@code now} is at or after the expiry time */
@@ -239,29 +189,33 @@ public final class Card {
     return Instant.ofEpochSecond(expires);
   }
 
-  /** The signed X25519 prekey. */
-  public Prekey signedPrekey() {
-    return signedPrekey;
-  }
-
-  /** The signed ML-KEM-768 prekey (the last-resort KEM prekey). */
-  public Prekey kemPrekey() {
-    return kemPrekey;
-  }
-
-  /** The X25519 one-time prekeys, in card order. */
-  public List<Prekey> oneTimePrekeys() {
-    return oneTimePrekeys;
-  }
-
-  /** The ML-KEM-768 one-time prekeys, in card order. */
-  public List<Prekey> kemOneTimePrekeys() {
-    return kemOneTimePrekeys;
+  long expiresSeconds() {
+    return expires;
   }
 
   /** The mailbox tag under which first-contact envelopes for this card are deposited. */
   public byte[] inviteTag() {
     return inviteTag.clone();
+  }
+
+  byte[] inviteTagView() {
+    return inviteTag;
+  }
+
+  /**
+   * The mailbox tag under which the owner publishes, and initiators fetch, this card's prekeys:
+   * HKDF(salt = "", ikm = invite_tag, info = "sotto/v2/card/bundle-tag", 16) (spec: card.adoc#bundle-tag).
+   */
+  public byte[] bundleTag() {
+    return bundleTag(inviteTag);
+  }
+
+  /** The bundle tag of the card with this invite tag. */
+  public static byte[] bundleTag(byte[] inviteTag) {
+    if (inviteTag.length != INVITE_TAG_LENGTH) {
+      throw new IllegalArgumentException("an invite tag is " + INVITE_TAG_LENGTH + " bytes");
+    }
+    return Hkdf.derive(new byte[0], inviteTag, Labels.CARD_BUNDLE_TAG, BUNDLE_TAG_LENGTH);
   }
 
   public List<Address> addresses() {
@@ -295,8 +249,7 @@ public final class Card {
 
   @Override
   public String toString() {
-    return "Card[" + identity.fingerprint().text() + ", expires " + expires() + ", "
-        + oneTimePrekeys.size() + "+" + kemOneTimePrekeys.size() + " one-time prekeys]";
+    return "Card[" + identity.fingerprint().text() + ", expires " + expires() + ", " + addresses.size() + " addresses]";
   }
 
   /** Starts a card for {@code identity}. */
@@ -305,17 +258,13 @@ public final class Card {
   }
 
   /**
-   * Makes a card (spec: card.adoc#issuing). Ids and validity are the caller's; the prekeys
-   * and the invite tag are drawn from the {@link RandomSource} given to {@link #issue}.
+   * Makes a card (spec: card.adoc#card-issuing). The validity and the addresses are the
+   * caller's; the invite tag is drawn from the {@link RandomSource} given to {@link #issue}.
    */
   public static final class Builder {
     private final Identity identity;
     private Long created;
     private Long expires;
-    private Long signedPrekeyId;
-    private Long kemPrekeyId;
-    private long[] oneTimePrekeyIds = new long[0];
-    private long[] kemOneTimePrekeyIds = new long[0];
     private final List<Address> addresses = new ArrayList<>();
 
     private Builder(Identity identity) {
@@ -329,67 +278,25 @@ public final class Card {
       return this;
     }
 
-    public Builder signedPrekeyId(long id) {
-      this.signedPrekeyId = id;
-      return this;
-    }
-
-    public Builder kemPrekeyId(long id) {
-      this.kemPrekeyId = id;
-      return this;
-    }
-
-    /** One X25519 one-time prekey per id, in this order. */
-    public Builder oneTimePrekeyIds(long... ids) {
-      this.oneTimePrekeyIds = ids.clone();
-      return this;
-    }
-
-    /** One ML-KEM-768 one-time prekey per id, in this order. */
-    public Builder kemOneTimePrekeyIds(long... ids) {
-      this.kemOneTimePrekeyIds = ids.clone();
-      return this;
-    }
-
     public Builder address(Address address) {
       addresses.add(Objects.requireNonNull(address, "address"));
       return this;
     }
 
     /**
-     * Draws the prekeys and the invite tag from {@code random}, in this order (spec:
-     * card.adoc#issuing): the signed X25519 prekey's private key (32 bytes), the signed
-     * ML-KEM prekey's seed (64), each X25519 one-time prekey's private key (32), each ML-KEM
-     * one-time prekey's seed (64), the invite tag (16); then signs the card.
+     * Draws the invite tag (16 bytes) from {@code random}, then signs the card.
      *
-     * @throws IllegalArgumentException when a field breaks a rule of the card format
-     *     (missing field, repeated id, count above its limit, expiry not after creation)
+     * @throws IllegalArgumentException when a field breaks a rule of the card format (no
+     *     validity, expiry not after creation, a time out of range, more than 8 addresses)
      */
-    public IssuedCard issue(RandomSource random) {
-      if (created == null || signedPrekeyId == null || kemPrekeyId == null) {
-        throw new IllegalArgumentException("validity, signed prekey id and KEM prekey id are required");
+    public Card issue(RandomSource random) {
+      if (created == null) {
+        throw new IllegalArgumentException("the validity is required");
       }
       Fields f = new Fields();
       f.identity = identity.publicIdentity();
       f.created = created;
       f.expires = expires;
-      PrekeySecrets.Builder secrets = PrekeySecrets.builder();
-      byte[] spk = X25519.generatePrivateKey(random);
-      f.signedPrekey = new Prekey(signedPrekeyId, X25519.publicKey(spk));
-      secrets.x25519(signedPrekeyId, spk);
-      byte[] pqspk = random.bytes(MlKem768.SEED_LENGTH);
-      f.kemPrekey = new Prekey(kemPrekeyId, MlKem768.encapsulationKey(pqspk));
-      secrets.mlKem(kemPrekeyId, pqspk);
-      for (long id : oneTimePrekeyIds) {
-        byte[] opk = X25519.generatePrivateKey(random);
-        f.oneTimePrekeys.add(new Prekey(id, X25519.publicKey(opk)));
-        secrets.x25519(id, opk);
-      }
-      for (long id : kemOneTimePrekeyIds) {
-        byte[] seed = random.bytes(MlKem768.SEED_LENGTH);
-        f.kemOneTimePrekeys.add(new Prekey(id, MlKem768.encapsulationKey(seed)));
-        secrets.mlKem(id, seed);
-      }
       f.inviteTag = random.bytes(INVITE_TAG_LENGTH);
       f.addresses.addAll(addresses);
       byte[] body;
@@ -401,7 +308,7 @@ public final class Card {
       byte[] encoded = Bytes.concat(body, identity.sign(Bytes.concat(Labels.CARD_SIGNATURE, body)));
       try {
         // One rule set: what we write must pass exactly the checks a reader applies.
-        return new IssuedCard(parseAndVerifySignature(encoded), secrets.build());
+        return parseAndVerifySignature(encoded);
       } catch (SottoException e) {
         throw new IllegalArgumentException("card would be rejected by readers: " + e.getMessage(), e);
       }

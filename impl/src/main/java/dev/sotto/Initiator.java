@@ -7,60 +7,38 @@ import dev.sotto.internal.handshake.FirstMessage;
 import dev.sotto.internal.handshake.HandshakeCore;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 
 /**
- * The initiator of a first contact (spec: handshake.adoc#initiator): from the responder's card,
- * one message from which both sides derive the same session secrets, with the responder offline.
+ * The initiator of a first contact (spec: handshake.adoc#initiator): from the responder's card and
+ * prekeys, one message from which both sides derive the same session secrets, with the responder
+ * offline.
  *
  * <pre>
- *   FirstContact fc = Initiator.to(me, card).start(now, payload, random);
+ *   FirstContact fc = Initiator.to(me, prekeys).start(now, payload, random);
  * </pre>
  */
 public final class Initiator {
   private final Identity me;
-  private final Card card;
-  private Long oneTimePrekey;
-  private Long kemOneTimePrekey;
-  private boolean chooseAtRandom = true;
+  private final Prekeys prekeys;
 
-  private Initiator(Identity me, Card card) {
+  private Initiator(Identity me, Prekeys prekeys) {
     this.me = Objects.requireNonNull(me, "me");
-    this.card = Objects.requireNonNull(card, "card");
+    this.prekeys = Objects.requireNonNull(prekeys, "prekeys");
   }
 
-  /** A first contact from {@code me} to the owner of {@code card} (a card that was read, so verified). */
-  public static Initiator to(Identity me, Card card) {
-    return new Initiator(me, card);
-  }
-
-  /**
-   * Uses exactly these one-time prekeys of the card ({@code null}: none of that kind) instead of a
-   * random choice.
-   *
-   * @throws IllegalArgumentException when the card has no such prekey
-   */
-  public Initiator oneTimePrekeys(Long x25519Id, Long kemId) {
-    if (x25519Id != null && find(card.oneTimePrekeys(), x25519Id) == null) {
-      throw new IllegalArgumentException("the card has no X25519 one-time prekey " + x25519Id);
-    }
-    if (kemId != null && find(card.kemOneTimePrekeys(), kemId) == null) {
-      throw new IllegalArgumentException("the card has no ML-KEM one-time prekey " + kemId);
-    }
-    this.oneTimePrekey = x25519Id;
-    this.kemOneTimePrekey = kemId;
-    this.chooseAtRandom = false;
-    return this;
+  /** A first contact from {@code me} to the owner of the card of {@code prekeys}, using exactly those prekeys. */
+  public static Initiator to(Identity me, Prekeys prekeys) {
+    return new Initiator(me, prekeys);
   }
 
   /**
-   * Makes the first message at time {@code now}, carrying {@code payload}. Draws from
-   * {@code random}, in this order: (unless the prekeys were chosen) 4 bytes for each kind of
-   * one-time prekey the card has, to pick one uniformly; the ephemeral private key (32 bytes);
-   * the ML-KEM encapsulation randomness (32 bytes).
+   * Makes the first message at time {@code now}, carrying {@code payload}; the message carries
+   * {@code now} as its time. Draws from {@code random}, in this order: the ephemeral private key (32
+   * bytes), the ML-KEM encapsulation randomness (32 bytes).
    *
-   * @throws SottoException {@code EXPIRED} when the card has expired at {@code now}
+   * @throws SottoException {@code EXPIRED} when the card, the bundle or a one-time prekey has
+   *     expired at {@code now} (nothing is drawn)
    */
   public FirstContact start(Instant now, byte[] payload, RandomSource random) throws SottoException {
     Objects.requireNonNull(payload, "payload");
@@ -75,30 +53,28 @@ public final class Initiator {
 
   /** As {@link #start(Instant, byte[], RandomSource)}, with a payload made from the session's secrets. */
   FirstContact start(Instant now, PayloadMaker maker, RandomSource random) throws SottoException {
-    card.checkNotExpired(now);
-    Long opkId = oneTimePrekey;
-    Long kemOpkId = kemOneTimePrekey;
-    if (chooseAtRandom) {
-      opkId = pick(card.oneTimePrekeys(), random);
-      kemOpkId = pick(card.kemOneTimePrekeys(), random);
-    }
-    Prekey opk = opkId == null ? null : find(card.oneTimePrekeys(), opkId);
-    Prekey kem = kemOpkId == null ? card.kemPrekey() : find(card.kemOneTimePrekeys(), kemOpkId);
-    HandshakeCore.Prekeys prekeys = new HandshakeCore.Prekeys(
-        card.signedPrekey().id(), card.signedPrekey().publicKey(), kem.id(), kem.publicKey(),
+    prekeys.checkNotExpired(now);
+    Card card = prekeys.card();
+    PrekeyBundle bundle = prekeys.bundle();
+    Prekey opk = prekeys.oneTimePrekey().map(OneTimePrekey::prekey).orElse(null);
+    OneTimePrekey kemOneTime = prekeys.kemOneTimePrekey().orElse(null);
+    Prekey kem = kemOneTime == null ? bundle.kemPrekey() : kemOneTime.prekey();
+    HandshakeCore.Prekeys used = new HandshakeCore.Prekeys(
+        bundle.signedPrekey().id(), bundle.signedPrekey().publicKey(), kem.id(), kem.publicKey(),
         opk == null ? FirstMessage.NONE : opk.id(), opk == null ? null : opk.publicKey());
+    long time = now.getEpochSecond();
     byte[] ephemeral = X25519.generatePrivateKey(random);
     byte[] kemRandomness = random.bytes(MlKem768.ENCAPSULATION_RANDOMNESS_LENGTH);
     HandshakeCore.Trace t = null;
     try {
       // The payload is sealed last, under keys that do not depend on it: derive them first.
-      t = HandshakeCore.initiate(me.publicIdentity(), me::agree, card.identity(), prekeys,
-          kemOpkId != null, ephemeral, kemRandomness, null);
-      SessionSecrets secrets = new SessionSecrets(t.keys(), t.transcript(), card.signedPrekey().publicKey(), null);
+      t = HandshakeCore.initiate(me.publicIdentity(), me::agree, card.identity(), card.inviteTagView(), time, used,
+          kemOneTime != null, ephemeral, kemRandomness, null);
+      SessionSecrets secrets = new SessionSecrets(t.keys(), t.transcript(), bundle.signedPrekey().publicKey(), null);
       byte[] payload = maker.make(secrets, opk != null);
       byte[] sealed = Aead.seal(t.keys().confirmKey(), t.keys().confirmNonce(), t.transcript(), payload);
-      FirstMessage message = new FirstMessage(HandshakeCore.flags(prekeys, kemOpkId != null), prekeys.spkId(),
-          prekeys.kemId(), prekeys.opkId(), t.ephemeralPublic(), t.kemCiphertext(), t.encryptedIdentity(), sealed);
+      FirstMessage message = new FirstMessage(HandshakeCore.flags(used, kemOneTime != null), time, used.spkId(),
+          used.kemId(), used.opkId(), t.ephemeralPublic(), t.kemCiphertext(), t.encryptedIdentity(), sealed);
       return new FirstContact(message.encode(), card.identity(), secrets);
     } finally {
       Arrays.fill(ephemeral, (byte) 0);
@@ -109,26 +85,8 @@ public final class Initiator {
     }
   }
 
-  private static Long pick(List<Prekey> prekeys, RandomSource random) {
-    if (prekeys.isEmpty()) {
-      return null;
-    }
-    byte[] r = random.bytes(4);
-    long value = ((r[0] & 0xffL) << 24) | ((r[1] & 0xff) << 16) | ((r[2] & 0xff) << 8) | (r[3] & 0xff);
-    return prekeys.get((int) (value % prekeys.size())).id();
-  }
-
-  private static Prekey find(List<Prekey> prekeys, long id) {
-    for (Prekey p : prekeys) {
-      if (p.id() == id) {
-        return p;
-      }
-    }
-    return null;
-  }
-
   @Override
   public String toString() {
-    return "Initiator[to " + card.identity() + "]";
+    return "Initiator[to " + prekeys.card().identity() + "]";
   }
 }

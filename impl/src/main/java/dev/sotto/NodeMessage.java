@@ -29,25 +29,30 @@ public final class NodeMessage {
   private final long inSeq;
   private final long outSeq;
   private final String name;
-  private final Card card;
+  private final PrekeyBundle bundle;
   private final String text;
 
-  private NodeMessage(int kind, long seq, long sentAt, long inSeq, long outSeq, String name, Card card, String text) {
+  private NodeMessage(int kind, long seq, long sentAt, long inSeq, long outSeq, String name, PrekeyBundle bundle,
+      String text) {
     this.kind = kind;
     this.seq = seq;
     this.sentAt = sentAt;
     this.inSeq = inSeq;
     this.outSeq = outSeq;
     this.name = name;
-    this.card = card;
+    this.bundle = bundle;
     this.text = text;
   }
 
-  /** A HELLO: the sender's name for itself (1 to 64 UTF-8 bytes) and a current card of the sender. */
-  public static NodeMessage hello(long seq, long sentAt, String name, Card card) {
+  /**
+   * A HELLO: the sender's name for itself (1 to 64 UTF-8 bytes), a current card of the sender and a
+   * current bundle of that card (so that the receiver can make a first contact again without
+   * fetching prekeys).
+   */
+  public static NodeMessage hello(long seq, long sentAt, String name, PrekeyBundle bundle) {
     checkName(name);
     checkCounters(seq, sentAt, 0, 0);
-    return new NodeMessage(HELLO, seq, sentAt, -1, -1, name, Objects.requireNonNull(card), null);
+    return new NodeMessage(HELLO, seq, sentAt, -1, -1, name, Objects.requireNonNull(bundle), null);
   }
 
   /** A TEXT of at most 65,536 UTF-8 bytes. */
@@ -67,10 +72,10 @@ public final class NodeMessage {
    *     delivered to the sender in order)
    * @param outSeq the sender's next new seq (every seq below it was sent before)
    */
-  public static NodeMessage reset(long seq, long sentAt, long inSeq, long outSeq, String name, Card card) {
+  public static NodeMessage reset(long seq, long sentAt, long inSeq, long outSeq, String name, PrekeyBundle bundle) {
     checkName(name);
     checkCounters(seq, sentAt, inSeq, outSeq);
-    return new NodeMessage(RESET, seq, sentAt, inSeq, outSeq, name, Objects.requireNonNull(card), null);
+    return new NodeMessage(RESET, seq, sentAt, inSeq, outSeq, name, Objects.requireNonNull(bundle), null);
   }
 
   /** A SYNC: the receiver of a RESET answers with its own marks, as for {@link #reset}. */
@@ -95,12 +100,17 @@ public final class NodeMessage {
   public byte[] encode() {
     Writer w = new Writer().u8(kind).u64(seq).u64(sentAt);
     switch (kind) {
-      case HELLO -> name(w).bytes(card.encoded());
+      case HELLO -> cardAndBundle(name(w));
       case TEXT -> w.bytes(text.getBytes(StandardCharsets.UTF_8));
-      case RESET -> name(w.u64(inSeq).u64(outSeq)).bytes(card.encoded());
+      case RESET -> cardAndBundle(name(w.u64(inSeq).u64(outSeq)));
       default -> w.u64(inSeq).u64(outSeq);
     }
     return w.toByteArray();
+  }
+
+  private void cardAndBundle(Writer w) {
+    byte[] card = bundle.card().encoded();
+    w.u16(card.length).bytes(card).bytes(bundle.encoded());
   }
 
   private Writer name(Writer w) {
@@ -129,8 +139,8 @@ public final class NodeMessage {
     switch (kind) {
       case HELLO -> {
         String name = readName(in);
-        Card card = card(in.bytes(in.remaining(), "card"), now, sender);
-        return new NodeMessage(HELLO, seq, sentAt, -1, -1, name, card, null);
+        PrekeyBundle bundle = cardAndBundle(in, now, sender);
+        return new NodeMessage(HELLO, seq, sentAt, -1, -1, name, bundle, null);
       }
       case TEXT -> {
         int textOffset = in.position();
@@ -144,8 +154,8 @@ public final class NodeMessage {
         long inSeq = in.u64("in_seq");
         long outSeq = in.u64("out_seq");
         String name = readName(in);
-        Card card = card(in.bytes(in.remaining(), "card"), now, sender);
-        return new NodeMessage(RESET, seq, sentAt, inSeq, outSeq, name, card, null);
+        PrekeyBundle bundle = cardAndBundle(in, now, sender);
+        return new NodeMessage(RESET, seq, sentAt, inSeq, outSeq, name, bundle, null);
       }
       default -> {
         long inSeq = in.u64("in_seq");
@@ -165,12 +175,26 @@ public final class NodeMessage {
     return utf8(in.bytes(nameLength, "name"), in, nameOffset + 1);
   }
 
-  /** The card of a HELLO or RESET: its errors keep their code, and their text no value of the decrypted card. */
-  private static Card card(byte[] encoded, Instant now, PublicIdentity sender) throws SottoException {
+  /**
+   * The card and bundle of a HELLO or RESET: the card is read at {@code now} and must be the
+   * sender's; the bundle is read under it, its time not checked (it may expire while the message
+   * waits at a mailbox; the receiver checks it when it uses it). Their errors keep their code, and
+   * their text no value of the decrypted card.
+   */
+  private static PrekeyBundle cardAndBundle(Reader in, Instant now, PublicIdentity sender) throws SottoException {
+    int length = in.u16("card_length");
+    byte[] encodedCard = in.bytes(length, "card");
+    byte[] encodedBundle = in.bytes(in.remaining(), "bundle");
+    Card card;
     try {
-      return Card.parse(encoded, now, sender);
+      card = Card.parse(encodedCard, now, sender);
     } catch (SottoException e) {
       throw new SottoException(e.code(), "node_message: the card is refused");
+    }
+    try {
+      return PrekeyBundle.parseStored(encodedBundle, card);
+    } catch (SottoException e) {
+      throw new SottoException(e.code(), "node_message: the bundle is refused");
     }
   }
 
@@ -214,7 +238,12 @@ public final class NodeMessage {
 
   /** The sender's card (HELLO and RESET; null otherwise). */
   public Card card() {
-    return card;
+    return bundle == null ? null : bundle.card();
+  }
+
+  /** The sender's bundle of its card (HELLO and RESET; null otherwise); its time was not checked. */
+  public PrekeyBundle bundle() {
+    return bundle;
   }
 
   /** The text (TEXT only; null otherwise). */

@@ -40,7 +40,7 @@ public final class Session {
   public static final int STATE_VERSION = 0x02;
 
   /** First-contact envelope overhead before the ratchet plaintext: header, handshake fields, AEAD tags. */
-  private static final int FIRST_CONTACT_OVERHEAD = Envelope.HEADER_LENGTH + 1221 + 16 + RatchetMessage.OVERHEAD;
+  private static final int FIRST_CONTACT_OVERHEAD = Envelope.HEADER_LENGTH + 1229 + 16 + RatchetMessage.OVERHEAD;
   private static final int SESSION_OVERHEAD = Envelope.HEADER_LENGTH + RatchetMessage.OVERHEAD;
 
   private final PublicIdentity peer;
@@ -85,19 +85,22 @@ public final class Session {
   public record Started(Session session, List<Envelope> envelopes) {}
 
   /**
-   * Starts a conversation with the owner of {@code card} (spec: envelope.adoc#first-contact) and
-   * seals {@code plaintext} as its first payload. Draws from {@code random}, in this order: the
-   * one-time prekey choice (see {@link Initiator#start}), the handshake's ephemeral key and KEM
-   * randomness, the ratchet's first key. Sealing itself draws nothing (the nonces are synthetic).
+   * Starts a conversation with the owner of the card of {@code prekeys} (spec:
+   * envelope.adoc#first-contact) and seals {@code plaintext} as its first payload. Draws from
+   * {@code random}, in this order: the handshake's ephemeral key and KEM randomness (see
+   * {@link Initiator#start}), the ratchet's first key. Sealing itself draws nothing (the nonces are
+   * synthetic).
    *
-   * @throws SottoException EXPIRED when the card has expired at {@code now}
+   * @throws SottoException EXPIRED when the card, the bundle or a one-time prekey has expired at
+   *     {@code now}
    */
-  public static Started initiate(Identity me, Card card, Instant now, byte[] plaintext, RandomSource random)
+  public static Started initiate(Identity me, Prekeys prekeys, Instant now, byte[] plaintext, RandomSource random)
       throws SottoException {
+    Card card = prekeys.card();
     Objects.requireNonNull(plaintext, "plaintext");
     List<Envelope> rest = new ArrayList<>();
     Session[] session = new Session[1];
-    FirstContact fc = Initiator.to(me, card).start(now, (secrets, withOneTimePrekey) -> {
+    FirstContact fc = Initiator.to(me, prekeys).start(now, (secrets, withOneTimePrekey) -> {
       RatchetState state = DoubleRatchet.initiator(secrets.ratchetInit(), secrets.responderRatchetPublic(), random);
       session[0] = new Session(card.identity(), state, 0, new LinkedHashMap<>(), null);
       int firstOverhead = FIRST_CONTACT_OVERHEAD + (withOneTimePrekey ? 4 : 0);

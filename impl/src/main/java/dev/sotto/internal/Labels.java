@@ -12,8 +12,11 @@ public final class Labels {
   public static final byte[] IDENTITY_ED25519 = ascii("sotto/v1/identity/ed25519");
   public static final byte[] IDENTITY_X25519 = ascii("sotto/v1/identity/x25519");
   public static final byte[] FINGERPRINT = ascii("sotto/v1/fingerprint");
-  public static final byte[] CARD_SIGNATURE = ascii("sotto/v1/card");
-  public static final byte[] HANDSHAKE_TRANSCRIPT_1 = ascii("sotto/v1/handshake/transcript-1");
+  public static final byte[] CARD_SIGNATURE = ascii("sotto/v2/card/signature");
+  public static final byte[] CARD_BUNDLE_TAG = ascii("sotto/v2/card/bundle-tag");
+  public static final byte[] BUNDLE_SIGNATURE = ascii("sotto/v2/bundle");
+  public static final byte[] ONE_TIME_PREKEY_SIGNATURE = ascii("sotto/v2/one-time-prekey");
+  public static final byte[] HANDSHAKE_TRANSCRIPT_1 = ascii("sotto/v2/handshake/transcript-1");
   public static final byte[] HANDSHAKE_TRANSCRIPT = ascii("sotto/v1/handshake/transcript-2");
   public static final byte[] HANDSHAKE_IDENTITY = ascii("sotto/v1/handshake/identity");
   public static final byte[] HANDSHAKE_KEYS = ascii("sotto/v2/handshake/keys");

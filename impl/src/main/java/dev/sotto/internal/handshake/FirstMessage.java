@@ -12,13 +12,13 @@ import dev.sotto.internal.encoding.Writer;
  * The first message of a handshake, as it stands on the wire (spec: handshake.adoc#first-message).
  *
  * <pre>
- *   version u8 = 0x01 || suite u16 || flags u8 || spk_id u32 || kem_id u32 || [opk_id u32]
+ *   version u8 = 0x02 || suite u16 || flags u8 || time u64 || spk_id u32 || kem_id u32 || [opk_id u32]
  *   || ek (typed X25519, 33) || ciphertext bytes[1088] || encrypted_identity bytes[84]
  *   || payload_length u32 || payload bytes[payload_length]
  * </pre>
  */
 public record FirstMessage(
-    int flags, long spkId, long kemId, long opkId, byte[] ephemeralKey, byte[] ciphertext,
+    int flags, long time, long spkId, long kemId, long opkId, byte[] ephemeralKey, byte[] ciphertext,
     byte[] encryptedIdentity, byte[] payload) {
 
   public static final int VERSION = 0x02;
@@ -28,6 +28,8 @@ public record FirstMessage(
   public static final int FLAG_KEM_ONE_TIME_PREKEY = 0x02;
   /** No opk_id: {@link #opkId()} when the flag is clear. */
   public static final long NONE = -1;
+  /** The largest time: 9999-12-31T23:59:59Z. */
+  public static final long MAX_TIME = 253_402_300_799L;
 
   public static final int ENCRYPTED_IDENTITY_LENGTH = 68 + Aead.TAG_LENGTH;
 
@@ -40,7 +42,7 @@ public record FirstMessage(
   }
 
   public byte[] encode() {
-    Writer out = new Writer().u8(VERSION).u16(Suite.SOTTO_1.id()).u8(flags).u32(spkId).u32(kemId);
+    Writer out = new Writer().u8(VERSION).u16(Suite.SOTTO_1.id()).u8(flags).u64(time).u32(spkId).u32(kemId);
     if (usesOneTimePrekey()) {
       out.u32(opkId);
     }
@@ -62,6 +64,11 @@ public record FirstMessage(
     if ((flags & ~(FLAG_ONE_TIME_PREKEY | FLAG_KEM_ONE_TIME_PREKEY)) != 0) {
       throw in.invalid("flags", flagsOffset, String.format("undefined flag bits in 0x%02x", flags));
     }
+    int timeOffset = in.position();
+    long time = in.u64("time");
+    if (time > MAX_TIME) {
+      throw in.invalid("time", timeOffset, "time after 9999-12-31T23:59:59Z");
+    }
     long spkId = in.u32("spk_id");
     long kemId = in.u32("kem_id");
     long opkId = (flags & FLAG_ONE_TIME_PREKEY) != 0 ? in.u32("opk_id") : NONE;
@@ -75,6 +82,6 @@ public record FirstMessage(
     }
     byte[] payload = in.bytes(length, "payload");
     in.end();
-    return new FirstMessage(flags, spkId, kemId, opkId, ek, ciphertext, encryptedIdentity, payload);
+    return new FirstMessage(flags, time, spkId, kemId, opkId, ek, ciphertext, encryptedIdentity, payload);
   }
 }

@@ -83,13 +83,16 @@ public final class HandshakeCore {
   }
 
   /** TH_1: spec: handshake.adoc#transcript. */
-  public static byte[] transcript1(int flags, PublicIdentity responder, Prekeys p, byte[] ek, byte[] ciphertext) {
+  public static byte[] transcript1(int flags, long time, PublicIdentity responder, byte[] inviteTag, Prekeys p,
+      byte[] ek, byte[] ciphertext) {
     Writer w = new Writer()
         .bytes(Labels.HANDSHAKE_TRANSCRIPT_1)
         .u8(FirstMessage.VERSION)
         .u16(Suite.SOTTO_1.id())
         .u8(flags)
+        .u64(time)
         .bytes(responder.encoded())
+        .bytes(inviteTag)
         .u32(p.spkId()).bytes(KeyCodec.x25519(p.spk()))
         .u32(p.kemId()).bytes(KeyCodec.mlKem768(p.kemKey()));
     if (p.usesOneTimePrekey()) {
@@ -128,12 +131,13 @@ public final class HandshakeCore {
    * The initiator's computation (spec: handshake.adoc#initiator), from the given ephemeral
    * private key and ML-KEM randomness.
    */
-  public static Trace initiate(PublicIdentity initiator, Dh initiatorDh, PublicIdentity responder, Prekeys p,
-      boolean kemOneTime, byte[] ephemeralPrivate, byte[] kemRandomness, byte[] payload) throws SottoException {
+  public static Trace initiate(PublicIdentity initiator, Dh initiatorDh, PublicIdentity responder, byte[] inviteTag,
+      long time, Prekeys p, boolean kemOneTime, byte[] ephemeralPrivate, byte[] kemRandomness, byte[] payload)
+      throws SottoException {
     byte[] ek = X25519.publicKey(ephemeralPrivate);
     MlKem768.Encapsulation kem = MlKem768.encapsulate(p.kemKey(), kemRandomness);
     int flags = flags(p, kemOneTime);
-    byte[] th1 = transcript1(flags, responder, p, ek, kem.ciphertext());
+    byte[] th1 = transcript1(flags, time, responder, inviteTag, p, ek, kem.ciphertext());
     byte[] dh3 = X25519.agree(ephemeralPrivate, p.spk());
     byte[] idKey = identityKey(th1, dh3, kem.sharedSecret());
     byte[] key = Arrays.copyOf(idKey, Aead.KEY_LENGTH);
