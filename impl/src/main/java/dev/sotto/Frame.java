@@ -20,10 +20,17 @@ public final class Frame {
   public static final int DEPOSIT = 0x02;
   public static final int FETCH = 0x03;
   public static final int ACK = 0x04;
+  public static final int PUBLISH = 0x05;
+  public static final int GET_PREKEYS = 0x06;
   public static final int OK = 0x81;
   public static final int ERROR = 0x82;
   public static final int ITEM = 0x83;
   public static final int DONE = 0x84;
+  public static final int PREKEYS = 0x85;
+  /** The length of a PUBLISH credential. */
+  public static final int CREDENTIAL_LENGTH = 32;
+  /** Most prekey items in one PUBLISH or PREKEYS. */
+  public static final int MAX_PREKEY_ITEMS = 64;
 
   /** Most tags in one FETCH, and most item ids in one ACK. */
   public static final int MAX_COUNT = 1024;
@@ -85,6 +92,169 @@ public final class Frame {
       w.u64(id);
     }
     return of(ACK, requestId, w.toByteArray());
+  }
+
+  /**
+   * PUBLISH (spec: transport.adoc#prekey-service): the owner's prekeys for a mailbox to serve under
+   * {@code bundleTag}, with the owner's credential; 1 to 64 items, each a bundle or a one-time prekey
+   * record.
+   */
+  public static Frame publish(long requestId, byte[] bundleTag, byte[] credential, List<PrekeyItem> items) {
+    Bytes.requireLength(bundleTag, Card.BUNDLE_TAG_LENGTH, "bundle tag");
+    Bytes.requireLength(credential, CREDENTIAL_LENGTH, "credential");
+    if (items.isEmpty()) {
+      throw new IllegalArgumentException("a PUBLISH carries 1.." + MAX_PREKEY_ITEMS + " items");
+    }
+    return of(PUBLISH, requestId, items(new Writer().bytes(bundleTag).bytes(credential), items));
+  }
+
+  /** GET_PREKEYS: asks for the prekeys published under {@code bundleTag}. */
+  public static Frame getPrekeys(long requestId, byte[] bundleTag) {
+    Bytes.requireLength(bundleTag, Card.BUNDLE_TAG_LENGTH, "bundle tag");
+    return of(GET_PREKEYS, requestId, bundleTag.clone());
+  }
+
+  /** PREKEYS: the answer to GET_PREKEYS, 0 to 64 items (bundles first, newest first, then one-time prekeys). */
+  public static Frame prekeys(long requestId, List<PrekeyItem> items) {
+    return of(PREKEYS, requestId, items(new Writer(), items));
+  }
+
+  private static byte[] items(Writer w, List<PrekeyItem> items) {
+    if (items.size() > MAX_PREKEY_ITEMS) {
+      throw new IllegalArgumentException("at most " + MAX_PREKEY_ITEMS + " prekey items in a frame");
+    }
+    w.u16(items.size());
+    for (PrekeyItem item : items) {
+      w.u16(item.encoded().length).bytes(item.encoded());
+    }
+    return w.toByteArray();
+  }
+
+  /**
+   * One item of a PUBLISH or PREKEYS body: a bundle or a one-time prekey record, told apart by its
+   * length (1313, 112 or 1264 bytes) and checked only for its version byte. What a mailbox reads of
+   * it: a bundle's serial and expiry, a record's expiry, all unsigned fields it cannot verify.
+   */
+  public record PrekeyItem(Kind kind, byte[] encoded) {
+    /** What an item is, by its length. */
+    public enum Kind { BUNDLE, X25519_ONE_TIME, ML_KEM_ONE_TIME }
+
+    public static PrekeyItem of(PrekeyBundle bundle) {
+      return new PrekeyItem(Kind.BUNDLE, bundle.encoded());
+    }
+
+    public static PrekeyItem of(OneTimePrekey record) {
+      return new PrekeyItem(record.isKem() ? Kind.ML_KEM_ONE_TIME : Kind.X25519_ONE_TIME, record.encoded());
+    }
+
+    static PrekeyItem read(Reader in, int index) throws SottoException {
+      int length = in.u16("item[" + index + "].length");
+      int offset = in.position();
+      byte[] encoded = in.bytes(length, "item[" + index + "]");
+      Kind kind = switch (length) {
+        case PrekeyBundle.LENGTH -> Kind.BUNDLE;
+        case OneTimePrekey.X25519_LENGTH -> Kind.X25519_ONE_TIME;
+        case OneTimePrekey.ML_KEM_LENGTH -> Kind.ML_KEM_ONE_TIME;
+        default -> throw in.invalid("item[" + index + "]", offset, "a length of " + length
+            + " is no bundle's nor one-time prekey's");
+      };
+      if ((encoded[0] & 0xff) != PrekeyBundle.VERSION) {
+        throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, "item[" + index + "]: version " + (encoded[0] & 0xff));
+      }
+      return new PrekeyItem(kind, encoded);
+    }
+
+    /** A bundle's serial (bytes 3 to 6). */
+    public long serial() {
+      requireKind(Kind.BUNDLE);
+      return u(encoded, 3, 4);
+    }
+
+    /** The expiry, seconds since the epoch: a bundle's (bytes 15 to 22) or a record's (bytes 3 to 10). */
+    public long expires() {
+      return kind == Kind.BUNDLE ? u(encoded, 15, 8) : u(encoded, 3, 8);
+    }
+
+    private void requireKind(Kind wanted) {
+      if (kind != wanted) {
+        throw new IllegalStateException("a " + kind + " item has no such field");
+      }
+    }
+
+    private static long u(byte[] b, int offset, int length) {
+      long v = 0;
+      for (int i = 0; i < length; i++) {
+        v = (v << 8) | (b[offset + i] & 0xff);
+      }
+      return v;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof PrekeyItem that && kind == that.kind && Arrays.equals(encoded, that.encoded);
+    }
+
+    @Override
+    public int hashCode() {
+      return kind.hashCode() * 31 + Arrays.hashCode(encoded);
+    }
+
+    @Override
+    public String toString() {
+      return "PrekeyItem[" + kind + ", " + encoded.length + " bytes]";
+    }
+  }
+
+  /** The body of a PUBLISH. */
+  public record Publish(byte[] bundleTag, byte[] credential, List<PrekeyItem> items) {
+    @Override
+    public String toString() {
+      return "Publish[" + items.size() + " items, credential redacted]";
+    }
+  }
+
+  /**
+   * The body of a PUBLISH.
+   *
+   * @throws SottoException TRUNCATED, TRAILING_DATA, INVALID_ENCODING (a count of 0 or above 64, an
+   *     item of no known length), UNSUPPORTED_VERSION (an item whose first byte is not 0x02)
+   */
+  public Publish publishBody() throws SottoException {
+    requireType(PUBLISH);
+    Reader in = new Reader(body, "publish");
+    byte[] tag = in.bytes(Card.BUNDLE_TAG_LENGTH, "bundle_tag");
+    byte[] credential = in.bytes(CREDENTIAL_LENGTH, "credential");
+    List<PrekeyItem> items = readItems(in, 1);
+    return new Publish(tag, credential, items);
+  }
+
+  /** The bundle tag of a GET_PREKEYS body. @throws SottoException TRUNCATED, TRAILING_DATA */
+  public byte[] bundleTag() throws SottoException {
+    requireType(GET_PREKEYS);
+    Reader in = new Reader(body, "get_prekeys");
+    byte[] tag = in.bytes(Card.BUNDLE_TAG_LENGTH, "bundle_tag");
+    in.end();
+    return tag;
+  }
+
+  /** The items of a PREKEYS body; as {@link #publishBody()}, but 0 items are allowed. */
+  public List<PrekeyItem> prekeyItems() throws SottoException {
+    requireType(PREKEYS);
+    return readItems(new Reader(body, "prekeys"), 0);
+  }
+
+  private static List<PrekeyItem> readItems(Reader in, int min) throws SottoException {
+    int offset = in.position();
+    int count = in.u16("count");
+    if (count < min || count > MAX_PREKEY_ITEMS) {
+      throw in.invalid("count", offset, "a count of " + count + " is outside " + min + ".." + MAX_PREKEY_ITEMS);
+    }
+    List<PrekeyItem> items = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      items.add(PrekeyItem.read(in, i));
+    }
+    in.end();
+    return List.copyOf(items);
   }
 
   public static Frame ok(long requestId) {
