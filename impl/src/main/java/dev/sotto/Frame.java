@@ -148,16 +148,16 @@ public final class Frame {
     }
 
     static PrekeyItem read(Reader in, int index) throws SottoException {
+      int lengthOffset = in.position();
       int length = in.u16("item[" + index + "].length");
-      int offset = in.position();
-      byte[] encoded = in.bytes(length, "item[" + index + "]");
       Kind kind = switch (length) {
         case PrekeyBundle.LENGTH -> Kind.BUNDLE;
         case OneTimePrekey.X25519_LENGTH -> Kind.X25519_ONE_TIME;
         case OneTimePrekey.ML_KEM_LENGTH -> Kind.ML_KEM_ONE_TIME;
-        default -> throw in.invalid("item[" + index + "]", offset, "a length of " + length
+        default -> throw in.invalid("item[" + index + "].length", lengthOffset, "a length of " + length
             + " is no bundle's nor one-time prekey's");
       };
+      byte[] encoded = in.bytes(length, "item[" + index + "]");
       if ((encoded[0] & 0xff) != PrekeyBundle.VERSION) {
         throw new SottoException(ErrorCode.UNSUPPORTED_VERSION, "item[" + index + "]: version " + (encoded[0] & 0xff));
       }

@@ -137,6 +137,7 @@ public final class Session {
    */
   public static Accepted accept(Responder responder, byte[] envelope, Instant now, RandomSource random)
       throws SottoException {
+    responder.expire(now); // spec: handshake.adoc#responder: what has expired goes first, whatever the envelope
     Envelope e = Envelope.parse(envelope);
     if (!responder.holdsInviteTag(e.tag())) {
       throw new SottoException(ErrorCode.UNKNOWN_TAG, "no held card has this invite tag");
