@@ -317,4 +317,22 @@ class ExpiryTest {
     Optional<Card> none = responder.cards().stream().findAny();
     assertTrue(none.isEmpty());
   }
+
+  /**
+   * The responder's first ratchet key is the signed prekey (spec: ratchet), but an accepted session
+   * keeps no copy of its private key: the receiving half of the first DH step drops it. So deleting
+   * the bundle deletes the last copy, whether or not the session ever answered.
+   */
+  @Test
+  void anAcceptedSessionKeepsNoCopyOfThePrivatePrekeys() throws SottoException {
+    Unanswered u = firstContact(Prekeys.of(b1, x1, kem1), 6);
+    RandomSource random = TestRandom.deterministic(new byte[] {'b'});
+    Session bobs = Session.accept(responder, u.envelopes().get(0).encoded(), NOW, random).session();
+    assertEquals(List.of(), held(bobs.serialize()), "unanswered");
+    bobs.open(u.envelopes().get(1).encoded(), random);
+    assertEquals(List.of(), held(bobs.serialize()), "after receiving");
+    bobs.seal("answer".getBytes(StandardCharsets.UTF_8), random);
+    assertEquals(List.of(), held(bobs.serialize()), "after the first reply");
+    assertEquals(List.of(), held(u.alice().serialize()), "nor the initiator's");
+  }
 }
