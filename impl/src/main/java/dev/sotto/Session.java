@@ -128,8 +128,9 @@ public final class Session {
 
   /**
    * Accepts a first-contact envelope for one of {@code responder}'s cards (spec:
-   * envelope.adoc#first-contact). Transactional for the responder too: if anything fails, no
-   * one-time prekey is used up and no replay entry is made.
+   * envelope.adoc#first-contact). First deletes what has expired at {@code now}
+   * ({@link Responder#expire}), whatever the envelope. Otherwise transactional for the responder
+   * too: if anything fails, no one-time prekey is used up and no replay entry is made.
    *
    * @throws SottoException the envelope's errors; UNKNOWN_TAG when the tag is no held card's invite
    *     tag; the handshake's errors (spec: handshake.adoc#responder); the ratchet's and the
@@ -137,7 +138,9 @@ public final class Session {
    */
   public static Accepted accept(Responder responder, byte[] envelope, Instant now, RandomSource random)
       throws SottoException {
-    responder.expire(now); // spec: handshake.adoc#responder: what has expired goes first, whatever the envelope
+    // Step 0 of the responder comes first, whatever the envelope (spec: handshake.adoc#responder):
+    // what expired at now is deleted even when the envelope is malformed or under an unknown tag.
+    responder.expire(now);
     Envelope e = Envelope.parse(envelope);
     if (!responder.holdsInviteTag(e.tag())) {
       throw new SottoException(ErrorCode.UNKNOWN_TAG, "no held card has this invite tag");

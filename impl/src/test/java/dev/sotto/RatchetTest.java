@@ -22,7 +22,7 @@ class RatchetTest {
   @BeforeEach
   void handshake() throws SottoException {
     Responder responder = h.responder();
-    FirstContact fc = Initiator.to(h.alice, h.bobsCard.card()).oneTimePrekeys(10L, 20L)
+    FirstContact fc = Initiator.to(h.alice, h.prekeys(HandshakeTest.OPK_1, HandshakeTest.KEM_OPK))
         .start(HandshakeTest.NOW, new byte[0], random);
     Accepted accepted = responder.accept(fc.message(), HandshakeTest.NOW);
     alice = Ratchet.initiator(fc.secrets(), random);

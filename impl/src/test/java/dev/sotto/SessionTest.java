@@ -21,7 +21,7 @@ class SessionTest {
 
   Pair start(byte[] first) throws SottoException {
     Responder responder = h.responder();
-    Session.Started started = Session.initiate(h.alice, h.bobsCard.card(), HandshakeTest.NOW, first, random);
+    Session.Started started = Session.initiate(h.alice, h.prekeys(HandshakeTest.OPK_1, HandshakeTest.KEM_OPK), HandshakeTest.NOW, first, random);
     Session bob = null;
     Optional<byte[]> got = Optional.empty();
     for (Envelope e : started.envelopes()) {
@@ -152,5 +152,56 @@ class SessionTest {
     assertTrue(Session.restore(p.alice().serialize()) != null);
     assertTrue(p.alice().open(first.get(first.size() - 1).encoded(), random).isEmpty(), "the first was evicted");
     assertArrayEquals(two, p.alice().open(second.get(second.size() - 1).encoded(), random).orElseThrow());
+  }
+
+  /** The card, bundle and one-time prekeys as a mailbox serves them, read back, then the responder's time rules. */
+  @Test
+  void firstContactsFromServedPrekeysAndTheResponderOverTime() throws SottoException {
+    Responder responder = h.responder();
+    java.time.Instant now = HandshakeTest.NOW;
+    Card card = Card.parseText(h.bobsCard.text(), now, h.bob.publicIdentity());
+    Prekeys served = Prekeys.of(PrekeyBundle.parse(h.bundle.encoded(), card, now),
+        OneTimePrekey.parse(h.record(HandshakeTest.OPK_1).encoded(), card, now),
+        OneTimePrekey.parse(h.record(HandshakeTest.KEM_OPK).encoded(), card, now));
+    Session.Started started = Session.initiate(h.alice, served, now, new byte[] {1, 2, 3}, random);
+    Session.Accepted accepted = Session.accept(responder, started.envelopes().get(0).encoded(), now.plusSeconds(60),
+        random);
+    assertArrayEquals(new byte[] {1, 2, 3}, accepted.payload().orElseThrow());
+    assertEquals(h.alice.publicIdentity(), accepted.session().peer());
+
+    Session.Started plain = Session.initiate(h.alice, Prekeys.of(h.bundle), now, new byte[] {4}, random);
+    byte[] envelope = plain.envelopes().get(0).encoded();
+    Session.accept(responder, envelope, now.plusSeconds(60), random);
+    byte[] state = responder.serialize();
+    assertEquals(ErrorCode.REPLAY, assertThrows(SottoException.class,
+        () -> Session.accept(responder, envelope, now.plusSeconds(61), random)).code());
+    assertArrayEquals(state, responder.serialize());
+    assertEquals(ErrorCode.EXPIRED, assertThrows(SottoException.class,
+        () -> Session.accept(responder, envelope, now.plus(Responder.FIRST_CONTACT_WINDOW), random)).code());
+    assertArrayEquals(state, Responder.restore(h.bob, state).serialize());
+    responder.expire(HandshakeTest.PREKEYS_EXPIRE.plus(Responder.FIRST_CONTACT_WINDOW));
+    assertEquals(0, responder.snapshot().bundles().size());
+    assertEquals(0, responder.snapshot().oneTimePrekeys().size());
+    assertEquals(ErrorCode.UNKNOWN_PREKEY, assertThrows(SottoException.class, () -> Session.accept(responder, envelope,
+        HandshakeTest.PREKEYS_EXPIRE.plus(Responder.FIRST_CONTACT_WINDOW), random)).code());
+  }
+
+  @Test
+  void aFirstContactForAnotherCardOfTheSameOwnerIsUnknown() throws SottoException {
+    // Bob holds two cards; a first message made for the bundle of one, sent under the other's invite tag.
+    Responder responder = h.responder();
+    Card second = Card.builder(h.bob).validity(CardTest.CREATED, CardTest.EXPIRES)
+        .issue(TestRandom.deterministic(new byte[] {'2'}));
+    responder.addCard(second);
+    Session.Started started = Session.initiate(h.alice, Prekeys.of(h.bundle), HandshakeTest.NOW, new byte[0], random);
+    byte[] wrongTag = Envelope.of(second.inviteTag(), started.envelopes().get(0).body()).encoded();
+    byte[] state = responder.serialize();
+    assertEquals(ErrorCode.UNKNOWN_PREKEY, assertThrows(SottoException.class,
+        () -> Session.accept(responder, wrongTag, HandshakeTest.NOW, random)).code());
+    byte[] noCard = Envelope.of(new byte[16], started.envelopes().get(0).body()).encoded();
+    assertEquals(ErrorCode.UNKNOWN_TAG, assertThrows(SottoException.class,
+        () -> Session.accept(responder, noCard, HandshakeTest.NOW, random)).code());
+    assertArrayEquals(state, responder.serialize());
+    Session.accept(responder, started.envelopes().get(0).encoded(), HandshakeTest.NOW, random);
   }
 }
