@@ -11,7 +11,6 @@ import dev.sotto.Prekeys;
 import dev.sotto.RandomSource;
 import dev.sotto.Responder;
 import dev.sotto.SottoException;
-import dev.sotto.internal.crypto.MlKem768;
 import dev.sotto.internal.encoding.Bytes;
 import dev.sotto.internal.encoding.Writer;
 import dev.sotto.testing.TestRandom;
@@ -206,7 +205,4 @@ record PrekeyRecipe(CardRecipe card, Bundle bundle, OneTime oneTime) {
     return new PrekeyRecipe(CardRecipe.fromJson(in.path("card")), Bundle.fromJson(in.path("bundle")),
         in.has("one_time") ? OneTime.fromJson(in.path("one_time")) : null);
   }
-
-  /** ML-KEM seeds are 64 bytes; X25519 private keys 32. */
-  static final int KEM_SEED_LENGTH = MlKem768.SEED_LENGTH;
 }
