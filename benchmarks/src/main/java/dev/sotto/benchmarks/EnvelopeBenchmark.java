@@ -4,7 +4,7 @@ import dev.sotto.Card;
 import dev.sotto.Envelope;
 import dev.sotto.Identity;
 import dev.sotto.IdentitySeed;
-import dev.sotto.IssuedCard;
+import dev.sotto.Prekeys;
 import dev.sotto.RandomSource;
 import dev.sotto.Responder;
 import dev.sotto.Session;
@@ -196,12 +196,12 @@ public class EnvelopeBenchmark {
       this.random = random;
       Identity a = Identity.fromSeed(IdentitySeed.generate(random));
       Identity b = Identity.fromSeed(IdentitySeed.generate(random));
-      IssuedCard card = Card.builder(b).validity(Fixtures.CREATED, Fixtures.EXPIRES).signedPrekeyId(1).kemPrekeyId(2)
-          .issue(random);
+      Card card = Card.builder(b).validity(Fixtures.CREATED, Fixtures.EXPIRES).issue(random);
       Responder responder = new Responder(b);
-      responder.add(card);
+      responder.addCard(card);
+      Prekeys prekeys = Prekeys.of(responder.issueBundle(card, Fixtures.CREATED, Fixtures.BUNDLE_EXPIRES, random));
       byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
-      Session.Started started = Session.initiate(a, card.card(), Fixtures.NOW, hello, random);
+      Session.Started started = Session.initiate(a, prekeys, Fixtures.NOW, hello, random);
       Fixtures.check(started.envelopes().size() == 1, "a short first payload is one envelope");
       Session.Accepted accepted = Session.accept(responder, started.envelopes().get(0).encoded(), Fixtures.NOW, random);
       Fixtures.check(Arrays.equals(hello, accepted.payload().orElseThrow()), "the first contact carries its payload");

@@ -119,7 +119,7 @@ public final class FloorPairs {
         return responder[0].accept(r.pool.messages[next[0]++], NOW);
       };
       pairs.put("handshake initiate",
-          new Op[] {() -> Initiator.to(p.alice, p.card).oneTimePrekeys(null, null).start(NOW, p.payload, p.random), () -> {
+          new Op[] {() -> Initiator.to(p.alice, p.prekeys).start(NOW, p.payload, p.random), () -> {
             HandshakeBenchmark.initiatorFloor(f.plain, bh);
             return null;
           }});

@@ -8,8 +8,9 @@ import dev.sotto.FirstContact;
 import dev.sotto.Identity;
 import dev.sotto.IdentitySeed;
 import dev.sotto.Initiator;
-import dev.sotto.IssuedCard;
-import dev.sotto.Prekey;
+import dev.sotto.OneTimePrekey;
+import dev.sotto.PrekeyBundle;
+import dev.sotto.Prekeys;
 import dev.sotto.RandomSource;
 import dev.sotto.Responder;
 import dev.sotto.SottoException;
@@ -27,7 +28,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.LongStream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -56,10 +56,10 @@ import org.openjdk.jmh.infra.IterationParams;
  * <p>Each operation comes in two variants: without one-time prekeys (4 X25519 agreements: DH1,
  * DH2, DH3 and DH5), and with an X25519 one-time prekey (5 agreements). Neither uses an ML-KEM one-time prekey. The
  * payload is {@value #PAYLOAD_LENGTH} bytes. The variants without one-time prekey and the floors
- * use the fixture card ({@link Fixtures#issuedCard}); {@code initiateWithOneTimePrekey} and the
- * floors use its one-time prekey {@value #ONE_TIME_PREKEY_ID}; the responders, which delete a
- * one-time prekey when it is used, go through the {@value #ONE_TIME_PREKEY_CARDS} × 32 one-time
- * prekeys of other cards of Bob's ({@link #oneTimePrekeyCards}).
+ * use the fixture card and bundle ({@link Fixtures#issued}); {@code initiateWithOneTimePrekey} and
+ * the floors use its first X25519 one-time prekey; the responders, which delete a one-time prekey
+ * when it is used, go through the {@value #ONE_TIME_PREKEYS} X25519 one-time prekeys of another
+ * responder of Bob's ({@link #manyOneTimePrekeys}).
  *
  * <p>The initiator is stateless and the {@code initiate} benchmarks draw each message's ephemeral
  * key and ML-KEM randomness (64 bytes) from one deterministic stream, so every message is new.
@@ -67,10 +67,9 @@ import org.openjdk.jmh.infra.IterationParams;
  * cache) and deletes a one-time prekey when it is used. The {@code respond} benchmarks therefore
  * cycle through a pool of distinct messages made (and each checked) in {@code @Setup}. Before
  * each iteration they make fresh responders (default replay cache bound), one for each pass
- * through the pool, and switch to the next one at the end of a pass. A responder takes the private
- * prekeys of the cards it is given over (it clears them in the issued card), so the fresh
- * responders are restored ({@code Responder.restore}) from the state of one that was given the
- * cards. So a replay cache never
+ * through the pool, and switch to the next one at the end of a pass: they are restored
+ * ({@code Responder.restore}) from the state of the responder that issued the prekeys. So a replay
+ * cache never
  * holds more than one pool of entries; its cost (a hash set look-up and insertion of the 32-byte
  * TH_1) is measured, like the rest of {@code accept}. The {@code handshake} benchmarks do the
  * same with the messages they make.
@@ -82,12 +81,10 @@ import org.openjdk.jmh.infra.IterationParams;
 @Measurement(iterations = 5, time = 2)
 public class HandshakeBenchmark {
   static final int PAYLOAD_LENGTH = 64;
-  /** The X25519 one-time prekey of the fixture card that the one-time-prekey variants use. */
-  static final long ONE_TIME_PREKEY_ID = 100;
   /** Distinct first messages without one-time prekey that {@link #respond} cycles through. */
   static final int POOL = 1024;
-  /** Cards of {@link Card#MAX_ONE_TIME_PREKEYS} X25519 one-time prekeys each for the one-time-prekey variants. */
-  static final int ONE_TIME_PREKEY_CARDS = 8;
+  /** The X25519 one-time prekeys of the responder of {@link #manyOneTimePrekeys}. */
+  static final int ONE_TIME_PREKEYS = 256;
   /**
    * A lower bound of the time of one {@code accept}, to make enough fresh responders before an
    * iteration (the floor alone is several times more on any current machine). If an iteration
@@ -95,47 +92,42 @@ public class HandshakeBenchmark {
    */
   static final long MIN_MICROS_PER_ACCEPT = 50;
 
-  /** Alice writes first to Bob, the owner of the fixture card. */
+  /** Alice writes first to Bob, the owner of the fixture card and bundle. */
   @State(Scope.Benchmark)
   public static class Parties {
     Identity alice;
     Identity bob;
-    IssuedCard issued;
+    Fixtures.Issued issued;
     Card card;
+    /** The fixture bundle alone. */
+    Prekeys prekeys;
+    /** The fixture bundle and its first X25519 one-time prekey. */
+    Prekeys prekeysWithOneTimePrekey;
     byte[] payload;
     /** The initiator's randomness in {@link #initiate}: each call draws the next 64 bytes. */
     RandomSource random;
-    /** The state of a responder of Bob's that holds the fixture card ({@link #responder(byte[])}). */
+    /** The state of the responder of Bob's that issued the fixture prekeys ({@link #responder(byte[])}). */
     byte[] fixtureResponder;
 
     @Setup(Level.Trial)
     public void setUp() throws SottoException {
       alice = Identity.fromSeed(IdentitySeed.generate(Fixtures.random("alice")));
       bob = Fixtures.identity();
-      issued = Fixtures.issuedCard();
+      issued = Fixtures.issued();
       card = issued.card();
+      prekeys = Prekeys.of(issued.bundle());
+      prekeysWithOneTimePrekey = Prekeys.of(issued.bundle(), issued.oneTime().get(0), null);
       payload = Fixtures.random("payload").bytes(PAYLOAD_LENGTH);
       random = Fixtures.random("initiate");
-      fixtureResponder = responderState(List.of(issued));
+      fixtureResponder = issued.responder().serialize();
       RandomSource check = Fixtures.random("check");
-      for (Long opk : new Long[] {null, ONE_TIME_PREKEY_ID}) {
-        FirstContact fc = Initiator.to(alice, card).oneTimePrekeys(opk, null).start(NOW, payload, check);
-        checkAgreement(this, fc, responder(fixtureResponder).accept(fc.message(), NOW), "one-time prekey " + opk);
+      for (Prekeys to : new Prekeys[] {prekeys, prekeysWithOneTimePrekey}) {
+        FirstContact fc = Initiator.to(alice, to).start(NOW, payload, check);
+        checkAgreement(this, fc, responder(fixtureResponder).accept(fc.message(), NOW), to.toString());
       }
     }
 
-    /**
-     * The state of a new responder of Bob's holding these cards. A responder takes a card's
-     * private prekeys over (it clears them in the {@link IssuedCard}), so each set of cards is
-     * added once, and fresh responders are restored from this state.
-     */
-    byte[] responderState(List<IssuedCard> cards) {
-      Responder responder = new Responder(bob);
-      cards.forEach(responder::add);
-      return responder.serialize();
-    }
-
-    /** A new responder of Bob's, with the default replay cache bound and an empty replay cache, from {@link #responderState}. */
+    /** A new responder of Bob's, with the default replay cache bound and an empty replay cache, from a state. */
     Responder responder(byte[] state) {
       try {
         return Responder.restore(bob, state);
@@ -151,23 +143,25 @@ public class HandshakeBenchmark {
     Fixtures.check(Arrays.equals(accepted.payload(), p.payload), what + ": the responder reads the payload");
   }
 
+  /** A responder of Bob's (its state) and the prekeys of each of its X25519 one-time prekeys. */
+  record ManyOneTimePrekeys(byte[] state, List<Prekeys> targets) {}
+
   /**
-   * {@value #ONE_TIME_PREKEY_CARDS} more cards of Bob's, each with the maximum of X25519 one-time
-   * prekeys ({@value Card#MAX_ONE_TIME_PREKEYS}), ids distinct across the cards.
+   * Another responder of Bob's, holding the fixture card, a bundle of it and
+   * {@value #ONE_TIME_PREKEYS} X25519 one-time prekeys; and, for each of these, the prekeys an
+   * initiator is given to use it.
    */
-  static List<IssuedCard> oneTimePrekeyCards(Parties p) {
-    RandomSource random = Fixtures.random("one-time-prekey-cards");
-    List<IssuedCard> cards = new ArrayList<>();
-    for (int i = 1; i <= ONE_TIME_PREKEY_CARDS; i++) {
-      long base = 1000L * i;
-      cards.add(Card.builder(p.bob)
-          .validity(Fixtures.CREATED, Fixtures.EXPIRES)
-          .signedPrekeyId(base + 1)
-          .kemPrekeyId(base + 2)
-          .oneTimePrekeyIds(LongStream.range(base + 10, base + 10 + Card.MAX_ONE_TIME_PREKEYS).toArray())
-          .issue(random));
+  static ManyOneTimePrekeys manyOneTimePrekeys(Parties p) {
+    RandomSource random = Fixtures.random("one-time-prekey-responder");
+    Responder responder = new Responder(p.bob);
+    responder.addCard(p.card);
+    PrekeyBundle bundle = responder.issueBundle(p.card, Fixtures.CREATED, Fixtures.BUNDLE_EXPIRES, random);
+    List<Prekeys> targets = new ArrayList<>();
+    for (OneTimePrekey opk : responder.issueOneTimePrekeys(p.card, Fixtures.BUNDLE_EXPIRES, ONE_TIME_PREKEYS, 0,
+        random)) {
+      targets.add(Prekeys.of(bundle, opk, null));
     }
-    return cards;
+    return new ManyOneTimePrekeys(responder.serialize(), targets);
   }
 
   /**
@@ -200,7 +194,7 @@ public class HandshakeBenchmark {
   /** Distinct first messages to Bob's responders, and the responders that accept them, one pass each. */
   static final class MessagePool {
     final Parties parties;
-    /** The responders' state: {@link Parties#responderState} of the cards the messages are to. */
+    /** The state the responders are restored from: the responder that issued the prekeys the messages use. */
     final byte[] cards;
     final byte[][] messages;
     Responders responders;
@@ -243,7 +237,7 @@ public class HandshakeBenchmark {
       RandomSource random = Fixtures.random("respond");
       List<FirstContact> made = new ArrayList<>();
       for (int i = 0; i < POOL; i++) {
-        made.add(Initiator.to(p.alice, p.card).oneTimePrekeys(null, null).start(NOW, p.payload, random));
+        made.add(Initiator.to(p.alice, p.prekeys).start(NOW, p.payload, random));
       }
       pool = new MessagePool(p, p.fixtureResponder, made);
     }
@@ -254,7 +248,7 @@ public class HandshakeBenchmark {
     }
   }
 
-  /** One message for each X25519 one-time prekey of {@link #oneTimePrekeyCards} (256). */
+  /** One message for each X25519 one-time prekey of {@link #manyOneTimePrekeys} (256). */
   @State(Scope.Benchmark)
   public static class RespondingWithOneTimePrekey {
     MessagePool pool;
@@ -262,14 +256,12 @@ public class HandshakeBenchmark {
     @Setup(Level.Trial)
     public void makeMessages(Parties p) throws SottoException {
       RandomSource random = Fixtures.random("respond-one-time-prekey");
-      List<IssuedCard> cards = oneTimePrekeyCards(p);
+      ManyOneTimePrekeys many = manyOneTimePrekeys(p);
       List<FirstContact> made = new ArrayList<>();
-      for (IssuedCard card : cards) {
-        for (Prekey opk : card.card().oneTimePrekeys()) {
-          made.add(Initiator.to(p.alice, card.card()).oneTimePrekeys(opk.id(), null).start(NOW, p.payload, random));
-        }
+      for (Prekeys to : many.targets()) {
+        made.add(Initiator.to(p.alice, to).start(NOW, p.payload, random));
       }
-      pool = new MessagePool(p, p.responderState(cards), made);
+      pool = new MessagePool(p, many.state(), made);
     }
 
     @Setup(Level.Iteration)
@@ -311,13 +303,12 @@ public class HandshakeBenchmark {
     }
   }
 
-  /** Initiate and respond with each X25519 one-time prekey of {@link #oneTimePrekeyCards} in turn. */
+  /** Initiate and respond with each X25519 one-time prekey of {@link #manyOneTimePrekeys} in turn. */
   @State(Scope.Benchmark)
   public static class HandshakingWithOneTimePrekey {
     RandomSource random;
     byte[] cards;
-    Card[] targetCard;
-    Long[] targetPrekey;
+    Prekeys[] targets;
     Responders responders;
     Responder responder;
     int index;
@@ -325,30 +316,21 @@ public class HandshakeBenchmark {
     @Setup(Level.Trial)
     public void setUp(Parties p) {
       random = Fixtures.random("handshake-one-time-prekey");
-      List<IssuedCard> issued = oneTimePrekeyCards(p);
-      cards = p.responderState(issued);
-      List<Card> c = new ArrayList<>();
-      List<Long> k = new ArrayList<>();
-      for (IssuedCard card : issued) {
-        for (Prekey opk : card.card().oneTimePrekeys()) {
-          c.add(card.card());
-          k.add(opk.id());
-        }
-      }
-      targetCard = c.toArray(new Card[0]);
-      targetPrekey = k.toArray(new Long[0]);
+      ManyOneTimePrekeys many = manyOneTimePrekeys(p);
+      cards = many.state();
+      targets = many.targets().toArray(new Prekeys[0]);
     }
 
     @Setup(Level.Iteration)
     public void freshResponders(Parties p, IterationParams iteration) {
-      responders = new Responders(p, cards, targetCard.length, iteration);
+      responders = new Responders(p, cards, targets.length, iteration);
       responder = responders.next();
       index = 0;
     }
 
-    /** Advances to the next (card, one-time prekey); a fresh responder after a pass through them all. */
+    /** Advances to the next one-time prekey; a fresh responder after a pass through them all. */
     void advance() {
-      if (++index == targetCard.length) {
+      if (++index == targets.length) {
         responder = responders.next();
         index = 0;
       }
@@ -388,27 +370,30 @@ public class HandshakeBenchmark {
      * key and KEM ciphertext in the message, equal DH values and KEM secret on both sides, an
      * identity key that opens the encrypted identity, and session keys equal to both sides'.
      */
-    FloorInputs(Parties p, Long opkId) throws SottoException {
+    FloorInputs(Parties p, boolean withOneTimePrekey) throws SottoException {
+      Prekeys to = withOneTimePrekey ? p.prekeysWithOneTimePrekey : p.prekeys;
+      Long opkId = withOneTimePrekey ? to.oneTimePrekey().orElseThrow().prekey().id() : null;
       String what = "floor (one-time prekey " + opkId + ")";
-      RandomSource random = Fixtures.random("floor/" + opkId);
+      RandomSource random = Fixtures.random("floor/" + withOneTimePrekey);
       ephemeralPrivate = X25519.generatePrivateKey(random);
       kemRandomness = random.bytes(MlKem768.ENCAPSULATION_RANDOMNESS_LENGTH);
       TestRandom.Replay replay = TestRandom.replay(Bytes.concat(ephemeralPrivate, kemRandomness));
-      FirstContact fc = Initiator.to(p.alice, p.card).oneTimePrekeys(opkId, null).start(NOW, p.payload, replay);
+      FirstContact fc = Initiator.to(p.alice, to).start(NOW, p.payload, replay);
       replay.assertExhausted();
       checkAgreement(p, fc, p.responder(p.fixtureResponder).accept(fc.message(), NOW), what);
       FirstMessage m = FirstMessage.parse(fc.message());
 
-      CardSecrets secrets = new CardSecrets(p.card);
+      PrekeySecrets secrets = new PrekeySecrets(p.issued);
       Identity.DerivedKeys alicePrivate = p.alice.derivedKeys(dev.sotto.InsecureSecretAccess.get());
       Identity.DerivedKeys bobPrivate = p.bob.derivedKeys(dev.sotto.InsecureSecretAccess.get());
       aliceDhPrivate = alicePrivate.x25519Private();
       aliceDhPublic = p.alice.publicIdentity().dhKey();
       bobDhPrivate = bobPrivate.x25519Private();
       bobDhPublic = p.bob.publicIdentity().dhKey();
-      spkPublic = p.card.signedPrekey().publicKey();
+      PrekeyBundle bundle = p.issued.bundle();
+      spkPublic = bundle.signedPrekey().publicKey();
       spkPrivate = secrets.spkPrivate;
-      kemPublic = p.card.kemPrekey().publicKey();
+      kemPublic = bundle.kemPrekey().publicKey();
       kemSeed = secrets.kemSeed;
       opkPublic = opkId == null ? null : secrets.opkPublic(opkId);
       opkPrivate = opkId == null ? null : secrets.opkPrivate(opkId);
@@ -427,9 +412,11 @@ public class HandshakeBenchmark {
           : agreeBoth(ephemeralPrivate, opkPublic, opkPrivate, ephemeralPublic, what + ": DH4");
       byte[] dh5 = agreeBoth(aliceDhPrivate, bobDhPublic, bobDhPrivate, aliceDhPublic, what + ": DH5");
 
-      HandshakeCore.Prekeys prekeys = new HandshakeCore.Prekeys(p.card.signedPrekey().id(), spkPublic,
-          p.card.kemPrekey().id(), kemPublic, opkId == null ? FirstMessage.NONE : opkId, opkPublic);
-      th1 = HandshakeCore.transcript1(m.flags(), p.bob.publicIdentity(), prekeys, ephemeralPublic, ciphertext);
+      HandshakeCore.Prekeys prekeys = new HandshakeCore.Prekeys(bundle.signedPrekey().id(), spkPublic,
+          bundle.kemPrekey().id(), kemPublic, opkId == null ? FirstMessage.NONE : opkId, opkPublic);
+      Fixtures.check(m.time() == NOW.getEpochSecond(), what + ": the message's time");
+      th1 = HandshakeCore.transcript1(m.flags(), m.time(), p.bob.publicIdentity(), p.card.inviteTag(), prekeys,
+          ephemeralPublic, ciphertext);
       identityIkm = Bytes.concat(dh3, ss);
       byte[] idk = Hkdf.derive(th1, identityIkm, Labels.HANDSHAKE_IDENTITY, HandshakeCore.IDENTITY_KEY_LENGTH);
       byte[] identity = Aead.open(Arrays.copyOf(idk, Aead.KEY_LENGTH),
@@ -466,47 +453,50 @@ public class HandshakeBenchmark {
   }
 
   /**
-   * The private halves of the fixture card's prekeys, drawn again from the card's random stream
-   * in the order that {@link Card.Builder#issue} documents, and checked against its public keys.
+   * The private halves of the fixture prekeys, drawn again from their random streams in the order
+   * that {@code Responder.issueBundle} and {@code Responder.issueOneTimePrekeys} document, and
+   * checked against their public keys.
    */
-  static final class CardSecrets {
+  static final class PrekeySecrets {
     final byte[] spkPrivate;
     final byte[] kemSeed;
-    private final Card card;
-    private final List<byte[]> opkPrivate = new ArrayList<>();
+    private final List<OneTimePrekey> oneTime;
+    private final List<byte[]> oneTimePrivate = new ArrayList<>();
 
-    CardSecrets(Card card) {
-      this.card = card;
-      RandomSource random = Fixtures.random("card");
+    PrekeySecrets(Fixtures.Issued issued) {
+      RandomSource random = Fixtures.random("bundle");
       spkPrivate = X25519.generatePrivateKey(random);
       kemSeed = random.bytes(MlKem768.SEED_LENGTH);
-      for (int i = 0; i < card.oneTimePrekeys().size(); i++) {
-        opkPrivate.add(X25519.generatePrivateKey(random));
-      }
-      Fixtures.check(Arrays.equals(X25519.publicKey(spkPrivate), card.signedPrekey().publicKey())
-          && Arrays.equals(MlKem768.encapsulationKey(kemSeed), card.kemPrekey().publicKey()),
-          "the fixture card's signed prekeys come from its random stream");
-      for (int i = 0; i < opkPrivate.size(); i++) {
-        Fixtures.check(Arrays.equals(X25519.publicKey(opkPrivate.get(i)), card.oneTimePrekeys().get(i).publicKey()),
-            "the fixture card's one-time prekeys come from its random stream");
+      Fixtures.check(Arrays.equals(X25519.publicKey(spkPrivate), issued.bundle().signedPrekey().publicKey())
+          && Arrays.equals(MlKem768.encapsulationKey(kemSeed), issued.bundle().kemPrekey().publicKey()),
+          "the fixture bundle's prekeys come from its random stream");
+      oneTime = issued.oneTime();
+      RandomSource oneTimeRandom = Fixtures.random("one-time-prekeys");
+      for (OneTimePrekey p : oneTime) {
+        if (!p.isKem()) {
+          oneTimePrivate.add(X25519.generatePrivateKey(oneTimeRandom));
+          Fixtures.check(Arrays.equals(X25519.publicKey(oneTimePrivate.get(oneTimePrivate.size() - 1)),
+              p.prekey().publicKey()), "the fixture one-time prekeys come from their random stream");
+        }
       }
     }
 
     byte[] opkPublic(long id) {
-      return card.oneTimePrekeys().get(indexOf(id)).publicKey();
+      return oneTime.get(indexOf(id)).prekey().publicKey();
     }
 
     byte[] opkPrivate(long id) {
-      return opkPrivate.get(indexOf(id));
+      return oneTimePrivate.get(indexOf(id));
     }
 
+    /** The index of an X25519 one-time prekey (they come first, in the order they were drawn). */
     private int indexOf(long id) {
-      for (int i = 0; i < card.oneTimePrekeys().size(); i++) {
-        if (card.oneTimePrekeys().get(i).id() == id) {
+      for (int i = 0; i < oneTimePrivate.size(); i++) {
+        if (oneTime.get(i).prekey().id() == id) {
           return i;
         }
       }
-      throw new IllegalStateException("the fixture card has no one-time prekey " + id);
+      throw new IllegalStateException("the fixture has no X25519 one-time prekey " + id);
     }
   }
 
@@ -518,8 +508,8 @@ public class HandshakeBenchmark {
 
     @Setup(Level.Trial)
     public void setUp(Parties p) throws SottoException {
-      plain = new FloorInputs(p, null);
-      oneTime = new FloorInputs(p, ONE_TIME_PREKEY_ID);
+      plain = new FloorInputs(p, false);
+      oneTime = new FloorInputs(p, true);
     }
   }
 
@@ -568,13 +558,13 @@ public class HandshakeBenchmark {
   /** {@code Initiator.start} without one-time prekeys: the first message and the initiator's secrets. */
   @Benchmark
   public FirstContact initiate(Parties p) throws SottoException {
-    return Initiator.to(p.alice, p.card).oneTimePrekeys(null, null).start(NOW, p.payload, p.random);
+    return Initiator.to(p.alice, p.prekeys).start(NOW, p.payload, p.random);
   }
 
-  /** {@code Initiator.start} with the card's X25519 one-time prekey 100 (the initiator keeps no state). */
+  /** {@code Initiator.start} with the fixture's first X25519 one-time prekey (the initiator keeps no state). */
   @Benchmark
   public FirstContact initiateWithOneTimePrekey(Parties p) throws SottoException {
-    return Initiator.to(p.alice, p.card).oneTimePrekeys(ONE_TIME_PREKEY_ID, null).start(NOW, p.payload, p.random);
+    return Initiator.to(p.alice, p.prekeysWithOneTimePrekey).start(NOW, p.payload, p.random);
   }
 
   /** {@code Responder.accept} of a message without one-time prekeys, replay cache included. */
@@ -592,7 +582,7 @@ public class HandshakeBenchmark {
   /** {@link #initiate} then {@link #respond} of the new message. */
   @Benchmark
   public Accepted handshake(Parties p, Handshaking s, Blackhole bh) throws SottoException {
-    FirstContact fc = Initiator.to(p.alice, p.card).oneTimePrekeys(null, null).start(NOW, p.payload, s.random);
+    FirstContact fc = Initiator.to(p.alice, p.prekeys).start(NOW, p.payload, s.random);
     bh.consume(fc);
     return s.responder().accept(fc.message(), NOW);
   }
@@ -601,8 +591,7 @@ public class HandshakeBenchmark {
   @Benchmark
   public Accepted handshakeWithOneTimePrekey(Parties p, HandshakingWithOneTimePrekey s, Blackhole bh)
       throws SottoException {
-    FirstContact fc = Initiator.to(p.alice, s.targetCard[s.index]).oneTimePrekeys(s.targetPrekey[s.index], null)
-        .start(NOW, p.payload, s.random);
+    FirstContact fc = Initiator.to(p.alice, s.targets[s.index]).start(NOW, p.payload, s.random);
     bh.consume(fc);
     Accepted accepted = s.responder.accept(fc.message(), NOW);
     s.advance();

@@ -82,7 +82,7 @@ public class NodeBenchmark {
   }
 
   private Path init(String name, List<Address> mailboxes) throws Exception {
-    return Fixtures.initNode(dir, name, mailboxes);
+    return NodeFixtures.initNode(dir, name, mailboxes);
   }
 
 
@@ -97,7 +97,7 @@ public class NodeBenchmark {
         n.close();
       }
     }
-    Fixtures.deleteTree(dir);
+    NodeFixtures.deleteTree(dir);
   }
 
   @Benchmark

@@ -50,12 +50,12 @@ public final class NodeMemory {
       open.forEach(LinkChannel::close);
       node.close();
     } finally {
-      Fixtures.deleteTree(dir);
+      NodeFixtures.deleteTree(dir);
     }
   }
 
   private static Node start(Path dir, String name) throws Exception {
-    Node node = Node.open(Fixtures.initNode(dir, name, List.of()), null, Node.Options.defaults());
+    Node node = Node.open(NodeFixtures.initNode(dir, name, List.of()), null, Node.Options.defaults());
     node.start();
     return node;
   }

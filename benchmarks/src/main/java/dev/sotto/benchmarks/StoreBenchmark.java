@@ -45,7 +45,7 @@ public class StoreBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() throws IOException {
     store.close();
-    Fixtures.deleteTree(dir);
+    NodeFixtures.deleteTree(dir);
   }
 
   @Benchmark

@@ -10,12 +10,18 @@ import dev.sotto.Card;
 import dev.sotto.ErrorCode;
 import dev.sotto.Identity;
 import dev.sotto.IdentitySeed;
+import dev.sotto.OneTimePrekey;
+import dev.sotto.PrekeyBundle;
+import dev.sotto.RandomSource;
+import dev.sotto.Responder;
 import dev.sotto.SottoException;
 import dev.sotto.internal.crypto.X25519;
 import dev.sotto.testing.TestRandom;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -30,18 +36,16 @@ class CardProperties {
   private static final long T0 = 1_800_000_000L;
 
   /** The parameters of a card; the randomness comes from {@code randomSeed}. */
-  record Params(byte[] identitySeed, byte[] randomSeed, int opks, int pqopks, List<Address> addresses, long lifetime) {
+  record Params(byte[] identitySeed, byte[] randomSeed, List<Address> addresses, long lifetime) {
+    Identity owner() {
+      return Identity.fromSeed(IdentitySeed.fromBytes(identitySeed));
+    }
+
     Card issue() {
-      Identity owner = Identity.fromSeed(IdentitySeed.fromBytes(identitySeed));
-      long[] ids = new long[opks];
-      long[] kemIds = new long[pqopks];
-      for (int i = 0; i < opks; i++) ids[i] = 10 + i;
-      for (int i = 0; i < pqopks; i++) kemIds[i] = 100 + i;
-      Card.Builder b = Card.builder(owner)
-          .validity(Instant.ofEpochSecond(T0), Instant.ofEpochSecond(T0 + lifetime))
-          .signedPrekeyId(1).kemPrekeyId(2).oneTimePrekeyIds(ids).kemOneTimePrekeyIds(kemIds);
+      Card.Builder b = Card.builder(owner())
+          .validity(Instant.ofEpochSecond(T0), Instant.ofEpochSecond(T0 + lifetime));
       addresses.forEach(b::address);
-      return b.issue(TestRandom.deterministic(randomSeed)).card();
+      return b.issue(TestRandom.deterministic(randomSeed));
     }
   }
 
@@ -58,11 +62,23 @@ class CardProperties {
             : Address.mailbox(host, port, linkKey));
     return Combinators.combine(
             seeds, seeds,
-            Arbitraries.integers().between(0, Card.MAX_ONE_TIME_PREKEYS),
-            Arbitraries.integers().between(0, Card.MAX_KEM_ONE_TIME_PREKEYS),
             address.list().ofMaxSize(Card.MAX_ADDRESSES),
-            Arbitraries.longs().between(1, 400L * 86400))
+            Arbitraries.longs().between(1, 800L * 86400))
         .as(Params::new);
+  }
+
+  /** A card's prekeys: a bundle and one one-time prekey of each kind, issued by its owner's responder. */
+  record Issued(Card card, PrekeyBundle bundle, OneTimePrekey x25519, OneTimePrekey kem) {
+    static Issued of(Params params) {
+      Card card = params.issue();
+      Responder responder = new Responder(params.owner());
+      responder.addCard(card);
+      RandomSource random = TestRandom.deterministic(params.identitySeed());
+      Instant created = Instant.ofEpochSecond(T0);
+      PrekeyBundle bundle = responder.issueBundle(card, created, created.plusSeconds(3 * 86400), random);
+      List<OneTimePrekey> oneTime = responder.issueOneTimePrekeys(card, created.plusSeconds(3 * 86400), 1, 1, random);
+      return new Issued(card, bundle, oneTime.get(0), oneTime.get(1));
+    }
   }
 
   @Property(tries = 60)
@@ -75,8 +91,8 @@ class CardProperties {
     assertEquals(card, fromText);
     assertArrayEquals(card.encoded(), fromBinary.encoded());
     assertEquals(params.addresses(), fromBinary.addresses());
-    assertEquals(params.opks(), fromBinary.oneTimePrekeys().size());
-    assertEquals(params.pqopks(), fromBinary.kemOneTimePrekeys().size());
+    assertEquals(166 + params.addresses().stream().mapToInt(a -> 2 + a.value().length).sum(), card.encoded().length);
+    assertArrayEquals(Card.bundleTag(card.inviteTag()), fromText.bundleTag());
   }
 
   @Property(tries = 60)
@@ -97,7 +113,7 @@ class CardProperties {
   @Property(tries = 1)
   void everyPositionOfOneFullCardIsProtected(@ForAll @Size(value = 32) byte[] seed) {
     Address peer = Address.peer("127.0.0.1", 7400, X25519.publicKey(seed));
-    Card card = new Params(seed, seed, 2, 1, List.of(peer), 86400).issue();
+    Card card = new Params(seed, seed, List.of(peer), 86400).issue();
     byte[] encoded = card.encoded();
     for (int i = 0; i < encoded.length; i++) {
       byte[] tampered = encoded.clone();
@@ -145,5 +161,71 @@ class CardProperties {
     SottoException e = assertThrows(SottoException.class, () -> Card.parse(card.encoded(), card.expires()));
     assertEquals(ErrorCode.EXPIRED, e.code());
     assertTrue(card.toString().startsWith("Card[sottofp1"));
+  }
+
+  @Property(tries = 40)
+  void prekeysRoundTripUnderTheirCard(@ForAll("cards") Params params) throws SottoException {
+    Issued issued = Issued.of(params);
+    Instant now = Instant.ofEpochSecond(T0);
+    assertEquals(issued.bundle(), PrekeyBundle.parse(issued.bundle().encoded(), issued.card(), now));
+    assertEquals(PrekeyBundle.LENGTH, issued.bundle().encoded().length);
+    assertEquals(issued.x25519(), OneTimePrekey.parse(issued.x25519().encoded(), issued.card(), now));
+    assertEquals(OneTimePrekey.X25519_LENGTH, issued.x25519().encoded().length);
+    assertEquals(issued.kem(), OneTimePrekey.parse(issued.kem().encoded(), issued.card(), now));
+    assertEquals(OneTimePrekey.ML_KEM_LENGTH, issued.kem().encoded().length);
+    Set<Long> ids = new HashSet<>(List.of(issued.bundle().signedPrekey().id(), issued.bundle().kemPrekey().id(),
+        issued.x25519().prekey().id(), issued.kem().prekey().id()));
+    assertEquals(4, ids.size(), "a responder gives every prekey its own id");
+  }
+
+  @Property(tries = 200)
+  void everySingleByteChangeOfAPrekeyRecordIsRejected(
+      @ForAll("cards") Params params, @ForAll @IntRange(min = 0, max = 1_000_000) int where,
+      @ForAll @IntRange(min = 1, max = 255) int xor, @ForAll @IntRange(min = 0, max = 2) int which) {
+    Issued issued = Issued.of(params);
+    byte[] encoded = switch (which) {
+      case 0 -> issued.bundle().encoded();
+      case 1 -> issued.x25519().encoded();
+      default -> issued.kem().encoded();
+    };
+    encoded[where % encoded.length] ^= (byte) xor;
+    Instant now = Instant.ofEpochSecond(T0);
+    assertThrows(SottoException.class, () -> {
+      if (which == 0) {
+        PrekeyBundle.parse(encoded, issued.card(), now);
+      } else {
+        OneTimePrekey.parse(encoded, issued.card(), now);
+      }
+    });
+  }
+
+  /** A bundle or record signed for one card never verifies under another, even of the same owner. */
+  @Property(tries = 40)
+  void prekeysBelongToOneCard(@ForAll("cards") Params params, @ForAll @Size(value = 32) byte[] otherRandom)
+      throws SottoException {
+    Issued issued = Issued.of(params);
+    Card other = new Params(params.identitySeed(), otherRandom, params.addresses(), params.lifetime()).issue();
+    if (Arrays.equals(other.inviteTag(), issued.card().inviteTag())) {
+      return;
+    }
+    Instant now = Instant.ofEpochSecond(T0);
+    assertEquals(ErrorCode.BAD_SIGNATURE, assertThrows(SottoException.class,
+        () -> PrekeyBundle.parse(issued.bundle().encoded(), other, now)).code());
+    assertEquals(ErrorCode.BAD_SIGNATURE, assertThrows(SottoException.class,
+        () -> OneTimePrekey.parse(issued.x25519().encoded(), other, now)).code());
+    assertEquals(ErrorCode.BAD_SIGNATURE, assertThrows(SottoException.class,
+        () -> OneTimePrekey.parse(issued.kem().encoded(), other, now)).code());
+  }
+
+  @Property(tries = 40)
+  void prekeysAreValidExactlyUntilTheirExpiry(@ForAll("cards") Params params) throws SottoException {
+    Issued issued = Issued.of(params);
+    Instant expires = issued.bundle().expires();
+    PrekeyBundle.parse(issued.bundle().encoded(), issued.card(), expires.minusSeconds(1));
+    assertEquals(ErrorCode.EXPIRED, assertThrows(SottoException.class,
+        () -> PrekeyBundle.parse(issued.bundle().encoded(), issued.card(), expires)).code());
+    OneTimePrekey.parse(issued.kem().encoded(), issued.card(), issued.kem().expires().minusSeconds(1));
+    assertEquals(ErrorCode.EXPIRED, assertThrows(SottoException.class,
+        () -> OneTimePrekey.parse(issued.kem().encoded(), issued.card(), issued.kem().expires())).code());
   }
 }

@@ -10,7 +10,9 @@ import dev.sotto.Card;
 import dev.sotto.Envelope;
 import dev.sotto.Identity;
 import dev.sotto.IdentitySeed;
-import dev.sotto.IssuedCard;
+import dev.sotto.OneTimePrekey;
+import dev.sotto.PrekeyBundle;
+import dev.sotto.Prekeys;
 import dev.sotto.RandomSource;
 import dev.sotto.Responder;
 import dev.sotto.Session;
@@ -44,11 +46,12 @@ class EnvelopeProperties {
       random = TestRandom.deterministic(seed);
       alice = Identity.fromSeed(IdentitySeed.generate(random));
       Identity bob = Identity.fromSeed(IdentitySeed.generate(random));
-      IssuedCard card = Card.builder(bob).validity(T, T.plusSeconds(86400)).signedPrekeyId(1).kemPrekeyId(2)
-          .oneTimePrekeyIds(3).issue(random);
+      Card card = Card.builder(bob).validity(T, T.plusSeconds(365 * 86400)).issue(random);
       Responder responder = new Responder(bob);
-      responder.add(card);
-      Session.Started started = Session.initiate(alice, card.card(), T, "hi".getBytes(), random);
+      responder.addCard(card);
+      PrekeyBundle bundle = responder.issueBundle(card, T, T.plusSeconds(3 * 86400), random);
+      OneTimePrekey opk = responder.issueOneTimePrekeys(card, T.plusSeconds(3 * 86400), 1, 0, random).get(0);
+      Session.Started started = Session.initiate(alice, Prekeys.of(bundle, opk, null), T, "hi".getBytes(), random);
       firstContact = started.envelopes().get(0);
       a = started.session();
       b = Session.accept(responder, firstContact.encoded(), T, random).session();

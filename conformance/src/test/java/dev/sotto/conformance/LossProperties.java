@@ -8,7 +8,7 @@ import dev.sotto.Envelope;
 import dev.sotto.ErrorCode;
 import dev.sotto.Identity;
 import dev.sotto.IdentitySeed;
-import dev.sotto.IssuedCard;
+import dev.sotto.Prekeys;
 import dev.sotto.RandomSource;
 import dev.sotto.Responder;
 import dev.sotto.Session;
@@ -43,7 +43,7 @@ class LossProperties {
   /** One side: its identity, its card, and its sessions with the other side (newest last, the one it sends on). */
   static final class Party {
     final Identity identity;
-    final IssuedCard card;
+    final Prekeys prekeys;
     final Responder responder;
     final List<Session> sessions = new ArrayList<>();
     /** Envelopes waiting at this party's mailbox. */
@@ -53,13 +53,13 @@ class LossProperties {
     final Set<String> firstPayloads = new HashSet<>();
     int resets;
 
-    Party(RandomSource random, long idBase) throws SottoException {
+    Party(RandomSource random) throws SottoException {
       identity = Identity.fromSeed(IdentitySeed.generate(random));
-      // No one-time prekeys: every reset to this card is protected by the replay cache.
-      card = Card.builder(identity).validity(T, T.plusSeconds(30 * 86400)).signedPrekeyId(idBase)
-          .kemPrekeyId(idBase + 1).issue(random);
+      // No one-time prekeys: every reset to this card is protected by the bundle's replay cache.
+      Card card = Card.builder(identity).validity(T, T.plusSeconds(365 * 86400)).issue(random);
       responder = new Responder(identity);
-      responder.add(card);
+      responder.addCard(card);
+      prekeys = Prekeys.of(responder.issueBundle(card, T, T.plusSeconds(3 * 86400), random));
     }
   }
 
@@ -70,8 +70,8 @@ class LossProperties {
 
     Pair(byte[] seed) throws SottoException {
       random = TestRandom.deterministic(seed);
-      a = new Party(random, 1);
-      b = new Party(random, 11);
+      a = new Party(random);
+      b = new Party(random);
       send(a, b, "hello", true);
       fetch(b);
     }
@@ -85,7 +85,7 @@ class LossProperties {
       byte[] payload = text.getBytes(StandardCharsets.UTF_8);
       List<Envelope> envelopes;
       if (from.sessions.isEmpty()) {
-        Session.Started started = Session.initiate(from.identity, to.card.card(), T, payload, random);
+        Session.Started started = Session.initiate(from.identity, to.prekeys, T, payload, random);
         from.sessions.add(started.session());
         envelopes = started.envelopes();
       } else {
@@ -94,7 +94,7 @@ class LossProperties {
         } catch (SottoException e) {
           assertEquals(ErrorCode.LIMIT_EXCEEDED, e.code());
           // The session reset: a fresh first contact; the old session stays for what is under way.
-          Session.Started started = Session.initiate(from.identity, to.card.card(), T, payload, random);
+          Session.Started started = Session.initiate(from.identity, to.prekeys, T, payload, random);
           from.sessions.add(started.session());
           from.firstPayloads.add(text);
           from.resets++;
@@ -128,7 +128,7 @@ class LossProperties {
               opened = true;
             }
           }
-          if (!opened && tag.equals(ByteBuffer.wrap(p.card.card().inviteTag()))) {
+          if (!opened && tag.equals(ByteBuffer.wrap(p.prekeys.card().inviteTag()))) {
             try {
               Session.Accepted accepted = Session.accept(p.responder, e.encoded(), T, random);
               p.sessions.add(accepted.session());

@@ -7,7 +7,9 @@ import dev.sotto.Card;
 import dev.sotto.Envelope;
 import dev.sotto.Identity;
 import dev.sotto.IdentitySeed;
-import dev.sotto.IssuedCard;
+import dev.sotto.OneTimePrekey;
+import dev.sotto.PrekeyBundle;
+import dev.sotto.Prekeys;
 import dev.sotto.RandomSource;
 import dev.sotto.Responder;
 import dev.sotto.Session;
@@ -17,6 +19,7 @@ import dev.sotto.conformance.vectors.Json;
 import dev.sotto.internal.encoding.Bytes;
 import dev.sotto.testing.TestRandom;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +54,14 @@ public final class Handler implements Peer {
 
   private static Instant now(JsonNode request) {
     return Instant.ofEpochSecond(request.path("now").asLong());
+  }
+
+  private Identity identity(String handle) throws Failure {
+    Identity identity = identities.get(handle);
+    if (identity == null) {
+      throw new Failure("UNKNOWN_HANDLE", "no identity " + handle);
+    }
+    return identity;
   }
 
   private Session session(JsonNode request) throws Failure {
@@ -98,27 +109,50 @@ public final class Handler implements Peer {
       }
       case "card.issue" -> {
         String h = request.path("identity").asText();
-        Identity identity = identities.get(h);
-        if (identity == null) {
-          throw new Failure("UNKNOWN_HANDLE", "no identity " + h);
-        }
+        Identity identity = identity(h);
         Card.Builder b = Card.builder(identity)
             .validity(Instant.ofEpochSecond(request.path("created").asLong()),
-                Instant.ofEpochSecond(request.path("expires").asLong()))
-            .signedPrekeyId(request.path("spk_id").asLong()).kemPrekeyId(request.path("pqspk_id").asLong())
-            .oneTimePrekeyIds(Json.longs(request.path("opk_ids"))).kemOneTimePrekeyIds(Json.longs(request.path("pqopk_ids")));
+                Instant.ofEpochSecond(request.path("expires").asLong()));
         request.path("addresses").forEach(a -> b.address(Addresses.fromJson(a)));
-        IssuedCard issued = b.issue(random(request));
-        responders.get(h).add(issued);
-        out.put("card", Bytes.hex(issued.card().encoded()));
+        Card card = b.issue(random(request));
+        responders.get(h).addCard(card);
+        out.put("card", Bytes.hex(card.encoded()));
+      }
+      case "prekeys.issue" -> {
+        String h = request.path("identity").asText();
+        identity(h);
+        Responder responder = responders.get(h);
+        byte[] encoded = Json.hex(request, "card");
+        Card card = responder.cards().stream().filter(c -> Arrays.equals(c.encoded(), encoded)).findFirst()
+            .orElseThrow(() -> new Failure("UNKNOWN_HANDLE", "identity " + h + " holds no such card"));
+        RandomSource random = random(request);
+        PrekeyBundle bundle = responder.issueBundle(card, Instant.ofEpochSecond(request.path("created").asLong()),
+            Instant.ofEpochSecond(request.path("expires").asLong()), random);
+        int opks = request.path("opk_count").asInt();
+        int kemOpks = request.path("pqopk_count").asInt();
+        List<OneTimePrekey> oneTime = opks + kemOpks == 0 ? List.of() : responder.issueOneTimePrekeys(card,
+            Instant.ofEpochSecond(request.path("one_time_expires").asLong()), opks, kemOpks, random);
+        out.put("bundle", Bytes.hex(bundle.encoded()));
+        ArrayNode x = out.putArray("opks");
+        ArrayNode kem = out.putArray("pqopks");
+        oneTime.forEach(p -> (p.isKem() ? kem : x).add(Bytes.hex(p.encoded())));
       }
       case "session.initiate" -> {
-        Identity identity = identities.get(request.path("identity").asText());
-        if (identity == null) {
-          throw new Failure("UNKNOWN_HANDLE", "no identity " + request.path("identity").asText());
+        Identity identity = identity(request.path("identity").asText());
+        Instant now = now(request);
+        Card card = Card.parse(Json.hex(request, "card"), now);
+        PrekeyBundle bundle = PrekeyBundle.parse(Json.hex(request, "bundle"), card, now);
+        OneTimePrekey opk = request.path("opk").isNull() ? null
+            : OneTimePrekey.parse(Json.hex(request, "opk"), card, now);
+        OneTimePrekey kemOpk = request.path("pqopk").isNull() ? null
+            : OneTimePrekey.parse(Json.hex(request, "pqopk"), card, now);
+        Prekeys prekeys;
+        try {
+          prekeys = Prekeys.of(bundle, opk, kemOpk);
+        } catch (IllegalArgumentException e) {
+          throw new Failure("INVALID_ENCODING", e.getMessage());
         }
-        Card card = Card.parse(Json.hex(request, "card"), now(request));
-        Session.Started started = Session.initiate(identity, card, now(request), Json.hex(request, "payload"),
+        Session.Started started = Session.initiate(identity, prekeys, now, Json.hex(request, "payload"),
             random(request));
         String h = handle("session");
         sessions.put(h, started.session());

@@ -244,26 +244,33 @@ public final class Interop {
           compare("identity.create of the same seed", got, check);
         }
       }
-      int opks = schedule.nextInt(4);
-      int kemOpks = schedule.nextInt(3);
-      ObjectNode issue = request("card.issue").put("created", NOW).put("expires", NOW + 30 * 86_400L)
-          .put("spk_id", 1).put("pqspk_id", 2);
-      ArrayNode ids = issue.putArray("opk_ids");
-      for (int i = 0; i < opks; i++) {
-        ids.add(10 + i);
-      }
-      ArrayNode kemIds = issue.putArray("pqopk_ids");
-      for (int i = 0; i < kemOpks; i++) {
-        kemIds.add(20 + i);
-      }
+      ObjectNode issue = request("card.issue").put("created", NOW).put("expires", NOW + 365 * 86_400L);
       issue.putArray("addresses").addObject().put("kind", 2).put("host", "mailbox.example.org").put("port", 7401)
           .put("link_key", Bytes.hex(Addresses.linkKey(1)));
-      issue.put("random", random(32 + 64 + 32 * opks + 64 * kemOpks + 16));
+      issue.put("random", random(16));
       String card = responder.call(at(responder.name + " card.issue"), issue, "identity").path("card").asText();
+      int opks = schedule.nextInt(4);
+      int kemOpks = schedule.nextInt(3);
+      ObjectNode prekeys = request("prekeys.issue").put("card", card).put("created", NOW)
+          .put("expires", NOW + 3 * 86_400L).put("one_time_expires", NOW + 3 * 86_400L).put("opk_count", opks)
+          .put("pqopk_count", kemOpks).put("random", random(32 + 64 + 32 * opks + 64 * kemOpks));
+      JsonNode issued = responder.call(at(responder.name + " prekeys.issue"), prekeys, "identity");
 
       byte[] first = payload();
-      ObjectNode initiate = request("session.initiate").put("card", card).put("now", NOW + 3600)
-          .put("payload", Bytes.hex(first)).put("random", random(128 + 12 * 8));
+      ObjectNode initiate = request("session.initiate").put("card", card)
+          .put("bundle", issued.path("bundle").asText()).put("now", NOW + 3600)
+          .put("payload", Bytes.hex(first)).put("random", random(64 + 12 * 8));
+      // The one-time prekeys a mailbox would serve: the first of each kind, when there is one.
+      if (opks > 0) {
+        initiate.put("opk", issued.path("opks").get(0).asText());
+      } else {
+        initiate.putNull("opk");
+      }
+      if (kemOpks > 0) {
+        initiate.put("pqopk", issued.path("pqopks").get(0).asText());
+      } else {
+        initiate.putNull("pqopk");
+      }
       JsonNode started = initiator.call(at(initiator.name + " session.initiate"), initiate, "identity");
       initiator.adopt("session", started, initiator.tested ? lastMirror : null);
       List<InFlight> flight = new ArrayList<>();

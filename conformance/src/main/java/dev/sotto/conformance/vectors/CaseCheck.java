@@ -55,6 +55,14 @@ public final class CaseCheck {
     }
   }
 
+  /** Requires that a field of {@code output} is JSON null. */
+  public void isNull(String field) {
+    JsonNode node = at(field);
+    if (!node.isNull()) {
+      mismatches.add(field + ": expected " + (node.isMissingNode() ? "(missing)" : node.toString()) + ", actual null");
+    }
+  }
+
   public void fail(String message) {
     mismatches.add(message);
   }

@@ -2,7 +2,6 @@ package dev.sotto.conformance.vectors;
 
 import dev.sotto.Address;
 import dev.sotto.Card;
-import dev.sotto.Prekey;
 import dev.sotto.internal.crypto.Ed25519;
 import dev.sotto.internal.encoding.Bytes;
 import java.io.ByteArrayOutputStream;
@@ -14,8 +13,24 @@ import java.util.List;
  * A card as raw fields, written by an encoder of its own (independent of the library's), so that
  * the generator can make cards the library would refuse to issue: each with exactly one fault,
  * and signed, so that only the intended check rejects it. spec: card.adoc#card-layout
+ *
+ * <pre>
+ *   version u8 || identity (suite u16 || 0x01 || signing key[32] || 0x02 || DH key[32])
+ *   || created u64 || expires u64 || invite_tag[16] || address_count u8 || addresses || signature[64]
+ * </pre>
  */
 final class RawCard {
+  static final String SIGNATURE_LABEL = "sotto/v2/card/signature";
+  /** Offsets of the fixed fields. */
+  static final int SUITE = 1;
+  static final int SIGNING_KEY = 3;
+  static final int DH_KEY = 36;
+  static final int CREATED = 69;
+  static final int EXPIRES = 77;
+  static final int INVITE_TAG = 85;
+  static final int ADDRESS_COUNT = 101;
+  static final int ADDRESSES = 102;
+
   int version = Card.VERSION;
   int suite = 0x0001;
   int signingKeyType = 0x01;
@@ -24,27 +39,9 @@ final class RawCard {
   byte[] dhKey;
   long created;
   long expires;
-  RawPrekey spk;
-  RawPrekey pqspk;
-  final List<RawPrekey> opks = new ArrayList<>();
-  Integer opkCount;
-  final List<RawPrekey> pqopks = new ArrayList<>();
-  Integer pqopkCount;
   byte[] inviteTag;
   final List<RawAddress> addresses = new ArrayList<>();
   Integer addressCount;
-
-  static final class RawPrekey {
-    long id;
-    int type;
-    byte[] key;
-
-    RawPrekey(long id, int type, byte[] key) {
-      this.id = id;
-      this.type = type;
-      this.key = key.clone();
-    }
-  }
 
   static final class RawAddress {
     int kind;
@@ -70,14 +67,6 @@ final class RawCard {
     raw.dhKey = card.identity().dhKey();
     raw.created = card.created().getEpochSecond();
     raw.expires = card.expires().getEpochSecond();
-    raw.spk = new RawPrekey(card.signedPrekey().id(), 0x02, card.signedPrekey().publicKey());
-    raw.pqspk = new RawPrekey(card.kemPrekey().id(), 0x03, card.kemPrekey().publicKey());
-    for (Prekey p : card.oneTimePrekeys()) {
-      raw.opks.add(new RawPrekey(p.id(), 0x02, p.publicKey()));
-    }
-    for (Prekey p : card.kemOneTimePrekeys()) {
-      raw.pqopks.add(new RawPrekey(p.id(), 0x03, p.publicKey()));
-    }
     raw.inviteTag = card.inviteTag();
     for (Address a : card.addresses()) {
       raw.addresses.add(new RawAddress(a.kind(), a.value()));
@@ -88,19 +77,13 @@ final class RawCard {
   byte[] body() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(version);
-    u16(out, suite);
+    Raw.u16(out, suite);
     out.write(signingKeyType);
     out.writeBytes(signingKey);
     out.write(dhKeyType);
     out.writeBytes(dhKey);
-    u64(out, created);
-    u64(out, expires);
-    prekey(out, spk);
-    prekey(out, pqspk);
-    out.write(opkCount != null ? opkCount : opks.size());
-    opks.forEach(p -> prekey(out, p));
-    out.write(pqopkCount != null ? pqopkCount : pqopks.size());
-    pqopks.forEach(p -> prekey(out, p));
+    Raw.u64(out, created);
+    Raw.u64(out, expires);
     out.writeBytes(inviteTag);
     out.write(addressCount != null ? addressCount : addresses.size());
     for (RawAddress a : addresses) {
@@ -111,29 +94,14 @@ final class RawCard {
     return out.toByteArray();
   }
 
-  /** body || Ed25519(signingPrivate, "sotto/v1/card" || body). */
+  /** The message the card's signature covers: "sotto/v2/card/signature" || body. */
+  static byte[] signedMessage(byte[] body) {
+    return Bytes.concat(SIGNATURE_LABEL.getBytes(StandardCharsets.US_ASCII), body);
+  }
+
+  /** body || Ed25519(signingPrivate, "sotto/v2/card/signature" || body). */
   byte[] signedBy(byte[] signingPrivate) {
     byte[] body = body();
-    byte[] message = Bytes.concat("sotto/v1/card".getBytes(StandardCharsets.US_ASCII), body);
-    return Bytes.concat(body, Ed25519.sign(signingPrivate, message));
-  }
-
-  private static void prekey(ByteArrayOutputStream out, RawPrekey p) {
-    for (int shift = 24; shift >= 0; shift -= 8) {
-      out.write((int) (p.id >>> shift));
-    }
-    out.write(p.type);
-    out.writeBytes(p.key);
-  }
-
-  private static void u16(ByteArrayOutputStream out, int v) {
-    out.write(v >>> 8);
-    out.write(v);
-  }
-
-  private static void u64(ByteArrayOutputStream out, long v) {
-    for (int shift = 56; shift >= 0; shift -= 8) {
-      out.write((int) (v >>> shift));
-    }
+    return Bytes.concat(body, Ed25519.sign(signingPrivate, signedMessage(body)));
   }
 }

@@ -3,7 +3,7 @@ package dev.sotto.conformance.vectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sotto.Card;
+import dev.sotto.Prekeys;
 import dev.sotto.Envelope;
 import dev.sotto.ErrorCode;
 import dev.sotto.Identity;
@@ -24,7 +24,7 @@ import java.util.Optional;
  * vectors.adoc, envelope.json and session.json). Each step records the randomness it draws as one
  * byte string, replayed in order; each produces envelopes, a payload, or the party's state.
  *
- * <p>Actions: {@code initiate} (A, from B's card), {@code accept} (B, a first-contact envelope),
+ * <p>Actions: {@code initiate} (A, from B's card and prekeys), {@code accept} (B, a first-contact envelope),
  * {@code seal}, {@code open}, {@code restore}.
  */
 final class SessionScript {
@@ -37,7 +37,7 @@ final class SessionScript {
   /** The two parties and every envelope produced so far, by step. */
   static final class Play {
     Identity a;
-    Card card;
+    Prekeys prekeys;
     Responder responder;
     Instant now;
     Session sessionA;
@@ -46,12 +46,10 @@ final class SessionScript {
 
     static Play fromStart(JsonNode start) throws SottoException {
       Play p = new Play();
-      if (start.has("responder_card")) {
-        CardRecipe recipe = CardRecipe.fromJson(start.path("responder_card"));
-        var issued = recipe.issue();
-        p.card = issued.card();
-        p.responder = new Responder(recipe.owner());
-        p.responder.add(issued);
+      if (start.has("responder")) {
+        PrekeyRecipe.Made made = PrekeyRecipe.fromJson(start.path("responder")).make();
+        p.responder = made.responder();
+        p.prekeys = made.prekeys(id(start.path("opk_id")), id(start.path("kem_opk_id")));
         p.a = Identity.fromSeed(IdentitySeed.fromBytes(Bytes.unhex(start.path("initiator_seed").asText())));
         p.now = Instant.ofEpochSecond(start.path("now").asLong());
       } else {
@@ -59,6 +57,10 @@ final class SessionScript {
         p.sessionB = Session.restore(Bytes.unhex(start.path("state_b").asText()));
       }
       return p;
+    }
+
+    private static Long id(JsonNode id) {
+      return id.isNull() ? null : id.asLong();
     }
 
     Session session(String party) {
@@ -90,7 +92,7 @@ final class SessionScript {
       List<byte[]> made = new ArrayList<>();
       switch (action) {
         case "initiate" -> {
-          Session.Started started = Session.initiate(a, card, now, Bytes.unhex(step.path("payload").asText()), random);
+          Session.Started started = Session.initiate(a, prekeys, now, Bytes.unhex(step.path("payload").asText()), random);
           sessionA = started.session();
           started.envelopes().forEach(e -> made.add(e.encoded()));
         }
@@ -166,7 +168,7 @@ final class SessionScript {
   private static void draw(Play probe, ObjectNode step, RandomSource live) throws SottoException {
     String party = step.path("party").asText();
     switch (step.path("action").asText()) {
-      case "initiate" -> Session.initiate(probe.a, probe.card, probe.now, Bytes.unhex(step.path("payload").asText()),
+      case "initiate" -> Session.initiate(probe.a, probe.prekeys, probe.now, Bytes.unhex(step.path("payload").asText()),
           live);
       case "accept" -> Session.accept(probe.responder, probe.envelope(step), probe.now, live);
       case "seal" -> probe.session(party).seal(Bytes.unhex(step.path("payload").asText()), live);

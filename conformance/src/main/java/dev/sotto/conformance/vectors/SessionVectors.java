@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * {@code session.json}: whole conversations from two cards to the last envelope, through every
+ * {@code session.json}: whole conversations from a card and its prekeys to the last envelope, through every
  * layer at once (handshake, ratchet, envelope), so that an implementation can check itself from
  * the wire bytes alone (spec: envelope.adoc#session).
  *
@@ -18,6 +18,7 @@ import java.util.List;
  */
 public final class SessionVectors implements VectorSuite {
   private static final long T0 = 1_800_000_000L;
+  private static final long DAY = 86_400L;
   private RandomSource random;
 
   @Override
@@ -27,17 +28,34 @@ public final class SessionVectors implements VectorSuite {
 
   @Override
   public String description() {
-    return "Session: whole conversations from the responder's card and the initiator's seed to the last envelope, "
+    return "Session: whole conversations from the responder's card and prekeys and the initiator's seed to the last envelope, "
         + "through handshake, ratchet and envelope at once (first contact, replies, chunked payloads, restores), "
         + "with every envelope and each side's session state after each step; and refused envelopes. "
         + "Spec: envelope.adoc.";
   }
 
-  private ObjectNode start(long[] opks, long[] kemOpks) {
-    CardRecipe card = CardRecipe.record(random.bytes(32), T0, T0 + 30 * 86_400L, 1, 2, opks, kemOpks,
+  /**
+   * B's card and prekeys (a bundle with ids 1 and 2, and an X25519 one-time prekey 3 and an ML-KEM-768
+   * one 4, or none), A's seed, which one-time prekeys A was given, and the time of every step.
+   */
+  private ObjectNode start(boolean opk, boolean kemOpk) {
+    CardRecipe card = CardRecipe.record(random.bytes(32), T0, T0 + 365 * DAY,
         List.of(Addresses.mailbox("mailbox.example.org", 7401, 1)), random);
-    return Json.object().put("initiator_seed", Bytes.hex(random.bytes(32))).<ObjectNode>set("responder_card",
-        card.toJson()).put("now", T0 + 3600);
+    PrekeyRecipe responder = PrekeyRecipe.record(card, 0, 1, T0, T0 + 3 * DAY, T0 + 3 * DAY, opk ? 1 : 0,
+        kemOpk ? 1 : 0, random);
+    ObjectNode start = Json.object().put("initiator_seed", Bytes.hex(random.bytes(32)));
+    start.set("responder", responder.toJson());
+    if (opk) {
+      start.put("opk_id", 3);
+    } else {
+      start.putNull("opk_id");
+    }
+    if (kemOpk) {
+      start.put("kem_opk_id", opk ? 4 : 3);
+    } else {
+      start.putNull("kem_opk_id");
+    }
+    return start.put("now", T0 + 3600);
   }
 
   private static byte[] text(String s) {
@@ -49,26 +67,26 @@ public final class SessionVectors implements VectorSuite {
     random = seededRandom();
     Cases cases = new Cases();
 
-    SessionScript s = new SessionScript(start(new long[] {10, 11}, new long[] {20}), random);
+    SessionScript s = new SessionScript(start(true, true), random);
     int first = s.initiate(text("Hello Bob, it's Alice."));
     s.accept(first, 0);
     s.open("A", s.seal("B", text("Hi Alice!")), 0);
-    s.valid(cases, "conversation", "first contact and a reply");
+    s.valid(cases, "conversation", "first contact with one-time prekeys of both kinds, and a reply");
 
-    s = new SessionScript(start(new long[0], new long[0]), random);
-    first = s.initiate(text("to a card without one-time prekeys"));
+    s = new SessionScript(start(false, false), random);
+    first = s.initiate(text("with the bundle alone"));
     s.accept(first, 0);
     s.open("A", s.seal("B", text("ok")), 0);
-    s.valid(cases, "conversation", "a card without one-time prekeys");
+    s.valid(cases, "conversation", "first contact with the bundle alone (no one-time prekey), and a reply");
 
-    s = new SessionScript(start(new long[] {10}, new long[] {20}), random);
+    s = new SessionScript(start(true, true), random);
     first = s.initiate(random.bytes(140_000));
     s.accept(first, 0);
     s.open("B", first, 2);
     s.open("B", first, 1);
     s.valid(cases, "conversation", "a first payload of 140,000 bytes, in three chunks, the last two swapped");
 
-    s = new SessionScript(start(new long[] {10}, new long[0]), random);
+    s = new SessionScript(start(true, false), random);
     first = s.initiate(new byte[0]);
     s.accept(first, 0);
     int a1 = s.seal("A", text("second"));
@@ -82,18 +100,18 @@ public final class SessionVectors implements VectorSuite {
     s.open("B", s.seal("A", text("after restores")), 0);
     s.valid(cases, "conversation", "empty first payload, messages out of order, restores on both sides");
 
-    s = new SessionScript(start(new long[] {10, 11, 12}, new long[] {20, 21}), random);
+    s = new SessionScript(start(false, true), random);
     first = s.initiate(text("ping"));
     s.accept(first, 0);
     for (int i = 0; i < 8; i++) {
       String from = i % 2 == 0 ? "B" : "A";
       s.open(from.equals("A") ? "B" : "A", s.seal(from, text("round " + i)), 0);
     }
-    s.valid(cases, "conversation", "eight alternating messages: a DH step with each");
+    s.valid(cases, "conversation", "an ML-KEM-768 one-time prekey alone; eight alternating messages: a DH step with each");
 
     int[] sizes = {2746, 2747, 15_034, 15_035, 64_186, 64_187};
     for (int size : sizes) {
-      s = new SessionScript(start(new long[] {10}, new long[] {20}), random);
+      s = new SessionScript(start(true, true), random);
       first = s.initiate(random.bytes(size));
       s.accept(first, 0);
       for (int i = 1; i < s.play.envelopes.get(first).size(); i++) {
@@ -104,7 +122,7 @@ public final class SessionVectors implements VectorSuite {
 
     // Recovery (spec: envelope.adoc#loss-recovery): the first contact is lost and travels again
     // with message 32; then a burst of 48 envelopes is lost and anchor 96 brings B back.
-    s = new SessionScript(start(new long[0], new long[0]), random);
+    s = new SessionScript(start(false, false), random);
     first = s.initiate(text("hello, lost"));
     int[] sent = new int[101];
     for (int i = 1; i <= 100; i++) {
@@ -127,7 +145,7 @@ public final class SessionVectors implements VectorSuite {
     s.open("A", answer, 0);
     s.valid(cases, "conversation", "recovery: the first contact is lost and comes again with message 32 (an "
         + "anchor); then messages 34 to 80 are lost, and anchor 96 brings B back to 81 to 95 (skipped keys) and 97 on");
-    s = new SessionScript(start(new long[0], new long[0]), random);
+    s = new SessionScript(start(false, false), random);
     first = s.initiate(text("hello"));
     for (int i = 1; i <= 40; i++) {
       sent[i] = s.seal("A", text("message " + i));
@@ -140,7 +158,7 @@ public final class SessionVectors implements VectorSuite {
         "B", "accept", s.envelopeOf(sent[32], 0), ErrorCode.REPLAY);
 
     // Refusals.
-    s = new SessionScript(start(new long[] {10}, new long[] {20}), random);
+    s = new SessionScript(start(true, true), random);
     first = s.initiate(text("hello"));
     byte[] fc = s.envelopeOf(first, 0);
     s.invalid(cases, "conversation", "first contact under a tag that is no card's invite tag", "B", "accept",
@@ -162,10 +180,10 @@ public final class SessionVectors implements VectorSuite {
     s.open("A", reply, 0);
     s.invalid(cases, "conversation", "the reply again", "A", "open", r, ErrorCode.UNKNOWN_TAG);
 
-    s = new SessionScript(start(new long[0], new long[0]), random);
+    s = new SessionScript(start(false, false), random);
     first = s.initiate(text("no one-time prekeys"));
     s.accept(first, 0);
-    s.invalid(cases, "conversation", "the first contact again, to a card without one-time prekeys", "B", "accept",
+    s.invalid(cases, "conversation", "the first contact again, made with the bundle alone (no one-time prekey)", "B", "accept",
         s.envelopeOf(first, 0), ErrorCode.REPLAY);
     return cases.toArray();
   }

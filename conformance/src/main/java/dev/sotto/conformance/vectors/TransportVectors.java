@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sotto.Address;
 import dev.sotto.Card;
+import dev.sotto.OneTimePrekey;
+import dev.sotto.PrekeyBundle;
 import dev.sotto.Envelope;
 import dev.sotto.ErrorCode;
 import dev.sotto.Frame;
@@ -32,7 +34,8 @@ import java.util.List;
  * {@code transport.json}: whole links (the responder's link key, what each side draws, every
  * value of the link handshake, then a script of frames both ways with their wire bytes); the
  * rejections of malformed or misdirected handshake messages and frames; request and response
- * bodies read and refused; node messages written and read (spec: transport.adoc).
+ * bodies read and refused (the prekey service's among them); node messages written and read (spec:
+ * transport.adoc).
  *
  * <p>Operations: {@code link} (valid), {@code accept}, {@code finish} and {@code open_frame}
  * (invalid), {@code read_body} (both), {@code node_message} (valid), {@code parse_node_message}
@@ -59,7 +62,9 @@ public final class TransportVectors implements VectorSuite {
         + "bucket, bodies at every frame class edge, with counters and wire bytes); refused LinkHello messages (version, "
         + "clock window, keys, lengths, proof, and replays of hellos the responder accepted before) and LinkAccept messages; "
         + "refused frames (class, tampering, replay, wrong key, length, padding); request and response bodies read and "
-        + "refused; node messages HELLO, TEXT, RESET and SYNC written and read, and refused. Spec: transport.adoc.";
+        + "refused, those of the prekey service (PUBLISH, GET_PREKEYS, PREKEYS) among them; node messages HELLO, TEXT, "
+        + "RESET and SYNC written and read (HELLO and RESET with the sender's card and a bundle of it), and refused. "
+        + "Spec: transport.adoc.";
   }
 
   // ---------------------------------------------------------------- the handshake's inputs
@@ -239,6 +244,22 @@ public final class TransportVectors implements VectorSuite {
         .response(Frame.error(1, ErrorCode.AUTH_FAILED))
         .request(Frame.deposit(2, envelope(1024, random.bytes(16)))).response(Frame.error(2, ErrorCode.UNSUPPORTED_REQUEST));
     link(cases, "a DELIVER refused with AUTH_FAILED, a DEPOSIT at a node that runs no mailbox", handshake(), refused);
+
+    Published p = published();
+    byte[] credential = random.bytes(Frame.CREDENTIAL_LENGTH);
+    List<Frame.PrekeyItem> offered = List.of(p.bundles().get(0), p.bundles().get(1), p.x25519().get(0), p.kem());
+    Script prekeys = new Script()
+        .request(Frame.publish(1, p.bundleTag(), credential, offered)).response(Frame.ok(1))
+        .request(Frame.getPrekeys(2, p.bundleTag()))
+        .response(Frame.prekeys(2, offered))
+        .request(Frame.getPrekeys(3, p.bundleTag())).response(Frame.prekeys(3, p.bundles()))
+        .request(Frame.publish(4, p.bundleTag(), random.bytes(Frame.CREDENTIAL_LENGTH), p.bundles().subList(0, 1)))
+        .response(Frame.error(4, ErrorCode.AUTH_FAILED))
+        .request(Frame.getPrekeys(5, random.bytes(Card.BUNDLE_TAG_LENGTH))).response(Frame.prekeys(5, List.of()));
+    link(cases, "the prekey service: PUBLISH of two bundles and a one-time prekey of each kind, OK; GET_PREKEYS "
+        + "answered by PREKEYS with all four, then by PREKEYS with the bundles alone (each one-time prekey is served "
+        + "once); PUBLISH with another credential, ERROR AUTH_FAILED; GET_PREKEYS of a tag nothing was published "
+        + "under, PREKEYS of no item", handshake(), prekeys);
 
     link(cases, "the handshake alone, no frame", handshake(), new Script());
     link(cases, "the handshake alone, the initiator's clock 120 s behind the responder's (the edge of the window)",
@@ -580,6 +601,7 @@ public final class TransportVectors implements VectorSuite {
     body(cases, "DONE, empty", Frame.DONE, new byte[0], ErrorCode.TRUNCATED);
     body(cases, "DONE with more 0x02", Frame.DONE, new byte[] {2}, ErrorCode.INVALID_ENCODING);
     body(cases, "DONE of 2 bytes", Frame.DONE, new byte[] {1, 0}, ErrorCode.TRAILING_DATA);
+    prekeyBodies(cases, published());
   }
 
   private static void body(Cases cases, String comment, int type, byte[] body, ErrorCode error) {
@@ -597,6 +619,7 @@ public final class TransportVectors implements VectorSuite {
 
   /** What a body holds, by type (spec: transport.adoc#request-table). */
   private static ObjectNode readBody(Frame frame) throws SottoException {
+    // spec: transport.adoc#request-table and #prekey-service
     ObjectNode out = Json.object();
     switch (frame.type()) {
       case Frame.DELIVER, Frame.DEPOSIT -> out.put("tag", Bytes.hex(frame.envelope().tag()));
@@ -611,9 +634,111 @@ public final class TransportVectors implements VectorSuite {
       case Frame.ERROR -> out.put("code", frame.errorNumber());
       case Frame.ITEM -> out.put("item_id", frame.itemId()).put("tag", Bytes.hex(frame.itemEnvelope().tag()));
       case Frame.DONE -> out.put("more", frame.more());
+      case Frame.PUBLISH -> {
+        Frame.Publish publish = frame.publishBody();
+        out.put("bundle_tag", Bytes.hex(publish.bundleTag())).put("credential", Bytes.hex(publish.credential()));
+        items(out, publish.items());
+      }
+      case Frame.GET_PREKEYS -> out.put("bundle_tag", Bytes.hex(frame.bundleTag()));
+      case Frame.PREKEYS -> items(out, frame.prekeyItems());
       default -> throw new IllegalArgumentException("no body reader for type " + frame.type());
     }
     return out;
+  }
+
+  /** The items of a PUBLISH or PREKEYS body: what a mailbox reads of each (spec: transport.adoc#prekey-service). */
+  private static void items(ObjectNode out, List<Frame.PrekeyItem> items) {
+    ArrayNode list = out.putArray("items");
+    for (Frame.PrekeyItem item : items) {
+      ObjectNode node = list.addObject().put("kind", switch (item.kind()) {
+        case BUNDLE -> "bundle";
+        case X25519_ONE_TIME -> "x25519_one_time";
+        case ML_KEM_ONE_TIME -> "ml_kem_one_time";
+      }).put("length", item.encoded().length);
+      if (item.kind() == Frame.PrekeyItem.Kind.BUNDLE) {
+        node.put("serial", item.serial());
+      }
+      node.put("expires", item.expires());
+    }
+  }
+
+  /** The prekeys of the prekey-service bodies and scripts: a card, two bundles and 64 + 1 one-time prekeys. */
+  private record Published(byte[] bundleTag, List<Frame.PrekeyItem> bundles, List<Frame.PrekeyItem> x25519,
+      Frame.PrekeyItem kem) {}
+
+  private Published published() {
+    CardRecipe card = CardRecipe.record(random.bytes(32), T0, T0 + 365 * DAY,
+        List.of(Address.mailbox("mailbox.example.org", 7401, X25519.publicKey(random.bytes(32)))), random);
+    PrekeyRecipe first = PrekeyRecipe.record(card, 0, 0, T0, T0 + 3 * DAY, T0 + 3 * DAY, 64, 1, random);
+    PrekeyRecipe.Made made = first.make();
+    PrekeyBundle newer = made.responder().issueBundle(made.card(), Instant.ofEpochSecond(T0 + DAY),
+        Instant.ofEpochSecond(T0 + 4 * DAY), random);
+    List<Frame.PrekeyItem> x25519 = new ArrayList<>();
+    Frame.PrekeyItem kem = null;
+    for (OneTimePrekey p : made.oneTime()) {
+      if (p.isKem()) {
+        kem = Frame.PrekeyItem.of(p);
+      } else {
+        x25519.add(Frame.PrekeyItem.of(p));
+      }
+    }
+    return new Published(made.card().bundleTag(),
+        List.of(Frame.PrekeyItem.of(newer), Frame.PrekeyItem.of(made.bundle())), x25519, kem);
+  }
+
+  /** spec: transport.adoc#prekey-service: PUBLISH, GET_PREKEYS and PREKEYS bodies, read and refused. */
+  private void prekeyBodies(Cases cases, Published p) {
+    byte[] credential = random.bytes(Frame.CREDENTIAL_LENGTH);
+    Frame.PrekeyItem bundle = p.bundles().get(1);
+    Frame.PrekeyItem x = p.x25519().get(0);
+    byte[] one = Frame.publish(1, p.bundleTag(), credential, List.of(bundle)).body();
+    byte[] three = Frame.publish(1, p.bundleTag(), credential, List.of(bundle, x, p.kem())).body();
+    body(cases, "PUBLISH of a bundle", Frame.PUBLISH, one, null);
+    body(cases, "PUBLISH of a bundle, an X25519 and an ML-KEM-768 one-time prekey record", Frame.PUBLISH, three, null);
+    body(cases, "PUBLISH of 64 X25519 one-time prekey records (the most)", Frame.PUBLISH,
+        Frame.publish(1, p.bundleTag(), credential, p.x25519()).body(), null);
+    body(cases, "GET_PREKEYS", Frame.GET_PREKEYS, Frame.getPrekeys(1, p.bundleTag()).body(), null);
+    body(cases, "PREKEYS of no item (nothing published under the tag)", Frame.PREKEYS,
+        Frame.prekeys(1, List.of()).body(), null);
+    byte[] answer = Frame.prekeys(1, List.of(p.bundles().get(0), bundle, x, p.kem())).body();
+    body(cases, "PREKEYS of two bundles (the newest first) and a one-time prekey record of each kind", Frame.PREKEYS,
+        answer, null);
+
+    int count = Card.BUNDLE_TAG_LENGTH + Frame.CREDENTIAL_LENGTH;
+    List<Frame.PrekeyItem> sixtyFive = new ArrayList<>(p.x25519());
+    sixtyFive.add(x);
+    Writer over = new Writer().bytes(p.bundleTag()).bytes(credential).u16(65);
+    sixtyFive.forEach(i -> over.u16(i.encoded().length).bytes(i.encoded()));
+    body(cases, "PUBLISH, empty", Frame.PUBLISH, new byte[0], ErrorCode.TRUNCATED);
+    body(cases, "PUBLISH cut inside the credential", Frame.PUBLISH, Texts.cut(one, 40), ErrorCode.TRUNCATED);
+    body(cases, "PUBLISH cut before the count", Frame.PUBLISH, Texts.cut(one, count), ErrorCode.TRUNCATED);
+    body(cases, "PUBLISH of count 0", Frame.PUBLISH, Bytes.concat(Texts.cut(one, count), new byte[2]),
+        ErrorCode.INVALID_ENCODING);
+    body(cases, "PUBLISH of count 65, with 65 items", Frame.PUBLISH, over.toByteArray(), ErrorCode.INVALID_ENCODING);
+    body(cases, "PUBLISH of count 2 with one item", Frame.PUBLISH, Texts.replace(one, count, new byte[] {0, 2}),
+        ErrorCode.TRUNCATED);
+    body(cases, "PUBLISH with an item cut short", Frame.PUBLISH, Texts.cut(one, one.length - 1), ErrorCode.TRUNCATED);
+    body(cases, "PUBLISH with one byte after the items", Frame.PUBLISH, Arrays.copyOf(one, one.length + 1),
+        ErrorCode.TRAILING_DATA);
+    body(cases, "PUBLISH of an item of 1,000 bytes: no bundle's nor one-time prekey record's length", Frame.PUBLISH,
+        Bytes.concat(Texts.cut(one, count), new Writer().u16(1).u16(1000).toByteArray(),
+            Arrays.copyOf(bundle.encoded(), 1000)), ErrorCode.INVALID_ENCODING);
+    body(cases, "PUBLISH of an item of length 0", Frame.PUBLISH,
+        Bytes.concat(Texts.cut(one, count), new Writer().u16(1).u16(0).toByteArray()), ErrorCode.INVALID_ENCODING);
+    body(cases, "PUBLISH of a bundle of version 0x01", Frame.PUBLISH, Texts.with(one, count + 4, 0x01),
+        ErrorCode.UNSUPPORTED_VERSION);
+    body(cases, "PUBLISH of a one-time prekey record of version 0x03, after a bundle", Frame.PUBLISH,
+        Texts.with(three, count + 4 + bundle.encoded().length + 2, 0x03), ErrorCode.UNSUPPORTED_VERSION);
+    byte[] get = Frame.getPrekeys(1, p.bundleTag()).body();
+    body(cases, "GET_PREKEYS of 15 bytes", Frame.GET_PREKEYS, Texts.cut(get, 15), ErrorCode.TRUNCATED);
+    body(cases, "GET_PREKEYS of 17 bytes", Frame.GET_PREKEYS, Arrays.copyOf(get, 17), ErrorCode.TRAILING_DATA);
+    body(cases, "PREKEYS, empty", Frame.PREKEYS, new byte[0], ErrorCode.TRUNCATED);
+    body(cases, "PREKEYS of count 65, with 65 items", Frame.PREKEYS, Arrays.copyOfRange(over.toByteArray(), count,
+        over.toByteArray().length), ErrorCode.INVALID_ENCODING);
+    body(cases, "PREKEYS with one byte after the items", Frame.PREKEYS, Arrays.copyOf(answer, answer.length + 1),
+        ErrorCode.TRAILING_DATA);
+    body(cases, "PREKEYS of a bundle of version 0x03", Frame.PREKEYS, Texts.with(answer, 4, 0x03),
+        ErrorCode.UNSUPPORTED_VERSION);
   }
 
   // ---------------------------------------------------------------- node messages
@@ -624,10 +749,12 @@ public final class TransportVectors implements VectorSuite {
     byte[] mailboxLinkKey = X25519.publicKey(random.bytes(32));
     List<Address> addresses = List.of(Address.peer("peer.example.org", 7400, peerLinkKey),
         Address.mailbox("mailbox.example.org", 7401, mailboxLinkKey));
-    CardRecipe alice = CardRecipe.record(random.bytes(32), T0, T0 + 30 * DAY, 1, 2, new long[] {3}, new long[0],
-        addresses, random);
-    CardRecipe bob = CardRecipe.record(random.bytes(32), T0, T0 + 30 * DAY, 1, 2, new long[0], new long[0],
-        addresses.subList(1, 2), random);
+    byte[] aliceSeed = random.bytes(32);
+    PrekeyRecipe alice = sender(CardRecipe.record(aliceSeed, T0, T0 + 365 * DAY, addresses, random), 0);
+    PrekeyRecipe bob = sender(CardRecipe.record(random.bytes(32), T0, T0 + 365 * DAY, addresses.subList(1, 2), random),
+        0);
+    // Alice's second card, and its bundle.
+    PrekeyRecipe aliceAgain = sender(CardRecipe.record(aliceSeed, T0, T0 + 365 * DAY, addresses, random), 4);
 
     StringBuilder longName = new StringBuilder();
     while (longName.toString().getBytes(StandardCharsets.UTF_8).length + 6 <= NodeMessage.MAX_NAME_BYTES) {
@@ -636,9 +763,11 @@ public final class TransportVectors implements VectorSuite {
     while (longName.toString().getBytes(StandardCharsets.UTF_8).length < NodeMessage.MAX_NAME_BYTES) {
       longName.append('.');
     }
-    hello(cases, "HELLO: an ASCII name and a card", 0, now - 5, "Alice", alice, now);
+    hello(cases, "HELLO: an ASCII name, a card and a bundle of it", 0, now - 5, "Alice", alice, now);
     hello(cases, "HELLO: a name of 64 UTF-8 bytes (the most), with multi-byte characters", 0, now, longName.toString(),
         bob, now);
+    hello(cases, "HELLO whose bundle expired at now: read all the same (a bundle's time is checked when it is used)", 1,
+        now, "Alice", alice, alice.bundle().expires());
     text(cases, "TEXT: ASCII", 1, now, "Hello, Bob!");
     text(cases, "TEXT: multi-byte UTF-8 (2, 3 and 4 bytes)", 2, now, "Grüße aus Köln — 東京 🎉");
     text(cases, "TEXT: empty", 3, now, "");
@@ -654,12 +783,11 @@ public final class TransportVectors implements VectorSuite {
     }
     text(cases, "TEXT of 65,536 UTF-8 bytes (the most)", 4, now, big.toString());
 
-    PublicIdentity aliceId = alice.owner().publicIdentity();
-    Card aliceCard = alice.issue().card();
-    Card bobCard = bob.issue().card();
-    byte[] helloMessage = NodeMessage.hello(0, now, "Alice", aliceCard).encode();
+    PublicIdentity aliceId = alice.card().owner().publicIdentity();
+    PrekeyRecipe.Made aliceMade = alice.make();
+    byte[] helloMessage = NodeMessage.hello(0, now, "Alice", aliceMade.bundle()).encode();
     byte[] textMessage = NodeMessage.text(7, now, "hi").encode();
-    int card = 1 + 8 + 8 + 1 + 5;
+    int cardLength = 1 + 8 + 8 + 1 + 5;
     Object[][] rows = {
       {"empty", new byte[0], ErrorCode.TRUNCATED},
       {"kind 0x05 (the first undefined kind)", Texts.with(textMessage, 0, 0x05), ErrorCode.INVALID_ENCODING},
@@ -669,19 +797,12 @@ public final class TransportVectors implements VectorSuite {
       {"seq of 2^63", Texts.with(textMessage, 1, 0x80), ErrorCode.INVALID_ENCODING},
       {"sent_at of 2^63", Texts.with(textMessage, 9, 0x80), ErrorCode.INVALID_ENCODING},
       {"HELLO with name_length 0", Bytes.concat(Texts.cut(helloMessage, 17), new byte[] {0},
-          Arrays.copyOfRange(helloMessage, card, helloMessage.length)), ErrorCode.INVALID_ENCODING},
+          Arrays.copyOfRange(helloMessage, cardLength, helloMessage.length)), ErrorCode.INVALID_ENCODING},
       {"HELLO with name_length 65 (and 65 bytes of name)", Bytes.concat(Texts.cut(helloMessage, 17), new byte[] {65},
-          "x".repeat(65).getBytes(StandardCharsets.US_ASCII), Arrays.copyOfRange(helloMessage, card,
+          "x".repeat(65).getBytes(StandardCharsets.US_ASCII), Arrays.copyOfRange(helloMessage, cardLength,
               helloMessage.length)), ErrorCode.INVALID_ENCODING},
       {"HELLO with a name that is not UTF-8", Texts.with(helloMessage, 18 + 2, 0xff), ErrorCode.INVALID_ENCODING},
       {"HELLO cut inside the name", Texts.cut(helloMessage, 20), ErrorCode.TRUNCATED},
-      {"HELLO without a card", Texts.cut(helloMessage, card), ErrorCode.TRUNCATED},
-      {"HELLO with a card of another identity", NodeMessage.hello(0, now, "Alice", bobCard).encode(),
-          ErrorCode.IDENTITY_MISMATCH},
-      {"HELLO with a card whose signature has one bit flipped", Texts.flip(helloMessage, helloMessage.length - 40),
-          ErrorCode.BAD_SIGNATURE},
-      {"HELLO with a card and one byte after it", Arrays.copyOf(helloMessage, helloMessage.length + 1),
-          ErrorCode.TRAILING_DATA},
       {"TEXT with the byte 0xff", Bytes.concat(Texts.cut(textMessage, 17), new byte[] {'h', (byte) 0xff}),
           ErrorCode.INVALID_ENCODING},
       {"TEXT with an overlong encoding of '/' (c0 af)", Bytes.concat(Texts.cut(textMessage, 17),
@@ -696,25 +817,77 @@ public final class TransportVectors implements VectorSuite {
     for (Object[] row : rows) {
       parseNodeMessage(cases, (String) row[0], (byte[]) row[1], now, aliceId, (ErrorCode) row[2]);
     }
-    parseNodeMessage(cases, "HELLO with a card that expired at now", helloMessage, alice.expires(), aliceId,
+    cardAndBundle(cases, "HELLO", helloMessage, cardLength, now, alice, bob, aliceAgain);
+    resets(cases, now, alice, bob, aliceAgain, longName.toString());
+  }
+
+  /** A sender's card and a bundle of it (ids {@code spkId} and {@code spkId + 1}), valid three days from T0. */
+  private PrekeyRecipe sender(CardRecipe card, long spkId) {
+    return PrekeyRecipe.record(card, 0, spkId, T0, T0 + 3 * DAY, T0, 0, 0, random);
+  }
+
+  /**
+   * The card and bundle that end a HELLO or a RESET ({@code message}, whose card_length is at
+   * {@code at}), refused field by field (spec: transport.adoc#node-messages).
+   */
+  private static void cardAndBundle(Cases cases, String kind, byte[] message, int at, long now, PrekeyRecipe alice,
+      PrekeyRecipe bob, PrekeyRecipe aliceAgain) {
+    PublicIdentity aliceId = alice.card().owner().publicIdentity();
+    PrekeyRecipe.Made made = alice.make();
+    byte[] card = made.card().encoded();
+    int bundleAt = at + 2 + card.length;
+    byte[] head = Texts.cut(message, at);
+    byte[] bundle = made.bundle().encoded();
+    Object[][] rows = {
+      {"cut before card_length", Texts.cut(message, at), ErrorCode.TRUNCATED},
+      {"cut inside card_length", Texts.cut(message, at + 1), ErrorCode.TRUNCATED},
+      {"card_length 0xffff, more than the rest", Texts.replace(message, at, new byte[] {(byte) 0xff, (byte) 0xff}),
+          ErrorCode.TRUNCATED},
+      {"card_length 0 (no card)", Bytes.concat(head, new byte[2], card, bundle), ErrorCode.TRUNCATED},
+      {"card_length one byte short (the card's last byte read as the bundle's first)",
+          Texts.replace(message, at, new byte[] {(byte) ((card.length - 1) >>> 8), (byte) (card.length - 1)}),
+          ErrorCode.TRUNCATED},
+      {"a card but no bundle", Texts.cut(message, bundleAt), ErrorCode.TRUNCATED},
+      {"a card of another identity (with its bundle)", Bytes.concat(head,
+          lengthPrefixed(bob.make().card().encoded()), bob.make().bundle().encoded()), ErrorCode.IDENTITY_MISMATCH},
+      {"a card whose signature has one bit flipped", Texts.flip(message, bundleAt - 40), ErrorCode.BAD_SIGNATURE},
+      {"a card of version 0x01", Texts.with(message, at + 2, 0x01), ErrorCode.UNSUPPORTED_VERSION},
+      {"a bundle whose signature has one bit flipped", Texts.flip(message, message.length - 40),
+          ErrorCode.BAD_SIGNATURE},
+      {"a bundle of the sender's other card", Bytes.concat(Texts.cut(message, bundleAt),
+          aliceAgain.make().bundle().encoded()), ErrorCode.BAD_SIGNATURE},
+      {"a bundle of version 0x01", Texts.with(message, bundleAt, 0x01), ErrorCode.UNSUPPORTED_VERSION},
+      {"a bundle cut by one byte", Texts.cut(message, message.length - 1), ErrorCode.TRUNCATED},
+      {"a bundle and one byte after it", Arrays.copyOf(message, message.length + 1), ErrorCode.TRAILING_DATA},
+      {"a card whose signature has one bit flipped and a bundle cut short: the card is read first",
+          Texts.cut(Texts.flip(message, bundleAt - 40), message.length - 1), ErrorCode.BAD_SIGNATURE},
+    };
+    for (Object[] row : rows) {
+      parseNodeMessage(cases, kind + ": " + row[0], (byte[]) row[1], now, aliceId, (ErrorCode) row[2]);
+    }
+    parseNodeMessage(cases, kind + ": a card that expired at now", message, alice.card().expires(), aliceId,
         ErrorCode.EXPIRED);
-    resets(cases, now, alice, bob, longName.toString());
+  }
+
+  private static byte[] lengthPrefixed(byte[] data) {
+    return Bytes.concat(new byte[] {(byte) (data.length >>> 8), (byte) data.length}, data);
   }
 
   /** RESET and SYNC (spec: transport.adoc#node-resets): written and read, then refused field by field. */
-  private static void resets(Cases cases, long now, CardRecipe alice, CardRecipe bob, String longName) {
-    reset(cases, "RESET: seq = out_seq 9 (not used up), in_seq 4, an ASCII name and a card", 9, now, 4, 9, "Alice",
-        alice, now);
-    reset(cases, "RESET of a node that holds no message of the conversation: seq, in_seq and out_seq 0", 0, now, 0, 0, "Alice", alice, now);
+  private static void resets(Cases cases, long now, PrekeyRecipe alice, PrekeyRecipe bob, PrekeyRecipe aliceAgain,
+      String longName) {
+    reset(cases, "RESET: seq = out_seq 9 (not used up), in_seq 4, an ASCII name, a card and a bundle", 9, now, 4, 9,
+        "Alice", alice, now);
+    reset(cases, "RESET of a node that holds no message of the conversation: seq, in_seq and out_seq 0", 0, now, 0, 0,
+        "Alice", alice, now);
     reset(cases, "RESET: in_seq, out_seq and sent_at 2^63 - 1 (the largest), a name of 64 UTF-8 bytes", Long.MAX_VALUE,
         Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, longName, bob, now);
     sync(cases, "SYNC: seq = out_seq 3, in_seq 12", 3, now, 12, 3);
     sync(cases, "SYNC: all zero", 0, 0, 0, 0);
     sync(cases, "SYNC: every u64 2^63 - 1 (the largest)", Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
 
-    PublicIdentity aliceId = alice.owner().publicIdentity();
-    Card aliceCard = alice.issue().card();
-    byte[] reset = NodeMessage.reset(9, now, 4, 9, "Alice", aliceCard).encode();
+    PublicIdentity aliceId = alice.card().owner().publicIdentity();
+    byte[] reset = NodeMessage.reset(9, now, 4, 9, "Alice", alice.make().bundle()).encode();
     byte[] sync = NodeMessage.sync(3, now, 12, 3).encode();
     int name = 1 + 8 + 8 + 8 + 8;
     int card = name + 1 + 5;
@@ -728,12 +901,6 @@ public final class TransportVectors implements VectorSuite {
       {"RESET with name_length 65 (checked before the name)", Texts.with(reset, name, 65), ErrorCode.INVALID_ENCODING},
       {"RESET with a name that is not UTF-8", Texts.with(reset, name + 3, 0xff), ErrorCode.INVALID_ENCODING},
       {"RESET cut inside the name", Texts.cut(reset, name + 3), ErrorCode.TRUNCATED},
-      {"RESET without a card", Texts.cut(reset, card), ErrorCode.TRUNCATED},
-      {"RESET with a card of another identity", NodeMessage.reset(9, now, 4, 9, "Alice", bob.issue().card()).encode(),
-          ErrorCode.IDENTITY_MISMATCH},
-      {"RESET with a card whose signature has one bit flipped", Texts.flip(reset, reset.length - 40),
-          ErrorCode.BAD_SIGNATURE},
-      {"RESET with a card and one byte after it", Arrays.copyOf(reset, reset.length + 1), ErrorCode.TRAILING_DATA},
       {"SYNC cut after sent_at (no in_seq)", Texts.cut(sync, 17), ErrorCode.TRUNCATED},
       {"SYNC cut inside out_seq (32 bytes)", Texts.cut(sync, 32), ErrorCode.TRUNCATED},
       {"SYNC with in_seq of 2^63", Texts.with(sync, 17, 0x80), ErrorCode.INVALID_ENCODING},
@@ -745,21 +912,25 @@ public final class TransportVectors implements VectorSuite {
     for (Object[] row : rows) {
       parseNodeMessage(cases, (String) row[0], (byte[]) row[1], now, aliceId, (ErrorCode) row[2]);
     }
-    parseNodeMessage(cases, "RESET with a card that expired at now", reset, alice.expires(), aliceId,
-        ErrorCode.EXPIRED);
+    cardAndBundle(cases, "RESET", reset, card, now, alice, bob, aliceAgain);
   }
 
   private static void reset(Cases cases, String comment, long seq, long sentAt, long inSeq, long outSeq, String name,
-      CardRecipe card, long now) {
+      PrekeyRecipe sender, long now) {
     ObjectNode in = Json.object().put("kind", NodeMessage.RESET).put("seq", seq).put("sent_at", sentAt)
         .put("in_seq", inSeq).put("out_seq", outSeq).put("name", name);
-    in.set("card", card.toJson());
+    in.set("sender", sender.toJson());
     in.put("now", now);
-    Card issued = card.issue().card();
+    PrekeyRecipe.Made made = sender.make();
     ObjectNode out = Json.object()
-        .put("payload", Bytes.hex(NodeMessage.reset(seq, sentAt, inSeq, outSeq, name, issued).encode()))
-        .put("card", Bytes.hex(issued.encoded())).put("sender", Bytes.hex(card.owner().publicIdentity().encoded()));
+        .put("payload", Bytes.hex(NodeMessage.reset(seq, sentAt, inSeq, outSeq, name, made.bundle()).encode()));
+    cardOutputs(out, sender, made);
     cases.valid("node_message", comment, in, out);
+  }
+
+  private static void cardOutputs(ObjectNode out, PrekeyRecipe sender, PrekeyRecipe.Made made) {
+    out.put("card", Bytes.hex(made.card().encoded())).put("bundle", Bytes.hex(made.bundle().encoded()))
+        .put("sender", Bytes.hex(sender.card().owner().publicIdentity().encoded()));
   }
 
   private static void sync(Cases cases, String comment, long seq, long sentAt, long inSeq, long outSeq) {
@@ -769,13 +940,15 @@ public final class TransportVectors implements VectorSuite {
     cases.valid("node_message", comment, in, out);
   }
 
-  private static void hello(Cases cases, String comment, long seq, long sentAt, String name, CardRecipe card, long now) {
+  private static void hello(Cases cases, String comment, long seq, long sentAt, String name, PrekeyRecipe sender,
+      long now) {
     ObjectNode in = Json.object().put("kind", NodeMessage.HELLO).put("seq", seq).put("sent_at", sentAt).put("name", name);
-    in.set("card", card.toJson());
+    in.set("sender", sender.toJson());
     in.put("now", now);
-    Card issued = card.issue().card();
-    ObjectNode out = Json.object().put("payload", Bytes.hex(NodeMessage.hello(seq, sentAt, name, issued).encode()))
-        .put("card", Bytes.hex(issued.encoded())).put("sender", Bytes.hex(card.owner().publicIdentity().encoded()));
+    PrekeyRecipe.Made made = sender.make();
+    ObjectNode out = Json.object()
+        .put("payload", Bytes.hex(NodeMessage.hello(seq, sentAt, name, made.bundle()).encode()));
+    cardOutputs(out, sender, made);
     cases.valid("node_message", comment, in, out);
   }
 
@@ -932,12 +1105,11 @@ public final class TransportVectors implements VectorSuite {
       return;
     }
     if (kind == NodeMessage.HELLO) {
-      CardRecipe recipe = CardRecipe.fromJson(in.path("card"));
-      Card card = recipe.issue().card();
-      PublicIdentity sender = recipe.owner().publicIdentity();
-      check.bytes("card", card.encoded());
-      check.bytes("sender", sender.encoded());
-      check.bytes("payload", NodeMessage.hello(seq, sentAt, in.path("name").asText(), card).encode());
+      PrekeyRecipe recipe = PrekeyRecipe.fromJson(in.path("sender"));
+      PrekeyBundle bundle = recipe.make().bundle();
+      PublicIdentity sender = recipe.card().owner().publicIdentity();
+      checkSender(check, bundle, sender);
+      check.bytes("payload", NodeMessage.hello(seq, sentAt, in.path("name").asText(), bundle).encode());
       NodeMessage read = NodeMessage.parse(expected, Instant.ofEpochSecond(in.path("now").asLong()), sender);
       if (!check.accepted()) {
         return;
@@ -946,9 +1118,7 @@ public final class TransportVectors implements VectorSuite {
       if (!in.path("name").asText().equals(read.name())) {
         check.fail("name: read '" + read.name() + "'");
       }
-      if (!Arrays.equals(card.encoded(), read.card().encoded())) {
-        check.fail("card: read another card than the one written");
-      }
+      compareBundle(check, bundle, read);
     } else {
       String text = in.path("text").asText();
       check.bytes("payload", NodeMessage.text(seq, sentAt, text).encode());
@@ -971,13 +1141,12 @@ public final class TransportVectors implements VectorSuite {
     long outSeq = in.path("out_seq").asLong();
     NodeMessage read;
     if (kind == NodeMessage.RESET) {
-      CardRecipe recipe = CardRecipe.fromJson(in.path("card"));
-      Card card = recipe.issue().card();
-      PublicIdentity sender = recipe.owner().publicIdentity();
+      PrekeyRecipe recipe = PrekeyRecipe.fromJson(in.path("sender"));
+      PrekeyBundle bundle = recipe.make().bundle();
+      PublicIdentity sender = recipe.card().owner().publicIdentity();
       String name = in.path("name").asText();
-      check.bytes("card", card.encoded());
-      check.bytes("sender", sender.encoded());
-      check.bytes("payload", NodeMessage.reset(seq, sentAt, inSeq, outSeq, name, card).encode());
+      checkSender(check, bundle, sender);
+      check.bytes("payload", NodeMessage.reset(seq, sentAt, inSeq, outSeq, name, bundle).encode());
       read = NodeMessage.parse(expected, Instant.ofEpochSecond(in.path("now").asLong()), sender);
       if (!check.accepted()) {
         return;
@@ -985,9 +1154,7 @@ public final class TransportVectors implements VectorSuite {
       if (!name.equals(read.name())) {
         check.fail("name: read '" + read.name() + "'");
       }
-      if (!Arrays.equals(card.encoded(), read.card().encoded())) {
-        check.fail("card: read another card than the one written");
-      }
+      compareBundle(check, bundle, read);
     } else {
       check.bytes("payload", NodeMessage.sync(seq, sentAt, inSeq, outSeq).encode());
       // A SYNC reads neither the clock nor the sender.
@@ -1000,6 +1167,21 @@ public final class TransportVectors implements VectorSuite {
     if (read.inSeq() != inSeq || read.outSeq() != outSeq) {
       check.fail("payload: read in_seq " + read.inSeq() + ", out_seq " + read.outSeq() + "; expected " + inSeq + ", "
           + outSeq);
+    }
+  }
+
+  private static void checkSender(CaseCheck check, PrekeyBundle bundle, PublicIdentity sender) {
+    check.bytes("card", bundle.card().encoded());
+    check.bytes("bundle", bundle.encoded());
+    check.bytes("sender", sender.encoded());
+  }
+
+  private static void compareBundle(CaseCheck check, PrekeyBundle written, NodeMessage read) {
+    if (!Arrays.equals(written.card().encoded(), read.card().encoded())) {
+      check.fail("card: read another card than the one written");
+    }
+    if (!Arrays.equals(written.encoded(), read.bundle().encoded())) {
+      check.fail("bundle: read another bundle than the one written");
     }
   }
 
