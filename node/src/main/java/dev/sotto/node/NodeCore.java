@@ -7,6 +7,9 @@ import dev.sotto.ErrorCode;
 import dev.sotto.Frame;
 import dev.sotto.Identity;
 import dev.sotto.NodeMessage;
+import dev.sotto.OneTimePrekey;
+import dev.sotto.PrekeyBundle;
+import dev.sotto.Prekeys;
 import dev.sotto.PublicIdentity;
 import dev.sotto.RandomSource;
 import dev.sotto.Responder;
@@ -18,6 +21,7 @@ import dev.sotto.node.store.Tx;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,6 +50,8 @@ public final class NodeCore {
   static final String KV_LINK_KEY = "link-key";
   static final String KV_RESPONDER = "responder";
   static final String KV_CARD = "card";
+  /** This node's newest bundle of its current card, as in a HELLO or RESET. */
+  static final String KV_BUNDLE = "bundle";
   static final String KV_CONFIG = "config";
   static final String KV_UNACKED = "unacked-tags";
 
@@ -61,6 +67,11 @@ public final class NodeCore {
   private boolean indexed;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private final SessionResets resets;
+  private final OwnPrekeys own;
+  /** When the prekeys need maintenance next (a new bundle, a top-up, something to publish); EPOCH: now. */
+  private volatile Instant prekeysDue = Instant.EPOCH;
+  /** Whether the responder state was rewritten (private prekeys deleted) since the last checkpoint. */
+  private volatile boolean responderRewritten;
 
   /** How a payload is sealed in a session: {@link Session#seal}; tests put a bound of their own in front of it. */
   @FunctionalInterface
@@ -120,6 +131,7 @@ public final class NodeCore {
     this.random = random;
     this.policy = policy;
     this.resets = new SessionResets(identity, random);
+    this.own = new OwnPrekeys(identity, random);
   }
 
   void onReceived(Runnable listener) {
@@ -159,6 +171,8 @@ public final class NodeCore {
     byte[] digest = sha256(envelope.encoded());
     Map<Long, Committed> changes = new HashMap<>();
     boolean[] delivered = new boolean[1];
+    Responder[] acceptedBy = new Responder[1];
+    byte[][] responderState = new byte[1][];
     Outcome outcome = store.write(tx -> {
       if (fetched) {
         rememberUnacked(tx, envelope.tag());
@@ -191,6 +205,7 @@ public final class NodeCore {
       }
       Responder responder = responder(tx);
       Session.Accepted accepted = Session.accept(responder, envelope.encoded(), instant, random);
+      acceptedBy[0] = responder;
       Session session = accepted.session();
       byte[] first = accepted.payload().orElseThrow(
           () -> new SottoException(ErrorCode.TRUNCATED, "a first contact without a HELLO or RESET cannot be answered"));
@@ -198,7 +213,8 @@ public final class NodeCore {
       if (message.kind() == NodeMessage.RESET) {
         // spec: transport.adoc#node-delivery (resets); a refusal (REPLAY) rolls back the whole first contact
         SessionResets.Made made = resets.accept(tx, session, message, now, sealing);
-        tx.put(KV_RESPONDER, responder.serialize());
+        responderState[0] = responder.serialize();
+        tx.put(KV_RESPONDER, responderState[0]);
         changes.put(made.sessionId(), new Committed(made.session(), made.state()));
         delivered[0] = true;
         return Outcome.ACCEPTED;
@@ -216,19 +232,77 @@ public final class NodeCore {
       if (afterReset) {
         tx.supersede(id, now);
       }
-      tx.put(KV_RESPONDER, responder.serialize());
+      responderState[0] = responder.serialize();
+      tx.put(KV_RESPONDER, responderState[0]);
       changes.put(id, new Committed(session, state));
       delivered[0] = record(tx, contactId, message, moved, now);
+      // Every accepted first contact is answered (design r2-prekeys, section 10): the initiator
+      // learns that it arrived, and stops making it again.
+      answer(tx, contactId, now);
       return Outcome.ACCEPTED;
     });
     changes.forEach((id, c) -> {
       reindex(id, c.session());
       cache.put(id, c);
     });
+    if (responderState[0] != null) {
+      keep(acceptedBy[0], responderState[0]);
+      responderRewritten = true;
+      if (replayCacheFull(acceptedBy[0])) {
+        prekeysDue = Instant.EPOCH;
+      }
+    }
     if (delivered[0]) {
       listeners.forEach(Runnable::run);
     }
     return outcome;
+  }
+
+  /** Whether the newest bundle of a held card has a replay cache big enough for a new bundle. */
+  private static boolean replayCacheFull(Responder responder) {
+    for (Card card : responder.cards()) {
+      PrekeyBundle newest = OwnPrekeys.newestBundle(responder, card);
+      if (newest != null && responder.replayEntries(newest.signedPrekey().id()) >= OwnPrekeys.REPLAY_RENEW) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Answers a first contact accepted with a HELLO: with this node's own HELLO, queued for the
+   * session it sends in (the one just accepted, unless a reset's). A node that sent the contact a
+   * HELLO before sends that one again (same seq: the contact stores it once); otherwise it
+   * introduces itself with a new one.
+   */
+  private static void answer(Tx tx, long contactId, long now) throws StoreException, SottoException {
+    Tx.Contact c = tx.contact(contactId).orElseThrow();
+    PrekeyBundle bundle = ownBundle(tx);
+    String name = ownName(tx);
+    for (Tx.Message m : tx.sent(contactId, 0, c.nextOutSeq())) {
+      if (m.kind() == NodeMessage.HELLO) {
+        tx.queuePending(contactId, NodeMessage.hello(m.seq(), m.sentAt(), name, bundle).encode(), now);
+        return;
+      }
+    }
+    tx.queuePending(contactId, NodeMessage.hello(c.nextOutSeq(), now / 1000, name, bundle).encode(), now);
+    tx.insertMessage(contactId, false, c.nextOutSeq(), now / 1000, now, "", NodeMessage.HELLO);
+    tx.setSeqs(contactId, c.nextOutSeq() + 1, c.nextInSeq());
+  }
+
+  static String ownName(Tx tx) throws StoreException {
+    return Node.Config.decode(tx.get(KV_CONFIG).orElseThrow(
+        () -> new StoreException(StoreException.Kind.MISSING, "no configuration"))).name();
+  }
+
+  /** This node's newest bundle of its current card (its time not checked), for a HELLO or RESET. */
+  static PrekeyBundle ownBundle(Tx tx) throws StoreException, SottoException {
+    Card card = OwnPrekeys.currentCard(tx);
+    byte[] bundle = tx.get(KV_BUNDLE).orElse(null);
+    if (card == null || bundle == null) {
+      throw new StoreException(StoreException.Kind.MISSING, "no card or bundle of this node");
+    }
+    return PrekeyBundle.parse(bundle, card, Instant.EPOCH);
   }
 
   private boolean deliverPayload(Tx tx, long contactId, PublicIdentity peer, byte[] payload, Instant instant, long now)
@@ -245,7 +319,7 @@ public final class NodeCore {
       case NodeMessage.HELLO -> {
         Tx.Contact c = tx.contact(contactId).orElseThrow();
         String moved = newAddresses(c.card(), message.card());
-        tx.updateContact(c.withCard(message.card().encoded()));
+        takeCard(tx, c, message);
         return record(tx, contactId, message, moved, now);
       }
       case NodeMessage.SYNC -> {
@@ -314,21 +388,92 @@ public final class NodeCore {
   private long contactFor(Tx tx, PublicIdentity peer, NodeMessage hello, long now) throws StoreException {
     Optional<Tx.Contact> known = tx.contactByIdentity(peer.encoded());
     if (known.isPresent()) {
-      Tx.Contact c = known.get();
-      tx.updateContact(c.withCard(hello.card().encoded()));
-      return c.id();
+      takeCard(tx, known.get(), hello);
+      return known.get().id();
     }
-    return newContact(tx, peer, hello.name(), hello.card(), now);
+    return newContact(tx, peer, hello, now);
   }
 
   /** A contact made from a first contact (HELLO or RESET): its chosen name made safe, and unique with a suffix. */
-  static long newContact(Tx tx, PublicIdentity peer, String chosen, Card card, long now) throws StoreException {
-    String name = safeName(chosen);
+  static long newContact(Tx tx, PublicIdentity peer, NodeMessage message, long now) throws StoreException {
+    String name = safeName(message.name());
     String candidate = name;
     for (int i = 2; tx.contactByName(candidate).isPresent(); i++) {
       candidate = name + "-" + i;
     }
-    return tx.insertContact(candidate, peer.encoded(), card.encoded(), now);
+    long id = tx.insertContact(candidate, peer.encoded(), message.card().encoded(), now);
+    tx.setPrekeys(id, new Tx.ContactPrekeys(message.bundle().encoded(), List.of()));
+    return id;
+  }
+
+  /**
+   * Takes the card and bundle of a contact's HELLO or RESET: the card replaces the one held; the
+   * bundle replaces the one held unless that is of the same card with a higher serial. One-time
+   * prekeys fetched for another card are dropped.
+   */
+  static void takeCard(Tx tx, Tx.Contact c, NodeMessage message) throws StoreException {
+    Tx.ContactPrekeys held = tx.prekeys(c.id());
+    boolean sameCard = c.card() != null && Arrays.equals(c.card(), message.card().encoded());
+    if (!sameCard) {
+      tx.updateContact(c.withCard(message.card().encoded()));
+    }
+    byte[] bundle = message.bundle().encoded();
+    if (sameCard && held.bundle() != null && held.bundle().length == PrekeyBundle.LENGTH
+        && new Frame.PrekeyItem(Frame.PrekeyItem.Kind.BUNDLE, held.bundle()).serial() > message.bundle().serial()) {
+      bundle = held.bundle();
+    }
+    tx.setPrekeys(c.id(), new Tx.ContactPrekeys(bundle, sameCard ? held.oneTime() : List.of()));
+  }
+
+  /**
+   * The prekeys this node can make a first contact to a contact with at {@code now}: its card,
+   * the bundle held (valid at {@code now}) and the one-time prekeys fetched with it (each only if
+   * valid and of the card); empty when there is no valid bundle (prekeys must be fetched).
+   */
+  static Optional<Prekeys> usablePrekeys(Tx tx, long contactId, Card card, Instant now) throws StoreException {
+    Tx.ContactPrekeys held = tx.prekeys(contactId);
+    if (held.bundle() == null) {
+      return Optional.empty();
+    }
+    PrekeyBundle bundle;
+    try {
+      bundle = PrekeyBundle.parse(held.bundle(), card, now);
+    } catch (SottoException e) {
+      return Optional.empty();
+    }
+    OneTimePrekey x = null;
+    OneTimePrekey kem = null;
+    for (byte[] encoded : held.oneTime()) {
+      try {
+        OneTimePrekey r = OneTimePrekey.parse(encoded, card, now);
+        if (r.isKem() && kem == null) {
+          kem = r;
+        } else if (!r.isKem() && x == null) {
+          x = r;
+        }
+      } catch (SottoException e) {
+        // expired, or of another card: not used
+      }
+    }
+    return Optional.of(of(bundle, x, kem));
+  }
+
+  /** The prekeys, leaving out a one-time prekey whose id another of them has. */
+  static Prekeys of(PrekeyBundle bundle, OneTimePrekey x, OneTimePrekey kem) {
+    try {
+      return Prekeys.of(bundle, x, kem);
+    } catch (IllegalArgumentException e) {
+      try {
+        return Prekeys.of(bundle, x, null);
+      } catch (IllegalArgumentException again) {
+        return Prekeys.of(bundle, null, null);
+      }
+    }
+  }
+
+  /** After a first contact with {@code prekeys}: its one-time prekeys are used up. */
+  static void usedPrekeys(Tx tx, long contactId, Prekeys prekeys) throws StoreException {
+    tx.setPrekeys(contactId, new Tx.ContactPrekeys(prekeys.bundle().encoded(), List.of()));
   }
 
   /** A peer's chosen name, made safe to print: letters, digits, '-', '_' and '.', at most 32. */
@@ -343,24 +488,34 @@ public final class NodeCore {
 
   /**
    * Seals every queued plaintext into outbox envelopes, up to {@link #SEAL_BATCH} in one
-   * transaction with their session states. A plaintext that cannot be sealed (the contact's card
-   * expired before a session could start) is found alone and dropped, so that it does not block
-   * the queue.
+   * transaction with their session states. A contact with no session to send in and no valid
+   * prekeys waits (its plaintexts stay queued) until {@link #prekeysWanted} prekeys are fetched.
+   * A plaintext that cannot be sealed (the contact's card expired before a session could start)
+   * is found alone and dropped, so that it does not block the queue.
    */
   public synchronized int sealPending() throws StoreException, SottoException {
-    makeWantedResets();
+    Set<Long> waiting = new HashSet<>();
+    makeWantedResets(waiting);
     int sealed = 0;
     int batch = SEAL_BATCH;
     while (true) {
       Map<Long, Committed> changes = new HashMap<>();
       Set<Long> started = new HashSet<>();
+      // Contacts found waiting for prekeys stay so even when the transaction rolls back.
+      Set<Long> blocked = waiting;
       int n;
       try {
         int size = batch;
         n = store.write(tx -> {
           int done = 0;
-          while (done < size && sealOne(tx, changes, started)) {
-            done++;
+          while (done < size) {
+            Sealed result = sealOne(tx, changes, started, blocked);
+            if (result == Sealed.NONE) {
+              break;
+            }
+            if (result == Sealed.SEALED) {
+              done++;
+            }
           }
           return done;
         });
@@ -370,7 +525,7 @@ public final class NodeCore {
           continue;
         }
         store.write(tx -> {
-          for (Tx.Pending p : tx.pending(1)) {
+          for (Tx.Pending p : tx.pendingExcept(waiting, 1)) {
             tx.deletePending(p.id());
           }
           return null;
@@ -395,13 +550,26 @@ public final class NodeCore {
 
   /**
    * Makes the resets asked for ('sotto contact reset', or a reset session that went unanswered),
-   * each in its own transaction. One that cannot be made (the contact's latest card expired) is
-   * given up: the flag is cleared, so that it is not tried at every tick.
+   * each in its own transaction. One whose contact has no valid prekeys waits for them (the
+   * contact is added to {@code waiting}); one that cannot be made (the contact's latest card
+   * expired) is given up: the flag is cleared, so that it is not tried at every tick.
    */
-  private void makeWantedResets() throws StoreException, SottoException {
+  private void makeWantedResets(Set<Long> waiting) throws StoreException, SottoException {
     for (long contactId : store.read(Tx::resetsWanted)) {
       try {
-        SessionResets.Made made = store.write(tx -> resets.start(tx, contactId, clock.instant(), clock.millis()));
+        SessionResets.Made made = store.write(tx -> {
+          Instant instant = clock.instant();
+          Card card = Card.parse(tx.contact(contactId).orElseThrow().card(), instant);
+          Optional<Prekeys> prekeys = usablePrekeys(tx, contactId, card, instant);
+          if (prekeys.isEmpty()) {
+            return null;
+          }
+          return resets.start(tx, contactId, prekeys.get(), instant, clock.millis());
+        });
+        if (made == null) {
+          waiting.add(contactId);
+          continue;
+        }
         reindex(made.sessionId(), made.session());
         cache.put(made.sessionId(), new Committed(made.session(), made.state()));
       } catch (SottoException e) {
@@ -417,22 +585,34 @@ public final class NodeCore {
   /** Plaintexts sealed in one transaction: one commit (one fsync) for a burst of messages. */
   private static final int SEAL_BATCH = 32;
 
-  private Boolean sealOne(Tx tx, Map<Long, Committed> changes, Set<Long> started)
+  /** What {@link #sealOne} did. */
+  private enum Sealed { NONE, SEALED, BLOCKED }
+
+  private Sealed sealOne(Tx tx, Map<Long, Committed> changes, Set<Long> started, Set<Long> blocked)
       throws StoreException, SottoException {
-    List<Tx.Pending> pending = tx.pending(1);
+    List<Tx.Pending> pending = tx.pendingExcept(blocked, 1);
     if (pending.isEmpty()) {
-      return false;
+      return Sealed.NONE;
     }
     Tx.Pending p = pending.get(0);
     long contactId = p.contactId();
     Optional<Tx.SessionRow> sending = tx.sendingSession(contactId);
     List<Envelope> envelopes;
     long now = clock.millis();
+    Instant instant = clock.instant();
     if (sending.isEmpty()) {
-      Card card = Card.parse(tx.contact(contactId).orElseThrow().card(), clock.instant());
-      Session.Started initiated = Session.initiate(identity, card, clock.instant(), p.payload(), random);
+      Card card = Card.parse(tx.contact(contactId).orElseThrow().card(), instant);
+      Optional<Prekeys> prekeys = usablePrekeys(tx, contactId, card, instant);
+      if (prekeys.isEmpty()) {
+        blocked.add(contactId); // until prekeys are fetched
+        return Sealed.BLOCKED;
+      }
+      Session.Started initiated = Session.initiate(identity, prekeys.get(), instant, p.payload(), random);
+      usedPrekeys(tx, contactId, prekeys.get());
       byte[] state = initiated.session().serialize();
-      long id = tx.insertSession(contactId, state, now);
+      long id = tx.insertSession(contactId, state, now, -1, true);
+      Tx.FirstContacts f = tx.firstContacts(contactId);
+      tx.setFirstContacts(new Tx.FirstContacts(contactId, f.made() + 1, 0, 0));
       changes.put(id, new Committed(initiated.session(), state));
       started.add(id);
       envelopes = initiated.envelopes();
@@ -451,7 +631,16 @@ public final class NodeCore {
         // session, unchanged by the refusal, is replaced by a reset, and the plaintext is sealed
         // in the new one (spec: transport.adoc#node-delivery).
         changes.put(id, new Committed(session, row.state()));
-        SessionResets.Made made = resets.start(tx, contactId, clock.instant(), now);
+        Card card = Card.parse(tx.contact(contactId).orElseThrow().card(), instant);
+        Optional<Prekeys> prekeys = usablePrekeys(tx, contactId, card, instant);
+        if (prekeys.isEmpty()) {
+          // The reset waits for prekeys, and so do this contact's plaintexts.
+          Tx.Resets r = tx.resets(contactId);
+          tx.setResets(new Tx.Resets(contactId, r.resets(), r.missing(), r.resetIn(), r.resetOut(), true));
+          blocked.add(contactId);
+          return Sealed.BLOCKED;
+        }
+        SessionResets.Made made = resets.start(tx, contactId, prekeys.get(), instant, now);
         started.add(made.sessionId());
         session = made.session();
         id = made.sessionId();
@@ -465,7 +654,7 @@ public final class NodeCore {
       tx.queueEnvelope(contactId, e.encoded(), now);
     }
     tx.deletePending(p.id());
-    return true;
+    return Sealed.SEALED;
   }
 
   /** The next envelopes to send, by contact, in order; with the card to find each contact at. */
@@ -567,6 +756,16 @@ public final class NodeCore {
           }
           return List.of(Frame.ok(id));
         }
+        case Frame.GET_PREKEYS -> {
+          byte[] tag = request.bundleTag();
+          Optional<List<Frame.PrekeyItem>> own = servePrekeys(tag);
+          return List.of(Frame.prekeys(id, own.isPresent() ? own.get() : mailboxPrekeys(link, tag)));
+        }
+        case Frame.PUBLISH -> {
+          // The answer is this request's, whatever request id the mailbox side gave it.
+          Frame answer = mailboxPublish(link, request.publishBody());
+          return List.of(Frame.of(answer.type(), id, answer.body()));
+        }
         default -> {
           // fall through to UNSUPPORTED_REQUEST
         }
@@ -575,6 +774,22 @@ public final class NodeCore {
     } catch (SottoException e) {
       return List.of(Frame.error(id, e.code()));
     }
+  }
+
+  /**
+   * The prekeys a mailbox serves under a bundle tag that is not this node's own (design
+   * r2-prekeys, section 9): the newest bundle(s) published under it and at most one one-time
+   * record of each kind, each handed out once.
+   */
+  // TODO(mailbox prekeys): stub; the mailbox side (PUBLISHed items of others, served once) is another branch's.
+  List<Frame.PrekeyItem> mailboxPrekeys(LinkState link, byte[] tag) throws StoreException, SottoException {
+    return List.of();
+  }
+
+  /** Holds the prekeys another node PUBLISHes (design r2-prekeys, section 9). */
+  // TODO(mailbox prekeys): stub; the mailbox side is another branch's.
+  Frame mailboxPublish(LinkState link, Frame.Publish body) throws StoreException, SottoException {
+    return Frame.error(0, ErrorCode.UNSUPPORTED_REQUEST);
   }
 
   private synchronized <T> T mailboxRead(Store.Work<T> work) throws StoreException, SottoException {
@@ -699,29 +914,337 @@ public final class NodeCore {
     indexed = true;
   }
 
-  /** The responder state whose invite tags {@link #inviteTags} holds. */
+  /** The responder state whose invite tags {@link #inviteTags} and bundle tags {@link #bundleTags} hold. */
   private byte[] responderSeen;
+  /** The bundle tags of this node's cards (hex): GET_PREKEYS for them is answered from the responder. */
+  private final Set<String> bundleTags = new HashSet<>();
+  /**
+   * The responder as last committed, with the state bytes committed: a restore re-derives and
+   * checks every held key, so it is done only when the stored state is not this one (another
+   * process wrote it). Taken out while in use, put back after the commit, as sessions are.
+   */
+  private Responder cachedResponder;
+  private byte[] cachedResponderState;
 
   /**
-   * Re-reads the invite tags when the responder state changed (a card issued by another process
-   * of this home, such as 'sotto card' renewing it): a comparison of bytes, not a restore.
+   * Re-reads the invite and bundle tags when the responder state changed (a card issued by
+   * another process of this home, such as 'sotto card' renewing it).
    */
   private void refreshInvites(Tx tx) throws StoreException, SottoException {
-    byte[] state = tx.get(KV_RESPONDER).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no responder state"));
+    byte[] state = responderState(tx);
+    if (!Arrays.equals(state, responderSeen)) {
+      keep(responder(tx), state);
+    }
+  }
+
+  private static byte[] responderState(Tx tx) throws StoreException {
+    return tx.get(KV_RESPONDER).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no responder state"));
+  }
+
+  /** The responder as stored, taken out of the cache: {@link #keep} it after the commit. */
+  Responder responder(Tx tx) throws StoreException, SottoException {
+    byte[] state = responderState(tx);
+    Responder r = cachedResponder != null && Arrays.equals(state, cachedResponderState)
+        ? cachedResponder : Responder.restore(identity, state);
+    cachedResponder = null;
+    cachedResponderState = null;
     if (!Arrays.equals(state, responderSeen)) {
       Set<String> invites = new HashSet<>();
-      for (byte[] tag : Responder.restore(identity, state).inviteTags()) {
+      for (byte[] tag : r.inviteTags()) {
         invites.add(HexFormat.of().formatHex(tag));
       }
       inviteTags.clear();
       inviteTags.addAll(invites);
+      bundleTags.clear();
+      bundleTags.addAll(OwnPrekeys.bundleTags(r));
       responderSeen = state;
     }
+    return r;
   }
 
-  Responder responder(Tx tx) throws StoreException, SottoException {
-    byte[] state = tx.get(KV_RESPONDER).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no responder state"));
-    return Responder.restore(identity, state);
+  /** Puts a responder back in the cache: {@code state} is what the store holds of it now. */
+  private void keep(Responder r, byte[] state) {
+    cachedResponder = r;
+    cachedResponderState = state;
+  }
+
+  // ---------------------------------------------------------------- own prekeys
+
+  /** Work in the transaction of {@link #withPrekeys}, which may run maintenance in it. */
+  @FunctionalInterface
+  interface PrekeyWork<T> {
+    T run(Tx tx, Maintenance maintenance) throws StoreException, SottoException;
+  }
+
+  /** Runs the prekey maintenance (see {@link OwnPrekeys#maintain}) with these settings. */
+  @FunctionalInterface
+  interface Maintenance {
+    OwnPrekeys.Maintained run(Node.Config config, boolean renew) throws StoreException, SottoException;
+  }
+
+  /**
+   * Runs {@code work} in one write transaction in which it may run the prekey maintenance: the
+   * responder's state and this node's newest bundle are written back in the same transaction.
+   */
+  synchronized <T> T withPrekeys(byte[] linkKey, PrekeyWork<T> work) throws StoreException, SottoException {
+    Responder[] held = new Responder[1];
+    byte[][] state = new byte[1][];
+    OwnPrekeys.Maintained[] last = new OwnPrekeys.Maintained[1];
+    boolean[] rewritten = new boolean[1];
+    T result = store.write(tx -> {
+      state[0] = responderState(tx);
+      held[0] = responder(tx);
+      return work.run(tx, (config, renew) -> {
+        OwnPrekeys.Maintained m = own.maintain(tx, held[0], config, linkKey, clock.instant(), renew);
+        byte[] after = held[0].serialize();
+        if (!Arrays.equals(after, state[0])) {
+          tx.put(KV_RESPONDER, after);
+          state[0] = after;
+          rewritten[0] = true;
+        }
+        Card card = OwnPrekeys.currentCard(tx);
+        PrekeyBundle newest = OwnPrekeys.newestBundle(held[0], card);
+        if (newest != null && !Arrays.equals(newest.encoded(), tx.get(KV_BUNDLE).orElse(null))) {
+          tx.put(KV_BUNDLE, newest.encoded());
+        }
+        last[0] = m;
+        return m;
+      });
+    });
+    keep(held[0], state[0]);
+    if (rewritten[0]) {
+      responderRewritten = true;
+      responderSeen = null; // the tags are read again from the new state
+    }
+    if (last[0] != null) {
+      prekeysDue = last[0].nextDue();
+    }
+    return result;
+  }
+
+  /** Runs the prekey maintenance with the stored settings (see {@link OwnPrekeys#maintain}). */
+  OwnPrekeys.Maintained maintainPrekeys(byte[] linkKey, boolean renew) throws StoreException, SottoException {
+    return withPrekeys(linkKey, (tx, maintenance) -> maintenance.run(Node.Config.decode(tx.get(KV_CONFIG).orElseThrow(
+        () -> new StoreException(StoreException.Kind.MISSING, "no configuration"))), renew));
+  }
+
+  /** When the prekeys need maintenance next; {@link Instant#EPOCH} when at once. */
+  Instant prekeysDue() {
+    return prekeysDue;
+  }
+
+  /** Whether the responder state was rewritten since the last call (then its old copy wants a checkpoint). */
+  boolean takeResponderRewritten() {
+    boolean was = responderRewritten;
+    responderRewritten = false;
+    return was;
+  }
+
+  /** Marks a publication to a mailbox done. */
+  synchronized void published(OwnPrekeys.Publication p) throws StoreException, SottoException {
+    store.write(tx -> {
+      OwnPrekeys.published(tx, p);
+      return null;
+    });
+  }
+
+  /**
+   * This node's answer to GET_PREKEYS for one of its own cards' bundle tags (see
+   * {@link OwnPrekeys#serve}); empty for any other tag.
+   */
+  synchronized Optional<List<Frame.PrekeyItem>> servePrekeys(byte[] tag) throws StoreException, SottoException {
+    String hex = HexFormat.of().formatHex(tag);
+    if (responderSeen == null) {
+      store.read(tx -> {
+        refreshInvites(tx);
+        return null;
+      });
+    }
+    if (!bundleTags.contains(hex)) {
+      // The tags may be stale (another process issued a card): read again only when the state changed.
+      store.read(tx -> {
+        refreshInvites(tx);
+        return null;
+      });
+      if (!bundleTags.contains(hex)) {
+        return Optional.empty();
+      }
+    }
+    Responder[] held = new Responder[1];
+    byte[][] state = new byte[1][];
+    Optional<List<Frame.PrekeyItem>> items = store.write(tx -> {
+      state[0] = responderState(tx);
+      held[0] = responder(tx);
+      return OwnPrekeys.serve(tx, held[0], tag, clock.instant());
+    });
+    keep(held[0], state[0]);
+    return items;
+  }
+
+  // ---------------------------------------------------------------- contacts' prekeys
+
+  /** How long a first contact waits for an answer before it is made again with fresh prekeys. */
+  static final Duration FIRST_CONTACT_ANSWER = Duration.ofHours(24);
+  /** How many first contacts are made to a contact that does not answer: the first and 7 retries. */
+  static final int MAX_FIRST_CONTACTS = 8;
+
+  /** A contact whose prekeys must be fetched, with the card to fetch them for. */
+  record PrekeysWanted(long contactId, String name, byte[] card) {}
+
+  /**
+   * The contacts whose prekeys are due to be fetched: those with plaintexts queued and no
+   * session to send them in, or a reset asked for, that hold no bundle valid now, and whose
+   * next fetch is due.
+   */
+  synchronized List<PrekeysWanted> prekeysWanted() throws StoreException, SottoException {
+    long now = clock.millis();
+    Instant instant = clock.instant();
+    return store.read(tx -> {
+      Set<Long> candidates = new java.util.TreeSet<>(tx.resetsWanted());
+      for (long id : tx.contactsWithPending()) {
+        if (tx.sendingSession(id).isEmpty()) {
+          candidates.add(id);
+        }
+      }
+      List<PrekeysWanted> out = new ArrayList<>();
+      for (long id : candidates) {
+        Tx.Contact c = tx.contact(id).orElseThrow();
+        if (c.card() == null || tx.firstContacts(id).nextFetch() > now) {
+          continue;
+        }
+        Card card;
+        try {
+          card = Card.parse(c.card(), instant);
+        } catch (SottoException e) {
+          continue; // an expired card: no fetch can help; a new card comes only from the contact
+        }
+        if (usablePrekeys(tx, id, card, instant).isEmpty()) {
+          out.add(new PrekeysWanted(id, c.name(), c.card()));
+        }
+      }
+      return out;
+    });
+  }
+
+  /** Stores prekeys fetched for a contact's card: they replace the ones held. */
+  synchronized void fetched(long contactId, Prekeys prekeys) throws StoreException, SottoException {
+    store.write(tx -> {
+      storeFetched(tx, contactId, prekeys);
+      return null;
+    });
+  }
+
+  static void storeFetched(Tx tx, long contactId, Prekeys prekeys) throws StoreException {
+    List<byte[]> oneTime = new ArrayList<>();
+    prekeys.oneTimePrekey().ifPresent(r -> oneTime.add(r.encoded()));
+    prekeys.kemOneTimePrekey().ifPresent(r -> oneTime.add(r.encoded()));
+    tx.setPrekeys(contactId, new Tx.ContactPrekeys(prekeys.bundle().encoded(), oneTime));
+    Tx.FirstContacts f = tx.firstContacts(contactId);
+    tx.setFirstContacts(new Tx.FirstContacts(contactId, f.made(), 0, 0));
+  }
+
+  /** Records a fetch that no address answered with a valid bundle: the next one after a back-off. */
+  synchronized void fetchFailed(long contactId) throws StoreException, SottoException {
+    long now = clock.millis();
+    store.write(tx -> {
+      fetchFailed(tx, contactId, now);
+      return null;
+    });
+  }
+
+  static void fetchFailed(Tx tx, long contactId, long now) throws StoreException {
+    Tx.FirstContacts f = tx.firstContacts(contactId);
+    long failures = f.fetchFailures() + 1;
+    tx.setFirstContacts(new Tx.FirstContacts(contactId, f.made(), failures, now + fetchBackoff(failures)));
+  }
+
+  /** After {@code failures} failed fetches in a row: 30 s, doubling, at most 1 h. */
+  static long fetchBackoff(long failures) {
+    return Math.min(3_600_000L, 30_000L << Math.min(failures - 1, 7));
+  }
+
+  /**
+   * Makes again every first contact that went unanswered for {@link #FIRST_CONTACT_ANSWER}
+   * (design r2-prekeys, section 10), up to {@link #MAX_FIRST_CONTACTS} in all: the unanswered
+   * sessions are superseded (they still receive, should an answer come late), their envelopes
+   * not yet sent dropped, the prekeys held dropped (fresh ones are fetched), and every message
+   * this node sent the contact queued again, from its HELLO on, for the new first contact.
+   *
+   * @return how many contacts it did this for
+   */
+  public synchronized int retryFirstContacts() throws StoreException, SottoException {
+    long now = clock.millis();
+    List<Long> due = store.read(tx -> tx.unansweredFirstContacts(now - FIRST_CONTACT_ANSWER.toMillis(),
+        MAX_FIRST_CONTACTS));
+    for (long contactId : due) {
+      store.write(tx -> {
+        for (Tx.SessionRow row : tx.sessions(contactId)) {
+          if (row.superseded() < 0) {
+            tx.supersede(row.id(), now);
+          }
+        }
+        tx.deleteOutbox(contactId);
+        for (Tx.Pending p : tx.pendingOf(contactId)) {
+          tx.deletePending(p.id());
+        }
+        Tx.Contact c = tx.contact(contactId).orElseThrow();
+        PrekeyBundle bundle = ownBundle(tx);
+        String name = ownName(tx);
+        long seq = 0;
+        for (Tx.Message m : tx.sent(contactId, 0, c.nextOutSeq())) {
+          for (; seq < m.seq(); seq++) {
+            tx.queuePending(contactId, NodeMessage.text(seq, now / 1000, SessionResets.DELETED).encode(), now);
+          }
+          NodeMessage message = m.kind() == NodeMessage.HELLO ? NodeMessage.hello(m.seq(), m.sentAt(), name, bundle)
+              : NodeMessage.text(m.seq(), m.sentAt(), m.text());
+          tx.queuePending(contactId, message.encode(), now);
+          seq = m.seq() + 1;
+        }
+        tx.setPrekeys(contactId, new Tx.ContactPrekeys(null, List.of()));
+        Tx.FirstContacts f = tx.firstContacts(contactId);
+        tx.setFirstContacts(new Tx.FirstContacts(contactId, f.made(), 0, 0));
+        return null;
+      });
+    }
+    return due.size();
+  }
+
+  /** Where a contact's first contact stands, for the user. */
+  public enum FirstContactState {
+    /** The contact was heard from: nothing is waiting. */
+    ANSWERED,
+    /** No first contact made yet: no address of the contact's card served prekeys so far. */
+    WAITING_FOR_PREKEYS,
+    /** A first contact was made and not answered yet. */
+    UNANSWERED,
+    /** {@link #MAX_FIRST_CONTACTS} first contacts went unanswered: no more are made by themselves. */
+    GAVE_UP,
+    /** Nothing to send and nothing sent: no first contact is wanted. */
+    NONE
+  }
+
+  /** A contact's first contact, as the user is shown it. */
+  public record FirstContactStatus(FirstContactState state, long made, long fetchFailures, long nextFetchMillis) {}
+
+  /** Where the first contact with a contact stands. */
+  public FirstContactStatus firstContactStatus(long contactId) throws StoreException, SottoException {
+    return store.read(tx -> {
+      Tx.FirstContacts f = tx.firstContacts(contactId);
+      FirstContactState state;
+      if (tx.heardFrom(contactId)) {
+        state = FirstContactState.ANSWERED;
+      } else if (tx.sendingSession(contactId).isPresent()) {
+        Tx.SessionRow row = tx.sendingSession(contactId).get();
+        state = !row.initiated() ? FirstContactState.ANSWERED
+            : f.made() >= MAX_FIRST_CONTACTS && row.created() <= clock.millis() - FIRST_CONTACT_ANSWER.toMillis()
+                ? FirstContactState.GAVE_UP : FirstContactState.UNANSWERED;
+      } else if (!tx.pendingOf(contactId).isEmpty()) {
+        state = FirstContactState.WAITING_FOR_PREKEYS;
+      } else {
+        state = FirstContactState.NONE;
+      }
+      return new FirstContactStatus(state, f.made(), f.fetchFailures(), f.nextFetch());
+    });
   }
 
   static byte[] sha256(byte[] data) {
