@@ -1086,7 +1086,7 @@ public final class NodeCore {
   /** How long a first contact waits for an answer before it is made again with fresh prekeys. */
   static final Duration FIRST_CONTACT_ANSWER = Duration.ofHours(24);
   /** How many first contacts are made to a contact that does not answer: the first and 7 retries. */
-  static final int MAX_FIRST_CONTACTS = 8;
+  public static final int MAX_FIRST_CONTACTS = 8;
 
   /** A contact whose prekeys must be fetched, with the card to fetch them for. */
   record PrekeysWanted(long contactId, String name, byte[] card) {}

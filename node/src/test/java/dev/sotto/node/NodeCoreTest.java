@@ -32,6 +32,7 @@ class NodeCoreTest {
     alice = Node.open(TestNodes.init(dir, "alice", List.of()), null, Node.Options.defaults());
     bob = Node.open(TestNodes.init(dir, "bob", List.of()), null,
         Node.Options.defaults().withPolicy(NodeCore.Policy.DEFAULT.withQuotas(2, 1 << 20)));
+    TestNodes.connect(alice, bob);
     alice.addContact("bob", bob.card().text());
   }
 
@@ -71,6 +72,7 @@ class NodeCoreTest {
       assertEquals(NodeCore.Outcome.ACCEPTED, bob.core().receive(e));
     }
     try (Node carol = Node.open(TestNodes.init(dir, "carol", List.of()), null, Node.Options.defaults())) {
+      TestNodes.connect(carol, bob);
       carol.addContact("bob", renewed);
       carol.send("bob", "from the new card");
       for (Envelope e : outbox(carol)) {

@@ -84,6 +84,7 @@ class ResetTest {
     copy(bobHome, bobBeforeAlice);
     alice = Node.open(aliceHome, null, options());
     bob = Node.open(bobHome, null, options());
+    TestNodes.connect(alice, bob);
     alice.addContact("bob", bob.card().text());
   }
 
@@ -347,6 +348,7 @@ class ResetTest {
     // Bob restores a state from before he knew alice: her next message cannot be opened.
     bob.close();
     bob = Node.open(bobBeforeAlice, null, options());
+    TestNodes.connect(alice, bob);
     alice.send("bob", "a3");
     List<Envelope> unreadable = outbox(alice);
     assertEquals(ErrorCode.UNKNOWN_TAG, assertThrows(SottoException.class,
