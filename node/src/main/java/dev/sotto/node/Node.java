@@ -564,7 +564,7 @@ public final class Node implements AutoCloseable {
   }
 
   /** Fetches the prekeys of every contact that waits for them and is due (see {@link NodeCore#prekeysWanted}). */
-  private void fetchWantedPrekeys() throws StoreException, SottoException {
+  void fetchWantedPrekeys() throws StoreException, SottoException {
     for (NodeCore.PrekeysWanted wanted : core.prekeysWanted()) {
       Card card;
       try {
