@@ -586,6 +586,8 @@ public final class Node implements AutoCloseable {
 
   /** Per mailbox address: when (nanoTime) to try publishing again after a failure, and the delay. */
   private final Map<String, long[]> publishBackoff = new ConcurrentHashMap<>();
+  /** What the last maintenance left to publish, each removed once a mailbox took it. */
+  private final List<OwnPrekeys.Publication> toPublish = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /**
    * Runs the prekey maintenance when it is due (or {@code force}), then PUBLISHes to each
@@ -594,14 +596,27 @@ public final class Node implements AutoCloseable {
    * A mailbox that fails is tried again later, 1 s doubling up to 10 min.
    */
   private void maintainAndPublish(boolean force) throws StoreException, SottoException {
-    if (!force && clock.instant().isBefore(core.prekeysDue())) {
-      return;
+    if (force || !clock.instant().isBefore(core.prekeysDue())) {
+      OwnPrekeys.Maintained maintained = maintainPrekeys(false);
+      toPublish.clear();
+      toPublish.addAll(maintained.publications());
     }
-    OwnPrekeys.Maintained maintained = maintainPrekeys(false);
-    for (OwnPrekeys.Publication p : maintained.publications()) {
+    publish();
+  }
+
+  /**
+   * PUBLISHes what is left to publish to each mailbox whose back-off is over ({@link #publish}
+   * runs the maintenance first when a command needs its result: 'sotto card').
+   */
+  private void publish() throws StoreException, SottoException {
+    for (OwnPrekeys.Publication p : toPublish) {
       String key = addressText(p.mailbox());
       long[] backoff = publishBackoff.get(key);
       if (backoff != null && System.nanoTime() - backoff[0] < 0) {
+        continue;
+      }
+      if (!core.unpublished(p)) {
+        toPublish.remove(p); // another process of this home published it: never the same record twice
         continue;
       }
       boolean ok;
@@ -616,12 +631,24 @@ public final class Node implements AutoCloseable {
       if (ok) {
         publishBackoff.remove(key);
         core.published(p);
+        toPublish.remove(p);
       } else {
         long delay = backoff == null ? Duration.ofSeconds(1).toNanos()
             : Math.min(Duration.ofMinutes(10).toNanos(), backoff[1] * 2);
         publishBackoff.put(key, new long[] {System.nanoTime() + delay, delay});
       }
     }
+  }
+
+  /**
+   * Runs the prekey maintenance and PUBLISHes at once what this node's mailboxes lack, as a node
+   * does before it gives its card out (the mailboxes then serve its prekeys while it is offline).
+   *
+   * @return how many publications are still not taken by their mailbox
+   */
+  public int publishPrekeys() throws StoreException, SottoException {
+    maintainAndPublish(true);
+    return toPublish.size();
   }
 
   public List<Tx.Contact> contacts() throws StoreException, SottoException {
@@ -949,6 +976,7 @@ public final class Node implements AutoCloseable {
       throw new IllegalStateException("already running");
     }
     maintainAndPublish(true);
+    core.fetchNow();
     core.reindex();
     Server.Handler handler = new Server.Handler() {
       @Override

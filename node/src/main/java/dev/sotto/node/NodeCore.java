@@ -1040,6 +1040,11 @@ public final class NodeCore {
     return was;
   }
 
+  /** Whether the store still lists the publication as not done (another process may have done it meanwhile). */
+  synchronized boolean unpublished(OwnPrekeys.Publication p) throws StoreException, SottoException {
+    return store.read(tx -> OwnPrekeys.unpublished(tx, p));
+  }
+
   /** Marks a publication to a mailbox done. */
   synchronized void published(OwnPrekeys.Publication p) throws StoreException, SottoException {
     store.write(tx -> {
@@ -1158,9 +1163,22 @@ public final class NodeCore {
     tx.setFirstContacts(new Tx.FirstContacts(contactId, f.made(), failures, now + fetchBackoff(failures)));
   }
 
-  /** After {@code failures} failed fetches in a row: 30 s, doubling, at most 1 h. */
+  /** After {@code failures} failed fetches in a row: 5 s, doubling, at most 1 h. */
   static long fetchBackoff(long failures) {
-    return Math.min(3_600_000L, 30_000L << Math.min(failures - 1, 7));
+    return Math.min(3_600_000L, 5_000L << Math.min(failures - 1, 10));
+  }
+
+  /** Makes every contact's next prekey fetch due at once (a node that starts asks again: the network may have changed). */
+  synchronized void fetchNow() throws StoreException, SottoException {
+    store.write(tx -> {
+      for (Tx.Contact c : tx.contacts()) {
+        Tx.FirstContacts f = tx.firstContacts(c.id());
+        if (f.nextFetch() != 0) {
+          tx.setFirstContacts(new Tx.FirstContacts(c.id(), f.made(), f.fetchFailures(), 0));
+        }
+      }
+      return null;
+    });
   }
 
   /**

@@ -326,10 +326,8 @@ final class OwnPrekeys {
       due = min(due, Instant.ofEpochSecond(o.lastBatch).plus(TOP_UP_EVERY));
     }
 
+    // What is left to publish does not make maintenance due: the caller retries it on its own.
     List<Publication> publications = publications(responder, state, now);
-    if (!publications.isEmpty()) {
-      due = now;
-    }
     if (changed || !Arrays.equals(beforeState, state.encode())) {
       save(tx, state);
     }
@@ -386,6 +384,23 @@ final class OwnPrekeys {
       }
     }
     return out;
+  }
+
+  /** Whether the publication is still to be done: its bundle or one of its one-time prekeys not published. */
+  static boolean unpublished(Tx tx, Publication p) throws StoreException {
+    Outlet o = state(tx).outlets.get(p.outlet());
+    if (o == null) {
+      return false;
+    }
+    if (p.bundleSerial() > o.publishedSerial) {
+      return true;
+    }
+    for (long id : p.oneTimeIds()) {
+      if (Boolean.FALSE.equals(o.ids.get(id))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Marks a publication done: the mailbox holds its bundle and one-time prekeys. */
