@@ -160,7 +160,8 @@ final class ContactCommand extends Cmd {
   @Command(name = "reset",
       header = "Replaces the session with a contact.",
       description = {
-          "Replaces the session with a contact by a new one, made like a first contact to the contact's latest card. "
+          "Replaces the session with a contact by a new one, made like a first contact with the contact's latest "
+              + "prekeys (those its last HELLO brought, or fetched anew from the addresses on its card when they expired). "
               + "Both sides then send again what the other is missing, and each is told how many messages were "
               + "missing. Use it when messages from the contact stopped arriving, or after restoring an old state. "
               + "The running node ('sotto run') makes the reset."})
