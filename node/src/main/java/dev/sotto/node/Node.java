@@ -459,9 +459,9 @@ public final class Node implements AutoCloseable {
     Tx.Contact added = store.write(tx -> {
       long id = tx.insertContact(name, card.identity().encoded(), card.encoded(), now);
       if (prekeys.isPresent()) {
-        NodeCore.storeFetched(tx, id, prekeys.get());
+        FirstContacts.storeFetched(tx, id, prekeys.get());
       } else {
-        NodeCore.fetchFailed(tx, id, now);
+        FirstContacts.fetchFailed(tx, id, now);
       }
       Tx.Contact c = tx.contact(id).orElseThrow();
       NodeMessage hello = NodeMessage.hello(c.nextOutSeq(), now / 1000, NodeCore.ownName(tx), NodeCore.ownBundle(tx));
@@ -476,8 +476,8 @@ public final class Node implements AutoCloseable {
   }
 
   /** Where the first contact with a contact stands (shown by 'sotto contact list'). */
-  public NodeCore.FirstContactStatus firstContactStatus(long contactId) throws StoreException, SottoException {
-    return core.firstContactStatus(contactId);
+  public FirstContacts.Status firstContactStatus(long contactId) throws StoreException, SottoException {
+    return core.firstContacts().status(contactId);
   }
 
   // ---------------------------------------------------------------- prekeys of others
@@ -557,15 +557,15 @@ public final class Node implements AutoCloseable {
         }
       }
       if (best != null) {
-        return Optional.of(NodeCore.of(best, x, kem));
+        return Optional.of(FirstContacts.of(best, x, kem));
       }
     }
     return Optional.empty();
   }
 
-  /** Fetches the prekeys of every contact that waits for them and is due (see {@link NodeCore#prekeysWanted}). */
+  /** Fetches the prekeys of every contact that waits for them and is due (see {@link FirstContacts#wanted}). */
   void fetchWantedPrekeys() throws StoreException, SottoException {
-    for (NodeCore.PrekeysWanted wanted : core.prekeysWanted()) {
+    for (FirstContacts.Wanted wanted : core.firstContacts().wanted()) {
       Card card;
       try {
         card = Card.parse(wanted.card(), clock.instant());
@@ -574,10 +574,10 @@ public final class Node implements AutoCloseable {
       }
       Optional<Prekeys> prekeys = fetchPrekeys(card);
       if (prekeys.isPresent()) {
-        core.fetched(wanted.contactId(), prekeys.get());
+        core.firstContacts().fetched(wanted.contactId(), prekeys.get());
         wake.release();
       } else {
-        core.fetchFailed(wanted.contactId());
+        core.firstContacts().fetchFailed(wanted.contactId());
       }
     }
   }
@@ -976,7 +976,7 @@ public final class Node implements AutoCloseable {
       throw new IllegalStateException("already running");
     }
     maintainAndPublish(true);
-    core.fetchNow();
+    core.firstContacts().fetchNow();
     core.reindex();
     Server.Handler handler = new Server.Handler() {
       @Override
@@ -1014,7 +1014,7 @@ public final class Node implements AutoCloseable {
     while (running) {
       // Each stage on its own: a busy store or a failing contact in one does not stop the others.
       attempt(() -> maintainAndPublish(false));
-      attempt(core::retryFirstContacts);
+      attempt(core.firstContacts()::retry);
       attempt(this::fetchWantedPrekeys);
       attempt(core::sealPending);
       attempt(this::deliverDue);

@@ -38,7 +38,7 @@ final class SessionResets {
 
   /**
    * Starts a reset with a contact: a RESET as the payload of a first contact made with
-   * {@code prekeys} (the contact's, valid now: see {@link NodeCore#usablePrekeys}), in a session
+   * {@code prekeys} (the contact's, valid now: see {@link FirstContacts#usablePrekeys}), in a session
    * that becomes the one this node sends in. Its sent_at is above the sent_at of every RESET sent
    * to or accepted from the contact before, so that a later reset always wins over an earlier
    * one (and the peer never refuses it as stale).
@@ -52,7 +52,7 @@ final class SessionResets {
     NodeMessage reset = NodeMessage.reset(c.nextOutSeq(), sentAt, c.nextInSeq(), c.nextOutSeq(), NodeCore.ownName(tx),
         NodeCore.ownBundle(tx));
     Session.Started started = Session.initiate(identity, prekeys, instant, reset.encode(), random);
-    NodeCore.usedPrekeys(tx, contactId, prekeys);
+    FirstContacts.usedPrekeys(tx, contactId, prekeys);
     becomeSending(tx, contactId, now);
     byte[] state = started.session().serialize();
     long id = tx.insertSession(contactId, state, now, sentAt, true);
@@ -84,7 +84,7 @@ final class SessionResets {
       if (reset.sentAt() <= tx.resets(contactId).resetIn()) {
         throw new SottoException(ErrorCode.REPLAY, "a RESET no newer than the last one accepted from this contact");
       }
-      NodeCore.takeCard(tx, known.get(), reset);
+      FirstContacts.takeCard(tx, known.get(), reset);
     } else {
       contactId = NodeCore.newContact(tx, peer, reset, now);
     }

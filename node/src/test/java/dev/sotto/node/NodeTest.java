@@ -30,7 +30,7 @@ class NodeTest {
           alice.addContact("bob", bob.card().text());
           long id = alice.contact("bob").id();
           TestNodes.await(Duration.ofSeconds(20),
-              () -> alice.firstContactStatus(id).state() == NodeCore.FirstContactState.ANSWERED);
+              () -> alice.firstContactStatus(id).state() == FirstContacts.State.ANSWERED);
         }
         for (int i = 0; i < 5; i++) {
           alice.send("bob", "hello " + i);

@@ -109,7 +109,7 @@ class PrekeysTest {
     }
   }
 
-  private static NodeCore.FirstContactState state(Node node, String contact) throws Exception {
+  private static FirstContacts.State state(Node node, String contact) throws Exception {
     return node.firstContactStatus(node.contact(contact).id()).state();
   }
 
@@ -256,16 +256,16 @@ class PrekeysTest {
     alice.start();
     alice.addContact("bob", bobCard); // bob's node is not running: its address refuses
     alice.send("bob", "waiting for you");
-    NodeCore.FirstContactStatus s = alice.firstContactStatus(alice.contact("bob").id());
-    assertEquals(NodeCore.FirstContactState.WAITING_FOR_PREKEYS, s.state());
+    FirstContacts.Status s = alice.firstContactStatus(alice.contact("bob").id());
+    assertEquals(FirstContacts.State.WAITING_FOR_PREKEYS, s.state());
     assertEquals(1, s.fetchFailures());
     assertEquals(2, alice.outboxSize(), "the HELLO and the text wait, unsealed");
 
     Node bob = open(bobHome);
     bob.start();
     // The next fetch is due after the back-off, on alice's clock.
-    clock.advance(Duration.ofMillis(NodeCore.fetchBackoff(1)).plusSeconds(1));
-    TestNodes.await(TIMEOUT, () -> state(alice, "bob") == NodeCore.FirstContactState.ANSWERED
+    clock.advance(Duration.ofMillis(FirstContacts.fetchBackoff(1)).plusSeconds(1));
+    TestNodes.await(TIMEOUT, () -> state(alice, "bob") == FirstContacts.State.ANSWERED
         && bob.conversation("alice").stream().anyMatch(m -> m.text().equals("waiting for you")));
     assertEquals(1, alice.firstContactStatus(alice.contact("bob").id()).made(), "one first contact, answered");
   }
@@ -300,18 +300,18 @@ class PrekeysTest {
     List<Envelope> bobAnswers = outbox(bob);
     assertEquals(1, bobAnswers.size(), "bob answers alice only");
     deliver(bobAnswers, alice);
-    assertEquals(NodeCore.FirstContactState.ANSWERED, state(alice, "bob"));
-    assertEquals(NodeCore.FirstContactState.UNANSWERED, state(carol, "bob"));
-    assertEquals(0, carol.core().retryFirstContacts(), "not before 24 h");
+    assertEquals(FirstContacts.State.ANSWERED, state(alice, "bob"));
+    assertEquals(FirstContacts.State.UNANSWERED, state(carol, "bob"));
+    assertEquals(0, carol.core().firstContacts().retry(), "not before 24 h");
 
-    clock.advance(NodeCore.FIRST_CONTACT_ANSWER.plusMinutes(1));
+    clock.advance(FirstContacts.FIRST_CONTACT_ANSWER.plusMinutes(1));
     TestNodes.connect(carol, bob); // honest from now on
-    assertEquals(1, carol.core().retryFirstContacts());
+    assertEquals(1, carol.core().firstContacts().retry());
     List<Envelope> again = outbox(carol);
     assertFalse(again.isEmpty());
     deliver(again, bob);
     deliver(outbox(bob), carol);
-    assertEquals(NodeCore.FirstContactState.ANSWERED, state(carol, "bob"));
+    assertEquals(FirstContacts.State.ANSWERED, state(carol, "bob"));
     assertEquals(2, carol.firstContactStatus(carol.contact("bob").id()).made());
     assertEquals(List.of("hello from carol"), bob.conversation("carol").stream()
         .filter(m -> m.kind() == Node.Kind.TEXT).map(Node.Shown::text).toList(), "sent again in the new session, once");
@@ -323,15 +323,15 @@ class PrekeysTest {
     Node alice = open(init("alice", IdentitySeed.generate(RandomSource.secure()), List.of()));
     TestNodes.connect(alice, bob);
     alice.addContact("bob", bob.card().text());
-    for (int made = 1; made <= NodeCore.MAX_FIRST_CONTACTS; made++) {
+    for (int made = 1; made <= FirstContacts.MAX_FIRST_CONTACTS; made++) {
       assertEquals(1, outbox(alice).size(), "first contact " + made + " (lost)");
       assertEquals(made, alice.firstContactStatus(alice.contact("bob").id()).made());
-      clock.advance(NodeCore.FIRST_CONTACT_ANSWER.plusMinutes(1));
+      clock.advance(FirstContacts.FIRST_CONTACT_ANSWER.plusMinutes(1));
       bob.maintainPrekeys(false); // bob's running node keeps a fresh bundle
-      assertEquals(made < NodeCore.MAX_FIRST_CONTACTS ? 1 : 0, alice.core().retryFirstContacts());
+      assertEquals(made < FirstContacts.MAX_FIRST_CONTACTS ? 1 : 0, alice.core().firstContacts().retry());
     }
     assertEquals(List.of(), outbox(alice));
-    assertEquals(NodeCore.FirstContactState.GAVE_UP, state(alice, "bob"));
+    assertEquals(FirstContacts.State.GAVE_UP, state(alice, "bob"));
   }
 
   // ---------------------------------------------------------------- (d) stale and foreign bundles

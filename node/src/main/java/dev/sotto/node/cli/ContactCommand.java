@@ -4,7 +4,7 @@ import dev.sotto.Card;
 import dev.sotto.PublicIdentity;
 import dev.sotto.SottoException;
 import dev.sotto.node.Node;
-import dev.sotto.node.NodeCore;
+import dev.sotto.node.FirstContacts;
 import dev.sotto.node.store.StoreException;
 import dev.sotto.node.store.Tx;
 import java.io.IOException;
@@ -65,8 +65,8 @@ final class ContactCommand extends Cmd {
         out.println("Added " + added.name() + ". Fingerprint: " + PublicIdentity.parse(added.identity()).fingerprint().text());
         out.println("Compare it with the one " + added.name() + " sees ('sotto fingerprint' on their side) over a channel"
             + " you trust.");
-        NodeCore.FirstContactStatus status = node.firstContactStatus(added.id());
-        if (status.state() == NodeCore.FirstContactState.WAITING_FOR_PREKEYS) {
+        FirstContacts.Status status = node.firstContactStatus(added.id());
+        if (status.state() == FirstContacts.State.WAITING_FOR_PREKEYS) {
           out.println("No address on " + added.name() + "'s card served prekeys now (offline, or its mailboxes do not"
               + " hold them): a first message that introduces you is queued, and the running node asks for them"
               + " again later ('sotto contact list' shows it); " + Delivery.status(home) + ".");
@@ -134,14 +134,14 @@ final class ContactCommand extends Cmd {
      * (no address answered; 3 tries, next at 12:05:00)", "first contact sent, no answer yet
      * (attempt 2 of 8)", or null when there is nothing to say.
      */
-    static String firstContact(Io io, String name, NodeCore.FirstContactStatus s) {
+    static String firstContact(Io io, String name, FirstContacts.Status s) {
       return switch (s.state()) {
         case WAITING_FOR_PREKEYS -> "waiting for " + name + "'s prekeys (no address served them"
             + (s.fetchFailures() > 0 ? "; " + s.fetchFailures() + (s.fetchFailures() == 1 ? " try" : " tries")
                 + ", next at " + Show.time(io, Math.max(s.nextFetchMillis(), io.clock().millis()) / 1000) : "")
             + "): your messages wait";
         case UNANSWERED -> "first contact sent, no answer yet (attempt " + Math.max(1, s.made()) + " of "
-            + NodeCore.MAX_FIRST_CONTACTS + "; made again after 24 h without an answer)";
+            + FirstContacts.MAX_FIRST_CONTACTS + "; made again after 24 h without an answer)";
         case GAVE_UP -> "no answer to " + s.made() + " first contacts: no more are made by themselves;"
             + " 'sotto contact reset " + name + "' tries again";
         default -> null;

@@ -7,7 +7,7 @@ import dev.sotto.LinkResponder;
 import dev.sotto.PublicIdentity;
 import dev.sotto.RandomSource;
 import dev.sotto.node.Node;
-import dev.sotto.node.NodeCore;
+import dev.sotto.node.FirstContacts;
 import dev.sotto.node.store.Tx;
 import dev.sotto.node.store.Vault;
 import java.io.IOException;
@@ -128,11 +128,11 @@ final class Demo {
     check(aliceSeesBob.equals(bobSeesHimself), "the fingerprints are the same: the card was not swapped on the way",
         "alice's and bob's view of bob's fingerprint differ");
     long aliceBob = alice.contact("bob").id();
-    check(alice.firstContactStatus(aliceBob).state() != NodeCore.FirstContactState.WAITING_FOR_PREKEYS,
+    check(alice.firstContactStatus(aliceBob).state() != FirstContacts.State.WAITING_FOR_PREKEYS,
         "alice's node fetched bob's prekeys from his node (a signed bundle and one-time prekeys, each served once)",
         "alice's node got no prekeys from bob's node");
     await("bob's node to answer alice's first contact",
-        () -> alice.firstContactStatus(aliceBob).state() == NodeCore.FirstContactState.ANSWERED);
+        () -> alice.firstContactStatus(aliceBob).state() == FirstContacts.State.ANSWERED);
     detail("Her first message, which introduces her, went to bob's node; it answered.");
 
     step(4, "Bob goes offline; Alice writes " + ALICE_WRITES.size() + " messages.");
