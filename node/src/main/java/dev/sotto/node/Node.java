@@ -596,12 +596,17 @@ public final class Node implements AutoCloseable {
    * A mailbox that fails is tried again later, 1 s doubling up to 10 min.
    */
   private void maintainAndPublish(boolean force) throws StoreException, SottoException {
+    maintain(force);
+    publish();
+  }
+
+  /** The maintenance part of {@link #maintainAndPublish}: what is left to publish is kept for {@link #publish}. */
+  private void maintain(boolean force) throws StoreException, SottoException {
     if (force || !clock.instant().isBefore(core.prekeysDue())) {
       OwnPrekeys.Maintained maintained = maintainPrekeys(false);
       toPublish.clear();
       toPublish.addAll(maintained.publications());
     }
-    publish();
   }
 
   /**
@@ -975,7 +980,7 @@ public final class Node implements AutoCloseable {
     if (running) {
       throw new IllegalStateException("already running");
     }
-    maintainAndPublish(true);
+    maintain(true); // the worker publishes: a slow mailbox does not hold up the start
     core.firstContacts().fetchNow();
     core.reindex();
     Server.Handler handler = new Server.Handler() {
