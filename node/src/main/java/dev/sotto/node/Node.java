@@ -8,9 +8,11 @@ import dev.sotto.Fingerprint;
 import dev.sotto.Frame;
 import dev.sotto.Identity;
 import dev.sotto.IdentitySeed;
-import dev.sotto.IssuedCard;
 import dev.sotto.LinkKey;
 import dev.sotto.NodeMessage;
+import dev.sotto.OneTimePrekey;
+import dev.sotto.PrekeyBundle;
+import dev.sotto.Prekeys;
 import dev.sotto.PublicIdentity;
 import dev.sotto.RandomSource;
 import dev.sotto.Responder;
@@ -35,6 +37,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -48,10 +51,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Node implements AutoCloseable {
   /** Validity of the card a node issues. */
-  static final Duration CARD_VALIDITY = Duration.ofDays(90);
+  static final Duration CARD_VALIDITY = OwnPrekeys.CARD_VALIDITY;
 
   private final Path home;
   private final Identity identity;
+  /** Kept for the credentials this node PUBLISHes its prekeys with (see {@link Vault#publishCredential}). */
+  private final IdentitySeed seed;
   private final Store store;
   private final NodeCore core;
   /** As last read or changed by this object; another process may change the stored settings meanwhile. */
@@ -197,9 +202,10 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  private Node(Path home, Identity identity, Store store, Config config, LinkKey linkKey, Options options) {
+  private Node(Path home, IdentitySeed seed, Store store, Config config, LinkKey linkKey, Options options) {
     this.home = home;
-    this.identity = identity;
+    this.seed = seed;
+    this.identity = Identity.fromSeed(seed);
     this.store = store;
     this.config = config;
     this.linkKey = linkKey;
@@ -241,21 +247,25 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  /** Makes the store of a new node (a new link key, a first card); deletes it again if that fails. */
+  /**
+   * Makes the store of a new node (a new link key, a first card, its first prekeys); deletes it
+   * again if that fails. The settings are written last, with the card, in one transaction: a
+   * store without them is one whose creation was interrupted.
+   */
   static void initStore(Path home, IdentitySeed seed, Config config, RandomSource random, Clock clock)
       throws StoreException, SottoException {
     Identity identity = Identity.fromSeed(seed);
     LinkKey linkKey = LinkKey.generate(random);
     Store store = Store.create(home, Vault.storeKey(seed), random);
     try {
-      Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond());
-      IssuedCard issued = cardBuilder(identity, config, linkKey, 1, now).issue(random);
-      Responder responder = new Responder(identity);
-      responder.add(issued);
       store.write(tx -> {
+        tx.put(NodeCore.KV_RESPONDER, new Responder(identity).serialize());
+        return null;
+      });
+      NodeCore core = new NodeCore(store, identity, clock, random, NodeCore.Policy.DEFAULT);
+      core.withPrekeys(linkKey.publicKey(), (tx, maintenance) -> {
         tx.put(NodeCore.KV_LINK_KEY, linkKey.toBytes());
-        tx.put(NodeCore.KV_RESPONDER, responder.serialize());
-        tx.put(NodeCore.KV_CARD, issued.card().encoded());
+        maintenance.run(config, false);
         tx.put(NodeCore.KV_CONFIG, config.encode());
         return null;
       });
@@ -269,16 +279,6 @@ public final class Node implements AutoCloseable {
       throw e;
     }
     store.close();
-  }
-
-  /** A card of the {@code serial}-th issue: its prekey ids, validity and addresses. */
-  private static Card.Builder cardBuilder(Identity identity, Config config, LinkKey linkKey, long serial, Instant now) {
-    Card.Builder builder = Card.builder(identity).validity(now, now.plus(CARD_VALIDITY))
-        .signedPrekeyId(2 * serial - 1).kemPrekeyId(2 * serial);
-    for (Address address : config.cardAddresses(linkKey.publicKey())) {
-      builder.address(address);
-    }
-    return builder;
   }
 
   /**
@@ -298,7 +298,7 @@ public final class Node implements AutoCloseable {
       byte[][] loaded = store.read(tx -> new byte[][] {
           tx.get(NodeCore.KV_CONFIG).orElseThrow(() -> incomplete),
           tx.get(NodeCore.KV_LINK_KEY).orElseThrow(() -> incomplete)});
-      return new Node(home, identity, store, Config.decode(loaded[0]), LinkKey.fromBytes(loaded[1]), options);
+      return new Node(home, seed, store, Config.decode(loaded[0]), LinkKey.fromBytes(loaded[1]), options);
     } catch (StoreException | SottoException | RuntimeException e) {
       store.close();
       throw e;
@@ -327,46 +327,39 @@ public final class Node implements AutoCloseable {
     return Card.parse(encoded, Instant.EPOCH);
   }
 
-  /** A card to give out: the last one, or a new one when that expires within {@link #RENEW_BEFORE}. */
+  /**
+   * A card to give out: the last one, or a new one when that expires within
+   * {@link #RENEW_BEFORE}; the prekey maintenance runs first (see {@link #maintainPrekeys}).
+   */
   public Card currentCard() throws StoreException, SottoException {
-    Card card = card();
-    if (card.expires().isBefore(clock.instant().plus(RENEW_BEFORE))) {
-      card = renewCard();
-    }
-    return card;
+    maintainPrekeys(false);
+    return card();
   }
 
   /** A card is renewed when it has less than this left. */
-  static final Duration RENEW_BEFORE = Duration.ofDays(30);
+  static final Duration RENEW_BEFORE = OwnPrekeys.RENEW_BEFORE;
 
   /**
-   * Issues a new card (new prekeys, a new invite tag, this node's address and mailboxes) and
-   * keeps the older cards' prekeys, so that first contacts made from them still succeed; the
-   * responder holds at most {@link Responder#MAX_CARDS}, the oldest is withdrawn beyond that.
+   * Issues a new card (a new invite tag, this node's addresses and mailboxes) with its prekeys,
+   * and keeps the older cards, so that first contacts made from them still succeed until they
+   * expire; the responder holds at most {@link Responder#MAX_CARDS}, the one that expires first
+   * is withdrawn beyond that.
    */
   public Card renewCard() throws StoreException, SottoException {
-    return store.write(this::issueCard);
+    maintainPrekeys(true);
+    return card();
   }
 
   /**
-   * Issues a card in {@code tx} from the settings in the store (not this object's, which another
-   * process may have changed since this one opened the store).
+   * The prekey maintenance (design r2-prekeys, section 10; see {@link OwnPrekeys}): deletes the
+   * prekeys past their expiry and the first-contact window, renews the card when it is due, makes
+   * a new bundle and one-time prekeys when they are due, all in one transaction with the
+   * settings in the store (another process may have changed them since this one opened it). A
+   * running node does it at start, whenever it is due, and at least once an hour, and then
+   * PUBLISHes what its mailboxes lack; commands that need current prekeys do it first.
    */
-  private Card issueCard(Tx tx) throws StoreException, SottoException {
-    Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond());
-    Config settings = Config.decode(tx.get(NodeCore.KV_CONFIG).orElseThrow());
-    long serial = tx.get(KV_CARD_SERIAL).map(b -> Long.parseLong(new String(b, StandardCharsets.US_ASCII))).orElse(1L) + 1;
-    IssuedCard issued = cardBuilder(identity, settings, linkKey, serial, now).issue(random);
-    Responder responder = core.responder(tx);
-    List<Responder.CardState> held = responder.snapshot().cards();
-    if (held.size() >= Responder.MAX_CARDS) {
-      responder.remove(held.stream().mapToLong(Responder.CardState::signedPrekeyId).min().orElseThrow());
-    }
-    responder.add(issued);
-    tx.put(NodeCore.KV_RESPONDER, responder.serialize());
-    tx.put(NodeCore.KV_CARD, issued.card().encoded());
-    tx.put(KV_CARD_SERIAL, Long.toString(serial).getBytes(StandardCharsets.US_ASCII));
-    return issued.card();
+  public OwnPrekeys.Maintained maintainPrekeys(boolean renew) throws StoreException, SottoException {
+    return core.maintainPrekeys(linkKey.publicKey(), renew);
   }
 
   /** What {@link #reconfigure} did. */
@@ -381,17 +374,18 @@ public final class Node implements AutoCloseable {
    */
   public Reconfigured reconfigure(Config changed) throws StoreException, SottoException {
     long now = clock.millis();
-    Reconfigured done = store.write(tx -> {
+    Reconfigured done = core.withPrekeys(linkKey.publicKey(), (tx, maintenance) -> {
       Config before = Config.decode(tx.get(NodeCore.KV_CONFIG).orElseThrow());
       tx.put(NodeCore.KV_CONFIG, changed.encode());
       byte[] key = linkKey.publicKey();
       if (before.cardAddresses(key).equals(changed.cardAddresses(key))) {
         return new Reconfigured(changed, false, 0);
       }
-      Card card = issueCard(tx);
+      maintenance.run(changed, true);
+      PrekeyBundle bundle = NodeCore.ownBundle(tx);
       int told = 0;
       for (Tx.Contact c : tx.contacts()) {
-        NodeMessage hello = NodeMessage.hello(c.nextOutSeq(), now / 1000, changed.name(), card);
+        NodeMessage hello = NodeMessage.hello(c.nextOutSeq(), now / 1000, changed.name(), bundle);
         tx.queuePending(c.id(), hello.encode(), now);
         tx.insertMessage(c.id(), false, c.nextOutSeq(), now / 1000, now, "", NodeMessage.HELLO);
         tx.setSeqs(c.id(), c.nextOutSeq() + 1, c.nextInSeq());
@@ -403,8 +397,6 @@ public final class Node implements AutoCloseable {
     wake.release();
     return done;
   }
-
-  private static final String KV_CARD_SERIAL = "card-serial";
 
   /**
    * This node's own address (kind peer), which other nodes can also use as a mailbox address:
@@ -435,7 +427,10 @@ public final class Node implements AutoCloseable {
   // ---------------------------------------------------------------- user operations
 
   /**
-   * Adds a contact from its card's text and queues the HELLO that introduces this node.
+   * Adds a contact from its card's text, fetches its prekeys (see {@link #fetchPrekeys}) and
+   * queues the HELLO that introduces this node, which the running node sends as a first contact.
+   * When no address of the card serves prekeys now, the contact is added all the same and the
+   * running node fetches them later (see {@link #firstContactStatus}).
    *
    * @throws SottoException the card's parse errors; IDENTITY_MISMATCH for one's own card
    * @throws StoreException EXISTS when the name or the identity is taken
@@ -448,20 +443,217 @@ public final class Node implements AutoCloseable {
     if (card.identity().equals(identity.publicIdentity())) {
       throw new SottoException(ErrorCode.IDENTITY_MISMATCH, "that is this node's own card");
     }
-    Card mine = currentCard();
+    // Checked before fetching, so that a name or contact taken uses up no one-time prekey.
+    store.read(tx -> {
+      if (tx.contactByName(name).isPresent()) {
+        throw new StoreException(StoreException.Kind.EXISTS, "another contact has this name");
+      }
+      if (tx.contactByIdentity(card.identity().encoded()).isPresent()) {
+        throw new StoreException(StoreException.Kind.EXISTS, "another contact has this identity");
+      }
+      return null;
+    });
+    maintainPrekeys(false); // the HELLO carries a current bundle
+    Optional<Prekeys> prekeys = fetchPrekeys(card);
     long now = clock.millis();
     Tx.Contact added = store.write(tx -> {
       long id = tx.insertContact(name, card.identity().encoded(), card.encoded(), now);
+      if (prekeys.isPresent()) {
+        FirstContacts.storeFetched(tx, id, prekeys.get());
+      } else {
+        FirstContacts.fetchFailed(tx, id, now);
+      }
       Tx.Contact c = tx.contact(id).orElseThrow();
-      NodeMessage hello = NodeMessage.hello(c.nextOutSeq(), now / 1000, config.name(), mine);
+      NodeMessage hello = NodeMessage.hello(c.nextOutSeq(), now / 1000, NodeCore.ownName(tx), NodeCore.ownBundle(tx));
       tx.queuePending(id, hello.encode(), now);
-      // Kept like a text, so that a reset can send it again (with the card current then).
+      // Kept like a text, so that a reset can send it again (with the bundle current then).
       tx.insertMessage(id, false, c.nextOutSeq(), now / 1000, now, "", NodeMessage.HELLO);
       tx.setSeqs(id, c.nextOutSeq() + 1, c.nextInSeq());
       return tx.contact(id).orElseThrow();
     });
     wake.release();
     return added;
+  }
+
+  /** Where the first contact with a contact stands (shown by 'sotto contact list'). */
+  public FirstContacts.Status firstContactStatus(long contactId) throws StoreException, SottoException {
+    return core.firstContacts().status(contactId);
+  }
+
+  // ---------------------------------------------------------------- prekeys of others
+
+  /**
+   * How this node asks an address for the prekeys under a bundle tag: GET_PREKEYS on a link
+   * (tests put something else in front of it). An ERROR answer is an empty list: the address
+   * withholds them.
+   */
+  @FunctionalInterface
+  interface PrekeyChannel {
+    List<Frame.PrekeyItem> getPrekeys(Address address, byte[] bundleTag) throws IOException, SottoException, StoreException;
+  }
+
+  private volatile PrekeyChannel prekeyChannel = this::getPrekeys;
+
+  /** Replaces how prekeys are asked for (tests: another node's {@link NodeCore#handle} without the network). */
+  void prekeysFrom(PrekeyChannel channel) {
+    prekeyChannel = channel;
+  }
+
+  private List<Frame.PrekeyItem> getPrekeys(Address address, byte[] bundleTag)
+      throws IOException, SottoException, StoreException {
+    Frame response = links.exchange(address, channel -> channel.call(
+        Frame.getPrekeys(channel.nextRequestId(), bundleTag)).get(0));
+    return response.type() == Frame.PREKEYS ? response.prekeyItems() : List.of();
+  }
+
+  /**
+   * Fetches the prekeys of {@code card} (design r2-prekeys, section 9): GET_PREKEYS under its
+   * bundle tag to each of its addresses in turn, this node's peer addresses first (a node serves
+   * its own prekeys), then its mailboxes. Every item is read under the card at this node's clock,
+   * and refused if it fails (a bundle of another card, one expired, a bad signature); the first
+   * address that serves a valid bundle gives the one with the highest serial. At most one
+   * one-time prekey of each kind is kept, from any address asked.
+   *
+   * @return empty when every address failed or withheld a valid bundle
+   */
+  public Optional<Prekeys> fetchPrekeys(Card card) {
+    List<Address> order = new ArrayList<>();
+    card.addresses().stream().filter(a -> a.kind() == Address.KIND_PEER_TCP).forEach(order::add);
+    card.addresses().stream().filter(a -> a.kind() == Address.KIND_MAILBOX_TCP).forEach(order::add);
+    OneTimePrekey x = null;
+    OneTimePrekey kem = null;
+    for (Address address : order) {
+      List<Frame.PrekeyItem> items;
+      try {
+        items = prekeyChannel.getPrekeys(address, card.bundleTag());
+      } catch (IOException | SottoException | StoreException | RuntimeException e) {
+        continue; // unreachable, or a link error: the next address may answer
+      }
+      Instant now = clock.instant();
+      PrekeyBundle best = null;
+      for (Frame.PrekeyItem item : items) {
+        try {
+          switch (item.kind()) {
+            case BUNDLE -> {
+              PrekeyBundle b = PrekeyBundle.parse(item.encoded(), card, now);
+              if (best == null || b.serial() > best.serial()) {
+                best = b;
+              }
+            }
+            case X25519_ONE_TIME -> {
+              if (x == null) {
+                x = OneTimePrekey.parse(item.encoded(), card, now);
+              }
+            }
+            case ML_KEM_ONE_TIME -> {
+              if (kem == null) {
+                kem = OneTimePrekey.parse(item.encoded(), card, now);
+              }
+            }
+            default -> { }
+          }
+        } catch (SottoException e) {
+          // refused: stale, of another card, or forged
+        }
+      }
+      if (best != null) {
+        return Optional.of(FirstContacts.of(best, x, kem));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Fetches the prekeys of every contact that waits for them and is due (see {@link FirstContacts#wanted}). */
+  void fetchWantedPrekeys() throws StoreException, SottoException {
+    for (FirstContacts.Wanted wanted : core.firstContacts().wanted()) {
+      Card card;
+      try {
+        card = Card.parse(wanted.card(), clock.instant());
+      } catch (SottoException e) {
+        continue;
+      }
+      Optional<Prekeys> prekeys = fetchPrekeys(card);
+      if (prekeys.isPresent()) {
+        core.firstContacts().fetched(wanted.contactId(), prekeys.get());
+        wake.release();
+      } else {
+        core.firstContacts().fetchFailed(wanted.contactId());
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- own prekeys, published
+
+  /** Per mailbox address: when (nanoTime) to try publishing again after a failure, and the delay. */
+  private final Map<String, long[]> publishBackoff = new ConcurrentHashMap<>();
+  /** What the last maintenance left to publish, each removed once a mailbox took it. */
+  private final List<OwnPrekeys.Publication> toPublish = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * Runs the prekey maintenance when it is due (or {@code force}), then PUBLISHes to each
+   * mailbox what it lacks (design r2-prekeys, section 9): the newest bundle of each card that
+   * lists it, and the one-time prekeys made for it (each mailbox its own: no record goes to two).
+   * A mailbox that fails is tried again later, 1 s doubling up to 10 min.
+   */
+  private void maintainAndPublish(boolean force) throws StoreException, SottoException {
+    maintain(force);
+    publish();
+  }
+
+  /** The maintenance part of {@link #maintainAndPublish}: what is left to publish is kept for {@link #publish}. */
+  private void maintain(boolean force) throws StoreException, SottoException {
+    if (force || !clock.instant().isBefore(core.prekeysDue())) {
+      OwnPrekeys.Maintained maintained = maintainPrekeys(false);
+      toPublish.clear();
+      toPublish.addAll(maintained.publications());
+    }
+  }
+
+  /**
+   * PUBLISHes what is left to publish to each mailbox whose back-off is over ({@link #publish}
+   * runs the maintenance first when a command needs its result: 'sotto card').
+   */
+  private void publish() throws StoreException, SottoException {
+    for (OwnPrekeys.Publication p : toPublish) {
+      String key = addressText(p.mailbox());
+      long[] backoff = publishBackoff.get(key);
+      if (backoff != null && System.nanoTime() - backoff[0] < 0) {
+        continue;
+      }
+      if (!core.unpublished(p)) {
+        toPublish.remove(p); // another process of this home published it: never the same record twice
+        continue;
+      }
+      boolean ok;
+      try {
+        byte[] credential = Vault.publishCredential(seed, p.bundleTag());
+        Frame response = links.exchange(p.mailbox(), channel -> channel.call(
+            Frame.publish(channel.nextRequestId(), p.bundleTag(), credential, p.items())).get(0));
+        ok = response.type() == Frame.OK;
+      } catch (IOException | SottoException | StoreException | RuntimeException e) {
+        ok = false;
+      }
+      if (ok) {
+        publishBackoff.remove(key);
+        core.published(p);
+        toPublish.remove(p);
+      } else {
+        long delay = backoff == null ? Duration.ofSeconds(1).toNanos()
+            : Math.min(Duration.ofMinutes(10).toNanos(), backoff[1] * 2);
+        publishBackoff.put(key, new long[] {System.nanoTime() + delay, delay});
+      }
+    }
+  }
+
+  /**
+   * Runs the prekey maintenance and PUBLISHes at once what this node's mailboxes lack, as a node
+   * does before it gives its card out (the mailboxes then serve its prekeys while it is offline).
+   *
+   * @return how many publications are still not taken by their mailbox
+   */
+  public int publishPrekeys() throws StoreException, SottoException {
+    maintainAndPublish(true);
+    return toPublish.size();
   }
 
   public List<Tx.Contact> contacts() throws StoreException, SottoException {
@@ -724,7 +916,7 @@ public final class Node implements AutoCloseable {
       }
       return n;
     });
-    if (deleted > 0 || checkpointOwed) {
+    if (deleted > 0 || checkpointOwed || core.takeResponderRewritten()) {
       // A reader in another process can hold the log; the next turn tries again.
       checkpointOwed = !store.checkpoint();
     }
@@ -788,7 +980,8 @@ public final class Node implements AutoCloseable {
     if (running) {
       throw new IllegalStateException("already running");
     }
-    currentCard();
+    maintain(true); // the worker publishes: a slow mailbox does not hold up the start
+    core.firstContacts().fetchNow();
     core.reindex();
     Server.Handler handler = new Server.Handler() {
       @Override
@@ -825,6 +1018,9 @@ public final class Node implements AutoCloseable {
     long nextExpire = nextFetch;
     while (running) {
       // Each stage on its own: a busy store or a failing contact in one does not stop the others.
+      attempt(() -> maintainAndPublish(false));
+      attempt(core.firstContacts()::retry);
+      attempt(this::fetchWantedPrekeys);
       attempt(core::sealPending);
       attempt(this::deliverDue);
       long now = System.nanoTime();
@@ -834,9 +1030,12 @@ public final class Node implements AutoCloseable {
       }
       if (now - nextExpire >= 0) {
         attempt(core::expire);
+        // Also when it is not due: another process of this home may have changed the settings.
+        attempt(() -> maintainAndPublish(true));
+        if (core.takeResponderRewritten()) {
+          checkpointOwed = true; // deleted private prekeys must not stay in the write-ahead log
+        }
         attempt(this::applyRetention);
-        // A card near its end is renewed here too, so that a HELLO or RESET made later carries a valid one.
-        attempt(this::currentCard);
         nextExpire = now + Duration.ofMinutes(1).toNanos();
       }
       try {

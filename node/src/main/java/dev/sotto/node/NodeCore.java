@@ -7,6 +7,8 @@ import dev.sotto.ErrorCode;
 import dev.sotto.Frame;
 import dev.sotto.Identity;
 import dev.sotto.NodeMessage;
+import dev.sotto.PrekeyBundle;
+import dev.sotto.Prekeys;
 import dev.sotto.PublicIdentity;
 import dev.sotto.RandomSource;
 import dev.sotto.Responder;
@@ -46,6 +48,8 @@ public final class NodeCore {
   static final String KV_LINK_KEY = "link-key";
   static final String KV_RESPONDER = "responder";
   static final String KV_CARD = "card";
+  /** This node's newest bundle of its current card, as in a HELLO or RESET. */
+  static final String KV_BUNDLE = "bundle";
   static final String KV_CONFIG = "config";
   static final String KV_UNACKED = "unacked-tags";
 
@@ -61,6 +65,12 @@ public final class NodeCore {
   private boolean indexed;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private final SessionResets resets;
+  private final OwnPrekeys own;
+  private final FirstContacts firstContacts;
+  /** When the prekeys need maintenance next (a new bundle, a top-up, something to publish); EPOCH: now. */
+  private volatile Instant prekeysDue = Instant.EPOCH;
+  /** Whether the responder state was rewritten (private prekeys deleted) since the last checkpoint. */
+  private volatile boolean responderRewritten;
 
   /** How a payload is sealed in a session: {@link Session#seal}; tests put a bound of their own in front of it. */
   @FunctionalInterface
@@ -120,6 +130,13 @@ public final class NodeCore {
     this.random = random;
     this.policy = policy;
     this.resets = new SessionResets(identity, random);
+    this.own = new OwnPrekeys(identity, random);
+    this.firstContacts = new FirstContacts(store, clock);
+  }
+
+  /** The first contacts this node makes: prekeys to fetch, retries, what the user is shown. */
+  public FirstContacts firstContacts() {
+    return firstContacts;
   }
 
   void onReceived(Runnable listener) {
@@ -159,6 +176,8 @@ public final class NodeCore {
     byte[] digest = sha256(envelope.encoded());
     Map<Long, Committed> changes = new HashMap<>();
     boolean[] delivered = new boolean[1];
+    Responder[] acceptedBy = new Responder[1];
+    byte[][] responderState = new byte[1][];
     Outcome outcome = store.write(tx -> {
       if (fetched) {
         rememberUnacked(tx, envelope.tag());
@@ -191,6 +210,7 @@ public final class NodeCore {
       }
       Responder responder = responder(tx);
       Session.Accepted accepted = Session.accept(responder, envelope.encoded(), instant, random);
+      acceptedBy[0] = responder;
       Session session = accepted.session();
       byte[] first = accepted.payload().orElseThrow(
           () -> new SottoException(ErrorCode.TRUNCATED, "a first contact without a HELLO or RESET cannot be answered"));
@@ -198,7 +218,8 @@ public final class NodeCore {
       if (message.kind() == NodeMessage.RESET) {
         // spec: transport.adoc#node-delivery (resets); a refusal (REPLAY) rolls back the whole first contact
         SessionResets.Made made = resets.accept(tx, session, message, now, sealing);
-        tx.put(KV_RESPONDER, responder.serialize());
+        responderState[0] = responder.serialize();
+        tx.put(KV_RESPONDER, responderState[0]);
         changes.put(made.sessionId(), new Committed(made.session(), made.state()));
         delivered[0] = true;
         return Outcome.ACCEPTED;
@@ -216,19 +237,77 @@ public final class NodeCore {
       if (afterReset) {
         tx.supersede(id, now);
       }
-      tx.put(KV_RESPONDER, responder.serialize());
+      responderState[0] = responder.serialize();
+      tx.put(KV_RESPONDER, responderState[0]);
       changes.put(id, new Committed(session, state));
       delivered[0] = record(tx, contactId, message, moved, now);
+      // Every accepted first contact is answered (design r2-prekeys, section 10): the initiator
+      // learns that it arrived, and stops making it again.
+      answer(tx, contactId, now);
       return Outcome.ACCEPTED;
     });
     changes.forEach((id, c) -> {
       reindex(id, c.session());
       cache.put(id, c);
     });
+    if (responderState[0] != null) {
+      keep(acceptedBy[0], responderState[0]);
+      responderRewritten = true;
+      if (replayCacheFull(acceptedBy[0])) {
+        prekeysDue = Instant.EPOCH;
+      }
+    }
     if (delivered[0]) {
       listeners.forEach(Runnable::run);
     }
     return outcome;
+  }
+
+  /** Whether the newest bundle of a held card has a replay cache big enough for a new bundle. */
+  private static boolean replayCacheFull(Responder responder) {
+    for (Card card : responder.cards()) {
+      PrekeyBundle newest = OwnPrekeys.newestBundle(responder, card);
+      if (newest != null && responder.replayEntries(newest.signedPrekey().id()) >= OwnPrekeys.REPLAY_RENEW) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Answers a first contact accepted with a HELLO: with this node's own HELLO, queued for the
+   * session it sends in (the one just accepted, unless a reset's). A node that sent the contact a
+   * HELLO before sends that one again (same seq: the contact stores it once); otherwise it
+   * introduces itself with a new one.
+   */
+  private static void answer(Tx tx, long contactId, long now) throws StoreException, SottoException {
+    Tx.Contact c = tx.contact(contactId).orElseThrow();
+    PrekeyBundle bundle = ownBundle(tx);
+    String name = ownName(tx);
+    for (Tx.Message m : tx.sent(contactId, 0, c.nextOutSeq())) {
+      if (m.kind() == NodeMessage.HELLO) {
+        tx.queuePending(contactId, NodeMessage.hello(m.seq(), m.sentAt(), name, bundle).encode(), now);
+        return;
+      }
+    }
+    tx.queuePending(contactId, NodeMessage.hello(c.nextOutSeq(), now / 1000, name, bundle).encode(), now);
+    tx.insertMessage(contactId, false, c.nextOutSeq(), now / 1000, now, "", NodeMessage.HELLO);
+    tx.setSeqs(contactId, c.nextOutSeq() + 1, c.nextInSeq());
+  }
+
+  static String ownName(Tx tx) throws StoreException {
+    return Node.Config.decode(tx.get(KV_CONFIG).orElseThrow(
+        () -> new StoreException(StoreException.Kind.MISSING, "no configuration"))).name();
+  }
+
+  /** This node's newest bundle of its current card (its time not checked), for a HELLO or RESET. */
+  static PrekeyBundle ownBundle(Tx tx) throws StoreException, SottoException {
+    Card card = OwnPrekeys.currentCard(tx);
+    byte[] bundle = tx.get(KV_BUNDLE).orElse(null);
+    if (card == null || bundle == null) {
+      throw new StoreException(StoreException.Kind.MISSING, "no card or bundle of this node");
+    }
+    return PrekeyBundle.parse(bundle, card, Instant.EPOCH);
   }
 
   private boolean deliverPayload(Tx tx, long contactId, PublicIdentity peer, byte[] payload, Instant instant, long now)
@@ -245,7 +324,7 @@ public final class NodeCore {
       case NodeMessage.HELLO -> {
         Tx.Contact c = tx.contact(contactId).orElseThrow();
         String moved = newAddresses(c.card(), message.card());
-        tx.updateContact(c.withCard(message.card().encoded()));
+        FirstContacts.takeCard(tx, c, message);
         return record(tx, contactId, message, moved, now);
       }
       case NodeMessage.SYNC -> {
@@ -314,21 +393,22 @@ public final class NodeCore {
   private long contactFor(Tx tx, PublicIdentity peer, NodeMessage hello, long now) throws StoreException {
     Optional<Tx.Contact> known = tx.contactByIdentity(peer.encoded());
     if (known.isPresent()) {
-      Tx.Contact c = known.get();
-      tx.updateContact(c.withCard(hello.card().encoded()));
-      return c.id();
+      FirstContacts.takeCard(tx, known.get(), hello);
+      return known.get().id();
     }
-    return newContact(tx, peer, hello.name(), hello.card(), now);
+    return newContact(tx, peer, hello, now);
   }
 
   /** A contact made from a first contact (HELLO or RESET): its chosen name made safe, and unique with a suffix. */
-  static long newContact(Tx tx, PublicIdentity peer, String chosen, Card card, long now) throws StoreException {
-    String name = safeName(chosen);
+  static long newContact(Tx tx, PublicIdentity peer, NodeMessage message, long now) throws StoreException {
+    String name = safeName(message.name());
     String candidate = name;
     for (int i = 2; tx.contactByName(candidate).isPresent(); i++) {
       candidate = name + "-" + i;
     }
-    return tx.insertContact(candidate, peer.encoded(), card.encoded(), now);
+    long id = tx.insertContact(candidate, peer.encoded(), message.card().encoded(), now);
+    tx.setPrekeys(id, new Tx.ContactPrekeys(message.bundle().encoded(), List.of()));
+    return id;
   }
 
   /** A peer's chosen name, made safe to print: letters, digits, '-', '_' and '.', at most 32. */
@@ -343,24 +423,34 @@ public final class NodeCore {
 
   /**
    * Seals every queued plaintext into outbox envelopes, up to {@link #SEAL_BATCH} in one
-   * transaction with their session states. A plaintext that cannot be sealed (the contact's card
-   * expired before a session could start) is found alone and dropped, so that it does not block
-   * the queue.
+   * transaction with their session states. A contact with no session to send in and no valid
+   * prekeys waits (its plaintexts stay queued) until {@link FirstContacts#wanted} prekeys are fetched.
+   * A plaintext that cannot be sealed (the contact's card expired before a session could start)
+   * is found alone and dropped, so that it does not block the queue.
    */
   public synchronized int sealPending() throws StoreException, SottoException {
-    makeWantedResets();
+    Set<Long> waiting = new HashSet<>();
+    makeWantedResets(waiting);
     int sealed = 0;
     int batch = SEAL_BATCH;
     while (true) {
       Map<Long, Committed> changes = new HashMap<>();
       Set<Long> started = new HashSet<>();
+      // Contacts found waiting for prekeys stay so even when the transaction rolls back.
+      Set<Long> blocked = waiting;
       int n;
       try {
         int size = batch;
         n = store.write(tx -> {
           int done = 0;
-          while (done < size && sealOne(tx, changes, started)) {
-            done++;
+          while (done < size) {
+            Sealed result = sealOne(tx, changes, started, blocked);
+            if (result == Sealed.NONE) {
+              break;
+            }
+            if (result == Sealed.SEALED) {
+              done++;
+            }
           }
           return done;
         });
@@ -370,7 +460,7 @@ public final class NodeCore {
           continue;
         }
         store.write(tx -> {
-          for (Tx.Pending p : tx.pending(1)) {
+          for (Tx.Pending p : tx.pendingExcept(waiting, 1)) {
             tx.deletePending(p.id());
           }
           return null;
@@ -395,13 +485,26 @@ public final class NodeCore {
 
   /**
    * Makes the resets asked for ('sotto contact reset', or a reset session that went unanswered),
-   * each in its own transaction. One that cannot be made (the contact's latest card expired) is
-   * given up: the flag is cleared, so that it is not tried at every tick.
+   * each in its own transaction. One whose contact has no valid prekeys waits for them (the
+   * contact is added to {@code waiting}); one that cannot be made (the contact's latest card
+   * expired) is given up: the flag is cleared, so that it is not tried at every tick.
    */
-  private void makeWantedResets() throws StoreException, SottoException {
+  private void makeWantedResets(Set<Long> waiting) throws StoreException, SottoException {
     for (long contactId : store.read(Tx::resetsWanted)) {
       try {
-        SessionResets.Made made = store.write(tx -> resets.start(tx, contactId, clock.instant(), clock.millis()));
+        SessionResets.Made made = store.write(tx -> {
+          Instant instant = clock.instant();
+          Card card = Card.parse(tx.contact(contactId).orElseThrow().card(), instant);
+          Optional<Prekeys> prekeys = FirstContacts.usablePrekeys(tx, contactId, card, instant);
+          if (prekeys.isEmpty()) {
+            return null;
+          }
+          return resets.start(tx, contactId, prekeys.get(), instant, clock.millis());
+        });
+        if (made == null) {
+          waiting.add(contactId);
+          continue;
+        }
         reindex(made.sessionId(), made.session());
         cache.put(made.sessionId(), new Committed(made.session(), made.state()));
       } catch (SottoException e) {
@@ -417,22 +520,34 @@ public final class NodeCore {
   /** Plaintexts sealed in one transaction: one commit (one fsync) for a burst of messages. */
   private static final int SEAL_BATCH = 32;
 
-  private Boolean sealOne(Tx tx, Map<Long, Committed> changes, Set<Long> started)
+  /** What {@link #sealOne} did. */
+  private enum Sealed { NONE, SEALED, BLOCKED }
+
+  private Sealed sealOne(Tx tx, Map<Long, Committed> changes, Set<Long> started, Set<Long> blocked)
       throws StoreException, SottoException {
-    List<Tx.Pending> pending = tx.pending(1);
+    List<Tx.Pending> pending = tx.pendingExcept(blocked, 1);
     if (pending.isEmpty()) {
-      return false;
+      return Sealed.NONE;
     }
     Tx.Pending p = pending.get(0);
     long contactId = p.contactId();
     Optional<Tx.SessionRow> sending = tx.sendingSession(contactId);
     List<Envelope> envelopes;
     long now = clock.millis();
+    Instant instant = clock.instant();
     if (sending.isEmpty()) {
-      Card card = Card.parse(tx.contact(contactId).orElseThrow().card(), clock.instant());
-      Session.Started initiated = Session.initiate(identity, card, clock.instant(), p.payload(), random);
+      Card card = Card.parse(tx.contact(contactId).orElseThrow().card(), instant);
+      Optional<Prekeys> prekeys = FirstContacts.usablePrekeys(tx, contactId, card, instant);
+      if (prekeys.isEmpty()) {
+        blocked.add(contactId); // until prekeys are fetched
+        return Sealed.BLOCKED;
+      }
+      Session.Started initiated = Session.initiate(identity, prekeys.get(), instant, p.payload(), random);
+      FirstContacts.usedPrekeys(tx, contactId, prekeys.get());
       byte[] state = initiated.session().serialize();
-      long id = tx.insertSession(contactId, state, now);
+      long id = tx.insertSession(contactId, state, now, -1, true);
+      Tx.FirstContacts f = tx.firstContacts(contactId);
+      tx.setFirstContacts(new Tx.FirstContacts(contactId, f.made() + 1, 0, 0));
       changes.put(id, new Committed(initiated.session(), state));
       started.add(id);
       envelopes = initiated.envelopes();
@@ -451,7 +566,16 @@ public final class NodeCore {
         // session, unchanged by the refusal, is replaced by a reset, and the plaintext is sealed
         // in the new one (spec: transport.adoc#node-delivery).
         changes.put(id, new Committed(session, row.state()));
-        SessionResets.Made made = resets.start(tx, contactId, clock.instant(), now);
+        Card card = Card.parse(tx.contact(contactId).orElseThrow().card(), instant);
+        Optional<Prekeys> prekeys = FirstContacts.usablePrekeys(tx, contactId, card, instant);
+        if (prekeys.isEmpty()) {
+          // The reset waits for prekeys, and so do this contact's plaintexts.
+          Tx.Resets r = tx.resets(contactId);
+          tx.setResets(new Tx.Resets(contactId, r.resets(), r.missing(), r.resetIn(), r.resetOut(), true));
+          blocked.add(contactId);
+          return Sealed.BLOCKED;
+        }
+        SessionResets.Made made = resets.start(tx, contactId, prekeys.get(), instant, now);
         started.add(made.sessionId());
         session = made.session();
         id = made.sessionId();
@@ -465,7 +589,7 @@ public final class NodeCore {
       tx.queueEnvelope(contactId, e.encoded(), now);
     }
     tx.deletePending(p.id());
-    return true;
+    return Sealed.SEALED;
   }
 
   /** The next envelopes to send, by contact, in order; with the card to find each contact at. */
@@ -567,6 +691,16 @@ public final class NodeCore {
           }
           return List.of(Frame.ok(id));
         }
+        case Frame.GET_PREKEYS -> {
+          byte[] tag = request.bundleTag();
+          Optional<List<Frame.PrekeyItem>> own = servePrekeys(tag);
+          return List.of(Frame.prekeys(id, own.isPresent() ? own.get() : mailboxPrekeys(link, tag)));
+        }
+        case Frame.PUBLISH -> {
+          // The answer is this request's, whatever request id the mailbox side gave it.
+          Frame answer = mailboxPublish(link, request.publishBody());
+          return List.of(Frame.of(answer.type(), id, answer.body()));
+        }
         default -> {
           // fall through to UNSUPPORTED_REQUEST
         }
@@ -575,6 +709,22 @@ public final class NodeCore {
     } catch (SottoException e) {
       return List.of(Frame.error(id, e.code()));
     }
+  }
+
+  /**
+   * The prekeys a mailbox serves under a bundle tag that is not this node's own (design
+   * r2-prekeys, section 9): the newest bundle(s) published under it and at most one one-time
+   * record of each kind, each handed out once.
+   */
+  // TODO(mailbox prekeys): stub; the mailbox side (PUBLISHed items of others, served once) is another branch's.
+  List<Frame.PrekeyItem> mailboxPrekeys(LinkState link, byte[] tag) throws StoreException, SottoException {
+    return List.of();
+  }
+
+  /** Holds the prekeys another node PUBLISHes (design r2-prekeys, section 9). */
+  // TODO(mailbox prekeys): stub; the mailbox side is another branch's.
+  Frame mailboxPublish(LinkState link, Frame.Publish body) throws StoreException, SottoException {
+    return Frame.error(0, ErrorCode.UNSUPPORTED_REQUEST);
   }
 
   private synchronized <T> T mailboxRead(Store.Work<T> work) throws StoreException, SottoException {
@@ -699,29 +849,176 @@ public final class NodeCore {
     indexed = true;
   }
 
-  /** The responder state whose invite tags {@link #inviteTags} holds. */
+  /** The responder state whose invite tags {@link #inviteTags} and bundle tags {@link #bundleTags} hold. */
   private byte[] responderSeen;
+  /** The bundle tags of this node's cards (hex): GET_PREKEYS for them is answered from the responder. */
+  private final Set<String> bundleTags = new HashSet<>();
+  /**
+   * The responder as last committed, with the state bytes committed: a restore re-derives and
+   * checks every held key, so it is done only when the stored state is not this one (another
+   * process wrote it). Taken out while in use, put back after the commit, as sessions are.
+   */
+  private Responder cachedResponder;
+  private byte[] cachedResponderState;
 
   /**
-   * Re-reads the invite tags when the responder state changed (a card issued by another process
-   * of this home, such as 'sotto card' renewing it): a comparison of bytes, not a restore.
+   * Re-reads the invite and bundle tags when the responder state changed (a card issued by
+   * another process of this home, such as 'sotto card' renewing it).
    */
   private void refreshInvites(Tx tx) throws StoreException, SottoException {
-    byte[] state = tx.get(KV_RESPONDER).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no responder state"));
+    byte[] state = responderState(tx);
+    if (!Arrays.equals(state, responderSeen)) {
+      keep(responder(tx), state);
+    }
+  }
+
+  private static byte[] responderState(Tx tx) throws StoreException {
+    return tx.get(KV_RESPONDER).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no responder state"));
+  }
+
+  /** The responder as stored, taken out of the cache: {@link #keep} it after the commit. */
+  Responder responder(Tx tx) throws StoreException, SottoException {
+    byte[] state = responderState(tx);
+    Responder r = cachedResponder != null && Arrays.equals(state, cachedResponderState)
+        ? cachedResponder : Responder.restore(identity, state);
+    cachedResponder = null;
+    cachedResponderState = null;
     if (!Arrays.equals(state, responderSeen)) {
       Set<String> invites = new HashSet<>();
-      for (byte[] tag : Responder.restore(identity, state).inviteTags()) {
+      for (byte[] tag : r.inviteTags()) {
         invites.add(HexFormat.of().formatHex(tag));
       }
       inviteTags.clear();
       inviteTags.addAll(invites);
+      bundleTags.clear();
+      bundleTags.addAll(OwnPrekeys.bundleTags(r));
       responderSeen = state;
     }
+    return r;
   }
 
-  Responder responder(Tx tx) throws StoreException, SottoException {
-    byte[] state = tx.get(KV_RESPONDER).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no responder state"));
-    return Responder.restore(identity, state);
+  /** Puts a responder back in the cache: {@code state} is what the store holds of it now. */
+  private void keep(Responder r, byte[] state) {
+    cachedResponder = r;
+    cachedResponderState = state;
+  }
+
+  // ---------------------------------------------------------------- own prekeys
+
+  /** Work in the transaction of {@link #withPrekeys}, which may run maintenance in it. */
+  @FunctionalInterface
+  interface PrekeyWork<T> {
+    T run(Tx tx, Maintenance maintenance) throws StoreException, SottoException;
+  }
+
+  /** Runs the prekey maintenance (see {@link OwnPrekeys#maintain}) with these settings. */
+  @FunctionalInterface
+  interface Maintenance {
+    OwnPrekeys.Maintained run(Node.Config config, boolean renew) throws StoreException, SottoException;
+  }
+
+  /**
+   * Runs {@code work} in one write transaction in which it may run the prekey maintenance: the
+   * responder's state and this node's newest bundle are written back in the same transaction.
+   */
+  synchronized <T> T withPrekeys(byte[] linkKey, PrekeyWork<T> work) throws StoreException, SottoException {
+    Responder[] held = new Responder[1];
+    byte[][] state = new byte[1][];
+    OwnPrekeys.Maintained[] last = new OwnPrekeys.Maintained[1];
+    boolean[] rewritten = new boolean[1];
+    T result = store.write(tx -> {
+      state[0] = responderState(tx);
+      held[0] = responder(tx);
+      return work.run(tx, (config, renew) -> {
+        OwnPrekeys.Maintained m = own.maintain(tx, held[0], config, linkKey, clock.instant(), renew);
+        byte[] after = held[0].serialize();
+        if (!Arrays.equals(after, state[0])) {
+          tx.put(KV_RESPONDER, after);
+          state[0] = after;
+          rewritten[0] = true;
+        }
+        Card card = OwnPrekeys.currentCard(tx);
+        PrekeyBundle newest = OwnPrekeys.newestBundle(held[0], card);
+        if (newest != null && !Arrays.equals(newest.encoded(), tx.get(KV_BUNDLE).orElse(null))) {
+          tx.put(KV_BUNDLE, newest.encoded());
+        }
+        last[0] = m;
+        return m;
+      });
+    });
+    keep(held[0], state[0]);
+    if (rewritten[0]) {
+      responderRewritten = true;
+      responderSeen = null; // the tags are read again from the new state
+    }
+    if (last[0] != null) {
+      prekeysDue = last[0].nextDue();
+    }
+    return result;
+  }
+
+  /** Runs the prekey maintenance with the stored settings (see {@link OwnPrekeys#maintain}). */
+  OwnPrekeys.Maintained maintainPrekeys(byte[] linkKey, boolean renew) throws StoreException, SottoException {
+    return withPrekeys(linkKey, (tx, maintenance) -> maintenance.run(Node.Config.decode(tx.get(KV_CONFIG).orElseThrow(
+        () -> new StoreException(StoreException.Kind.MISSING, "no configuration"))), renew));
+  }
+
+  /** When the prekeys need maintenance next; {@link Instant#EPOCH} when at once. */
+  Instant prekeysDue() {
+    return prekeysDue;
+  }
+
+  /** Whether the responder state was rewritten since the last call (then its old copy wants a checkpoint). */
+  boolean takeResponderRewritten() {
+    boolean was = responderRewritten;
+    responderRewritten = false;
+    return was;
+  }
+
+  /** Whether the store still lists the publication as not done (another process may have done it meanwhile). */
+  synchronized boolean unpublished(OwnPrekeys.Publication p) throws StoreException, SottoException {
+    return store.read(tx -> OwnPrekeys.unpublished(tx, p));
+  }
+
+  /** Marks a publication to a mailbox done. */
+  synchronized void published(OwnPrekeys.Publication p) throws StoreException, SottoException {
+    store.write(tx -> {
+      OwnPrekeys.published(tx, p);
+      return null;
+    });
+  }
+
+  /**
+   * This node's answer to GET_PREKEYS for one of its own cards' bundle tags (see
+   * {@link OwnPrekeys#serve}); empty for any other tag.
+   */
+  synchronized Optional<List<Frame.PrekeyItem>> servePrekeys(byte[] tag) throws StoreException, SottoException {
+    String hex = HexFormat.of().formatHex(tag);
+    if (responderSeen == null) {
+      store.read(tx -> {
+        refreshInvites(tx);
+        return null;
+      });
+    }
+    if (!bundleTags.contains(hex)) {
+      // The tags may be stale (another process issued a card): read again only when the state changed.
+      store.read(tx -> {
+        refreshInvites(tx);
+        return null;
+      });
+      if (!bundleTags.contains(hex)) {
+        return Optional.empty();
+      }
+    }
+    Responder[] held = new Responder[1];
+    byte[][] state = new byte[1][];
+    Optional<List<Frame.PrekeyItem>> items = store.write(tx -> {
+      state[0] = responderState(tx);
+      held[0] = responder(tx);
+      return OwnPrekeys.serve(tx, held[0], tag, clock.instant());
+    });
+    keep(held[0], state[0]);
+    return items;
   }
 
   static byte[] sha256(byte[] data) {

@@ -1,10 +1,11 @@
 package dev.sotto.node;
 
-import dev.sotto.Card;
 import dev.sotto.Envelope;
 import dev.sotto.ErrorCode;
 import dev.sotto.Identity;
 import dev.sotto.NodeMessage;
+import dev.sotto.PrekeyBundle;
+import dev.sotto.Prekeys;
 import dev.sotto.PublicIdentity;
 import dev.sotto.RandomSource;
 import dev.sotto.Session;
@@ -36,23 +37,22 @@ final class SessionResets {
   record Made(long sessionId, Session session, byte[] state) {}
 
   /**
-   * Starts a reset with a contact: a RESET as the payload of a first contact to the contact's
-   * latest card, in a session that becomes the one this node sends in. Its sent_at is above the
-   * sent_at of every RESET sent to or accepted from the contact before, so that a later reset
-   * always wins over an earlier one (and the peer never refuses it as stale).
+   * Starts a reset with a contact: a RESET as the payload of a first contact made with
+   * {@code prekeys} (the contact's, valid now: see {@link FirstContacts#usablePrekeys}), in a session
+   * that becomes the one this node sends in. Its sent_at is above the sent_at of every RESET sent
+   * to or accepted from the contact before, so that a later reset always wins over an earlier
+   * one (and the peer never refuses it as stale).
    *
-   * @throws SottoException the card's errors (EXPIRED when the contact's latest card expired)
+   * @throws SottoException EXPIRED when the prekeys expired at {@code instant}
    */
-  Made start(Tx tx, long contactId, Instant instant, long now) throws StoreException, SottoException {
+  Made start(Tx tx, long contactId, Prekeys prekeys, Instant instant, long now) throws StoreException, SottoException {
     Tx.Contact c = tx.contact(contactId).orElseThrow();
-    if (c.card() == null) {
-      throw new SottoException(ErrorCode.TRUNCATED, "no card of this contact to reset to");
-    }
-    Card card = Card.parse(c.card(), instant);
     Tx.Resets r = tx.resets(contactId);
     long sentAt = Math.max(now / 1000, Math.max(r.resetIn(), r.resetOut()) + 1);
-    NodeMessage reset = NodeMessage.reset(c.nextOutSeq(), sentAt, c.nextInSeq(), c.nextOutSeq(), ownName(tx), ownCard(tx));
-    Session.Started started = Session.initiate(identity, card, instant, reset.encode(), random);
+    NodeMessage reset = NodeMessage.reset(c.nextOutSeq(), sentAt, c.nextInSeq(), c.nextOutSeq(), NodeCore.ownName(tx),
+        NodeCore.ownBundle(tx));
+    Session.Started started = Session.initiate(identity, prekeys, instant, reset.encode(), random);
+    FirstContacts.usedPrekeys(tx, contactId, prekeys);
     becomeSending(tx, contactId, now);
     byte[] state = started.session().serialize();
     long id = tx.insertSession(contactId, state, now, sentAt, true);
@@ -84,9 +84,9 @@ final class SessionResets {
       if (reset.sentAt() <= tx.resets(contactId).resetIn()) {
         throw new SottoException(ErrorCode.REPLAY, "a RESET no newer than the last one accepted from this contact");
       }
-      tx.updateContact(known.get().withCard(reset.card().encoded()));
+      FirstContacts.takeCard(tx, known.get(), reset);
     } else {
-      contactId = NodeCore.newContact(tx, peer, reset.name(), reset.card(), now);
+      contactId = NodeCore.newContact(tx, peer, reset, now);
     }
     Optional<Tx.SessionRow> sending = tx.sendingSession(contactId);
     boolean wins = sending.isEmpty() || sending.get().resetAt() < 0
@@ -142,8 +142,8 @@ final class SessionResets {
       long upTo = sending.get().resentFrom() >= 0 ? sending.get().resentFrom() : out;
       if (marks.inSeq() < upTo) {
         List<Tx.Message> again = tx.sent(contactId, marks.inSeq(), upTo);
-        String name = again.stream().anyMatch(m -> m.kind() == NodeMessage.HELLO) ? ownName(tx) : null;
-        Card card = name != null ? ownCard(tx) : null;
+        String name = again.stream().anyMatch(m -> m.kind() == NodeMessage.HELLO) ? NodeCore.ownName(tx) : null;
+        PrekeyBundle bundle = name != null ? NodeCore.ownBundle(tx) : null;
         long seq = marks.inSeq();
         for (Tx.Message m : again) {
           // A seq with no row was deleted by retention: the peer gets a stand-in, so that its
@@ -151,7 +151,7 @@ final class SessionResets {
           for (; seq < m.seq(); seq++) {
             tx.queuePending(contactId, NodeMessage.text(seq, now / 1000, DELETED).encode(), now);
           }
-          NodeMessage message = m.kind() == NodeMessage.HELLO ? NodeMessage.hello(m.seq(), m.sentAt(), name, card)
+          NodeMessage message = m.kind() == NodeMessage.HELLO ? NodeMessage.hello(m.seq(), m.sentAt(), name, bundle)
               : NodeMessage.text(m.seq(), m.sentAt(), m.text());
           tx.queuePending(contactId, message.encode(), now);
           seq = m.seq() + 1;
@@ -191,15 +191,5 @@ final class SessionResets {
   static int compare(long sentAtA, byte[] initiatorA, long sentAtB, byte[] initiatorB) {
     int bySentAt = Long.compare(sentAtA, sentAtB);
     return bySentAt != 0 ? bySentAt : Arrays.compareUnsigned(initiatorA, initiatorB);
-  }
-
-  private static String ownName(Tx tx) throws StoreException {
-    return Node.Config.decode(tx.get(NodeCore.KV_CONFIG).orElseThrow(
-        () -> new StoreException(StoreException.Kind.MISSING, "no configuration"))).name();
-  }
-
-  private static Card ownCard(Tx tx) throws StoreException, SottoException {
-    return Card.parse(tx.get(NodeCore.KV_CARD).orElseThrow(
-        () -> new StoreException(StoreException.Kind.MISSING, "no card")), Instant.EPOCH);
   }
 }

@@ -32,6 +32,7 @@ class NodeCoreTest {
     alice = Node.open(TestNodes.init(dir, "alice", List.of()), null, Node.Options.defaults());
     bob = Node.open(TestNodes.init(dir, "bob", List.of()), null,
         Node.Options.defaults().withPolicy(NodeCore.Policy.DEFAULT.withQuotas(2, 1 << 20)));
+    TestNodes.connect(alice, bob);
     alice.addContact("bob", bob.card().text());
   }
 
@@ -71,6 +72,7 @@ class NodeCoreTest {
       assertEquals(NodeCore.Outcome.ACCEPTED, bob.core().receive(e));
     }
     try (Node carol = Node.open(TestNodes.init(dir, "carol", List.of()), null, Node.Options.defaults())) {
+      TestNodes.connect(carol, bob);
       carol.addContact("bob", renewed);
       carol.send("bob", "from the new card");
       for (Envelope e : outbox(carol)) {
@@ -79,9 +81,9 @@ class NodeCoreTest {
     }
     assertEquals(List.of("alice", "carol"), bob.contacts().stream().map(Tx.Contact::name).toList());
 
-    // 70 days later the card has less than 30 days left: the node gives out a new one.
+    // 340 days later the card has less than 30 days left: the node gives out a new one.
     Node.Options d = Node.Options.defaults();
-    Node.Options later = new Node.Options(java.time.Clock.offset(d.clock(), java.time.Duration.ofDays(70)), d.random(),
+    Node.Options later = new Node.Options(java.time.Clock.offset(d.clock(), java.time.Duration.ofDays(340)), d.random(),
         d.tick(), d.fetchInterval(), d.limits(), d.policy(), d.tap(), d.listen());
     try (Node bobLater = Node.open(bob.home(), null, later)) {
       String third = bobLater.currentCard().text();
@@ -96,6 +98,10 @@ class NodeCoreTest {
       assertEquals(NodeCore.Outcome.ACCEPTED, bob.core().receive(e));
     }
     assertEquals(List.of(Node.Kind.JOINED), bob.read().stream().map(Node.Shown::kind).toList());
+    List<Envelope> answer = outbox(bob);
+    assertEquals(1, answer.size(), "bob's node answers alice's first contact with its HELLO");
+    assertEquals(NodeCore.Outcome.ACCEPTED, alice.core().receive(answer.get(0)));
+    assertEquals(List.of(Node.Kind.JOINED), alice.read().stream().map(Node.Shown::kind).toList());
 
     Node.Reconfigured same = bob.reconfigure(bob.config().withListening("0.0.0.0", bob.config().port())
         .withAdvertise(List.of(new HostPort("127.0.0.1", bob.config().port()))));

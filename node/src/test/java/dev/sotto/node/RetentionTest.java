@@ -36,6 +36,7 @@ class RetentionTest {
     Path alice = TestNodes.init(dir, "alice", List.of());
     Path bob = TestNodes.init(dir, "bob", List.of());
     try (Node a = Node.open(alice, null, TestNodes.fast()); Node b = Node.open(bob, null, TestNodes.fast())) {
+      TestNodes.connect(a, b);
       a.addContact("bob", b.currentCard().text());
       a.start();
       b.start();

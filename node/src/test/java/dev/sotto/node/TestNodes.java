@@ -35,6 +35,25 @@ final class TestNodes {
     return Node.Options.defaults().withFetchInterval(Duration.ofMillis(100));
   }
 
+  /**
+   * Lets the nodes fetch each other's prekeys without the network: a GET_PREKEYS to an address
+   * that names one of these nodes' link keys goes to that node's {@link NodeCore#handle}, as it
+   * would over a link (the node need not run); any other address fails as unreachable.
+   */
+  static void connect(Node... nodes) {
+    for (Node n : nodes) {
+      n.prekeysFrom((address, tag) -> {
+        for (Node other : nodes) {
+          if (java.util.Arrays.equals(other.peerAddress().linkKey(), address.linkKey())) {
+            dev.sotto.Frame answer = other.core().handle(new NodeCore.LinkState(), dev.sotto.Frame.getPrekeys(1, tag)).get(0);
+            return answer.type() == dev.sotto.Frame.PREKEYS ? answer.prekeyItems() : List.of();
+          }
+        }
+        throw new IOException("nobody at " + address);
+      });
+    }
+  }
+
   /** Waits until the condition holds, up to the timeout. */
   static void await(Duration timeout, Callable<Boolean> condition) throws Exception {
     long end = System.nanoTime() + timeout.toNanos();

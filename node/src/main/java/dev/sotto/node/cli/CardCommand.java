@@ -11,8 +11,9 @@ import picocli.CommandLine.Option;
     header = "Prints this node's card (with --qr, also as a QR code).",
     description = {
         "Prints this node's card: the text a contact needs to write to you ('sotto contact add'). It "
-            + "holds only public keys and addresses; give it out of band (in person, by mail, as a QR "
-            + "code).",
+            + "holds only your identity's public keys, your addresses and an invite tag, no prekeys: those your "
+            + "node serves itself and publishes to its mailboxes, and a contact's node fetches them. Give the card "
+            + "out of band (in person, by mail, as a QR code). A card is valid for 365 days.",
         "",
         "A card that gives an address only this machine reaches (0.0.0.0, ::, 127.0.0.0/8, ::1, localhost) is printed "
             + "with a warning on standard error: contacts on other machines need 'sotto config --advertise'."})
@@ -34,6 +35,10 @@ final class CardCommand extends Cmd {
     try (Node node = openNode()) {
       card = renew ? node.renewCard() : node.currentCard();
       text = card.text();
+      if (!NodeLock.isHeld(home())) {
+        // Before the card is given out, its mailboxes get its prekeys (a running node does it itself).
+        node.publishPrekeys();
+      }
     }
     CardWarnings.print(io(), card);
     PrintStream out = io().out();

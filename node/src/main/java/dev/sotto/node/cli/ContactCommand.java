@@ -4,6 +4,7 @@ import dev.sotto.Card;
 import dev.sotto.PublicIdentity;
 import dev.sotto.SottoException;
 import dev.sotto.node.Node;
+import dev.sotto.node.FirstContacts;
 import dev.sotto.node.store.StoreException;
 import dev.sotto.node.store.Tx;
 import java.io.IOException;
@@ -28,8 +29,10 @@ final class ContactCommand extends Cmd {
   @Command(name = "add",
       header = "Adds a contact from its card.",
       description = {
-          "Adds a contact from its card text and queues the first message that introduces you. "
-              + "Compare the fingerprint it prints with the one your contact sees, out of band."})
+          "Adds a contact from its card text, asks the addresses on the card for the contact's prekeys (the "
+              + "contact's node first, then its mailboxes) and queues the first message that introduces you. "
+              + "When no address serves prekeys now, the contact is added all the same and the running node asks "
+              + "again later. Compare the fingerprint it prints with the one your contact sees, out of band."})
   static final class Add extends Cmd {
     @Parameters(index = "0", paramLabel = "NAME", description = "Your name for the contact: letters, digits, '-', '_', '.'.")
     String name;
@@ -62,7 +65,14 @@ final class ContactCommand extends Cmd {
         out.println("Added " + added.name() + ". Fingerprint: " + PublicIdentity.parse(added.identity()).fingerprint().text());
         out.println("Compare it with the one " + added.name() + " sees ('sotto fingerprint' on their side) over a channel"
             + " you trust.");
-        out.println("A first message that introduces you is queued; " + Delivery.status(home) + ".");
+        FirstContacts.Status status = node.firstContactStatus(added.id());
+        if (status.state() == FirstContacts.State.WAITING_FOR_PREKEYS) {
+          out.println("No address on " + added.name() + "'s card served prekeys now (offline, or its mailboxes do not"
+              + " hold them): a first message that introduces you is queued, and the running node asks for them"
+              + " again later ('sotto contact list' shows it); " + Delivery.status(home) + ".");
+        } else {
+          out.println("A first message that introduces you is queued; " + Delivery.status(home) + ".");
+        }
       }
       return 0;
     }
@@ -110,9 +120,32 @@ final class ContactCommand extends Cmd {
           if (r.resets() > 0 || r.wanted()) {
             io().out().println(" ".repeat(width + 2) + resets(c.name(), r));
           }
+          String first = firstContact(io(), c.name(), node.firstContactStatus(c.id()));
+          if (first != null) {
+            io().out().println(" ".repeat(width + 2) + first);
+          }
         }
       }
       return 0;
+    }
+
+    /**
+     * Where the first contact stands, when the contact has not answered: "waiting for bob's prekeys
+     * (no address answered; 3 tries, next at 12:05:00)", "first contact sent, no answer yet
+     * (attempt 2 of 8)", or null when there is nothing to say.
+     */
+    static String firstContact(Io io, String name, FirstContacts.Status s) {
+      return switch (s.state()) {
+        case WAITING_FOR_PREKEYS -> "waiting for " + name + "'s prekeys (no address served them"
+            + (s.fetchFailures() > 0 ? "; " + s.fetchFailures() + (s.fetchFailures() == 1 ? " try" : " tries")
+                + ", next at " + Show.time(io, Math.max(s.nextFetchMillis(), io.clock().millis()) / 1000) : "")
+            + "): your messages wait";
+        case UNANSWERED -> "first contact sent, no answer yet (attempt " + Math.max(1, s.made()) + " of "
+            + FirstContacts.MAX_FIRST_CONTACTS + "; made again after 24 h without an answer)";
+        case GAVE_UP -> "no answer to " + s.made() + " first contacts: no more are made by themselves;"
+            + " 'sotto contact reset " + name + "' tries again";
+        default -> null;
+      };
     }
 
     /** "session reset 2 times; 5 messages from bob were missing (resent)". */
@@ -127,7 +160,8 @@ final class ContactCommand extends Cmd {
   @Command(name = "reset",
       header = "Replaces the session with a contact.",
       description = {
-          "Replaces the session with a contact by a new one, made like a first contact to the contact's latest card. "
+          "Replaces the session with a contact by a new one, made like a first contact with the contact's latest "
+              + "prekeys (those its last HELLO brought, or fetched anew from the addresses on its card when they expired). "
               + "Both sides then send again what the other is missing, and each is told how many messages were "
               + "missing. Use it when messages from the contact stopped arriving, or after restoring an old state. "
               + "The running node ('sotto run') makes the reset."})

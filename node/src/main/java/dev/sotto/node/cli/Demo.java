@@ -7,6 +7,7 @@ import dev.sotto.LinkResponder;
 import dev.sotto.PublicIdentity;
 import dev.sotto.RandomSource;
 import dev.sotto.node.Node;
+import dev.sotto.node.FirstContacts;
 import dev.sotto.node.store.Tx;
 import dev.sotto.node.store.Vault;
 import java.io.IOException;
@@ -106,28 +107,37 @@ final class Demo {
     step(1, "The mailbox starts.");
     mailbox.start();
 
-    step(2, "Alice starts; Bob stays offline.");
+    step(2, "Alice and Bob start.");
     Node alice = Node.open(aliceHome, null, options);
     nodes.add(alice);
     alice.start();
+    Node bobFirst = Node.open(bobHome, null, options);
+    nodes.add(bobFirst);
+    bobFirst.start();
 
     step(3, "Bob gives Alice his card (out of band: in person, by mail, as a QR code); she adds it.");
-    String bobsCard;
-    String bobSeesHimself;
-    try (Node bobOffline = Node.open(bobHome, null, Node.Options.defaults())) {
-      bobsCard = bobOffline.card().text();
-      bobSeesHimself = bobOffline.fingerprint().text();
-    }
+    String bobsCard = bobFirst.card().text();
+    String bobSeesHimself = bobFirst.fingerprint().text();
     alice.addContact("bob", bobsCard);
     String aliceSeesBob = alice.fingerprint("bob").text();
     detail("bob's card:          " + String.format(Locale.ROOT, "%,d", bobsCard.length()) + " characters, "
-        + bobsCard.substring(0, 18) + "..." + bobsCard.substring(bobsCard.length() - 8));
+        + bobsCard.substring(0, 18) + "..." + bobsCard.substring(bobsCard.length() - 8)
+        + " (his identity, addresses and invite tag; no prekeys)");
     detail("alice sees bob as:   " + aliceSeesBob);
     detail("bob sees himself as: " + bobSeesHimself);
     check(aliceSeesBob.equals(bobSeesHimself), "the fingerprints are the same: the card was not swapped on the way",
         "alice's and bob's view of bob's fingerprint differ");
+    long aliceBob = alice.contact("bob").id();
+    check(alice.firstContactStatus(aliceBob).state() != FirstContacts.State.WAITING_FOR_PREKEYS,
+        "alice's node fetched bob's prekeys from his node (a signed bundle and one-time prekeys, each served once)",
+        "alice's node got no prekeys from bob's node");
+    await("bob's node to answer alice's first contact",
+        () -> alice.firstContactStatus(aliceBob).state() == FirstContacts.State.ANSWERED);
+    detail("Her first message, which introduces her, went to bob's node; it answered.");
 
-    step(4, "Alice writes " + ALICE_WRITES.size() + " messages while Bob is offline.");
+    step(4, "Bob goes offline; Alice writes " + ALICE_WRITES.size() + " messages.");
+    nodes.remove(bobFirst);
+    bobFirst.close();
     for (String text : ALICE_WRITES) {
       alice.send("bob", text);
       detail("alice > bob: " + text);
@@ -136,9 +146,7 @@ final class Demo {
     await("alice's node to hand her envelopes on", () -> alice.outboxSize() == 0);
     long[] aliceCounts = alice.counters();
     detail(String.format(Locale.ROOT, "Nobody answers at bob's address, so after %.1f s alice's node has deposited %d"
-        + " envelopes", seconds() - t0, aliceCounts[1]));
-    detail(String.format(Locale.ROOT, "at the mailbox: her first message, which introduces her, and her %d texts.",
-        ALICE_WRITES.size()));
+        + " envelopes at the mailbox.", seconds() - t0, aliceCounts[1]));
 
     step(5, "What the mailbox holds: envelopes it cannot open, filed under tags it cannot link to anyone.");
     List<Tx.Item> items = mailbox.mailboxItems();

@@ -43,6 +43,7 @@ final class Errors {
       case EXISTS, MISSING -> Failure.input(detail);
       case BUSY -> Failure.store("the store is busy: another sotto process held it too long; try again");
       case CORRUPT -> Failure.store("damaged data: " + detail);
+      case OLD -> Failure.store(detail);
       case IO -> Failure.store(detail);
     };
   }

@@ -155,8 +155,9 @@ public final class LinkChannel implements Closeable {
   }
 
   /**
-   * Sends a request and reads its responses, up to the one that ends it (OK, ERROR or DONE).
-   * A response to another request, or a request from the responder, is a link error.
+   * Sends a request and reads its responses, up to the one that ends it (OK, ERROR, DONE, or
+   * PREKEYS for a GET_PREKEYS). A response to another request, a request from the responder, or
+   * a response of a type the request cannot have, is a link error.
    */
   public List<Frame> call(Frame request) throws IOException, SottoException {
     send(request);
@@ -171,6 +172,12 @@ public final class LinkChannel implements Closeable {
       responses.add(response);
       int type = response.type();
       if (type == Frame.OK || type == Frame.ERROR || type == Frame.DONE) {
+        return responses;
+      }
+      if (type == Frame.PREKEYS) {
+        if (request.type() != Frame.GET_PREKEYS) {
+          throw new IOException("link error: unexpected frame " + response);
+        }
         return responses;
       }
       if (type != Frame.ITEM || request.type() != Frame.FETCH) {
@@ -190,6 +197,7 @@ public final class LinkChannel implements Closeable {
       case Frame.ERROR -> response.errorNumber();
       case Frame.ITEM -> response.itemEnvelope();
       case Frame.DONE -> response.more();
+      case Frame.PREKEYS -> response.prekeyItems();
       default -> throw new IOException("link error: response type 0x" + Integer.toHexString(response.type()));
     }
   }

@@ -11,9 +11,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteErrorCode;
@@ -43,8 +40,12 @@ import org.sqlite.SQLiteOpenMode;
 public final class Store implements AutoCloseable {
   /** The file name of the store in a node's home directory. */
   public static final String FILE_NAME = "store.db";
-  /** The schema this code writes; a store with a newer one is refused. */
-  public static final int SCHEMA_VERSION = 2;
+  /**
+   * The schema this code writes. A store with another one is refused: a newer one, and the older
+   * ones (1 and 2), which revision 1 of the node wrote: their cards and sessions are revision 1's,
+   * which revision 2 cannot use (revision 2 is not released: no store of it is migrated yet).
+   */
+  public static final int SCHEMA_VERSION = 3;
   /** How long a write waits for another process to release the store. */
   public static final int BUSY_TIMEOUT_MILLIS = 10_000;
 
@@ -59,6 +60,15 @@ public final class Store implements AutoCloseable {
   private static final String RESET_COLUMNS = " resets INTEGER NOT NULL DEFAULT 0, missing INTEGER NOT NULL DEFAULT 0,"
       + " reset_in INTEGER NOT NULL DEFAULT -1, reset_out INTEGER NOT NULL DEFAULT -1,"
       + " reset_wanted INTEGER NOT NULL DEFAULT 0";
+
+  /**
+   * A contact's prekeys and first contacts (spec: transport.adoc#node-delivery): its latest bundle
+   * (sealed; from its HELLO or RESET, or fetched), the one-time prekey records fetched and not used
+   * yet (sealed), how many first contacts this node made to it, how many prekey fetches failed in a
+   * row and when the next one is due (milliseconds).
+   */
+  private static final String PREKEY_COLUMNS = " bundle BLOB, one_time BLOB, first_contacts INTEGER NOT NULL DEFAULT 0,"
+      + " fetch_failures INTEGER NOT NULL DEFAULT 0, next_fetch INTEGER NOT NULL DEFAULT 0";
 
   /**
    * A session's place among its contact's: the sent_at of the RESET that started it (null for a
@@ -79,7 +89,7 @@ public final class Store implements AutoCloseable {
     "CREATE TABLE contacts (id INTEGER PRIMARY KEY AUTOINCREMENT, name_index BLOB NOT NULL UNIQUE,"
         + " identity_index BLOB NOT NULL UNIQUE, name BLOB NOT NULL, identity BLOB NOT NULL, card BLOB,"
         + " next_out_seq INTEGER NOT NULL, next_in_seq INTEGER NOT NULL, created INTEGER NOT NULL,"
-        + RESET_COLUMNS + ")",
+        + RESET_COLUMNS + "," + PREKEY_COLUMNS + ")",
     "CREATE TABLE sessions (id INTEGER PRIMARY KEY AUTOINCREMENT,"
         + " contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,"
         + " state BLOB NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL," + SESSION_COLUMNS + ")",
@@ -104,22 +114,6 @@ public final class Store implements AutoCloseable {
         + " size INTEGER NOT NULL, deposited INTEGER NOT NULL, expires INTEGER NOT NULL)",
     "CREATE INDEX mailbox_tag ON mailbox (tag, id)",
     "CREATE INDEX mailbox_expires ON mailbox (expires)",
-    NOTICES,
-  };
-
-  /** From schema 1: the reset columns, the notices, and the kind of each message. */
-  private static final String[] MIGRATE_1_TO_2 = {
-    "ALTER TABLE contacts ADD COLUMN resets INTEGER NOT NULL DEFAULT 0",
-    "ALTER TABLE contacts ADD COLUMN missing INTEGER NOT NULL DEFAULT 0",
-    "ALTER TABLE contacts ADD COLUMN reset_in INTEGER NOT NULL DEFAULT -1",
-    "ALTER TABLE contacts ADD COLUMN reset_out INTEGER NOT NULL DEFAULT -1",
-    "ALTER TABLE contacts ADD COLUMN reset_wanted INTEGER NOT NULL DEFAULT 0",
-    "ALTER TABLE sessions ADD COLUMN reset_at INTEGER",
-    "ALTER TABLE sessions ADD COLUMN initiated INTEGER NOT NULL DEFAULT 0",
-    "ALTER TABLE sessions ADD COLUMN superseded INTEGER",
-    "ALTER TABLE sessions ADD COLUMN heard INTEGER NOT NULL DEFAULT 1",
-    "ALTER TABLE sessions ADD COLUMN resent_from INTEGER",
-    "ALTER TABLE messages ADD COLUMN kind INTEGER NOT NULL DEFAULT 2",
     NOTICES,
   };
 
@@ -334,7 +328,12 @@ public final class Store implements AutoCloseable {
         throw new StoreException(StoreException.Kind.CORRUPT, "the store's meta table is incomplete");
       }
       String v = new String(version, StandardCharsets.US_ASCII);
-      if (!v.equals(String.valueOf(SCHEMA_VERSION)) && !v.equals("1")) {
+      if (v.equals("1") || v.equals("2")) {
+        throw new StoreException(StoreException.Kind.OLD, "the store " + file + " was written by revision 1 of the node"
+            + " (schema " + v + "): its cards and sessions are revision 1's, which this node cannot use; move the home"
+            + " away and make a new one ('sotto init'), then exchange cards again");
+      }
+      if (!v.equals(String.valueOf(SCHEMA_VERSION))) {
         throw new StoreException(
             StoreException.Kind.CORRUPT, "the store has schema version " + v + "; this node reads " + SCHEMA_VERSION);
       }
@@ -344,61 +343,9 @@ public final class Store implements AutoCloseable {
         throw new StoreException(
             StoreException.Kind.CORRUPT, "the store was written under another key: another identity's store?");
       }
-      if (v.equals("1")) {
-        upgradeFrom1(statement);
-      }
     } catch (SQLException e) {
       throw failure(e);
     }
-  }
-
-  /**
-   * Schema 1 to 2, in the set-up transaction: the new columns and table, and the kind of the
-   * messages already stored. Schema 1 stored an incoming HELLO as an empty text at seq 0 (the
-   * only place a node of that schema sent one), and no row for an outgoing HELLO, which was
-   * always seq 0 of a contact this node added: a row is written for it, so that a reset can
-   * send it again.
-   */
-  private void upgradeFrom1(Statement statement) throws SQLException, StoreException {
-    for (String sql : MIGRATE_1_TO_2) {
-      statement.execute(sql);
-    }
-    List<Long> hellos = new ArrayList<>();
-    try (var rows = statement.executeQuery("SELECT id, text FROM messages WHERE incoming = 1 AND seq = 0")) {
-      while (rows.next()) {
-        long id = rows.getLong(1);
-        if (sealer.open("messages", "text", Sealer.rowKey(id), rows.getBytes(2)).length == 0) {
-          hellos.add(id);
-        }
-      }
-    }
-    for (long id : hellos) {
-      statement.executeUpdate("UPDATE messages SET kind = 1 WHERE id = " + id);
-    }
-    List<long[]> added = new ArrayList<>();
-    try (var rows = statement.executeQuery("SELECT id, created FROM contacts c WHERE next_out_seq > 0 AND NOT EXISTS"
-        + " (SELECT 1 FROM messages m WHERE m.contact_id = c.id AND m.incoming = 0 AND m.seq = 0)")) {
-      while (rows.next()) {
-        added.add(new long[] {rows.getLong(1), rows.getLong(2)});
-      }
-    }
-    for (long[] contact : added) {
-      long id;
-      try (var next = statement.executeQuery("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0)")) {
-        id = next.getLong(1) + 1;
-      }
-      try (var insert = connection.prepareStatement("INSERT INTO messages (id, contact_id, incoming, seq, sent_at,"
-          + " stored_at, text, is_read, kind) VALUES (?, ?, 0, 0, ?, ?, ?, 1, 1)")) {
-        insert.setLong(1, id);
-        insert.setLong(2, contact[0]);
-        insert.setLong(3, contact[1] / 1000);
-        insert.setLong(4, contact[1]);
-        insert.setBytes(5, sealer.seal("messages", "text", Sealer.rowKey(id), new byte[0]));
-        insert.executeUpdate();
-      }
-    }
-    statement.executeUpdate("UPDATE meta SET value = X'" + HexFormat.of().formatHex(
-        String.valueOf(SCHEMA_VERSION).getBytes(StandardCharsets.US_ASCII)) + "' WHERE name = 'schema_version'");
   }
 
   /**

@@ -25,7 +25,9 @@ public final class StoreException extends Exception {
     /** The thing to create (an identity file, a contact name or identity) is already there. */
     EXISTS,
     /** The thing asked for (an identity file, a row to update) is not there. */
-    MISSING
+    MISSING,
+    /** The store was written by an older revision of the node that this one does not read. */
+    OLD
   }
 
   private final Kind kind;

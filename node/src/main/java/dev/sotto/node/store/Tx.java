@@ -248,6 +248,96 @@ public final class Tx {
         r.resets(), r.missing(), r.resetIn(), r.resetOut(), r.wanted(), r.contactId()), "contact", r.contactId());
   }
 
+  /**
+   * A contact's first contacts (clear columns): how many this node made to it (the first and its
+   * retries), how many prekey fetches for it failed in a row, and when the next fetch is due
+   * (milliseconds; 0: at once).
+   */
+  public record FirstContacts(long contactId, long made, long fetchFailures, long nextFetch) {}
+
+  /** A contact's first contacts. */
+  public FirstContacts firstContacts(long contactId) throws StoreException {
+    return one("SELECT id, first_contacts, fetch_failures, next_fetch FROM contacts WHERE id = ?",
+        r -> new FirstContacts(r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4)), contactId)
+        .orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "there is no contact with id " + contactId));
+  }
+
+  /** Replaces a contact's first-contact counters (clear columns only). */
+  public void setFirstContacts(FirstContacts f) throws StoreException {
+    writing();
+    updated(update("UPDATE contacts SET first_contacts = ?, fetch_failures = ?, next_fetch = ? WHERE id = ?",
+        f.made(), f.fetchFailures(), f.nextFetch(), f.contactId()), "contact", f.contactId());
+  }
+
+  /**
+   * A contact's prekeys as this node holds them: the latest bundle of its card (null: none) and
+   * the one-time prekey records fetched and not used yet, each as encoded; none is checked here.
+   */
+  public record ContactPrekeys(byte[] bundle, List<byte[]> oneTime) {
+    @Override
+    public String toString() {
+      return "ContactPrekeys[" + (bundle == null ? "no bundle" : "a bundle") + ", " + oneTime.size() + " one-time]";
+    }
+  }
+
+  /** A contact's prekeys. */
+  public ContactPrekeys prekeys(long contactId) throws StoreException {
+    return one("SELECT id, bundle, one_time FROM contacts WHERE id = ?", r -> {
+      long id = r.getLong(1);
+      byte[] bundle = r.getBytes(2);
+      byte[] oneTime = r.getBytes(3);
+      return new ContactPrekeys(bundle == null ? null : open("contacts", "bundle", id, bundle),
+          oneTime == null ? List.of() : records(open("contacts", "one_time", id, oneTime)));
+    }, contactId).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "there is no contact with id " + contactId));
+  }
+
+  /** Replaces a contact's prekeys (a null bundle: none; an empty list: no one-time records). */
+  public void setPrekeys(long contactId, ContactPrekeys p) throws StoreException {
+    writing();
+    updated(update("UPDATE contacts SET bundle = ?, one_time = ? WHERE id = ?",
+        p.bundle() == null ? null : seal("contacts", "bundle", contactId, p.bundle()),
+        p.oneTime().isEmpty() ? null : seal("contacts", "one_time", contactId, records(p.oneTime())), contactId),
+        "contact", contactId);
+  }
+
+  /** {@code count u8 || (length u16 || record) x count}. */
+  private static byte[] records(List<byte[]> records) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    if (records.size() > 255) {
+      throw new IllegalArgumentException("at most 255 records");
+    }
+    out.write(records.size());
+    for (byte[] r : records) {
+      out.write(r.length >> 8);
+      out.write(r.length);
+      out.writeBytes(r);
+    }
+    return out.toByteArray();
+  }
+
+  private static List<byte[]> records(byte[] encoded) throws StoreException {
+    List<byte[]> out = new ArrayList<>();
+    try {
+      int count = encoded[0] & 0xff;
+      int at = 1;
+      for (int i = 0; i < count; i++) {
+        int length = ((encoded[at] & 0xff) << 8) | (encoded[at + 1] & 0xff);
+        at += 2;
+        if (at + length > encoded.length) {
+          throw new ArrayIndexOutOfBoundsException();
+        }
+        out.add(java.util.Arrays.copyOfRange(encoded, at, at + length));
+        at += length;
+      }
+      if (at != encoded.length) {
+        throw new ArrayIndexOutOfBoundsException();
+      }
+    } catch (ArrayIndexOutOfBoundsException e) {
+      throw new StoreException(StoreException.Kind.CORRUPT, "a contact's one-time prekeys are malformed");
+    }
+    return out;
+  }
+
   /** The ids of the contacts with a reset asked for and not made yet, by id. */
   public List<Long> resetsWanted() throws StoreException {
     return query("SELECT id FROM contacts WHERE reset_wanted = 1 ORDER BY id", r -> r.getLong(1));
@@ -352,6 +442,25 @@ public final class Tx {
         + " AND s.created <= ? AND c.reset_wanted = 0 ORDER BY s.contact_id", r -> r.getLong(1), millis);
   }
 
+  /**
+   * The contacts whose first contact went unanswered: the session this node sends in was started
+   * by a first contact of this node with a HELLO at or before {@code millis}, nothing of the peer
+   * was opened in any session of the contact, and fewer than {@code maxMade} first contacts were
+   * made to it; by contact id.
+   */
+  public List<Long> unansweredFirstContacts(long millis, long maxMade) throws StoreException {
+    return query("SELECT DISTINCT s.contact_id FROM sessions s JOIN contacts c ON c.id = s.contact_id"
+        + " WHERE s.superseded IS NULL AND s.initiated = 1 AND s.reset_at IS NULL AND s.heard = 0"
+        + " AND s.created <= ? AND c.first_contacts < ? AND NOT EXISTS"
+        + " (SELECT 1 FROM sessions h WHERE h.contact_id = s.contact_id AND h.heard = 1) ORDER BY s.contact_id",
+        r -> r.getLong(1), millis, maxMade);
+  }
+
+  /** Whether anything of the contact was opened in any of its sessions. */
+  public boolean heardFrom(long contactId) throws StoreException {
+    return count("SELECT COUNT(*) FROM sessions WHERE contact_id = ? AND heard = 1", contactId) > 0;
+  }
+
   /** The session with this id, if any. */
   public Optional<SessionRow> session(long id) throws StoreException {
     return one(SESSION + " WHERE id = ?", this::session, id);
@@ -410,6 +519,32 @@ public final class Tx {
       long id = r.getLong(1);
       return new Pending(id, r.getLong(2), open("pending", "payload", id, r.getBytes(3)), r.getLong(4));
     }, limit);
+  }
+
+  /** The first {@code limit} queued plaintexts of contacts not in {@code except}, by id. */
+  public List<Pending> pendingExcept(java.util.Collection<Long> except, int limit) throws StoreException {
+    if (except.isEmpty()) {
+      return pending(limit);
+    }
+    String in = String.join(", ", except.stream().map(String::valueOf).toList());
+    return query("SELECT id, contact_id, payload, created FROM pending WHERE contact_id NOT IN (" + in
+        + ") ORDER BY id LIMIT ?", r -> {
+          long id = r.getLong(1);
+          return new Pending(id, r.getLong(2), open("pending", "payload", id, r.getBytes(3)), r.getLong(4));
+        }, limit);
+  }
+
+  /** A contact's queued plaintexts, by id. */
+  public List<Pending> pendingOf(long contactId) throws StoreException {
+    return query("SELECT id, contact_id, payload, created FROM pending WHERE contact_id = ? ORDER BY id", r -> {
+      long id = r.getLong(1);
+      return new Pending(id, r.getLong(2), open("pending", "payload", id, r.getBytes(3)), r.getLong(4));
+    }, contactId);
+  }
+
+  /** The ids of the contacts with queued plaintexts, by id. */
+  public List<Long> contactsWithPending() throws StoreException {
+    return query("SELECT DISTINCT contact_id FROM pending ORDER BY contact_id", r -> r.getLong(1));
   }
 
   /** Removes a queued plaintext (once it is sealed into the outbox, say). */

@@ -242,6 +242,24 @@ public final class Vault {
     }
   }
 
+  private static final byte[] PUBLISH_KEY_INFO = "sotto/v2/node/publish".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * The credential this node's identity PUBLISHes its prekeys with under {@code bundleTag} (design
+   * r2-prekeys, section 9): HKDF-SHA-256(salt = bundle tag, ikm = identity seed, info =
+   * "sotto/v2/node/publish", 32 bytes). Derived, not drawn, so that a home recovered from the
+   * seed publishes to the same mailboxes again; one per tag, so that a mailbox cannot link two
+   * cards by their credentials.
+   */
+  public static byte[] publishCredential(IdentitySeed seed, byte[] bundleTag) {
+    byte[] ikm = seed.toBytes();
+    try {
+      return Crypto.hkdf(ikm, bundleTag, PUBLISH_KEY_INFO, 32);
+    } finally {
+      Arrays.fill(ikm, (byte) 0);
+    }
+  }
+
   private static byte[] plain(IdentitySeed seed) {
     byte[] raw = seed.toBytes();
     try {

@@ -44,6 +44,10 @@ class CommandsTest {
     Cli.Result added = cli.run("--home", alice.toString(), "contact", "add", "bob", bobsCard).ok();
     assertTrue(added.out().contains("Added bob. Fingerprint: " + bobFingerprint), added.out());
     assertTrue(added.out().contains("no node is running for this home"), added.out());
+    // Bob's node does not run and he has no mailbox: no prekeys yet, and the user is told.
+    assertTrue(added.out().contains("No address on bob's card served prekeys now"), added.out());
+    assertTrue(cli.run("--home", alice.toString(), "contact", "list").ok().out()
+        .contains("waiting for bob's prekeys (no address served them; 1 try, next at "), "contact list says so");
     // From standard input, wrapped over lines and upper-cased as a QR code reader gives it.
     String wrapped = alicesCard.toUpperCase().replaceAll("(.{80})", "$1\n");
     cli.stdin(wrapped + "\n").run("--home", bob.toString(), "contact", "add", "alice", "-").ok();

@@ -152,9 +152,11 @@ class TwoMachinesTest {
       CommandsTest.await(() -> a.outboxSize() == 0);
     }
     List<String> aliceRead = List.of(cli.run("--home", alice.toString(), "read").ok().out().split("\n"));
-    assertEquals(1, aliceRead.size(), aliceRead.toString());
-    // Bob never wrote to alice before: his first message is this HELLO, shown as the new card it is.
-    assertTrue(aliceRead.get(0).endsWith("] bob sent a new card: now at 127.0.0.1:" + moved), aliceRead.toString());
+    assertEquals(2, aliceRead.size(), aliceRead.toString());
+    // Bob never wrote to alice: his node's answer to her first contact (a HELLO with his card then)
+    // shows him joining, and the HELLO with the new card is shown as the new card it is.
+    assertTrue(aliceRead.get(0).contains("] bob joined (fingerprint "), aliceRead.toString());
+    assertTrue(aliceRead.get(1).endsWith("] bob sent a new card: now at 127.0.0.1:" + moved), aliceRead.toString());
     String bobRead = cli.run("--home", bob.toString(), "read").ok().out();
     assertTrue(bobRead.endsWith("] alice: after\n"), bobRead);
     assertFalse(bobRead.contains("joined"), "alice joined once, before");

@@ -166,6 +166,8 @@ final class Cluster implements AutoCloseable {
 
   /** Adds {@code to} as a contact of {@code from}, named by its node name. */
   void introduce(String from, String to) throws Exception {
+    // The prekeys come from the other node's store, as a mailbox that holds them would serve them.
+    dev.sotto.node.InProcessPrekeys.connect(node(from), node(to));
     node(from).addContact(to, node(to).card().text());
   }
 

@@ -488,46 +488,45 @@ class StoreTest {
   }
 
   @Test
-  void aSchema1StoreIsUpgraded() throws Exception {
-    // A contact this node added (its seq 0 was a HELLO, of which schema 1 kept no row) and one
-    // that added this node (whose seq 0 was a HELLO, kept as an empty text), with an empty TEXT at seq 1.
-    long alice = store.write(tx -> tx.insertContact("alice", ALICE_ID, null, 5_000));
-    long bob = store.write(tx -> tx.insertContact("bob", BOB_ID, null, 1));
-    store.write(tx -> {
-      tx.setSeqs(alice, 2, 0);
-      tx.insertMessage(alice, false, 1, 6, 6_000, "hi alice");
-      tx.insertMessage(bob, true, 0, 1, 1, "");
-      tx.insertMessage(bob, true, 1, 1, 1, "");
-      return null;
-    });
+  void aStoreOfRevision1IsRefusedWithAClearMessage() throws Exception {
+    store.write(tx -> tx.insertContact("alice", ALICE_ID, null, 5_000));
     store.close();
+    for (String version : List.of("1", "2")) {
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("store.db"));
+          java.sql.Statement s = c.createStatement()) {
+        s.execute("UPDATE meta SET value = X'3" + version + "' WHERE name = 'schema_version'");
+      }
+      StoreException e = assertThrows(StoreException.class, () -> Store.open(home, key, random));
+      assertEquals(StoreException.Kind.OLD, e.kind());
+      assertTrue(e.getMessage().contains("revision 1") && e.getMessage().contains("sotto init"), e.getMessage());
+    }
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("store.db"));
         java.sql.Statement s = c.createStatement()) {
-      for (String column : List.of("resets", "missing", "reset_in", "reset_out", "reset_wanted")) {
-        s.execute("ALTER TABLE contacts DROP COLUMN " + column);
-      }
-      for (String column : List.of("reset_at", "initiated", "superseded", "heard", "resent_from")) {
-        s.execute("ALTER TABLE sessions DROP COLUMN " + column);
-      }
-      s.execute("ALTER TABLE messages DROP COLUMN kind");
-      s.execute("DROP TABLE notices");
-      s.execute("UPDATE meta SET value = X'31' WHERE name = 'schema_version'");
+      s.execute("UPDATE meta SET value = X'33' WHERE name = 'schema_version'");
     }
     store = Store.open(home, key, random);
-    List<Message> fromBob = store.read(tx -> tx.messages(bob));
-    assertEquals(List.of(1, 2), fromBob.stream().map(Message::kind).toList(), "seq 0 a HELLO, seq 1 an empty TEXT");
-    List<Message> toAlice = store.read(tx -> tx.messages(alice));
-    assertEquals(2, toAlice.size());
-    Message hello = toAlice.get(0);
-    assertEquals(List.of(0L, false, 1, "", 5L, 5_000L), List.of(hello.seq(), hello.incoming(), hello.kind(), hello.text(),
-        hello.sentAt(), hello.storedAt()));
-    assertEquals(new Tx.Resets(alice, 0, 0, -1, -1, false), store.read(tx -> tx.resets(alice)));
-    assertTrue(store.read(tx -> tx.notices(alice)).isEmpty());
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("store.db"));
-        ResultSet r = c.createStatement().executeQuery("SELECT value FROM meta WHERE name = 'schema_version'")) {
-      assertTrue(r.next());
-      assertEquals("2", new String(r.getBytes(1), StandardCharsets.US_ASCII));
-    }
+    assertEquals("alice", store.read(Tx::contacts).get(0).name(), "refusing changed nothing");
+  }
+
+  @Test
+  void aContactsPrekeysAreSealedAndKeptApartFromItsCard() throws Exception {
+    long alice = store.write(tx -> tx.insertContact("alice", ALICE_ID, bytes("alice-card"), 1));
+    assertEquals(null, store.read(tx -> tx.prekeys(alice)).bundle());
+    store.write(tx -> {
+      tx.setPrekeys(alice, new Tx.ContactPrekeys(bytes("the-secret-bundle"), List.of(bytes("otp-1"), bytes("otp-22"))));
+      return null;
+    });
+    Tx.ContactPrekeys p = store.read(tx -> tx.prekeys(alice));
+    assertArrayEquals(bytes("the-secret-bundle"), p.bundle());
+    assertEquals(List.of("otp-1", "otp-22"), p.oneTime().stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList());
+    assertArrayEquals(bytes("alice-card"), store.read(tx -> tx.contact(alice)).orElseThrow().card());
+    store.write(tx -> {
+      tx.setPrekeys(alice, new Tx.ContactPrekeys(null, List.of()));
+      tx.setFirstContacts(new Tx.FirstContacts(alice, 2, 3, 4_000));
+      return null;
+    });
+    assertEquals(null, store.read(tx -> tx.prekeys(alice)).bundle());
+    assertEquals(new Tx.FirstContacts(alice, 2, 3, 4_000), store.read(tx -> tx.firstContacts(alice)));
   }
 
   @Test
