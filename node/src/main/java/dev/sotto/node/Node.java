@@ -792,8 +792,8 @@ public final class Node implements AutoCloseable {
     core.reindex();
     Server.Handler handler = new Server.Handler() {
       @Override
-      public Object newLink() {
-        return new NodeCore.LinkState();
+      public Object newLink(java.net.InetAddress source) {
+        return new NodeCore.LinkState(source);
       }
 
       @Override

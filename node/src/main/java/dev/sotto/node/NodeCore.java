@@ -120,7 +120,10 @@ public final class NodeCore {
     this.random = random;
     this.policy = policy;
     this.resets = new SessionResets(identity, random);
+    this.prekeyMailbox = new PrekeyMailbox(store, clock, PrekeyMailbox.Policy.DEFAULT, System::nanoTime);
   }
+
+  private final PrekeyMailbox prekeyMailbox;
 
   void onReceived(Runnable listener) {
     listeners.add(listener);
@@ -520,6 +523,17 @@ public final class NodeCore {
   /** What one link remembers: the items it handed out, which only it may acknowledge. */
   public static final class LinkState {
     final Set<Long> handedOut = new HashSet<>();
+    /** The address the link comes from (the budget of one-time prekey handouts is per source prefix). */
+    final java.net.InetAddress source;
+
+    public LinkState(java.net.InetAddress source) {
+      this.source = source;
+    }
+
+    /** A link from loopback. */
+    public LinkState() {
+      this(java.net.InetAddress.getLoopbackAddress());
+    }
   }
 
   /**
@@ -567,6 +581,20 @@ public final class NodeCore {
           }
           return List.of(Frame.ok(id));
         }
+        case Frame.PUBLISH -> {
+          if (!policy.mailbox()) {
+            break;
+          }
+          return List.of(mailboxPublish(link, id, request.publishBody()));
+        }
+        case Frame.GET_PREKEYS -> {
+          byte[] tag = request.bundleTag();
+          // (the node's own bundle tags are answered from its responder: see the node's own serving)
+          if (!policy.mailbox()) {
+            break;
+          }
+          return List.of(mailboxPrekeys(link, id, tag));
+        }
         default -> {
           // fall through to UNSUPPORTED_REQUEST
         }
@@ -574,6 +602,20 @@ public final class NodeCore {
       return List.of(Frame.error(id, ErrorCode.UNSUPPORTED_REQUEST));
     } catch (SottoException e) {
       return List.of(Frame.error(id, e.code()));
+    }
+  }
+
+  /** PUBLISH at this node's mailbox (spec: transport.adoc#prekey-service). */
+  Frame mailboxPublish(LinkState link, long requestId, Frame.Publish body) throws StoreException, SottoException {
+    synchronized (this) {
+      return prekeyMailbox.publish(requestId, body);
+    }
+  }
+
+  /** GET_PREKEYS for a tag that is not this node's own, at its mailbox. */
+  Frame mailboxPrekeys(LinkState link, long requestId, byte[] tag) throws StoreException, SottoException {
+    synchronized (this) {
+      return prekeyMailbox.serve(requestId, tag, link.source);
     }
   }
 
