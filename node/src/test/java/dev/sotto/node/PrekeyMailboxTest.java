@@ -154,7 +154,7 @@ class PrekeyMailboxTest {
   @Test
   void aDrainerFromOnePrefixLeavesOneTimePrekeysForOthersAndEveryoneGetsTheBundle() throws Exception {
     PrekeyBundle b = bundle(3);
-    assertEquals(Frame.OK, publish(credential, items(b, oneTime(32, 4))).type());
+    assertEquals(Frame.OK, publish(credential, items(b, oneTime(32, 12))).type());
     int drained = 0;
     for (int i = 0; i < 1000; i++) { // a flood of GET_PREKEYS within one second
       List<Frame.PrekeyItem> answer = get(ATTACKER);
