@@ -120,7 +120,7 @@ public final class NodeCore {
     this.random = random;
     this.policy = policy;
     this.resets = new SessionResets(identity, random);
-    this.prekeyMailbox = new PrekeyMailbox(store, clock, PrekeyMailbox.Policy.DEFAULT, System::nanoTime);
+    this.prekeyMailbox = new PrekeyMailbox(store, clock, PrekeyMailbox.Policy.DEFAULT, policy.totalQuotaBytes(), System::nanoTime);
   }
 
   private final PrekeyMailbox prekeyMailbox;
@@ -591,7 +591,7 @@ public final class NodeCore {
           byte[] tag = request.bundleTag();
           // (the node's own bundle tags are answered from its responder: see the node's own serving)
           if (!policy.mailbox()) {
-            break;
+            return List.of(Frame.prekeys(id, List.of())); // spec: an unknown tag gets count 0
           }
           return List.of(mailboxPrekeys(link, id, tag));
         }

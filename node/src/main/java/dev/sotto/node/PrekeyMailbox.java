@@ -25,7 +25,7 @@ import java.util.function.LongSupplier;
  * PUBLISH under a bundle tag makes the SHA-256 of its credential the tag's owner, and only that
  * credential may publish there again. A tag is secret until its card is given out, and the owner
  * publishes before that, so no one else can be first. One-time records are handed out under a
- * budget per source prefix, so that one source cannot drain them; beyond it GET_PREKEYS still
+ * budget per source prefix and kind, so that one source cannot drain them; beyond it GET_PREKEYS still
  * answers with the bundles (the last-resort prekeys, which never run out).
  */
 public final class PrekeyMailbox {
@@ -41,23 +41,35 @@ public final class PrekeyMailbox {
    */
   public record Policy(int bundlesPerTag, int oneTimePerTag, int maxOwners, long forgetOwnerSeconds,
       HandshakeBudget.Rates handouts) {
-    /** The reference node's: 2 bundles, 256 one-time records, 65,536 tags, 30 days; 1 handout per 10 s per prefix (burst 8), 10 a second in all (burst 100). */
+    /**
+     * The reference node's (spec: transport.adoc#mailbox-policy): 2 bundles, 256 one-time records,
+     * 65,536 tags, 30 days; of each kind, 1 handout per 10 s per source prefix (burst 8; loopback
+     * sources are one prefix) and 10 a second in all (burst 100).
+     */
     public static final Policy DEFAULT = new Policy(2, 256, 65_536, 30L * 24 * 3600,
-        new HandshakeBudget.Rates(0.1, 8, 10, 100, false));
+        new HandshakeBudget.Rates(0.1, 8, 10, 100, true));
   }
 
   private final Store store;
   private final Clock clock;
   private final Policy policy;
-  private final HandshakeBudget handouts;
+  private final long totalQuotaBytes;
+  private final HandshakeBudget x25519Handouts;
+  private final HandshakeBudget kemHandouts;
   private final LongSupplier nanos;
 
-  public PrekeyMailbox(Store store, Clock clock, Policy policy, LongSupplier nanos) {
+  /**
+   * A service over {@code store}'s tables; {@code totalQuotaBytes} is the mailbox's total quota,
+   * which envelopes and prekey items share; the budgets run on {@code nanos}.
+   */
+  public PrekeyMailbox(Store store, Clock clock, Policy policy, long totalQuotaBytes, LongSupplier nanos) {
     this.store = store;
     this.clock = clock;
     this.policy = policy;
+    this.totalQuotaBytes = totalQuotaBytes;
     this.nanos = nanos;
-    this.handouts = new HandshakeBudget(policy.handouts(), nanos.getAsLong());
+    this.x25519Handouts = new HandshakeBudget(policy.handouts(), nanos.getAsLong());
+    this.kemHandouts = new HandshakeBudget(policy.handouts(), nanos.getAsLong());
   }
 
   /**
@@ -78,13 +90,20 @@ public final class PrekeyMailbox {
       if (owner.isEmpty() && tx.prekeyOwners() >= policy.maxOwners()) {
         return Frame.error(requestId, ErrorCode.LIMIT_EXCEEDED);
       }
-      int oneTime = tx.prekeyItems(tag, X25519, now).size() + tx.prekeyItems(tag, ML_KEM, now).size();
+      java.util.Set<String> held = new java.util.HashSet<>();
+      for (int kind : new int[] {X25519, ML_KEM}) {
+        tx.prekeyItems(tag, kind, now).forEach(r -> held.add(java.util.HexFormat.of().formatHex(r.item())));
+      }
+      long newBytes = 0;
       for (Frame.PrekeyItem item : body.items()) {
-        if (item.kind() != Frame.PrekeyItem.Kind.BUNDLE && item.expires() > now) {
-          oneTime++;
+        if (item.expires() > now) {
+          newBytes += item.encoded().length;
+          if (item.kind() != Frame.PrekeyItem.Kind.BUNDLE) {
+            held.add(java.util.HexFormat.of().formatHex(item.encoded()));
+          }
         }
       }
-      if (oneTime > policy.oneTimePerTag()) {
+      if (held.size() > policy.oneTimePerTag() || tx.mailboxBytes() + tx.prekeyBytes() + newBytes > totalQuotaBytes) {
         return Frame.error(requestId, ErrorCode.LIMIT_EXCEEDED);
       }
       tx.setPrekeyOwner(tag, hash, now);
@@ -93,6 +112,13 @@ public final class PrekeyMailbox {
           continue;
         }
         int kind = kind(item);
+        if (kind == BUNDLE) {
+          for (Tx.PrekeyRow same : tx.prekeyItems(tag, BUNDLE, 0)) {
+            if (same.serial() == item.serial()) {
+              tx.deletePrekeyItem(same.id()); // a bundle of the same serial replaces the one held
+            }
+          }
+        }
         tx.addPrekeyItem(tag, kind, kind == BUNDLE ? item.serial() : 0, item.expires(), item.encoded());
       }
       List<Tx.PrekeyRow> bundles = new ArrayList<>(tx.prekeyItems(tag, BUNDLE, now));
@@ -120,16 +146,14 @@ public final class PrekeyMailbox {
       bundles.forEach(b -> out.add(new Frame.PrekeyItem(Frame.PrekeyItem.Kind.BUNDLE, b.item())));
       List<Tx.PrekeyRow> x = tx.prekeyItems(tag, X25519, now);
       List<Tx.PrekeyRow> kem = tx.prekeyItems(tag, ML_KEM, now);
-      if ((!x.isEmpty() || !kem.isEmpty())
-          && handouts.admit(source, nanos.getAsLong()) == HandshakeBudget.Outcome.ADMITTED) {
-        if (!x.isEmpty()) {
-          tx.deletePrekeyItem(x.get(0).id());
-          out.add(new Frame.PrekeyItem(Frame.PrekeyItem.Kind.X25519_ONE_TIME, x.get(0).item()));
-        }
-        if (!kem.isEmpty()) {
-          tx.deletePrekeyItem(kem.get(0).id());
-          out.add(new Frame.PrekeyItem(Frame.PrekeyItem.Kind.ML_KEM_ONE_TIME, kem.get(0).item()));
-        }
+      long t = nanos.getAsLong();
+      if (!x.isEmpty() && x25519Handouts.admit(source, t) == HandshakeBudget.Outcome.ADMITTED) {
+        tx.deletePrekeyItem(x.get(0).id());
+        out.add(new Frame.PrekeyItem(Frame.PrekeyItem.Kind.X25519_ONE_TIME, x.get(0).item()));
+      }
+      if (!kem.isEmpty() && kemHandouts.admit(source, t) == HandshakeBudget.Outcome.ADMITTED) {
+        tx.deletePrekeyItem(kem.get(0).id());
+        out.add(new Frame.PrekeyItem(Frame.PrekeyItem.Kind.ML_KEM_ONE_TIME, kem.get(0).item()));
       }
       return Frame.prekeys(requestId, out);
     });

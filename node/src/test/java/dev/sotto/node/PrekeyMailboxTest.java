@@ -59,7 +59,7 @@ class PrekeyMailboxTest {
   void setUp() throws Exception {
     store = Store.open(dir, Vault.storeKey(IdentitySeed.generate(TestRandom.deterministic(new byte[] {'k'}))),
         TestRandom.deterministic(new byte[] {'r'}));
-    mailbox = new PrekeyMailbox(store, clock, PrekeyMailbox.Policy.DEFAULT, nanos::get);
+    mailbox = new PrekeyMailbox(store, clock, PrekeyMailbox.Policy.DEFAULT, 256L << 20, nanos::get);
     Instant now = clock.instant();
     card = Card.builder(bob).validity(now, now.plus(Duration.ofDays(365))).issue(TestRandom.deterministic(new byte[] {'c'}));
     responder = new Responder(bob);
@@ -163,6 +163,7 @@ class PrekeyMailboxTest {
     }
     HandshakeBudget.Rates r = PrekeyMailbox.Policy.DEFAULT.handouts();
     assertTrue(drained <= 2 * r.prefixBurst(), "one prefix took " + drained + " one-time prekeys");
+    assertEquals(2 * r.prefixBurst(), drained);
     List<Frame.PrekeyItem> honest = get(HONEST);
     assertEquals(3, honest.size(), "the honest initiator still gets one of each kind: " + honest);
   }

@@ -637,7 +637,7 @@ public final class Tx {
     if (count("SELECT COUNT(*) FROM mailbox WHERE tag = ?", tag) >= maxPerTag) {
       return DepositResult.TAG_FULL;
     }
-    if (mailboxBytes() + envelope.length > maxTotalBytes) {
+    if (mailboxBytes() + prekeyBytes() + envelope.length > maxTotalBytes) {
       return DepositResult.STORE_FULL;
     }
     update("INSERT INTO mailbox (tag, envelope, size, deposited, expires) VALUES (?, ?, ?, ?, ?)",
@@ -728,6 +728,11 @@ public final class Tx {
     return query("SELECT id, kind, serial, expires, item FROM prekey_items WHERE bundle_tag = ? AND kind = ?"
         + " AND expires > ? ORDER BY id", r -> new PrekeyRow(r.getLong(1), r.getInt(2), r.getLong(3), r.getLong(4),
             r.getBytes(5)), bundleTag, kind, nowSeconds);
+  }
+
+  /** How many bytes of prekey items are held, expired or not (they share the mailbox's total quota). */
+  public long prekeyBytes() throws StoreException {
+    return count("SELECT COALESCE(SUM(LENGTH(item)), 0) FROM prekey_items");
   }
 
   /** Holds one item; false when the same item is held already under the tag. */
