@@ -626,7 +626,7 @@ public final class Node implements AutoCloseable {
       }
       boolean ok;
       try {
-        byte[] credential = Vault.publishCredential(seed, p.bundleTag());
+        byte[] credential = Vault.publishCredential(seed, p.bundleTag(), p.mailbox().linkKey());
         Frame response = links.exchange(p.mailbox(), channel -> channel.call(
             Frame.publish(channel.nextRequestId(), p.bundleTag(), credential, p.items())).get(0));
         ok = response.type() == Frame.OK;
@@ -952,6 +952,11 @@ public final class Node implements AutoCloseable {
     return store.read(tx -> tx.outboxSize() + tx.pendingCount());
   }
 
+  /** How many prekey items (bundles and one-time records) this node's mailbox holds for others. */
+  public int prekeyItemsHeld() throws StoreException, SottoException {
+    return store.read(Tx::prekeyItemCount);
+  }
+
   /** What this node's mailbox holds for others (opaque envelopes by tag). */
   public List<Tx.Item> mailboxItems() throws StoreException, SottoException {
     return store.read(Tx::mailboxItems);
@@ -985,8 +990,8 @@ public final class Node implements AutoCloseable {
     core.reindex();
     Server.Handler handler = new Server.Handler() {
       @Override
-      public Object newLink() {
-        return new NodeCore.LinkState();
+      public Object newLink(java.net.InetAddress source) {
+        return new NodeCore.LinkState(source);
       }
 
       @Override

@@ -132,12 +132,16 @@ public final class NodeCore {
     this.resets = new SessionResets(identity, random);
     this.own = new OwnPrekeys(identity, random);
     this.firstContacts = new FirstContacts(store, clock);
+    this.prekeyMailbox = new PrekeyMailbox(store, clock, PrekeyMailbox.Policy.DEFAULT, policy.totalQuotaBytes(),
+        System::nanoTime);
   }
 
   /** The first contacts this node makes: prekeys to fetch, retries, what the user is shown. */
   public FirstContacts firstContacts() {
     return firstContacts;
   }
+
+  private final PrekeyMailbox prekeyMailbox;
 
   void onReceived(Runnable listener) {
     listeners.add(listener);
@@ -644,6 +648,17 @@ public final class NodeCore {
   /** What one link remembers: the items it handed out, which only it may acknowledge. */
   public static final class LinkState {
     final Set<Long> handedOut = new HashSet<>();
+    /** The address the link comes from (the budget of one-time prekey handouts is per source prefix). */
+    final java.net.InetAddress source;
+
+    public LinkState(java.net.InetAddress source) {
+      this.source = source;
+    }
+
+    /** A link from loopback. */
+    public LinkState() {
+      this(java.net.InetAddress.getLoopbackAddress());
+    }
   }
 
   /**
@@ -693,13 +708,20 @@ public final class NodeCore {
         }
         case Frame.GET_PREKEYS -> {
           byte[] tag = request.bundleTag();
-          Optional<List<Frame.PrekeyItem>> own = servePrekeys(tag);
-          return List.of(Frame.prekeys(id, own.isPresent() ? own.get() : mailboxPrekeys(link, tag)));
+          Optional<List<Frame.PrekeyItem>> own = servePrekeys(tag, link.source);
+          if (own.isPresent()) {
+            return List.of(Frame.prekeys(id, own.get()));
+          }
+          if (!policy.mailbox()) {
+            return List.of(Frame.prekeys(id, List.of())); // spec: an unknown tag gets count 0
+          }
+          return List.of(mailboxPrekeys(link, id, tag));
         }
         case Frame.PUBLISH -> {
-          // The answer is this request's, whatever request id the mailbox side gave it.
-          Frame answer = mailboxPublish(link, request.publishBody());
-          return List.of(Frame.of(answer.type(), id, answer.body()));
+          if (!policy.mailbox()) {
+            break;
+          }
+          return List.of(mailboxPublish(link, id, request.publishBody()));
         }
         default -> {
           // fall through to UNSUPPORTED_REQUEST
@@ -711,20 +733,18 @@ public final class NodeCore {
     }
   }
 
-  /**
-   * The prekeys a mailbox serves under a bundle tag that is not this node's own (design
-   * r2-prekeys, section 9): the newest bundle(s) published under it and at most one one-time
-   * record of each kind, each handed out once.
-   */
-  // TODO(mailbox prekeys): stub; the mailbox side (PUBLISHed items of others, served once) is another branch's.
-  List<Frame.PrekeyItem> mailboxPrekeys(LinkState link, byte[] tag) throws StoreException, SottoException {
-    return List.of();
+  /** PUBLISH at this node's mailbox (spec: transport.adoc#prekey-service). */
+  Frame mailboxPublish(LinkState link, long requestId, Frame.Publish body) throws StoreException, SottoException {
+    synchronized (this) {
+      return prekeyMailbox.publish(requestId, body);
+    }
   }
 
-  /** Holds the prekeys another node PUBLISHes (design r2-prekeys, section 9). */
-  // TODO(mailbox prekeys): stub; the mailbox side is another branch's.
-  Frame mailboxPublish(LinkState link, Frame.Publish body) throws StoreException, SottoException {
-    return Frame.error(0, ErrorCode.UNSUPPORTED_REQUEST);
+  /** GET_PREKEYS for a tag that is not this node's own, at its mailbox. */
+  Frame mailboxPrekeys(LinkState link, long requestId, byte[] tag) throws StoreException, SottoException {
+    synchronized (this) {
+      return prekeyMailbox.serve(requestId, tag, link.source);
+    }
   }
 
   private synchronized <T> T mailboxRead(Store.Work<T> work) throws StoreException, SottoException {
@@ -992,7 +1012,8 @@ public final class NodeCore {
    * This node's answer to GET_PREKEYS for one of its own cards' bundle tags (see
    * {@link OwnPrekeys#serve}); empty for any other tag.
    */
-  synchronized Optional<List<Frame.PrekeyItem>> servePrekeys(byte[] tag) throws StoreException, SottoException {
+  synchronized Optional<List<Frame.PrekeyItem>> servePrekeys(byte[] tag, java.net.InetAddress source)
+      throws StoreException, SottoException {
     String hex = HexFormat.of().formatHex(tag);
     if (responderSeen == null) {
       store.read(tx -> {
@@ -1015,7 +1036,7 @@ public final class NodeCore {
     Optional<List<Frame.PrekeyItem>> items = store.write(tx -> {
       state[0] = responderState(tx);
       held[0] = responder(tx);
-      return OwnPrekeys.serve(tx, held[0], tag, clock.instant());
+      return OwnPrekeys.serve(tx, held[0], tag, clock.instant(), kem -> prekeyMailbox.admitHandout(kem, source));
     });
     keep(held[0], state[0]);
     return items;

@@ -425,8 +425,8 @@ final class OwnPrekeys {
    * it has neither served nor given to a mailbox, which it marks served. Empty when the tag is no
    * held card's.
    */
-  static Optional<List<Frame.PrekeyItem>> serve(Tx tx, Responder responder, byte[] bundleTag, Instant now)
-      throws StoreException {
+  static Optional<List<Frame.PrekeyItem>> serve(Tx tx, Responder responder, byte[] bundleTag, Instant now,
+      java.util.function.Predicate<Boolean> handout) throws StoreException {
     Card card = null;
     for (Card c : responder.cards()) {
       if (Arrays.equals(c.bundleTag(), bundleTag)) {
@@ -455,6 +455,12 @@ final class OwnPrekeys {
       } else if (!r.isKem() && x == null) {
         x = r;
       }
+    }
+    if (x != null && !handout.test(false)) {
+      x = null; // over the source's budget of X25519 one-time prekeys
+    }
+    if (kem != null && !handout.test(true)) {
+      kem = null;
     }
     for (OneTimePrekey r : new OneTimePrekey[] {x, kem}) {
       if (r != null) {

@@ -346,7 +346,7 @@ class PrekeysTest {
     FakeMailbox(String name) throws IOException {
       server = new Server("127.0.0.1", 0, key, name, clock, RandomSource.secure(), new Server.Handler() {
         @Override
-        public Object newLink() {
+        public Object newLink(java.net.InetAddress source) {
           return new Object();
         }
 
@@ -425,7 +425,7 @@ class PrekeysTest {
     for (FakeMailbox m : List.of(first, second)) {
       Frame.Publish p = m.published.get(0);
       assertTrue(Arrays.equals(card.bundleTag(), p.bundleTag()));
-      assertTrue(Arrays.equals(Vault.publishCredential(seed, card.bundleTag()), p.credential()));
+      assertTrue(Arrays.equals(Vault.publishCredential(seed, card.bundleTag(), m.address().linkKey()), p.credential()));
       assertEquals(1, p.items().stream().filter(i -> i.kind() == Frame.PrekeyItem.Kind.BUNDLE).count());
       assertEquals(OwnPrekeys.ONE_TIME_X25519,
           p.items().stream().filter(i -> i.kind() == Frame.PrekeyItem.Kind.X25519_ONE_TIME).count());
@@ -459,8 +459,9 @@ class PrekeysTest {
     assertEquals(List.of(), served(bob, new byte[Card.BUNDLE_TAG_LENGTH]), "another tag: the mailbox side (none held)");
     Frame publish = bob.core().handle(new NodeCore.LinkState(), Frame.publish(9, new byte[16], new byte[32],
         List.of(first.published.get(0).items().get(0)))).get(0);
-    assertEquals(Frame.ERROR, publish.type());
+    assertEquals(Frame.OK, publish.type(), "the node's mailbox holds another's prekeys");
     assertEquals(9, publish.requestId());
+    assertEquals(1, served(bob, new byte[16]).size(), "and serves them under that tag");
   }
 
   // ---------------------------------------------------------------- (e) cards are short

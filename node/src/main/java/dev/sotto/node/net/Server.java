@@ -51,8 +51,8 @@ public final class Server implements Closeable {
 
   /** What the server does with each request: the node's logic. */
   public interface Handler {
-    /** A fresh per-link state object. */
-    Object newLink();
+    /** A fresh per-link state object for a link from {@code source}. */
+    Object newLink(java.net.InetAddress source);
 
     /** The responses to one request; must not throw for bad input. */
     List<Frame> handle(Object link, Frame request) throws Exception;
@@ -161,7 +161,7 @@ public final class Server implements Closeable {
     } catch (IOException | RuntimeException e) {
       return; // over budget, a timeout or a peer that went away: nothing to answer
     }
-    Object state = handler.newLink();
+    Object state = handler.newLink(s.getInetAddress());
     double tokens = limits.burst();
     long last = System.nanoTime();
     try {

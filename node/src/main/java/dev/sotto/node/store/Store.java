@@ -117,6 +117,19 @@ public final class Store implements AutoCloseable {
     NOTICES,
   };
 
+  /**
+   * The prekey service of a mailbox (spec: transport.adoc#prekey-service): the owners of bundle
+   * tags (the SHA-256 of the credential of the first PUBLISH) and the prekey items published under
+   * them. Opaque public data of others, not sealed. Made in any store that lacks them.
+   */
+  private static final String[] PREKEY_TABLES = {
+    "CREATE TABLE IF NOT EXISTS prekey_owners (bundle_tag BLOB PRIMARY KEY, credential_hash BLOB NOT NULL,"
+        + " last_publish INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS prekey_items (id INTEGER PRIMARY KEY AUTOINCREMENT, bundle_tag BLOB NOT NULL,"
+        + " kind INTEGER NOT NULL, serial INTEGER NOT NULL, expires INTEGER NOT NULL, item BLOB NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS prekey_items_tag ON prekey_items (bundle_tag, kind, id)",
+  };
+
   /** The work of one transaction. */
   @FunctionalInterface
   public interface Work<T> {
@@ -304,6 +317,9 @@ public final class Store implements AutoCloseable {
         for (String sql : SCHEMA) {
           statement.execute(sql);
         }
+        for (String sql : PREKEY_TABLES) {
+          statement.execute(sql);
+        }
         try (var insert = connection.prepareStatement("INSERT INTO meta (name, value) VALUES (?, ?), (?, ?)")) {
           insert.setString(1, "schema_version");
           insert.setBytes(2, String.valueOf(SCHEMA_VERSION).getBytes(StandardCharsets.US_ASCII));
@@ -342,6 +358,9 @@ public final class Store implements AutoCloseable {
       } catch (StoreException e) {
         throw new StoreException(
             StoreException.Kind.CORRUPT, "the store was written under another key: another identity's store?");
+      }
+      for (String sql : PREKEY_TABLES) {
+        statement.execute(sql);
       }
     } catch (SQLException e) {
       throw failure(e);

@@ -772,7 +772,7 @@ public final class Tx {
     if (count("SELECT COUNT(*) FROM mailbox WHERE tag = ?", tag) >= maxPerTag) {
       return DepositResult.TAG_FULL;
     }
-    if (mailboxBytes() + envelope.length > maxTotalBytes) {
+    if (mailboxBytes() + prekeyBytes() + envelope.length > maxTotalBytes) {
       return DepositResult.STORE_FULL;
     }
     update("INSERT INTO mailbox (tag, envelope, size, deposited, expires) VALUES (?, ?, ?, ?, ?)",
@@ -833,6 +833,76 @@ public final class Tx {
 
   private static Item item(ResultSet r) throws SQLException {
     return new Item(r.getLong(1), r.getBytes(2), r.getBytes(3), r.getLong(4), r.getLong(5));
+  }
+
+  // ---- prekey service (others' published prekeys, public, not sealed)
+
+  /** A published prekey item: its kind (0 bundle, 1 X25519 one-time, 2 ML-KEM one-time), a bundle's serial, its expiry (seconds). */
+  public record PrekeyRow(long id, int kind, long serial, long expires, byte[] item) {}
+
+  /** The SHA-256 of the credential that owns {@code bundleTag}, if any. */
+  public Optional<byte[]> prekeyOwner(byte[] bundleTag) throws StoreException {
+    return one("SELECT credential_hash FROM prekey_owners WHERE bundle_tag = ?", r -> r.getBytes(1), bundleTag);
+  }
+
+  /** How many bundle tags have an owner. */
+  public long prekeyOwners() throws StoreException {
+    return count("SELECT COUNT(*) FROM prekey_owners");
+  }
+
+  /** Makes {@code credentialHash} the owner of {@code bundleTag}, or notes its publish time. */
+  public void setPrekeyOwner(byte[] bundleTag, byte[] credentialHash, long nowSeconds) throws StoreException {
+    writing();
+    update("INSERT INTO prekey_owners (bundle_tag, credential_hash, last_publish) VALUES (?, ?, ?)"
+        + " ON CONFLICT (bundle_tag) DO UPDATE SET last_publish = excluded.last_publish", bundleTag, credentialHash,
+        nowSeconds);
+  }
+
+  /** The unexpired items under {@code bundleTag} of one kind, oldest first. */
+  public List<PrekeyRow> prekeyItems(byte[] bundleTag, int kind, long nowSeconds) throws StoreException {
+    return query("SELECT id, kind, serial, expires, item FROM prekey_items WHERE bundle_tag = ? AND kind = ?"
+        + " AND expires > ? ORDER BY id", r -> new PrekeyRow(r.getLong(1), r.getInt(2), r.getLong(3), r.getLong(4),
+            r.getBytes(5)), bundleTag, kind, nowSeconds);
+  }
+
+  /** How many prekey items are held, expired or not. */
+  public int prekeyItemCount() throws StoreException {
+    return (int) count("SELECT COUNT(*) FROM prekey_items");
+  }
+
+  /** How many bytes of prekey items are held, expired or not (they share the mailbox's total quota). */
+  public long prekeyBytes() throws StoreException {
+    return count("SELECT COALESCE(SUM(LENGTH(item)), 0) FROM prekey_items");
+  }
+
+  /** Holds one item; false when the same item is held already under the tag. */
+  public boolean addPrekeyItem(byte[] bundleTag, int kind, long serial, long expires, byte[] item)
+      throws StoreException {
+    writing();
+    if (one("SELECT 1 FROM prekey_items WHERE bundle_tag = ? AND item = ?", r -> true, bundleTag, item).isPresent()) {
+      return false;
+    }
+    update("INSERT INTO prekey_items (bundle_tag, kind, serial, expires, item) VALUES (?, ?, ?, ?, ?)", bundleTag, kind,
+        serial, expires, item);
+    return true;
+  }
+
+  /** Deletes one item (handed out, or replaced). */
+  public void deletePrekeyItem(long id) throws StoreException {
+    writing();
+    update("DELETE FROM prekey_items WHERE id = ?", id);
+  }
+
+  /**
+   * Deletes the items expired at {@code nowSeconds}, and the owners that published nothing since
+   * {@code forgetBeforeSeconds} and hold no item; returns how many items.
+   */
+  public int expirePrekeys(long nowSeconds, long forgetBeforeSeconds) throws StoreException {
+    writing();
+    int items = update("DELETE FROM prekey_items WHERE expires <= ?", nowSeconds);
+    update("DELETE FROM prekey_owners WHERE last_publish < ? AND NOT EXISTS"
+        + " (SELECT 1 FROM prekey_items i WHERE i.bundle_tag = prekey_owners.bundle_tag)", forgetBeforeSeconds);
+    return items;
   }
 
   // ---- plumbing

@@ -245,16 +245,25 @@ public final class Vault {
   private static final byte[] PUBLISH_KEY_INFO = "sotto/v2/node/publish".getBytes(StandardCharsets.US_ASCII);
 
   /**
-   * The credential this node's identity PUBLISHes its prekeys with under {@code bundleTag} (design
-   * r2-prekeys, section 9): HKDF-SHA-256(salt = bundle tag, ikm = identity seed, info =
-   * "sotto/v2/node/publish", 32 bytes). Derived, not drawn, so that a home recovered from the
-   * seed publishes to the same mailboxes again; one per tag, so that a mailbox cannot link two
-   * cards by their credentials.
+   * The credential this node's identity PUBLISHes its prekeys with under {@code bundleTag} at the
+   * mailbox whose link key is {@code mailboxLinkKey} (32 raw bytes) (spec:
+   * transport.adoc#prekey-service): HKDF-SHA-256(salt = bundle tag, ikm = identity seed, info =
+   * "sotto/v2/node/publish" || 0x02 || link key, 32 bytes). Derived, not drawn, so that a home
+   * recovered from the seed publishes to the same mailboxes again; one per tag, so that a mailbox
+   * cannot link two cards by their credentials; one per mailbox, so that a mailbox, which learns the
+   * credential it is given, cannot publish with it at another.
    */
-  public static byte[] publishCredential(IdentitySeed seed, byte[] bundleTag) {
+  public static byte[] publishCredential(IdentitySeed seed, byte[] bundleTag, byte[] mailboxLinkKey) {
+    if (mailboxLinkKey.length != 32) {
+      throw new IllegalArgumentException("a link key is 32 raw bytes");
+    }
+    byte[] info = new byte[PUBLISH_KEY_INFO.length + 33];
+    System.arraycopy(PUBLISH_KEY_INFO, 0, info, 0, PUBLISH_KEY_INFO.length);
+    info[PUBLISH_KEY_INFO.length] = 0x02;
+    System.arraycopy(mailboxLinkKey, 0, info, PUBLISH_KEY_INFO.length + 1, 32);
     byte[] ikm = seed.toBytes();
     try {
-      return Crypto.hkdf(ikm, bundleTag, PUBLISH_KEY_INFO, 32);
+      return Crypto.hkdf(ikm, bundleTag, info, 32);
     } finally {
       Arrays.fill(ikm, (byte) 0);
     }
