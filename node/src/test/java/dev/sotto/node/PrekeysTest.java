@@ -88,27 +88,6 @@ class PrekeysTest {
     return node;
   }
 
-  private static List<Envelope> outbox(Node sender) throws Exception {
-    sender.fetchWantedPrekeys();
-    sender.core().sealPending();
-    List<Envelope> out = new ArrayList<>();
-    List<Long> ids = new ArrayList<>();
-    for (NodeCore.Batch batch : sender.core().due(10_000)) {
-      for (Tx.Outgoing o : batch.envelopes()) {
-        out.add(Envelope.parse(o.envelope()));
-        ids.add(o.id());
-      }
-    }
-    sender.core().sent(ids);
-    return out;
-  }
-
-  private static void deliver(List<Envelope> envelopes, Node to) throws Exception {
-    for (Envelope e : envelopes) {
-      assertEquals(NodeCore.Outcome.ACCEPTED, to.core().receive(e));
-    }
-  }
-
   private static FirstContacts.State state(Node node, String contact) throws Exception {
     return node.firstContactStatus(node.contact(contact).id()).state();
   }
@@ -174,31 +153,6 @@ class PrekeysTest {
     }
   }
 
-  private static byte[] files(Path home) throws Exception {
-    ByteArrayOutputStream all = new ByteArrayOutputStream();
-    for (String suffix : new String[] {"", "-wal"}) {
-      Path file = home.resolve(Store.FILE_NAME + suffix);
-      if (Files.exists(file)) {
-        all.write(Files.readAllBytes(file));
-        all.write(new byte[64]);
-      }
-    }
-    return all.toByteArray();
-  }
-
-  private static boolean contains(byte[] haystack, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= haystack.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
-  }
-
   @Test
   void expiredPrivatePrekeysLeaveNoByteInTheStoreOrItsLog() throws Exception {
     IdentitySeed seed = IdentitySeed.generate(RandomSource.secure());
@@ -214,8 +168,8 @@ class PrekeysTest {
     for (int at = 16; at + 48 <= oldSealed.length - 16; at += 48) {
       oldPieces.add(Arrays.copyOfRange(oldSealed, at, at + 48));
     }
-    byte[] before = files(home);
-    long found = oldPieces.stream().filter(p -> contains(before, p)).count();
+    byte[] before = TestNodes.storeFiles(home);
+    long found = oldPieces.stream().filter(p -> TestNodes.contains(before, p)).count();
     assertTrue(found > oldPieces.size() / 2, "the sealed state is in the files while it is current: " + found + " of "
         + oldPieces.size() + " pieces");
 
@@ -233,13 +187,13 @@ class PrekeysTest {
     assertFalse(newKeys.isEmpty(), "a fresh bundle and one-time prekeys are held");
     for (String key : oldKeys) {
       assertFalse(newKeys.contains(key), "an expired private prekey is still held");
-      assertFalse(contains(now, java.util.HexFormat.of().parseHex(key)), "an expired private prekey is in the state");
+      assertFalse(TestNodes.contains(now, java.util.HexFormat.of().parseHex(key)), "an expired private prekey is in the state");
     }
-    byte[] all = files(home);
-    assertEquals(0, oldPieces.stream().filter(p -> contains(all, p)).count(),
+    byte[] all = TestNodes.storeFiles(home);
+    assertEquals(0, oldPieces.stream().filter(p -> TestNodes.contains(all, p)).count(),
         "pieces of the old sealed state in store.db or its log");
     for (String key : oldKeys) {
-      assertFalse(contains(all, java.util.HexFormat.of().parseHex(key)), "a private prekey is in the files in clear");
+      assertFalse(TestNodes.contains(all, java.util.HexFormat.of().parseHex(key)), "a private prekey is in the files in clear");
     }
   }
 
@@ -293,13 +247,13 @@ class PrekeysTest {
     assertTrue(recorded.stream().anyMatch(i -> i.kind() == Frame.PrekeyItem.Kind.X25519_ONE_TIME));
     carol.send("bob", "hello from carol");
 
-    deliver(outbox(alice), bob);
-    List<Envelope> fromCarol = outbox(carol);
+    TestNodes.deliver(TestNodes.outbox(alice), bob);
+    List<Envelope> fromCarol = TestNodes.outbox(carol);
     SottoException refused = assertThrows(SottoException.class, () -> bob.core().receive(fromCarol.get(0)));
     assertEquals(ErrorCode.UNKNOWN_PREKEY, refused.code(), "its one-time prekey was used by alice's first contact");
-    List<Envelope> bobAnswers = outbox(bob);
+    List<Envelope> bobAnswers = TestNodes.outbox(bob);
     assertEquals(1, bobAnswers.size(), "bob answers alice only");
-    deliver(bobAnswers, alice);
+    TestNodes.deliver(bobAnswers, alice);
     assertEquals(FirstContacts.State.ANSWERED, state(alice, "bob"));
     assertEquals(FirstContacts.State.UNANSWERED, state(carol, "bob"));
     assertEquals(0, carol.core().firstContacts().retry(), "not before 24 h");
@@ -307,10 +261,10 @@ class PrekeysTest {
     clock.advance(FirstContacts.FIRST_CONTACT_ANSWER.plusMinutes(1));
     TestNodes.connect(carol, bob); // honest from now on
     assertEquals(1, carol.core().firstContacts().retry());
-    List<Envelope> again = outbox(carol);
+    List<Envelope> again = TestNodes.outbox(carol);
     assertFalse(again.isEmpty());
-    deliver(again, bob);
-    deliver(outbox(bob), carol);
+    TestNodes.deliver(again, bob);
+    TestNodes.deliver(TestNodes.outbox(bob), carol);
     assertEquals(FirstContacts.State.ANSWERED, state(carol, "bob"));
     assertEquals(2, carol.firstContactStatus(carol.contact("bob").id()).made());
     assertEquals(List.of("hello from carol"), bob.conversation("carol").stream()
@@ -324,13 +278,13 @@ class PrekeysTest {
     TestNodes.connect(alice, bob);
     alice.addContact("bob", bob.card().text());
     for (int made = 1; made <= FirstContacts.MAX_FIRST_CONTACTS; made++) {
-      assertEquals(1, outbox(alice).size(), "first contact " + made + " (lost)");
+      assertEquals(1, TestNodes.outbox(alice).size(), "first contact " + made + " (lost)");
       assertEquals(made, alice.firstContactStatus(alice.contact("bob").id()).made());
       clock.advance(FirstContacts.FIRST_CONTACT_ANSWER.plusMinutes(1));
       bob.maintainPrekeys(false); // bob's running node keeps a fresh bundle
       assertEquals(made < FirstContacts.MAX_FIRST_CONTACTS ? 1 : 0, alice.core().firstContacts().retry());
     }
-    assertEquals(List.of(), outbox(alice));
+    assertEquals(List.of(), TestNodes.outbox(alice));
     assertEquals(FirstContacts.State.GAVE_UP, state(alice, "bob"));
   }
 

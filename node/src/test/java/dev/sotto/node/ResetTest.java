@@ -103,39 +103,16 @@ class ResetTest {
     }
   }
 
-  /** Seals what a node queued and takes its outbox, as its worker would send it. */
-  private static List<Envelope> outbox(Node sender) throws Exception {
-    sender.fetchWantedPrekeys();
-    sender.core().sealPending();
-    List<Envelope> out = new ArrayList<>();
-    List<Long> ids = new ArrayList<>();
-    for (NodeCore.Batch batch : sender.core().due(10_000)) {
-      for (Tx.Outgoing o : batch.envelopes()) {
-        out.add(Envelope.parse(o.envelope()));
-        ids.add(o.id());
-      }
-    }
-    sender.core().sent(ids);
-    return out;
-  }
-
-  /** Delivers every envelope; each must be accepted. */
-  private static void deliver(List<Envelope> envelopes, Node to) throws Exception {
-    for (Envelope e : envelopes) {
-      assertEquals(NodeCore.Outcome.ACCEPTED, to.core().receive(e));
-    }
-  }
-
   /** Sends back and forth until neither side has anything left to send. */
   private static void settle(Node a, Node b) throws Exception {
     for (int round = 0; round < 10; round++) {
-      List<Envelope> fromA = outbox(a);
-      List<Envelope> fromB = outbox(b);
+      List<Envelope> fromA = TestNodes.outbox(a);
+      List<Envelope> fromB = TestNodes.outbox(b);
       if (fromA.isEmpty() && fromB.isEmpty()) {
         return;
       }
-      deliver(fromA, b);
-      deliver(fromB, a);
+      TestNodes.deliver(fromA, b);
+      TestNodes.deliver(fromB, a);
     }
     throw new AssertionError("the two nodes did not settle");
   }
@@ -204,9 +181,9 @@ class ResetTest {
   private void talk() throws Exception {
     alice.send("bob", "a1");
     alice.send("bob", "a2");
-    deliver(outbox(alice), bob);
+    TestNodes.deliver(TestNodes.outbox(alice), bob);
     bob.send("alice", "b0");
-    deliver(outbox(bob), alice);
+    TestNodes.deliver(TestNodes.outbox(bob), alice);
     alice.read();
     bob.read();
   }
@@ -223,32 +200,32 @@ class ResetTest {
     alice.send("bob", "a3");
     alice.send("bob", "a4");
     alice.send("bob", "a5");
-    List<Envelope> lostFromAlice = outbox(alice);
+    List<Envelope> lostFromAlice = TestNodes.outbox(alice);
     bob.send("alice", "b1");
     bob.send("alice", "b2");
-    List<Envelope> lostFromBob = outbox(bob);
+    List<Envelope> lostFromBob = TestNodes.outbox(bob);
     assertEquals(3, lostFromAlice.size());
 
     alice.requestReset("bob");
-    List<Envelope> reset = outbox(alice);
+    List<Envelope> reset = TestNodes.outbox(alice);
     assertEquals(1, reset.size(), "the RESET, as a first contact");
     assertTrue(reset.get(0).length() >= 4096, "a first contact never fits 1 KiB");
-    deliver(reset, bob);
+    TestNodes.deliver(reset, bob);
     assertEquals(List.of(new Node.Reset(true, 3, 2)),
         notices(bob.read()).stream().map(Node.Shown::reset).toList(), "bob: alice's 3..5 missing, his 1..2 resent");
 
-    List<Envelope> answer = outbox(bob);
+    List<Envelope> answer = TestNodes.outbox(bob);
     assertEquals(3, answer.size(), "the SYNC, then b1 and b2 again");
-    deliver(answer, alice);
+    TestNodes.deliver(answer, alice);
     List<Node.Shown> aliceSees = alice.read();
     assertEquals(List.of(new Node.Reset(false, 2, 3)), notices(aliceSees).stream().map(Node.Shown::reset).toList());
     assertEquals(List.of("b1", "b2"), texts(aliceSees));
-    deliver(outbox(alice), bob);
+    TestNodes.deliver(TestNodes.outbox(alice), bob);
     assertEquals(List.of("a3", "a4", "a5"), texts(bob.read()));
 
     // The lost envelopes turn up late: the old sessions still receive them, and the seqs are held already.
-    deliver(lostFromAlice, bob);
-    deliver(lostFromBob, alice);
+    TestNodes.deliver(lostFromAlice, bob);
+    TestNodes.deliver(lostFromBob, alice);
     assertEquals(List.of(), bob.read());
     assertEquals(List.of(), alice.read());
     assertEquals(List.of("(joined)", "a1", "a2", "a3", "a4", "a5"), received(bob, "alice"));
@@ -271,8 +248,8 @@ class ResetTest {
   void aReplayedResetEnvelopeIsADuplicateThenRefusedAsAReplayAndChangesNothing() throws Exception {
     talk();
     alice.requestReset("bob");
-    List<Envelope> reset = outbox(alice);
-    deliver(reset, bob);
+    List<Envelope> reset = TestNodes.outbox(alice);
+    TestNodes.deliver(reset, bob);
     String after = snapshot(bob);
     assertEquals(NodeCore.Outcome.DUPLICATE, bob.core().receive(reset.get(0)));
     assertEquals(after, snapshot(bob));
@@ -299,10 +276,10 @@ class ResetTest {
   void aStaleResetIsRefusedAndChangesNothing() throws Exception {
     talk();
     alice.requestReset("bob");
-    List<Envelope> first = outbox(alice);
+    List<Envelope> first = TestNodes.outbox(alice);
     alice.requestReset("bob");
-    List<Envelope> second = outbox(alice);
-    deliver(second, bob);
+    List<Envelope> second = TestNodes.outbox(alice);
+    TestNodes.deliver(second, bob);
     String after = snapshot(bob);
     SottoException e = assertThrows(SottoException.class, () -> bob.core().receive(first.get(0)));
     assertEquals(ErrorCode.REPLAY, e.code(), "its sent_at is not above the last RESET accepted from alice");
@@ -318,10 +295,10 @@ class ResetTest {
     talk();
     alice.requestReset("bob");
     bob.requestReset("alice");
-    List<Envelope> fromAlice = outbox(alice);
-    List<Envelope> fromBob = outbox(bob);
-    deliver(fromAlice, bob);
-    deliver(fromBob, alice);
+    List<Envelope> fromAlice = TestNodes.outbox(alice);
+    List<Envelope> fromBob = TestNodes.outbox(bob);
+    TestNodes.deliver(fromAlice, bob);
+    TestNodes.deliver(fromBob, alice);
     settle(alice, bob);
 
     Tx.SessionRow a = sending(alice, "bob");
@@ -356,19 +333,19 @@ class ResetTest {
   void aRestoredPeerIsResetToAndNoSeqIsUsedTwice() throws Exception {
     talk();
     bob.send("alice", "b1");
-    deliver(outbox(bob), alice);
+    TestNodes.deliver(TestNodes.outbox(bob), alice);
     alice.read();
     // Bob restores a state from before he knew alice: her next message cannot be opened.
     bob.close();
     bob = Node.open(bobBeforeAlice, null, options());
     TestNodes.connect(alice, bob);
     alice.send("bob", "a3");
-    List<Envelope> unreadable = outbox(alice);
+    List<Envelope> unreadable = TestNodes.outbox(alice);
     assertEquals(ErrorCode.UNKNOWN_TAG, assertThrows(SottoException.class,
         () -> bob.core().receive(unreadable.get(0))).code());
 
     alice.requestReset("bob");
-    deliver(outbox(alice), bob);
+    TestNodes.deliver(TestNodes.outbox(alice), bob);
     assertEquals("alice", bob.contacts().get(0).name(), "a RESET from an unknown identity makes a contact, as a HELLO");
     assertEquals(3, bob.contact("alice").nextOutSeq(), "raised to alice's in_seq: bob's seq 0 to 2 are taken");
     settle(alice, bob);
@@ -396,14 +373,14 @@ class ResetTest {
     for (int i = 1; i <= 3; i++) {
       alice.send("bob", "a" + i);
     }
-    deliver(outbox(alice), bob); // the HELLO (a first contact) and three sealed in its session
+    TestNodes.deliver(TestNodes.outbox(alice), bob); // the HELLO (a first contact) and three sealed in its session
     alice.send("bob", "a4");
-    List<Envelope> afterBound = outbox(alice);
+    List<Envelope> afterBound = TestNodes.outbox(alice);
     assertEquals(1, refused.size(), "the fourth seal in the session was refused");
     assertEquals(2, afterBound.size(), "the RESET (first contact) and a4 in the new session");
     Tx.SessionRow now = sending(alice, "bob");
     assertTrue(now.initiated() && now.resetAt() >= 0 && now.id() != refused.get(0));
-    deliver(afterBound, bob);
+    TestNodes.deliver(afterBound, bob);
     settle(alice, bob);
     assertEquals(List.of("(joined)", "a1", "a2", "a3", "a4"), received(bob, "alice"));
     List<String> read = texts(bob.read());
@@ -414,7 +391,7 @@ class ResetTest {
   void oldSessionsAreDeletedAfterTheRetentionAndUnansweredResetsAreMadeAgain() throws Exception {
     talk();
     alice.requestReset("bob");
-    List<Envelope> lostReset = outbox(alice);
+    List<Envelope> lostReset = TestNodes.outbox(alice);
     assertEquals(1, lostReset.size());
     long contact = alice.contact("bob").id();
     assertEquals(2, alice.core().store().read(tx -> tx.sessions(contact)).size());
@@ -424,9 +401,9 @@ class ResetTest {
     alice.core().expire();
     assertEquals(1, alice.core().store().read(tx -> tx.sessions(contact)).size(), "the superseded session is gone");
     assertTrue(alice.resets(contact).wanted(), "the reset went unanswered for the retention: another is asked for");
-    List<Envelope> again = outbox(alice);
+    List<Envelope> again = TestNodes.outbox(alice);
     assertEquals(1, again.size());
-    deliver(again, bob);
+    TestNodes.deliver(again, bob);
     settle(alice, bob);
     alice.send("bob", "a3");
     settle(alice, bob);
@@ -437,7 +414,7 @@ class ResetTest {
   @Test
   void anEmptyTextIsATextNotAJoin() throws Exception {
     alice.send("bob", "");
-    deliver(outbox(alice), bob);
+    TestNodes.deliver(TestNodes.outbox(alice), bob);
     List<Node.Shown> shown = bob.read();
     assertEquals(List.of(Node.Kind.JOINED, Node.Kind.TEXT), shown.stream().map(Node.Shown::kind).toList());
     assertEquals("", shown.get(1).text());

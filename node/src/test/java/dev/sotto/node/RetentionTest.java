@@ -63,31 +63,6 @@ class RetentionTest {
     return out;
   }
 
-  private static byte[] files(Path home) throws Exception {
-    java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
-    for (String suffix : new String[] {"", "-wal"}) {
-      Path file = home.resolve(Store.FILE_NAME + suffix);
-      if (Files.exists(file)) {
-        all.write(Files.readAllBytes(file));
-        all.write(new byte[64]);
-      }
-    }
-    return all.toByteArray();
-  }
-
-  private static boolean contains(byte[] haystack, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= haystack.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
-  }
-
   /** A middle part of a sealed value: long enough to be unique, clear of any header the cell adds. */
   private static byte[] middle(byte[] sealed) {
     return java.util.Arrays.copyOfRange(sealed, 8, sealed.length - 8);
@@ -98,23 +73,23 @@ class RetentionTest {
     Path alice = conversation()[0];
     List<byte[]> sealed = sealedTexts(alice);
     assertEquals(2, sealed.size(), "alice's two TEXT rows");
-    byte[] before = files(alice);
+    byte[] before = TestNodes.storeFiles(alice);
     for (byte[] s : sealed) {
-      assertTrue(contains(before, middle(s)), "the search finds the sealed text before deletion");
+      assertTrue(TestNodes.contains(before, middle(s)), "the search finds the sealed text before deletion");
     }
     Clock later = Clock.offset(Clock.systemUTC(), Duration.ofDays(8));
     try (Node a = Node.open(alice, null, TestNodes.fast().withClock(later))) {
       assertEquals(2, a.setKeep(Duration.ofDays(7).toSeconds()));
       assertTrue(a.history("bob", -1).stream().noneMatch(m -> m.kind() == Node.Kind.TEXT));
     }
-    byte[] after = files(alice);
+    byte[] after = TestNodes.storeFiles(alice);
     assertEquals(0, Files.exists(alice.resolve("store.db-wal")) ? Files.size(alice.resolve("store.db-wal")) : 0,
         "the log was truncated");
     for (byte[] s : sealed) {
-      assertFalse(contains(after, middle(s)), "a deleted row's sealed text is gone from store.db and store.db-wal");
+      assertFalse(TestNodes.contains(after, middle(s)), "a deleted row's sealed text is gone from store.db and store.db-wal");
     }
     for (String text : new String[] {SECRET_OUT, SECRET_IN}) {
-      assertFalse(contains(after, text.getBytes(StandardCharsets.UTF_8)), "no plaintext anywhere");
+      assertFalse(TestNodes.contains(after, text.getBytes(StandardCharsets.UTF_8)), "no plaintext anywhere");
     }
   }
 

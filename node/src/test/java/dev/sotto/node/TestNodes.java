@@ -64,4 +64,54 @@ final class TestNodes {
       Thread.sleep(20);
     }
   }
+
+  /** Seals what a node queued and takes its outbox, as its worker would send it. */
+  static List<dev.sotto.Envelope> outbox(Node sender) throws Exception {
+    sender.fetchWantedPrekeys();
+    sender.core().sealPending();
+    List<dev.sotto.Envelope> out = new java.util.ArrayList<>();
+    List<Long> ids = new java.util.ArrayList<>();
+    for (NodeCore.Batch batch : sender.core().due(10_000)) {
+      for (dev.sotto.node.store.Tx.Outgoing o : batch.envelopes()) {
+        out.add(dev.sotto.Envelope.parse(o.envelope()));
+        ids.add(o.id());
+      }
+    }
+    sender.core().sent(ids);
+    return out;
+  }
+
+  /** Delivers every envelope; each must be accepted. */
+  static void deliver(List<dev.sotto.Envelope> envelopes, Node to) throws Exception {
+    for (dev.sotto.Envelope e : envelopes) {
+      org.junit.jupiter.api.Assertions.assertEquals(NodeCore.Outcome.ACCEPTED, to.core().receive(e));
+    }
+  }
+
+  /** The bytes of a home's store.db and its log, one after the other (what a thief of the disk reads). */
+  static byte[] storeFiles(Path home) throws Exception {
+    java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+    for (String suffix : new String[] {"", "-wal"}) {
+      Path file = home.resolve(dev.sotto.node.store.Store.FILE_NAME + suffix);
+      if (java.nio.file.Files.exists(file)) {
+        all.write(java.nio.file.Files.readAllBytes(file));
+        all.write(new byte[64]);
+      }
+    }
+    return all.toByteArray();
+  }
+
+  /** Whether {@code needle} occurs in {@code haystack}. */
+  static boolean contains(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
 }
