@@ -418,6 +418,57 @@ class PrekeysTest {
     assertEquals(1, served(bob, new byte[16]).size(), "and serves them under that tag");
   }
 
+
+  // ---------------------------------------------------------------- item 2: a flood of valid first contacts
+
+  /** A first contact from a fresh identity to the bundle given, carrying a HELLO, as any card holder can make. */
+  private Envelope firstContact(int who, PrekeyBundle bundle) throws Exception {
+    RandomSource r = dev.sotto.testing.TestRandom.deterministic(new byte[] {'f', (byte) who, (byte) (who >> 8)});
+    dev.sotto.Identity id = dev.sotto.Identity.fromSeed(IdentitySeed.generate(r));
+    Instant now = clock.instant();
+    Card own = Card.builder(id).validity(now, now.plus(Duration.ofDays(30))).issue(r);
+    dev.sotto.Responder mine = new dev.sotto.Responder(id);
+    mine.addCard(own);
+    PrekeyBundle ownBundle = mine.issueBundle(own, now, now.plus(Duration.ofDays(3)), r);
+    byte[] hello = dev.sotto.NodeMessage.hello(0, now.getEpochSecond(), "f" + who, ownBundle).encode();
+    return dev.sotto.Session.initiate(id, Prekeys.of(bundle), now, hello, r).envelopes().get(0);
+  }
+
+  @Test
+  void aFloodOfValidFirstContactsRotatesTheBundleAndHonestOnesGetThrough() throws Exception {
+    Node bob = open(init("bob", IdentitySeed.generate(RandomSource.secure()), List.of()));
+    bob.maintainPrekeys(false);
+    Card card = bob.card();
+    PrekeyBundle first = PrekeyBundle.parse(served(bob, card.bundleTag()).get(0).encoded(), card, clock.instant());
+    List<Envelope> flood = new ArrayList<>();
+    for (int i = 0; i < OwnPrekeys.REPLAY_RENEW; i++) {
+      Envelope e = firstContact(i, first);
+      flood.add(e);
+      assertEquals(NodeCore.Outcome.ACCEPTED, bob.core().receive(e));
+      if (i == OwnPrekeys.REPLAY_RENEW / 2) {
+        // An honest first contact in the middle of the flood, to the same bundle: accepted.
+        assertEquals(NodeCore.Outcome.ACCEPTED, bob.core().receive(firstContact(60_000, first)));
+      }
+      clock.advance(Duration.ofMillis(50)); // 2,048 in about 100 s
+    }
+    bob.maintainPrekeys(false);
+    PrekeyBundle next = PrekeyBundle.parse(served(bob, card.bundleTag()).get(0).encoded(), card, clock.instant());
+    assertTrue(next.serial() > first.serial(), "a full replay cache made the node issue a new bundle");
+    // An honest initiator who fetches now gets the new bundle, whose cache is empty: accepted.
+    assertEquals(NodeCore.Outcome.ACCEPTED, bob.core().receive(firstContact(60_001, next)));
+    // The flood's messages replayed: refused (REPLAY: the node's own duplicate memory may answer
+    // first, which is also a refusal that changes nothing).
+    for (Envelope e : List.of(flood.get(0), flood.get(flood.size() - 1))) {
+      byte[] before = sealedResponder(bob.home());
+      try {
+        assertEquals(NodeCore.Outcome.DUPLICATE, bob.core().receive(e));
+      } catch (SottoException refused) {
+        assertEquals(ErrorCode.REPLAY, refused.code());
+      }
+      assertTrue(Arrays.equals(before, sealedResponder(bob.home())), "a replay changes nothing");
+    }
+  }
+
   // ---------------------------------------------------------------- (e) cards are short
 
   @Test
