@@ -53,6 +53,9 @@ public final class Initiator {
 
   /** As {@link #start(Instant, byte[], RandomSource)}, with a payload made from the session's secrets. */
   FirstContact start(Instant now, PayloadMaker maker, RandomSource random) throws SottoException {
+    if (now.getEpochSecond() < 0) {
+      throw new IllegalArgumentException("now is before 1970-01-01T00:00:00Z"); // before anything is drawn
+    }
     prekeys.checkNotExpired(now);
     Card card = prekeys.card();
     PrekeyBundle bundle = prekeys.bundle();

@@ -98,6 +98,13 @@ public final class Session {
       throws SottoException {
     Card card = prekeys.card();
     Objects.requireNonNull(plaintext, "plaintext");
+    boolean usesOpk = prekeys.oneTimePrekey().isPresent();
+    int largest = Envelope.BUCKETS.get(Envelope.BUCKETS.size() - 1);
+    long most = (largest - FIRST_CONTACT_OVERHEAD - (usesOpk ? 4 : 0) - Content.CHUNK_OVERHEAD)
+        + (long) (Content.MAX_CHUNKS - 1) * (largest - SESSION_OVERHEAD - Content.CHUNK_OVERHEAD);
+    if (plaintext.length > most) { // refused before anything is drawn (spec: envelope.adoc, the largest payload)
+      throw new IllegalArgumentException("a first payload is at most " + most + " bytes");
+    }
     List<Envelope> rest = new ArrayList<>();
     Session[] session = new Session[1];
     FirstContact fc = Initiator.to(me, prekeys).start(now, (secrets, withOneTimePrekey) -> {
@@ -395,6 +402,9 @@ public final class Session {
       throw in.invalid("first_contact_length", firstOffset, "neither 0 nor a bucket size");
     }
     byte[] firstContact = firstLength == 0 ? null : in.bytes(firstLength, "first_contact");
+    if (firstContact != null) {
+      Envelope.parse(firstContact); // read as an envelope now, so that sending the copy later cannot fail
+    }
     in.end();
     return new Session(peer, ratchet, nextPayloadId, pending, firstContact);
   }
