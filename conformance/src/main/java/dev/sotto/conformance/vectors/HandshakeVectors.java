@@ -59,7 +59,8 @@ public final class HandshakeVectors implements VectorSuite {
         + "and every derived key), with and without one-time prekeys of each kind; the responder's time rules "
         + "(prekey expiry, the first-contact window, the clock skew) with the boundary values accepted; its "
         + "rejection of tampered, truncated, replayed, expired and misdirected first messages, and of prekeys "
-        + "deleted at expiry; the responder state. Spec: handshake.adoc.";
+        + "deleted at expiry; a replay cache at its bound of 4,096 entries (the responder restored from a state); the "
+        + "responder state, and its refusals. Spec: handshake.adoc.";
   }
 
   /**
@@ -213,6 +214,7 @@ public final class HandshakeVectors implements VectorSuite {
         contact(random.bytes(32), edge, edge.oneTime().expires() - 1, 1002L, null, payloads[1]));
 
     invalid(cases);
+    coverage(cases);
     return cases.toArray();
   }
 
@@ -553,6 +555,125 @@ public final class HandshakeVectors implements VectorSuite {
     }
   }
 
+  // ---------------------------------------------------------------- more refusals (issue 13 item 3)
+
+  /**
+   * Refusals added after the others (so that the earlier cases keep their random draws): replays at
+   * the edge of the longest time a replay entry is kept, a full replay cache (the responder restored
+   * from a state whose cache holds 4,096 entries), and responder states whose ids overlap or whose
+   * lengths disagree with what they announce.
+   */
+  private void coverage(Cases cases) {
+    try {
+      PrekeyRecipe r = responder(9000, 2, 0);
+      long now = sent(r);
+      byte[] a = random.bytes(32);
+      Contact plain = contact(a, r, now, null, null, "first".getBytes(StandardCharsets.UTF_8));
+      byte[] m = plain.message();
+      byte[] m2 = contact(random.bytes(32), r, now, null, null, "second".getBytes(StandardCharsets.UTF_8)).message();
+
+      // A message made 600 s ahead of the responder's clock is kept in the cache W + 600 s.
+      byte[] ahead = plain.at(now + SKEW).forged();
+      respond(cases, "replay of a message made 600 s ahead of the clock, at its time + 4 days - 1 s (W + 600 s - 1 s "
+          + "after it was accepted: the longest an entry is kept)", r, List.of(new Prior(ahead, now)), ahead,
+          now + SKEW + WINDOW - 1, ErrorCode.REPLAY);
+      respond(cases, "replay of a message made 600 s ahead of the clock, at its time + 4 days: the entry is deleted "
+          + "and the time refused", r, List.of(new Prior(ahead, now)), ahead, now + SKEW + WINDOW, ErrorCode.EXPIRED);
+
+      // The replay cache at its bound: the responder is restored from a state that holds m's entry
+      // and as many made-up ones (TH_1 drawn, time now) as the case needs.
+      respondFromState(cases, "a replay cache of 4,096 entries (full): a message without one-time prekeys is refused",
+          r, cacheOf(r, m, now, Responder.REPLAY_CACHE_LIMIT), m2, now, ErrorCode.LIMIT_EXCEEDED);
+      respondFromState(cases, "a full replay cache that holds the message: the replay check comes before the bound",
+          r, cacheOf(r, m, now, Responder.REPLAY_CACHE_LIMIT), m, now, ErrorCode.REPLAY);
+      byte[] almost = cacheOf(r, m, now, Responder.REPLAY_CACHE_LIMIT - 1);
+      Accepted accepted = Responder.restore(r.card().owner(), almost).accept(m2, Instant.ofEpochSecond(now));
+      ObjectNode in = respondInput(r, List.of(), m2, now);
+      in.put("state", Bytes.hex(almost));
+      cases.valid("respond", "a replay cache of 4,095 entries: one more message without one-time prekeys is accepted",
+          in, Json.object().put("initiator_identity", Bytes.hex(accepted.peer().encoded()))
+              .put("payload", Bytes.hex(accepted.payload())));
+
+      overlappingStates(cases, r);
+    } catch (SottoException e) {
+      throw new IllegalStateException("generator failed to make a message", e);
+    }
+  }
+
+  /**
+   * The state of {@code r}'s responder after it accepted {@code m} at {@code now}, with made-up
+   * entries (a drawn TH_1, time {@code now}) added to the bundle's replay cache up to {@code size}.
+   */
+  private byte[] cacheOf(PrekeyRecipe r, byte[] m, long now, int size) throws SottoException {
+    Responder responder = r.make().responder();
+    responder.accept(m, Instant.ofEpochSecond(now));
+    ResponderStateParts parts = ResponderStateParts.readExactly(responder.serialize());
+    ResponderStateParts.HeldBundle held = parts.bundles.get(0);
+    while (held.replay.size() < size) {
+      held.replay.add(Bytes.concat(random.bytes(32), Raw.u64(now)));
+    }
+    return parts.write();
+  }
+
+  private static void respondFromState(Cases cases, String comment, PrekeyRecipe r, byte[] state, byte[] message,
+      long now, ErrorCode error) {
+    ObjectNode in = respondInput(r, List.of(), message, now);
+    in.put("state", Bytes.hex(state));
+    cases.invalid("respond", comment, in, error);
+  }
+
+  /** Responder states with ids held twice, and with card and record lengths off by one. */
+  private void overlappingStates(Cases cases, PrekeyRecipe r) throws SottoException {
+    byte[] state = responderState(r, List.of(), sent(r));
+    ResponderStateParts parts = ResponderStateParts.readExactly(state);
+    PrekeyRecipe.Made made = r.make();
+    byte[] signing = r.card().signingKey();
+    byte[] tag = r.card().inviteTag();
+
+    ResponderStateParts spkClash = ResponderStateParts.read(state);
+    ResponderStateParts.HeldBundle second = spkClash.bundles.get(0).copy();
+    RawPrekeys.Bundle raw = RawPrekeys.Bundle.of(made.bundle());
+    raw.serial = raw.serial + 1;
+    raw.spkId = made.bundle().kemPrekey().id();
+    raw.pqspkId = 8999;
+    second.bundle = raw.signedBy(signing, tag);
+    spkClash.bundles.add(second);
+    stateInvalid(cases, "a second bundle whose spk_id is the first bundle's pqspk_id (signed): an id held twice", r,
+        spkClash.write(), ErrorCode.INVALID_ENCODING);
+
+    ResponderStateParts pqClash = ResponderStateParts.read(state);
+    second = pqClash.bundles.get(0).copy();
+    raw = RawPrekeys.Bundle.of(made.bundle());
+    raw.serial = raw.serial + 1;
+    raw.spkId = 8998;
+    raw.pqspkId = made.bundle().signedPrekey().id();
+    second.bundle = raw.signedBy(signing, tag);
+    pqClash.bundles.add(second);
+    stateInvalid(cases, "a second bundle whose pqspk_id is the first bundle's spk_id (signed): an id held twice", r,
+        pqClash.write(), ErrorCode.INVALID_ENCODING);
+
+    ResponderStateParts recordClash = ResponderStateParts.read(state);
+    RawPrekeys.OneTime rawRecord = RawPrekeys.OneTime.of(made.oneTime().get(1));
+    rawRecord.id = made.oneTime().get(0).prekey().id();
+    recordClash.oneTime.get(1).record = rawRecord.signedBy(signing, tag);
+    stateInvalid(cases, "two one-time records with one id (signed): an id held twice", r, recordClash.write(),
+        ErrorCode.INVALID_ENCODING);
+
+    int cardLength = parts.cards.get(0).length;
+    int cardLengthAt = 16;
+    stateInvalid(cases, "card_length one more than the card: the card is read with a byte after it", r,
+        Texts.replace(state, cardLengthAt, new byte[] {(byte) ((cardLength + 1) >> 8), (byte) (cardLength + 1)}),
+        ErrorCode.TRAILING_DATA);
+    stateInvalid(cases, "card_length one less than the card: the card is read cut short", r,
+        Texts.replace(state, cardLengthAt, new byte[] {(byte) ((cardLength - 1) >> 8), (byte) (cardLength - 1)}),
+        ErrorCode.TRUNCATED);
+    int oneTimeCount = 18 + cardLength + 1 + 1 + PrekeyBundle.LENGTH + 32 + 64 + 2;
+    int recordLengthAt = oneTimeCount + 2 + 1;
+    int recordLength = parts.oneTime.get(0).record.length;
+    stateInvalid(cases, "a one-time record_length one more than the record: it is read with a byte after it", r,
+        Texts.replace(state, recordLengthAt, new byte[] {0, (byte) (recordLength + 1)}), ErrorCode.TRAILING_DATA);
+  }
+
   // ---------------------------------------------------------------- responder state
 
   /** The responder's state format (spec: handshake.adoc#responder-state): written, and refused when malformed. */
@@ -724,7 +845,10 @@ public final class HandshakeVectors implements VectorSuite {
           }
         }
         case "respond" -> {
-          Responder responder = PrekeyRecipe.fromJson(in.path("responder")).make().responder();
+          PrekeyRecipe recipe = PrekeyRecipe.fromJson(in.path("responder"));
+          Responder responder = in.has("state")
+              ? Responder.restore(recipe.card().owner(), Bytes.unhex(in.path("state").asText()))
+              : recipe.make().responder();
           if (!acceptPrior(responder, in, check)) {
             return;
           }

@@ -26,7 +26,8 @@ import java.util.List;
  * {@code ratchet.json}: whole conversations from the handshake's outputs, as scripts of send,
  * receive and restore steps by A and B, with every message's bytes, every message key and each
  * side's whole state after each step; and scripts whose last step must be rejected with the state
- * unchanged (spec: ratchet.adoc).
+ * unchanged: a message, a send to a full chain, or a restore from malformed state bytes (spec:
+ * ratchet.adoc).
  *
  * <p>Operation: {@code conversation}.
  */
@@ -41,14 +42,19 @@ public final class RatchetVectors implements VectorSuite {
     return "Ratchet: conversations from the handshake's outputs as scripts of send, receive and restore steps by A "
         + "and B (out of order, lost, replayed, several DH steps, one of more than 1,000 messages), with every "
         + "message's bytes, header, message key and tag and each side's serialised state after each step; and "
-        + "scripts whose last step must be rejected, leaving the state unchanged. Spec: ratchet.adoc.";
+        + "scripts whose last step must be rejected, leaving the state unchanged: a message, a send to a full chain, "
+        + "or a restore from malformed state bytes (every rule of the state format). Spec: ratchet.adoc.";
   }
 
   // ---------------------------------------------------------------- script model
 
   /** One step of a script, as the input lists it. */
   private record Step(String party, String action, byte[] plaintext, Integer fromStep, byte[] message,
-      byte[] ratchetPrivate) {
+      byte[] ratchetPrivate, byte[] state) {
+    Step(String party, String action, byte[] plaintext, Integer fromStep, byte[] message, byte[] ratchetPrivate) {
+      this(party, action, plaintext, fromStep, message, ratchetPrivate, null);
+    }
+
     ObjectNode toJson() {
       ObjectNode n = Json.object().put("party", party).put("action", action);
       switch (action) {
@@ -67,6 +73,11 @@ public final class RatchetVectors implements VectorSuite {
             n.put("message", Bytes.hex(message));
           }
         }
+        case "restore" -> {
+          if (state != null) {
+            n.put("state", Bytes.hex(state));
+          }
+        }
         default -> { }
       }
       return n;
@@ -78,7 +89,8 @@ public final class RatchetVectors implements VectorSuite {
           action.equals("send") ? Bytes.unhex(n.path("plaintext").asText()) : null,
           n.has("from_step") ? n.path("from_step").asInt() : null,
           n.has("message") ? Bytes.unhex(n.path("message").asText()) : null,
-          n.path("ratchet_private").isTextual() ? Bytes.unhex(n.path("ratchet_private").asText()) : null);
+          n.path("ratchet_private").isTextual() ? Bytes.unhex(n.path("ratchet_private").asText()) : null,
+          n.has("state") ? Bytes.unhex(n.path("state").asText()) : null);
     }
   }
 
@@ -157,7 +169,7 @@ public final class RatchetVectors implements VectorSuite {
         }
         case "restore" -> {
           this.sent.add(null);
-          byte[] bytes = s.serialize();
+          byte[] bytes = step.state() != null ? step.state() : s.serialize();
           RatchetState restored = RatchetState.parse(bytes);
           if (!Arrays.equals(bytes, restored.serialize())) {
             throw new IllegalStateException("restore changed the state");
@@ -220,6 +232,11 @@ public final class RatchetVectors implements VectorSuite {
       return add(new Step(party, "restore", null, null, null, null));
     }
 
+    /** The party continues from a state given as bytes (a state that breaks no rule). */
+    int restore(String party, byte[] state) {
+      return add(new Step(party, "restore", null, null, null, null, state));
+    }
+
     int add(Step step) {
       try {
         outputs.add(play.step(step, withState));
@@ -254,6 +271,15 @@ public final class RatchetVectors implements VectorSuite {
       cases.invalid("conversation", comment, input(), error);
     }
 
+    /** Ends the script with a restore from {@code state} that must fail with {@code error}. */
+    void invalidRestore(Cases cases, String comment, String party, byte[] state, ErrorCode error) {
+      List<Step> saved = new ArrayList<>(steps);
+      steps.add(new Step(party, "restore", null, null, null, null, state));
+      cases.invalid("conversation", comment, input(), error);
+      steps.clear();
+      steps.addAll(saved);
+    }
+
     /** Ends the script with a receive that must fail with {@code error}. */
     void invalid(Cases cases, String comment, String party, Integer from, byte[] message, ErrorCode error) {
       steps.add(new Step(party, "receive", null, from, message, null));
@@ -278,6 +304,7 @@ public final class RatchetVectors implements VectorSuite {
     Cases cases = new Cases();
     validScripts(cases);
     invalidScripts(cases);
+    states(cases);
     return cases.toArray();
   }
 
@@ -563,6 +590,74 @@ public final class RatchetVectors implements VectorSuite {
     current.receive("B", c0);
     current.invalid(cases, "replay of a skipped message of the current chain after it was received", "B", c0, null,
         ErrorCode.REPLAY);
+  }
+
+  /**
+   * The state format (spec: ratchet.adoc#ratchet-state-format): a party continues from given state
+   * bytes, and malformed states, one fault each, are refused on restore with the state kept. The
+   * base state is B's after a reply, holding every optional field and two skipped keys.
+   */
+  private void states(Cases cases) {
+    Script s = new Script(true);
+    s.send("A");
+    int a1 = s.send("A");
+    s.receive("B", s.send("A"));
+    s.receive("A", s.send("B"));
+    byte[] state = s.play.b.serialize();
+    RatchetStateLayout at = new RatchetStateLayout(state);
+    if (at.dhr < 0 || at.entries != 2) {
+      throw new IllegalStateException("the base state has no dhr or not two skipped keys");
+    }
+    byte[] smallOrder = Bytes.unhex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800");
+    byte[] first = Arrays.copyOfRange(state, at.entry(0), at.entry(0) + 36);
+    Object[][] rows = {
+      {"cut short (its last byte missing)", Arrays.copyOf(state, state.length - 1), ErrorCode.TRUNCATED},
+      {"cut inside the root key", Arrays.copyOf(state, 50), ErrorCode.TRUNCATED},
+      {"with a byte appended", Arrays.copyOf(state, state.length + 1), ErrorCode.TRAILING_DATA},
+      {"of version 1 (revision 1)", Texts.with(state, 0, 1), ErrorCode.UNSUPPORTED_VERSION},
+      {"of version 3", Texts.with(state, 0, 3), ErrorCode.UNSUPPORTED_VERSION},
+      {"of suite 0x0002", Texts.with(state, 2, 2), ErrorCode.UNSUPPORTED_SUITE},
+      {"of suite 0x0000", Texts.with(state, 2, 0), ErrorCode.UNSUPPORTED_SUITE},
+      {"whose role byte is 2", Texts.with(state, at.role, 2), ErrorCode.INVALID_ENCODING},
+      {"whose dhs_private presence byte is 2", Texts.with(state, at.dhsPresent, 2), ErrorCode.INVALID_ENCODING},
+      {"whose dhr presence byte is 2", Texts.with(state, at.dhrPresent, 2), ErrorCode.INVALID_ENCODING},
+      {"whose dhr has the Ed25519 type byte 0x01", Texts.with(state, at.dhr, 0x01), ErrorCode.INVALID_ENCODING},
+      {"whose dhr has the ML-KEM type byte 0x03", Texts.with(state, at.dhr, 0x03), ErrorCode.INVALID_ENCODING},
+      {"whose dhr is of small order (order 8)", Texts.replace(state, at.dhr + 1, smallOrder), ErrorCode.INVALID_KEY},
+      {"whose dhr is not canonical (top bit set)", Texts.flip(state, at.dhr + 32, 0x80), ErrorCode.INVALID_KEY},
+      {"whose ns is 1,001 (beyond the chain bound)", Texts.replace(state, at.ns, Raw.u32(1001)),
+          ErrorCode.INVALID_ENCODING},
+      {"whose nr is 1,001", Texts.replace(state, at.nr, Raw.u32(1001)), ErrorCode.INVALID_ENCODING},
+      {"whose pn is 1,001", Texts.replace(state, at.pn, Raw.u32(1001)), ErrorCode.INVALID_ENCODING},
+      {"whose pn is 2^32 - 1", Texts.replace(state, at.pn, Raw.u32(0xffffffffL)), ErrorCode.INVALID_ENCODING},
+      {"whose skipped_count is 2,001 (more than a state holds)",
+          Texts.replace(state, at.skippedCount, new byte[] {0x07, (byte) 0xd1}), ErrorCode.INVALID_ENCODING},
+      {"whose skipped_count is 2,001 and nothing after it: the count is reported, not the truncation",
+          Texts.replace(Arrays.copyOf(state, at.skipped), at.skippedCount, new byte[] {0x07, (byte) 0xd1}),
+          ErrorCode.INVALID_ENCODING},
+      {"whose skipped_count is 3 with two entries", Texts.replace(state, at.skippedCount, new byte[] {0, 3}),
+          ErrorCode.TRUNCATED},
+      {"whose first skipped entry has n = 1,000 (a message number beyond the chain bound)",
+          Texts.replace(state, at.entry(0) + 32, Raw.u32(1000)), ErrorCode.INVALID_ENCODING},
+      {"whose second skipped entry names the first's header key and n (a skipped key listed twice; its message key "
+          + "and tag are its own)", Texts.replace(state, at.entry(1), first), ErrorCode.INVALID_ENCODING},
+    };
+    for (Object[] row : rows) {
+      s.invalidRestore(cases, "a restored state " + row[0], "B", (byte[]) row[1], (ErrorCode) row[2]);
+    }
+    s.restore("B", state);
+    s.receive("B", a1);
+    s.valid(cases, "B continues from its state given as bytes (a restore step with a state): a skipped key opens");
+
+    // A state restored at the chain bound: ns = 1,000 is a state's largest counter; the next send is refused.
+    Script full = new Script(false);
+    full.receive("B", full.send("A"));
+    full.receive("A", full.send("B"));
+    byte[] b = full.play.b.serialize();
+    RatchetStateLayout bAt = new RatchetStateLayout(b);
+    full.restore("B", Texts.replace(b, bAt.ns, Raw.u32(RatchetState.MAX_CHAIN)));
+    full.invalidSend(cases, "B restored from a state whose sending chain holds 1,000 messages (ns = 1,000, the "
+        + "largest a state holds): the next send is refused", "B", ErrorCode.LIMIT_EXCEEDED);
   }
 
   /**

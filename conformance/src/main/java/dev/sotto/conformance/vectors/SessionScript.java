@@ -47,8 +47,11 @@ final class SessionScript {
     static Play fromStart(JsonNode start) throws SottoException {
       Play p = new Play();
       if (start.has("responder")) {
-        PrekeyRecipe.Made made = PrekeyRecipe.fromJson(start.path("responder")).make();
-        p.responder = made.responder();
+        PrekeyRecipe recipe = PrekeyRecipe.fromJson(start.path("responder"));
+        PrekeyRecipe.Made made = recipe.make();
+        p.responder = start.has("responder_state")
+            ? Responder.restore(recipe.card().owner(), Bytes.unhex(start.path("responder_state").asText()))
+            : made.responder();
         p.prekeys = made.prekeys(id(start.path("opk_id")), id(start.path("kem_opk_id")));
         p.a = Identity.fromSeed(IdentitySeed.fromBytes(Bytes.unhex(start.path("initiator_seed").asText())));
         p.now = Instant.ofEpochSecond(start.path("now").asLong());
@@ -237,6 +240,19 @@ final class SessionScript {
     ObjectNode in = input();
     ((ArrayNode) in.path("steps")).add(last);
     cases.invalid(operation, comment, in, error);
+  }
+
+  /** Adds the input of a case whose last step, a seal of {@code payload}, must fail with {@code error}. */
+  void invalidSeal(Cases cases, String operation, String comment, String party, byte[] payload, ErrorCode error) {
+    ObjectNode last = step(party, "seal").put("payload", Bytes.hex(payload)).put("random", "");
+    ObjectNode in = input();
+    ((ArrayNode) in.path("steps")).add(last);
+    cases.invalid(operation, comment, in, error);
+  }
+
+  /** The party continues from the given state bytes (a valid step). */
+  int restore(String party, byte[] state) {
+    return step(step(party, "restore").put("state", Bytes.hex(state)));
   }
 
   /** Adds the input of a case whose last step restores the party from the given (malformed) state bytes. */

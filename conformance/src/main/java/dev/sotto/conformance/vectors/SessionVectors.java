@@ -3,10 +3,17 @@ package dev.sotto.conformance.vectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sotto.Card;
 import dev.sotto.ErrorCode;
 import dev.sotto.RandomSource;
+import dev.sotto.Responder;
+import dev.sotto.Session;
+import dev.sotto.SottoException;
 import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.internal.ratchet.RatchetState;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -30,7 +37,9 @@ public final class SessionVectors implements VectorSuite {
   public String description() {
     return "Session: whole conversations from the responder's card and prekeys and the initiator's seed to the last envelope, "
         + "through handshake, ratchet and envelope at once (first contact, replies, chunked payloads, restores), "
-        + "with every envelope and each side's session state after each step; and refused envelopes. "
+        + "with every envelope and each side's session state after each step; and refused envelopes (one under the "
+        + "invite tag of another card the responder holds), malformed session states on restore and seals beyond "
+        + "the chain bound. "
         + "Spec: envelope.adoc.";
   }
 
@@ -185,7 +194,114 @@ public final class SessionVectors implements VectorSuite {
     s.accept(first, 0);
     s.invalid(cases, "conversation", "the first contact again, made with the bundle alone (no one-time prekey)", "B", "accept",
         s.envelopeOf(first, 0), ErrorCode.REPLAY);
+
+    stateRefusals(cases);
+    sealingBound(cases);
+    anotherCardsTag(cases);
     return cases.toArray();
+  }
+
+  private static int u32(byte[] b, int at) {
+    return ((b[at] & 0xff) << 24) | ((b[at + 1] & 0xff) << 16) | ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
+  }
+
+  /**
+   * Session states refused on restore (spec: envelope.adoc#session-state), each with one fault: the
+   * state of an unanswered initiator, which keeps its first-contact envelope. Layout: version 0,
+   * suite 1, peer 3, next_payload_id 71, ratchet_length 75, ratchet 79, then pending_count,
+   * first_contact_length and first_contact.
+   */
+  private void stateRefusals(Cases cases) {
+    SessionScript s = new SessionScript(start(false, false), random);
+    s.initiate(text("unanswered"));
+    byte[] state = s.play.sessionA.serialize();
+    int ratchetLength = u32(state, 75);
+    int pendingCount = 79 + ratchetLength;
+    int firstContactLength = pendingCount + 1;
+    if (state[pendingCount] != 0 || u32(state, firstContactLength) != 4096
+        || firstContactLength + 4 + 4096 != state.length) {
+      throw new IllegalStateException("the base session state is not an unanswered initiator's");
+    }
+    Object[][] rows = {
+      {"cut inside the first-contact envelope", Arrays.copyOf(state, state.length - 100), ErrorCode.TRUNCATED},
+      {"with a byte appended", Arrays.copyOf(state, state.length + 1), ErrorCode.TRAILING_DATA},
+      {"of version 1 (revision 1)", Texts.with(state, 0, 1), ErrorCode.UNSUPPORTED_VERSION},
+      {"of version 3", Texts.with(state, 0, 3), ErrorCode.UNSUPPORTED_VERSION},
+      {"of suite 0x0002", Texts.with(state, 2, 2), ErrorCode.UNSUPPORTED_SUITE},
+      {"whose peer identity is of suite 0x0002", Texts.with(state, 4, 2), ErrorCode.UNSUPPORTED_SUITE},
+      {"whose peer's signing key has the X25519 type byte", Texts.with(state, 5, 0x02), ErrorCode.INVALID_ENCODING},
+      {"whose ratchet_length is one more than its ratchet state: a byte (the pending count) is left inside it",
+          Texts.replace(state, 75, Raw.u32(ratchetLength + 1)), ErrorCode.TRAILING_DATA},
+      {"whose ratchet_length is one less than its ratchet state: the ratchet state is cut",
+          Texts.replace(state, 75, Raw.u32(ratchetLength - 1)), ErrorCode.TRUNCATED},
+      {"whose ratchet_length is more than the bytes left", Texts.replace(state, 75, Raw.u32(state.length)),
+          ErrorCode.TRUNCATED},
+      {"with a ratchet state of suite 0x0002 inside it", Texts.with(state, 79 + 2, 2), ErrorCode.UNSUPPORTED_SUITE},
+      {"with 5 pending payloads announced", Texts.with(state, pendingCount, 5), ErrorCode.INVALID_ENCODING},
+      {"whose first_contact_length is 1,000 (no bucket size)",
+          Texts.replace(state, firstContactLength, Raw.u32(1000)), ErrorCode.INVALID_ENCODING},
+      {"whose first_contact_length is 65,536 with 4,096 bytes after it",
+          Texts.replace(state, firstContactLength, Raw.u32(65536)), ErrorCode.TRUNCATED},
+    };
+    for (Object[] row : rows) {
+      s.invalidRestore(cases, "conversation", "A's session state " + row[0], "A", (byte[]) row[1],
+          (ErrorCode) row[2]);
+    }
+  }
+
+  /**
+   * Sealing at the chain bound (spec: envelope.adoc#session, ratchet.adoc#ratchet-encrypt): A's
+   * state after 999 messages of a sending chain (sealed off-script, given as bytes) takes one more
+   * envelope; a payload of two chunks does not fit and nothing is sealed; after the 1,000th, a seal
+   * is refused.
+   */
+  private void sealingBound(Cases cases) {
+    SessionScript s = new SessionScript(start(false, false), random);
+    s.accept(s.initiate(text("hello")), 0);
+    s.open("A", s.seal("B", text("an answer: A's next seal starts a new chain")), 0);
+    byte[] at999;
+    try {
+      Session a = Session.restore(s.play.sessionA.serialize());
+      for (int i = 0; i < RatchetState.MAX_CHAIN - 1; i++) {
+        a.seal(new byte[] {(byte) i}, random);
+      }
+      at999 = a.serialize();
+    } catch (SottoException e) {
+      throw new IllegalStateException(e);
+    }
+    s.restore("A", at999);
+    s.invalidSeal(cases, "conversation", "A's sending chain holds 999 messages (its state given as bytes): a payload of "
+        + "65,428 bytes needs two chunks, one more than the chain takes, so none is sealed", "A", new byte[65_428],
+        ErrorCode.LIMIT_EXCEEDED);
+    s.seal("A", text("message 999, the chain's last"));
+    s.invalidSeal(cases, "conversation", "A's sending chain holds 1,000 messages without an answer (999 given as "
+        + "state bytes, then one sealed): the next seal is refused", "A", text("one too many"),
+        ErrorCode.LIMIT_EXCEEDED);
+  }
+
+  /**
+   * A first contact under the invite tag of another card B holds (spec: envelope.adoc#first-contact,
+   * step 3): B's responder, restored from a state, holds a second card of the same identity with a
+   * bundle of its own; the first contact's prekeys belong to the first card.
+   */
+  private void anotherCardsTag(Cases cases) {
+    ObjectNode start = start(true, false);
+    PrekeyRecipe recipe = PrekeyRecipe.fromJson(start.path("responder"));
+    Responder responder = recipe.make().responder();
+    Card other = CardRecipe.record(recipe.card().identitySeed(), T0, T0 + 365 * DAY,
+        List.of(Addresses.mailbox("other.example.org", 7401, 1)), random).issue();
+    responder.addCard(other);
+    responder.issueBundle(other, Instant.ofEpochSecond(T0), Instant.ofEpochSecond(T0 + 3 * DAY), random);
+    start.put("responder_state", Bytes.hex(responder.serialize()));
+    SessionScript s = new SessionScript(start, random);
+    int first = s.initiate(text("to the first card"));
+    byte[] fc = s.envelopeOf(first, 0);
+    s.invalid(cases, "conversation", "first contact under the invite tag of B's other card (held, with a bundle of its "
+        + "own): the bundle its signed prekey id names belongs to the first card", "B", "accept",
+        Texts.replace(fc, 1, other.inviteTag()), ErrorCode.UNKNOWN_PREKEY);
+    s.accept(first, 0);
+    s.valid(cases, "conversation", "B's responder restored from a state that holds a second card with a bundle: the "
+        + "first contact under the first card's invite tag is accepted");
   }
 
 

@@ -60,7 +60,8 @@ public final class TransportVectors implements VectorSuite {
     return "Transport: whole links (the responder's link key, both clocks and every random value each side draws, every "
         + "value of the link handshake, then frames both ways: requests and responses of every type, envelopes of every "
         + "bucket, bodies at every frame class edge, with counters and wire bytes); refused LinkHello messages (version, "
-        + "clock window, keys, lengths, proof, and replays of hellos the responder accepted before) and LinkAccept messages; "
+        + "clock window, keys, lengths, proof, replays of hellos the responder accepted before, and a full replay filter) "
+        + "and LinkAccept messages; "
         + "refused frames (class, tampering, replay, wrong key, length, padding); request and response bodies read and "
         + "refused, those of the prekey service (PUBLISH, GET_PREKEYS, PREKEYS) among them; node messages HELLO, TEXT, "
         + "RESET and SYNC written and read (HELLO and RESET with the sender's card and a bundle of it), and refused. "
@@ -123,7 +124,11 @@ public final class TransportVectors implements VectorSuite {
 
   /** A responder with a filter of its own: what a node that has just started holds. */
   private static LinkResponder responder(LinkKey key) {
-    return new LinkResponder(key, new LinkReplayFilter(PRIOR_LIMIT + 1));
+    return responder(key, PRIOR_LIMIT + 1);
+  }
+
+  private static LinkResponder responder(LinkKey key, int filterCapacity) {
+    return new LinkResponder(key, new LinkReplayFilter(filterCapacity));
   }
 
   /** A fresh handshake, both clocks at T0. */
@@ -191,6 +196,7 @@ public final class TransportVectors implements VectorSuite {
     invalidFrames(cases);
     bodies(cases);
     nodeMessages(cases);
+    fullFilter(cases);
     return cases.toArray();
   }
 
@@ -402,12 +408,44 @@ public final class TransportVectors implements VectorSuite {
         List.of(new Prior(early, T0)), early, T0 + 2 * w, ErrorCode.REPLAY);
   }
 
+  /**
+   * A full replay filter (spec: transport.adoc#link-replay): its capacity is the responder's (sized
+   * from its handshake budget), here 2, given to the responder as {@code filter_capacity}. Two
+   * hellos fill it; a third is refused after its proof verifies; a replay is refused before.
+   */
+  private void fullFilter(Cases cases) {
+    try {
+      Handshake h = handshake();
+      byte[] first = h.trace().hello();
+      byte[] second = LinkTrace.compute(h.linkPrivate(), T0, random.bytes(32), random.bytes(64), h.f(), h.m()).hello();
+      byte[] third = LinkTrace.compute(h.linkPrivate(), T0, random.bytes(32), random.bytes(64), h.f(), h.m()).hello();
+      List<Prior> full = List.of(new Prior(first, T0), new Prior(second, T0 + 1));
+      accept(cases, "LinkHello to a responder whose replay filter (capacity 2) holds two hellos accepted within 240 s: "
+          + "a full filter", h.linkPrivate(), 2, full, third, T0 + 2, ErrorCode.LIMIT_EXCEEDED);
+      accept(cases, "LinkHello replayed to a full replay filter: the replay is found before the filter is asked for "
+          + "room", h.linkPrivate(), 2, full, second, T0 + 2, ErrorCode.REPLAY);
+      accept(cases, "LinkHello whose proof does not verify, to a full replay filter: the proof is checked before the "
+          + "filter is asked for room", h.linkPrivate(), 2, full, Texts.flip(third, third.length - 1), T0 + 2,
+          ErrorCode.AUTH_FAILED);
+    } catch (SottoException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static void accept(Cases cases, String comment, byte[] linkPrivate, List<Prior> prior, byte[] hello, long now,
       ErrorCode error) {
+    accept(cases, comment, linkPrivate, null, prior, hello, now, error);
+  }
+
+  private static void accept(Cases cases, String comment, byte[] linkPrivate, Integer filterCapacity,
+      List<Prior> prior, byte[] hello, long now, ErrorCode error) {
     if (prior.size() > PRIOR_LIMIT) {
       throw new IllegalStateException("an accept case has at most " + PRIOR_LIMIT + " prior hellos");
     }
     ObjectNode in = Json.object().put("responder_link_private", Bytes.hex(linkPrivate));
+    if (filterCapacity != null) {
+      in.put("filter_capacity", filterCapacity);
+    }
     ArrayNode list = in.putArray("prior");
     prior.forEach(p -> list.addObject().put("hello", Bytes.hex(p.hello())).put("now", p.now()));
     in.put("hello", Bytes.hex(hello)).put("now", now);
@@ -1059,7 +1097,8 @@ public final class TransportVectors implements VectorSuite {
 
   /** The responder accepts each prior hello (drawing anything), then reads the case's hello, drawing nothing. */
   private static void verifyAccept(JsonNode in, CaseCheck check) throws SottoException {
-    LinkResponder responder = responder(LinkKey.fromBytes(Bytes.unhex(in.path("responder_link_private").asText())));
+    LinkResponder responder = responder(LinkKey.fromBytes(Bytes.unhex(in.path("responder_link_private").asText())),
+        in.has("filter_capacity") ? in.path("filter_capacity").asInt() : PRIOR_LIMIT + 1);
     JsonNode prior = in.path("prior");
     for (int i = 0; i < prior.size(); i++) {
       try {
