@@ -242,6 +242,8 @@ public final class SessionVectors implements VectorSuite {
           Texts.replace(state, firstContactLength, Raw.u32(1000)), ErrorCode.INVALID_ENCODING},
       {"whose first_contact_length is 65,536 with 4,096 bytes after it",
           Texts.replace(state, firstContactLength, Raw.u32(65536)), ErrorCode.TRUNCATED},
+      {"whose peer's X25519 identity key is all zero (of small order)", Texts.replace(state, 39, new byte[32]),
+          ErrorCode.INVALID_KEY},
     };
     for (Object[] row : rows) {
       s.invalidRestore(cases, "conversation", "A's session state " + row[0], "A", (byte[]) row[1],

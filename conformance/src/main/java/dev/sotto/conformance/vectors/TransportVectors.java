@@ -899,6 +899,7 @@ public final class TransportVectors implements VectorSuite {
       {"a bundle and one byte after it", Arrays.copyOf(message, message.length + 1), ErrorCode.TRAILING_DATA},
       {"a card whose signature has one bit flipped and a bundle cut short: the card is read first",
           Texts.cut(Texts.flip(message, bundleAt - 40), message.length - 1), ErrorCode.BAD_SIGNATURE},
+      {"a bundle of suite 0x0002", Texts.with(message, bundleAt + 2, 0x02), ErrorCode.UNSUPPORTED_SUITE},
     };
     for (Object[] row : rows) {
       parseNodeMessage(cases, kind + ": " + row[0], (byte[]) row[1], now, aliceId, (ErrorCode) row[2]);
