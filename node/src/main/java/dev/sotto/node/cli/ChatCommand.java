@@ -3,6 +3,12 @@ package dev.sotto.node.cli;
 import dev.sotto.node.Node;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.UserInterruptException;
+import org.jline.terminal.TerminalBuilder;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -28,6 +34,10 @@ final class ChatCommand extends Cmd {
   @Parameters(index = "0", paramLabel = "NAME", description = "The contact.")
   String name;
 
+  /** Where chat prints: above the line being typed on a terminal, plainly otherwise. */
+  private Consumer<String> out;
+  private Consumer<String> err;
+
   @Override
   int execute() throws Exception {
     Io io = io();
@@ -43,10 +53,28 @@ final class ChatCommand extends Cmd {
         io.out().println("sotto: chatting with " + name + "; the node running for this home (process "
             + NodeLock.holder(home) + ") delivers. Type to send; /help lists the commands, /quit leaves.");
       }
+      org.jline.terminal.Terminal terminal = null;
+      LineReader reader = null;
+      if (io.console()) {
+        try {
+          terminal = TerminalBuilder.builder().system(true).build();
+          reader = LineReaderBuilder.builder().terminal(terminal).build();
+        } catch (Exception | LinkageError e) {
+          terminal = null; // no usable terminal: plain lines, as without one
+        }
+      }
+      LineReader lines = reader;
+      if (lines != null) {
+        out = text -> lines.printAbove(text);
+        err = text -> lines.printAbove(text);
+      } else {
+        out = io.out()::println;
+        err = io.err()::println;
+      }
       AtomicBoolean done = new AtomicBoolean();
       Thread poller = new Thread(() -> {
         while (!done.get()) {
-          RunCommand.printNew(io, node);
+          RunCommand.printNew(io, node, out, err);
           try {
             Thread.sleep(RunCommand.POLL_MILLIS);
           } catch (InterruptedException e) {
@@ -57,25 +85,38 @@ final class ChatCommand extends Cmd {
       poller.setDaemon(true);
       poller.start();
       try {
-        io.out().print(PROMPT);
-        io.out().flush();
-        for (String line = io.readLine(); line != null; line = io.readLine()) {
+        for (String line = next(io, lines); line != null; line = next(io, lines)) {
           if (!handle(io, node, line)) {
             break;
           }
-          io.out().print(PROMPT);
-          io.out().flush();
         }
       } finally {
         done.set(true);
         poller.interrupt();
         poller.join(2_000);
+        if (terminal != null) {
+          terminal.close();
+        }
       }
       if (lock != null) {
         drain(io, node);
       }
     }
     return 0;
+  }
+
+  /** The next line typed, after the prompt; null at end of input (or Ctrl-C, Ctrl-D on a terminal). */
+  private static String next(Io io, LineReader reader) throws Exception {
+    if (reader == null) {
+      io.out().print(PROMPT);
+      io.out().flush();
+      return io.readLine();
+    }
+    try {
+      return reader.readLine(PROMPT);
+    } catch (UserInterruptException | EndOfFileException e) {
+      return null;
+    }
   }
 
   /** Handles one typed line; false when the user leaves. */
@@ -91,7 +132,7 @@ final class ChatCommand extends Cmd {
           case "/quit":
             return false;
           case "/help":
-            io.out().println(HELP);
+            out.accept(HELP);
             return true;
           case "/history":
             int n = 20;
@@ -110,14 +151,14 @@ final class ChatCommand extends Cmd {
             }
             List<Node.Shown> shown = node.history(name, n);
             if (shown.isEmpty()) {
-              io.out().println("no messages with " + name);
+              out.accept("no messages with " + name);
             }
             for (Node.Shown m : shown) {
-              io.out().println(Show.conversationLine(io, m, "you"));
+              out.accept(Show.conversationLine(io, m, "you"));
             }
             return true;
           default:
-            io.err().println("sotto: unknown command " + Show.safe(words[0], "")
+            err.accept("sotto: unknown command " + Show.safe(words[0], "")
                 + ", not sent; /help lists the commands, //text sends /text");
             return true;
         }
@@ -125,10 +166,10 @@ final class ChatCommand extends Cmd {
       String text = line.stripLeading().startsWith("//") ? line.stripLeading().substring(1) : line;
       SendCommand.check(text);
       node.send(name, text);
-      io.out().println("[" + Show.time(io, io.clock().instant().getEpochSecond()) + "] you: "
+      out.accept("[" + Show.time(io, io.clock().instant().getEpochSecond()) + "] you: "
           + Show.safe(text, "    "));
     } catch (Exception e) {
-      io.err().println("sotto: " + Errors.toFailure(e).getMessage());
+      err.accept("sotto: " + Errors.toFailure(e).getMessage());
     }
     return true;
   }
