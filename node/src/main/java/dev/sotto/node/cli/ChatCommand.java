@@ -2,6 +2,13 @@ package dev.sotto.node.cli;
 
 import dev.sotto.node.Node;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.UserInterruptException;
+import org.jline.terminal.TerminalBuilder;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -10,13 +17,26 @@ import picocli.CommandLine.Parameters;
     header = "Talks with one contact, line by line.",
     description = {
         "Talks with one contact: each line you type is sent, messages are printed as they arrive. "
-            + "Runs the node in this process if none runs for this home. '/quit' or end of input leaves."})
+            + "Runs the node in this process if none runs for this home. '/help' lists the commands, "
+            + "'/history [N]' shows the last N messages (20 if no N), '/quit' or end of input leaves; any other line "
+            + "starting with '/' is not sent ('//text' sends '/text')."})
 final class ChatCommand extends Cmd {
   /** How long to wait, on leaving, for what was typed to go out. */
   private static final long DRAIN_MILLIS = 5_000;
+  static final String PROMPT = "> ";
+  static final String HELP = String.join(System.lineSeparator(),
+      "/help         lists these commands",
+      "/history [N]  shows the last N messages (20 if no N)",
+      "/quit         leaves (so does end of input)",
+      "//text        sends /text; any other line starting with / is a command, never sent",
+      "anything else is sent");
 
   @Parameters(index = "0", paramLabel = "NAME", description = "The contact.")
   String name;
+
+  /** Where chat prints: above the line being typed on a terminal, plainly otherwise. */
+  private Consumer<String> out;
+  private Consumer<String> err;
 
   @Override
   int execute() throws Exception {
@@ -28,15 +48,33 @@ final class ChatCommand extends Cmd {
       if (lock != null) {
         RunCommand.start(node);
         io.out().println("sotto: chatting with " + name + "; " + node.config().name() + " runs here, listening on "
-            + node.config().host() + ":" + node.server().port() + ". Type to send; /quit leaves.");
+            + node.config().host() + ":" + node.server().port() + ". Type to send; /help lists the commands, /quit leaves.");
       } else {
         io.out().println("sotto: chatting with " + name + "; the node running for this home (process "
-            + NodeLock.holder(home) + ") delivers. Type to send; /quit leaves.");
+            + NodeLock.holder(home) + ") delivers. Type to send; /help lists the commands, /quit leaves.");
+      }
+      org.jline.terminal.Terminal terminal = null;
+      LineReader reader = null;
+      if (io.console()) {
+        try {
+          terminal = TerminalBuilder.builder().system(true).build();
+          reader = LineReaderBuilder.builder().terminal(terminal).build();
+        } catch (Exception | LinkageError e) {
+          terminal = null; // no usable terminal: plain lines, as without one
+        }
+      }
+      LineReader lines = reader;
+      if (lines != null) {
+        out = text -> lines.printAbove(text);
+        err = text -> lines.printAbove(text);
+      } else {
+        out = io.out()::println;
+        err = io.err()::println;
       }
       AtomicBoolean done = new AtomicBoolean();
       Thread poller = new Thread(() -> {
         while (!done.get()) {
-          RunCommand.printNew(io, node);
+          RunCommand.printNew(io, node, out, err);
           try {
             Thread.sleep(RunCommand.POLL_MILLIS);
           } catch (InterruptedException e) {
@@ -47,27 +85,93 @@ final class ChatCommand extends Cmd {
       poller.setDaemon(true);
       poller.start();
       try {
-        for (String line = io.readLine(); line != null && !line.strip().equals("/quit"); line = io.readLine()) {
-          if (line.isBlank()) {
-            continue;
-          }
-          try {
-            SendCommand.check(line);
-            node.send(name, line);
-          } catch (Exception e) {
-            io.err().println("sotto: " + Errors.toFailure(e).getMessage());
+        for (String line = next(io, lines); line != null; line = next(io, lines)) {
+          if (!handle(io, node, line)) {
+            break;
           }
         }
       } finally {
         done.set(true);
         poller.interrupt();
         poller.join(2_000);
+        if (terminal != null) {
+          terminal.close();
+        }
       }
       if (lock != null) {
         drain(io, node);
       }
     }
     return 0;
+  }
+
+  /** The next line typed, after the prompt; null at end of input (or Ctrl-C, Ctrl-D on a terminal). */
+  private static String next(Io io, LineReader reader) throws Exception {
+    if (reader == null) {
+      io.out().print(PROMPT);
+      io.out().flush();
+      return io.readLine();
+    }
+    try {
+      return reader.readLine(PROMPT);
+    } catch (UserInterruptException | EndOfFileException e) {
+      return null;
+    }
+  }
+
+  /** Handles one typed line; false when the user leaves. */
+  private boolean handle(Io io, Node node, String line) {
+    String command = line.strip();
+    if (command.isEmpty()) {
+      return true;
+    }
+    try {
+      if (command.startsWith("/") && !command.startsWith("//")) {
+        String[] words = command.split("\\s+");
+        switch (words[0]) {
+          case "/quit":
+            return false;
+          case "/help":
+            out.accept(HELP);
+            return true;
+          case "/history":
+            int n = 20;
+            if (words.length > 2) {
+              throw Failure.input("/history takes at most one number");
+            }
+            if (words.length == 2) {
+              try {
+                n = Integer.parseInt(words[1]);
+              } catch (NumberFormatException e) {
+                n = 0;
+              }
+              if (n < 1) {
+                throw Failure.input("/history N: N must be a number, 1 or more");
+              }
+            }
+            List<Node.Shown> shown = node.history(name, n);
+            if (shown.isEmpty()) {
+              out.accept("no messages with " + name);
+            }
+            for (Node.Shown m : shown) {
+              out.accept(Show.conversationLine(io, m, "you"));
+            }
+            return true;
+          default:
+            err.accept("sotto: unknown command " + Show.safe(words[0], "")
+                + ", not sent; /help lists the commands, //text sends /text");
+            return true;
+        }
+      }
+      String text = line.stripLeading().startsWith("//") ? line.stripLeading().substring(1) : line;
+      SendCommand.check(text);
+      node.send(name, text);
+      out.accept("[" + Show.time(io, io.clock().instant().getEpochSecond()) + "] you: "
+          + Show.safe(text, "    "));
+    } catch (Exception e) {
+      err.accept("sotto: " + Errors.toFailure(e).getMessage());
+    }
+    return true;
   }
 
   /** Gives what was typed last a moment to go out before this process (the node) ends. */

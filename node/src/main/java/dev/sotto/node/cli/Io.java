@@ -35,6 +35,8 @@ public final class Io {
   private final Function<String, String> env;
   private final Terminal terminal;
   private final boolean ansi;
+  /** Whether stdin and stdout are the process's own terminal (only {@link #system()} can say so). */
+  private boolean console;
   private final Clock clock;
   private final ZoneId zone;
 
@@ -67,7 +69,9 @@ public final class Io {
     BufferedReader in = utf8(System.in);
     // System.console() is non-null only when both stdin and stdout are a terminal.
     boolean ansi = console != null && System.getenv("NO_COLOR") == null && !"dumb".equals(System.getenv("TERM"));
-    return new Io(out, err, in, System::getenv, terminal, ansi, Clock.systemUTC(), ZoneId.systemDefault());
+    Io io = new Io(out, err, in, System::getenv, terminal, ansi, Clock.systemUTC(), ZoneId.systemDefault());
+    io.console = console != null;
+    return io;
   }
 
   /**
@@ -111,6 +115,11 @@ public final class Io {
   /** Whether standard output is a terminal that may be coloured. */
   public boolean ansi() {
     return ansi;
+  }
+
+  /** Whether standard input and output are a real terminal of this process (never in tests or pipes). */
+  public boolean console() {
+    return console;
   }
 
   public Clock clock() {

@@ -57,12 +57,18 @@ final class RunCommand extends Cmd {
 
   /** Prints the new messages; a failure (a busy store) is shown and tried again next time. */
   static void printNew(Io io, Node node) {
+    printNew(io, node, io.out()::println, io.err()::println);
+  }
+
+  /** The same, printing through {@code out} and {@code err} (chat prints above the line being typed). */
+  static void printNew(Io io, Node node, java.util.function.Consumer<String> out,
+      java.util.function.Consumer<String> err) {
     try {
       for (Node.Shown m : node.read()) {
-        io.out().println(Show.message(io, m, c -> node.fingerprint(c).text()));
+        out.accept(Show.message(io, m, c -> node.fingerprint(c).text()));
       }
     } catch (Exception e) {
-      io.err().println("sotto: " + Errors.toFailure(e).getMessage());
+      err.accept("sotto: " + Errors.toFailure(e).getMessage());
     }
   }
 
