@@ -107,4 +107,15 @@ final class Cli {
     }
     throw new AssertionError("no line '" + label + "' in:\n" + output);
   }
+
+  /** Two homes under {@code dir}, alice and bob; alice has added bob from his card. Returns {alice, bob}. */
+  java.nio.file.Path[] aliceAddsBob(java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path alice = dir.resolve("alice");
+    java.nio.file.Path bob = dir.resolve("bob");
+    run("--home", alice.toString(), "init", "--name", "alice", "--port", Integer.toString(freePort())).ok();
+    run("--home", bob.toString(), "init", "--name", "bob", "--port", Integer.toString(freePort())).ok();
+    String bobsCard = run("--home", bob.toString(), "card").ok().out().strip();
+    run("--home", alice.toString(), "contact", "add", "bob", bobsCard).ok();
+    return new java.nio.file.Path[] {alice, bob};
+  }
 }

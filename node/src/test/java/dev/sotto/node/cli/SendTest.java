@@ -22,12 +22,9 @@ class SendTest {
 
   @BeforeEach
   void twoContacts() throws Exception {
-    alice = dir.resolve("alice");
-    bob = dir.resolve("bob");
-    cli.run("--home", alice.toString(), "init", "--name", "alice", "--port", Integer.toString(Cli.freePort())).ok();
-    cli.run("--home", bob.toString(), "init", "--name", "bob", "--port", Integer.toString(Cli.freePort())).ok();
-    String bobsCard = cli.run("--home", bob.toString(), "card").ok().out().strip();
-    cli.run("--home", alice.toString(), "contact", "add", "bob", bobsCard).ok();
+    java.nio.file.Path[] homes = cli.aliceAddsBob(dir);
+    alice = homes[0];
+    bob = homes[1];
   }
 
   /** The texts alice wrote to bob, as stored. */
