@@ -50,6 +50,15 @@ public final class Interop {
 
   /** Runs {@code conversations} conversations from {@code seed}; prints failures and the closing line. */
   public Result run(long seed, int conversations) {
+    return run(seed, conversations, false);
+  }
+
+  /**
+   * As {@link #run(long, int)}; with {@code stopAtFirstFailure}, the run ends at the first failing
+   * conversation and counts the rest as not played (what a mutant measurement needs: one
+   * divergence kills the mutant).
+   */
+  public Result run(long seed, int conversations, boolean stopAtFirstFailure) {
     int passed = 0;
     int failed = 0;
     for (int c = 0; c < conversations; c++) {
@@ -62,6 +71,9 @@ public final class Interop {
         if (d.getMessage().contains("[HARNESS]")) {
           out.println("stopping: the implementation under test no longer answers");
           failed += conversations - c - 1;
+          break;
+        }
+        if (stopAtFirstFailure) {
           break;
         }
       }
