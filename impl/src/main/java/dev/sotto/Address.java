@@ -63,6 +63,34 @@ public final class Address {
     return tcp(KIND_MAILBOX_TCP, host, port, linkKey);
   }
 
+  /**
+   * An address of any kind from its value bytes, as a card holds them (spec:
+   * card.adoc#address-kinds): for kinds 1 and 2 the value is read by its kind's rules; a value of
+   * another kind is kept as it is. This is how an issuer lists a kind this revision does not
+   * define.
+   *
+   * @throws IllegalArgumentException unless the kind is 1 to 255 and the value 1 to 255 bytes
+   *     that follow its kind's rules
+   */
+  public static Address of(int kind, byte[] value) {
+    Objects.requireNonNull(value, "value");
+    if (kind < 1 || kind > 0xff) {
+      throw new IllegalArgumentException("address kind " + kind + " is not 1..255");
+    }
+    if (value.length < 1 || value.length > 0xff) {
+      throw new IllegalArgumentException("an address value is 1..255 bytes, not " + value.length);
+    }
+    byte[] encoded = new Writer().u8(kind).u8(value.length).bytes(value).toByteArray();
+    try {
+      Reader in = new Reader(encoded, "address");
+      Address address = read(in, 0);
+      in.end();
+      return address;
+    } catch (SottoException e) {
+      throw new IllegalArgumentException("invalid address: " + e.getMessage(), e);
+    }
+  }
+
   private static Address tcp(int kind, String host, int port, byte[] linkKey) {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(linkKey, "linkKey");

@@ -33,7 +33,7 @@ public final class Adapter {
           answer.put("error", f.code()).put("message", f.getMessage());
         }
       } catch (IOException | ClassCastException e) {
-        answer.putNull("id").put("error", "HARNESS").put("message", "not a JSON object");
+        answer.putNull("id").put("error", "BAD_REQUEST").put("message", "not a JSON object");
       }
       output.println(Json.MAPPER.writeValueAsString(answer));
       output.flush();

@@ -3,6 +3,7 @@ package dev.sotto.conformance.harness;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sotto.Address;
 import dev.sotto.Card;
 import dev.sotto.Envelope;
 import dev.sotto.Identity;
@@ -14,7 +15,6 @@ import dev.sotto.RandomSource;
 import dev.sotto.Responder;
 import dev.sotto.Session;
 import dev.sotto.SottoException;
-import dev.sotto.conformance.vectors.Addresses;
 import dev.sotto.conformance.vectors.Json;
 import dev.sotto.internal.encoding.Bytes;
 import dev.sotto.testing.TestRandom;
@@ -48,12 +48,12 @@ public final class Handler implements Peer {
     return kind + "-" + (++next);
   }
 
-  private static RandomSource random(JsonNode request) {
-    return TestRandom.replay(Json.hex(request, "random"));
+  private static RandomSource random(Request request) throws Failure {
+    return TestRandom.replay(request.hex("random"));
   }
 
-  private static Instant now(JsonNode request) {
-    return Instant.ofEpochSecond(request.path("now").asLong());
+  private static Instant time(Request request, String field) throws Failure {
+    return Instant.ofEpochSecond(request.time(field));
   }
 
   private Identity identity(String handle) throws Failure {
@@ -64,10 +64,17 @@ public final class Handler implements Peer {
     return identity;
   }
 
-  private Session session(JsonNode request) throws Failure {
-    Session s = sessions.get(request.path("session").asText());
+  private Responder responder(Request request) throws Failure {
+    String h = request.text("identity");
+    identity(h);
+    return responders.get(h);
+  }
+
+  private Session session(Request request) throws Failure {
+    String h = request.text("session");
+    Session s = sessions.get(h);
     if (s == null) {
-      throw new Failure("UNKNOWN_HANDLE", "no session " + request.path("session").asText());
+      throw new Failure("UNKNOWN_HANDLE", "no session " + h);
     }
     return s;
   }
@@ -75,26 +82,51 @@ public final class Handler implements Peer {
   @Override
   public JsonNode call(ObjectNode request) throws Failure {
     try {
-      return dispatch(request);
+      return dispatch(new Request(request));
     } catch (SottoException e) {
       throw new Failure(e.code().name(), e.getMessage());
     } catch (IllegalStateException e) {
       if (e.getMessage() != null && e.getMessage().startsWith("replayed randomness")) {
         throw new Failure("RANDOM_EXHAUSTED", e.getMessage());
       }
-      throw new Failure("INTERNAL", e.toString());
+      throw new Failure("MISUSE", e.getMessage());
+    } catch (IllegalArgumentException e) {
+      // What the library refuses as a programming error of its caller (spec: harness.adoc#harness-codes).
+      throw new Failure("MISUSE", e.getMessage());
     } catch (RuntimeException e) {
       throw new Failure("INTERNAL", e.toString());
     }
   }
 
-  private JsonNode dispatch(ObjectNode request) throws SottoException, Failure {
+  /** An address of a {@code card.issue} request (spec: harness.adoc#harness-addresses). */
+  private static Address address(JsonNode a) throws Failure {
+    if (a == null || !a.isObject()) {
+      throw Request.bad("an address must be an object");
+    }
+    int kind = (int) Request.integer(a.get("kind"), "kind", 1, 255);
+    if (a.has("value")) {
+      return Address.of(kind, Request.hex(a.get("value"), "value"));
+    }
+    if (kind != Address.KIND_PEER_TCP && kind != Address.KIND_MAILBOX_TCP) {
+      throw Request.bad("an address of kind " + kind + " needs 'value'");
+    }
+    JsonNode host = a.get("host");
+    if (host == null || !host.isTextual()) {
+      throw Request.bad("'host' must be a string");
+    }
+    int port = (int) Request.integer(a.get("port"), "port", 0, 65535);
+    byte[] linkKey = Request.hex(a.get("link_key"), "link_key");
+    return kind == Address.KIND_PEER_TCP ? Address.peer(host.asText(), port, linkKey)
+        : Address.mailbox(host.asText(), port, linkKey);
+  }
+
+  private JsonNode dispatch(Request request) throws SottoException, Failure {
     ObjectNode out = Json.object();
-    switch (request.path("op").asText()) {
-      case "hello" -> out.put("protocol", "sotto-harness").put("version", 1).put("suite", "SOTTO-1")
+    switch (request.op()) {
+      case "hello" -> out.put("protocol", "sotto-harness").put("version", 2).put("suite", "SOTTO-1")
           .put("implementation", "sotto-java 0.1.0" + (fault == Fault.NONE ? "" : " (broken: " + fault + ")"));
       case "identity.create" -> {
-        Identity identity = Identity.fromSeed(IdentitySeed.fromBytes(Json.hex(request, "seed")));
+        Identity identity = Identity.fromSeed(IdentitySeed.fromBytes(request.hex("seed")));
         String h = handle("identity");
         identities.put(h, identity);
         responders.put(h, new Responder(identity));
@@ -108,73 +140,99 @@ public final class Handler implements Peer {
             .put("fingerprint", Bytes.hex(fingerprint));
       }
       case "card.issue" -> {
-        String h = request.path("identity").asText();
-        Identity identity = identity(h);
-        Card.Builder b = Card.builder(identity)
-            .validity(Instant.ofEpochSecond(request.path("created").asLong()),
-                Instant.ofEpochSecond(request.path("expires").asLong()));
-        request.path("addresses").forEach(a -> b.address(Addresses.fromJson(a)));
+        Responder responder = responder(request);
+        Card.Builder b = Card.builder(identity(request.text("identity")))
+            .validity(time(request, "created"), time(request, "expires"));
+        for (JsonNode a : request.array("addresses")) {
+          b.address(address(a));
+        }
         Card card = b.issue(random(request));
-        responders.get(h).addCard(card);
+        responder.addCard(card);
         out.put("card", Bytes.hex(card.encoded()));
       }
       case "prekeys.issue" -> {
-        String h = request.path("identity").asText();
-        identity(h);
-        Responder responder = responders.get(h);
-        byte[] encoded = Json.hex(request, "card");
+        Responder responder = responder(request);
+        byte[] encoded = request.hex("card");
         Card card = responder.cards().stream().filter(c -> Arrays.equals(c.encoded(), encoded)).findFirst()
-            .orElseThrow(() -> new Failure("UNKNOWN_HANDLE", "identity " + h + " holds no such card"));
+            .orElseThrow(() -> new Failure("UNKNOWN_HANDLE", "the identity holds no such card"));
+        Instant created = time(request, "created");
+        Instant expires = time(request, "expires");
+        Instant oneTimeExpires = time(request, "one_time_expires");
+        int opks = (int) request.integer("opk_count", 0, Responder.MAX_ONE_TIME_PREKEYS);
+        int kemOpks = (int) request.integer("pqopk_count", 0, Responder.MAX_ONE_TIME_PREKEYS);
         RandomSource random = random(request);
-        PrekeyBundle bundle = responder.issueBundle(card, Instant.ofEpochSecond(request.path("created").asLong()),
-            Instant.ofEpochSecond(request.path("expires").asLong()), random);
-        int opks = request.path("opk_count").asInt();
-        int kemOpks = request.path("pqopk_count").asInt();
-        List<OneTimePrekey> oneTime = opks + kemOpks == 0 ? List.of() : responder.issueOneTimePrekeys(card,
-            Instant.ofEpochSecond(request.path("one_time_expires").asLong()), opks, kemOpks, random);
+        // Checked before anything is issued, so that a refusal leaves the responder as it was.
+        if (expires.getEpochSecond() <= created.getEpochSecond()) {
+          throw new IllegalArgumentException("a bundle's expiry must be later than its creation");
+        }
+        int held = responder.cards().stream().mapToInt(c -> responder.oneTimePrekeys(c).size()).sum();
+        if (held + opks + kemOpks > Responder.MAX_ONE_TIME_PREKEYS) {
+          throw new IllegalArgumentException("a responder holds at most " + Responder.MAX_ONE_TIME_PREKEYS
+              + " one-time prekeys");
+        }
+        byte[] before = responder.serialize();
+        PrekeyBundle bundle;
+        List<OneTimePrekey> oneTime;
+        try {
+          bundle = responder.issueBundle(card, created, expires, random);
+          oneTime = opks + kemOpks == 0 ? List.of()
+              : responder.issueOneTimePrekeys(card, oneTimeExpires, opks, kemOpks, random);
+        } catch (RuntimeException e) {
+          // Too few random bytes for the records: put the responder back as it was.
+          responders.put(request.text("identity"), Responder.restore(identity(request.text("identity")), before));
+          throw e;
+        }
         out.put("bundle", Bytes.hex(bundle.encoded()));
         ArrayNode x = out.putArray("opks");
         ArrayNode kem = out.putArray("pqopks");
         oneTime.forEach(p -> (p.isKem() ? kem : x).add(Bytes.hex(p.encoded())));
       }
+      case "responder.serialize" -> out.put("state", Bytes.hex(responder(request).serialize()));
       case "session.initiate" -> {
-        Identity identity = identity(request.path("identity").asText());
-        Instant now = now(request);
-        Card card = Card.parse(Json.hex(request, "card"), now);
-        PrekeyBundle bundle = PrekeyBundle.parse(Json.hex(request, "bundle"), card, now);
-        OneTimePrekey opk = request.path("opk").isNull() ? null
-            : OneTimePrekey.parse(Json.hex(request, "opk"), card, now);
-        OneTimePrekey kemOpk = request.path("pqopk").isNull() ? null
-            : OneTimePrekey.parse(Json.hex(request, "pqopk"), card, now);
+        Identity identity = identity(request.text("identity"));
+        Instant now = time(request, "now");
+        byte[] cardBytes = request.hex("card");
+        byte[] bundleBytes = request.hex("bundle");
+        byte[] opkBytes = request.hexOrNull("opk");
+        byte[] kemOpkBytes = request.hexOrNull("pqopk");
+        byte[] payload = request.hex("payload");
+        RandomSource random = random(request);
+        Card card = Card.parse(cardBytes, now);
+        PrekeyBundle bundle = PrekeyBundle.parse(bundleBytes, card, now);
+        OneTimePrekey opk = opkBytes == null ? null : OneTimePrekey.parse(opkBytes, card, now);
+        OneTimePrekey kemOpk = kemOpkBytes == null ? null : OneTimePrekey.parse(kemOpkBytes, card, now);
         Prekeys prekeys;
         try {
           prekeys = Prekeys.of(bundle, opk, kemOpk);
         } catch (IllegalArgumentException e) {
           throw new Failure("INVALID_ENCODING", e.getMessage());
         }
-        Session.Started started = Session.initiate(identity, prekeys, now, Json.hex(request, "payload"),
-            random(request));
+        Session.Started started = Session.initiate(identity, prekeys, now, payload, random);
         String h = handle("session");
         sessions.put(h, started.session());
         out.put("session", h);
         envelopes(out, started.envelopes());
       }
       case "session.accept" -> {
-        Responder responder = responders.get(request.path("identity").asText());
-        if (responder == null) {
-          throw new Failure("UNKNOWN_HANDLE", "no identity " + request.path("identity").asText());
-        }
-        Session.Accepted accepted = Session.accept(responder, Json.hex(request, "envelope"), now(request), random(request));
+        Responder responder = responder(request);
+        byte[] envelope = request.hex("envelope");
+        Instant now = time(request, "now");
+        Session.Accepted accepted = Session.accept(responder, envelope, now, TestRandom.replay(new byte[0]));
         String h = handle("session");
         sessions.put(h, accepted.session());
         out.put("session", h);
         payload(out, accepted.payload());
       }
-      case "session.seal" -> envelopes(out, session(request).seal(Json.hex(request, "payload"), random(request)));
+      case "session.seal" -> {
+        Session s = session(request);
+        byte[] payload = request.hex("payload");
+        envelopes(out, s.seal(payload, random(request)));
+      }
       case "session.open" -> {
         Session s = session(request);
+        byte[] envelope = request.hex("envelope");
         try {
-          payload(out, s.open(Json.hex(request, "envelope"), random(request)));
+          payload(out, s.open(envelope, TestRandom.replay(new byte[0])));
         } catch (SottoException e) {
           if (fault != Fault.CHECK || e.code() != dev.sotto.ErrorCode.AUTH_FAILED) {
             throw e;
@@ -185,7 +243,7 @@ public final class Handler implements Peer {
       }
       case "session.serialize" -> out.put("state", Bytes.hex(session(request).serialize()));
       case "session.restore" -> {
-        Session s = Session.restore(Json.hex(request, "state"));
+        Session s = Session.restore(request.hex("state"));
         String h = handle("session");
         sessions.put(h, s);
         out.put("session", h);
@@ -194,7 +252,7 @@ public final class Handler implements Peer {
         ArrayNode tags = out.putArray("tags");
         session(request).tags().forEach(t -> tags.add(Bytes.hex(t)));
       }
-      default -> throw new Failure("UNSUPPORTED", "unknown op '" + request.path("op").asText() + "'");
+      default -> throw new Failure("UNSUPPORTED", "unknown op '" + request.op() + "'");
     }
     return out;
   }

@@ -11,7 +11,11 @@ import dev.sotto.testing.TestRandom;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -61,6 +65,17 @@ public final class Interop {
   public Result run(long seed, int conversations, boolean stopAtFirstFailure) {
     int passed = 0;
     int failed = 0;
+    try {
+      new Tour(seed).play();
+      passed++;
+    } catch (Divergence d) {
+      failed++;
+      out.println("FAIL tour (seed " + seed + "): " + d.getMessage());
+      if (stopAtFirstFailure || d.getMessage().contains("[HARNESS]")) {
+        out.println(passed + " passed, " + (failed + (stopAtFirstFailure ? 0 : conversations)) + " failed");
+        return new Result(passed, failed + (stopAtFirstFailure ? 0 : conversations));
+      }
+    }
     for (int c = 0; c < conversations; c++) {
       try {
         new Conversation(seed, c).play();
@@ -96,6 +111,32 @@ public final class Interop {
       this.tested = tested;
     }
 
+    /** A side of the same identity, for another session of it. */
+    Side another(String suffix) {
+      Side s = new Side(name + suffix, tested);
+      s.identity = identity;
+      s.mirrorIdentity = mirrorIdentity;
+      return s;
+    }
+
+    /**
+     * Makes a request that must be refused with {@code code}: on the side under test, the mirror's
+     * answer must be that code (otherwise the runner itself is wrong) and the implementation's the
+     * same.
+     */
+    void refuse(String step, ObjectNode request, String handleField, String code) throws Divergence {
+      JsonNode answer = call(step, request, handleField, true);
+      if (answer != null) {
+        throw new Divergence(step + ": " + request.path("op").asText() + ": accepted by both; the runner meant "
+            + code);
+      }
+      String got = tested ? lastMirrorError : lastReferenceError;
+      if (!code.equals(got)) {
+        throw new IllegalStateException("the runner's own expectation is wrong: " + step + " was meant to give "
+            + code + ", the reference gave " + got);
+      }
+    }
+
     /**
      * Makes a request on this side. For the side under test, the same request goes to the mirror
      * (with its own handles), and the two answers must agree.
@@ -108,8 +149,10 @@ public final class Interop {
     JsonNode call(String step, ObjectNode request, String handleField, boolean refusalExpected) throws Divergence {
       if (!tested) {
         try {
+          lastReferenceError = null;
           return reference.call(withHandle(request, handleField, false));
         } catch (Peer.Failure f) {
+          lastReferenceError = f.code();
           if (refusalExpected) {
             return null;
           }
@@ -124,6 +167,7 @@ public final class Interop {
         expectedError = f.code();
       }
       lastMirror = expected;
+      lastMirrorError = expectedError;
       JsonNode actual = null;
       String actualError = null;
       String actualMessage = "";
@@ -143,10 +187,23 @@ public final class Interop {
           throw new Divergence(step + ": " + op + ": expected error " + expectedError + ", actual "
               + (actualError == null ? "success" : "error " + actualMessage));
         }
+        if (!refusalExpected) {
+          throw new Divergence(step + ": " + op + ": refused by both implementations with " + expectedError);
+        }
         return null;
       }
       compare(step + ": " + op, expected, actual);
       return actual;
+    }
+
+    /** A session's state as the harness gives it. */
+    String state(String step) throws Divergence {
+      return call(step, Json.object().put("op", "session.serialize"), "session").path("state").asText();
+    }
+
+    /** The identity's responder state as the harness gives it. */
+    String responderState(String step) throws Divergence {
+      return call(step, Json.object().put("op", "responder.serialize"), "identity").path("state").asText();
     }
 
     private ObjectNode withHandle(ObjectNode request, String field, boolean forMirror) {
@@ -179,11 +236,34 @@ public final class Interop {
         continue;
       }
       JsonNode a = actual.path(e.getKey());
+      if (e.getKey().equals("tags")) {
+        // Tags come in any order (spec: harness.adoc#harness-operations).
+        a = sorted(a);
+        e = Map.entry(e.getKey(), sorted(e.getValue()));
+      }
       if (!e.getValue().equals(a)) {
         throw new Divergence(where + ": field '" + e.getKey() + "' differs: expected " + abbreviate(e.getValue())
             + ", actual " + abbreviate(a));
       }
     }
+  }
+
+  private static JsonNode sorted(JsonNode array) {
+    if (!array.isArray()) {
+      return array;
+    }
+    List<String> items = new ArrayList<>();
+    array.forEach(n -> items.add(n.toString()));
+    java.util.Collections.sort(items);
+    ArrayNode out = Json.array();
+    for (String item : items) {
+      try {
+        out.add(Json.MAPPER.readTree(item));
+      } catch (java.io.IOException ex) {
+        throw new IllegalStateException(ex);
+      }
+    }
+    return out;
   }
 
   private static String abbreviate(JsonNode node) {
@@ -208,7 +288,7 @@ public final class Interop {
   /** An envelope in flight, from one side to the other. */
   private record InFlight(Side to, byte[] envelope, Sent sent) {}
 
-  private final class Conversation {
+  private class Conversation {
     final int index;
     final SplittableRandom schedule;
     final RandomSource bytes;
@@ -240,49 +320,113 @@ public final class Interop {
       return bytes.bytes(length);
     }
 
+    /** Creates the side's identity from a fresh seed; returns the seed. */
+    byte[] createIdentity(Side side) throws Divergence {
+      String seed = random(32);
+      ObjectNode r = request("identity.create").put("seed", seed);
+      JsonNode got = side.call(at(side.name + " identity.create"), r, null);
+      side.adopt("identity", got, side.tested ? lastMirror : null);
+      if (!side.tested) {
+        // The Java side's identity must also be what the implementation under test would derive.
+        JsonNode check = callTested(at("identity.create (check)"), r);
+        compare("identity.create of the same seed", got, check);
+      }
+      return Bytes.unhex(seed);
+    }
+
+    /** A {@code card.issue} request (without the identity: the side adds it). */
+    ObjectNode cardRequest(long created, long expires, ArrayNode addresses) {
+      ObjectNode issue = request("card.issue").put("created", created).put("expires", expires);
+      issue.set("addresses", addresses);
+      return issue.put("random", random(16));
+    }
+
+    String issueCard(Side side, long created, long expires, ArrayNode addresses) throws Divergence {
+      return side.call(at(side.name + " card.issue"), cardRequest(created, expires, addresses), "identity")
+          .path("card").asText();
+    }
+
+    ObjectNode prekeysRequest(String card, long created, long expires, int opks, int kemOpks) {
+      return request("prekeys.issue").put("card", card).put("created", created).put("expires", expires)
+          .put("one_time_expires", expires).put("opk_count", opks).put("pqopk_count", kemOpks)
+          .put("random", random(32 + 64 + 32 * opks + 64 * kemOpks));
+    }
+
+    JsonNode issuePrekeys(Side side, String card, long created, long expires, int opks, int kemOpks)
+        throws Divergence {
+      return side.call(at(side.name + " prekeys.issue"), prekeysRequest(card, created, expires, opks, kemOpks),
+          "identity");
+    }
+
+    ObjectNode initiateRequest(String card, String bundle, String opk, String pqopk, long now, byte[] payload) {
+      ObjectNode r = request("session.initiate").put("card", card).put("bundle", bundle).put("now", now)
+          .put("payload", Bytes.hex(payload)).put("random", random(96));
+      if (opk == null) {
+        r.putNull("opk");
+      } else {
+        r.put("opk", opk);
+      }
+      if (pqopk == null) {
+        r.putNull("pqopk");
+      } else {
+        r.put("pqopk", pqopk);
+      }
+      return r;
+    }
+
+    /** A few addresses of every kind, in both forms (spec: harness.adoc#harness-addresses). */
+    ArrayNode addresses() {
+      ArrayNode list = Json.array();
+      int count = schedule.nextInt(4);
+      for (int i = 0; i < count; i++) {
+        int form = schedule.nextInt(4);
+        int key = 1 + schedule.nextInt(50);
+        String host = "h" + schedule.nextInt(1000) + ".example.org";
+        int port = 1 + schedule.nextInt(65535);
+        if (form < 2) {
+          list.addObject().put("kind", 1 + form).put("host", host).put("port", port)
+              .put("link_key", Bytes.hex(Addresses.linkKey(key)));
+        } else if (form == 2) {
+          dev.sotto.Address a = dev.sotto.Address.mailbox(host, port, Addresses.linkKey(key));
+          list.addObject().put("kind", a.kind()).put("value", Bytes.hex(a.value()));
+        } else {
+          list.addObject().put("kind", 3 + schedule.nextInt(253)).put("value", Bytes.hex(bytes.bytes(1 + schedule.nextInt(40))));
+        }
+      }
+      return list;
+    }
+
     void play() throws Divergence {
       boolean javaInitiates = index % 2 == 0;
       Side initiator = new Side(javaInitiates ? "Java" : "tested", !javaInitiates);
       Side responder = new Side(javaInitiates ? "tested" : "Java", javaInitiates);
-      for (Side side : List.of(initiator, responder)) {
-        String seed = random(32);
-        ObjectNode r = request("identity.create").put("seed", seed);
-        JsonNode got = side.call(at(side.name + " identity.create"), r, null);
-        JsonNode mirrored = side.tested ? lastMirror : null;
-        side.adopt("identity", got, mirrored);
-        if (!side.tested) {
-          // The Java side's identity must also be what the implementation under test would derive.
-          JsonNode check = callTested(at("identity.create (check)"), r);
-          compare("identity.create of the same seed", got, check);
+      createIdentity(initiator);
+      createIdentity(responder);
+      // Time advances from one conversation to the next, and within one: cards made up to a month
+      // before, a bundle up to two days before the first contact, accepted up to two days after.
+      long start = NOW + index * 7_919L + schedule.nextInt(86_400);
+      String card = null;
+      int cards = 1 + schedule.nextInt(3);
+      int chosen = schedule.nextInt(cards);
+      for (int i = 0; i < cards; i++) {
+        long created = start - schedule.nextInt(30 * 86_400);
+        String issued = issueCard(responder, created, created + 365 * 86_400L, addresses());
+        if (i == chosen) {
+          card = issued;
         }
       }
-      ObjectNode issue = request("card.issue").put("created", NOW).put("expires", NOW + 365 * 86_400L);
-      issue.putArray("addresses").addObject().put("kind", 2).put("host", "mailbox.example.org").put("port", 7401)
-          .put("link_key", Bytes.hex(Addresses.linkKey(1)));
-      issue.put("random", random(16));
-      String card = responder.call(at(responder.name + " card.issue"), issue, "identity").path("card").asText();
       int opks = schedule.nextInt(4);
       int kemOpks = schedule.nextInt(3);
-      ObjectNode prekeys = request("prekeys.issue").put("card", card).put("created", NOW)
-          .put("expires", NOW + 3 * 86_400L).put("one_time_expires", NOW + 3 * 86_400L).put("opk_count", opks)
-          .put("pqopk_count", kemOpks).put("random", random(32 + 64 + 32 * opks + 64 * kemOpks));
-      JsonNode issued = responder.call(at(responder.name + " prekeys.issue"), prekeys, "identity");
+      long bundleCreated = start - schedule.nextInt(2 * 86_400);
+      JsonNode issued = issuePrekeys(responder, card, bundleCreated, bundleCreated + 3 * 86_400L, opks, kemOpks);
+      long initiated = start + schedule.nextInt(3_600);
+      long acceptedAt = initiated + schedule.nextInt(2 * 86_400);
 
       byte[] first = payload();
-      ObjectNode initiate = request("session.initiate").put("card", card)
-          .put("bundle", issued.path("bundle").asText()).put("now", NOW + 3600)
-          .put("payload", Bytes.hex(first)).put("random", random(64 + 12 * 8));
       // The one-time prekeys a mailbox would serve: the first of each kind, when there is one.
-      if (opks > 0) {
-        initiate.put("opk", issued.path("opks").get(0).asText());
-      } else {
-        initiate.putNull("opk");
-      }
-      if (kemOpks > 0) {
-        initiate.put("pqopk", issued.path("pqopks").get(0).asText());
-      } else {
-        initiate.putNull("pqopk");
-      }
+      ObjectNode initiate = initiateRequest(card, issued.path("bundle").asText(),
+          opks > 0 ? issued.path("opks").get(0).asText() : null,
+          kemOpks > 0 ? issued.path("pqopks").get(0).asText() : null, initiated, first);
       JsonNode started = initiator.call(at(initiator.name + " session.initiate"), initiate, "identity");
       initiator.adopt("session", started, initiator.tested ? lastMirror : null);
       List<InFlight> flight = new ArrayList<>();
@@ -294,7 +438,7 @@ public final class Interop {
       // The first contact first: the responder has no session before it.
       InFlight firstContact = flight.remove(0);
       ObjectNode accept = request("session.accept").put("envelope", Bytes.hex(firstContact.envelope()))
-          .put("now", NOW + 3600).put("random", random(64));
+          .put("now", acceptedAt).put("random", random(64));
       JsonNode accepted = responder.call(at(responder.name + " session.accept"), accept, "identity");
       responder.adopt("session", accepted, responder.tested ? lastMirror : null);
       complete(accepted, firstContact);
@@ -329,7 +473,10 @@ public final class Interop {
           byte[] tampered = m.envelope().clone();
           tampered[schedule.nextInt(tampered.length)] ^= (byte) (1 + schedule.nextInt(255));
           deliver(new InFlight(m.to(), tampered, null), false);
-        } else if (action < 20) {
+        } else if (action < 19) {
+          Side side = schedule.nextBoolean() ? initiator : responder;
+          side.call(at(side.name + " session.tags"), request("session.tags"), "session");
+        } else {
           Side side = schedule.nextBoolean() ? initiator : responder;
           JsonNode state = side.call(at(side.name + " session.serialize"), request("session.serialize"), "session");
           ObjectNode restore = request("session.restore").put("state", state.path("state").asText());
@@ -388,6 +535,359 @@ public final class Interop {
     }
   }
 
+  /** The first contact's offsets in an envelope (spec: envelope.adoc, handshake.adoc#first-message-table). */
+  private static final int FIRST_MESSAGE = 17;
+  private static final long DAY = 86_400L;
+  /** The first-contact window W (spec: handshake.adoc#responder-steps). */
+  private static final long WINDOW = 4 * DAY;
+  /** The largest payloads (spec: envelope.adoc#payload-limit). */
+  static final int LARGEST_PAYLOAD = 16_747_264;
+  static final int LARGEST_FIRST_PAYLOAD = 16_746_019;
+  /** A bundle's replay cache holds this many first contacts (spec: handshake.adoc#replay). */
+  static final int REPLAY_CACHE_LIMIT = 4_096;
+
+  /**
+   * The tour: one scripted conversation, played before the random ones, that makes the
+   * implementation under test answer every operation and every error code of
+   * spec: harness.adoc#harness-errors, each refusal checked to leave the state as it was. What is
+   * expensive (the largest payloads, a full replay cache) comes last.
+   */
+  private final class Tour extends Conversation {
+    Tour(long seed) {
+      super(seed, -1);
+    }
+
+    private byte[] with(byte[] data, int index, int value) {
+      byte[] out = data.clone();
+      out[index] = (byte) value;
+      return out;
+    }
+
+    private byte[] flip(byte[] data, int index) {
+      byte[] out = data.clone();
+      out[index] ^= 0x01;
+      return out;
+    }
+
+    private byte[] cut(byte[] data, int length) {
+      return Arrays.copyOf(data, length);
+    }
+
+    /** Every first-contact refusal is checked against the responder state before and after it. */
+    void refuseFirstContact(Side to, String what, byte[] envelope, long now, String code) throws Divergence {
+      String before = to.responderState(at(to.name + " responder.serialize"));
+      ObjectNode accept = request("session.accept").put("envelope", Bytes.hex(envelope)).put("now", now)
+          .put("random", "");
+      to.refuse(at(to.name + " is given " + what), accept, "identity", code);
+      if (!before.equals(to.responderState(at(to.name + " responder.serialize")))) {
+        throw new Divergence("step " + (step - 1) + ": the responder state changed although " + what + " was refused");
+      }
+    }
+
+    /** An envelope that the session must refuse with {@code code}, its state unchanged. */
+    void refuseEnvelope(Side to, String what, byte[] envelope, String code) throws Divergence {
+      String before = to.state(at(to.name + " session.serialize"));
+      ObjectNode open = request("session.open").put("envelope", Bytes.hex(envelope)).put("random", "");
+      to.refuse(at(to.name + " is given " + what), open, "session", code);
+      if (!before.equals(to.state(at(to.name + " session.serialize")))) {
+        throw new Divergence("step " + (step - 1) + ": the session state changed although " + what + " was refused");
+      }
+    }
+
+    /** A seal that must be refused with {@code code}, the session unchanged. */
+    void refuseSeal(Side side, String what, byte[] payload, String code) throws Divergence {
+      String before = side.state(at(side.name + " session.serialize"));
+      ObjectNode seal = request("session.seal").put("payload", Bytes.hex(payload)).put("random", random(32));
+      side.refuse(at(side.name + " seals " + what), seal, "session", code);
+      if (!before.equals(side.state(at(side.name + " session.serialize")))) {
+        throw new Divergence("step " + (step - 1) + ": the session state changed although the seal was refused");
+      }
+    }
+
+    JsonNode accept(Side to, byte[] envelope, long now) throws Divergence {
+      ObjectNode accept = request("session.accept").put("envelope", Bytes.hex(envelope)).put("now", now)
+          .put("random", "");
+      JsonNode accepted = to.call(at(to.name + " session.accept"), accept, "identity");
+      to.adopt("session", accepted, to.tested ? lastMirror : null);
+      return accepted;
+    }
+
+    List<byte[]> envelopes(JsonNode answer) {
+      List<byte[]> out = new ArrayList<>();
+      answer.path("envelopes").forEach(e -> out.add(Bytes.unhex(e.asText())));
+      return out;
+    }
+
+    List<byte[]> initiate(Side from, String card, String bundle, String opk, String pqopk, long now, byte[] payload)
+        throws Divergence {
+      JsonNode started = from.call(at(from.name + " session.initiate"),
+          initiateRequest(card, bundle, opk, pqopk, now, payload), "identity");
+      from.adopt("session", started, from.tested ? lastMirror : null);
+      return envelopes(started);
+    }
+
+    List<byte[]> seal(Side from, byte[] payload) throws Divergence {
+      ObjectNode seal = request("session.seal").put("payload", Bytes.hex(payload)).put("random", random(32));
+      return envelopes(from.call(at(from.name + " seals " + payload.length + " bytes"), seal, "session"));
+    }
+
+    /** Opens envelopes in order; the last must give {@code payload}. */
+    void openAll(Side to, List<byte[]> envelopes, byte[] payload) throws Divergence {
+      Sent sent = new Sent(payload, envelopes.size());
+      for (byte[] e : envelopes) {
+        deliver(new InFlight(to, e, sent), true);
+      }
+    }
+
+    ArrayNode noAddresses() {
+      return Json.array();
+    }
+
+    @Override
+    void play() throws Divergence {
+      long t0 = NOW;
+      Side tested = new Side("tested", true);
+      Side javaSide = new Side("Java", false);
+
+      // --- the protocol itself
+      tested.call(at("hello"), request("hello"), null);
+      tested.refuse(at("an undefined op"), request("identity.forget").put("identity", "x"), null, "UNSUPPORTED");
+      tested.refuse(at("identity.create without its seed"), request("identity.create"), null, "BAD_REQUEST");
+      tested.refuse(at("identity.create with a seed in upper-case hex"),
+          request("identity.create").put("seed", random(32).toUpperCase(Locale.ROOT)), null, "BAD_REQUEST");
+      tested.refuse(at("identity.create with a 31-byte seed"), request("identity.create").put("seed", random(31)),
+          null, "MISUSE");
+
+      byte[] testedSeed = createIdentity(tested);
+      createIdentity(javaSide);
+
+      // --- handles that were never given, in well-formed requests
+      ArrayNode oneAddress = Json.array();
+      oneAddress.addObject().put("kind", 2).put("host", "mailbox.example.org").put("port", 7401)
+          .put("link_key", Bytes.hex(Addresses.linkKey(1)));
+      String javaCard = issueCard(javaSide, t0, t0 + 365 * DAY, oneAddress.deepCopy());
+      ObjectNode[] unknownIdentity = {
+        cardRequest(t0, t0 + DAY, noAddresses()),
+        prekeysRequest(javaCard, t0, t0 + DAY, 0, 0),
+        request("responder.serialize"),
+        initiateRequest(javaCard, "00", null, null, t0, new byte[1]),
+        request("session.accept").put("envelope", "00").put("now", t0).put("random", ""),
+      };
+      for (ObjectNode r : unknownIdentity) {
+        tested.refuse(at(r.path("op").asText() + " of an unknown identity"), r.put("identity", "no-such-handle"),
+            null, "UNKNOWN_HANDLE");
+      }
+      ObjectNode[] unknownSession = {
+        request("session.seal").put("payload", "00").put("random", random(32)),
+        request("session.open").put("envelope", "00").put("random", ""),
+        request("session.serialize"),
+        request("session.tags"),
+      };
+      for (ObjectNode r : unknownSession) {
+        tested.refuse(at(r.path("op").asText() + " of an unknown session"), r.put("session", "no-such-handle"),
+            null, "UNKNOWN_HANDLE");
+      }
+
+      // --- cards: every address kind in both forms, several cards, the limit of 16
+      ArrayNode every = Json.array();
+      every.addObject().put("kind", 1).put("host", "192.0.2.7").put("port", 7400)
+          .put("link_key", Bytes.hex(Addresses.linkKey(2)));
+      every.addObject().put("kind", 2).put("host", "mailbox.example.org").put("port", 7401)
+          .put("link_key", Bytes.hex(Addresses.linkKey(3)));
+      dev.sotto.Address byValue = dev.sotto.Address.peer("2001:db8::1", 65535, Addresses.linkKey(4));
+      every.addObject().put("kind", 1).put("value", Bytes.hex(byValue.value()));
+      every.addObject().put("kind", 3).put("value", Bytes.hex("future-transport".getBytes(
+          StandardCharsets.US_ASCII)));
+      every.addObject().put("kind", 255).put("value", Bytes.hex(bytes.bytes(255)));
+      String cardA = issueCard(tested, t0, t0 + 365 * DAY, every);
+      String cardB = issueCard(tested, t0, t0 + 30 * DAY, oneAddress.deepCopy());
+      tested.refuse(at("card.issue expiring at its creation"), cardRequest(t0, t0, noAddresses()), "identity",
+          "MISUSE");
+      ArrayNode portZero = Json.array();
+      portZero.addObject().put("kind", 2).put("host", "mailbox.example.org").put("port", 0)
+          .put("link_key", Bytes.hex(Addresses.linkKey(1)));
+      tested.refuse(at("card.issue with port 0"), cardRequest(t0, t0 + DAY, portZero), "identity", "MISUSE");
+      for (int i = 2; i < 16; i++) {
+        issueCard(tested, t0 + i, t0 + 365 * DAY, noAddresses());
+      }
+      tested.refuse(at("a 17th card.issue"), cardRequest(t0, t0 + DAY, noAddresses()), "identity", "MISUSE");
+
+      // --- prekeys
+      JsonNode prekeysA = issuePrekeys(tested, cardA, t0, t0 + 3 * DAY, 2, 1);
+      String bundleB = issuePrekeys(tested, cardB, t0, t0 + 3 * DAY, 0, 0).path("bundle").asText();
+      tested.refuse(at("prekeys.issue expiring at its creation"), prekeysRequest(cardA, t0, t0, 0, 0), "identity",
+          "MISUSE");
+      tested.refuse(at("prekeys.issue beyond 1,024 one-time prekeys"), prekeysRequest(cardA, t0, t0 + DAY, 1_000, 22),
+          "identity", "MISUSE");
+      tested.refuse(at("prekeys.issue of a card it does not hold"), prekeysRequest(javaCard, t0, t0 + DAY, 0, 0),
+          "identity", "UNKNOWN_HANDLE");
+      tested.responderState(at("tested responder.serialize"));
+
+      // --- first contacts refused, each leaving the responder as it was
+      long t1 = t0 + 7_200;
+      byte[] hi = "hi".getBytes(StandardCharsets.US_ASCII);
+      Side javaA = javaSide.another(" (to card A)");
+      byte[] fc = initiate(javaA, cardA, prekeysA.path("bundle").asText(), prekeysA.path("opks").get(0).asText(),
+          prekeysA.path("pqopks").get(0).asText(), t1, hi).get(0);
+      int ek = FIRST_MESSAGE + 1 + 2 + 1 + 8 + 4 + 4 + 4 + 1; // the key bytes of ek, after opk_id and its type byte
+      refuseFirstContact(tested, "an empty envelope", new byte[0], t1, "TRUNCATED");
+      refuseFirstContact(tested, "an envelope of version 3", with(fc, 0, 3), t1, "UNSUPPORTED_VERSION");
+      refuseFirstContact(tested, "an envelope one byte short of its bucket", cut(fc, fc.length - 1), t1,
+          "INVALID_ENCODING");
+      refuseFirstContact(tested, "a first contact under an unknown invite tag", flip(fc, 1), t1, "UNKNOWN_TAG");
+      refuseFirstContact(tested, "a first message of version 3", with(fc, FIRST_MESSAGE, 3), t1, "UNSUPPORTED_VERSION");
+      refuseFirstContact(tested, "a first message of suite 0x0002", with(fc, FIRST_MESSAGE + 2, 2), t1,
+          "UNSUPPORTED_SUITE");
+      refuseFirstContact(tested, "a first message with flag bit 7", with(fc, FIRST_MESSAGE + 3, fc[FIRST_MESSAGE + 3] | 0x80),
+          t1, "INVALID_ENCODING");
+      byte[] smallOrder = fc.clone();
+      System.arraycopy(dev.sotto.conformance.vectors.Crafted.SMALL_ORDER_X25519, 0, smallOrder, ek, 32);
+      refuseFirstContact(tested, "a first message whose ephemeral key is of small order", smallOrder, t1, "INVALID_KEY");
+      refuseFirstContact(tested, "a first message naming an unknown signed prekey",
+          flip(fc, FIRST_MESSAGE + 1 + 2 + 1 + 8 + 3), t1, "UNKNOWN_PREKEY");
+      refuseFirstContact(tested, "a first message with its encrypted identity altered",
+          flip(fc, ek + 32 + 1088 + 10), t1, "AUTH_FAILED");
+      Side testedA = tested.another(" (card A)");
+      accept(testedA, fc, t1);
+      refuseFirstContact(tested, "the same first contact again (its one-time prekeys are used)", fc, t1,
+          "UNKNOWN_PREKEY");
+      Side javaB = javaSide.another(" (to card B)");
+      byte[] fcB = initiate(javaB, cardB, bundleB, null, null, t1, hi).get(0);
+      Side testedB = tested.another(" (card B)");
+      accept(testedB, fcB, t1);
+      refuseFirstContact(tested, "a first contact accepted before (no one-time prekey)", fcB, t1, "REPLAY");
+      byte[] ahead = initiate(javaSide.another(" (ahead)"), cardB, bundleB, null, null, t1 + 601, hi).get(0);
+      refuseFirstContact(tested, "a first contact made 601 s ahead of its clock", ahead, t1, "EXPIRED");
+      byte[] underA = initiate(javaSide.another(" (under A)"), cardB, bundleB, null, null, t1, hi).get(0);
+      System.arraycopy(Bytes.unhex(cardA), 85, underA, 1, 16); // card A's invite tag (spec: card.adoc#card-table)
+      refuseFirstContact(tested, "a first contact under card A's invite tag with card B's prekeys", underA, t1,
+          "UNKNOWN_PREKEY");
+      // Made an hour before the others, so that at its refusal nothing else is W old and expires.
+      byte[] old = initiate(javaSide.another(" (old)"), cardB, bundleB, null, null, t1 - 3_600, hi).get(0);
+      refuseFirstContact(tested, "a first contact made W before its clock", old, t1 - 3_600 + WINDOW, "EXPIRED");
+
+      // --- envelopes refused by a session, each leaving it as it was
+      byte[] m = "one".getBytes(StandardCharsets.US_ASCII);
+      byte[] e = seal(javaA, m).get(0);
+      refuseEnvelope(testedA, "an empty envelope", new byte[0], "TRUNCATED");
+      refuseEnvelope(testedA, "an envelope of version 3", with(e, 0, 3), "UNSUPPORTED_VERSION");
+      refuseEnvelope(testedA, "an envelope one byte short of its bucket", cut(e, e.length - 1), "INVALID_ENCODING");
+      refuseEnvelope(testedA, "an envelope under an unexpected tag", flip(e, 1), "UNKNOWN_TAG");
+      refuseEnvelope(testedA, "a ratchet message of version 3", with(e, 17, 3), "UNSUPPORTED_VERSION");
+      refuseEnvelope(testedA, "an envelope with its body altered", flip(e, e.length - 1), "AUTH_FAILED");
+      forged(javaA, testedA);
+      openAll(testedA, List.of(e), m);
+      // Its number passed, its tag is no longer watched (spec: envelope.adoc#envelope-tags).
+      refuseEnvelope(testedA, "an envelope opened before", e, "UNKNOWN_TAG");
+      testedA.call(at("tested session.tags"), request("session.tags"), "session");
+
+      // --- session states refused on restore
+      byte[] state = Bytes.unhex(testedA.state(at("tested session.serialize")));
+      Object[][] states = {
+        {"a session state cut short", cut(state, state.length - 1), "TRUNCATED"},
+        {"a session state with a byte appended", cut(state, state.length + 1), "TRAILING_DATA"},
+        {"a session state of version 3", with(state, 0, 3), "UNSUPPORTED_VERSION"},
+        {"a session state of suite 0x0002", with(state, 2, 2), "UNSUPPORTED_SUITE"},
+        {"a session state whose peer's signing key has the X25519 type byte", with(state, 5, 0x02), "INVALID_ENCODING"},
+      };
+      for (Object[] row : states) {
+        tested.refuse(at("tested restores " + row[0]),
+            request("session.restore").put("state", Bytes.hex((byte[]) row[1])), null, (String) row[2]);
+      }
+      byte[] zeroKey = state.clone();
+      Arrays.fill(zeroKey, 39, 71, (byte) 0);
+      tested.refuse(at("tested restores a session state whose peer's X25519 key is all zero"),
+          request("session.restore").put("state", Bytes.hex(zeroKey)), null, "INVALID_KEY");
+      JsonNode restored = testedA.call(at("tested session.restore"), request("session.restore")
+          .put("state", Bytes.hex(state)), null);
+      testedA.adopt("session", restored, lastMirror);
+      byte[] reply = "two".getBytes(StandardCharsets.US_ASCII);
+      openAll(javaA, seal(testedA, reply), reply);
+
+      // --- the implementation under test initiates: prekeys refused
+      Side javaResponder = new Side("Java responder", false);
+      byte[] javaSeed = createIdentity(javaResponder);
+      String cardR = issueCard(javaResponder, t0, t0 + 365 * DAY, oneAddress.deepCopy());
+      JsonNode prekeysR = issuePrekeys(javaResponder, cardR, t0, t0 + 3 * DAY, 1, 1);
+      String bundleR = prekeysR.path("bundle").asText();
+      byte[] card = Bytes.unhex(cardR);
+      Object[][] cards = {
+        {"a card cut short", cut(card, card.length - 1), "TRUNCATED"},
+        {"a card with a byte appended", cut(card, card.length + 1), "TRAILING_DATA"},
+        {"a card of version 3", with(card, 0, 3), "UNSUPPORTED_VERSION"},
+        {"a card of suite 0x0002", dev.sotto.conformance.vectors.Crafted.ofSuite2(card, javaSeed), "UNSUPPORTED_SUITE"},
+        {"a signed card that expires at its creation", dev.sotto.conformance.vectors.Crafted.expiringAtCreation(card,
+            javaSeed), "INVALID_ENCODING"},
+        {"a signed card with a small-order link key", dev.sotto.conformance.vectors.Crafted.withSmallOrderLinkKey(card,
+            javaSeed), "INVALID_KEY"},
+        {"a card whose signature is altered", flip(card, card.length - 1), "BAD_SIGNATURE"},
+      };
+      for (Object[] row : cards) {
+        tested.refuse(at("tested initiates with " + row[0]), initiateRequest(Bytes.hex((byte[]) row[1]), bundleR,
+            null, null, t1, hi), "identity", (String) row[2]);
+      }
+      tested.refuse(at("tested initiates with a bundle of another card"), initiateRequest(cardR, bundleB, null, null,
+          t1, hi), "identity", "BAD_SIGNATURE");
+      tested.refuse(at("tested initiates with an expired bundle"), initiateRequest(cardR, bundleR, null, null,
+          t0 + 3 * DAY, hi), "identity", "EXPIRED");
+      String opkR = prekeysR.path("opks").get(0).asText();
+      tested.refuse(at("tested initiates with an X25519 record given twice as both kinds"), initiateRequest(cardR,
+          bundleR, opkR, opkR, t1, hi), "identity", "INVALID_ENCODING");
+      Side testedI = tested.another(" (initiator)");
+      List<byte[]> firstR = initiate(testedI, cardR, bundleR, opkR, prekeysR.path("pqopks").get(0).asText(), t1, hi);
+      Side javaR = javaResponder.another("");
+      JsonNode acceptedR = accept(javaR, firstR.get(0), t1);
+      complete(acceptedR, new InFlight(javaR, firstR.get(0), new Sent(hi, 1)));
+      openAll(testedI, seal(javaR, reply), reply);
+
+      // --- the expensive part: the largest payloads, a full chain, a full replay cache
+      byte[] largest = bytes.bytes(LARGEST_FIRST_PAYLOAD);
+      String bundleR2 = issuePrekeys(javaResponder, cardR, t0, t0 + 3 * DAY, 0, 0).path("bundle").asText();
+      tested.refuse(at("tested initiates with a first payload one byte over the largest"), initiateRequest(cardR,
+          bundleR2, null, null, t1, Arrays.copyOf(largest, largest.length + 1)), "identity", "MISUSE");
+      Side testedL = tested.another(" (largest)");
+      List<byte[]> big = initiate(testedL, cardR, bundleR2, null, null, t1, largest);
+      Side javaL = javaResponder.another(" (largest)");
+      Sent sentBig = new Sent(largest, big.size());
+      complete(accept(javaL, big.get(0), t1), new InFlight(javaL, big.get(0), sentBig));
+      for (int i = 1; i < big.size(); i++) {
+        deliver(new InFlight(javaL, big.get(i), sentBig), true);
+      }
+      largest = null;
+      big = null;
+
+      byte[] most = bytes.bytes(LARGEST_PAYLOAD);
+      refuseSeal(testedB, "a payload one byte over the largest", Arrays.copyOf(most, most.length + 1),
+          "MISUSE");
+      openAll(javaB, seal(testedB, most), most);
+      most = null;
+      // The sending chain now holds 256 messages; fill it to 1,000, then one more is refused.
+      byte[] tiny = new byte[1];
+      for (int i = 256; i < 1_000; i++) {
+        seal(testedB, tiny);
+      }
+      refuseSeal(testedB, "a message beyond its chain's 1,000", tiny, "LIMIT_EXCEEDED");
+
+      String bundleFull = issuePrekeys(tested, cardB, t0, t0 + 3 * DAY, 0, 0).path("bundle").asText();
+      Side filler = javaSide.another(" (filler)");
+      for (int i = 0; i < REPLAY_CACHE_LIMIT; i++) {
+        byte[] f = initiate(filler, cardB, bundleFull, null, null, t1, hi).get(0);
+        accept(tested.another(" (filled)"), f, t1);
+      }
+      byte[] overflow = initiate(filler, cardB, bundleFull, null, null, t1, hi).get(0);
+      refuseFirstContact(tested, "a first contact to a bundle whose replay cache is full", overflow, t1,
+          "LIMIT_EXCEEDED");
+    }
+
+    /** Authentic envelopes that break a rule only the receiver sees after decrypting: filled in below. */
+    void forged(Side from, Side to) throws Divergence {
+    }
+  }
+
   /** The mirror's answer to the last request of the side under test (for its handles). */
   private JsonNode lastMirror;
+  /** The mirror's error code for the last request of the side under test, or null. */
+  private String lastMirrorError;
+  /** The reference's error code for the last request of the Java side, or null. */
+  private String lastReferenceError;
 }

@@ -9,8 +9,9 @@ import dev.sotto.internal.encoding.Bytes;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Addresses of kinds 1 and 2 as the vectors and the harness write them: {@code {kind, host, port,
- * link_key}}, the link key as the hex of its 32 raw bytes (spec: card.adoc#address-kinds).
+ * Addresses as the vectors and the harness write them: {@code {kind, host, port, link_key}} for
+ * kinds 1 and 2, the link key as the hex of its 32 raw bytes, and {@code {kind, value}} for any
+ * kind (spec: card.adoc#address-kinds, harness.adoc#harness-addresses).
  */
 public final class Addresses {
   private Addresses() {}
@@ -34,8 +35,16 @@ public final class Addresses {
     return Address.mailbox(host, port, linkKey(n));
   }
 
-  /** Reads {@code {kind, host, port, link_key}}; kind 1 is a peer, any other a mailbox. */
+  /**
+   * Reads {@code {kind, value}} (any kind, the value's bytes as a card holds them) or {@code {kind,
+   * host, port, link_key}} (kinds 1 and 2).
+   *
+   * @throws IllegalArgumentException when the address breaks its kind's rules
+   */
   public static Address fromJson(JsonNode a) {
+    if (a.has("value")) {
+      return Address.of(a.path("kind").asInt(), Bytes.unhex(a.path("value").asText()));
+    }
     String host = a.path("host").asText();
     int port = a.path("port").asInt();
     byte[] linkKey = Bytes.unhex(a.path("link_key").asText());
@@ -44,8 +53,11 @@ public final class Addresses {
         : Address.mailbox(host, port, linkKey);
   }
 
-  /** Writes an address of kind 1 or 2 as {@code {kind, host, port, link_key}}. */
+  /** Writes an address of kind 1 or 2 as {@code {kind, host, port, link_key}}, of another kind as {@code {kind, value}}. */
   public static ObjectNode toJson(Address a) {
+    if (!a.isTcp()) {
+      return Json.object().put("kind", a.kind()).put("value", Bytes.hex(a.value()));
+    }
     return Json.object().put("kind", a.kind()).put("host", a.host()).put("port", a.port())
         .put("link_key", Bytes.hex(a.linkKey()));
   }

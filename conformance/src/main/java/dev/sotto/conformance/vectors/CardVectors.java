@@ -95,6 +95,14 @@ public final class CardVectors implements VectorSuite {
     for (Object[] row : issued) {
       recipes.add(issue(cases, (String) row[0], random.bytes(32), (Spec) row[1], random));
     }
+    // Addresses of kinds this revision does not define, issued from their value bytes; an own
+    // random source, so that every value drawn after it is what it was before this case existed.
+    RandomSource kinds = dev.sotto.testing.TestRandom.deterministic("card.json undefined kinds".getBytes(
+        java.nio.charset.StandardCharsets.US_ASCII));
+    issue(cases, "addresses of undefined kinds 0x03 and 0xff, issued from their values, after a mailbox",
+        kinds.bytes(32), new Spec(T0, T0 + 365 * DAY, List.of(Addresses.mailbox("mailbox.example.org", 7401, 3),
+            Address.of(0x03, "future-transport".getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+            Address.of(0xff, new byte[] {0x00, (byte) 0xff}))), kinds);
     // The base card's owner issues a second card: another invite tag, so other bundles.
     CardRecipe base = recipes.get(2);
     CardRecipe second = issue(cases, "a second card of the same identity (another invite tag)", base.identitySeed(),

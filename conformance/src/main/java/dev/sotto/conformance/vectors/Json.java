@@ -14,7 +14,14 @@ import java.io.StringWriter;
 
 /** JSON in one fixed layout: two-space indent, "\n" line ends, fields in insertion order, a final newline. */
 public final class Json {
-  public static final ObjectMapper MAPPER = new ObjectMapper();
+  /**
+   * Reads strings of up to 2^26 characters: a harness line carries a payload of up to 256 chunks
+   * as hex (spec: harness.adoc#harness-line-length), more than Jackson's default limit.
+   */
+  public static final ObjectMapper MAPPER = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+      .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+          .maxStringLength(1 << 26).build())
+      .build());
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private Json() {}
