@@ -35,16 +35,16 @@ class InteropTest {
   }
 
   @Test
-  void theReferenceAdapterPasses500Conversations() throws IOException {
+  void theReferenceAdapterPassesTheTourAnd500Conversations() throws IOException {
     Run run = interop(adapterCommand(), 500);
     assertEquals(0, run.result().failed(), run.output());
-    assertTrue(run.output().strip().endsWith("500 passed, 0 failed"), run.output());
+    assertTrue(run.output().strip().endsWith("501 passed, 0 failed"), run.output());
   }
 
   @Test
   void aWrongLabelIsCaughtAndNamed() throws IOException {
     Run run = interop(adapterCommand("--break", "LABEL"), 10);
-    assertEquals(10, run.result().failed(), run.output());
+    assertEquals(11, run.result().failed(), run.output()); // the tour and every conversation
     assertTrue(run.output().contains("identity.create: field 'fingerprint' differs"), run.output());
   }
 
@@ -65,7 +65,7 @@ class InteropTest {
   @Test
   void anImplementationThatDoesNotAnswerFailsEverything() throws IOException {
     Run run = interop("exit 3", 5);
-    assertEquals(5, run.result().failed(), run.output());
+    assertEquals(6, run.result().failed(), run.output()); // the tour and every conversation
     assertTrue(run.output().contains("the implementation exited"), run.output());
   }
 }
