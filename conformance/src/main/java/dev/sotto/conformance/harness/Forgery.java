@@ -202,9 +202,9 @@ public final class Forgery {
    * <p>A number at or beyond the chain bound (1,000) has no key or tag: the message carries the
    * key and tag of the sender's next number (which the receiver watches when it would watch the
    * genuine next message), since the header is refused before the body. A number below the
-   * sender's next one names a message whose key the sender no longer has: the body is sealed
-   * under the key of the next number, so a receiver that reaches the body answers
-   * {@code AUTH_FAILED}.
+   * sender's next one names a message whose key the sender no longer has: it carries the tag and
+   * the body key of the next number, so that a receiver reads its header (and answers
+   * {@code REPLAY} for a number its chain has passed).
    *
    * @param ratchetKey the 32 raw bytes of the header's key, written as they are (the key rules are
    *     the receiver's to check); null for the sender's own
@@ -227,7 +227,7 @@ public final class Forgery {
       }
       mk = Kdf.chain(ck).messageKey();
     }
-    if (n >= 0 && n < RatchetState.MAX_CHAIN) {
+    if (n >= sent.n() && n < RatchetState.MAX_CHAIN) {
       tag = Kdf.tag(after.tks(), n);
     }
     byte[] key = ratchetKey == null ? X25519.publicKey(after.dhsPrivate()) : ratchetKey;

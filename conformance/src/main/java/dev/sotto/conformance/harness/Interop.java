@@ -777,6 +777,7 @@ public final class Interop {
       refuseEnvelope(testedA, "an envelope with its body altered", flip(e, e.length - 1), "AUTH_FAILED");
       forged(javaA, testedA);
       openAll(testedA, List.of(e), m);
+      forgedReplay(javaA, testedA);
       // Its number passed, its tag is no longer watched (spec: envelope.adoc#envelope-tags).
       refuseEnvelope(testedA, "an envelope opened before", e, "UNKNOWN_TAG");
       testedA.call(at("tested session.tags"), request("session.tags"), "session");
@@ -879,8 +880,31 @@ public final class Interop {
           "LIMIT_EXCEEDED");
     }
 
-    /** Authentic envelopes that break a rule only the receiver sees after decrypting: filled in below. */
+    /**
+     * Authentic envelopes that break a rule only the receiver sees after decrypting, sealed with the
+     * Java sender's keys from its state ({@link Forgery}); the receiver has received this chain and
+     * not answered yet.
+     */
     void forged(Side from, Side to) throws Divergence {
+      byte[] sender = Bytes.unhex(from.state(at(from.name + " session.serialize")));
+      Forgery.Bad[] bads = {
+        Forgery.Bad.BAD_PADDING, Forgery.Bad.UNKNOWN_KIND, Forgery.Bad.TRUNCATED_CONTENT,
+        Forgery.Bad.CHUNK_OUT_OF_RANGE, Forgery.Bad.CHUNK_COUNT_TOO_LARGE, Forgery.Bad.RESERVED_FLAGS,
+        Forgery.Bad.SMALL_ORDER_KEY_CURRENT_CHAIN, Forgery.Bad.N_BEYOND_BOUND, Forgery.Bad.PN_BEYOND_BOUND,
+        Forgery.Bad.OTHER_RATCHET_KEY,
+      };
+      for (Forgery.Bad bad : bads) {
+        refuseEnvelope(to, "an authentic envelope (" + bad + ")", Forgery.envelope(sender, bad, bytes), bad.error().name());
+      }
+    }
+
+    /** After the receiver opened the sender's last message: a header naming it again, under the next tag. */
+    void forgedReplay(Side from, Side to) throws Divergence {
+      byte[] sender = Bytes.unhex(from.state(at(from.name + " session.serialize")));
+      Forgery.Next next = Forgery.next(sender);
+      byte[] replayed = Forgery.header(sender, 0, null, next.pn(), next.n() - 1, Forgery.valid(Forgery.DEFAULT_BUCKET),
+          bytes);
+      refuseEnvelope(to, "an authentic envelope whose header names a passed number", replayed, "REPLAY");
     }
   }
 
