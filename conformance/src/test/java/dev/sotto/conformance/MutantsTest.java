@@ -121,7 +121,8 @@ class MutantsTest {
     s.call(request("hello"));
     String alice = s.call(request("identity.create").put("seed", s.random(32))).path("identity").asText();
     String bob = s.call(request("identity.create").put("seed", s.random(32))).path("identity").asText();
-    ObjectNode issue = request("card.issue").put("identity", bob).put("created", NOW).put("expires", NOW + 365 * 86_400L);
+    ObjectNode issue = request("card.issue").put("identity", bob).put("created", NOW)
+        .put("expires", NOW + 365 * 86_400L);
     issue.putArray("addresses").addObject().put("kind", 2).put("host", "mailbox.example.org").put("port", 7401)
         .put("link_key", Bytes.hex(Addresses.linkKey(1)));
     issue.put("random", s.random(16));
@@ -154,7 +155,8 @@ class MutantsTest {
 
   /** An envelope of the right size for nothing: refused by an open session. */
   static ObjectNode garbageOpen(Lockstep s, String session) {
-    return request("session.open").put("session", session).put("envelope", "00".repeat(120)).put("random", s.random(64));
+    return request("session.open").put("session", session).put("envelope", "00".repeat(120))
+        .put("random", s.random(64));
   }
 
   // ------------------------------------------------------------------ (a) each kind, on the Java implementation
@@ -285,9 +287,9 @@ class MutantsTest {
       }
     }
     // Every flip the script reaches changed its field (responder.serialize waits for the Java side to answer it).
-    assertTrue(flipped.containsAll(List.of("flip hello version", "flip hello protocol", "flip identity.create fingerprint",
-        "flip prekeys.issue opks", "flip session.seal envelopes", "flip session.accept payload",
-        "flip session.serialize state", "flip session.tags tags")), flipped.toString());
+    assertTrue(flipped.containsAll(List.of("flip hello version", "flip hello protocol",
+        "flip identity.create fingerprint", "flip prekeys.issue opks", "flip session.seal envelopes",
+        "flip session.accept payload", "flip session.serialize state", "flip session.tags tags")), flipped.toString());
   }
 
   private static void assertOneUnitApart(String name, JsonNode a, JsonNode b) {
@@ -441,6 +443,38 @@ class MutantsTest {
     Files.writeString(dir.resolve("harness.adoc"), empty);
     IllegalStateException none = assertThrows(IllegalStateException.class, () -> Mutants.read(dir));
     assertTrue(none.getMessage().contains("empty"), none.getMessage());
+  }
+
+  /**
+   * The measurement's shortcut holds: a mutant the run against the correct implementation does not
+   * provoke survives its own run without firing, and one it provokes fires (some of each family).
+   */
+  @Test
+  void whatTheCleanRunDoesNotProvokeNeverFires() throws IOException {
+    int conversations = 6;
+    List<Kind> universe = Mutants.universe(spec());
+    Set<Kind> provoked = Mutants.provoked(universe, 1, conversations);
+    Map<String, List<Kind>> sample = new LinkedHashMap<>();
+    for (Kind kind : universe) {
+      String key = kind.family() + (provoked.contains(kind) ? " provoked" : " not provoked");
+      List<Kind> some = sample.computeIfAbsent(key, k -> new ArrayList<>());
+      if (some.size() < 2) {
+        some.add(kind);
+      }
+    }
+    assertTrue(sample.keySet().stream().anyMatch(k -> k.endsWith(" provoked") && !k.endsWith("not provoked")),
+        sample.keySet().toString());
+    for (var e : sample.entrySet()) {
+      for (Kind kind : e.getValue()) {
+        Mutants.Outcome o = Mutants.play(kind, 1, conversations);
+        if (e.getKey().endsWith("not provoked")) {
+          assertEquals(0, o.fired(), kind.name());
+          assertFalse(o.killed(), kind.name());
+        } else {
+          assertTrue(o.fired() > 0, kind.name());
+        }
+      }
+    }
   }
 
   // ------------------------------------------------------------------ (c) the measurement

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sotto.conformance.vectors.Json;
 import dev.sotto.internal.encoding.Bytes;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -158,7 +159,7 @@ public final class Mutant implements Peer {
     r.put("session.serialize", List.of(new Field("state", Value.BYTES)));
     r.put("session.restore", List.of(new Field("session", Value.HANDLE)));
     r.put("session.tags", List.of(new Field("tags", Value.BYTE_LIST)));
-    return java.util.Collections.unmodifiableMap(r);
+    return Collections.unmodifiableMap(r);
   }
 
   // The "fixed random bytes" of the state changes: any bytes do, as long as they are always the same.
@@ -184,7 +185,7 @@ public final class Mutant implements Peer {
     return kind;
   }
 
-  /** How many answers the mutation changed (or, for {@link NoRollback}, how many refusals it changed state behind). */
+  /** How many answers the mutation changed (for {@link NoRollback}: how many refusals it changed state behind). */
   public int fired() {
     return fired;
   }
@@ -205,30 +206,54 @@ public final class Mutant implements Peer {
       cards.computeIfAbsent(request.path("identity").asText(), h -> new ArrayList<>())
           .add(result.path("card").asText());
     }
-    if (kind instanceof Flip flip && op.equals(flip.op()) && result.isObject()) {
+    if (kind instanceof Flip flip && provokedBy(kind, op, result, null) && result.isObject()) {
       ObjectNode mutated = ((ObjectNode) result).deepCopy();
-      if (flip(mutated, flip.field())) {
-        fired++;
-        return mutated;
-      }
+      flip(mutated, flip.field());
+      fired++;
+      return mutated;
     }
     return result;
   }
 
   /** The inner peer refused a request of the mutated op with {@code f}: the mutant's answer. */
   private JsonNode refused(ObjectNode request, Failure f) throws Failure {
-    if (kind instanceof Swap swap && swap.from().equals(f.code())) {
+    if (!provokedBy(kind, kind.op(), null, f.code())) {
+      throw f;
+    }
+    if (kind instanceof Swap swap) {
       fired++;
       throw new Failure(swap.to(), "mutant");
     }
-    if (kind instanceof Skip skip && skip.code().equals(f.code())) {
+    if (kind instanceof Skip skip) {
       fired++;
       return made(skip.op());
     }
-    if (kind instanceof NoRollback noRollback && noRollback.code().equals(f.code()) && change(request)) {
+    if (change(request)) {
       fired++;
     }
     throw f;
+  }
+
+  /**
+   * Whether the correct answer to {@code op}, a {@code result} or an {@code error} code, sets off
+   * {@code kind}: the answer it changes ({@link NoRollback}: the refusal behind which it tries to
+   * change state). Until its first such answer, a mutant answers exactly as its inner peer.
+   */
+  public static boolean provokedBy(Kind kind, String op, JsonNode result, String error) {
+    if (!op.equals(kind.op())) {
+      return false;
+    }
+    if (kind instanceof Swap swap) {
+      return swap.from().equals(error);
+    }
+    if (kind instanceof Skip skip) {
+      return skip.code().equals(error);
+    }
+    if (kind instanceof NoRollback noRollback) {
+      return noRollback.code().equals(error);
+    }
+    Flip flip = (Flip) kind;
+    return error == null && result != null && flippable(result.get(flip.field()), flip.field());
   }
 
   /**
@@ -277,7 +302,10 @@ public final class Mutant implements Peer {
       change.putArray("addresses");
     }
     try {
-      inner.call(change);
+      JsonNode changed = inner.call(change);
+      if (changed.path("card").isTextual()) {
+        cards.computeIfAbsent(handle, h -> new ArrayList<>()).add(changed.path("card").asText());
+      }
       return true;
     } catch (Failure f) {
       return false; // nothing changed: an unknown handle, a session that cannot send yet, ...
@@ -285,45 +313,39 @@ public final class Mutant implements Peer {
   }
 
   /**
-   * Changes {@code result}'s {@code field} in place: the lowest bit of the middle byte of a byte
-   * string (of the first one of a list); one more for an integer; an "x" appended to any other
-   * string. Returns whether anything changed (not for an absent field, {@code null}, an empty byte
-   * string or an empty list; never for handles and free text).
+   * Whether {@link #flip} changes {@code value}, the value of result field {@code field}: not an
+   * absent field, {@code null}, an empty byte string or an empty list; never handles and free text.
    */
-  static boolean flip(ObjectNode result, String field) {
-    if (UNCOMPARED.contains(field)) {
-      return false;
-    }
-    JsonNode value = result.get(field);
-    if (value == null || value.isNull()) {
+  static boolean flippable(JsonNode value, String field) {
+    if (UNCOMPARED.contains(field) || value == null || value.isNull()) {
       return false;
     }
     if (value.isArray()) {
-      ArrayNode list = (ArrayNode) value;
-      String first = list.isEmpty() ? "" : list.get(0).asText("");
-      if (first.isEmpty() || !isHex(first)) {
-        return false;
-      }
-      list.set(0, Json.MAPPER.getNodeFactory().textNode(flipHex(first)));
-      return true;
+      String first = value.isEmpty() ? "" : value.get(0).asText("");
+      return !first.isEmpty() && isHex(first);
     }
-    if (value.isIntegralNumber()) {
+    return value.isIntegralNumber() || (value.isTextual() && !value.asText().isEmpty());
+  }
+
+  /**
+   * Changes {@code result}'s {@code field} in place, when {@link #flippable}: the lowest bit of
+   * the middle byte of a byte string (of the first one of a list); one more for an integer; an "x"
+   * appended to any other string.
+   */
+  static void flip(ObjectNode result, String field) {
+    JsonNode value = result.get(field);
+    if (!flippable(value, field)) {
+      return;
+    }
+    if (value.isArray()) {
+      ((ArrayNode) value).set(0, Json.MAPPER.getNodeFactory().textNode(flipHex(value.get(0).asText())));
+    } else if (value.isIntegralNumber()) {
       result.put(field, value.asLong() + 1);
-      return true;
+    } else if (isHex(value.asText())) {
+      result.put(field, flipHex(value.asText()));
+    } else {
+      result.put(field, value.asText() + "x");
     }
-    if (value.isTextual()) {
-      String s = value.asText();
-      if (!isHex(s)) {
-        result.put(field, s + "x");
-        return true;
-      }
-      if (s.isEmpty()) {
-        return false;
-      }
-      result.put(field, flipHex(s));
-      return true;
-    }
-    return false;
   }
 
   private static final Set<String> UNCOMPARED = Set.of("identity", "session", "implementation");

@@ -5,6 +5,8 @@ import dev.sotto.conformance.harness.Mutant.Kind;
 import dev.sotto.conformance.harness.Mutant.NoRollback;
 import dev.sotto.conformance.harness.Mutant.Skip;
 import dev.sotto.conformance.harness.Mutant.Swap;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,12 +16,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -219,7 +224,10 @@ public final class Mutants {
 
   // ---------------------------------------------------------------------------- the measurement
 
-  /** What became of one mutant: {@code fired}, how often its mutation changed an answer; {@code caught}, the runner's first failure line. */
+  /**
+   * What became of one mutant: {@code fired}, how often its mutation changed an answer;
+   * {@code caught}, the runner's first failure line (null for a survivor).
+   */
   public record Outcome(Kind kind, boolean killed, int fired, String caught) {}
 
   /** A family's count. */
@@ -277,20 +285,36 @@ public final class Mutants {
    * stopping at the first failing one. A mutant is killed when a conversation fails. Mutants share
    * nothing, and run on {@code threads} threads; {@code progress}, when not null, gets a line every
    * 100 mutants.
+   *
+   * <p>A mutant answers exactly as the correct implementation until its mutation first fires
+   * ({@link Mutant#provokedBy}), and the runner is deterministic; so one run against the correct
+   * implementation first, noting every answer, tells which mutants would never fire. Those
+   * survive without being played: their run would be that run, which passes (it must, or the
+   * measurement means nothing, and this throws).
    */
   public static Measurement measure(List<Kind> mutants, long seed, int conversations, int threads,
       PrintStream progress) {
     long start = System.nanoTime();
+    Set<Kind> provoked = provoked(mutants, seed, conversations);
+    if (progress != null) {
+      progress.printf(Locale.ROOT,
+          "the correct implementation passes %d conversations (%.1f s); %d of %d mutants fire%n", conversations,
+          (System.nanoTime() - start) / 1e9, provoked.size(), mutants.size());
+    }
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     AtomicInteger done = new AtomicInteger();
     try {
       List<Future<Outcome>> futures = new ArrayList<>();
       for (Kind kind : mutants) {
+        if (!provoked.contains(kind)) {
+          futures.add(CompletableFuture.completedFuture(new Outcome(kind, false, 0, null)));
+          continue;
+        }
         futures.add(pool.submit(() -> {
           Outcome o = play(kind, seed, conversations);
           int n = done.incrementAndGet();
           if (progress != null && n % 100 == 0) {
-            progress.println(n + " of " + mutants.size() + " mutants played");
+            progress.println(n + " mutants played");
           }
           return o;
         }));
@@ -307,6 +331,64 @@ public final class Mutants {
       throw new IllegalStateException("a mutant's run failed: " + e.getCause(), e.getCause());
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  /**
+   * The mutants that fire in a run against the correct implementation ({@link #measure}): the
+   * others answer exactly as it does in their own run, and survive.
+   *
+   * @throws IllegalStateException when the correct implementation fails the run
+   */
+  public static Set<Kind> provoked(List<Kind> mutants, long seed, int conversations) {
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    try (Handler reference = new Handler(Handler.Fault.NONE);
+        Handler mirror = new Handler(Handler.Fault.NONE);
+        Recorder recorder = new Recorder(mutants)) {
+      PrintStream sink = new PrintStream(log, true, StandardCharsets.UTF_8);
+      Interop.Result clean = new Interop(reference, recorder, mirror, sink).run(seed, conversations, true);
+      if (clean.failed() > 0) {
+        throw new IllegalStateException("the correct implementation fails the runner: "
+            + log.toString(StandardCharsets.UTF_8).strip());
+      }
+      return Set.copyOf(recorder.provoked);
+    }
+  }
+
+  /** The correct implementation, noting the mutants its answers set off. */
+  private static final class Recorder implements Peer {
+    private final Handler inner = new Handler(Handler.Fault.NONE);
+    private final Map<String, List<Kind>> byOp = new HashMap<>();
+    private final Set<Kind> provoked = new HashSet<>();
+
+    Recorder(List<Kind> mutants) {
+      mutants.forEach(k -> byOp.computeIfAbsent(k.op(), op -> new ArrayList<>()).add(k));
+    }
+
+    @Override
+    public JsonNode call(ObjectNode request) throws Failure {
+      String op = request.path("op").asText();
+      try {
+        JsonNode result = inner.call(request);
+        note(op, result, null);
+        return result;
+      } catch (Failure f) {
+        note(op, null, f.code());
+        throw f;
+      }
+    }
+
+    private void note(String op, JsonNode result, String error) {
+      for (Kind kind : byOp.getOrDefault(op, List.of())) {
+        if (Mutant.provokedBy(kind, op, result, error)) {
+          provoked.add(kind);
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      inner.close();
     }
   }
 
