@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
     version = "sotto-conformance 0.1.0",
     description = "Sotto's conformance runner: generates the published test vectors and verifies an implementation against them.",
     subcommands = {Main.Generate.class, Main.Verify.class, Main.Interop.class, Main.AdapterCommand.class,
-        Main.SiteVectors.class})
+        Main.SiteVectors.class, Main.MutantsCommand.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
@@ -68,6 +68,33 @@ public final class Main implements Callable<Integer> {
         var result = new dev.sotto.conformance.harness.Interop(reference, tested, mirror, System.out).run(seed, conversations);
         return result.failed() == 0 ? 0 : 1;
       }
+    }
+  }
+
+  @Command(name = "mutants", description = "Measures the interop runner the way mutation testing measures a test suite: plays every mutant of the Java implementation (a wrong error code, a skipped check, a refusal that changes state, a flipped result bit; generated from the tables of spec/harness.adoc and spec/errors.adoc) against it. Prints each survivor and 'mutants: N, killed: K (P %)'; exits 0 only when P is at least 98.")
+  static final class MutantsCommand implements Callable<Integer> {
+    @Option(names = "--seed", defaultValue = "1", description = "the seed of the conversations (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--conversations", defaultValue = "500", description = "conversations per mutant, at most; a mutant's run stops at its first failing one (default: ${DEFAULT-VALUE})")
+    int conversations;
+
+    @Option(names = "--spec", defaultValue = "spec", description = "the specification directory (default: ${DEFAULT-VALUE})")
+    Path spec;
+
+    @Option(names = "--threads", defaultValue = "2", description = "mutants played at once (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+      var universe = dev.sotto.conformance.harness.Mutants.universe(spec);
+      var measurement = dev.sotto.conformance.harness.Mutants.measure(universe, seed, conversations, threads,
+          System.err);
+      measurement.survivorLines().forEach(System.out::println);
+      measurement.byFamily().forEach((family, tally) ->
+          System.out.println(family + ": " + tally.total() + ", killed: " + tally.killed()));
+      System.out.println(measurement.summary());
+      return measurement.atLeast(98) ? 0 : 1;
     }
   }
 
