@@ -453,7 +453,8 @@ class MutantsTest {
   void whatTheCleanRunDoesNotProvokeNeverFires() throws IOException {
     int conversations = 6;
     List<Kind> universe = Mutants.universe(spec());
-    Set<Kind> provoked = Mutants.provoked(universe, 1, conversations);
+    Mutants.Clean clean = Mutants.clean(universe, 1, conversations);
+    Set<Kind> provoked = clean.provoked();
     Map<String, List<Kind>> sample = new LinkedHashMap<>();
     for (Kind kind : universe) {
       String key = kind.family() + (provoked.contains(kind) ? " provoked" : " not provoked");
@@ -466,7 +467,7 @@ class MutantsTest {
         sample.keySet().toString());
     for (var e : sample.entrySet()) {
       for (Kind kind : e.getValue()) {
-        Mutants.Outcome o = Mutants.play(kind, 1, conversations);
+        Mutants.Outcome o = Mutants.play(kind, 1, conversations, clean);
         if (e.getKey().endsWith("not provoked")) {
           assertEquals(0, o.fired(), kind.name());
           assertFalse(o.killed(), kind.name());
@@ -493,5 +494,29 @@ class MutantsTest {
     System.out.println(m.summary() + " in " + m.elapsed().toSeconds() + " s, " + conversations + " conversations");
     assertTrue(m.atLeast(98), m.summary() + "; survivors: " + m.survivors().size()
         + " (" + m.survivors().stream().filter(o -> o.fired() == 0).count() + " never provoked)");
+  }
+
+  /**
+   * Replaying the correct run ({@link dev.sotto.conformance.harness.Replay}) changes no outcome:
+   * mutants of each family, played live and against the recording, are caught at the same step
+   * with the same divergence (chosen among those that fire before the tour's expensive part, so
+   * that the live runs stay short).
+   */
+  @Test
+  void replayingTheCleanRunGivesTheOutcomesOfLiveRuns() throws IOException {
+    List<Kind> universe = Mutants.universe(spec());
+    Mutants.Clean clean = Mutants.clean(universe, 1, 0);
+    List<String> names = List.of("swap session.accept REPLAY->UNKNOWN_PREKEY", "skip session.restore TRUNCATED",
+        "no-rollback session.open AUTH_FAILED", "flip session.seal envelopes");
+    for (String name : names) {
+      Kind kind = universe.stream().filter(k -> k.name().equals(name)).findFirst()
+          .orElseThrow(() -> new AssertionError("no mutant " + name));
+      Mutants.Outcome live = Mutants.play(kind, 1, 0);
+      Mutants.Outcome replayed = Mutants.play(kind, 1, 0, clean);
+      assertTrue(live.killed(), name + ": " + live);
+      assertEquals(live.killed(), replayed.killed(), name);
+      assertEquals(live.fired(), replayed.fired(), name);
+      assertEquals(live.caught(), replayed.caught(), name);
+    }
   }
 }

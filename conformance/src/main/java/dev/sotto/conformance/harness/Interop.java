@@ -862,11 +862,16 @@ public final class Interop {
           "MISUSE");
       openAll(javaB, seal(testedB, most), most);
       most = null;
-      // The sending chain now holds 256 messages; fill it to 1,000, then one more is refused.
+      // The sending chain now holds 256 messages; fill it to 999: a payload of two chunks is
+      // refused whole although one would fit (spec: envelope.adoc, sealing is all or nothing);
+      // the 1,000th message is sealed, and one more is refused.
       byte[] tiny = new byte[1];
-      for (int i = 256; i < 1_000; i++) {
+      for (int i = 256; i < 999; i++) {
         seal(testedB, tiny);
       }
+      refuseSeal(testedB, "a payload of two chunks when its chain has room for one", bytes.bytes(70_000),
+          "LIMIT_EXCEEDED");
+      seal(testedB, tiny);
       refuseSeal(testedB, "a message beyond its chain's 1,000", tiny, "LIMIT_EXCEEDED");
 
       String bundleFull = issuePrekeys(tested, cardB, t0, t0 + 3 * DAY, 0, 0).path("bundle").asText();

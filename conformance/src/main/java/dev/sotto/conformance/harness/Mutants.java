@@ -295,7 +295,8 @@ public final class Mutants {
   public static Measurement measure(List<Kind> mutants, long seed, int conversations, int threads,
       PrintStream progress) {
     long start = System.nanoTime();
-    Set<Kind> provoked = provoked(mutants, seed, conversations);
+    Clean clean = clean(mutants, seed, conversations);
+    Set<Kind> provoked = clean.provoked();
     if (progress != null) {
       progress.printf(Locale.ROOT,
           "the correct implementation passes %d conversations (%.1f s); %d of %d mutants fire%n", conversations,
@@ -311,7 +312,7 @@ public final class Mutants {
           continue;
         }
         futures.add(pool.submit(() -> {
-          Outcome o = play(kind, seed, conversations);
+          Outcome o = play(kind, seed, conversations, clean);
           int n = done.incrementAndGet();
           if (progress != null && n % 100 == 0) {
             progress.println(n + " mutants played");
@@ -335,15 +336,23 @@ public final class Mutants {
   }
 
   /**
-   * The mutants that fire in a run against the correct implementation ({@link #measure}): the
-   * others answer exactly as it does in their own run, and survive.
+   * The run against the correct implementation: which mutants fire in it ({@link #measure}; the
+   * others answer exactly as it does in their own run, and survive), and the answers of the
+   * reference, the mirror and the implementation, recorded so that each mutant's run replays them
+   * ({@link Replay}) instead of computing them again.
+   */
+  public record Clean(Set<Kind> provoked, List<Replay.Exchange> reference, List<Replay.Exchange> mirror,
+      List<Replay.Exchange> tested) {}
+
+  /**
+   * Plays the run against the correct implementation.
    *
    * @throws IllegalStateException when the correct implementation fails the run
    */
-  public static Set<Kind> provoked(List<Kind> mutants, long seed, int conversations) {
+  public static Clean clean(List<Kind> mutants, long seed, int conversations) {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    try (Handler reference = new Handler(Handler.Fault.NONE);
-        Handler mirror = new Handler(Handler.Fault.NONE);
+    try (Replay.Recorder reference = new Replay.Recorder(new Handler(Handler.Fault.NONE));
+        Replay.Recorder mirror = new Replay.Recorder(new Handler(Handler.Fault.NONE));
         Recorder recorder = new Recorder(mutants)) {
       PrintStream sink = new PrintStream(log, true, StandardCharsets.UTF_8);
       Interop.Result clean = new Interop(reference, recorder, mirror, sink).run(seed, conversations, true);
@@ -351,13 +360,18 @@ public final class Mutants {
         throw new IllegalStateException("the correct implementation fails the runner: "
             + log.toString(StandardCharsets.UTF_8).strip());
       }
-      return Set.copyOf(recorder.provoked);
+      return new Clean(Set.copyOf(recorder.provoked), reference.log(), mirror.log(), recorder.inner.log());
     }
+  }
+
+  /** The mutants that fire in a run against the correct implementation. */
+  public static Set<Kind> provoked(List<Kind> mutants, long seed, int conversations) {
+    return clean(mutants, seed, conversations).provoked();
   }
 
   /** The correct implementation, noting the mutants its answers set off. */
   private static final class Recorder implements Peer {
-    private final Handler inner = new Handler(Handler.Fault.NONE);
+    private final Replay.Recorder inner = new Replay.Recorder(new Handler(Handler.Fault.NONE));
     private final Map<String, List<Kind>> byOp = new HashMap<>();
     private final Set<Kind> provoked = new HashSet<>();
 
@@ -394,10 +408,20 @@ public final class Mutants {
 
   /** One mutant's run. A runner that throws on the mutant's answers has not passed it: killed, and said so. */
   public static Outcome play(Kind kind, long seed, int conversations) {
+    return play(kind, seed, conversations, null);
+  }
+
+  /**
+   * As {@link #play(Kind, long, int)}; with {@code clean} (the correct run, recorded), every peer
+   * replays its recorded answers for as long as the requests are the recorded ones and answers live
+   * from the first that differs ({@link Replay.Player}): the same answers, without the cost.
+   */
+  public static Outcome play(Kind kind, long seed, int conversations, Clean clean) {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    try (Handler reference = new Handler(Handler.Fault.NONE);
-        Handler mirror = new Handler(Handler.Fault.NONE);
-        Mutant mutant = new Mutant(kind, new Handler(Handler.Fault.NONE))) {
+    java.util.function.Supplier<Peer> fresh = () -> new Handler(Handler.Fault.NONE);
+    try (Peer reference = clean == null ? fresh.get() : new Replay.Player(clean.reference(), fresh);
+        Peer mirror = clean == null ? fresh.get() : new Replay.Player(clean.mirror(), fresh);
+        Mutant mutant = new Mutant(kind, clean == null ? fresh.get() : new Replay.Player(clean.tested(), fresh))) {
       Interop.Result result;
       try {
         result = new Interop(reference, mutant, mirror, new PrintStream(log, true, StandardCharsets.UTF_8))
