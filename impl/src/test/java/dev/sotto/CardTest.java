@@ -17,6 +17,7 @@ import dev.sotto.testing.TestRandom;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Cards of version 2 (design r2-prekeys section 1): long-lived, no prekeys. */
@@ -245,5 +246,32 @@ class CardTest {
       assertFalse(text.contains(hex), text);
     }
     assertFalse(text.contains(Bytes.hex(h.bobsCard.inviteTag())), "the invite tag is the mailbox tag of first contacts");
+  }
+
+  /** Address.of: any kind from its value, with its kind's rules for kinds 1 and 2. */
+  @Test
+  void addressesOfEveryKindFromTheirValues() throws SottoException {
+    Address peer = Address.peer("192.0.2.7", 7400, linkKey("peer"));
+    assertEquals(peer, Address.of(1, peer.value()));
+    assertEquals("192.0.2.7", Address.of(1, peer.value()).host());
+    Address future = Address.of(3, "future".getBytes(StandardCharsets.US_ASCII));
+    assertEquals(3, future.kind());
+    assertFalse(future.isTcp());
+    assertEquals(255, Address.of(255, new byte[255]).value().length);
+    assertThrows(IllegalArgumentException.class, () -> Address.of(0, new byte[1]));
+    assertThrows(IllegalArgumentException.class, () -> Address.of(256, new byte[1]));
+    assertThrows(IllegalArgumentException.class, () -> Address.of(7, new byte[0]));
+    assertThrows(IllegalArgumentException.class, () -> Address.of(7, new byte[256]));
+    byte[] portZero = peer.value().clone();
+    portZero[33] = 0;
+    portZero[34] = 0;
+    assertThrows(IllegalArgumentException.class, () -> Address.of(2, portZero));
+    byte[] upper = peer.value().clone();
+    upper[35] = 'A';
+    assertThrows(IllegalArgumentException.class, () -> Address.of(1, upper));
+    Card card = Card.builder(identity("kinds")).validity(CREATED, EXPIRES).address(future).address(peer)
+        .issue(TestRandom.deterministic("kinds/card".getBytes(StandardCharsets.US_ASCII)));
+    Card read = Card.parse(card.encoded(), NOW);
+    assertEquals(List.of(future, peer), read.addresses());
   }
 }
