@@ -4,11 +4,11 @@ import dev.sotto.internal.encoding.Bytes;
 import dev.sotto.ErrorCode;
 import dev.sotto.SottoException;
 import org.bouncycastle.crypto.SecretWithEncapsulation;
-import org.bouncycastle.pqc.crypto.mlkem.MLKEMExtractor;
-import org.bouncycastle.pqc.crypto.mlkem.MLKEMGenerator;
-import org.bouncycastle.pqc.crypto.mlkem.MLKEMParameters;
-import org.bouncycastle.pqc.crypto.mlkem.MLKEMPrivateKeyParameters;
-import org.bouncycastle.pqc.crypto.mlkem.MLKEMPublicKeyParameters;
+import org.bouncycastle.crypto.kems.MLKEMExtractor;
+import org.bouncycastle.crypto.kems.MLKEMGenerator;
+import org.bouncycastle.crypto.params.MLKEMParameters;
+import org.bouncycastle.crypto.params.MLKEMPrivateKeyParameters;
+import org.bouncycastle.crypto.params.MLKEMPublicKeyParameters;
 
 /**
  * ML-KEM-768 (FIPS 203), as suite SOTTO-1 uses it. A decapsulation key is kept as its
@@ -46,7 +46,7 @@ public final class MlKem768 {
       throw new SottoException(ErrorCode.INVALID_KEY, "ML-KEM-768 encapsulation key fails the FIPS 203 modulus check");
     }
     MLKEMPublicKeyParameters key = new MLKEMPublicKeyParameters(MLKEMParameters.ml_kem_768, encapsulationKey);
-    SecretWithEncapsulation result = new MLKEMGenerator(null).internalGenerateEncapsulated(key, m.clone());
+    SecretWithEncapsulation result = MLKEMGenerator.internalGenerateEncapsulated(key, m.clone());
     return new Encapsulation(result.getEncapsulation(), result.getSecret());
   }
 
