@@ -119,10 +119,8 @@ public final class Node implements AutoCloseable {
   /**
    * The node's settings, kept (sealed) in its store: its name; the host and port it listens on;
    * the addresses it gives on its card ({@code advertise}; none: the host and port it listens
-   * on); its mailboxes.
-   *
-   * @throws IllegalArgumentException for a host or port out of range, or more addresses than a
-   *     card holds
+   * on); its mailboxes. Making one throws IllegalArgumentException for a host or port out of
+   * range, or more addresses than a card holds.
    */
   public record Config(String name, String host, int port, List<Address> mailboxes, List<HostPort> advertise) {
     public Config {

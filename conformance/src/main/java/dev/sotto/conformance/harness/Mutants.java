@@ -188,7 +188,7 @@ public final class Mutants {
     return out;
   }
 
-  /** The backticked names of {@code cell} outside any parenthesis: "`card`: the card (<<x>>)" gives [card]. */
+  /** The backticked names of {@code cell} outside any parenthesis: {@code "`card`: the card (<<x>>)"} gives [card]. */
   public static List<String> names(String cell) {
     String outside = cell;
     for (String previous = null; !outside.equals(previous); ) {

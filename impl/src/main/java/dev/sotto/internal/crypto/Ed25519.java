@@ -4,7 +4,7 @@ import dev.sotto.internal.encoding.Bytes;
 
 /**
  * Ed25519 (RFC 8032, pure, no context), as suite SOTTO-1 uses it: verification is the
- * strict, cofactorless one (S < L, canonical encodings, [S]B = R + [k]A without the
+ * strict, cofactorless one (S &lt; L, canonical encodings, [S]B = R + [k]A without the
  * multiplication by 8), so that a signature is not malleable and every verifier agrees on it.
  * spec: suite.adoc#ed25519
  */
