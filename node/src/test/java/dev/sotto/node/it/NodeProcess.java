@@ -14,7 +14,7 @@ import java.time.Duration;
 /**
  * A node as its own process, for the multi-process tests: {@code NodeProcess HOME [--no-mailbox]
  * [--tag-quota N] [--total-quota BYTES] [--fetch-ms N] [--loopback-by-prefix] [--max-links N]
- * [--handshakes-per-second N] [--idle-ms N]}. Opens the node in HOME (no passphrase), starts it,
+ * [--handshakes-per-second N] [--idle-ms N] [--no-listen]}. Opens the node in HOME (no passphrase), starts it,
  * prints {@code READY <port>} and runs until killed; SIGTERM closes it cleanly, SIGKILL is the
  * crash the tests want. It also stops when its standard input ends, so that a node does not
  * outlive a test JVM that died without killing it. Lines on standard input ask for figures: {@code
@@ -27,7 +27,8 @@ import java.time.Duration;
  * they came from the network (transport.adoc#handshake-budgets), so that a test on one machine
  * can connect from several /24 prefixes of 127.0.0.0/8. {@code --max-links} and {@code --idle-ms}
  * set the server's limits; {@code --handshakes-per-second} the global handshake budget (rate and
- * burst), for a test that makes thousands of links in seconds.
+ * burst), for a test that makes thousands of links in seconds; {@code --no-listen} runs a node
+ * reachable only through its mailboxes (READY 0).
  */
 public final class NodeProcess {
   private NodeProcess() {}
@@ -35,7 +36,7 @@ public final class NodeProcess {
   public static void main(String[] args) throws Exception {
     if (args.length < 1) {
       System.err.println("usage: NodeProcess HOME [--no-mailbox] [--tag-quota N] [--total-quota BYTES] [--fetch-ms N]"
-          + " [--loopback-by-prefix] [--max-links N] [--handshakes-per-second N] [--idle-ms N]");
+          + " [--loopback-by-prefix] [--max-links N] [--handshakes-per-second N] [--idle-ms N] [--no-listen]");
       System.exit(2);
     }
     Path home = Path.of(args[0]);
@@ -52,6 +53,7 @@ public final class NodeProcess {
               options.limits().withHandshakes(options.limits().handshakes().withLoopbackByPrefix(true)));
           policy = policy.withLoopbackByPrefix(true);
         }
+        case "--no-listen" -> options = options.withListening(false);
         case "--max-links" -> options = options.withLimits(options.limits().withMaxLinks(Integer.parseInt(args[++i])));
         case "--idle-ms" -> options = options.withLimits(options.limits().withIdleMillis(Integer.parseInt(args[++i])));
         case "--handshakes-per-second" -> {
@@ -69,7 +71,7 @@ public final class NodeProcess {
     Node node = Node.open(home, null, options.withPolicy(policy));
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "node-shutdown"));
     node.start();
-    System.out.println("READY " + node.server().port());
+    System.out.println("READY " + (node.server() == null ? 0 : node.server().port()));
     System.out.flush();
     // The node's threads are daemons: this one keeps the process alive until it is killed or
     // the test JVM, which holds the other end of standard input, goes away.
@@ -90,7 +92,7 @@ public final class NodeProcess {
         case "memory" -> {
           Memory.Use use = Memory.measure();
           System.out.println("MEMORY heap=" + use.heapBytes() + " rss=" + use.rssKib() + " links="
-              + node.server().openLinks());
+              + node.openLinks());
         }
         default -> System.out.println("UNKNOWN " + line);
       }
