@@ -67,8 +67,8 @@ public final class Mailbox {
 
   /** The FETCH budgets (spec: transport.adoc#mailbox-policy): per link, per source prefix, in all. */
   public record FetchBudgets(Rate link, Rate prefix, Rate global) {
-    public static final FetchBudgets DEFAULT = new FetchBudgets(new Rate(4 << 20, 8 << 20), new Rate(8 << 20, 16 << 20),
-        new Rate(16 << 20, 32 << 20));
+    public static final FetchBudgets DEFAULT = new FetchBudgets(new Rate(2 << 20, 8 << 20), new Rate(4 << 20, 8 << 20),
+        new Rate(8 << 20, 16 << 20));
   }
 
   /**
@@ -240,10 +240,13 @@ public final class Mailbox {
 
   /**
    * FETCH (spec: transport.adoc#mailbox): the unexpired items under the tags, at most 64, then
-   * DONE; LIMIT_EXCEEDED, costing nothing, while a budget is in debt. The tags become watched.
+   * DONE; LIMIT_EXCEEDED while a budget is in debt, before the body is read (so it costs next to
+   * nothing). The tags become watched.
+   *
+   * @throws SottoException the body's errors (INVALID_ENCODING, TRUNCATED, TRAILING_DATA)
    */
-  synchronized List<Frame> fetch(NodeCore.LinkState link, long requestId, List<byte[]> tags)
-      throws StoreException, SottoException {
+  synchronized List<Frame> fetch(NodeCore.LinkState link, Frame request) throws StoreException, SottoException {
+    long requestId = request.requestId();
     long t = nanos.getAsLong();
     HandshakeBudget.Prefix prefix = prefixOf(link.source);
     Bucket own = link.book.fetch;
@@ -262,6 +265,7 @@ public final class Mailbox {
       count("fetches_refused", 1);
       return List.of(Frame.error(requestId, ErrorCode.LIMIT_EXCEEDED));
     }
+    List<byte[]> tags = request.tags();
     long now = clock.millis();
     for (byte[] tag : tags) {
       watched.put(Tag.of(tag), now);

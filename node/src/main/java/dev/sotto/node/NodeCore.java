@@ -701,7 +701,7 @@ public final class NodeCore {
           if (!policy.mailbox()) {
             break;
           }
-          return mailbox.fetch(link, id, request.tags());
+          return mailbox.fetch(link, request);
         }
         case Frame.ACK -> {
           if (!policy.mailbox()) {

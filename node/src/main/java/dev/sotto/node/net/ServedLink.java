@@ -29,7 +29,7 @@ import java.util.concurrent.RejectedExecutionException;
  * server's memory.
  */
 final class ServedLink extends ChannelInboundHandlerAdapter {
-  private enum Phase { HELLO, KEY_EXCHANGE, OPEN, BUSY, CLOSED }
+  private enum Phase { HELLO, KEY_EXCHANGE, OPEN, PACED, BUSY, CLOSED }
 
   /** The longest frame (class 0x03). */
   private static final int MAX_FRAME = Link.FRAME_SIZES.get(Link.FRAME_SIZES.size() - 1);
@@ -46,6 +46,13 @@ final class ServedLink extends ChannelInboundHandlerAdapter {
   private Object state;
   private double tokens;
   private long lastRequest;
+  /** The bytes of requests this link may still have read now, and when that was reckoned. */
+  private double paceLevel;
+  private long paceLast;
+  /** The frame at the head of the buffer has its bytes from both paces: read it without asking again. */
+  private boolean granted;
+  /** The frame waiting in line for the pace of every link together (set by the server). */
+  long waitingBytes;
   /** The group of {@link LinkTable} this link is in (null: none), and since when. */
   LinkTable.Group group;
   long since;
@@ -60,6 +67,8 @@ final class ServedLink extends ChannelInboundHandlerAdapter {
     this.source = remote.getAddress();
     this.name = remote + " -> " + server.name();
     this.tokens = server.limits().burst();
+    this.paceLevel = server.limits().linkPace().burst();
+    this.paceLast = System.nanoTime();
   }
 
   @Override
@@ -155,6 +164,16 @@ final class ServedLink extends ChannelInboundHandlerAdapter {
       keep();
       return;
     }
+    if (!granted && !pace(length)) {
+      // Over a pace of request bytes: the frame waits in the buffer, and the peer's next ones in
+      // its own socket buffers. The server's choice, so no deadline runs meanwhile.
+      server.add(Server.Counter.PACED);
+      phase = Phase.PACED;
+      table.place(this, null, 0);
+      keep();
+      return;
+    }
+    granted = false;
     byte[] wire = new byte[length];
     in.readBytes(wire);
     keep();
@@ -164,6 +183,54 @@ final class ServedLink extends ChannelInboundHandlerAdapter {
       server.requests().execute(() -> answer(wire));
     } catch (RejectedExecutionException e) {
       close(Server.Counter.OVERLOADED);
+    }
+  }
+
+  /**
+   * Takes a frame of {@code length} bytes from this link's pace and then every link's: true when it
+   * may be read now; else false, and the link is resumed when its own pace has refilled (a timer of
+   * its own) or its turn in the server's line has come ({@link #paced}). Opening a frame costs in
+   * proportion to its bytes, so a link that sends large requests fast, or many links together, are
+   * slowed down rather than served at the others' expense.
+   */
+  private boolean pace(int length) {
+    long now = System.nanoTime();
+    Server.Pace p = server.limits().linkPace();
+    if (now - paceLast > 0) {
+      paceLevel = Math.min(p.burst(), paceLevel + (now - paceLast) / 1e9 * p.perSecond());
+      paceLast = now;
+    }
+    if (paceLevel <= 0) {
+      long wait = (long) Math.ceil((1 - paceLevel) / p.perSecond() * 1e9);
+      ctx.channel().eventLoop().schedule(() -> {
+        if (phase == Phase.PACED) {
+          resume();
+        }
+      }, wait, java.util.concurrent.TimeUnit.NANOSECONDS);
+      return false;
+    }
+    paceLevel -= length;
+    if (server.pace(this, length)) {
+      return true;
+    }
+    return false;
+  }
+
+  /** The server's line has come to this link: its frame is read now. False if it went away meanwhile. */
+  boolean paced() {
+    if (phase != Phase.PACED) {
+      return false;
+    }
+    granted = true;
+    resume();
+    return true;
+  }
+
+  private void resume() {
+    phase = Phase.OPEN;
+    progress();
+    if (phase == Phase.OPEN) {
+      ctx.read();
     }
   }
 

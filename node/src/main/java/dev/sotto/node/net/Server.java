@@ -22,6 +22,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,17 +62,31 @@ import java.util.concurrent.atomic.AtomicLong;
  * Every such close is counted ({@link #counters}); none is logged.
  */
 public final class Server implements Closeable {
+  /** A pace for the bytes of requests: sustained bytes per second and burst. */
+  public record Pace(double perSecond, long burst) {
+    public Pace {
+      if (!(perSecond > 0) || burst < 1) {
+        throw new IllegalArgumentException("a pace must be positive");
+      }
+    }
+  }
+
   /**
    * The server's limits: links at once; the deadlines of a handshake, of a request (to read its
    * frame, and again to write its responses) and of an idle link; the request rate per link
-   * (sustained, burst); the handshake budgets; the bytes buffered in all; the threads that run key
-   * exchanges and requests.
+   * (sustained, burst); the pace at which request bytes are read, per link and in all; the
+   * handshake budgets; the bytes buffered in all; the threads that run key exchanges and requests.
    */
   public record Limits(int maxLinks, int handshakeMillis, int requestMillis, int idleMillis, double requestsPerSecond,
-      int burst, HandshakeBudget.Rates handshakes, long maxBufferedBytes, int workers) {
-    /** The reference node's (spec: transport.adoc#mailbox-policy). */
+      int burst, Pace linkPace, Pace pace, HandshakeBudget.Rates handshakes, long maxBufferedBytes, int workers) {
+    /**
+     * The reference node's (spec: transport.adoc#mailbox-policy); the bytes buffered in all are 64
+     * MiB, or an eighth of the heap if that is less (answers that a peer does not take are held in
+     * the heap until it does).
+     */
     public static final Limits DEFAULT = new Limits(16_384, 5_000, 10_000, 60_000, 1024, 2048,
-        HandshakeBudget.Rates.DEFAULT, 64L << 20, 2);
+        new Pace(2 << 20, 8 << 20), new Pace(16 << 20, 32 << 20), HandshakeBudget.Rates.DEFAULT,
+        Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8), 2);
 
     public Limits {
       if (maxLinks < 1 || handshakeMillis < 1 || requestMillis < 1 || idleMillis < 1 || burst < 1
@@ -81,23 +96,22 @@ public final class Server implements Closeable {
     }
 
     public Limits withHandshakes(HandshakeBudget.Rates rates) {
-      return new Limits(maxLinks, handshakeMillis, requestMillis, idleMillis, requestsPerSecond, burst, rates,
-          maxBufferedBytes, workers);
+      return new Limits(maxLinks, handshakeMillis, requestMillis, idleMillis, requestsPerSecond, burst, linkPace, pace,
+          rates, maxBufferedBytes, workers);
     }
 
     public Limits withMaxLinks(int n) {
-      return new Limits(n, handshakeMillis, requestMillis, idleMillis, requestsPerSecond, burst, handshakes,
-          maxBufferedBytes, workers);
+      return new Limits(n, handshakeMillis, requestMillis, idleMillis, requestsPerSecond, burst, linkPace, pace,
+          handshakes, maxBufferedBytes, workers);
     }
 
     public Limits withIdleMillis(int millis) {
-      return new Limits(maxLinks, handshakeMillis, requestMillis, millis, requestsPerSecond, burst, handshakes,
-          maxBufferedBytes, workers);
+      return withDeadlines(handshakeMillis, requestMillis, millis);
     }
 
     public Limits withDeadlines(int handshake, int request, int idle) {
-      return new Limits(maxLinks, handshake, request, idle, requestsPerSecond, burst, handshakes, maxBufferedBytes,
-          workers);
+      return new Limits(maxLinks, handshake, request, idle, requestsPerSecond, burst, linkPace, pace, handshakes,
+          maxBufferedBytes, workers);
     }
   }
 
@@ -155,6 +169,8 @@ public final class Server implements Closeable {
     REQUESTS,
     /** Requests answered with LIMIT_EXCEEDED by the request rate. */
     RATE_LIMITED,
+    /** Times a link's next request waited for the pace of request bytes (its own, or every link's). */
+    PACED,
     /** Links closed because answering a request failed (the store). */
     HANDLER_FAILURES
   }
@@ -173,6 +189,14 @@ public final class Server implements Closeable {
   private final ThreadPoolExecutor keyExchanges;
   private final ThreadPoolExecutor requests;
   private final LinkTable table;
+  /** The event loop of every connection. */
+  private final EventLoop loop;
+  /** The bytes of requests every link together may still have read now (used on the event loop only). */
+  private double paceLevel;
+  private long paceLast;
+  /** Links waiting for the pace of every link together, in the order they came: each is served in turn. */
+  private final ArrayDeque<ServedLink> paceQueue = new ArrayDeque<>();
+  private boolean paceTimer;
   private final AtomicLong[] counters = new AtomicLong[Counter.values().length];
   /** Links open now (written on the event loop, read anywhere). */
   final AtomicInteger open = new AtomicInteger();
@@ -193,6 +217,8 @@ public final class Server implements Closeable {
     this.limits = limits;
     this.maxLinks = (int) Math.min(limits.maxLinks(), Math.max(16, fileDescriptors() - FD_RESERVE));
     this.tap = tap;
+    this.paceLevel = limits.pace().burst();
+    this.paceLast = System.nanoTime();
     // Key exchanges come at most at the global budget's rate: its burst bounds the queue.
     this.keyExchanges = pool(name + "-kex", limits.workers(), limits.handshakes().globalBurst() + 16);
     // At most one request per link is under way: the number of links bounds the queue.
@@ -202,7 +228,7 @@ public final class Server implements Closeable {
       t.setDaemon(true);
       return t;
     }, NioIoHandler.newFactory());
-    EventLoop loop = group.next();
+    this.loop = group.next();
     this.table = new LinkTable(this, loop);
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(loop)
@@ -339,6 +365,51 @@ public final class Server implements Closeable {
 
   boolean isClosed() {
     return closed;
+  }
+
+  /**
+   * Takes a frame of {@code bytes} from the pace of every link together, on the event loop: true
+   * when it may be read now (the level may go into debt by one frame); else the link waits in line
+   * behind those that came before it, and {@link ServedLink#paced} is called when its turn comes.
+   */
+  boolean pace(ServedLink link, long bytes) {
+    refill(System.nanoTime());
+    if (paceQueue.isEmpty() && paceLevel > 0) {
+      paceLevel -= bytes;
+      return true;
+    }
+    link.waitingBytes = bytes;
+    paceQueue.add(link);
+    schedulePace();
+    return false;
+  }
+
+  private void refill(long now) {
+    if (now - paceLast > 0) {
+      paceLevel = Math.min(limits.pace().burst(), paceLevel + (now - paceLast) / 1e9 * limits.pace().perSecond());
+      paceLast = now;
+    }
+  }
+
+  private void schedulePace() {
+    if (paceTimer) {
+      return;
+    }
+    paceTimer = true;
+    long wait = (long) Math.ceil(Math.max(1, 1 - paceLevel) / limits.pace().perSecond() * 1e9);
+    loop.schedule(() -> {
+      paceTimer = false;
+      refill(System.nanoTime());
+      while (paceLevel > 0 && !paceQueue.isEmpty()) {
+        ServedLink next = paceQueue.poll();
+        if (next.paced()) {
+          paceLevel -= next.waitingBytes;
+        }
+      }
+      if (!paceQueue.isEmpty()) {
+        schedulePace();
+      }
+    }, wait, TimeUnit.NANOSECONDS);
   }
 
   /** Between the hello's checks and its key exchange (spec: transport.adoc#handshake-budgets). */

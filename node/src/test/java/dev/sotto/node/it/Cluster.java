@@ -223,9 +223,14 @@ final class Cluster implements AutoCloseable {
       throw new IllegalStateException(name + " runs already");
     }
     Path tmp = Files.createDirectories(dir.resolve("tmp-" + name));
-    List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx128m", "-XX:+UseSerialGC",
-        "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), NodeProcess.class.getName(),
-        home(name).toString()));
+    List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx128m", "-XX:+UseSerialGC"));
+    // More JVM options for every node, to look into one (-Dsotto.it.jvm="-Xlog:gc").
+    String more = System.getProperty("sotto.it.jvm", "").trim();
+    if (!more.isEmpty()) {
+      command.addAll(List.of(more.split("\\s+")));
+    }
+    command.addAll(List.of("-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"),
+        NodeProcess.class.getName(), home(name).toString()));
     command.addAll(List.of(args));
     Running r = new Running(name, new ProcessBuilder(command).redirectErrorStream(true).start());
     running.put(name, r);

@@ -29,6 +29,7 @@ final class Flood implements AutoCloseable {
   Flood(int port, byte[] key, List<String> from, int count, LongFunction<Frame> request) throws Exception {
     for (int i = 0; i < count; i++) {
       RawClient c = RawClient.linkFrom(from.get(i % from.size()), port, key);
+      c.sendBuffer(32 * 1024); // the writer waits for the node, instead of sealing megabytes ahead of it
       links.add(c);
       Thread writer = new Thread(() -> {
         try {

@@ -21,6 +21,10 @@ final class Probes implements AutoCloseable {
 
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final List<Long> millis = Collections.synchronizedList(new ArrayList<>());
+  /** The handshake's part of each probe (connect and handshake), and when each probe began. */
+  private final List<Long> handshakes = Collections.synchronizedList(new ArrayList<>());
+  private final List<Long> began = Collections.synchronizedList(new ArrayList<>());
+  private final long born = System.nanoTime();
   private final CompletableFuture<Void> loop;
 
   /** Probes from {@code from} (a loopback address) to the node at {@code port}, every {@code pauseMillis}. */
@@ -29,12 +33,16 @@ final class Probes implements AutoCloseable {
       while (running.get()) {
         long start = System.nanoTime();
         boolean ok;
+        long linked = -1;
         try (RawClient c = RawClient.linkFrom(from, port, key)) {
+          linked = System.nanoTime();
           ok = RawClient.outcome(c.callOne(Frame.deliver(c.nextRequestId(), RawClient.randomEnvelope())))
               == ErrorCode.UNKNOWN_TAG.number();
         } catch (Exception e) {
           ok = false;
         }
+        began.add((start - born) / 1_000_000);
+        handshakes.add(linked < 0 ? FAILED : (linked - start) / 1_000_000);
         millis.add(ok ? (System.nanoTime() - start) / 1_000_000 : FAILED);
         try {
           Thread.sleep(pauseMillis);
@@ -43,6 +51,25 @@ final class Probes implements AutoCloseable {
         }
       }
     });
+  }
+
+  /** The handshakes' times (connect and handshake, the first part of each probe), in order. */
+  List<Long> handshakes() {
+    return List.copyOf(handshakes);
+  }
+
+  /** The probes slower than {@code millis}: when each began (ms after the first), its handshake and its whole time. */
+  String slowest(long millis) {
+    StringBuilder out = new StringBuilder();
+    synchronized (this.millis) {
+      for (int i = 0; i < this.millis.size(); i++) {
+        if (this.millis.get(i) > millis) {
+          out.append(String.format(" [at %d ms: handshake %d ms, in all %d ms]", began.get(i), handshakes.get(i),
+              this.millis.get(i)));
+        }
+      }
+    }
+    return out.toString();
   }
 
   /** Stops probing; the times so far, in the order they were taken. */
