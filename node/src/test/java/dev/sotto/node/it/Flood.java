@@ -67,11 +67,15 @@ final class Flood implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     running.set(false);
     links.forEach(RawClient::close);
-    for (Thread t : threads) {
-      t.join(10_000);
+    try {
+      for (Thread t : threads) {
+        t.join(10_000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
