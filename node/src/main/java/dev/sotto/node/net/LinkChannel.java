@@ -77,6 +77,11 @@ public final class LinkChannel implements Closeable {
     }
   }
 
+  /** The connection itself (tests that write to it by hand). */
+  Socket socket() {
+    return socket;
+  }
+
   public String name() {
     return name;
   }

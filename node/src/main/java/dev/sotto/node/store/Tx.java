@@ -769,7 +769,8 @@ public final class Tx {
     expire(nowMillis);
     // The index on (tag, part of the envelope) finds the candidates without reading every envelope under the tag.
     if (one("SELECT 1 FROM mailbox WHERE tag = ? AND substr(envelope, 18, 16) = ? AND envelope = ?", r -> true, tag,
-        Arrays.copyOfRange(envelope, 17, 33), envelope).isPresent()) {
+        Arrays.copyOfRange(envelope, Math.min(17, envelope.length), Math.min(33, envelope.length)), envelope)
+        .isPresent()) {
       return DepositResult.DUPLICATE;
     }
     if (count("SELECT COUNT(*) FROM mailbox WHERE tag = ?", tag) >= maxPerTag) {
