@@ -85,7 +85,7 @@ public final class Server implements Closeable {
      * the heap until it does).
      */
     public static final Limits DEFAULT = new Limits(16_384, 5_000, 10_000, 60_000, 1024, 2048,
-        new Pace(2 << 20, 8 << 20), new Pace(16 << 20, 32 << 20), HandshakeBudget.Rates.DEFAULT,
+        new Pace(4 << 20, 16 << 20), new Pace(16 << 20, 32 << 20), HandshakeBudget.Rates.DEFAULT,
         Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8), 2);
 
     public Limits {
