@@ -68,7 +68,7 @@ public final class Mailbox {
   /** The FETCH budgets (spec: transport.adoc#mailbox-policy): per link, per source prefix, in all. */
   public record FetchBudgets(Rate link, Rate prefix, Rate global) {
     public static final FetchBudgets DEFAULT = new FetchBudgets(new Rate(2 << 20, 8 << 20), new Rate(4 << 20, 8 << 20),
-        new Rate(8 << 20, 16 << 20));
+        new Rate(8 << 20, 8 << 20));
   }
 
   /**

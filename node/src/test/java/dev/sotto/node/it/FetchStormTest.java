@@ -21,14 +21,21 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Timing margins, for a loaded 2-core CI machine: the honest handshakes' p99 (connect and
  * handshake), and that of the whole probe (and one DELIVER answered), must be under 1 s; here they
- * are about 100 to 300 ms, with the storm's 120 threads in the test's own JVM on the same two cores
- * (a margin of 3x or more). The probes start 2 s into the storm: at first the storm's writers seal
- * requests as fast as their sockets take them, in this JVM, which says nothing of the node. The
- * budget's bound is computed from the storm's measured duration, so a slow machine only loosens it.
+ * are about 300 to 700 ms on a machine with a load of 10 on its two cores, with the storm's 120
+ * threads in the test's own JVM on the same cores: the narrowest margin of these tests, which is
+ * why two initiators probe, one after another each, so that the p99 of some 150 to 300 samples is
+ * not merely the slowest one. The probes start 5 s into the storm ({@link #WARM_UP}). The budget's
+ * bound is computed from the storm's measured duration, so a slow machine only loosens it.
  */
 class FetchStormTest extends ClusterTest {
   private static final int LINKS = 60;
   private static final Duration STORM = Duration.ofSeconds(12);
+  /**
+   * The storm's first seconds are left out of the measurement: its 120 threads, in this JVM on the
+   * same two cores as the mailbox, first seal requests as fast as their sockets take them, which
+   * says nothing of the mailbox.
+   */
+  private static final Duration WARM_UP = Duration.ofSeconds(5);
 
   @Test
   void aFetchStormIsHeldToItsBudgetWhileHonestHandshakesCompleteQuickly() throws Exception {
@@ -54,7 +61,7 @@ class FetchStormTest extends ClusterTest {
     }
 
     List<Long> quiet;
-    try (Probes probes = new Probes("127.0.0.1", port, key, 50)) {
+    try (Probes probes = new Probes(2, port, key, 0)) {
       Thread.sleep(3_000);
       quiet = probes.stop();
     }
@@ -67,14 +74,14 @@ class FetchStormTest extends ClusterTest {
     long start = System.nanoTime();
     double seconds;
     try (Flood storm = new Flood(port, key, from, LINKS, id -> Frame.fetch(id, tags))) {
-      Thread.sleep(2_000); // the storm's first burst: its writers fill their sockets, in this JVM, on these cores
-      Probes probes = new Probes("127.0.0.1", port, key, 50);
+      Thread.sleep(WARM_UP.toMillis());
+      Probes probes = new Probes(2, port, key, 0);
       Thread.sleep(STORM.toMillis());
       times = probes.stop();
       handshakes = probes.handshakes();
       seconds = (System.nanoTime() - start) / 1e9;
-      cluster.log(String.format("storm of %d links for %.1f s: %s; honest %s; their handshakes: %s; slow ones:%s", LINKS,
-          seconds, storm, Probes.describe(times), Probes.describe(handshakes), probes.slowest(250)));
+      cluster.log(String.format("storm of %d links for %.1f s: %s; honest %s; their handshakes: %s; slow ones:%s%s", LINKS,
+          seconds, storm, Probes.describe(times), Probes.describe(handshakes), probes.slowest(500), ""));
     }
     Map<String, Long> after = cluster.counters("m");
     cluster.log("m's counters: " + after);

@@ -102,7 +102,7 @@ class IdleLinksTest extends ClusterTest {
       List<String> from = SlowClientsTest.manyAddresses().subList(0, 64);
       List<Long> times;
       long churnStart = System.nanoTime();
-      try (Probes probes = new Probes("127.0.0.1", port, key, 50)) {
+      try (Probes probes = new Probes(2, port, key, 20)) {
         List<Future<?>> churners = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
           churners.add(pool.submit(() -> {

@@ -58,8 +58,8 @@ class SlowClientsTest extends ClusterTest {
   private List<Long> attack(String what, int port, byte[] key, List<String> from) throws Exception {
     List<Long> times;
     try (Swarm swarm = new Swarm(port, SWARM, from, EVERY)) {
-      Thread.sleep(1_000); // the swarm is up before the first probe
-      try (Probes probes = new Probes("127.0.0.1", port, key, 50)) {
+      Thread.sleep(2_000); // the swarm is up before the first probe
+      try (Probes probes = new Probes(2, port, key, 20)) {
         Thread.sleep(ATTACK.toMillis());
         times = probes.stop();
       }
@@ -188,7 +188,7 @@ class SlowClientsTest extends ClusterTest {
     long took;
     try (Swarm swarm = new Swarm(port, SWARM, from, EVERY)) {
       Thread.sleep(6_000); // past the first deadline: the slow connections are closed and reopened
-      try (Probes probes = new Probes("127.0.0.1", port, key, 50)) {
+      try (Probes probes = new Probes(2, port, key, 20)) {
         long start = System.nanoTime();
         cluster.start("bob", "--no-listen", "--fetch-ms", "200");
         cluster.awaitInOrder("bob", "alice", count, Duration.ofSeconds(60));
