@@ -1016,6 +1016,16 @@ public final class Node implements AutoCloseable {
     return server;
   }
 
+  /** The server's and the mailbox's counters, by name (spec: transport.adoc#mailbox-policy): what was refused, evicted, timed out. */
+  public Map<String, Long> serving() {
+    Map<String, Long> m = new java.util.LinkedHashMap<>();
+    if (server != null) {
+      m.putAll(server.counters());
+    }
+    m.putAll(core.mailbox().counters());
+    return m;
+  }
+
   private void loop() {
     long nextFetch = System.nanoTime();
     long nextExpire = nextFetch;

@@ -102,16 +102,26 @@ public final class NodeCore {
     return Session.restore(row.state());
   }
 
-  /** The node's limits (spec: transport.adoc#mailbox-policy). */
-  public record Policy(boolean mailbox, long retentionMillis, int perTagQuota, long totalQuotaBytes, long duplicateMemoryMillis) {
-    public static final Policy DEFAULT = new Policy(true, 7L * 24 * 3600 * 1000, 256, 256L << 20, 8L * 24 * 3600 * 1000);
+  /**
+   * The node's limits (spec: transport.adoc#mailbox-policy); the mailbox's shares and budgets are
+   * in {@link Mailbox}. {@code loopbackByPrefix} gives loopback sources the mailbox's per-prefix
+   * shares and budgets like any other (tests on one machine), as the handshake budgets' option does.
+   */
+  public record Policy(boolean mailbox, long retentionMillis, int perTagQuota, long totalQuotaBytes,
+      long duplicateMemoryMillis, boolean loopbackByPrefix) {
+    public static final Policy DEFAULT = new Policy(true, 7L * 24 * 3600 * 1000, 256, 256L << 20, 8L * 24 * 3600 * 1000,
+        false);
 
     public Policy withMailbox(boolean on) {
-      return new Policy(on, retentionMillis, perTagQuota, totalQuotaBytes, duplicateMemoryMillis);
+      return new Policy(on, retentionMillis, perTagQuota, totalQuotaBytes, duplicateMemoryMillis, loopbackByPrefix);
     }
 
     public Policy withQuotas(int perTag, long totalBytes) {
-      return new Policy(mailbox, retentionMillis, perTag, totalBytes, duplicateMemoryMillis);
+      return new Policy(mailbox, retentionMillis, perTag, totalBytes, duplicateMemoryMillis, loopbackByPrefix);
+    }
+
+    public Policy withLoopbackByPrefix(boolean on) {
+      return new Policy(mailbox, retentionMillis, perTagQuota, totalQuotaBytes, duplicateMemoryMillis, on);
     }
   }
 
@@ -134,6 +144,14 @@ public final class NodeCore {
     this.firstContacts = new FirstContacts(store, clock);
     this.prekeyMailbox = new PrekeyMailbox(store, clock, PrekeyMailbox.Policy.DEFAULT, policy.totalQuotaBytes(),
         System::nanoTime);
+    this.mailbox = new Mailbox(store, clock, policy, Mailbox.FetchBudgets.DEFAULT, System::nanoTime);
+  }
+
+  private final Mailbox mailbox;
+
+  /** The mailbox this node runs for others (its policy and counters). */
+  public Mailbox mailbox() {
+    return mailbox;
   }
 
   /** The first contacts this node makes: prekeys to fetch, retries, what the user is shown. */
@@ -645,9 +663,9 @@ public final class NodeCore {
 
   // ---------------------------------------------------------------- serving requests
 
-  /** What one link remembers: the items it handed out, which only it may acknowledge. */
+  /** What one link remembers: the items it handed out, which only it may acknowledge, and its mailbox budget. */
   public static final class LinkState {
-    final Set<Long> handedOut = new HashSet<>();
+    final Mailbox.LinkBook book = new Mailbox.LinkBook();
     /** The address the link comes from (the budget of one-time prekey handouts is per source prefix). */
     final java.net.InetAddress source;
 
@@ -677,34 +695,19 @@ public final class NodeCore {
           if (!policy.mailbox()) {
             break;
           }
-          return List.of(deposit(request.envelope()) ? Frame.ok(id) : Frame.error(id, ErrorCode.LIMIT_EXCEEDED));
+          return List.of(mailbox.deposit(link, id, request.envelope()));
         }
         case Frame.FETCH -> {
           if (!policy.mailbox()) {
             break;
           }
-          List<byte[]> tags = request.tags();
-          List<Tx.Item> items = mailboxRead(tx -> tx.fetch(tags, clock.millis(), Frame.MAX_ITEMS + 1));
-          List<Frame> out = new ArrayList<>();
-          for (Tx.Item item : items.subList(0, Math.min(items.size(), Frame.MAX_ITEMS))) {
-            link.handedOut.add(item.id());
-            out.add(Frame.item(id, item.id(), Envelope.parse(item.envelope())));
-          }
-          out.add(Frame.done(id, items.size() > Frame.MAX_ITEMS));
-          return out;
+          return mailbox.fetch(link, request);
         }
         case Frame.ACK -> {
           if (!policy.mailbox()) {
             break;
           }
-          List<Long> ids = request.itemIds().stream().filter(link.handedOut::contains).toList();
-          if (!ids.isEmpty()) {
-            synchronized (this) {
-              store.write(tx -> tx.deleteItems(ids));
-            }
-            ids.forEach(link.handedOut::remove);
-          }
-          return List.of(Frame.ok(id));
+          return List.of(mailbox.ack(link, id, request.itemIds()));
         }
         case Frame.GET_PREKEYS -> {
           byte[] tag = request.bundleTag();
@@ -745,18 +748,6 @@ public final class NodeCore {
     synchronized (this) {
       return prekeyMailbox.serve(requestId, tag, link.source);
     }
-  }
-
-  private synchronized <T> T mailboxRead(Store.Work<T> work) throws StoreException, SottoException {
-    return store.read(work);
-  }
-
-  /** Holds an envelope for someone else; false when a quota refuses it. */
-  public synchronized boolean deposit(Envelope envelope) throws StoreException, SottoException {
-    long now = clock.millis();
-    Tx.DepositResult result = store.write(tx -> tx.deposit(envelope.tag(), envelope.encoded(), now,
-        now + policy.retentionMillis(), policy.perTagQuota(), policy.totalQuotaBytes()));
-    return result == Tx.DepositResult.STORED || result == Tx.DepositResult.DUPLICATE;
   }
 
   /**

@@ -69,8 +69,7 @@ class NodeTest {
 
   @Test
   void aLinkClosedForIdlenessIsReopenedNotCountedAsAFailure() throws Exception {
-    Node.Options shortIdle = TestNodes.fast().withLimits(new dev.sotto.node.net.Server.Limits(64, 5_000, 300, 1024, 2048,
-        dev.sotto.node.net.HandshakeBudget.Rates.DEFAULT));
+    Node.Options shortIdle = TestNodes.fast().withLimits(dev.sotto.node.net.Server.Limits.DEFAULT.withIdleMillis(300));
     try (Node bob = Node.open(TestNodes.init(dir, "bob", List.of()), null, shortIdle);
         Node alice = Node.open(TestNodes.init(dir, "alice", List.of()), null, TestNodes.fast())) {
       bob.start();

@@ -49,8 +49,27 @@ public final class HandshakeBudget {
   /** Why a connection was refused, or that it was admitted. */
   public enum Outcome { ADMITTED, PREFIX_SPENT, GLOBAL_SPENT }
 
-  /** A source prefix: the family (4 or 6) and its first 24 or 64 bits. */
-  record Prefix(int family, long bits) {}
+  /**
+   * A source prefix: the family (4 or 6) and its first 24 or 64 bits (spec:
+   * transport.adoc#handshake-budgets); the mailbox's budgets count by it too.
+   */
+  public record Prefix(int family, long bits) {
+    /** The /24 of an IPv4 address (an IPv4-mapped IPv6 address counts as IPv4), the /64 of an IPv6 one. */
+    public static Prefix of(InetAddress source) {
+      byte[] a = source.getAddress();
+      if (source instanceof Inet6Address && isIpv4Mapped(a)) {
+        a = new byte[] {a[12], a[13], a[14], a[15]};
+      }
+      if (a.length == 4) {
+        return new Prefix(4, ((a[0] & 0xffL) << 16) | ((a[1] & 0xffL) << 8) | (a[2] & 0xffL));
+      }
+      long bits = 0;
+      for (int i = 0; i < 8; i++) {
+        bits = (bits << 8) | (a[i] & 0xffL);
+      }
+      return new Prefix(6, bits);
+    }
+  }
 
   /**
    * A token bucket: {@code tokens} at {@code last}. Only taking a token changes it, so that a
@@ -144,18 +163,7 @@ public final class HandshakeBudget {
     if (source.isLoopbackAddress() && !rates.loopbackByPrefix()) {
       return null;
     }
-    byte[] a = source.getAddress();
-    if (source instanceof Inet6Address && isIpv4Mapped(a)) {
-      a = new byte[] {a[12], a[13], a[14], a[15]};
-    }
-    if (a.length == 4) {
-      return new Prefix(4, ((a[0] & 0xffL) << 16) | ((a[1] & 0xffL) << 8) | (a[2] & 0xffL));
-    }
-    long bits = 0;
-    for (int i = 0; i < 8; i++) {
-      bits = (bits << 8) | (a[i] & 0xffL);
-    }
-    return new Prefix(6, bits);
+    return Prefix.of(source);
   }
 
   private static boolean isIpv4Mapped(byte[] a) {

@@ -20,8 +20,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A TCP connection carrying one link (spec: transport.adoc#link-handshake, #frames): the
- * handshake, then frames. Blocking; one thread uses a channel at a time.
+ * A TCP connection carrying one link that this node opened (spec: transport.adoc#link-handshake,
+ * #frames): the handshake as initiator, then frames. Blocking; one thread uses a channel at a
+ * time. The links other nodes open are served by {@link Server}.
  */
 public final class LinkChannel implements Closeable {
   /** Batches small frames (a FETCH answer); a larger frame bypasses it. Kept small: a mailbox holds many idle links. */
@@ -76,44 +77,9 @@ public final class LinkChannel implements Closeable {
     }
   }
 
-  /** What the server decides between the checks of a {@code LinkHello} and its key exchange. */
-  public interface Gate {
-    /** Whether this connection may have a key exchange; false closes it at once. */
-    boolean admit();
-  }
-
-  /** The connection was closed by the {@link Gate} before any public-key operation. */
-  public static final class Refused extends IOException {
-    Refused() {
-      super("over the handshake budget");
-    }
-  }
-
-  /**
-   * Runs the handshake as responder on an accepted socket (spec: transport.adoc#link-accept):
-   * reads the hello and checks it at {@code clock}'s time, asks {@code gate}, and only then
-   * verifies the proof and answers.
-   *
-   * @throws SottoException the hello was refused (REPLAY, EXPIRED, AUTH_FAILED, ...)
-   * @throws Refused the gate refused it
-   */
-  public static LinkChannel accept(Socket socket, LinkResponder responder, Clock clock, Gate gate, String localName,
-      RandomSource random, WireTap tap) throws IOException, SottoException {
-    DataInputStream in = new DataInputStream(socket.getInputStream());
-    OutputStream out = new BufferedOutputStream(socket.getOutputStream(), BUFFER);
-    String name = socket.getRemoteSocketAddress() + " -> " + localName;
-    byte[] hello = new byte[LinkInitiator.HELLO_LENGTH];
-    in.readFully(hello);
-    tap.seen(name, false, "hello", hello);
-    LinkResponder.Hello checked = responder.read(hello, clock.instant());
-    if (!gate.admit()) {
-      throw new Refused();
-    }
-    LinkResponder.Accepted accepted = responder.accept(checked, random);
-    tap.seen(name, true, "accept", accepted.accept());
-    out.write(accepted.accept());
-    out.flush();
-    return new LinkChannel(socket, in, out, accepted.link(), name, tap);
+  /** The connection itself (tests that write to it by hand). */
+  Socket socket() {
+    return socket;
   }
 
   public String name() {

@@ -102,17 +102,43 @@ final class Cluster implements AutoCloseable {
     }
 
     /** The server's handshake counters now, asked on the process's standard input. */
-    synchronized Server.Handshakes handshakes() throws IOException, InterruptedException {
-      OutputStream in = process.getOutputStream();
-      in.write("handshakes\n".getBytes(StandardCharsets.UTF_8));
-      in.flush();
-      String line = counters.poll(30, TimeUnit.SECONDS);
-      if (line == null) {
-        throw new AssertionError("node " + name + " did not print its handshake counters\n" + output);
-      }
-      String[] f = line.split(" ");
+    Server.Handshakes handshakes() throws IOException, InterruptedException {
+      String[] f = ask("handshakes").split(" ");
       return new Server.Handshakes(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
           Long.parseLong(f[4]));
+    }
+
+    /** Every counter of the server and the mailbox now, by name ({@link Node#serving}). */
+    Map<String, Long> counters() throws IOException, InterruptedException {
+      return values(ask("counters"));
+    }
+
+    /** The heap in use after full collections ({@code heap}, bytes), the resident set ({@code rss}, KiB) and the links open. */
+    Map<String, Long> memory() throws IOException, InterruptedException {
+      return values(ask("memory"));
+    }
+
+    private static Map<String, Long> values(String line) {
+      Map<String, Long> m = new LinkedHashMap<>();
+      for (String field : line.split(" ")) {
+        int eq = field.indexOf('=');
+        if (eq > 0) {
+          m.put(field.substring(0, eq), Long.parseLong(field.substring(eq + 1)));
+        }
+      }
+      return m;
+    }
+
+    /** Writes a command on the process's standard input and returns the line it answers with. */
+    private synchronized String ask(String command) throws IOException, InterruptedException {
+      OutputStream in = process.getOutputStream();
+      in.write((command + "\n").getBytes(StandardCharsets.UTF_8));
+      in.flush();
+      String line = counters.poll(60, TimeUnit.SECONDS);
+      if (line == null) {
+        throw new AssertionError("node " + name + " did not answer '" + command + "'\n" + output);
+      }
+      return line;
     }
   }
 
@@ -197,9 +223,14 @@ final class Cluster implements AutoCloseable {
       throw new IllegalStateException(name + " runs already");
     }
     Path tmp = Files.createDirectories(dir.resolve("tmp-" + name));
-    List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx128m", "-XX:+UseSerialGC",
-        "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), NodeProcess.class.getName(),
-        home(name).toString()));
+    List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx128m", "-XX:+UseSerialGC"));
+    // More JVM options for every node, to look into one (-Dsotto.it.jvm="-Xlog:gc").
+    String more = System.getProperty("sotto.it.jvm", "").trim();
+    if (!more.isEmpty()) {
+      command.addAll(List.of(more.split("\\s+")));
+    }
+    command.addAll(List.of("-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"),
+        NodeProcess.class.getName(), home(name).toString()));
     command.addAll(List.of(args));
     Running r = new Running(name, new ProcessBuilder(command).redirectErrorStream(true).start());
     running.put(name, r);
@@ -210,7 +241,8 @@ final class Cluster implements AutoCloseable {
           r.output.append(line).append('\n');
           if (line.startsWith("READY ")) {
             r.ready.complete(Integer.parseInt(line.substring(6).trim()));
-          } else if (line.startsWith("HANDSHAKES ")) {
+          } else if (line.startsWith("HANDSHAKES ") || line.startsWith("COUNTERS") || line.startsWith("MEMORY ")
+              || line.startsWith("UNKNOWN ")) {
             r.counters.add(line);
           }
         }
@@ -227,6 +259,19 @@ final class Cluster implements AutoCloseable {
   private static String javaBinary() {
     return ProcessHandle.current().info().command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+  }
+
+  /** The counters of a running node process. */
+  Map<String, Long> counters(String name) throws IOException, InterruptedException {
+    return running(name).counters();
+  }
+
+  Running running(String name) {
+    Running r = running.get(name);
+    if (r == null) {
+      throw new IllegalStateException(name + " is not running");
+    }
+    return r;
   }
 
   /** SIGKILL: the node gets no chance to finish anything. */

@@ -10,16 +10,19 @@ import dev.sotto.Frame;
 import dev.sotto.node.Node;
 import dev.sotto.node.store.Tx;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * A mailbox process with small quotas (spec: transport.adoc#mailbox): 5 items per tag, 8 KiB in
- * all (eight 1 KiB envelopes). Deposits beyond either are refused with LIMIT_EXCEEDED, an identical
- * deposit is stored once, a FETCH and ACK make room again, and an ACK deletes only items handed
- * out on its own link.
+ * all (eight 1 KiB envelopes), of which deposits under tags that nobody fetches may fill half
+ * (#mailbox-policy). Deposits beyond either are refused with LIMIT_EXCEEDED, an identical deposit
+ * is stored once, a FETCH and ACK make room again, and an ACK deletes only items handed out on its
+ * own link.
  */
 class MailboxQuotaTest extends ClusterTest {
   private static final int LIMIT_EXCEEDED = ErrorCode.LIMIT_EXCEEDED.number();
@@ -59,6 +62,13 @@ class MailboxQuotaTest extends ClusterTest {
     return cluster.node("m").mailboxItems();
   }
 
+  /** A FETCH of these tags, as their recipient makes: they become watched. */
+  private void watch(byte[]... tags) throws Exception {
+    RawClient c = link();
+    List<Frame> answer = c.call(Frame.fetch(c.nextRequestId(), List.of(tags)));
+    assertEquals(Frame.DONE, answer.get(answer.size() - 1).type());
+  }
+
   private List<Long> heldIds() throws Exception {
     return held().stream().map(Tx.Item::id).toList();
   }
@@ -73,6 +83,7 @@ class MailboxQuotaTest extends ClusterTest {
       a.add(RawClient.envelopeUnder(tagA));
       b.add(RawClient.envelopeUnder(tagB));
     }
+    watch(tagA, tagB);
     RawClient depositor = link();
 
     // An identical envelope deposited twice is stored once; both answered OK.
@@ -86,6 +97,9 @@ class MailboxQuotaTest extends ClusterTest {
     }
     assertEquals(LIMIT_EXCEEDED, deposit(depositor, a.get(5)), "a sixth item under one tag");
     assertEquals(5, held().size());
+
+    // 5 KiB held: more than the half that tags nobody fetches may fill.
+    assertEquals(LIMIT_EXCEEDED, deposit(depositor, RawClient.randomEnvelope()), "an unwatched tag, past half");
 
     // The total quota: three more under tag B make 8 KiB; the next is refused.
     for (int i = 0; i < 3; i++) {
@@ -139,14 +153,18 @@ class MailboxQuotaTest extends ClusterTest {
 
   @Test
   void depositsOfALargerBucketCountTheirBytes() throws Exception {
-    RawClient c = link();
     byte[] encoded = RawClient.RANDOM.bytes(Envelope.BUCKETS.get(1));
     encoded[0] = Envelope.VERSION;
+    watch(Arrays.copyOfRange(encoded, 1, 1 + Envelope.TAG_LENGTH));
+    RawClient c = link();
     assertEquals(OK, deposit(c, Envelope.parse(encoded)), "4 KiB");
     encoded[20] ^= 1;
     assertEquals(OK, deposit(c, Envelope.parse(encoded)), "8 KiB");
     assertEquals(LIMIT_EXCEEDED, deposit(c, RawClient.randomEnvelope()), "one KiB more");
     Node m = cluster.node("m");
     assertEquals(2, m.mailboxItems().size());
+    Map<String, Long> counters = cluster.counters("m");
+    assertEquals(2, counters.get("mailbox_deposits"), counters.toString());
+    assertEquals(1, counters.get("mailbox_refused_open_full"), "the last one, under a tag nobody fetches: past half");
   }
 }

@@ -2,6 +2,8 @@ package dev.sotto.node.it;
 
 import dev.sotto.node.Node;
 import dev.sotto.node.NodeCore;
+import dev.sotto.node.net.HandshakeBudget;
+import dev.sotto.node.net.Memory;
 import dev.sotto.node.net.Server;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -11,16 +13,22 @@ import java.time.Duration;
 
 /**
  * A node as its own process, for the multi-process tests: {@code NodeProcess HOME [--no-mailbox]
- * [--tag-quota N] [--total-quota BYTES] [--fetch-ms N] [--loopback-by-prefix]}. Opens the node in
- * HOME (no passphrase), starts it, prints {@code READY <port>} and runs until killed; SIGTERM
- * closes it cleanly, SIGKILL is the crash the tests want. It also stops when its standard input
- * ends, so that a node does not outlive a test JVM that died without killing it. A line
- * {@code handshakes} on standard input prints the server's handshake counters,
- * {@code HANDSHAKES keyExchanges completed replays overBudget}.
+ * [--tag-quota N] [--total-quota BYTES] [--fetch-ms N] [--loopback-by-prefix] [--max-links N]
+ * [--handshakes-per-second N] [--idle-ms N] [--no-listen]}. Opens the node in HOME (no passphrase), starts it,
+ * prints {@code READY <port>} and runs until killed; SIGTERM closes it cleanly, SIGKILL is the
+ * crash the tests want. It also stops when its standard input ends, so that a node does not
+ * outlive a test JVM that died without killing it. Lines on standard input ask for figures: {@code
+ * handshakes} prints the server's handshake counters, {@code HANDSHAKES keyExchanges completed
+ * replays overBudget}; {@code counters} every counter of the server and the mailbox, {@code
+ * COUNTERS name=value ...}; {@code memory} the heap in use after full collections and the resident
+ * set, {@code MEMORY heap=BYTES rss=KIB links=N} ({@link dev.sotto.node.net.Memory}).
  *
  * <p>{@code --loopback-by-prefix} gives loopback sources a per-prefix handshake budget, as if
  * they came from the network (transport.adoc#handshake-budgets), so that a test on one machine
- * can connect from several /24 prefixes of 127.0.0.0/8.
+ * can connect from several /24 prefixes of 127.0.0.0/8. {@code --max-links} and {@code --idle-ms}
+ * set the server's limits; {@code --handshakes-per-second} the global handshake budget (rate and
+ * burst), for a test that makes thousands of links in seconds; {@code --no-listen} runs a node
+ * reachable only through its mailboxes (READY 0).
  */
 public final class NodeProcess {
   private NodeProcess() {}
@@ -28,7 +36,7 @@ public final class NodeProcess {
   public static void main(String[] args) throws Exception {
     if (args.length < 1) {
       System.err.println("usage: NodeProcess HOME [--no-mailbox] [--tag-quota N] [--total-quota BYTES] [--fetch-ms N]"
-          + " [--loopback-by-prefix]");
+          + " [--loopback-by-prefix] [--max-links N] [--handshakes-per-second N] [--idle-ms N] [--no-listen]");
       System.exit(2);
     }
     Path home = Path.of(args[0]);
@@ -40,8 +48,20 @@ public final class NodeProcess {
         case "--tag-quota" -> policy = policy.withQuotas(Integer.parseInt(args[++i]), policy.totalQuotaBytes());
         case "--total-quota" -> policy = policy.withQuotas(policy.perTagQuota(), Long.parseLong(args[++i]));
         case "--fetch-ms" -> options = options.withFetchInterval(Duration.ofMillis(Long.parseLong(args[++i])));
-        case "--loopback-by-prefix" -> options = options.withLimits(
-            options.limits().withHandshakes(options.limits().handshakes().withLoopbackByPrefix(true)));
+        case "--loopback-by-prefix" -> {
+          options = options.withLimits(
+              options.limits().withHandshakes(options.limits().handshakes().withLoopbackByPrefix(true)));
+          policy = policy.withLoopbackByPrefix(true);
+        }
+        case "--no-listen" -> options = options.withListening(false);
+        case "--max-links" -> options = options.withLimits(options.limits().withMaxLinks(Integer.parseInt(args[++i])));
+        case "--idle-ms" -> options = options.withLimits(options.limits().withIdleMillis(Integer.parseInt(args[++i])));
+        case "--handshakes-per-second" -> {
+          int rate = Integer.parseInt(args[++i]);
+          HandshakeBudget.Rates r = options.limits().handshakes();
+          options = options.withLimits(options.limits().withHandshakes(
+              new HandshakeBudget.Rates(r.perPrefix(), r.prefixBurst(), rate, rate, r.loopbackByPrefix())));
+        }
         default -> {
           System.err.println("unknown option " + args[i]);
           System.exit(2);
@@ -51,19 +71,32 @@ public final class NodeProcess {
     Node node = Node.open(home, null, options.withPolicy(policy));
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "node-shutdown"));
     node.start();
-    System.out.println("READY " + node.server().port());
+    System.out.println("READY " + (node.server() == null ? 0 : node.server().port()));
     System.out.flush();
     // The node's threads are daemons: this one keeps the process alive until it is killed or
     // the test JVM, which holds the other end of standard input, goes away.
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
     while ((line = in.readLine()) != null) {
-      if (line.equals("handshakes")) {
-        Server.Handshakes h = node.server().handshakes();
-        System.out.println("HANDSHAKES " + h.keyExchanges() + " " + h.completed() + " " + h.replays() + " "
-            + h.overBudget());
-        System.out.flush();
+      switch (line) {
+        case "handshakes" -> {
+          Server.Handshakes h = node.server().handshakes();
+          System.out.println("HANDSHAKES " + h.keyExchanges() + " " + h.completed() + " " + h.replays() + " "
+              + h.overBudget());
+        }
+        case "counters" -> {
+          StringBuilder out = new StringBuilder("COUNTERS");
+          node.serving().forEach((k, v) -> out.append(' ').append(k).append('=').append(v));
+          System.out.println(out);
+        }
+        case "memory" -> {
+          Memory.Use use = Memory.measure();
+          System.out.println("MEMORY heap=" + use.heapBytes() + " rss=" + use.rssKib() + " links="
+              + node.openLinks());
+        }
+        default -> System.out.println("UNKNOWN " + line);
       }
+      System.out.flush();
     }
     System.exit(0);
   }

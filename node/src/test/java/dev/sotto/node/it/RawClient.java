@@ -127,6 +127,11 @@ final class RawClient implements Closeable {
     return Arrays.copyOf(buffer, n);
   }
 
+  /** Makes the socket's send buffer small: a writer that runs ahead of the node blocks sooner. */
+  void sendBuffer(int bytes) throws IOException {
+    socket.setSendBufferSize(bytes);
+  }
+
   void write(byte[] bytes) throws IOException {
     out.write(bytes);
     out.flush();

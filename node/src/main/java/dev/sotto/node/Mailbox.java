@@ -1,0 +1,325 @@
+package dev.sotto.node;
+
+import dev.sotto.Envelope;
+import dev.sotto.ErrorCode;
+import dev.sotto.Frame;
+import dev.sotto.SottoException;
+import dev.sotto.node.net.HandshakeBudget;
+import dev.sotto.node.store.Store;
+import dev.sotto.node.store.StoreException;
+import dev.sotto.node.store.Tx;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * The mailbox a node runs for others (spec: transport.adoc#mailbox), with the reference node's
+ * policy (#mailbox-policy) against floods of deposits and against fetches that cost more than they
+ * should:
+ *
+ * <ul>
+ *   <li><b>Room kept for watched tags.</b> A tag is <em>watched</em> when a FETCH asked for it within
+ *       the retention time: someone who knows it is waiting for what comes under it. A deposit under
+ *       a tag nobody watches may fill the mailbox only up to {@link #OPEN_SHARE} of its total quota;
+ *       the rest is kept for watched tags. A flood under tags of its own making fills the open part
+ *       and no more, and deposits for recipients who fetch still go in.
+ *   <li><b>A share per source prefix.</b> The deposits from one source prefix (the /24 of an IPv4
+ *       address, the /64 of an IPv6 one) may add up to {@link #PREFIX_SHARE} of the total quota per
+ *       retention time (a bucket of bytes that refills over the retention time), so one network
+ *       never holds more than twice that. Loopback sources have none (behind a Tor onion service
+ *       every link comes from loopback): they meet the room kept for watched tags only.
+ *   <li><b>A FETCH costs what it reads.</b> {@link #REQUEST_COST} per request, {@link #TAG_COST} per
+ *       tag looked up, and the bytes of the envelopes it hands out, spent from three buckets: the
+ *       link's, the source prefix's (none for loopback) and one for every source together. A FETCH
+ *       is refused with LIMIT_EXCEEDED while any of them is in debt; one admitted is charged its
+ *       whole cost afterwards, so a bucket is in debt by at most one FETCH.
+ * </ul>
+ *
+ * <p>The watched tags and the buckets are in memory: after a restart every tag is unwatched until it
+ * is fetched again (a recipient that is online fetches every second) and every bucket is full.
+ * Thread-safe.
+ */
+public final class Mailbox {
+  /** The part of the total quota that deposits under tags nobody watches may fill. */
+  public static final double OPEN_SHARE = 0.5;
+  /** The part of the total quota one source prefix may deposit per retention time. */
+  public static final double PREFIX_SHARE = 1.0 / 16;
+  /** Watched tags remembered at most; beyond, the one fetched longest ago is forgotten. */
+  public static final int WATCHED_TAGS = 65_536;
+  /** Items a link remembers having handed out (for its ACKs); beyond, the oldest are forgotten. */
+  static final int HANDED_OUT = 4_096;
+  /** Source prefixes with a deposit bucket at most; beyond, the one that deposited longest ago is forgotten. */
+  static final int PREFIXES = 65_536;
+
+  /** The cost of a FETCH, in bytes: one request. */
+  public static final long REQUEST_COST = 1024;
+  /** The cost of a FETCH, in bytes: each tag it looks up. */
+  public static final long TAG_COST = 512;
+
+  /** A bucket of bytes of FETCH work: sustained rate per second and burst. */
+  public record Rate(double perSecond, long burst) {}
+
+  /** The FETCH budgets (spec: transport.adoc#mailbox-policy): per link, per source prefix, in all. */
+  public record FetchBudgets(Rate link, Rate prefix, Rate global) {
+    public static final FetchBudgets DEFAULT = new FetchBudgets(new Rate(2 << 20, 8 << 20), new Rate(4 << 20, 8 << 20),
+        new Rate(8 << 20, 8 << 20));
+  }
+
+  /**
+   * A bucket of bytes that may go into debt: a request is admitted while the level is positive and
+   * charged after it is done. Used under its owner's lock.
+   */
+  static final class Bucket {
+    private double level;
+    private long last;
+
+    Bucket(double level, long now) {
+      this.level = level;
+      this.last = now;
+    }
+
+    double at(long now, Rate rate) {
+      return now - last > 0 ? Math.min(rate.burst(), level + (now - last) / 1e9 * rate.perSecond()) : level;
+    }
+
+    void charge(long now, Rate rate, double cost) {
+      level = at(now, rate) - cost;
+      last = Math.max(last, now);
+    }
+  }
+
+  /** What one link remembers: the items it handed out (only it may acknowledge them) and its FETCH bucket. */
+  static final class LinkBook {
+    private final LinkedHashMap<Long, Boolean> handedOut = new LinkedHashMap<>();
+    private Bucket fetch;
+
+    synchronized void handedOut(long id) {
+      handedOut.remove(id);
+      handedOut.put(id, Boolean.TRUE);
+      if (handedOut.size() > HANDED_OUT) {
+        Iterator<Long> it = handedOut.keySet().iterator();
+        it.next();
+        it.remove();
+      }
+    }
+
+    synchronized List<Long> handedOut(List<Long> ids) {
+      return ids.stream().filter(handedOut::containsKey).distinct().toList();
+    }
+
+    synchronized void forget(List<Long> ids) {
+      ids.forEach(handedOut::remove);
+    }
+  }
+
+  /** A 16-byte tag as a map key. */
+  private record Tag(long high, long low) {
+    static Tag of(byte[] tag) {
+      ByteBuffer b = ByteBuffer.wrap(tag);
+      return new Tag(b.getLong(), b.getLong());
+    }
+  }
+
+  private final Store store;
+  private final Clock clock;
+  private final NodeCore.Policy policy;
+  private final FetchBudgets budgets;
+  private final LongSupplier nanos;
+  /** Watched tags, with when a FETCH last asked for them (millis), least recently asked first. */
+  private final LinkedHashMap<Tag, Long> watched = new LinkedHashMap<>(1024, 0.75f, true);
+  /** Deposit buckets by source prefix, the one charged longest ago first. */
+  private final LinkedHashMap<HandshakeBudget.Prefix, Bucket> depositors = new LinkedHashMap<>();
+  private final LinkedHashMap<HandshakeBudget.Prefix, Bucket> fetchers = new LinkedHashMap<>();
+  private final Bucket global;
+  private final Map<String, Long> counters = new LinkedHashMap<>();
+
+  Mailbox(Store store, Clock clock, NodeCore.Policy policy, FetchBudgets budgets, LongSupplier nanos) {
+    this.store = store;
+    this.clock = clock;
+    this.policy = policy;
+    this.budgets = budgets;
+    this.nanos = nanos;
+    this.global = new Bucket(budgets.global().burst(), nanos.getAsLong());
+    for (String name : List.of("deposits", "duplicates", "refused_tag_full", "refused_open_full", "refused_full",
+        "refused_prefix", "fetches", "fetches_refused", "bytes_served", "acks")) {
+      counters.put(name, 0L);
+    }
+  }
+
+  private void count(String name, long n) {
+    counters.merge(name, n, Long::sum);
+  }
+
+  /** The mailbox's counters since start, and the tags watched now. */
+  public synchronized Map<String, Long> counters() {
+    Map<String, Long> m = new LinkedHashMap<>();
+    counters.forEach((k, v) -> m.put("mailbox_" + k, v));
+    m.put("mailbox_watched_tags", (long) watched.size());
+    return m;
+  }
+
+  /** The source's prefix for the mailbox's budgets, or null for loopback (unless the policy counts it by prefix). */
+  private HandshakeBudget.Prefix prefixOf(InetAddress source) {
+    if (source.isLoopbackAddress() && !policy.loopbackByPrefix()) {
+      return null;
+    }
+    return HandshakeBudget.Prefix.of(source);
+  }
+
+  // ---------------------------------------------------------------- DEPOSIT
+
+  /**
+   * DEPOSIT (spec: transport.adoc#mailbox): OK when stored or held already; LIMIT_EXCEEDED when the
+   * tag's quota, the room open to its tag (watched or not) or its source's share refuses it.
+   */
+  synchronized Frame deposit(NodeCore.LinkState link, long requestId, Envelope envelope)
+      throws StoreException, SottoException {
+    long now = clock.millis();
+    long t = nanos.getAsLong();
+    long size = envelope.length();
+    boolean isWatched = watched(Tag.of(envelope.tag()), now);
+    Rate share = prefixShare();
+    HandshakeBudget.Prefix prefix = prefixOf(link.source);
+    Bucket bucket = null;
+    if (prefix != null) {
+      bucket = depositors.get(prefix);
+      if (bucket == null) {
+        bucket = new Bucket(share.burst(), t);
+      }
+      if (bucket.at(t, share) < size) {
+        count("refused_prefix", 1);
+        return Frame.error(requestId, ErrorCode.LIMIT_EXCEEDED);
+      }
+    }
+    long room = isWatched ? policy.totalQuotaBytes() : (long) (policy.totalQuotaBytes() * OPEN_SHARE);
+    Tx.DepositResult result = store.write(tx -> tx.deposit(envelope.tag(), envelope.encoded(), now,
+        now + policy.retentionMillis(), policy.perTagQuota(), room));
+    switch (result) {
+      case STORED -> {
+        count("deposits", 1);
+        if (bucket != null) {
+          bucket.charge(t, share, size);
+          depositors.remove(prefix);
+          depositors.put(prefix, bucket);
+          if (depositors.size() > PREFIXES) {
+            Iterator<HandshakeBudget.Prefix> it = depositors.keySet().iterator();
+            it.next();
+            it.remove(); // forgetting it is lenient: it comes back with a full bucket
+          }
+        }
+        return Frame.ok(requestId);
+      }
+      case DUPLICATE -> {
+        count("duplicates", 1);
+        return Frame.ok(requestId);
+      }
+      case TAG_FULL -> count("refused_tag_full", 1);
+      default -> count(isWatched ? "refused_full" : "refused_open_full", 1);
+    }
+    return Frame.error(requestId, ErrorCode.LIMIT_EXCEEDED);
+  }
+
+  /** A prefix's deposits: {@link #PREFIX_SHARE} of the total quota, refilled over the retention time. */
+  private Rate prefixShare() {
+    double bytes = policy.totalQuotaBytes() * PREFIX_SHARE;
+    return new Rate(bytes / (policy.retentionMillis() / 1000.0), (long) bytes);
+  }
+
+  private boolean watched(Tag tag, long now) {
+    Long last = watched.get(tag);
+    return last != null && now - last < policy.retentionMillis();
+  }
+
+  // ---------------------------------------------------------------- FETCH and ACK
+
+  /**
+   * FETCH (spec: transport.adoc#mailbox): the unexpired items under the tags, at most 64, then
+   * DONE; LIMIT_EXCEEDED while a budget is in debt, before the body is read (so it costs next to
+   * nothing). The tags become watched.
+   *
+   * @throws SottoException the body's errors (INVALID_ENCODING, TRUNCATED, TRAILING_DATA)
+   */
+  synchronized List<Frame> fetch(NodeCore.LinkState link, Frame request) throws StoreException, SottoException {
+    long requestId = request.requestId();
+    long t = nanos.getAsLong();
+    HandshakeBudget.Prefix prefix = prefixOf(link.source);
+    Bucket own = link.book.fetch;
+    if (own == null) {
+      own = link.book.fetch = new Bucket(budgets.link().burst(), t);
+    }
+    Bucket shared = null;
+    if (prefix != null) {
+      shared = fetchers.get(prefix);
+      if (shared == null) {
+        shared = new Bucket(budgets.prefix().burst(), t);
+      }
+    }
+    if (own.at(t, budgets.link()) <= 0 || (shared != null && shared.at(t, budgets.prefix()) <= 0)
+        || global.at(t, budgets.global()) <= 0) {
+      count("fetches_refused", 1);
+      return List.of(Frame.error(requestId, ErrorCode.LIMIT_EXCEEDED));
+    }
+    List<byte[]> tags = request.tags();
+    long now = clock.millis();
+    for (byte[] tag : tags) {
+      watched.put(Tag.of(tag), now);
+    }
+    while (watched.size() > WATCHED_TAGS) {
+      Iterator<Tag> it = watched.keySet().iterator();
+      it.next();
+      it.remove();
+    }
+    List<Tx.Item> items = store.read(tx -> tx.fetch(tags, now, Frame.MAX_ITEMS + 1));
+    List<Frame> out = new ArrayList<>();
+    long bytes = 0;
+    for (Tx.Item item : items.subList(0, Math.min(items.size(), Frame.MAX_ITEMS))) {
+      link.book.handedOut(item.id());
+      out.add(Frame.item(requestId, item.id(), Envelope.parse(item.envelope())));
+      bytes += item.envelope().length;
+    }
+    out.add(Frame.done(requestId, items.size() > Frame.MAX_ITEMS));
+    double cost = REQUEST_COST + TAG_COST * tags.size() + bytes;
+    own.charge(t, budgets.link(), cost);
+    global.charge(t, budgets.global(), cost);
+    if (shared != null) {
+      shared.charge(t, budgets.prefix(), cost);
+      fetchers.remove(prefix);
+      fetchers.put(prefix, shared);
+      forgetFull(fetchers, t, budgets.prefix());
+    }
+    count("fetches", 1);
+    count("bytes_served", bytes);
+    return out;
+  }
+
+  /** Drops the prefix buckets, charged longest ago first, that would be full again (and so equal new ones). */
+  private static void forgetFull(LinkedHashMap<HandshakeBudget.Prefix, Bucket> buckets, long now, Rate rate) {
+    Iterator<Bucket> it = buckets.values().iterator();
+    while (it.hasNext()) {
+      Bucket b = it.next();
+      if (b.at(now, rate) < rate.burst() && buckets.size() <= PREFIXES) {
+        return;
+      }
+      it.remove();
+    }
+  }
+
+  /** ACK (spec: transport.adoc#mailbox): deletes the listed items that this link handed out; OK. */
+  Frame ack(NodeCore.LinkState link, long requestId, List<Long> ids) throws StoreException, SottoException {
+    List<Long> mine = link.book.handedOut(ids);
+    if (!mine.isEmpty()) {
+      store.write(tx -> tx.deleteItems(mine));
+      link.book.forget(mine);
+    }
+    synchronized (this) {
+      count("acks", 1);
+    }
+    return Frame.ok(requestId);
+  }
+}
