@@ -98,8 +98,8 @@ final class Deliveries {
       proven.remove(contactId);
       return;
     }
-    List<Address> peers = addresses.stream().filter(a -> a.kind() == Address.KIND_PEER_TCP).toList();
-    List<Address> mailboxes = addresses.stream().filter(a -> a.kind() == Address.KIND_MAILBOX_TCP).toList();
+    List<Address> peers = inOrder(addresses, Address.KIND_PEER_TCP);
+    List<Address> mailboxes = inOrder(addresses, Address.KIND_MAILBOX_TCP);
     List<NodeCore.Sent> sent = new ArrayList<>();
     boolean quick = true;
     String failure = null;
@@ -141,6 +141,23 @@ final class Deliveries {
     } else {
       proven.remove(contactId);
     }
+  }
+
+  /**
+   * The card's addresses of one kind in the order they are tried: the card's, except that those
+   * whose last exchange failed come after the others (a dead mailbox listed first costs its
+   * budget once, not at every envelope).
+   */
+  private List<Address> inOrder(List<Address> addresses, int kind) {
+    List<Address> working = new ArrayList<>();
+    List<Address> failing = new ArrayList<>();
+    for (Address a : addresses) {
+      if (a.kind() == kind) {
+        (links.health(a).ok() ? working : failing).add(a);
+      }
+    }
+    working.addAll(failing);
+    return working;
   }
 
   List<Address> addressesOf(long contactId, byte[] encoded) throws SottoException {

@@ -14,14 +14,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * each named by a key, never two of one key at once, on a bounded number of threads, so that a
  * contact with many addresses or many contacts cost no more threads than the bound.
  *
- * <p>Two lanes of {@link #THREADS_PER_LANE} threads each: {@link Lane#PROVEN} for destinations
- * whose last job went through quickly, {@link Lane#UNPROVEN} for the new, the failing and the
- * slow. A tarpit, or any number of them, can fill the second lane only: a contact that answers
- * keeps getting its turn in the first. At most {@code 2 * THREADS_PER_LANE} outgoing exchanges
- * run at once.
+ * <p>Two lanes: {@link Lane#PROVEN}, {@value #PROVEN_THREADS} threads, for destinations whose
+ * last job went through quickly; {@link Lane#UNPROVEN}, {@value #UNPROVEN_THREADS} threads, for
+ * the new, the failing and the slow. A tarpit, or any number of them, can fill the second lane
+ * only: a contact that answers keeps getting its turn in the first. A new contact's first job
+ * waits behind hostile ones only when more than {@value #UNPROVEN_THREADS} of them are due at
+ * once, and then for one of their budgets. At most {@code PROVEN_THREADS + UNPROVEN_THREADS}
+ * outgoing exchanges run at once, however many contacts there are.
  */
 final class Outbound implements AutoCloseable {
-  static final int THREADS_PER_LANE = 4;
+  static final int PROVEN_THREADS = 4;
+  static final int UNPROVEN_THREADS = 8;
 
   /** Which threads a job runs on. */
   enum Lane { PROVEN, UNPROVEN }
@@ -43,8 +46,8 @@ final class Outbound implements AutoCloseable {
 
   Outbound(String name, Failures failures) {
     this.failures = failures;
-    this.proven = pool(name + "-out", THREADS_PER_LANE);
-    this.unproven = pool(name + "-out-unproven", THREADS_PER_LANE);
+    this.proven = pool(name + "-out", PROVEN_THREADS);
+    this.unproven = pool(name + "-out-unproven", UNPROVEN_THREADS);
   }
 
   private static ThreadPoolExecutor pool(String name, int threads) {

@@ -20,7 +20,8 @@ import java.time.Duration;
  *
  * <p>{@code --loopback-by-prefix} gives loopback sources a per-prefix handshake budget, as if
  * they came from the network (transport.adoc#handshake-budgets), so that a test on one machine
- * can connect from several /24 prefixes of 127.0.0.0/8.
+ * can connect from several /24 prefixes of 127.0.0.0/8. {@code --no-listen}: the node is
+ * reachable through its mailboxes only (it prints {@code READY 0}).
  */
 public final class NodeProcess {
   private NodeProcess() {}
@@ -28,7 +29,7 @@ public final class NodeProcess {
   public static void main(String[] args) throws Exception {
     if (args.length < 1) {
       System.err.println("usage: NodeProcess HOME [--no-mailbox] [--tag-quota N] [--total-quota BYTES] [--fetch-ms N]"
-          + " [--loopback-by-prefix]");
+          + " [--loopback-by-prefix] [--no-listen]");
       System.exit(2);
     }
     Path home = Path.of(args[0]);
@@ -40,6 +41,7 @@ public final class NodeProcess {
         case "--tag-quota" -> policy = policy.withQuotas(Integer.parseInt(args[++i]), policy.totalQuotaBytes());
         case "--total-quota" -> policy = policy.withQuotas(policy.perTagQuota(), Long.parseLong(args[++i]));
         case "--fetch-ms" -> options = options.withFetchInterval(Duration.ofMillis(Long.parseLong(args[++i])));
+        case "--no-listen" -> options = options.withListening(false);
         case "--loopback-by-prefix" -> options = options.withLimits(
             options.limits().withHandshakes(options.limits().handshakes().withLoopbackByPrefix(true)));
         default -> {
@@ -51,7 +53,7 @@ public final class NodeProcess {
     Node node = Node.open(home, null, options.withPolicy(policy));
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "node-shutdown"));
     node.start();
-    System.out.println("READY " + node.server().port());
+    System.out.println("READY " + (node.server() == null ? 0 : node.server().port()));
     System.out.flush();
     // The node's threads are daemons: this one keeps the process alive until it is killed or
     // the test JVM, which holds the other end of standard input, goes away.
