@@ -523,6 +523,11 @@ public final class Node implements AutoCloseable {
    * @return empty when every address failed or withheld a valid bundle
    */
   public Optional<Prekeys> fetchPrekeys(Card card) {
+    return fetchPrekeys(card, new boolean[1]);
+  }
+
+  /** As {@link #fetchPrekeys(Card)}; {@code tried[0]} says whether any address was asked (not all resting). */
+  private Optional<Prekeys> fetchPrekeys(Card card, boolean[] tried) {
     List<Address> order = new ArrayList<>();
     card.addresses().stream().filter(a -> a.kind() == Address.KIND_PEER_TCP).forEach(order::add);
     card.addresses().stream().filter(a -> a.kind() == Address.KIND_MAILBOX_TCP).forEach(order::add);
@@ -532,8 +537,11 @@ public final class Node implements AutoCloseable {
       List<Frame.PrekeyItem> items;
       try {
         items = prekeyChannel.getPrekeys(address, card.bundleTag());
+        tried[0] = true;
       } catch (IOException | SottoException | StoreException | RuntimeException e) {
-        continue; // unreachable, or a link error: the next address may answer
+        // unreachable, or a link error: the next address may answer
+        tried[0] |= !(e instanceof LinkPool.NotNow);
+        continue;
       }
       Instant now = clock.instant();
       PrekeyBundle best = null;
@@ -560,6 +568,7 @@ public final class Node implements AutoCloseable {
           }
         } catch (SottoException e) {
           // refused: stale, of another card, or forged
+          status.refused(clock.millis(), "a prekey item from " + NodeStatus.shown(address) + ": " + e.code());
         }
       }
       if (best != null) {
@@ -595,12 +604,13 @@ public final class Node implements AutoCloseable {
     } catch (SottoException e) {
       return; // an expired card: no fetch can help (FirstContacts.wanted leaves these out)
     }
-    Optional<Prekeys> prekeys = fetchPrekeys(card);
+    boolean[] tried = new boolean[1];
+    Optional<Prekeys> prekeys = fetchPrekeys(card, tried);
     if (prekeys.isPresent()) {
       core.firstContacts().fetched(wanted.contactId(), prekeys.get());
       log.log(System.Logger.Level.INFO, "contact #" + wanted.contactId() + ": prekeys fetched");
       wake.release();
-    } else {
+    } else if (tried[0]) { // else every address rests after a failure: asked again when one no longer does
       core.firstContacts().fetchFailed(wanted.contactId());
       log.log(System.Logger.Level.INFO, "contact #" + wanted.contactId() + ": no address of its card served prekeys");
     }
@@ -725,19 +735,42 @@ public final class Node implements AutoCloseable {
     return PublicIdentity.parse(contact(contactName).identity()).fingerprint();
   }
 
-  /** Queues a text to a contact; the running node seals and delivers it. */
-  public void send(String contactName, String text) throws StoreException, SottoException {
+  /**
+   * Queues a text to a contact; the running node seals and delivers it.
+   *
+   * @return its seq, to ask where it stands ({@link #messageState})
+   */
+  public long send(String contactName, String text) throws StoreException, SottoException {
     long now = clock.millis();
-    store.write(tx -> {
+    long seq = store.write(tx -> {
       Tx.Contact c = tx.contactByName(contactName)
           .orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no contact named '" + contactName + "'"));
       NodeMessage message = NodeMessage.text(c.nextOutSeq(), now / 1000, text);
       tx.queuePending(c.id(), message.encode(), now);
       tx.insertMessage(c.id(), false, c.nextOutSeq(), now / 1000, now, text);
       tx.setSeqs(c.id(), c.nextOutSeq() + 1, c.nextInSeq());
-      return null;
+      return c.nextOutSeq();
     });
     wake.release();
+    return seq;
+  }
+
+  // ---------------------------------------------------------------- what became of it
+
+  /** Where the message {@code seq} to a contact stands; null when no record says (it left long ago). */
+  public Report.MessageState messageState(String contactName, long seq) throws StoreException, SottoException {
+    Tx.Contact c = contact(contactName);
+    return store.read(tx -> Report.message(tx, c, seq));
+  }
+
+  /** Every message waiting to leave ({@code sotto outbox}). */
+  public List<Report.Waiting> outbox() throws StoreException, SottoException {
+    return store.read(tx -> Report.outbox(tx, core.firstContacts()));
+  }
+
+  /** What the node running for this home last wrote of itself ({@code sotto status}); null if none ever ran. */
+  public Report.NodeState nodeState() throws StoreException, SottoException {
+    return store.read(Report::nodeState);
   }
 
   /**
@@ -1162,11 +1195,6 @@ public final class Node implements AutoCloseable {
       status.work("writing the status", now, LinkPool.reason(e));
       status.written(now); // tried again at the next change, or the next heartbeat
     }
-  }
-
-  /** What this node is doing, as last written by the node running for this home (null: never ran). */
-  NodeStatus.Snapshot lastStatus() throws StoreException, SottoException {
-    return store.read(tx -> tx.get(NodeStatus.KV).map(NodeStatus::decode).orElse(null));
   }
 
   /** Stops the peer (if started) and closes the store. */
