@@ -1216,7 +1216,7 @@ public final class Node implements AutoCloseable {
     links.close();
     outbound.close();
     if (wasRunning) {
-      status.listening("");
+      status.stopped(clock.millis());
       writeStatus(true);
       log.log(System.Logger.Level.INFO, "node stopped");
     }

@@ -38,17 +38,20 @@ final class NodeStatus {
   record Contact(long contactId, Trouble delivery) {}
 
   /**
-   * The status as written: when, since when the node runs, its process, where it listens, its
+   * The status as written: when, since when the node runs (until when: 0 while it runs), its
+   * process, where it listens (empty: nowhere), its
    * mailboxes, the contacts it fails to deliver to, the parts of its work that fail (by name), and
    * the envelopes it refused (received ones that do not open, prekeys that do not verify).
    */
-  record Snapshot(long writtenMillis, long startedMillis, long pid, String listening, List<Mailbox> mailboxes,
+  record Snapshot(long writtenMillis, long startedMillis, long stoppedMillis, long pid, String listening,
+      List<Mailbox> mailboxes,
       List<Contact> failingContacts, Map<String, Trouble> problems, long refused, String lastRefused,
       long lastRefusedMillis) {}
 
   private final System.Logger log;
   private final long startedMillis;
   private String listening = "";
+  private long stoppedMillis;
   private final Map<String, long[]> fetches = new LinkedHashMap<>();
   private final Map<String, Trouble> fetchTrouble = new TreeMap<>();
   private final Map<String, Trouble> publishTrouble = new TreeMap<>();
@@ -83,6 +86,12 @@ final class NodeStatus {
 
   synchronized void listening(String where) {
     listening = where;
+    dirty = true;
+  }
+
+  /** The node stopped (cleanly) at {@code now}. */
+  synchronized void stopped(long now) {
+    stoppedMillis = now;
     dirty = true;
   }
 
@@ -228,7 +237,7 @@ final class NodeStatus {
     fetches.forEach((k, t) -> mailboxes.add(new Mailbox(k, t[0], t[1], fetchTrouble.get(k), publishTrouble.get(k))));
     List<Contact> failing = new ArrayList<>();
     contacts.forEach((id, t) -> failing.add(new Contact(id, t)));
-    return new Snapshot(now, startedMillis, ProcessHandle.current().pid(), listening, mailboxes, failing,
+    return new Snapshot(now, startedMillis, stoppedMillis, ProcessHandle.current().pid(), listening, mailboxes, failing,
         new TreeMap<>(problems), refused, lastRefused, lastRefusedMillis);
   }
 
@@ -239,6 +248,7 @@ final class NodeStatus {
       out.writeByte(VERSION);
       out.writeLong(s.writtenMillis());
       out.writeLong(s.startedMillis());
+      out.writeLong(s.stoppedMillis());
       out.writeLong(s.pid());
       out.writeUTF(s.listening());
       out.writeInt(s.mailboxes().size());
@@ -294,6 +304,7 @@ final class NodeStatus {
       }
       long written = in.readLong();
       long started = in.readLong();
+      long stopped = in.readLong();
       long pid = in.readLong();
       String listening = in.readUTF();
       List<Mailbox> mailboxes = new ArrayList<>();
@@ -308,7 +319,7 @@ final class NodeStatus {
       for (int i = in.readInt(); i > 0; i--) {
         problems.put(in.readUTF(), trouble(in));
       }
-      return new Snapshot(written, started, pid, listening, mailboxes, contacts, problems, in.readLong(), in.readUTF(),
+      return new Snapshot(written, started, stopped, pid, listening, mailboxes, contacts, problems, in.readLong(), in.readUTF(),
           in.readLong());
     } catch (IOException | RuntimeException e) {
       return null;

@@ -44,7 +44,8 @@ public final class Report {
    * A message in the outbox: to whom; what (a text's first characters, or what a message without
    * text is); its seq (-1 if not known: sealed by a node older than its ledger); when it was queued
    * (ms); its state; for a sealed one, how many attempts failed and when the next is due; for a
-   * failing one, why (each address's reason) and since when.
+   * failing one, why (each address's reason) and since when. A message behind one that fails
+   * fails with it (0 attempts of its own: it leaves after that one).
    */
   public record Waiting(String contact, String what, long seq, long queuedMillis, State state, int attempts,
       long nextAttemptMillis, String error, long failingSinceMillis) {
@@ -67,12 +68,14 @@ public final class Report {
   public record Trouble(long sinceMillis, String error, long failures) {}
 
   /**
-   * What the node running for this home last wrote of itself: when; since when it runs, its
-   * process and where it listens (empty when it stopped, or does not listen); its mailboxes; the
+   * What the node running for this home last wrote of itself: when; since when it runs, until when
+   * (0: it did not stop cleanly, or runs), its process and where it listens (empty: it does not
+   * listen); its mailboxes; the
    * contacts it fails to deliver to (by name); the parts of its work that fail; how many received
    * envelopes and fetched prekeys it refused, and the last.
    */
-  public record NodeState(long writtenMillis, long startedMillis, long pid, String listening, List<Mailbox> mailboxes,
+  public record NodeState(long writtenMillis, long startedMillis, long stoppedMillis, long pid, String listening,
+      List<Mailbox> mailboxes,
       Map<String, Trouble> failingContacts, Map<String, Trouble> problems, long refused, String lastRefused,
       long lastRefusedMillis) {}
 
@@ -109,7 +112,7 @@ public final class Report {
     }
     Map<String, Trouble> problems = new LinkedHashMap<>();
     s.problems().forEach((k, v) -> problems.put(k, trouble(v)));
-    return new NodeState(s.writtenMillis(), s.startedMillis(), s.pid(), s.listening(), mailboxes, failing, problems,
+    return new NodeState(s.writtenMillis(), s.startedMillis(), s.stoppedMillis(), s.pid(), s.listening(), mailboxes, failing, problems,
         s.refused(), s.lastRefused(), s.lastRefusedMillis());
   }
 
@@ -129,16 +132,21 @@ public final class Report {
     Trouble trouble = state == null ? null : state.failingContacts().get(c.name());
     // Sealed first: they leave before what is still queued.
     Map<String, Waiting> sealed = new LinkedHashMap<>();
+    // An envelope waits behind the first one that failed: it fails with it.
+    Tx.Outgoing head = null;
     for (Tx.Outgoing o : tx.outbox(c.id())) {
+      if (head == null && o.attempts() > 0) {
+        head = o;
+      }
       Ledger.Waiting w = ledger.of(o.id());
       String key = w == null ? "envelope " + o.id() : w.kind() + ":" + w.seq();
       if (sealed.containsKey(key)) {
         continue; // a message sealed into several envelopes is shown once, at its first
       }
       Tx.Message m = w == null ? null : message(tx, c.id(), w.seq(), w.kind());
-      State s = o.attempts() == 0 ? State.SENDING : State.FAILING;
+      State s = head == null ? State.SENDING : State.FAILING;
       sealed.put(key, new Waiting(c.name(), what(w == null ? -1 : w.kind(), m), w == null ? -1 : w.seq(),
-          m != null ? m.storedAt() : o.created(), s, o.attempts(), o.nextAttemptMillis(),
+          m != null ? m.storedAt() : o.created(), s, o.attempts(), head == null ? 0 : head.nextAttemptMillis(),
           s == State.FAILING && trouble != null ? trouble.error() : null,
           s == State.FAILING && trouble != null ? trouble.sinceMillis() : 0));
     }
@@ -157,7 +165,10 @@ public final class Report {
   /** Where a message stands: waiting (as in {@link #outbox}), or how it left; null if neither is known. */
   static MessageState message(Tx tx, Tx.Contact c, long seq) throws StoreException {
     Ledger ledger = Ledger.read(tx);
-    for (Waiting w : outbox(tx, c, ledger, nodeState(tx))) {
+    boolean waiting = ledger.waiting().stream().anyMatch(w -> w.contactId() == c.id() && w.seq() == seq)
+        || tx.pendingOf(c.id()).stream().anyMatch(p -> NodeCore.seqOf(p.payload()) == seq);
+    // The whole outbox of the contact only when the message is in it (each envelope is opened to read it).
+    for (Waiting w : waiting ? outbox(tx, c, ledger, nodeState(tx)) : List.<Waiting>of()) {
       if (w.seq() == seq) {
         return new MessageState(w, null);
       }

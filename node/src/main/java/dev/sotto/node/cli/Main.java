@@ -1,5 +1,6 @@
 package dev.sotto.node.cli;
 
+import dev.sotto.node.NodeLog;
 import dev.sotto.node.store.Vault;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -41,6 +42,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         ContactCommand.class,
         FingerprintCommand.class,
         SendCommand.class,
+        OutboxCommand.class,
+        StatusCommand.class,
         ReadCommand.class,
         HistoryCommand.class,
         RunCommand.class,
@@ -64,6 +67,11 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--home", paramLabel = "DIR", scope = ScopeType.INHERIT,
       description = "The node's home directory. Default: $SOTTO_HOME, else the directory .sotto in your home.")
   Path home;
+
+  @Option(names = "--verbose", scope = ScopeType.INHERIT,
+      description = "Also print the node's log on standard error, with each delivery and fetch (the log in the home"
+          + " keeps what fails and recovers).")
+  boolean verbose;
 
   @Spec CommandSpec spec;
 
@@ -99,6 +107,21 @@ public final class Main implements Callable<Integer> {
     cmd.setParameterExceptionHandler((e, a) -> {
       io.err().println("sotto: " + usageLine(e));
       return Failure.USAGE;
+    });
+    cmd.setExecutionStrategy(parsed -> {
+      Main main = (Main) parsed.commandSpec().userObject();
+      AutoCloseable shown = main.verbose ? NodeLog.toStream(io.err(), System.Logger.Level.DEBUG) : null;
+      try {
+        return new CommandLine.RunLast().execute(parsed);
+      } finally {
+        if (shown != null) {
+          try {
+            shown.close();
+          } catch (Exception ignored) {
+            // only a handler removed
+          }
+        }
+      }
     });
     cmd.setExecutionExceptionHandler((e, c, parsed) -> {
       Failure failure = Errors.toFailure(e);
