@@ -191,6 +191,8 @@ final class Deliveries {
           return address;
         }
         why.add(at + ": answered " + errorName(response));
+      } catch (LinkPool.NotNow e) {
+        why.add(at + ": " + (links.health(address).ok() ? LinkPool.reason(e) : links.health(address).error()));
       } catch (IOException | SottoException | StoreException | RuntimeException e) {
         why.add(at + ": " + LinkPool.reason(e));
       }

@@ -86,6 +86,8 @@ final class Fetcher {
         fetchFrom(link, mailbox, tags);
         return null;
       });
+    } catch (LinkPool.NotNow e) {
+      return; // resting after a failure already shown, or busy: nothing was tried
     } catch (IOException | SottoException | RuntimeException e) {
       error = LinkPool.reason(e);
     }

@@ -693,6 +693,8 @@ public final class Node implements AutoCloseable {
         Frame response = links.exchange(p.mailbox(), link -> link.call(
             Frame.publish(link.nextRequestId(), p.bundleTag(), credential, p.items())).get(0));
         error = response.type() == Frame.OK ? null : "answered " + Deliveries.errorName(response);
+      } catch (LinkPool.NotNow e) {
+        return; // resting after a failure already shown, or busy: nothing was tried
       } catch (IOException | SottoException | StoreException | RuntimeException e) {
         error = LinkPool.reason(e);
       }
@@ -1104,7 +1106,8 @@ public final class Node implements AutoCloseable {
     status.listening(listening);
     int contacts = store.read(tx -> tx.contacts().size());
     log.log(System.Logger.Level.INFO, "node started" + (server == null ? ", not listening" : ", listening on " + listening)
-        + "; " + contacts + " contacts, " + config.mailboxes().size() + " mailboxes");
+        + "; " + contacts + (contacts == 1 ? " contact, " : " contacts, ") + config.mailboxes().size()
+        + (config.mailboxes().size() == 1 ? " mailbox" : " mailboxes"));
     worker = new Thread(this::loop, config.name() + "-worker");
     worker.setDaemon(true);
     worker.start();
