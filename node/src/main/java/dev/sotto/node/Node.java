@@ -214,7 +214,10 @@ public final class Node implements AutoCloseable {
     this.links = new LinkPool(config.name(), clock, random, options.tap());
     this.log = NodeLog.of(home);
     this.status = new NodeStatus(log, clock.millis());
-    this.outbound = new Outbound(config.name(), (key, e) -> status.work(key, clock.millis(), LinkPool.reason(e)));
+    // A job's own failures (a contact's address) are its business; what it did not handle (the
+    // store) is shown by the kind of job, until a job of that kind ends well.
+    this.outbound = new Outbound(config.name(), (key, e) -> status.work("job " + key.substring(0, key.indexOf(':')),
+        clock.millis(), e == null ? null : LinkPool.reason(e)));
     this.deliveries = new Deliveries(core, links, outbound, status, clock, log);
     this.fetcher = new Fetcher(core, links, outbound, status, clock, log, () -> this.config.mailboxes());
     core.logTo(log);

@@ -29,23 +29,23 @@ final class Outbound implements AutoCloseable {
   /** Which threads a job runs on. */
   enum Lane { PROVEN, UNPROVEN }
 
-  /** A job; what it throws is reported to the handler given at construction. */
+  /** A job; how it ended is reported to the handler given at construction. */
   interface Job {
     void run() throws Exception;
   }
 
-  /** Told of a job that failed with an exception it did not handle. */
-  interface Failures {
-    void failed(String key, Exception e);
+  /** Told of each job's end: {@code failure} is what it did not handle, or null. */
+  interface Ends {
+    void ended(String key, Exception failure);
   }
 
   private final ThreadPoolExecutor proven;
   private final ThreadPoolExecutor unproven;
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-  private final Failures failures;
+  private final Ends ends;
 
-  Outbound(String name, Failures failures) {
-    this.failures = failures;
+  Outbound(String name, Ends ends) {
+    this.ends = ends;
     this.proven = pool(name + "-out", PROVEN_THREADS);
     this.unproven = pool(name + "-out-unproven", UNPROVEN_THREADS);
   }
@@ -74,13 +74,15 @@ final class Outbound implements AutoCloseable {
     }
     try {
       (lane == Lane.PROVEN ? proven : unproven).execute(() -> {
+        Exception failure = null;
         try {
           job.run();
         } catch (Exception e) {
-          failures.failed(key, e);
+          failure = e;
         } finally {
           inFlight.remove(key);
         }
+        ends.ended(key, failure);
       });
       return true;
     } catch (RejectedExecutionException e) {
