@@ -221,6 +221,7 @@ public final class Node implements AutoCloseable {
     this.deliveries = new Deliveries(core, links, outbound, status, clock, log);
     this.fetcher = new Fetcher(core, links, outbound, status, clock, log, () -> this.config.mailboxes());
     core.logTo(log);
+    core.onRefused(what -> status.refused(clock.millis(), what));
     links.onChange((before, after) -> log.log(System.Logger.Level.DEBUG, () -> NodeStatus.shown(after.address())
         + (after.ok() ? ": works again" : ": failing: " + after.error())));
   }

@@ -810,8 +810,18 @@ public final class NodeCore {
       }
       return List.of(Frame.error(id, ErrorCode.UNSUPPORTED_REQUEST));
     } catch (SottoException e) {
+      if (request.type() == Frame.DELIVER) {
+        refusals.accept("an envelope delivered by a node: " + e.code());
+      }
       return List.of(Frame.error(id, e.code()));
     }
+  }
+
+  private volatile java.util.function.Consumer<String> refusals = what -> { };
+
+  /** Tells {@code listener} of each envelope refused at DELIVER (by its error code: nothing of its content). */
+  void onRefused(java.util.function.Consumer<String> listener) {
+    refusals = listener;
   }
 
   /** PUBLISH at this node's mailbox (spec: transport.adoc#prekey-service). */
