@@ -771,7 +771,7 @@ public final class Node implements AutoCloseable {
 
   /** Every message waiting to leave ({@code sotto outbox}). */
   public List<Report.Waiting> outbox() throws StoreException, SottoException {
-    return store.read(tx -> Report.outbox(tx, core.firstContacts()));
+    return store.read(Report::outbox);
   }
 
   /** What the node running for this home last wrote of itself ({@code sotto status}); null if none ever ran. */

@@ -115,7 +115,7 @@ final class NodeStatus {
       times[1] = now;
       Trouble was = fetchTrouble.remove(key);
       if (was != null) {
-        say(Level.INFO, "mailbox " + shown(mailbox) + ": fetching works again (it failed since " + Show.time(was.sinceMillis())
+        say(Level.INFO, "mailbox " + shown(mailbox) + ": fetching works again (it failed since " + iso(was.sinceMillis())
             + ": " + was.error() + ")");
         dirty = true;
       }
@@ -152,7 +152,7 @@ final class NodeStatus {
     if (error == null) {
       Trouble was = contacts.remove(contactId);
       if (was != null) {
-        say(Level.INFO, "contact #" + contactId + ": delivering works again (it failed since " + Show.time(was.sinceMillis())
+        say(Level.INFO, "contact #" + contactId + ": delivering works again (it failed since " + iso(was.sinceMillis())
             + ")");
         dirty = true;
       }
@@ -176,7 +176,7 @@ final class NodeStatus {
     if (error == null) {
       Trouble was = problems.remove(what);
       if (was != null) {
-        say(Level.INFO, what + " works again (it failed since " + Show.time(was.sinceMillis()) + ": " + was.error() + ")");
+        say(Level.INFO, what + " works again (it failed since " + iso(was.sinceMillis()) + ": " + was.error() + ")");
         dirty = true;
       }
     } else {
@@ -326,12 +326,8 @@ final class NodeStatus {
     }
   }
 
-  /** Times in the log. */
-  static final class Show {
-    private Show() {}
-
-    static String time(long millis) {
-      return java.time.Instant.ofEpochMilli(millis).toString();
-    }
+  /** A time in the log: ISO 8601, UTC. */
+  private static String iso(long millis) {
+    return java.time.Instant.ofEpochMilli(millis).toString();
   }
 }

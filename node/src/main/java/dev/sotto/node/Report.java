@@ -117,7 +117,7 @@ public final class Report {
   }
 
   /** Every message waiting to leave, contact by contact, each contact's in the order they leave. */
-  static List<Waiting> outbox(Tx tx, FirstContacts firstContacts) throws StoreException {
+  static List<Waiting> outbox(Tx tx) throws StoreException {
     List<Waiting> out = new ArrayList<>();
     Ledger ledger = Ledger.read(tx);
     NodeState state = nodeState(tx);
