@@ -189,6 +189,21 @@ public final class NodeLog {
     };
   }
 
+  /**
+   * The {@link java.util.logging.LogManager} of the command line ({@code java.util.logging.manager}
+   * names it before logging starts): it does not close the handlers when the JVM begins to shut
+   * down, as the default one does, so that a node stopped by SIGTERM still logs its stop. Its
+   * file handlers flush after each record, and close with the node.
+   */
+  public static final class Manager extends java.util.logging.LogManager {
+    public Manager() {}
+
+    @Override
+    public void reset() {
+      // Called by the JDK at shutdown only (this code never reads a logging configuration).
+    }
+  }
+
   /** One line a record: time, level, message; for a stream, {@code sotto:} in front, as the command line's lines. */
   private static final class Line extends Formatter {
     private final DateTimeFormatter format;

@@ -83,6 +83,13 @@ public final class Main implements Callable<Integer> {
     this.vaultParams = vaultParams;
   }
 
+  static {
+    // Before anything logs: the node's log outlives the JVM's shutdown hooks (see NodeLog.Manager).
+    if (System.getProperty("java.util.logging.manager") == null) {
+      System.setProperty("java.util.logging.manager", NodeLog.Manager.class.getName());
+    }
+  }
+
   /** Kept so that the setting below is not collected with its logger. */
   private static final Logger SQLITE_LOG = Logger.getLogger("org.sqlite");
 
