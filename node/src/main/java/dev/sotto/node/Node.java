@@ -2,7 +2,6 @@ package dev.sotto.node;
 
 import dev.sotto.Address;
 import dev.sotto.Card;
-import dev.sotto.Envelope;
 import dev.sotto.ErrorCode;
 import dev.sotto.Fingerprint;
 import dev.sotto.Frame;
@@ -17,7 +16,6 @@ import dev.sotto.PublicIdentity;
 import dev.sotto.RandomSource;
 import dev.sotto.Responder;
 import dev.sotto.SottoException;
-import dev.sotto.node.net.LinkChannel;
 import dev.sotto.node.net.Server;
 import dev.sotto.node.net.WireTap;
 import dev.sotto.node.store.Store;
@@ -32,7 +30,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -41,7 +38,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The reference peer (spec: transport.adoc#node-delivery): one identity in one home directory.
@@ -66,14 +62,16 @@ public final class Node implements AutoCloseable {
   private final RandomSource random;
   private final Options options;
   private final LinkPool links;
-  private final AtomicLong delivered = new AtomicLong();
-  private final AtomicLong deposited = new AtomicLong();
-  private final AtomicLong fetched = new AtomicLong();
-  private final AtomicLong failures = new AtomicLong();
+  private final System.Logger log;
+  private final NodeStatus status;
+  private final Outbound outbound;
+  private final Deliveries deliveries;
+  private final Fetcher fetcher;
   private final Semaphore wake = new Semaphore(0);
   private volatile boolean checkpointOwed;
   private Server server;
   private Thread worker;
+  private NodeLog.FileLog fileLog;
   private volatile boolean running;
 
   /**
@@ -212,6 +210,18 @@ public final class Node implements AutoCloseable {
     this.random = options.random();
     this.core = new NodeCore(store, identity, clock, random, options.policy());
     this.links = new LinkPool(config.name(), clock, random, options.tap());
+    this.log = NodeLog.of(home);
+    this.status = new NodeStatus(log, clock.millis());
+    // A job's own failures (a contact's address) are its business; what it did not handle (the
+    // store) is shown by the kind of job, until a job of that kind ends well.
+    this.outbound = new Outbound(config.name(), (key, e) -> status.work("job " + key.substring(0, key.indexOf(':')),
+        clock.millis(), e == null ? null : LinkPool.reason(e)));
+    this.deliveries = new Deliveries(core, links, outbound, status, clock, log);
+    this.fetcher = new Fetcher(core, links, outbound, status, clock, log, () -> this.config.mailboxes());
+    core.logTo(log);
+    core.onRefused(what -> status.refused(clock.millis(), what));
+    links.onChange((before, after) -> log.log(System.Logger.Level.DEBUG, () -> NodeStatus.shown(after.address())
+        + (after.ok() ? ": works again" : ": failing: " + after.error())));
   }
 
   // ---------------------------------------------------------------- setup
@@ -499,8 +509,8 @@ public final class Node implements AutoCloseable {
 
   private List<Frame.PrekeyItem> getPrekeys(Address address, byte[] bundleTag)
       throws IOException, SottoException, StoreException {
-    Frame response = links.exchange(address, channel -> channel.call(
-        Frame.getPrekeys(channel.nextRequestId(), bundleTag)).get(0));
+    Frame response = links.exchange(address, link -> link.call(
+        Frame.getPrekeys(link.nextRequestId(), bundleTag)).get(0));
     return response.type() == Frame.PREKEYS ? response.prekeyItems() : List.of();
   }
 
@@ -515,6 +525,11 @@ public final class Node implements AutoCloseable {
    * @return empty when every address failed or withheld a valid bundle
    */
   public Optional<Prekeys> fetchPrekeys(Card card) {
+    return fetchPrekeys(card, new boolean[1]);
+  }
+
+  /** As {@link #fetchPrekeys(Card)}; {@code tried[0]} says whether any address was asked (not all resting). */
+  private Optional<Prekeys> fetchPrekeys(Card card, boolean[] tried) {
     List<Address> order = new ArrayList<>();
     card.addresses().stream().filter(a -> a.kind() == Address.KIND_PEER_TCP).forEach(order::add);
     card.addresses().stream().filter(a -> a.kind() == Address.KIND_MAILBOX_TCP).forEach(order::add);
@@ -524,8 +539,11 @@ public final class Node implements AutoCloseable {
       List<Frame.PrekeyItem> items;
       try {
         items = prekeyChannel.getPrekeys(address, card.bundleTag());
+        tried[0] = true;
       } catch (IOException | SottoException | StoreException | RuntimeException e) {
-        continue; // unreachable, or a link error: the next address may answer
+        // unreachable, or a link error: the next address may answer
+        tried[0] |= !(e instanceof LinkPool.NotNow);
+        continue;
       }
       Instant now = clock.instant();
       PrekeyBundle best = null;
@@ -552,6 +570,7 @@ public final class Node implements AutoCloseable {
           }
         } catch (SottoException e) {
           // refused: stale, of another card, or forged
+          status.refused(clock.millis(), "a prekey item from " + NodeStatus.shown(address) + ": " + e.code());
         }
       }
       if (best != null) {
@@ -561,22 +580,41 @@ public final class Node implements AutoCloseable {
     return Optional.empty();
   }
 
-  /** Fetches the prekeys of every contact that waits for them and is due (see {@link FirstContacts#wanted}). */
+  /** Fetches the prekeys of every contact that waits for them and is due (see {@link FirstContacts#wanted}), one after the other. */
   void fetchWantedPrekeys() throws StoreException, SottoException {
     for (FirstContacts.Wanted wanted : core.firstContacts().wanted()) {
-      Card card;
-      try {
-        card = Card.parse(wanted.card(), clock.instant());
-      } catch (SottoException e) {
-        continue;
+      fetchPrekeysFor(wanted);
+    }
+  }
+
+  /** Queues a job on {@link Outbound} for each contact whose prekeys are due and has none queued or running. */
+  private void dispatchWantedPrekeys() throws StoreException, SottoException {
+    // Taken before the store is read: a job that ends meanwhile is not queued again with stale data.
+    java.util.Set<String> busy = outbound.inFlight();
+    for (FirstContacts.Wanted wanted : core.firstContacts().wanted()) {
+      String key = "prekeys:" + wanted.contactId();
+      if (!busy.contains(key)) {
+        outbound.submit(key, Outbound.Lane.UNPROVEN, () -> fetchPrekeysFor(wanted));
       }
-      Optional<Prekeys> prekeys = fetchPrekeys(card);
-      if (prekeys.isPresent()) {
-        core.firstContacts().fetched(wanted.contactId(), prekeys.get());
-        wake.release();
-      } else {
-        core.firstContacts().fetchFailed(wanted.contactId());
-      }
+    }
+  }
+
+  private void fetchPrekeysFor(FirstContacts.Wanted wanted) throws StoreException, SottoException {
+    Card card;
+    try {
+      card = Card.parse(wanted.card(), clock.instant());
+    } catch (SottoException e) {
+      return; // an expired card: no fetch can help (FirstContacts.wanted leaves these out)
+    }
+    boolean[] tried = new boolean[1];
+    Optional<Prekeys> prekeys = fetchPrekeys(card, tried);
+    if (prekeys.isPresent()) {
+      core.firstContacts().fetched(wanted.contactId(), prekeys.get());
+      log.log(System.Logger.Level.INFO, "contact #" + wanted.contactId() + ": prekeys fetched");
+      wake.release();
+    } else if (tried[0]) { // else every address rests after a failure: asked again when one no longer does
+      core.firstContacts().fetchFailed(wanted.contactId());
+      log.log(System.Logger.Level.INFO, "contact #" + wanted.contactId() + ": no address of its card served prekeys");
     }
   }
 
@@ -595,10 +633,12 @@ public final class Node implements AutoCloseable {
    */
   private void maintainAndPublish(boolean force) throws StoreException, SottoException {
     maintain(force);
-    publish();
+    for (Address mailbox : publicationMailboxes()) {
+      publishTo(mailbox);
+    }
   }
 
-  /** The maintenance part of {@link #maintainAndPublish}: what is left to publish is kept for {@link #publish}. */
+  /** The maintenance part of {@link #maintainAndPublish}: what is left to publish is kept for {@link #publishTo}. */
   private void maintain(boolean force) throws StoreException, SottoException {
     if (force || !clock.instant().isBefore(core.prekeysDue())) {
       OwnPrekeys.Maintained maintained = maintainPrekeys(false);
@@ -607,31 +647,61 @@ public final class Node implements AutoCloseable {
     }
   }
 
+  /** The mailboxes that something is left to publish to, each once. */
+  private List<Address> publicationMailboxes() {
+    Map<String, Address> out = new java.util.LinkedHashMap<>();
+    for (OwnPrekeys.Publication p : toPublish) {
+      out.putIfAbsent(addressText(p.mailbox()), p.mailbox());
+    }
+    return new ArrayList<>(out.values());
+  }
+
+  /** Queues a job on {@link Outbound} for each mailbox with something to publish whose back-off is over. */
+  private void dispatchPublications() {
+    java.util.Set<String> busy = outbound.inFlight();
+    for (Address mailbox : publicationMailboxes()) {
+      String key = "publish:" + addressText(mailbox);
+      long[] backoff = publishBackoff.get(addressText(mailbox));
+      if (busy.contains(key) || backoff != null && System.nanoTime() - backoff[0] < 0) {
+        continue;
+      }
+      LinkPool.Health h = links.health(mailbox);
+      outbound.submit(key, h.ok() && h.lastOkMillis() > 0 ? Outbound.Lane.PROVEN : Outbound.Lane.UNPROVEN,
+          () -> publishTo(mailbox));
+    }
+  }
+
   /**
-   * PUBLISHes what is left to publish to each mailbox whose back-off is over ({@link #publish}
+   * PUBLISHes what is left to publish to one mailbox, if its back-off is over ({@link #publishPrekeys}
    * runs the maintenance first when a command needs its result: 'sotto card').
    */
-  private void publish() throws StoreException, SottoException {
+  private void publishTo(Address mailbox) throws StoreException, SottoException {
+    String key = addressText(mailbox);
     for (OwnPrekeys.Publication p : toPublish) {
-      String key = addressText(p.mailbox());
+      if (!addressText(p.mailbox()).equals(key)) {
+        continue;
+      }
       long[] backoff = publishBackoff.get(key);
       if (backoff != null && System.nanoTime() - backoff[0] < 0) {
-        continue;
+        return;
       }
       if (!core.unpublished(p)) {
         toPublish.remove(p); // another process of this home published it: never the same record twice
         continue;
       }
-      boolean ok;
+      String error;
       try {
         byte[] credential = Vault.publishCredential(seed, p.bundleTag(), p.mailbox().linkKey());
-        Frame response = links.exchange(p.mailbox(), channel -> channel.call(
-            Frame.publish(channel.nextRequestId(), p.bundleTag(), credential, p.items())).get(0));
-        ok = response.type() == Frame.OK;
+        Frame response = links.exchange(p.mailbox(), link -> link.call(
+            Frame.publish(link.nextRequestId(), p.bundleTag(), credential, p.items())).get(0));
+        error = response.type() == Frame.OK ? null : "answered " + Deliveries.errorName(response);
+      } catch (LinkPool.NotNow e) {
+        return; // resting after a failure already shown, or busy: nothing was tried
       } catch (IOException | SottoException | StoreException | RuntimeException e) {
-        ok = false;
+        error = LinkPool.reason(e);
       }
-      if (ok) {
+      status.published(mailbox, clock.millis(), error);
+      if (error == null) {
         publishBackoff.remove(key);
         core.published(p);
         toPublish.remove(p);
@@ -639,6 +709,7 @@ public final class Node implements AutoCloseable {
         long delay = backoff == null ? Duration.ofSeconds(1).toNanos()
             : Math.min(Duration.ofMinutes(10).toNanos(), backoff[1] * 2);
         publishBackoff.put(key, new long[] {System.nanoTime() + delay, delay});
+        return;
       }
     }
   }
@@ -668,19 +739,42 @@ public final class Node implements AutoCloseable {
     return PublicIdentity.parse(contact(contactName).identity()).fingerprint();
   }
 
-  /** Queues a text to a contact; the running node seals and delivers it. */
-  public void send(String contactName, String text) throws StoreException, SottoException {
+  /**
+   * Queues a text to a contact; the running node seals and delivers it.
+   *
+   * @return its seq, to ask where it stands ({@link #messageState})
+   */
+  public long send(String contactName, String text) throws StoreException, SottoException {
     long now = clock.millis();
-    store.write(tx -> {
+    long seq = store.write(tx -> {
       Tx.Contact c = tx.contactByName(contactName)
           .orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no contact named '" + contactName + "'"));
       NodeMessage message = NodeMessage.text(c.nextOutSeq(), now / 1000, text);
       tx.queuePending(c.id(), message.encode(), now);
       tx.insertMessage(c.id(), false, c.nextOutSeq(), now / 1000, now, text);
       tx.setSeqs(c.id(), c.nextOutSeq() + 1, c.nextInSeq());
-      return null;
+      return c.nextOutSeq();
     });
     wake.release();
+    return seq;
+  }
+
+  // ---------------------------------------------------------------- what became of it
+
+  /** Where the message {@code seq} to a contact stands; null when no record says (it left long ago). */
+  public Report.MessageState messageState(String contactName, long seq) throws StoreException, SottoException {
+    Tx.Contact c = contact(contactName);
+    return store.read(tx -> Report.message(tx, c, seq));
+  }
+
+  /** Every message waiting to leave ({@code sotto outbox}). */
+  public List<Report.Waiting> outbox() throws StoreException, SottoException {
+    return store.read(Report::outbox);
+  }
+
+  /** What the node running for this home last wrote of itself ({@code sotto status}); null if none ever ran. */
+  public Report.NodeState nodeState() throws StoreException, SottoException {
+    return store.read(Report::nodeState);
   }
 
   /**
@@ -973,7 +1067,8 @@ public final class Node implements AutoCloseable {
    * and attempts that failed everywhere (each followed by a back-off).
    */
   public long[] counters() {
-    return new long[] {delivered.get(), deposited.get(), fetched.get(), failures.get()};
+    return new long[] {deliveries.delivered.get(), deliveries.deposited.get(), fetcher.fetched.get(),
+        deliveries.failures.get()};
   }
 
   // ---------------------------------------------------------------- the peer
@@ -983,6 +1078,13 @@ public final class Node implements AutoCloseable {
     if (running) {
       throw new IllegalStateException("already running");
     }
+    try {
+      fileLog = NodeLog.toFiles(home);
+    } catch (IOException e) {
+      status.work("log", clock.millis(), "cannot write " + NodeLog.directory(home) + ": " + e.getMessage());
+    }
+    status.resume(store.read(tx -> tx.get(NodeStatus.KV).map(NodeStatus::decode).orElse(null)));
+    status.mailboxes(config.mailboxes());
     maintain(true); // the worker publishes: a slow mailbox does not hold up the start
     core.firstContacts().fetchNow();
     core.reindex();
@@ -1002,6 +1104,12 @@ public final class Node implements AutoCloseable {
           options.tap());
     }
     running = true;
+    String listening = server == null ? "" : config.host() + ":" + server.port();
+    status.listening(listening);
+    int contacts = store.read(tx -> tx.contacts().size());
+    log.log(System.Logger.Level.INFO, "node started" + (server == null ? ", not listening" : ", listening on " + listening)
+        + "; " + contacts + (contacts == 1 ? " contact, " : " contacts, ") + config.mailboxes().size()
+        + (config.mailboxes().size() == 1 ? " mailbox" : " mailboxes"));
     worker = new Thread(this::loop, config.name() + "-worker");
     worker.setDaemon(true);
     worker.start();
@@ -1026,31 +1134,39 @@ public final class Node implements AutoCloseable {
     return m;
   }
 
+  /**
+   * The worker: the node's own work (prekey maintenance, first contacts, sealing, expiry,
+   * retention) in turn, on this thread; the network work (publishing, fetching prekeys,
+   * delivering, fetching) handed to {@link Outbound} as jobs, one per destination, so that no
+   * address, however slow, holds up the others or this loop.
+   */
   private void loop() {
     long nextFetch = System.nanoTime();
     long nextExpire = nextFetch;
     while (running) {
       // Each stage on its own: a busy store or a failing contact in one does not stop the others.
-      attempt(() -> maintainAndPublish(false));
-      attempt(core.firstContacts()::retry);
-      attempt(this::fetchWantedPrekeys);
-      attempt(core::sealPending);
-      attempt(this::deliverDue);
+      attempt("prekey maintenance", () -> maintain(false));
+      attempt("publishing prekeys", this::dispatchPublications);
+      attempt("first contacts", core.firstContacts()::retry);
+      attempt("fetching contacts' prekeys", this::dispatchWantedPrekeys);
+      attempt("sealing", core::sealPending);
+      attempt("delivery", deliveries::dispatch);
       long now = System.nanoTime();
       if (now - nextFetch >= 0) {
-        attempt(this::fetchAll);
+        attempt("fetching", fetcher::dispatch);
         nextFetch = now + options.fetchInterval().toNanos();
       }
       if (now - nextExpire >= 0) {
-        attempt(core::expire);
+        attempt("expiry", core::expire);
         // Also when it is not due: another process of this home may have changed the settings.
-        attempt(() -> maintainAndPublish(true));
+        attempt("prekey maintenance", () -> maintain(true));
         if (core.takeResponderRewritten()) {
           checkpointOwed = true; // deleted private prekeys must not stay in the write-ahead log
         }
-        attempt(this::applyRetention);
+        attempt("retention", this::applyRetention);
         nextExpire = now + Duration.ofMinutes(1).toNanos();
       }
+      writeStatus(false);
       try {
         // Woken at once when this process queues a message; other processes' queues are seen
         // on the next tick.
@@ -1067,136 +1183,39 @@ public final class Node implements AutoCloseable {
     void run() throws StoreException, SottoException;
   }
 
-  private static void attempt(Stage stage) {
+  /** Runs a stage; a failure is logged and shown in the status (once, until it changes), and tried again next tick. */
+  private void attempt(String what, Stage stage) {
     try {
       stage.run();
+      status.work(what, clock.millis(), null);
     } catch (StoreException | SottoException | RuntimeException e) {
-      // Tried again on the next tick.
+      status.work(what, clock.millis(), LinkPool.reason(e));
     }
   }
 
-  private void deliverDue() throws StoreException, SottoException {
-    for (NodeCore.Batch batch : core.due(256)) {
-      List<Address> addresses;
-      try {
-        addresses = addressesOf(batch.contactId(), batch.card());
-      } catch (SottoException e) {
-        continue; // a contact whose card does not parse cannot be reached; the others can
-      }
-      List<Address> peers = addresses.stream().filter(a -> a.kind() == Address.KIND_PEER_TCP).toList();
-      List<Address> mailboxes = addresses.stream().filter(a -> a.kind() == Address.KIND_MAILBOX_TCP).toList();
-      List<Long> sent = new ArrayList<>();
-      try {
-        for (Tx.Outgoing outgoing : batch.envelopes()) {
-          Envelope envelope = Envelope.parse(outgoing.envelope());
-          if (tryEach(peers, envelope, Frame.DELIVER)) {
-            delivered.incrementAndGet();
-          } else if (tryEach(mailboxes, envelope, Frame.DEPOSIT)) {
-            deposited.incrementAndGet();
-          } else {
-            failures.incrementAndGet();
-            core.failed(outgoing);
-            break;
-          }
-          sent.add(outgoing.id());
-        }
-      } finally {
-        core.sent(sent);
-      }
-    }
-  }
-
-  private record KnownCard(byte[] encoded, List<Address> addresses) {}
-
-  /** Contacts' cards as last parsed: a card's signature is checked once, not at every delivery. */
-  private final Map<Long, KnownCard> cards = new ConcurrentHashMap<>();
-
-  private List<Address> addressesOf(long contactId, byte[] encoded) throws SottoException {
-    KnownCard known = cards.get(contactId);
-    if (known == null || !Arrays.equals(known.encoded(), encoded)) {
-      // Expiry does not matter here: the addresses of an expired card are still where the contact was.
-      known = new KnownCard(encoded, Card.parse(encoded, Instant.EPOCH).addresses());
-      cards.put(contactId, known);
-    }
-    return known.addresses();
-  }
-
-  private boolean tryEach(List<Address> addresses, Envelope envelope, int type) {
-    for (Address address : addresses) {
-      if (links.resting(address)) {
-        continue;
-      }
-      try {
-        Frame response = links.exchange(address, channel -> {
-          long id = channel.nextRequestId();
-          Frame request = type == Frame.DELIVER ? Frame.deliver(id, envelope) : Frame.deposit(id, envelope);
-          return channel.call(request).get(0);
-        });
-        if (response.type() == Frame.OK) {
-          return true;
-        }
-      } catch (IOException | SottoException | StoreException | RuntimeException e) {
-        // this address failed; the next one may not
-      }
-    }
-    return false;
-  }
-
-  private void fetchAll() throws StoreException, SottoException {
-    if (config.mailboxes().isEmpty()) {
+  /** Writes the status to the store when it changed (or {@code always}); a failure is shown as one. */
+  private void writeStatus(boolean always) {
+    long now = clock.millis();
+    NodeStatus.Snapshot snapshot = always ? status.snapshot(now) : status.due(now);
+    if (snapshot == null) {
       return;
     }
-    List<byte[]> tags = core.watchedTags();
-    boolean clean = true;
-    for (Address mailbox : config.mailboxes()) {
-      try {
-        links.exchange(mailbox, channel -> {
-          fetchFrom(channel, tags);
-          return null;
-        });
-      } catch (IOException | SottoException | RuntimeException e) {
-        clean = false;
-      }
-    }
-    if (clean) {
-      core.forgetUnacked();
-    }
-  }
-
-  private void fetchFrom(LinkChannel channel, List<byte[]> tags) throws IOException, SottoException, StoreException {
-    for (int from = 0; from < tags.size(); from += Frame.MAX_COUNT) {
-      List<byte[]> chunk = tags.subList(from, Math.min(tags.size(), from + Frame.MAX_COUNT));
-      boolean more = true;
-      while (more) {
-        List<Frame> responses = channel.call(Frame.fetch(channel.nextRequestId(), chunk));
-        List<Long> done = new ArrayList<>();
-        more = false;
-        for (Frame response : responses) {
-          if (response.type() == Frame.ITEM) {
-            // A malformed ITEM is a link error (spec: transport.adoc#requests): it propagates.
-            Envelope envelope = response.itemEnvelope();
-            try {
-              core.receiveFetched(envelope);
-              fetched.incrementAndGet();
-            } catch (SottoException e) {
-              // Fails to open now, so it never will: acknowledge it away like the rest.
-            }
-            done.add(response.itemId());
-          } else if (response.type() == Frame.DONE) {
-            more = response.more();
-          }
-        }
-        if (done.isEmpty()) {
-          break;
-        }
-        channel.call(Frame.ack(channel.nextRequestId(), done));
-      }
+    try {
+      store.write(tx -> {
+        tx.put(NodeStatus.KV, NodeStatus.encode(snapshot));
+        return null;
+      });
+      status.written(now);
+    } catch (StoreException | SottoException | RuntimeException e) {
+      status.work("writing the status", now, LinkPool.reason(e));
+      status.written(now); // tried again at the next change, or the next heartbeat
     }
   }
 
   /** Stops the peer (if started) and closes the store. */
   @Override
   public void close() {
+    boolean wasRunning = running;
     running = false;
     if (worker != null) {
       worker.interrupt();
@@ -1210,7 +1229,16 @@ public final class Node implements AutoCloseable {
       server.close();
     }
     links.close();
+    outbound.close();
+    if (wasRunning) {
+      status.stopped(clock.millis());
+      writeStatus(true);
+      log.log(System.Logger.Level.INFO, "node stopped");
+    }
     store.close();
+    if (fileLog != null) {
+      fileLog.close();
+    }
   }
 
   // ---------------------------------------------------------------- address text

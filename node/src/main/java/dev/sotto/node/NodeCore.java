@@ -80,6 +80,13 @@ public final class NodeCore {
 
   private Sealing sealing = (id, session, plaintext, r) -> session.seal(plaintext, r);
 
+  /** Where the rare things that need telling go (a message dropped): the node's log, once {@link #logTo} says so. */
+  private volatile System.Logger log = System.getLogger(NodeLog.ROOT);
+
+  void logTo(System.Logger logger) {
+    log = logger;
+  }
+
   /** Replaces how payloads are sealed (tests: a small bound on a sending chain). */
   void sealWith(Sealing s) {
     sealing = s;
@@ -465,14 +472,20 @@ public final class NodeCore {
         int size = batch;
         n = store.write(tx -> {
           int done = 0;
+          List<Ledger.Waiting> sealedNow = new ArrayList<>();
           while (done < size) {
-            Sealed result = sealOne(tx, changes, started, blocked);
+            Sealed result = sealOne(tx, changes, started, blocked, sealedNow);
             if (result == Sealed.NONE) {
               break;
             }
             if (result == Sealed.SEALED) {
               done++;
             }
+          }
+          if (!sealedNow.isEmpty()) {
+            Ledger ledger = Ledger.read(tx);
+            ledger.sealed(sealedNow);
+            ledger.write(tx);
           }
           return done;
         });
@@ -481,10 +494,17 @@ public final class NodeCore {
           batch = 1; // find the plaintext that fails, alone
           continue;
         }
+        long now = clock.millis();
+        String why = "it cannot be sealed: " + e.code();
         store.write(tx -> {
+          Ledger ledger = Ledger.read(tx);
           for (Tx.Pending p : tx.pendingExcept(waiting, 1)) {
             tx.deletePending(p.id());
+            ledger.left(List.of(), List.of(new Ledger.Done(p.contactId(), seqOf(p.payload()), kindOf(p.payload()),
+                Ledger.Route.DROPPED, why, now)));
+            log.log(System.Logger.Level.WARNING, "contact #" + p.contactId() + ": a message was dropped: " + why);
           }
+          ledger.write(tx);
           return null;
         });
         batch = SEAL_BATCH;
@@ -545,8 +565,18 @@ public final class NodeCore {
   /** What {@link #sealOne} did. */
   private enum Sealed { NONE, SEALED, BLOCKED }
 
-  private Sealed sealOne(Tx tx, Map<Long, Committed> changes, Set<Long> started, Set<Long> blocked)
-      throws StoreException, SottoException {
+  /** The kind of a queued node message (its first byte; spec: transport.adoc#node-messages). */
+  static int kindOf(byte[] payload) {
+    return payload.length > 0 ? payload[0] & 0xff : 0;
+  }
+
+  /** The seq of a queued node message (the u64 after its kind). */
+  static long seqOf(byte[] payload) {
+    return payload.length >= 9 ? java.nio.ByteBuffer.wrap(payload, 1, 8).getLong() : -1;
+  }
+
+  private Sealed sealOne(Tx tx, Map<Long, Committed> changes, Set<Long> started, Set<Long> blocked,
+      List<Ledger.Waiting> sealedNow) throws StoreException, SottoException {
     List<Tx.Pending> pending = tx.pendingExcept(blocked, 1);
     if (pending.isEmpty()) {
       return Sealed.NONE;
@@ -608,7 +638,8 @@ public final class NodeCore {
       changes.put(id, new Committed(session, state));
     }
     for (Envelope e : envelopes) {
-      tx.queueEnvelope(contactId, e.encoded(), now);
+      long id = tx.queueEnvelope(contactId, e.encoded(), now);
+      sealedNow.add(new Ledger.Waiting(id, contactId, seqOf(p.payload()), kindOf(p.payload())));
     }
     tx.deletePending(p.id());
     return Sealed.SEALED;
@@ -635,18 +666,68 @@ public final class NodeCore {
   /** Envelopes due for one contact. */
   public record Batch(long contactId, String contactName, byte[] card, List<Tx.Outgoing> envelopes) {}
 
+  /** The contacts with envelopes due now, the longest waiting first (see {@link Tx#dueContacts}). */
+  synchronized List<Long> dueContacts() throws StoreException, SottoException {
+    long now = clock.millis();
+    return store.read(tx -> tx.dueContacts(now));
+  }
+
+  /**
+   * A contact's next envelopes to send, up to {@code limit}, in order: the first ones of its
+   * outbox, up to the first that waits out a back-off; null for a contact that is gone.
+   */
+  synchronized Batch dueOf(long contactId, int limit) throws StoreException, SottoException {
+    long now = clock.millis();
+    return store.read(tx -> {
+      Optional<Tx.Contact> c = tx.contact(contactId);
+      if (c.isEmpty()) {
+        return null;
+      }
+      List<Tx.Outgoing> due = new ArrayList<>();
+      for (Tx.Outgoing o : tx.outbox(contactId, limit)) {
+        if (o.nextAttemptMillis() > now) {
+          break;
+        }
+        due.add(o);
+      }
+      return new Batch(contactId, c.get().name(), c.get().card(), due);
+    });
+  }
+
   /**
    * Removes envelopes that a node or mailbox acknowledged. Done in batches: a crash before this
    * commit sends them again, which the receiver recognises as duplicates.
    */
   public synchronized void sent(List<Long> outgoingIds) throws StoreException, SottoException {
-    if (outgoingIds.isEmpty()) {
+    delivered(outgoingIds.stream().map(id -> new Sent(id, null, "")).toList());
+  }
+
+  /** An envelope that left: how (null: not said) and where (a host and port). */
+  record Sent(long outboxId, Ledger.Route route, String where) {}
+
+  /**
+   * Removes envelopes that a node or mailbox acknowledged, and notes in the {@link Ledger}, in the
+   * same transaction, how their messages left.
+   */
+  synchronized void delivered(List<Sent> sent) throws StoreException, SottoException {
+    if (sent.isEmpty()) {
       return;
     }
+    long now = clock.millis();
     store.write(tx -> {
-      for (long id : outgoingIds) {
-        tx.deleteEnvelope(id);
+      Ledger ledger = Ledger.read(tx);
+      List<Long> ids = new ArrayList<>();
+      List<Ledger.Done> outcomes = new ArrayList<>();
+      for (Sent s : sent) {
+        tx.deleteEnvelope(s.outboxId());
+        ids.add(s.outboxId());
+        Ledger.Waiting w = ledger.of(s.outboxId());
+        if (w != null && s.route() != null) {
+          outcomes.add(new Ledger.Done(w.contactId(), w.seq(), w.kind(), s.route(), s.where(), now));
+        }
       }
+      ledger.left(ids, outcomes);
+      ledger.write(tx);
       return null;
     });
   }
@@ -732,8 +813,18 @@ public final class NodeCore {
       }
       return List.of(Frame.error(id, ErrorCode.UNSUPPORTED_REQUEST));
     } catch (SottoException e) {
+      if (request.type() == Frame.DELIVER) {
+        refusals.accept("an envelope delivered by a node: " + e.code());
+      }
       return List.of(Frame.error(id, e.code()));
     }
+  }
+
+  private volatile java.util.function.Consumer<String> refusals = what -> { };
+
+  /** Tells {@code listener} of each envelope refused at DELIVER (by its error code: nothing of its content). */
+  void onRefused(java.util.function.Consumer<String> listener) {
+    refusals = listener;
   }
 
   /** PUBLISH at this node's mailbox (spec: transport.adoc#prekey-service). */

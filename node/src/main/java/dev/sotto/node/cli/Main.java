@@ -1,5 +1,6 @@
 package dev.sotto.node.cli;
 
+import dev.sotto.node.NodeLog;
 import dev.sotto.node.store.Vault;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -41,6 +42,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         ContactCommand.class,
         FingerprintCommand.class,
         SendCommand.class,
+        OutboxCommand.class,
+        StatusCommand.class,
         ReadCommand.class,
         HistoryCommand.class,
         RunCommand.class,
@@ -65,6 +68,11 @@ public final class Main implements Callable<Integer> {
       description = "The node's home directory. Default: $SOTTO_HOME, else the directory .sotto in your home.")
   Path home;
 
+  @Option(names = "--verbose", scope = ScopeType.INHERIT,
+      description = "Also print the node's log on standard error, with each delivery and fetch (the log in the home"
+          + " keeps what fails and recovers).")
+  boolean verbose;
+
   @Spec CommandSpec spec;
 
   private final Io io;
@@ -73,6 +81,13 @@ public final class Main implements Callable<Integer> {
   Main(Io io, Vault.Params vaultParams) {
     this.io = io;
     this.vaultParams = vaultParams;
+  }
+
+  static {
+    // Before anything logs: the node's log outlives the JVM's shutdown hooks (see NodeLog.Manager).
+    if (System.getProperty("java.util.logging.manager") == null) {
+      System.setProperty("java.util.logging.manager", NodeLog.Manager.class.getName());
+    }
   }
 
   /** Kept so that the setting below is not collected with its logger. */
@@ -99,6 +114,21 @@ public final class Main implements Callable<Integer> {
     cmd.setParameterExceptionHandler((e, a) -> {
       io.err().println("sotto: " + usageLine(e));
       return Failure.USAGE;
+    });
+    cmd.setExecutionStrategy(parsed -> {
+      Main main = (Main) parsed.commandSpec().userObject();
+      AutoCloseable shown = main.verbose ? NodeLog.toStream(io.err(), System.Logger.Level.DEBUG) : null;
+      try {
+        return new CommandLine.RunLast().execute(parsed);
+      } finally {
+        if (shown != null) {
+          try {
+            shown.close();
+          } catch (Exception ignored) {
+            // only a handler removed
+          }
+        }
+      }
     });
     cmd.setExecutionExceptionHandler((e, c, parsed) -> {
       Failure failure = Errors.toFailure(e);

@@ -2,6 +2,7 @@ package dev.sotto.node.cli;
 
 import dev.sotto.node.Node;
 import dev.sotto.node.NodeCore;
+import dev.sotto.node.NodeLog;
 import java.net.BindException;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -29,7 +30,10 @@ final class RunCommand extends Cmd {
     Home.requireNode(home);
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch closed = new CountDownLatch(1);
-    try (NodeLock lock = takeLock(home)) {
+    // What fails (a mailbox that stops answering, a full disk) is said on standard error too, as it
+    // happens; --verbose prints every line of the log already.
+    try (NodeLock lock = takeLock(home);
+        AutoCloseable warnings = main().verbose ? null : NodeLog.toStream(io.err(), System.Logger.Level.WARNING)) {
       Node.Options options = Node.Options.defaults().withPolicy(NodeCore.Policy.DEFAULT.withMailbox(!noMailbox));
       try (Node node = Home.open(io, home, options)) {
         start(node);

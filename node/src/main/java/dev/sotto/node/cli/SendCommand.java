@@ -6,15 +6,23 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "send",
-    header = "Queues a message to a contact.",
+    header = "Queues a message to a contact, and says what became of it.",
     description = {
         "Queues a message to a contact. The running node ('sotto run') seals and delivers it: "
-            + "directly if the contact is online, else to the contact's mailbox. The text must be UTF-8: "
+            + "directly if the contact is online, else to the contact's mailbox. When a node runs for this home, "
+            + "send waits a moment (--wait) and says what became of the message: delivered to the contact's node, "
+            + "left at which mailbox, or failing and why ('sotto outbox' shows it later). The text must be UTF-8: "
             + "anything else is refused, not sent garbled."})
 final class SendCommand extends Cmd {
+  @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "5",
+      description = "How long to wait for the running node to deliver the message (default: ${DEFAULT-VALUE}; 0: do not"
+          + " wait).")
+  double waitSeconds;
+
   @Parameters(index = "0", paramLabel = "NAME", description = "The contact.")
   String name;
 
@@ -35,10 +43,21 @@ final class SendCommand extends Cmd {
       checkArguments(text);
     }
     check(text);
-    try (Node node = openNode()) {
-      node.send(name, text);
+    if (waitSeconds < 0 || waitSeconds > 3600) {
+      throw Failure.input("--wait is 0 to 3600 seconds");
     }
-    io().out().println("queued; " + Delivery.status(home));
+    try (Node node = openNode()) {
+      long seq = node.send(name, text);
+      if (!NodeLock.isHeld(home) || waitSeconds == 0 || !Delivery.awaitReporting(io(), node, waitSeconds)) {
+        io().out().println("queued; " + Delivery.status(home));
+        return 0;
+      }
+      String said = Delivery.await(io(), node, name, seq, (long) (waitSeconds * 1000));
+      if (said.startsWith("not sent")) {
+        throw Failure.store("the message to " + name + " was " + said);
+      }
+      io().out().println(said);
+    }
     return 0;
   }
 

@@ -58,6 +58,21 @@ public final class LinkChannel implements Closeable {
       socket.setTcpNoDelay(true);
       socket.connect(new InetSocketAddress(address.host(), address.port()), timeoutMillis);
       socket.setSoTimeout(timeoutMillis);
+    } catch (IOException | RuntimeException e) {
+      socket.close();
+      throw e;
+    }
+    return initiate(socket, address, localName, clock, random, tap);
+  }
+
+  /**
+   * Runs the handshake as initiator on a socket connected to {@code address}, which the caller
+   * made (so that it can close it from another thread, for a deadline on the whole handshake:
+   * the socket's read timeout bounds each read only). Closes the socket if the handshake fails.
+   */
+  public static LinkChannel initiate(Socket socket, Address address, String localName, Clock clock, RandomSource random,
+      WireTap tap) throws IOException, SottoException {
+    try {
       DataInputStream in = new DataInputStream(socket.getInputStream());
       OutputStream out = new BufferedOutputStream(socket.getOutputStream(), BUFFER);
       String name = localName + " -> " + address.host() + ":" + address.port();

@@ -581,6 +581,20 @@ public final class Tx {
     return query(OUTGOING + " WHERE contact_id = ? ORDER BY id", this::outgoing, contactId);
   }
 
+  /** A contact's first {@code limit} waiting envelopes, by id. */
+  public List<Outgoing> outbox(long contactId, int limit) throws StoreException {
+    return query(OUTGOING + " WHERE contact_id = ? ORDER BY id LIMIT ?", this::outgoing, contactId, limit);
+  }
+
+  /**
+   * The contacts that {@link #due} has envelopes of at {@code nowMillis} (those whose first
+   * waiting envelope is due), the one whose envelope waits longest first; nothing is opened.
+   */
+  public List<Long> dueContacts(long nowMillis) throws StoreException {
+    return query("SELECT contact_id FROM outbox o WHERE next_attempt <= ? AND id = (SELECT MIN(id) FROM outbox p"
+        + " WHERE p.contact_id = o.contact_id) ORDER BY id", r -> r.getLong(1), nowMillis);
+  }
+
   /** Removes an envelope from the outbox (once it is delivered, or given up). */
   public void deleteEnvelope(long id) throws StoreException {
     writing();

@@ -162,9 +162,14 @@ final class Cluster implements AutoCloseable {
 
   /** Creates a node named {@code name} on a fixed free loopback port, listing these mailboxes. */
   Path init(String name, List<Address> mailboxes) throws Exception {
+    return init(name, freePort(), mailboxes);
+  }
+
+  /** Creates a node named {@code name} whose card gives 127.0.0.1:{@code port}, listing these mailboxes. */
+  Path init(String name, int port, List<Address> mailboxes) throws Exception {
     Path home = dir.resolve(name);
     Node.init(home, IdentitySeed.generate(RandomSource.secure()), null, CHEAP,
-        new Node.Config(name, "127.0.0.1", freePort(), mailboxes), RandomSource.secure(), Clock.systemUTC());
+        new Node.Config(name, "127.0.0.1", port, mailboxes), RandomSource.secure(), Clock.systemUTC());
     homes.put(name, home);
     return home;
   }
@@ -199,11 +204,16 @@ final class Cluster implements AutoCloseable {
 
   /** Queues messages "PREFIX1" .. "PREFIXn" from one node to a contact. */
   void send(String from, String to, String prefix, int count) throws Exception {
+    send(from, to, prefix, 1, count);
+  }
+
+  /** Queues messages "PREFIXfirst" .. "PREFIXlast" from one node to a contact. */
+  void send(String from, String to, String prefix, int first, int last) throws Exception {
     Node node = node(from);
-    for (int i = 1; i <= count; i++) {
+    for (int i = first; i <= last; i++) {
       node.send(to, prefix + i);
     }
-    log(from + " queued " + count + " for " + to);
+    log(from + " queued " + (last - first + 1) + " for " + to);
   }
 
   /**

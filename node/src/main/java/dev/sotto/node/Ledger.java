@@ -1,0 +1,190 @@
+package dev.sotto.node;
+
+import dev.sotto.node.store.StoreException;
+import dev.sotto.node.store.Tx;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What became of the messages this node sends, kept in the store with the outbox it describes:
+ * which message (contact and seq) each envelope in the outbox carries, written in the transaction
+ * that seals it, and how the last {@link #MAX_DONE} messages left (delivered to the contact's
+ * node, left at which mailbox, or dropped), written in the transaction that takes their
+ * envelopes out of the outbox. {@code sotto send} and {@code sotto outbox} read it.
+ *
+ * <p>It is one key-value entry ({@value #KV}), so sealed like every value there (store's
+ * {@code Sealer}: the table, column and name bound to it); nothing about it is in clear but its
+ * length, which grows with the outbox (17 bytes an envelope), as the outbox's row count does.
+ */
+final class Ledger {
+  static final String KV = "delivery-ledger";
+  private static final int VERSION = 1;
+  /** Envelopes described at most; beyond it the oldest are forgotten (shown as "sealed earlier"). */
+  static final int MAX_WAITING = 4096;
+  /** Outcomes kept: enough for 'send' to find its message's. */
+  static final int MAX_DONE = 128;
+
+  /** An envelope in the outbox and the message it carries (a node message's kind and seq). */
+  record Waiting(long outboxId, long contactId, long seq, int kind) {}
+
+  /** How a message left. */
+  enum Route {
+    /** Delivered to the contact's node, which committed it. */
+    DIRECT,
+    /** Left at a mailbox of the contact's, which took it. */
+    MAILBOX,
+    /** Never sent: it could not be sealed (the reason says why). */
+    DROPPED
+  }
+
+  /**
+   * A message that left the outbox: how, where (a mailbox's or a node's host and port; for
+   * DROPPED, the reason) and when (ms).
+   */
+  record Done(long contactId, long seq, int kind, Route route, String where, long atMillis) {}
+
+  private final List<Waiting> waiting;
+  private final Deque<Done> done;
+
+  private Ledger(List<Waiting> waiting, Deque<Done> done) {
+    this.waiting = waiting;
+    this.done = done;
+  }
+
+  static Ledger empty() {
+    return new Ledger(new ArrayList<>(), new ArrayDeque<>());
+  }
+
+  /** The ledger in the store (empty if none, or unreadable: it only describes, never decides). */
+  static Ledger read(Tx tx) throws StoreException {
+    return tx.get(KV).map(Ledger::decode).orElseGet(Ledger::empty);
+  }
+
+  void write(Tx tx) throws StoreException {
+    tx.put(KV, encode());
+  }
+
+  List<Waiting> waiting() {
+    return List.copyOf(waiting);
+  }
+
+  List<Done> done() {
+    return List.copyOf(done);
+  }
+
+  /** Notes envelopes just sealed. */
+  void sealed(Collection<Waiting> sealed) {
+    waiting.addAll(sealed);
+    if (waiting.size() > MAX_WAITING) {
+      waiting.sort(java.util.Comparator.comparingLong(Waiting::outboxId));
+      waiting.subList(0, waiting.size() - MAX_WAITING).clear();
+    }
+  }
+
+  /** The message an envelope carries, if known. */
+  Waiting of(long outboxId) {
+    for (Waiting w : waiting) {
+      if (w.outboxId() == outboxId) {
+        return w;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Takes envelopes out (delivered, or deleted) and notes how their messages left: a message
+   * whose envelopes are all gone; {@code how} for each outbox id (null: gone without an outcome).
+   */
+  void left(List<Long> outboxIds, List<Done> outcomes) {
+    Set<Long> ids = new HashSet<>(outboxIds);
+    waiting.removeIf(w -> ids.contains(w.outboxId()));
+    for (Done d : outcomes) {
+      if (d == null) {
+        continue;
+      }
+      boolean stillWaiting = waiting.stream().anyMatch(w -> w.contactId() == d.contactId() && w.seq() == d.seq()
+          && w.kind() == d.kind());
+      if (!stillWaiting) {
+        done.removeIf(x -> x.contactId() == d.contactId() && x.seq() == d.seq() && x.kind() == d.kind());
+        done.addLast(d);
+      }
+    }
+    while (done.size() > MAX_DONE) {
+      done.removeFirst();
+    }
+  }
+
+  /** The last outcome of a message, if it is among the kept ones. */
+  Done outcome(long contactId, long seq, int kind) {
+    Done found = null;
+    for (Done d : done) {
+      if (d.contactId() == contactId && d.seq() == seq && d.kind() == kind) {
+        found = d;
+      }
+    }
+    return found;
+  }
+
+  byte[] encode() {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      DataOutputStream out = new DataOutputStream(bytes);
+      out.writeByte(VERSION);
+      out.writeInt(waiting.size());
+      for (Waiting w : waiting) {
+        out.writeLong(w.outboxId());
+        out.writeLong(w.contactId());
+        out.writeLong(w.seq());
+        out.writeByte(w.kind());
+      }
+      out.writeInt(done.size());
+      for (Done d : done) {
+        out.writeLong(d.contactId());
+        out.writeLong(d.seq());
+        out.writeByte(d.kind());
+        out.writeByte(d.route().ordinal());
+        out.writeUTF(d.where());
+        out.writeLong(d.atMillis());
+      }
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static Ledger decode(byte[] encoded) {
+    try {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(encoded));
+      if (in.readByte() != VERSION) {
+        return empty();
+      }
+      int n = in.readInt();
+      List<Waiting> waiting = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        waiting.add(new Waiting(in.readLong(), in.readLong(), in.readLong(), in.readUnsignedByte()));
+      }
+      int m = in.readInt();
+      Deque<Done> done = new ArrayDeque<>();
+      for (int i = 0; i < m; i++) {
+        long contact = in.readLong();
+        long seq = in.readLong();
+        int kind = in.readUnsignedByte();
+        Route route = Route.values()[in.readUnsignedByte()];
+        done.add(new Done(contact, seq, kind, route, in.readUTF(), in.readLong()));
+      }
+      return new Ledger(waiting, done);
+    } catch (IOException | RuntimeException e) {
+      return empty();
+    }
+  }
+}
