@@ -491,21 +491,24 @@ class StoreTest {
   void aStoreOfRevision1IsRefusedWithAClearMessage() throws Exception {
     store.write(tx -> tx.insertContact("alice", ALICE_ID, null, 5_000));
     store.close();
-    for (String version : List.of("1", "2")) {
-      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("store.db"));
-          java.sql.Statement s = c.createStatement()) {
-        s.execute("UPDATE meta SET value = X'3" + version + "' WHERE name = 'schema_version'");
-      }
+    for (String version : List.of("1", "2", "3")) {
+      setSchemaVersion(version);
       StoreException e = assertThrows(StoreException.class, () -> Store.open(home, key, random));
       assertEquals(StoreException.Kind.OLD, e.kind());
-      assertTrue(e.getMessage().contains("revision 1") && e.getMessage().contains("sotto init"), e.getMessage());
+      assertTrue(e.getMessage().contains(version.equals("3") ? "schema 3" : "revision 1")
+          && e.getMessage().contains("sotto init"), e.getMessage());
     }
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("store.db"));
-        java.sql.Statement s = c.createStatement()) {
-      s.execute("UPDATE meta SET value = X'33' WHERE name = 'schema_version'");
-    }
+    setSchemaVersion(String.valueOf(Store.SCHEMA_VERSION));
     store = Store.open(home, key, random);
     assertEquals("alice", store.read(Tx::contacts).get(0).name(), "refusing changed nothing");
+  }
+
+  private void setSchemaVersion(String version) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("store.db"));
+        PreparedStatement s = c.prepareStatement("UPDATE meta SET value = ? WHERE name = 'schema_version'")) {
+      s.setBytes(1, version.getBytes(StandardCharsets.US_ASCII));
+      assertEquals(1, s.executeUpdate());
+    }
   }
 
   @Test
@@ -598,12 +601,15 @@ class StoreTest {
       return null;
     });
     store.close();
+    Rows ids = new Rows(null, new Sealer(key, random));
+    long aliceRow = ids.rowId(Table.CONTACTS, alice);
+    long bobRow = ids.rowId(Table.CONTACTS, bob);
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("store.db"))) {
-      swap(c, "contacts", "name", "id", alice, bob);
-      swap(c, "messages", "text", "id", 1L, 2L);
-      swap(c, "kv", "value", "name", "one", "two");
-      // Within one row: the card's sealed bytes where the identity's belong.
-      c.createStatement().executeUpdate("UPDATE contacts SET identity = card WHERE id = " + bob);
+      swap(c, "contacts", "who", "id", aliceRow, bobRow);
+      swap(c, "messages", "body", "id", ids.rowId(Table.MESSAGES, 1), ids.rowId(Table.MESSAGES, 2));
+      swap(c, "kv", "body", "id", ids.rowId(Table.KV, bytes("one")), ids.rowId(Table.KV, bytes("two")));
+      // Within one row: the prekeys' sealed bytes where the state's belong.
+      c.createStatement().executeUpdate("UPDATE contacts SET state = prekeys WHERE id = " + bobRow);
     }
     store = Store.open(home, key, random);
     assertKind(StoreException.Kind.CORRUPT, () -> store.read(tx -> tx.contact(alice)));
