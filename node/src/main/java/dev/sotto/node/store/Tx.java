@@ -1112,6 +1112,33 @@ public final class Tx {
     return rows.real(Table.MESSAGES);
   }
 
+  // For tests in this package: what a thief reads, and what a store restored from an older copy lacks.
+
+  /** The sealed bodies of the stored messages of one kind, as they are in the file. */
+  List<byte[]> sealedBodies(int kind) throws StoreException {
+    return rows.query(MESSAGE, r -> {
+      Stored m = stored(r);
+      return m != null && m.kind == kind ? r.getBytes(2) : null;
+    });
+  }
+
+  /** Deletes one message. */
+  void deleteMessage(long id) throws StoreException {
+    writing();
+    rows.added(Table.MESSAGES, -rows.update("DELETE FROM messages WHERE id = ?", rows.rowId(Table.MESSAGES, id)));
+  }
+
+  /** Moves every message's times {@code millis} back (its sent_at, in seconds, by as much). */
+  void moveMessagesBack(long millis) throws StoreException {
+    writing();
+    for (Stored m : rows.query(MESSAGE, this::stored)) {
+      m.storedAt -= millis;
+      m.sentAt -= millis / 1000;
+      rows.update("UPDATE messages SET body = ? WHERE id = ?", rows.seal(Table.MESSAGES, "body", m.rowId, m.write()),
+          m.rowId);
+    }
+  }
+
   private byte[] seqKey(long contactId, boolean incoming, long seq) {
     return rows.key(Table.MESSAGES, "seq_key", contactId, incoming ? 1 : 0, seq);
   }
