@@ -65,6 +65,26 @@ final class ContactState {
     return s;
   }
 
+  /** A copy that shares nothing with this one. */
+  ContactState copy() {
+    ContactState c = new ContactState(id, created);
+    c.nextOutSeq = nextOutSeq;
+    c.nextInSeq = nextInSeq;
+    c.resets = resets;
+    c.missing = missing;
+    c.resetIn = resetIn;
+    c.resetOut = resetOut;
+    c.wanted = wanted;
+    c.firstContacts = firstContacts;
+    c.fetchFailures = fetchFailures;
+    c.nextFetch = nextFetch;
+    c.messagesFirst = messagesFirst;
+    c.messagesNext = messagesNext;
+    c.unreadFrom = unreadFrom;
+    c.sessions = sessions.clone();
+    return c;
+  }
+
   void addSession(long sessionId) {
     sessions = Arrays.copyOf(sessions, sessions.length + 1);
     sessions[sessions.length - 1] = sessionId;

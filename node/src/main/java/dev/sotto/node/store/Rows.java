@@ -44,13 +44,63 @@ final class Rows {
     boolean dirty;
   }
 
-  private final Connection connection;
+  /**
+   * The prepared statements of one connection, kept across its transactions (a transaction runs
+   * a dozen small statements, and preparing one costs about as much as running it). Each is
+   * reset when its result set or update is done.
+   */
+  static final class Statements implements AutoCloseable {
+    private static final int MAX = 128;
+
+    private final Connection connection;
+    private final Map<String, PreparedStatement> prepared = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, PreparedStatement> eldest) {
+        if (size() <= MAX) {
+          return false;
+        }
+        close(eldest.getValue());
+        return true;
+      }
+    };
+
+    Statements(Connection connection) {
+      this.connection = connection;
+    }
+
+    PreparedStatement get(String sql) throws SQLException {
+      PreparedStatement statement = prepared.get(sql);
+      if (statement == null) {
+        statement = connection.prepareStatement(sql);
+        prepared.put(sql, statement);
+      } else {
+        statement.clearParameters();
+      }
+      return statement;
+    }
+
+    @Override
+    public void close() {
+      prepared.values().forEach(Statements::close);
+      prepared.clear();
+    }
+
+    private static void close(PreparedStatement statement) {
+      try {
+        statement.close();
+      } catch (SQLException e) {
+        // Closing frees memory only: nothing is pending on a statement between transactions.
+      }
+    }
+  }
+
+  private final Statements statements;
   private final Sealer sealer;
   private final Map<Table, Counters> counters = new EnumMap<>(Table.class);
   private boolean ended;
 
-  Rows(Connection connection, Sealer sealer) {
-    this.connection = connection;
+  Rows(Statements statements, Sealer sealer) {
+    this.statements = statements;
     this.sealer = sealer;
   }
 
@@ -215,7 +265,7 @@ final class Rows {
     if (ended) {
       throw new IllegalStateException("the transaction is over");
     }
-    PreparedStatement statement = connection.prepareStatement(sql);
+    PreparedStatement statement = statements.get(sql);
     for (int i = 0; i < args.length; i++) {
       statement.setObject(i + 1, args[i] instanceof Boolean b ? (Object) (b ? 1 : 0) : args[i]);
     }
@@ -223,15 +273,15 @@ final class Rows {
   }
 
   int update(String sql, Object... args) throws StoreException {
-    try (PreparedStatement statement = prepare(sql, args)) {
-      return statement.executeUpdate();
+    try {
+      return prepare(sql, args).executeUpdate();
     } catch (SQLException e) {
       throw Store.failure(e);
     }
   }
 
   <R> List<R> query(String sql, Row<R> row, Object... args) throws StoreException {
-    try (PreparedStatement statement = prepare(sql, args); ResultSet result = statement.executeQuery()) {
+    try (ResultSet result = prepare(sql, args).executeQuery()) {
       List<R> out = new ArrayList<>();
       while (result.next()) {
         R r = row.map(result);

@@ -86,12 +86,14 @@ public final class Store implements AutoCloseable {
   }
 
   private final Connection connection;
+  private final Rows.Statements statements;
   private final Sealer sealer;
   private Tx current;
   private boolean closed;
 
   private Store(Connection connection, Sealer sealer) {
     this.connection = connection;
+    this.statements = new Rows.Statements(connection);
     this.sealer = sealer;
   }
 
@@ -352,7 +354,7 @@ public final class Store implements AutoCloseable {
       throw new IllegalStateException("a transaction is open already: transactions do not nest");
     }
     begin(write);
-    Tx tx = new Tx(new Rows(connection, sealer), write);
+    Tx tx = new Tx(new Rows(statements, sealer), write);
     current = tx;
     boolean committed = false;
     try {
@@ -465,6 +467,7 @@ public final class Store implements AutoCloseable {
     }
     closed = true;
     sealer.destroy();
+    statements.close();
     try {
       connection.close();
     } catch (SQLException e) {

@@ -128,6 +128,8 @@ public final class Tx {
 
   private final Rows rows;
   private final boolean writable;
+  /** The contact states read or written in this transaction, by contact id. */
+  private final Map<Long, ContactState> stateCache = new HashMap<>();
 
   Tx(Rows rows, boolean writable) {
     this.rows = rows;
@@ -221,9 +223,9 @@ public final class Tx {
     requireUnique(rowId, nameKey, identityKey);
     s.nextOutSeq = c.nextOutSeq();
     s.nextInSeq = c.nextInSeq();
-    rows.update("UPDATE contacts SET name_key = ?, identity_key = ?, who = ?, state = ? WHERE id = ?", nameKey,
-        identityKey, who(rowId, c.id(), c.name(), c.identity(), c.card()),
-        rows.seal(Table.CONTACTS, "state", rowId, s.write()), rowId);
+    rows.update("UPDATE contacts SET name_key = ?, identity_key = ?, who = ? WHERE id = ?", nameKey, identityKey,
+        who(rowId, c.id(), c.name(), c.identity(), c.card()), rowId);
+    writeState(s);
   }
 
   /**
@@ -403,10 +405,23 @@ public final class Tx {
     return new Contact(id, name, identity, card, s.nextOutSeq, s.nextInSeq, s.created);
   }
 
-  /** A contact's state, if there is such a contact. */
+  /**
+   * A contact's state, if there is such a contact: a copy the caller may change and then write.
+   * Read once per transaction (a message's insertion and its contact's new marks read it twice).
+   */
   private Optional<ContactState> state(long contactId) throws StoreException {
-    long rowId = rows.rowId(Table.CONTACTS, contactId);
-    return rows.one("SELECT state FROM contacts WHERE id = ?", r -> state(rowId, r.getBytes(1)), rowId);
+    ContactState known = stateCache.get(contactId);
+    if (known == null) {
+      long rowId = rows.rowId(Table.CONTACTS, contactId);
+      Optional<ContactState> read = rows.one("SELECT state FROM contacts WHERE id = ?", r -> state(rowId, r.getBytes(1)),
+          rowId);
+      if (read.isEmpty()) {
+        return read;
+      }
+      known = read.get();
+      stateCache.put(contactId, known);
+    }
+    return Optional.of(known.copy());
   }
 
   private ContactState requireState(long contactId) throws StoreException {
@@ -427,6 +442,7 @@ public final class Tx {
   private void writeState(ContactState s) throws StoreException {
     long rowId = rows.rowId(Table.CONTACTS, s.id);
     rows.update("UPDATE contacts SET state = ? WHERE id = ?", rows.seal(Table.CONTACTS, "state", rowId, s.write()), rowId);
+    stateCache.put(s.id, s.copy());
   }
 
   private void requireContact(long contactId) throws StoreException {
@@ -1088,23 +1104,36 @@ public final class Tx {
     if (found.isEmpty() || found.get().unreadFrom != m.place) {
       return;
     }
-    // Move the contact's unread mark past every message now settled (read, outgoing or deleted).
+    // Move the contact's unread mark past every message now settled (read, outgoing or deleted),
+    // opening them in order and no further than the first one still unread.
     ContactState s = found.get();
-    while (s.unreadFrom < s.messagesNext) {
-      long to = Math.min(s.messagesNext, s.unreadFrom + Rows.CHUNK);
-      Map<Long, Stored> chunk = new HashMap<>();
-      for (Stored c : walk(s, s.unreadFrom, to)) {
-        chunk.put(c.place, c);
+    long from = s.unreadFrom;
+    boolean blocked = false;
+    // Small chunks first: usually the next unread message is near.
+    for (int chunk = 16; !blocked && s.unreadFrom < s.messagesNext; chunk = Math.min(Rows.CHUNK, 2 * chunk)) {
+      long to = Math.min(s.messagesNext, s.unreadFrom + chunk);
+      List<byte[]> keys = new ArrayList<>();
+      for (long place = s.unreadFrom; place < to; place++) {
+        keys.add(placeKey(s.id, place));
       }
-      for (; s.unreadFrom < to; s.unreadFrom++) {
-        Stored c = chunk.get(s.unreadFrom);
+      Map<String, Object[]> sealed = new HashMap<>();
+      for (Object[] row : rows.byKeys("SELECT place_key, id, body FROM messages", "place_key", keys,
+          r -> new Object[] {r.getBytes(1), r.getLong(2), r.getBytes(3)})) {
+        sealed.put(java.util.HexFormat.of().formatHex((byte[]) row[0]), row);
+      }
+      for (byte[] key : keys) {
+        Object[] row = sealed.get(java.util.HexFormat.of().formatHex(key));
+        Stored c = row == null ? null : stored((long) row[1], (byte[]) row[2]);
         if (c != null && c.incoming && !c.read) {
-          writeState(s);
-          return;
+          blocked = true;
+          break;
         }
+        s.unreadFrom++;
       }
     }
-    writeState(s);
+    if (s.unreadFrom != from) {
+      writeState(s);
+    }
   }
 
   /** How many messages are stored, in all conversations. */
@@ -1191,8 +1220,11 @@ public final class Tx {
 
   /** Maps {@code id, body}; null for a filler. */
   private Stored stored(ResultSet r) throws SQLException, StoreException {
-    long rowId = r.getLong(1);
-    Fields.Reader in = rows.open(Table.MESSAGES, "body", rowId, r.getBytes(2));
+    return stored(r.getLong(1), r.getBytes(2));
+  }
+
+  private Stored stored(long rowId, byte[] body) throws StoreException {
+    Fields.Reader in = rows.open(Table.MESSAGES, "body", rowId, body);
     if (in.filler()) {
       return null;
     }
