@@ -991,7 +991,7 @@ public final class Node implements AutoCloseable {
    * {@link Tx#deleteMessagesBefore} for which are kept regardless): rows overwritten with zeros
    * ({@code secure_delete}), then the write-ahead log checkpointed and truncated, so that no copy
    * of a deleted message is left in {@code store.db} or {@code store.db-wal}. The running node
-   * does this once a minute.
+   * does this once a minute (and truncates the log then even when nothing was deleted).
    *
    * @return how many messages it deleted
    */
@@ -1008,10 +1008,10 @@ public final class Node implements AutoCloseable {
       }
       return n;
     });
-    if (deleted > 0 || checkpointOwed || core.takeResponderRewritten()) {
-      // A reader in another process can hold the log; the next turn tries again.
-      checkpointOwed = !store.checkpoint();
-    }
+    // Every turn, not only after a deletion: the log holds the pages that the last transactions
+    // wrote, and which pages changed together says which contact's rows changed. A reader in
+    // another process can hold the log; the next turn tries again.
+    checkpointOwed = !store.checkpoint();
     return deleted;
   }
 

@@ -137,12 +137,8 @@ class PrekeysTest {
     return keys;
   }
 
-  private static byte[] sealedResponder(Path home) throws Exception {
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(Store.FILE_NAME));
-        Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT value FROM kv WHERE name = 'responder'")) {
-      assertTrue(r.next());
-      return r.getBytes(1);
-    }
+  private static byte[] sealedResponder(Path home, IdentitySeed seed) throws Exception {
+    return Unseal.sealedKv(home, seed, "responder");
   }
 
   private static void checkpoint(Path home) throws Exception {
@@ -159,7 +155,7 @@ class PrekeysTest {
     Path home = init("bob", seed, List.of());
     Node bob = open(home);
     bob.start();
-    byte[] oldSealed = sealedResponder(home);
+    byte[] oldSealed = sealedResponder(home, seed);
     Set<String> oldKeys = privateKeys(Unseal.kv(seed, "responder", oldSealed));
     assertEquals(2 + OwnPrekeys.ONE_TIME_X25519 + OwnPrekeys.ONE_TIME_KEM, oldKeys.size(),
         "a bundle's two private keys and the node's own one-time prekeys");
@@ -182,7 +178,7 @@ class PrekeysTest {
     assertEquals(0, Files.exists(home.resolve(Store.FILE_NAME + "-wal")) ? Files.size(home.resolve(Store.FILE_NAME + "-wal"))
         : 0, "the log is truncated");
 
-    byte[] now = Unseal.kv(seed, "responder", sealedResponder(home));
+    byte[] now = Unseal.kv(seed, "responder", sealedResponder(home, seed));
     Set<String> newKeys = privateKeys(now);
     assertFalse(newKeys.isEmpty(), "a fresh bundle and one-time prekeys are held");
     for (String key : oldKeys) {
@@ -459,13 +455,13 @@ class PrekeysTest {
     // The flood's messages replayed: refused (REPLAY: the node's own duplicate memory may answer
     // first, which is also a refusal that changes nothing).
     for (Envelope e : List.of(flood.get(0), flood.get(flood.size() - 1))) {
-      byte[] before = sealedResponder(bob.home());
+      byte[] before = Unseal.sealedKv(bob.home(), Vault.open(bob.home(), null), "responder");
       try {
         assertEquals(NodeCore.Outcome.DUPLICATE, bob.core().receive(e));
       } catch (SottoException refused) {
         assertEquals(ErrorCode.REPLAY, refused.code());
       }
-      assertTrue(Arrays.equals(before, sealedResponder(bob.home())), "a replay changes nothing");
+      assertTrue(Arrays.equals(before, Unseal.sealedKv(bob.home(), Vault.open(bob.home(), null), "responder")), "a replay changes nothing");
     }
   }
 

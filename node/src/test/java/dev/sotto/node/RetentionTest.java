@@ -4,17 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sotto.node.store.Store;
+import dev.sotto.node.store.Unseal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,16 +46,9 @@ class RetentionTest {
     return new Path[] {alice, bob};
   }
 
-  /** The sealed text column of alice's TEXT rows, read with plain JDBC. */
+  /** The sealed bodies of alice's TEXT rows, as they are in the file. */
   private static List<byte[]> sealedTexts(Path home) throws Exception {
-    List<byte[]> out = new ArrayList<>();
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(Store.FILE_NAME));
-        Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT text FROM messages WHERE kind = 2")) {
-      while (r.next()) {
-        out.add(r.getBytes(1));
-      }
-    }
-    return out;
+    return Unseal.sealedTexts(home);
   }
 
   /** A middle part of a sealed value: long enough to be unique, clear of any header the cell adds. */
@@ -146,16 +134,7 @@ class RetentionTest {
   @Test
   void aResetSendsAStandInForASentMessageThatRetentionDeleted() throws Exception {
     Path[] homes = conversation();
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + homes[0].resolve(Store.FILE_NAME));
-        Statement s = c.createStatement()) {
-      long seq;
-      try (ResultSet r = s.executeQuery("SELECT seq FROM messages WHERE incoming = 1 AND kind = 2")) {
-        assertTrue(r.next());
-        seq = r.getLong(1);
-      }
-      s.executeUpdate("DELETE FROM messages WHERE incoming = 1 AND seq = " + seq);
-      s.executeUpdate("UPDATE contacts SET next_in_seq = " + seq);
-    }
+    Unseal.loseIncomingText(homes[0], "bob");
     Clock later = Clock.offset(Clock.systemUTC(), Duration.ofDays(8));
     try (Node b = Node.open(homes[1], null, TestNodes.fast().withClock(later))) {
       b.setKeep("alice", Duration.ofDays(7).toSeconds());

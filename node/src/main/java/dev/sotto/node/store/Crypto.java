@@ -67,6 +67,23 @@ final class Crypto {
     return out;
   }
 
+  /** An HMAC-SHA-256 keyed once: each {@link #hmac(HMac, byte[]...)} leaves it keyed for the next. */
+  static HMac hmacKeyed(byte[] key) {
+    HMac mac = new HMac(new SHA256Digest());
+    mac.init(new KeyParameter(key));
+    return mac;
+  }
+
+  /** HMAC-SHA-256 of the concatenated parts, under the key {@code mac} was made with. */
+  static byte[] hmac(HMac mac, byte[]... parts) {
+    for (byte[] part : parts) {
+      mac.update(part, 0, part.length);
+    }
+    byte[] out = new byte[mac.getMacSize()];
+    mac.doFinal(out, 0);
+    return out;
+  }
+
   /** HKDF-SHA-256 (RFC 5869), extract and expand. */
   static byte[] hkdf(byte[] ikm, byte[] salt, byte[] info, int length) {
     HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());

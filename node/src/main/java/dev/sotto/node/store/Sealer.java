@@ -7,23 +7,29 @@ import java.util.Arrays;
 import org.bouncycastle.crypto.InvalidCipherTextException;
 
 /**
- * Seals the store's columns of user data and computes its lookup indexes.
+ * Seals the store's columns and computes its row ids and lookup keys.
  *
  * <p>A sealed value is nonce[12] || ChaCha20-Poly1305(encryption key, nonce, aad, value), with a
- * fresh random nonce, and aad = ASCII(table) || 0x00 || ASCII(column) || 0x00 || the row's stable
- * key (its id as a big-endian u64, or a key-value entry's UTF-8 name): a value copied to another
- * row or column fails to open. A lookup index is HMAC-SHA-256(index key, ASCII(table) || 0x00 ||
- * ASCII(column) || 0x00 || value), so equal values in different columns do not show as equal.
+ * fresh random nonce, and aad = ASCII(table) || 0x00 || ASCII(column) || 0x00 || the row's key
+ * (its stored row id as a big-endian u64, or a meta entry's UTF-8 name): a value copied to
+ * another row or column fails to open. A lookup key is HMAC-SHA-256(index key, ASCII(table) ||
+ * 0x00 || ASCII(column) || 0x00 || value), so equal values in different columns do not show as
+ * equal. A row id is the first 8 bytes of HMAC-SHA-256(index key, "rowid" || 0x00 ||
+ * ASCII(table) || 0x00 || the row's stable key), big-endian, with the top bit cleared (0 is
+ * taken as 1): the rows of a table lie in an order that says nothing.
  */
 final class Sealer {
   private final byte[] encryptionKey;
   private final byte[] indexKey;
   private final RandomSource random;
+  /** Keyed with the index key once: a store computes many lookup keys and row ids per transaction. */
+  private final org.bouncycastle.crypto.macs.HMac indexMac;
 
   Sealer(StoreKey key, RandomSource random) {
     this.encryptionKey = key.encryptionKey();
     this.indexKey = key.indexKey();
     this.random = random;
+    this.indexMac = Crypto.hmacKeyed(indexKey);
   }
 
   byte[] seal(String table, String column, byte[] rowKey, byte[] value) {
@@ -46,14 +52,30 @@ final class Sealer {
     }
   }
 
-  byte[] index(String table, String column, byte[] value) {
-    return Crypto.hmac(indexKey, label(table, column), value);
+  synchronized byte[] index(String table, String column, byte[] value) {
+    return Crypto.hmac(indexMac, label(table, column), value);
   }
 
-  /** Overwrites the keys (best effort); the sealer is unusable afterwards. */
-  void destroy() {
+  /** The stored row id of the row whose stable key is {@code key}: positive, never 0. */
+  synchronized long rowId(String table, byte[] key) {
+    byte[] mac = Crypto.hmac(indexMac, label("rowid", table), key);
+    long id = ByteBuffer.wrap(mac).getLong() & Long.MAX_VALUE;
+    return id == 0 ? 1 : id;
+  }
+
+  /** Random bytes (a filler row's lookup keys). */
+  byte[] random(int length) {
+    return random.bytes(length);
+  }
+
+  /**
+   * Overwrites the keys (best effort: the keyed HMAC's inner and outer states stay in its
+   * digests until they are collected); the sealer is unusable afterwards.
+   */
+  synchronized void destroy() {
     Arrays.fill(encryptionKey, (byte) 0);
     Arrays.fill(indexKey, (byte) 0);
+    indexMac.reset();
   }
 
   static byte[] rowKey(long id) {

@@ -20,16 +20,17 @@ import org.sqlite.SQLiteOpenMode;
 /**
  * The node's state: one SQLite file, {@code <home>/store.db}, encrypted at rest column by column.
  *
- * <p>Every column that holds user data (contact names, identities and cards, session states,
- * queued plaintexts, outgoing envelopes, message texts, key-value values) is sealed under the
- * {@link StoreKey}'s encryption key, bound to its table, column and row (see {@link Sealer}); a
- * value moved to another row or column reads as {@code CORRUPT}. Values the store looks up (a
- * contact's name and identity, received-envelope digests) are kept as HMACs under the index key.
- * What stays in clear: ids, sequence numbers, timestamps, counters, read flags, message kinds,
- * which row belongs to which contact, each contact's session resets (how many, how many messages
- * were missing, the RESETs' sent_at) and reset notices, each session's place (started by a
- * RESET or not, by whom, superseded when), and the mailbox, which holds other people's envelopes
- * (already opaque) under their tags.
+ * <p>The node's own tables (see {@link Table}) are sealed whole under the {@link StoreKey}: each
+ * row is a row id that is a keyed hash, lookup columns that are keyed hashes unique to the row,
+ * and sealed columns padded to buckets ({@link Padding#length}); ids, contacts, directions,
+ * sequence numbers, counters, flags and times are inside the sealed columns, and what belongs to
+ * which contact is found through the contact's sealed state and keyed hashes, never through a
+ * column two rows share. Each table holds its real rows and filler rows, {@link Padding#rows} in
+ * all. A sealed value is bound to its table, column and row (see {@link Sealer}): moved, it reads
+ * as {@code CORRUPT}. What stays in clear: the schema version, the tables' names and the rounded
+ * row counts, the file's size, and the mailbox, which holds other people's envelopes (already
+ * opaque) under their tags, and the prekeys this node's mailbox serves for others: what any
+ * mailbox sees of them.
  *
  * <p>Several processes may open the same file at once (the running node and a command such as
  * {@code send}): the file is in WAL mode, every {@link #write} is a {@code BEGIN IMMEDIATE}
@@ -41,80 +42,28 @@ public final class Store implements AutoCloseable {
   /** The file name of the store in a node's home directory. */
   public static final String FILE_NAME = "store.db";
   /**
-   * The schema this code writes. A store with another one is refused: a newer one, and the older
-   * ones (1 and 2), which revision 1 of the node wrote: their cards and sessions are revision 1's,
-   * which revision 2 cannot use (revision 2 is not released: no store of it is migrated yet).
+   * The schema this code writes. A store with another one is refused: a newer one; the older ones
+   * (1 and 2), which revision 1 of the node wrote: their cards and sessions are revision 1's,
+   * which revision 2 cannot use; and 3, which kept ids, times and counters in clear (revision 2
+   * is not released: no store of it is migrated yet).
    */
-  public static final int SCHEMA_VERSION = 3;
+  public static final int SCHEMA_VERSION = 4;
   /** How long a write waits for another process to release the store. */
   public static final int BUSY_TIMEOUT_MILLIS = 10_000;
 
   private static final byte[] KEY_CHECK = "sotto store key check".getBytes(StandardCharsets.US_ASCII);
 
   /**
-   * A contact's session resets (spec: transport.adoc#node-delivery): how many, how many of the
-   * contact's messages were missing at them, the sent_at of the last RESET accepted from the
-   * contact (-1: none) and of the last one sent to it, and whether the user (or a sealing bound)
-   * asked for one that the running node has not made yet.
+   * The tables that are not sealed: meta (the schema version in clear, the key check and each
+   * sealed table's counters sealed), and the mailbox, which holds other people's envelopes
+   * (already opaque) under their tags, as every mailbox sees them.
    */
-  private static final String RESET_COLUMNS = " resets INTEGER NOT NULL DEFAULT 0, missing INTEGER NOT NULL DEFAULT 0,"
-      + " reset_in INTEGER NOT NULL DEFAULT -1, reset_out INTEGER NOT NULL DEFAULT -1,"
-      + " reset_wanted INTEGER NOT NULL DEFAULT 0";
-
-  /**
-   * A contact's prekeys and first contacts (spec: transport.adoc#node-delivery): its latest bundle
-   * (sealed; from its HELLO or RESET, or fetched), the one-time prekey records fetched and not used
-   * yet (sealed), how many first contacts this node made to it, how many prekey fetches failed in a
-   * row and when the next one is due (milliseconds).
-   */
-  private static final String PREKEY_COLUMNS = " bundle BLOB, one_time BLOB, first_contacts INTEGER NOT NULL DEFAULT 0,"
-      + " fetch_failures INTEGER NOT NULL DEFAULT 0, next_fetch INTEGER NOT NULL DEFAULT 0";
-
-  /**
-   * A session's place among its contact's: the sent_at of the RESET that started it (null for a
-   * session started by a HELLO), whether this node started it, when it stopped being the one
-   * this node sends in (null: it still is, or may be), whether the peer was heard in it, and the
-   * lowest seq re-queued into it (null: none yet).
-   */
-  private static final String SESSION_COLUMNS = " reset_at INTEGER, initiated INTEGER NOT NULL DEFAULT 0,"
-      + " superseded INTEGER, heard INTEGER NOT NULL DEFAULT 1, resent_from INTEGER";
-
-  private static final String NOTICES = "CREATE TABLE notices (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-      + " contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE, at INTEGER NOT NULL,"
-      + " by_peer INTEGER NOT NULL, missing INTEGER NOT NULL, resent INTEGER NOT NULL, is_read INTEGER NOT NULL)";
-
-  private static final String[] SCHEMA = {
+  private static final String[] CLEAR_SCHEMA = {
     "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
-    "CREATE TABLE kv (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
-    "CREATE TABLE contacts (id INTEGER PRIMARY KEY AUTOINCREMENT, name_index BLOB NOT NULL UNIQUE,"
-        + " identity_index BLOB NOT NULL UNIQUE, name BLOB NOT NULL, identity BLOB NOT NULL, card BLOB,"
-        + " next_out_seq INTEGER NOT NULL, next_in_seq INTEGER NOT NULL, created INTEGER NOT NULL,"
-        + RESET_COLUMNS + "," + PREKEY_COLUMNS + ")",
-    "CREATE TABLE sessions (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-        + " contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,"
-        + " state BLOB NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL," + SESSION_COLUMNS + ")",
-    "CREATE INDEX sessions_contact ON sessions (contact_id, updated)",
-    "CREATE TABLE pending (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-        + " contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,"
-        + " payload BLOB NOT NULL, created INTEGER NOT NULL)",
-    "CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-        + " contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE, envelope BLOB NOT NULL,"
-        + " attempts INTEGER NOT NULL, next_attempt INTEGER NOT NULL, created INTEGER NOT NULL)",
-    "CREATE INDEX outbox_due ON outbox (next_attempt)",
-    "CREATE INDEX outbox_contact ON outbox (contact_id)",
-    "CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-        + " contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE, incoming INTEGER NOT NULL,"
-        + " seq INTEGER NOT NULL, sent_at INTEGER NOT NULL, stored_at INTEGER NOT NULL, text BLOB NOT NULL,"
-        + " is_read INTEGER NOT NULL, kind INTEGER NOT NULL DEFAULT 2, UNIQUE (contact_id, incoming, seq))",
-    "CREATE INDEX messages_stored ON messages (contact_id, stored_at, id)",
-    "CREATE INDEX messages_unread ON messages (contact_id, seq) WHERE incoming = 1 AND is_read = 0",
-    "CREATE TABLE received (digest_index BLOB PRIMARY KEY, received_at INTEGER NOT NULL) WITHOUT ROWID",
-    "CREATE INDEX received_at ON received (received_at)",
     "CREATE TABLE mailbox (id INTEGER PRIMARY KEY AUTOINCREMENT, tag BLOB NOT NULL, envelope BLOB NOT NULL,"
         + " size INTEGER NOT NULL, deposited INTEGER NOT NULL, expires INTEGER NOT NULL)",
     "CREATE INDEX mailbox_tag ON mailbox (tag, id)",
     "CREATE INDEX mailbox_expires ON mailbox (expires)",
-    NOTICES,
   };
 
   /**
@@ -148,12 +97,14 @@ public final class Store implements AutoCloseable {
   }
 
   private final Connection connection;
+  private final Rows.Statements statements;
   private final Sealer sealer;
   private Tx current;
   private boolean closed;
 
   private Store(Connection connection, Sealer sealer) {
     this.connection = connection;
+    this.statements = new Rows.Statements(connection);
     this.sealer = sealer;
   }
 
@@ -305,7 +256,7 @@ public final class Store implements AutoCloseable {
     }
     try {
       write(tx -> {
-        migrate(file, mayCreate);
+        migrate(tx, file, mayCreate);
         return null;
       });
     } catch (SottoException e) {
@@ -314,7 +265,7 @@ public final class Store implements AutoCloseable {
   }
 
   /** Creates the schema in a new file; checks the version and the key of an existing one. */
-  private void migrate(Path file, boolean mayCreate) throws StoreException {
+  private void migrate(Tx tx, Path file, boolean mayCreate) throws StoreException {
     try (Statement statement = connection.createStatement()) {
       boolean fresh;
       try (var tables = statement.executeQuery("SELECT COUNT(*) FROM sqlite_master WHERE name = 'meta'")) {
@@ -325,8 +276,11 @@ public final class Store implements AutoCloseable {
       }
       byte[] check = Sealer.rowKey("key_check");
       if (fresh) {
-        for (String sql : SCHEMA) {
+        for (String sql : CLEAR_SCHEMA) {
           statement.execute(sql);
+        }
+        for (Table table : Table.values()) {
+          statement.execute(table.create());
         }
         for (String sql : PREKEY_TABLES) {
           statement.execute(sql);
@@ -341,6 +295,7 @@ public final class Store implements AutoCloseable {
           insert.setBytes(4, sealer.seal("meta", "value", check, KEY_CHECK));
           insert.executeUpdate();
         }
+        tx.createTables();
         return;
       }
       byte[] version = null;
@@ -362,6 +317,12 @@ public final class Store implements AutoCloseable {
         throw new StoreException(StoreException.Kind.OLD, "the store " + file + " was written by revision 1 of the node"
             + " (schema " + v + "): its cards and sessions are revision 1's, which this node cannot use; move the home"
             + " away and make a new one ('sotto init'), then exchange cards again");
+      }
+      if (v.equals("3")) {
+        throw new StoreException(StoreException.Kind.OLD, "the store " + file + " was written by an earlier build of"
+            + " this node (schema 3), which kept contact ids, times and counters in clear; this node seals them"
+            + " (schema " + SCHEMA_VERSION + ") and cannot read it: move the home away and make a new one"
+            + " ('sotto init', or 'sotto init --recover' to keep the identity), then exchange cards again");
       }
       if (!v.equals(String.valueOf(SCHEMA_VERSION))) {
         throw new StoreException(
@@ -410,11 +371,14 @@ public final class Store implements AutoCloseable {
       throw new IllegalStateException("a transaction is open already: transactions do not nest");
     }
     begin(write);
-    Tx tx = new Tx(connection, sealer, write);
+    Tx tx = new Tx(new Rows(statements, sealer), write);
     current = tx;
     boolean committed = false;
     try {
       T result = work.run(tx);
+      if (write) {
+        tx.flush();
+      }
       execute("COMMIT");
       committed = true;
       return result;
@@ -520,6 +484,7 @@ public final class Store implements AutoCloseable {
     }
     closed = true;
     sealer.destroy();
+    statements.close();
     try {
       connection.close();
     } catch (SQLException e) {

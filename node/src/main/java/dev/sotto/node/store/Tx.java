@@ -1,24 +1,26 @@
 package dev.sotto.node.store;
 
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * One transaction on a {@link Store}, handed to a {@link Store.Work}. It is valid only while the
  * work runs; a read transaction refuses the methods that write ({@link IllegalStateException}).
  *
- * <p>Arrays passed in are not kept; arrays returned are fresh. Columns of user data are sealed
- * (see {@link Sealer}) and opened here; a value that fails to open is {@code CORRUPT}. Updates of
- * a row that is not there are {@code MISSING}; deletes of a row that is not there do nothing.
- * A row that names a contact that does not exist is {@code MISSING} too.
+ * <p>Arrays passed in are not kept; arrays returned are fresh. Every row of the node's own tables
+ * is sealed whole (see {@link Table}, {@link Rows}, {@link Sealer}): its id, its contact, its
+ * times, counters and flags are inside sealed columns, found through keyed hashes, and put in
+ * order here after they are opened; a value that fails to open is {@code CORRUPT}. Updates of a
+ * row that is not there are {@code MISSING}; deletes of a row that is not there do nothing. A
+ * row that names a contact that does not exist is {@code MISSING} too.
  */
 public final class Tx {
   /** Parameters per statement in {@link #fetch}: well below SQLite's limit. */
@@ -125,45 +127,66 @@ public final class Tx {
     STORE_FULL
   }
 
-  private final Connection connection;
-  private final Sealer sealer;
+  private final Rows rows;
   private final boolean writable;
-  private boolean ended;
+  /** The contact states read or written in this transaction, by contact id. */
+  private final Map<Long, ContactState> stateCache = new HashMap<>();
 
-  Tx(Connection connection, Sealer sealer, boolean writable) {
-    this.connection = connection;
-    this.sealer = sealer;
+  Tx(Rows rows, boolean writable) {
+    this.rows = rows;
     this.writable = writable;
   }
 
   void end() {
-    ended = true;
+    rows.end();
+  }
+
+  /** Starts the counters of a new store's sealed tables (the commit adds their filler rows). */
+  void createTables() {
+    rows.createCounters();
+  }
+
+  /** Brings the tables to their padded row counts and writes their counters: before the commit. */
+  void flush() throws StoreException {
+    rows.flush();
   }
 
   // ---- key-value
 
   /** The value stored under {@code name}, if any. */
   public Optional<byte[]> get(String name) throws StoreException {
-    byte[] rowKey = Sealer.rowKey(name);
-    return one("SELECT value FROM kv WHERE name = ?", r -> sealer.open("kv", "value", rowKey, r.getBytes(1)), name);
+    long rowId = rows.rowId(Table.KV, utf8(name));
+    return rows.one("SELECT body FROM kv WHERE id = ?", r -> {
+      Fields.Reader in = rows.open(Table.KV, "body", rowId, r.getBytes(1));
+      if (in.filler() || !in.string().equals(name)) {
+        throw new StoreException(StoreException.Kind.CORRUPT, "a key-value entry is not the one asked for");
+      }
+      byte[] value = in.bytes();
+      in.end();
+      return value;
+    }, rowId);
   }
 
   /** Stores {@code value} under {@code name}, replacing any value there. */
   public void put(String name, byte[] value) throws StoreException {
     writing();
-    update("INSERT INTO kv (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-        name, sealer.seal("kv", "value", Sealer.rowKey(name), value));
+    long rowId = rows.rowId(Table.KV, utf8(name));
+    byte[] body = rows.seal(Table.KV, "body", rowId, new Fields.Writer().string(name).bytes(value));
+    if (rows.update("UPDATE kv SET body = ? WHERE id = ?", body, rowId) == 0) {
+      rows.update("INSERT INTO kv (id, body) VALUES (?, ?)", rowId, body);
+      rows.added(Table.KV, 1);
+    }
   }
 
   /** Removes the value under {@code name}, if any. */
   public void delete(String name) throws StoreException {
     writing();
-    update("DELETE FROM kv WHERE name = ?", name);
+    rows.added(Table.KV, -rows.update("DELETE FROM kv WHERE id = ?", rows.rowId(Table.KV, utf8(name))));
   }
 
   // ---- contacts
 
-  private static final String CONTACT = "SELECT id, name, identity, card, next_out_seq, next_in_seq, created FROM contacts";
+  private static final String CONTACT = "SELECT id, who, state FROM contacts";
 
   /**
    * Adds a contact with sequence numbers at zero.
@@ -173,15 +196,16 @@ public final class Tx {
    */
   public long insertContact(String name, byte[] identity, byte[] cardOrNull, long nowMillis) throws StoreException {
     writing();
-    byte[] nameIndex = nameIndex(name);
-    byte[] identityIndex = identityIndex(identity);
-    requireUnique(-1, nameIndex, identityIndex);
-    long id = nextId("contacts");
-    update("INSERT INTO contacts (id, name_index, identity_index, name, identity, card, next_out_seq, next_in_seq, created)"
-            + " VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)",
-        id, nameIndex, identityIndex, seal("contacts", "name", id, utf8(name)),
-        seal("contacts", "identity", id, identity), cardOrNull == null ? null : seal("contacts", "card", id, cardOrNull),
-        nowMillis);
+    byte[] nameKey = nameKey(name);
+    byte[] identityKey = identityKey(identity);
+    requireUnique(0, nameKey, identityKey);
+    long id = rows.newId(Table.CONTACTS);
+    long rowId = rows.rowId(Table.CONTACTS, id);
+    rows.update("INSERT INTO contacts (id, name_key, identity_key, who, state, prekeys) VALUES (?, ?, ?, ?, ?, ?)",
+        rowId, nameKey, identityKey, who(rowId, id, name, identity, cardOrNull),
+        rows.seal(Table.CONTACTS, "state", rowId, new ContactState(id, nowMillis).write()),
+        prekeys(rowId, new ContactPrekeys(null, List.of())));
+    rows.added(Table.CONTACTS, 1);
     return id;
   }
 
@@ -193,81 +217,92 @@ public final class Tx {
    */
   public void updateContact(Contact c) throws StoreException {
     writing();
-    byte[] nameIndex = nameIndex(c.name());
-    byte[] identityIndex = identityIndex(c.identity());
-    requireUnique(c.id(), nameIndex, identityIndex);
-    long id = c.id();
-    updated(update("UPDATE contacts SET name_index = ?, identity_index = ?, name = ?, identity = ?, card = ?,"
-            + " next_out_seq = ?, next_in_seq = ? WHERE id = ?",
-        nameIndex, identityIndex, seal("contacts", "name", id, utf8(c.name())),
-        seal("contacts", "identity", id, c.identity()), c.card() == null ? null : seal("contacts", "card", id, c.card()),
-        c.nextOutSeq(), c.nextInSeq(), id), "contact", id);
+    ContactState s = requireState(c.id());
+    byte[] nameKey = nameKey(c.name());
+    byte[] identityKey = identityKey(c.identity());
+    long rowId = rows.rowId(Table.CONTACTS, c.id());
+    requireUnique(rowId, nameKey, identityKey);
+    s.nextOutSeq = c.nextOutSeq();
+    s.nextInSeq = c.nextInSeq();
+    rows.update("UPDATE contacts SET name_key = ?, identity_key = ?, who = ? WHERE id = ?", nameKey, identityKey,
+        who(rowId, c.id(), c.name(), c.identity(), c.card()), rowId);
+    writeState(s);
   }
 
   /**
-   * Sets a contact's sequence marks (only these clear columns: nothing sealed is rewritten).
+   * Sets a contact's sequence marks (only its state is rewritten: not its name, identity or card).
    *
    * @throws StoreException {@code MISSING} if there is no such contact
    */
   public void setSeqs(long id, long nextOutSeq, long nextInSeq) throws StoreException {
     writing();
-    updated(update("UPDATE contacts SET next_out_seq = ?, next_in_seq = ? WHERE id = ?", nextOutSeq, nextInSeq, id),
-        "contact", id);
+    ContactState s = requireState(id);
+    s.nextOutSeq = nextOutSeq;
+    s.nextInSeq = nextInSeq;
+    writeState(s);
   }
 
   /** The contact with this id. */
   public Optional<Contact> contact(long id) throws StoreException {
-    return one(CONTACT + " WHERE id = ?", this::contact, id);
+    return rows.one(CONTACT + " WHERE id = ?", this::contact, rows.rowId(Table.CONTACTS, id));
   }
 
   /** The contact with exactly this name. */
   public Optional<Contact> contactByName(String name) throws StoreException {
-    return one(CONTACT + " WHERE name_index = ?", this::contact, nameIndex(name));
+    return rows.one(CONTACT + " WHERE name_key = ?", this::contact, nameKey(name));
   }
 
   /** The contact with exactly these identity bytes. */
   public Optional<Contact> contactByIdentity(byte[] identity) throws StoreException {
-    return one(CONTACT + " WHERE identity_index = ?", this::contact, identityIndex(identity));
+    return rows.one(CONTACT + " WHERE identity_key = ?", this::contact, identityKey(identity));
   }
 
   /** All contacts, by id. */
   public List<Contact> contacts() throws StoreException {
-    return query(CONTACT + " ORDER BY id", this::contact);
+    List<Contact> all = rows.query(CONTACT, this::contact);
+    all.sort(Comparator.comparingLong(Contact::id));
+    return all;
   }
 
   /** A contact's reset state. */
   public Resets resets(long contactId) throws StoreException {
-    return one("SELECT id, resets, missing, reset_in, reset_out, reset_wanted FROM contacts WHERE id = ?",
-        r -> new Resets(r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5), r.getBoolean(6)), contactId)
-        .orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "there is no contact with id " + contactId));
+    ContactState s = requireState(contactId);
+    return new Resets(s.id, s.resets, s.missing, s.resetIn, s.resetOut, s.wanted);
   }
 
-  /** Replaces a contact's reset state (clear columns only). */
+  /** Replaces a contact's reset state. */
   public void setResets(Resets r) throws StoreException {
     writing();
-    updated(update("UPDATE contacts SET resets = ?, missing = ?, reset_in = ?, reset_out = ?, reset_wanted = ? WHERE id = ?",
-        r.resets(), r.missing(), r.resetIn(), r.resetOut(), r.wanted(), r.contactId()), "contact", r.contactId());
+    ContactState s = requireState(r.contactId());
+    s.resets = r.resets();
+    s.missing = r.missing();
+    s.resetIn = r.resetIn();
+    s.resetOut = r.resetOut();
+    s.wanted = r.wanted();
+    writeState(s);
   }
 
   /**
-   * A contact's first contacts (clear columns): how many this node made to it (the first and its
-   * retries), how many prekey fetches for it failed in a row, and when the next fetch is due
-   * (milliseconds; 0: at once).
+   * A contact's first contacts: how many this node made to it (the first and its retries), how
+   * many prekey fetches for it failed in a row, and when the next fetch is due (milliseconds; 0:
+   * at once).
    */
   public record FirstContacts(long contactId, long made, long fetchFailures, long nextFetch) {}
 
   /** A contact's first contacts. */
   public FirstContacts firstContacts(long contactId) throws StoreException {
-    return one("SELECT id, first_contacts, fetch_failures, next_fetch FROM contacts WHERE id = ?",
-        r -> new FirstContacts(r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4)), contactId)
-        .orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "there is no contact with id " + contactId));
+    ContactState s = requireState(contactId);
+    return new FirstContacts(s.id, s.firstContacts, s.fetchFailures, s.nextFetch);
   }
 
-  /** Replaces a contact's first-contact counters (clear columns only). */
+  /** Replaces a contact's first-contact counters. */
   public void setFirstContacts(FirstContacts f) throws StoreException {
     writing();
-    updated(update("UPDATE contacts SET first_contacts = ?, fetch_failures = ?, next_fetch = ? WHERE id = ?",
-        f.made(), f.fetchFailures(), f.nextFetch(), f.contactId()), "contact", f.contactId());
+    ContactState s = requireState(f.contactId());
+    s.firstContacts = f.made();
+    s.fetchFailures = f.fetchFailures();
+    s.nextFetch = f.nextFetch();
+    writeState(s);
   }
 
   /**
@@ -283,96 +318,168 @@ public final class Tx {
 
   /** A contact's prekeys. */
   public ContactPrekeys prekeys(long contactId) throws StoreException {
-    return one("SELECT id, bundle, one_time FROM contacts WHERE id = ?", r -> {
-      long id = r.getLong(1);
-      byte[] bundle = r.getBytes(2);
-      byte[] oneTime = r.getBytes(3);
-      return new ContactPrekeys(bundle == null ? null : open("contacts", "bundle", id, bundle),
-          oneTime == null ? List.of() : records(open("contacts", "one_time", id, oneTime)));
-    }, contactId).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "there is no contact with id " + contactId));
+    long rowId = rows.rowId(Table.CONTACTS, contactId);
+    return rows.one("SELECT prekeys FROM contacts WHERE id = ?", r -> {
+      Fields.Reader in = rows.open(Table.CONTACTS, "prekeys", rowId, r.getBytes(1));
+      byte[] bundle = in.bytes();
+      long count = in.u64();
+      if (count > 255) {
+        throw new StoreException(StoreException.Kind.CORRUPT, "a contact's one-time prekeys are malformed");
+      }
+      List<byte[]> oneTime = new ArrayList<>();
+      for (long i = 0; i < count; i++) {
+        oneTime.add(in.bytes());
+      }
+      in.end();
+      return new ContactPrekeys(bundle, oneTime);
+    }, rowId).orElseThrow(() -> noContact(contactId));
   }
 
   /** Replaces a contact's prekeys (a null bundle: none; an empty list: no one-time records). */
   public void setPrekeys(long contactId, ContactPrekeys p) throws StoreException {
     writing();
-    updated(update("UPDATE contacts SET bundle = ?, one_time = ? WHERE id = ?",
-        p.bundle() == null ? null : seal("contacts", "bundle", contactId, p.bundle()),
-        p.oneTime().isEmpty() ? null : seal("contacts", "one_time", contactId, records(p.oneTime())), contactId),
-        "contact", contactId);
+    long rowId = rows.rowId(Table.CONTACTS, contactId);
+    if (rows.update("UPDATE contacts SET prekeys = ? WHERE id = ?", prekeys(rowId, p), rowId) == 0) {
+      throw noContact(contactId);
+    }
   }
 
-  /** {@code count u8 || (length u16 || record) x count}. */
-  private static byte[] records(List<byte[]> records) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    if (records.size() > 255) {
+  private byte[] prekeys(long rowId, ContactPrekeys p) {
+    if (p.oneTime().size() > 255) {
       throw new IllegalArgumentException("at most 255 records");
     }
-    out.write(records.size());
-    for (byte[] r : records) {
-      out.write(r.length >> 8);
-      out.write(r.length);
-      out.writeBytes(r);
-    }
-    return out.toByteArray();
-  }
-
-  private static List<byte[]> records(byte[] encoded) throws StoreException {
-    List<byte[]> out = new ArrayList<>();
-    try {
-      int count = encoded[0] & 0xff;
-      int at = 1;
-      for (int i = 0; i < count; i++) {
-        int length = ((encoded[at] & 0xff) << 8) | (encoded[at + 1] & 0xff);
-        at += 2;
-        if (at + length > encoded.length) {
-          throw new ArrayIndexOutOfBoundsException();
-        }
-        out.add(java.util.Arrays.copyOfRange(encoded, at, at + length));
-        at += length;
+    Fields.Writer out = new Fields.Writer().bytes(p.bundle()).u64(p.oneTime().size());
+    for (byte[] r : p.oneTime()) {
+      if (r.length > 0xffff) {
+        throw new IllegalArgumentException("a record of at most 65,535 bytes");
       }
-      if (at != encoded.length) {
-        throw new ArrayIndexOutOfBoundsException();
-      }
-    } catch (ArrayIndexOutOfBoundsException e) {
-      throw new StoreException(StoreException.Kind.CORRUPT, "a contact's one-time prekeys are malformed");
+      out.bytes(r);
     }
-    return out;
+    return rows.seal(Table.CONTACTS, "prekeys", rowId, out);
   }
 
   /** The ids of the contacts with a reset asked for and not made yet, by id. */
   public List<Long> resetsWanted() throws StoreException {
-    return query("SELECT id FROM contacts WHERE reset_wanted = 1 ORDER BY id", r -> r.getLong(1));
+    return states().stream().filter(s -> s.wanted).map(s -> s.id).sorted().toList();
   }
 
-  private void requireUnique(long id, byte[] nameIndex, byte[] identityIndex) throws StoreException {
-    if (one("SELECT id FROM contacts WHERE name_index = ? AND id != ?", r -> r.getLong(1), nameIndex, id).isPresent()) {
+  private void requireUnique(long rowId, byte[] nameKey, byte[] identityKey) throws StoreException {
+    if (rows.one("SELECT id FROM contacts WHERE name_key = ? AND id != ?", r -> r.getLong(1), nameKey, rowId)
+        .isPresent()) {
       throw new StoreException(StoreException.Kind.EXISTS, "another contact has this name");
     }
-    if (one("SELECT id FROM contacts WHERE identity_index = ? AND id != ?", r -> r.getLong(1), identityIndex, id)
+    if (rows.one("SELECT id FROM contacts WHERE identity_key = ? AND id != ?", r -> r.getLong(1), identityKey, rowId)
         .isPresent()) {
       throw new StoreException(StoreException.Kind.EXISTS, "another contact has this identity");
     }
   }
 
-  private byte[] nameIndex(String name) {
-    return sealer.index("contacts", "name", utf8(name));
+  private byte[] nameKey(String name) {
+    return rows.key(Table.CONTACTS, "name_key", utf8(name));
   }
 
-  private byte[] identityIndex(byte[] identity) {
-    return sealer.index("contacts", "identity", identity);
+  private byte[] identityKey(byte[] identity) {
+    return rows.key(Table.CONTACTS, "identity_key", identity);
   }
 
+  private byte[] who(long rowId, long id, String name, byte[] identity, byte[] cardOrNull) {
+    return rows.seal(Table.CONTACTS, "who", rowId,
+        new Fields.Writer().u64(id).string(name).bytes(identity).bytes(cardOrNull));
+  }
+
+  /** Maps {@code id, who, state}; null for a filler. */
   private Contact contact(ResultSet r) throws SQLException, StoreException {
-    long id = r.getLong(1);
-    byte[] card = r.getBytes(4);
-    return new Contact(id, string(open("contacts", "name", id, r.getBytes(2))), open("contacts", "identity", id, r.getBytes(3)),
-        card == null ? null : open("contacts", "card", id, card), r.getLong(5), r.getLong(6), r.getLong(7));
+    long rowId = r.getLong(1);
+    Fields.Reader who = rows.open(Table.CONTACTS, "who", rowId, r.getBytes(2));
+    if (who.filler()) {
+      return null;
+    }
+    long id = who.u64();
+    String name = who.string();
+    byte[] identity = who.bytes();
+    byte[] card = who.bytes();
+    who.end();
+    ContactState s = state(rowId, r.getBytes(3));
+    if (s == null || s.id != id) {
+      throw new StoreException(StoreException.Kind.CORRUPT, "a contact's columns disagree");
+    }
+    return new Contact(id, name, identity, card, s.nextOutSeq, s.nextInSeq, s.created);
+  }
+
+  /**
+   * A contact's state, if there is such a contact: a copy the caller may change and then write.
+   * Read once per transaction (a message's insertion and its contact's new marks read it twice).
+   */
+  private Optional<ContactState> state(long contactId) throws StoreException {
+    ContactState known = stateCache.get(contactId);
+    if (known == null) {
+      long rowId = rows.rowId(Table.CONTACTS, contactId);
+      Optional<ContactState> read = rows.one("SELECT state FROM contacts WHERE id = ?", r -> state(rowId, r.getBytes(1)),
+          rowId);
+      if (read.isEmpty()) {
+        return read;
+      }
+      known = read.get();
+      stateCache.put(contactId, known);
+    }
+    return Optional.of(known.copy());
+  }
+
+  private ContactState requireState(long contactId) throws StoreException {
+    return state(contactId).orElseThrow(() -> noContact(contactId));
+  }
+
+  /** The state of every contact, in no order. */
+  private List<ContactState> states() throws StoreException {
+    return rows.query("SELECT id, state FROM contacts", r -> state(r.getLong(1), r.getBytes(2)));
+  }
+
+  /** Null for a filler. */
+  private ContactState state(long rowId, byte[] sealed) throws StoreException {
+    Fields.Reader in = rows.open(Table.CONTACTS, "state", rowId, sealed);
+    return in.filler() ? null : ContactState.read(in);
+  }
+
+  private void writeState(ContactState s) throws StoreException {
+    long rowId = rows.rowId(Table.CONTACTS, s.id);
+    rows.update("UPDATE contacts SET state = ? WHERE id = ?", rows.seal(Table.CONTACTS, "state", rowId, s.write()), rowId);
+    stateCache.put(s.id, s.copy());
+  }
+
+  private void requireContact(long contactId) throws StoreException {
+    if (rows.one("SELECT 1 FROM contacts WHERE id = ?", r -> true, rows.rowId(Table.CONTACTS, contactId)).isEmpty()) {
+      throw noContact(contactId);
+    }
+  }
+
+  private static StoreException noContact(long id) {
+    return new StoreException(StoreException.Kind.MISSING, "there is no contact with id " + id);
   }
 
   // ---- sessions
 
-  private static final String SESSION = "SELECT id, contact_id, state, created, updated, reset_at, initiated,"
-      + " superseded, heard, resent_from FROM sessions";
+  /** A session's meta column. */
+  private static final class SessionMeta {
+    long rowId;
+    long id;
+    long contactId;
+    long created;
+    long updated;
+    long resetAt = -1;
+    boolean initiated;
+    long superseded = -1;
+    boolean heard;
+    long resentFrom = -1;
+
+    Fields.Writer write() {
+      return new Fields.Writer().u64(id).u64(contactId).u64(created).u64(updated).u64(resetAt).bool(initiated)
+          .u64(superseded).bool(heard).u64(resentFrom);
+    }
+
+    SessionRow with(byte[] state) {
+      return new SessionRow(id, contactId, state, created, updated, resetAt, initiated, superseded, heard, resentFrom);
+    }
+  }
 
   /** Adds a session started by a HELLO (this node's or the peer's) with a contact; returns its id. */
   public long insertSession(long contactId, byte[] state, long nowMillis) throws StoreException {
@@ -388,48 +495,81 @@ public final class Tx {
   public long insertSession(long contactId, byte[] state, long nowMillis, long resetAt, boolean initiated)
       throws StoreException {
     writing();
-    long id = nextId("sessions");
-    update("INSERT INTO sessions (id, contact_id, state, created, updated, reset_at, initiated, heard)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        id, contactId, seal("sessions", "state", id, state), nowMillis, nowMillis, resetAt < 0 ? null : resetAt,
-        initiated, !initiated);
-    return id;
+    ContactState contact = requireState(contactId);
+    SessionMeta m = new SessionMeta();
+    m.id = rows.newId(Table.SESSIONS);
+    m.rowId = rows.rowId(Table.SESSIONS, m.id);
+    m.contactId = contactId;
+    m.created = nowMillis;
+    m.updated = nowMillis;
+    m.resetAt = resetAt < 0 ? -1 : resetAt;
+    m.initiated = initiated;
+    m.heard = !initiated;
+    rows.update("INSERT INTO sessions (id, meta, state) VALUES (?, ?, ?)", m.rowId,
+        rows.seal(Table.SESSIONS, "meta", m.rowId, m.write()), sealState(m.rowId, state));
+    rows.added(Table.SESSIONS, 1);
+    contact.addSession(m.id);
+    writeState(contact);
+    return m.id;
   }
 
   /** Replaces a session's state. */
   public void updateSession(long id, byte[] state, long nowMillis) throws StoreException {
     writing();
-    updated(update("UPDATE sessions SET state = ?, updated = ? WHERE id = ?",
-        seal("sessions", "state", id, state), nowMillis, id), "session", id);
+    SessionMeta m = requireMeta(id);
+    m.updated = nowMillis;
+    rows.update("UPDATE sessions SET meta = ?, state = ? WHERE id = ?",
+        rows.seal(Table.SESSIONS, "meta", m.rowId, m.write()), sealState(m.rowId, state), m.rowId);
   }
 
   /** Marks a session superseded at {@code nowMillis} (this node no longer sends in it). */
   public void supersede(long id, long nowMillis) throws StoreException {
     writing();
-    updated(update("UPDATE sessions SET superseded = ? WHERE id = ?", nowMillis, id), "session", id);
+    SessionMeta m = requireMeta(id);
+    m.superseded = nowMillis;
+    writeMeta(m);
   }
 
   /** Records that an envelope of the peer was opened in the session. */
   public void markHeard(long id) throws StoreException {
     writing();
-    updated(update("UPDATE sessions SET heard = 1 WHERE id = ?", id), "session", id);
+    SessionMeta m = requireMeta(id);
+    m.heard = true;
+    writeMeta(m);
   }
 
   /** Sets the lowest seq re-queued into the session. */
   public void setResentFrom(long id, long seq) throws StoreException {
     writing();
-    updated(update("UPDATE sessions SET resent_from = ? WHERE id = ?", seq, id), "session", id);
+    SessionMeta m = requireMeta(id);
+    m.resentFrom = seq;
+    writeMeta(m);
   }
 
   /** Deletes a session (its tags go with it). */
   public void deleteSession(long id) throws StoreException {
     writing();
-    update("DELETE FROM sessions WHERE id = ?", id);
+    Optional<SessionMeta> m = meta(id);
+    if (m.isEmpty()) {
+      return;
+    }
+    rows.added(Table.SESSIONS, -rows.update("DELETE FROM sessions WHERE id = ?", m.get().rowId));
+    Optional<ContactState> contact = state(m.get().contactId);
+    if (contact.isPresent()) {
+      contact.get().removeSession(id);
+      writeState(contact.get());
+    }
   }
 
   /** The sessions superseded at or before {@code millis}, by id. */
   public List<SessionRow> supersededBefore(long millis) throws StoreException {
-    return query(SESSION + " WHERE superseded IS NOT NULL AND superseded <= ? ORDER BY id", this::session, millis);
+    List<SessionRow> out = new ArrayList<>();
+    for (SessionMeta m : allMetas()) {
+      if (m.superseded >= 0 && m.superseded <= millis) {
+        out.add(m.with(sessionState(m)));
+      }
+    }
+    return out;
   }
 
   /**
@@ -438,9 +578,20 @@ public final class Tx {
    * contact id. Contacts with a reset asked for already are left out.
    */
   public List<Long> unansweredResets(long millis) throws StoreException {
-    return query("SELECT DISTINCT s.contact_id FROM sessions s JOIN contacts c ON c.id = s.contact_id"
-        + " WHERE s.superseded IS NULL AND s.initiated = 1 AND s.reset_at IS NOT NULL AND s.heard = 0"
-        + " AND s.created <= ? AND c.reset_wanted = 0 ORDER BY s.contact_id", r -> r.getLong(1), millis);
+    java.util.TreeSet<Long> out = new java.util.TreeSet<>();
+    for (SessionMeta m : allMetas()) {
+      if (m.superseded < 0 && m.initiated && m.resetAt >= 0 && !m.heard && m.created <= millis) {
+        out.add(m.contactId);
+      }
+    }
+    List<Long> unanswered = new ArrayList<>();
+    for (long contactId : out) {
+      Optional<ContactState> s = state(contactId);
+      if (s.isPresent() && !s.get().wanted) {
+        unanswered.add(contactId);
+      }
+    }
+    return unanswered;
   }
 
   /**
@@ -450,21 +601,36 @@ public final class Tx {
    * made to it; by contact id.
    */
   public List<Long> unansweredFirstContacts(long millis, long maxMade) throws StoreException {
-    return query("SELECT DISTINCT s.contact_id FROM sessions s JOIN contacts c ON c.id = s.contact_id"
-        + " WHERE s.superseded IS NULL AND s.initiated = 1 AND s.reset_at IS NULL AND s.heard = 0"
-        + " AND s.created <= ? AND c.first_contacts < ? AND NOT EXISTS"
-        + " (SELECT 1 FROM sessions h WHERE h.contact_id = s.contact_id AND h.heard = 1) ORDER BY s.contact_id",
-        r -> r.getLong(1), millis, maxMade);
+    java.util.TreeSet<Long> out = new java.util.TreeSet<>();
+    java.util.Set<Long> heard = new java.util.HashSet<>();
+    for (SessionMeta m : allMetas()) {
+      if (m.heard) {
+        heard.add(m.contactId);
+      }
+      if (m.superseded < 0 && m.initiated && m.resetAt < 0 && !m.heard && m.created <= millis) {
+        out.add(m.contactId);
+      }
+    }
+    out.removeAll(heard);
+    List<Long> unanswered = new ArrayList<>();
+    for (long contactId : out) {
+      Optional<ContactState> s = state(contactId);
+      if (s.isPresent() && s.get().firstContacts < maxMade) {
+        unanswered.add(contactId);
+      }
+    }
+    return unanswered;
   }
 
   /** Whether anything of the contact was opened in any of its sessions. */
   public boolean heardFrom(long contactId) throws StoreException {
-    return count("SELECT COUNT(*) FROM sessions WHERE contact_id = ? AND heard = 1", contactId) > 0;
+    return metasOf(contactId).stream().anyMatch(m -> m.heard);
   }
 
   /** The session with this id, if any. */
   public Optional<SessionRow> session(long id) throws StoreException {
-    return one(SESSION + " WHERE id = ?", this::session, id);
+    long rowId = rows.rowId(Table.SESSIONS, id);
+    return rows.one("SELECT id, meta, state FROM sessions WHERE id = ?", this::session, rowId);
   }
 
   /**
@@ -473,117 +639,238 @@ public final class Tx {
    * sides sent a HELLO at once).
    */
   public Optional<SessionRow> sendingSession(long contactId) throws StoreException {
-    return one(SESSION + " WHERE contact_id = ? AND superseded IS NULL ORDER BY updated DESC, id DESC", this::session,
-        contactId);
+    for (SessionMeta m : metasOf(contactId)) {
+      if (m.superseded < 0) {
+        return Optional.of(m.with(sessionState(m)));
+      }
+    }
+    return Optional.empty();
   }
 
   /** A contact's sessions, the most recently updated first. */
   public List<SessionRow> sessions(long contactId) throws StoreException {
-    return query(SESSION + " WHERE contact_id = ? ORDER BY updated DESC, id DESC", this::session, contactId);
+    List<SessionRow> out = new ArrayList<>();
+    for (SessionMeta m : metasOf(contactId)) {
+      out.add(m.with(sessionState(m)));
+    }
+    return out;
   }
 
   /** Every session, by id. */
   public List<SessionRow> allSessions() throws StoreException {
-    return query(SESSION + " ORDER BY id", this::session);
+    List<SessionRow> all = rows.query("SELECT id, meta, state FROM sessions", this::session);
+    all.sort(Comparator.comparingLong(SessionRow::id));
+    return all;
   }
 
+  /** Maps {@code id, meta, state}; null for a filler. */
   private SessionRow session(ResultSet r) throws SQLException, StoreException {
-    long id = r.getLong(1);
-    return new SessionRow(id, r.getLong(2), open("sessions", "state", id, r.getBytes(3)), r.getLong(4), r.getLong(5),
-        nullable(r, 6), r.getBoolean(7), nullable(r, 8), r.getBoolean(9), nullable(r, 10));
+    SessionMeta m = sessionMeta(r.getLong(1), r.getBytes(2));
+    return m == null ? null : m.with(openState(m.rowId, r.getBytes(3)));
   }
 
-  private static long nullable(ResultSet r, int column) throws SQLException {
-    long value = r.getLong(column);
-    return r.wasNull() ? -1 : value;
+  /** A contact's sessions' metas, the most recently updated first (then the highest id). */
+  private List<SessionMeta> metasOf(long contactId) throws StoreException {
+    Optional<ContactState> s = state(contactId);
+    if (s.isEmpty() || s.get().sessions.length == 0) {
+      return List.of();
+    }
+    List<Long> rowIds = new ArrayList<>();
+    for (long id : s.get().sessions) {
+      rowIds.add(rows.rowId(Table.SESSIONS, id));
+    }
+    List<SessionMeta> metas = rows.byKeys("SELECT id, meta FROM sessions", "id", rowIds,
+        r -> sessionMeta(r.getLong(1), r.getBytes(2)));
+    metas.sort(Comparator.comparingLong((SessionMeta m) -> m.updated).thenComparingLong(m -> m.id).reversed());
+    return metas;
+  }
+
+  /** Every session's meta, by id. */
+  private List<SessionMeta> allMetas() throws StoreException {
+    List<SessionMeta> all = rows.query("SELECT id, meta FROM sessions", r -> sessionMeta(r.getLong(1), r.getBytes(2)));
+    all.sort(Comparator.comparingLong(m -> m.id));
+    return all;
+  }
+
+  private Optional<SessionMeta> meta(long id) throws StoreException {
+    long rowId = rows.rowId(Table.SESSIONS, id);
+    return rows.one("SELECT id, meta FROM sessions WHERE id = ?", r -> sessionMeta(r.getLong(1), r.getBytes(2)), rowId);
+  }
+
+  private SessionMeta requireMeta(long id) throws StoreException {
+    return meta(id).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "there is no session with id " + id));
+  }
+
+  private void writeMeta(SessionMeta m) throws StoreException {
+    rows.update("UPDATE sessions SET meta = ? WHERE id = ?", rows.seal(Table.SESSIONS, "meta", m.rowId, m.write()),
+        m.rowId);
+  }
+
+  /** Null for a filler. */
+  private SessionMeta sessionMeta(long rowId, byte[] sealed) throws StoreException {
+    Fields.Reader in = rows.open(Table.SESSIONS, "meta", rowId, sealed);
+    if (in.filler()) {
+      return null;
+    }
+    SessionMeta m = new SessionMeta();
+    m.rowId = rowId;
+    m.id = in.u64();
+    m.contactId = in.u64();
+    m.created = in.u64();
+    m.updated = in.u64();
+    m.resetAt = in.u64();
+    m.initiated = in.bool();
+    m.superseded = in.u64();
+    m.heard = in.bool();
+    m.resentFrom = in.u64();
+    in.end();
+    return m;
+  }
+
+  private byte[] sealState(long rowId, byte[] state) {
+    return rows.seal(Table.SESSIONS, "state", rowId, new Fields.Writer().bytes(state));
+  }
+
+  private byte[] sessionState(SessionMeta m) throws StoreException {
+    return rows.one("SELECT state FROM sessions WHERE id = ?", r -> openState(m.rowId, r.getBytes(1)), m.rowId)
+        .orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "there is no session with id " + m.id));
+  }
+
+  private byte[] openState(long rowId, byte[] sealed) throws StoreException {
+    return single(rows.open(Table.SESSIONS, "state", rowId, sealed));
   }
 
   // ---- plaintext queue
 
+  /** A queued plaintext's or envelope's meta column: id, contact, created (and an envelope's attempts). */
+  private static final class QueueMeta {
+    long rowId;
+    long id;
+    long contactId;
+    long created;
+    int attempts;
+    long nextAttempt;
+  }
+
   /** Queues a plaintext for a contact; returns its id. */
   public long queuePending(long contactId, byte[] payload, long nowMillis) throws StoreException {
     writing();
-    long id = nextId("pending");
-    update("INSERT INTO pending (id, contact_id, payload, created) VALUES (?, ?, ?, ?)",
-        id, contactId, seal("pending", "payload", id, payload), nowMillis);
+    requireContact(contactId);
+    long id = rows.newId(Table.PENDING);
+    long rowId = rows.rowId(Table.PENDING, id);
+    rows.update("INSERT INTO pending (id, meta, payload) VALUES (?, ?, ?)", rowId,
+        rows.seal(Table.PENDING, "meta", rowId, new Fields.Writer().u64(id).u64(contactId).u64(nowMillis)),
+        rows.seal(Table.PENDING, "payload", rowId, new Fields.Writer().bytes(payload)));
+    rows.added(Table.PENDING, 1);
     return id;
   }
 
   /** How many plaintexts wait to be sealed. */
   public int pendingCount() throws StoreException {
-    return (int) count("SELECT COUNT(*) FROM pending");
+    return (int) rows.real(Table.PENDING);
   }
 
   /** The first {@code limit} queued plaintexts, by id. */
   public List<Pending> pending(int limit) throws StoreException {
-    return query("SELECT id, contact_id, payload, created FROM pending ORDER BY id LIMIT ?", r -> {
-      long id = r.getLong(1);
-      return new Pending(id, r.getLong(2), open("pending", "payload", id, r.getBytes(3)), r.getLong(4));
-    }, limit);
+    return pending(pendingMetas().stream().limit(limit).toList());
   }
 
   /** The first {@code limit} queued plaintexts of contacts not in {@code except}, by id. */
   public List<Pending> pendingExcept(java.util.Collection<Long> except, int limit) throws StoreException {
-    if (except.isEmpty()) {
-      return pending(limit);
-    }
-    String in = String.join(", ", except.stream().map(String::valueOf).toList());
-    return query("SELECT id, contact_id, payload, created FROM pending WHERE contact_id NOT IN (" + in
-        + ") ORDER BY id LIMIT ?", r -> {
-          long id = r.getLong(1);
-          return new Pending(id, r.getLong(2), open("pending", "payload", id, r.getBytes(3)), r.getLong(4));
-        }, limit);
+    return pending(pendingMetas().stream().filter(m -> !except.contains(m.contactId)).limit(limit).toList());
   }
 
   /** A contact's queued plaintexts, by id. */
   public List<Pending> pendingOf(long contactId) throws StoreException {
-    return query("SELECT id, contact_id, payload, created FROM pending WHERE contact_id = ? ORDER BY id", r -> {
-      long id = r.getLong(1);
-      return new Pending(id, r.getLong(2), open("pending", "payload", id, r.getBytes(3)), r.getLong(4));
-    }, contactId);
+    return pending(pendingMetas().stream().filter(m -> m.contactId == contactId).toList());
   }
 
   /** The ids of the contacts with queued plaintexts, by id. */
   public List<Long> contactsWithPending() throws StoreException {
-    return query("SELECT DISTINCT contact_id FROM pending ORDER BY contact_id", r -> r.getLong(1));
+    return pendingMetas().stream().map(m -> m.contactId).distinct().sorted().toList();
   }
 
   /** Removes a queued plaintext (once it is sealed into the outbox, say). */
   public void deletePending(long id) throws StoreException {
     writing();
-    update("DELETE FROM pending WHERE id = ?", id);
+    rows.added(Table.PENDING, -rows.update("DELETE FROM pending WHERE id = ?", rows.rowId(Table.PENDING, id)));
+  }
+
+  /** Every queued plaintext's meta, by id. */
+  private List<QueueMeta> pendingMetas() throws StoreException {
+    List<QueueMeta> all = rows.query("SELECT id, meta FROM pending", r -> {
+      long rowId = r.getLong(1);
+      Fields.Reader in = rows.open(Table.PENDING, "meta", rowId, r.getBytes(2));
+      if (in.filler()) {
+        return null;
+      }
+      QueueMeta m = new QueueMeta();
+      m.rowId = rowId;
+      m.id = in.u64();
+      m.contactId = in.u64();
+      m.created = in.u64();
+      in.end();
+      return m;
+    });
+    all.sort(Comparator.comparingLong(m -> m.id));
+    return all;
+  }
+
+  private List<Pending> pending(List<QueueMeta> metas) throws StoreException {
+    List<Pending> out = new ArrayList<>();
+    for (QueueMeta m : metas) {
+      byte[] payload = rows.one("SELECT payload FROM pending WHERE id = ?",
+          r -> single(rows.open(Table.PENDING, "payload", m.rowId, r.getBytes(1))), m.rowId).orElseThrow();
+      out.add(new Pending(m.id, m.contactId, payload, m.created));
+    }
+    return out;
   }
 
   // ---- outbox
 
-  private static final String OUTGOING = "SELECT id, contact_id, envelope, attempts, next_attempt, created FROM outbox";
-
   /** Queues an envelope for a contact, due at once with no attempts yet; returns its id. */
   public long queueEnvelope(long contactId, byte[] envelope, long nowMillis) throws StoreException {
     writing();
-    long id = nextId("outbox");
-    update("INSERT INTO outbox (id, contact_id, envelope, attempts, next_attempt, created) VALUES (?, ?, ?, 0, ?, ?)",
-        id, contactId, seal("outbox", "envelope", id, envelope), nowMillis, nowMillis);
-    return id;
+    requireContact(contactId);
+    QueueMeta m = new QueueMeta();
+    m.id = rows.newId(Table.OUTBOX);
+    m.rowId = rows.rowId(Table.OUTBOX, m.id);
+    m.contactId = contactId;
+    m.created = nowMillis;
+    m.nextAttempt = nowMillis;
+    rows.update("INSERT INTO outbox (id, meta, envelope) VALUES (?, ?, ?)", m.rowId, outboxMeta(m),
+        rows.seal(Table.OUTBOX, "envelope", m.rowId, new Fields.Writer().bytes(envelope)));
+    rows.added(Table.OUTBOX, 1);
+    return m.id;
   }
 
   /** Up to {@code limit} envelopes whose next attempt is at or before {@code nowMillis}, by id. */
   public List<Outgoing> due(long nowMillis, int limit) throws StoreException {
     // An envelope is due only when no earlier envelope of its contact is waiting out a back-off,
     // so that a contact's envelopes leave in the order they were sealed.
-    return query(OUTGOING + " o WHERE next_attempt <= ? AND NOT EXISTS (SELECT 1 FROM outbox p"
-        + " WHERE p.contact_id = o.contact_id AND p.id < o.id AND p.next_attempt > ?) ORDER BY id LIMIT ?",
-        this::outgoing, nowMillis, nowMillis, limit);
+    java.util.Set<Long> waiting = new java.util.HashSet<>();
+    List<QueueMeta> due = new ArrayList<>();
+    for (QueueMeta m : outboxMetas()) {
+      if (due.size() == limit) {
+        break;
+      }
+      if (m.nextAttempt > nowMillis) {
+        waiting.add(m.contactId);
+      } else if (!waiting.contains(m.contactId)) {
+        due.add(m);
+      }
+    }
+    return outgoing(due);
   }
 
   /** A contact's waiting envelopes, by id. */
   public List<Outgoing> outbox(long contactId) throws StoreException {
-    return query(OUTGOING + " WHERE contact_id = ? ORDER BY id", this::outgoing, contactId);
+    return outgoing(outboxMetas().stream().filter(m -> m.contactId == contactId).toList());
   }
 
   /** A contact's first {@code limit} waiting envelopes, by id. */
   public List<Outgoing> outbox(long contactId, int limit) throws StoreException {
-    return query(OUTGOING + " WHERE contact_id = ? ORDER BY id LIMIT ?", this::outgoing, contactId, limit);
+    return outgoing(outboxMetas().stream().filter(m -> m.contactId == contactId).limit(limit).toList());
   }
 
   /**
@@ -591,60 +878,135 @@ public final class Tx {
    * waiting envelope is due), the one whose envelope waits longest first; nothing is opened.
    */
   public List<Long> dueContacts(long nowMillis) throws StoreException {
-    return query("SELECT contact_id FROM outbox o WHERE next_attempt <= ? AND id = (SELECT MIN(id) FROM outbox p"
-        + " WHERE p.contact_id = o.contact_id) ORDER BY id", r -> r.getLong(1), nowMillis);
+    // Each contact's first waiting envelope, in id order (the metas are sealed: opened here).
+    java.util.Set<Long> seen = new java.util.HashSet<>();
+    List<Long> due = new ArrayList<>();
+    for (QueueMeta m : outboxMetas()) {
+      if (seen.add(m.contactId) && m.nextAttempt <= nowMillis) {
+        due.add(m.contactId);
+      }
+    }
+    return due;
   }
 
   /** Removes an envelope from the outbox (once it is delivered, or given up). */
   public void deleteEnvelope(long id) throws StoreException {
     writing();
-    update("DELETE FROM outbox WHERE id = ?", id);
+    rows.added(Table.OUTBOX, -rows.update("DELETE FROM outbox WHERE id = ?", rows.rowId(Table.OUTBOX, id)));
   }
 
   /** Removes every envelope waiting for a contact; returns how many. */
   public int deleteOutbox(long contactId) throws StoreException {
     writing();
-    return update("DELETE FROM outbox WHERE contact_id = ?", contactId);
+    int deleted = 0;
+    for (QueueMeta m : outboxMetas()) {
+      if (m.contactId == contactId) {
+        deleted += rows.update("DELETE FROM outbox WHERE id = ?", m.rowId);
+      }
+    }
+    rows.added(Table.OUTBOX, -deleted);
+    return deleted;
   }
 
   /** Records a failed attempt: the attempt count so far and when to try next. */
   public void reschedule(long id, int attempts, long nextAttemptMillis) throws StoreException {
     writing();
-    updated(update("UPDATE outbox SET attempts = ?, next_attempt = ? WHERE id = ?", attempts, nextAttemptMillis, id),
-        "outgoing envelope", id);
+    long rowId = rows.rowId(Table.OUTBOX, id);
+    QueueMeta m = rows.one("SELECT id, meta FROM outbox WHERE id = ?", this::outboxMeta, rowId)
+        .orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "there is no outgoing envelope with id " + id));
+    m.attempts = attempts;
+    m.nextAttempt = nextAttemptMillis;
+    rows.update("UPDATE outbox SET meta = ? WHERE id = ?", outboxMeta(m), rowId);
   }
 
   /** How many envelopes wait in the outbox. */
   public int outboxSize() throws StoreException {
-    return (int) count("SELECT COUNT(*) FROM outbox");
+    return (int) rows.real(Table.OUTBOX);
   }
 
-  private Outgoing outgoing(ResultSet r) throws SQLException, StoreException {
-    long id = r.getLong(1);
-    return new Outgoing(
-        id, r.getLong(2), open("outbox", "envelope", id, r.getBytes(3)), r.getInt(4), r.getLong(5), r.getLong(6));
+  private byte[] outboxMeta(QueueMeta m) {
+    return rows.seal(Table.OUTBOX, "meta", m.rowId,
+        new Fields.Writer().u64(m.id).u64(m.contactId).u64(m.attempts).u64(m.nextAttempt).u64(m.created));
+  }
+
+  /** Maps {@code id, meta}; null for a filler. */
+  private QueueMeta outboxMeta(ResultSet r) throws SQLException, StoreException {
+    long rowId = r.getLong(1);
+    Fields.Reader in = rows.open(Table.OUTBOX, "meta", rowId, r.getBytes(2));
+    if (in.filler()) {
+      return null;
+    }
+    QueueMeta m = new QueueMeta();
+    m.rowId = rowId;
+    m.id = in.u64();
+    m.contactId = in.u64();
+    m.attempts = Math.toIntExact(in.u64());
+    m.nextAttempt = in.u64();
+    m.created = in.u64();
+    in.end();
+    return m;
+  }
+
+  /** Every waiting envelope's meta, by id. */
+  private List<QueueMeta> outboxMetas() throws StoreException {
+    List<QueueMeta> all = rows.query("SELECT id, meta FROM outbox", this::outboxMeta);
+    all.sort(Comparator.comparingLong(m -> m.id));
+    return all;
+  }
+
+  private List<Outgoing> outgoing(List<QueueMeta> metas) throws StoreException {
+    List<Outgoing> out = new ArrayList<>();
+    for (QueueMeta m : metas) {
+      byte[] envelope = rows.one("SELECT envelope FROM outbox WHERE id = ?",
+          r -> single(rows.open(Table.OUTBOX, "envelope", m.rowId, r.getBytes(1))), m.rowId).orElseThrow();
+      out.add(new Outgoing(m.id, m.contactId, envelope, m.attempts, m.nextAttempt, m.created));
+    }
+    return out;
   }
 
   // ---- messages
 
-  private static final String MESSAGE =
-      "SELECT id, contact_id, incoming, seq, sent_at, stored_at, text, is_read, kind FROM messages";
+  /** A stored message, with its row id and its place among its contact's. */
+  private static final class Stored {
+    long rowId;
+    long id;
+    long contactId;
+    boolean incoming;
+    long seq;
+    long sentAt;
+    long storedAt;
+    boolean read;
+    int kind;
+    long place;
+    String text;
+
+    Message message() {
+      return new Message(id, contactId, incoming, seq, sentAt, storedAt, text, read, kind);
+    }
+
+    Fields.Writer write() {
+      return new Fields.Writer().u64(id).u64(contactId).bool(incoming).u64(seq).u64(sentAt).u64(storedAt).bool(read)
+          .u64(kind).u64(place).string(text);
+    }
+  }
+
+  private static final String MESSAGE = "SELECT id, body FROM messages";
 
   /** Whether the message (contactId, incoming, seq) is stored. */
   public boolean hasMessage(long contactId, boolean incoming, long seq) throws StoreException {
-    return count("SELECT COUNT(*) FROM messages WHERE contact_id = ? AND incoming = ? AND seq = ?", contactId, incoming, seq) > 0;
+    return rows.one("SELECT 1 FROM messages WHERE seq_key = ?", r -> true, seqKey(contactId, incoming, seq)).isPresent();
   }
 
   /** How many messages in one direction of a contact have a seq in [{@code from}, {@code to}). */
   public long countInRange(long contactId, boolean incoming, long from, long to) throws StoreException {
-    return count("SELECT COUNT(*) FROM messages WHERE contact_id = ? AND incoming = ? AND seq >= ? AND seq < ?",
-        contactId, incoming, from, to);
+    return inRange(contactId, incoming, from, to).size();
   }
 
   /** The messages this node sent a contact with a seq in [{@code from}, {@code to}), by seq. */
   public List<Message> sent(long contactId, long from, long to) throws StoreException {
-    return query(MESSAGE + " WHERE contact_id = ? AND incoming = 0 AND seq >= ? AND seq < ? ORDER BY seq", this::message,
-        contactId, from, to);
+    List<Stored> sent = inRange(contactId, false, from, to);
+    sent.sort(Comparator.comparingLong(m -> m.seq));
+    return sent.stream().map(Stored::message).toList();
   }
 
   /** Stores a TEXT message; see {@link #insertMessage(long, boolean, long, long, long, String, int)}. */
@@ -663,15 +1025,42 @@ public final class Tx {
   public boolean insertMessage(long contactId, boolean incoming, long seq, long sentAt, long nowMillis, String text,
       int kind) throws StoreException {
     writing();
-    long id = nextId("messages");
-    return update("INSERT INTO messages (id, contact_id, incoming, seq, sent_at, stored_at, text, is_read, kind)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (contact_id, incoming, seq) DO NOTHING",
-        id, contactId, incoming, seq, sentAt, nowMillis, seal("messages", "text", id, utf8(text)), !incoming, kind) == 1;
+    ContactState contact = requireState(contactId);
+    byte[] seqKey = seqKey(contactId, incoming, seq);
+    if (rows.one("SELECT 1 FROM messages WHERE seq_key = ?", r -> true, seqKey).isPresent()) {
+      return false;
+    }
+    Stored m = new Stored();
+    m.id = rows.newId(Table.MESSAGES);
+    m.rowId = rows.rowId(Table.MESSAGES, m.id);
+    m.contactId = contactId;
+    m.incoming = incoming;
+    m.seq = seq;
+    m.sentAt = sentAt;
+    m.storedAt = nowMillis;
+    m.read = !incoming;
+    m.kind = kind;
+    m.text = text;
+    m.place = contact.messagesNext++;
+    if (m.read && contact.unreadFrom == m.place) {
+      contact.unreadFrom++;
+    }
+    rows.update("INSERT INTO messages (id, seq_key, place_key, body) VALUES (?, ?, ?, ?)", m.rowId, seqKey,
+        placeKey(contactId, m.place), rows.seal(Table.MESSAGES, "body", m.rowId, m.write()));
+    rows.added(Table.MESSAGES, 1);
+    writeState(contact);
+    return true;
   }
 
   /** A contact's conversation, in both directions, by the time this node stored each message, then by id. */
   public List<Message> messages(long contactId) throws StoreException {
-    return query(MESSAGE + " WHERE contact_id = ? ORDER BY stored_at, id", this::message, contactId);
+    Optional<ContactState> s = state(contactId);
+    if (s.isEmpty()) {
+      return List.of();
+    }
+    List<Stored> all = walk(s.get(), s.get().messagesFirst, Long.MAX_VALUE);
+    all.sort(Comparator.comparingLong((Stored m) -> m.storedAt).thenComparingLong(m -> m.id));
+    return all.stream().map(Stored::message).toList();
   }
 
   /**
@@ -683,68 +1072,260 @@ public final class Tx {
    */
   public int deleteMessagesBefore(long contactId, long beforeMillis) throws StoreException {
     writing();
-    return update("DELETE FROM messages WHERE contact_id = ? AND kind = 2 AND stored_at < ? AND ("
-            + "(incoming = 1 AND is_read = 1 AND seq < (SELECT next_in_seq FROM contacts WHERE id = ?))"
-            + " OR (incoming = 0 AND NOT EXISTS (SELECT 1 FROM pending WHERE contact_id = ?)"
-            + " AND NOT EXISTS (SELECT 1 FROM outbox WHERE contact_id = ?)))",
-        contactId, beforeMillis, contactId, contactId, contactId);
+    Optional<ContactState> found = state(contactId);
+    if (found.isEmpty()) {
+      return 0;
+    }
+    ContactState s = found.get();
+    boolean waiting = pendingMetas().stream().anyMatch(m -> m.contactId == contactId)
+        || outboxMetas().stream().anyMatch(m -> m.contactId == contactId);
+    int deleted = 0;
+    long firstKept = s.messagesNext;
+    for (Stored m : walk(s, s.messagesFirst, Long.MAX_VALUE)) {
+      if (m.kind == 2 && m.storedAt < beforeMillis
+          && (m.incoming ? m.read && m.seq < s.nextInSeq : !waiting)) {
+        deleted += rows.update("DELETE FROM messages WHERE id = ?", m.rowId);
+      } else {
+        firstKept = Math.min(firstKept, m.place);
+      }
+    }
+    rows.added(Table.MESSAGES, -deleted);
+    if (firstKept != s.messagesFirst) {
+      s.messagesFirst = firstKept;
+      s.unreadFrom = Math.max(s.unreadFrom, firstKept);
+      writeState(s);
+    }
+    return deleted;
   }
 
   /** The incoming messages not read yet, by contact then sequence number. */
   public List<Message> unread() throws StoreException {
-    return query(MESSAGE + " WHERE incoming = 1 AND is_read = 0 ORDER BY contact_id, seq", this::message);
+    List<Stored> unread = new ArrayList<>();
+    for (ContactState s : states()) {
+      for (Stored m : walk(s, s.unreadFrom, Long.MAX_VALUE)) {
+        if (m.incoming && !m.read) {
+          unread.add(m);
+        }
+      }
+    }
+    unread.sort(Comparator.comparingLong((Stored m) -> m.contactId).thenComparingLong(m -> m.seq));
+    return unread.stream().map(Stored::message).toList();
   }
 
   /** Marks a message read. */
   public void markRead(long id) throws StoreException {
     writing();
-    updated(update("UPDATE messages SET is_read = 1 WHERE id = ?", id), "message", id);
+    long rowId = rows.rowId(Table.MESSAGES, id);
+    Stored m = rows.one(MESSAGE + " WHERE id = ?", this::stored, rowId)
+        .orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "there is no message with id " + id));
+    if (!m.read) {
+      m.read = true;
+      rows.update("UPDATE messages SET body = ? WHERE id = ?", rows.seal(Table.MESSAGES, "body", rowId, m.write()), rowId);
+    }
+    Optional<ContactState> found = state(m.contactId);
+    if (found.isEmpty() || found.get().unreadFrom != m.place) {
+      return;
+    }
+    // Move the contact's unread mark past every message now settled (read, outgoing or deleted),
+    // opening them in order and no further than the first one still unread.
+    ContactState s = found.get();
+    long from = s.unreadFrom;
+    boolean blocked = false;
+    // Small chunks first: usually the next unread message is near.
+    for (int chunk = 16; !blocked && s.unreadFrom < s.messagesNext; chunk = Math.min(Rows.CHUNK, 2 * chunk)) {
+      long to = Math.min(s.messagesNext, s.unreadFrom + chunk);
+      List<byte[]> keys = new ArrayList<>();
+      for (long place = s.unreadFrom; place < to; place++) {
+        keys.add(placeKey(s.id, place));
+      }
+      Map<String, Object[]> sealed = new HashMap<>();
+      for (Object[] row : rows.byKeys("SELECT place_key, id, body FROM messages", "place_key", keys,
+          r -> new Object[] {r.getBytes(1), r.getLong(2), r.getBytes(3)})) {
+        sealed.put(java.util.HexFormat.of().formatHex((byte[]) row[0]), row);
+      }
+      for (byte[] key : keys) {
+        Object[] row = sealed.get(java.util.HexFormat.of().formatHex(key));
+        Stored c = row == null ? null : stored((long) row[1], (byte[]) row[2]);
+        if (c != null && c.incoming && !c.read) {
+          blocked = true;
+          break;
+        }
+        s.unreadFrom++;
+      }
+    }
+    if (s.unreadFrom != from) {
+      writeState(s);
+    }
   }
 
   /** How many messages are stored, in all conversations. */
   public long countMessages() throws StoreException {
-    return count("SELECT COUNT(*) FROM messages");
+    return rows.real(Table.MESSAGES);
   }
 
-  private Message message(ResultSet r) throws SQLException, StoreException {
-    long id = r.getLong(1);
-    return new Message(id, r.getLong(2), r.getBoolean(3), r.getLong(4), r.getLong(5), r.getLong(6),
-        string(open("messages", "text", id, r.getBytes(7))), r.getBoolean(8), r.getInt(9));
+  // For tests in this package: what a thief reads, and what a store restored from an older copy lacks.
+
+  /** The sealed bodies of the stored messages of one kind, as they are in the file. */
+  List<byte[]> sealedBodies(int kind) throws StoreException {
+    return rows.query(MESSAGE, r -> {
+      Stored m = stored(r);
+      return m != null && m.kind == kind ? r.getBytes(2) : null;
+    });
+  }
+
+  /** Deletes one message. */
+  void deleteMessage(long id) throws StoreException {
+    writing();
+    rows.added(Table.MESSAGES, -rows.update("DELETE FROM messages WHERE id = ?", rows.rowId(Table.MESSAGES, id)));
+  }
+
+  /** Moves every message's times {@code millis} back (its sent_at, in seconds, by as much). */
+  void moveMessagesBack(long millis) throws StoreException {
+    writing();
+    for (Stored m : rows.query(MESSAGE, this::stored)) {
+      m.storedAt -= millis;
+      m.sentAt -= millis / 1000;
+      rows.update("UPDATE messages SET body = ? WHERE id = ?", rows.seal(Table.MESSAGES, "body", m.rowId, m.write()),
+          m.rowId);
+    }
+  }
+
+  private byte[] seqKey(long contactId, boolean incoming, long seq) {
+    return rows.key(Table.MESSAGES, "seq_key", contactId, incoming ? 1 : 0, seq);
+  }
+
+  private byte[] placeKey(long contactId, long place) {
+    return rows.key(Table.MESSAGES, "place_key", contactId, place);
+  }
+
+  /** The contact's messages stored at places in [{@code from}, {@code to}) (and below its next place), by place. */
+  private List<Stored> walk(ContactState s, long from, long to) throws StoreException {
+    List<Stored> out = new ArrayList<>();
+    long end = Math.min(to, s.messagesNext);
+    for (long at = Math.max(from, s.messagesFirst); at < end; at += Rows.CHUNK) {
+      List<byte[]> keys = new ArrayList<>();
+      for (long place = at; place < Math.min(end, at + Rows.CHUNK); place++) {
+        keys.add(placeKey(s.id, place));
+      }
+      out.addAll(rows.byKeys(MESSAGE, "place_key", keys, this::stored));
+    }
+    out.sort(Comparator.comparingLong(m -> m.place));
+    return out;
+  }
+
+  /**
+   * The contact's messages in one direction with a seq in [{@code from}, {@code to}): looked up
+   * seq by seq when the range is no longer than the conversation, else found by walking it.
+   */
+  private List<Stored> inRange(long contactId, boolean incoming, long from, long to) throws StoreException {
+    Optional<ContactState> found = state(contactId);
+    if (found.isEmpty() || to <= from) {
+      return new ArrayList<>();
+    }
+    ContactState s = found.get();
+    long span = to - from; // negative on overflow: a range longer than any conversation
+    if (span > 0 && span <= s.messagesNext - s.messagesFirst) {
+      List<byte[]> keys = new ArrayList<>();
+      for (long seq = from; seq < to; seq++) {
+        keys.add(seqKey(contactId, incoming, seq));
+      }
+      return new ArrayList<>(rows.byKeys(MESSAGE, "seq_key", keys, this::stored));
+    }
+    List<Stored> out = new ArrayList<>();
+    for (Stored m : walk(s, s.messagesFirst, Long.MAX_VALUE)) {
+      if (m.incoming == incoming && m.seq >= from && m.seq < to) {
+        out.add(m);
+      }
+    }
+    return out;
+  }
+
+  /** Maps {@code id, body}; null for a filler. */
+  private Stored stored(ResultSet r) throws SQLException, StoreException {
+    return stored(r.getLong(1), r.getBytes(2));
+  }
+
+  private Stored stored(long rowId, byte[] body) throws StoreException {
+    Fields.Reader in = rows.open(Table.MESSAGES, "body", rowId, body);
+    if (in.filler()) {
+      return null;
+    }
+    Stored m = new Stored();
+    m.rowId = rowId;
+    m.id = in.u64();
+    m.contactId = in.u64();
+    m.incoming = in.bool();
+    m.seq = in.u64();
+    m.sentAt = in.u64();
+    m.storedAt = in.u64();
+    m.read = in.bool();
+    m.kind = Math.toIntExact(in.u64());
+    m.place = in.u64();
+    m.text = in.string();
+    in.end();
+    return m;
   }
 
   // ---- notices
-
-  private static final String NOTICE = "SELECT id, contact_id, at, by_peer, missing, resent, is_read FROM notices";
 
   /** Stores a notice of a reset, unread; returns its id. */
   public long insertNotice(long contactId, long atMillis, boolean byPeer, long missing, long resent)
       throws StoreException {
     writing();
-    long id = nextId("notices");
-    update("INSERT INTO notices (id, contact_id, at, by_peer, missing, resent, is_read) VALUES (?, ?, ?, ?, ?, ?, 0)",
-        id, contactId, atMillis, byPeer, missing, resent);
+    requireContact(contactId);
+    long id = rows.newId(Table.NOTICES);
+    writeNotice(new Notice(id, contactId, atMillis, byPeer, missing, resent, false), true);
+    rows.added(Table.NOTICES, 1);
     return id;
   }
 
   /** A contact's notices, by id. */
   public List<Notice> notices(long contactId) throws StoreException {
-    return query(NOTICE + " WHERE contact_id = ? ORDER BY id", Tx::notice, contactId);
+    return allNotices().stream().filter(n -> n.contactId() == contactId).toList();
   }
 
   /** The notices not read yet, by contact then id. */
   public List<Notice> unreadNotices() throws StoreException {
-    return query(NOTICE + " WHERE is_read = 0 ORDER BY contact_id, id", Tx::notice);
+    return allNotices().stream().filter(n -> !n.read())
+        .sorted(Comparator.comparingLong(Notice::contactId).thenComparingLong(Notice::id)).toList();
   }
 
   /** Marks a notice read. */
   public void markNoticeRead(long id) throws StoreException {
     writing();
-    updated(update("UPDATE notices SET is_read = 1 WHERE id = ?", id), "notice", id);
+    long rowId = rows.rowId(Table.NOTICES, id);
+    Notice n = rows.one("SELECT id, body FROM notices WHERE id = ?", this::notice, rowId)
+        .orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "there is no notice with id " + id));
+    writeNotice(new Notice(n.id(), n.contactId(), n.at(), n.byPeer(), n.missing(), n.resent(), true), false);
   }
 
-  private static Notice notice(ResultSet r) throws SQLException {
-    return new Notice(r.getLong(1), r.getLong(2), r.getLong(3), r.getBoolean(4), r.getLong(5), r.getLong(6),
-        r.getBoolean(7));
+  private void writeNotice(Notice n, boolean insert) throws StoreException {
+    long rowId = rows.rowId(Table.NOTICES, n.id());
+    byte[] body = rows.seal(Table.NOTICES, "body", rowId, new Fields.Writer().u64(n.id()).u64(n.contactId())
+        .u64(n.at()).bool(n.byPeer()).u64(n.missing()).u64(n.resent()).bool(n.read()));
+    if (insert) {
+      rows.update("INSERT INTO notices (id, body) VALUES (?, ?)", rowId, body);
+    } else {
+      rows.update("UPDATE notices SET body = ? WHERE id = ?", body, rowId);
+    }
+  }
+
+  /** Every notice, by id. */
+  private List<Notice> allNotices() throws StoreException {
+    List<Notice> all = rows.query("SELECT id, body FROM notices", this::notice);
+    all.sort(Comparator.comparingLong(Notice::id));
+    return all;
+  }
+
+  /** Maps {@code id, body}; null for a filler. */
+  private Notice notice(ResultSet r) throws SQLException, StoreException {
+    Fields.Reader in = rows.open(Table.NOTICES, "body", r.getLong(1), r.getBytes(2));
+    if (in.filler()) {
+      return null;
+    }
+    Notice n = new Notice(in.u64(), in.u64(), in.u64(), in.bool(), in.u64(), in.u64(), in.bool());
+    in.end();
+    return n;
   }
 
   // ---- received-envelope dedupe
@@ -756,14 +1337,35 @@ public final class Tx {
    */
   public boolean markReceived(byte[] envelopeDigest, long nowMillis) throws StoreException {
     writing();
-    return update("INSERT INTO received (digest_index, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-        sealer.index("received", "digest", envelopeDigest), nowMillis) == 1;
+    long rowId = rows.rowId(Table.RECEIVED, envelopeDigest);
+    if (rows.one("SELECT 1 FROM received WHERE id = ?", r -> true, rowId).isPresent()) {
+      return false;
+    }
+    rows.update("INSERT INTO received (id, body) VALUES (?, ?)", rowId,
+        rows.seal(Table.RECEIVED, "body", rowId, new Fields.Writer().u64(nowMillis)));
+    rows.added(Table.RECEIVED, 1);
+    return true;
   }
 
   /** Forgets the digests received before {@code millis}; returns how many. */
   public int forgetReceivedBefore(long millis) throws StoreException {
     writing();
-    return update("DELETE FROM received WHERE received_at < ?", millis);
+    List<Long> old = rows.query("SELECT id, body FROM received", r -> {
+      long rowId = r.getLong(1);
+      Fields.Reader in = rows.open(Table.RECEIVED, "body", rowId, r.getBytes(2));
+      if (in.filler()) {
+        return null;
+      }
+      long at = in.u64();
+      in.end();
+      return at < millis ? rowId : null;
+    });
+    int deleted = 0;
+    for (long rowId : old) {
+      deleted += rows.update("DELETE FROM received WHERE id = ?", rowId);
+    }
+    rows.added(Table.RECEIVED, -deleted);
+    return deleted;
   }
 
   // ---- mailbox (other people's opaque envelopes, not sealed)
@@ -926,81 +1528,39 @@ public final class Tx {
 
   // ---- plumbing
 
-  @FunctionalInterface
-  private interface Row<R> {
-    R map(ResultSet row) throws SQLException, StoreException;
-  }
-
   private void writing() {
     if (!writable) {
       throw new IllegalStateException("a read transaction cannot write");
     }
   }
 
-  /** Ids only grow: the next one is past every id the table ever had, deleted or not. */
-  private long nextId(String table) throws StoreException {
-    return count("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = ?), 0)", table) + 1;
-  }
-
-  private byte[] seal(String table, String column, long id, byte[] value) {
-    return sealer.seal(table, column, Sealer.rowKey(id), value);
-  }
-
-  private byte[] open(String table, String column, long id, byte[] sealed) throws StoreException {
-    return sealer.open(table, column, Sealer.rowKey(id), sealed);
-  }
-
-  private static void updated(int rows, String what, long id) throws StoreException {
-    if (rows == 0) {
-      throw new StoreException(StoreException.Kind.MISSING, "there is no " + what + " with id " + id);
+  /** The one byte string of a sealed column that holds only that (a session state, a payload, an envelope). */
+  private static byte[] single(Fields.Reader in) throws StoreException {
+    byte[] value = in.filler() ? null : in.bytes();
+    if (value == null) {
+      throw new StoreException(StoreException.Kind.CORRUPT, "a sealed value is not the row's");
     }
+    in.end();
+    return value;
   }
 
   private static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static String string(byte[] utf8) {
-    return new String(utf8, StandardCharsets.UTF_8);
-  }
-
-  private PreparedStatement prepare(String sql, Object... args) throws SQLException {
-    if (ended) {
-      throw new IllegalStateException("the transaction is over");
-    }
-    PreparedStatement statement = connection.prepareStatement(sql);
-    for (int i = 0; i < args.length; i++) {
-      statement.setObject(i + 1, args[i] instanceof Boolean b ? (Object) (b ? 1 : 0) : args[i]);
-    }
-    return statement;
-  }
-
   private int update(String sql, Object... args) throws StoreException {
-    try (PreparedStatement statement = prepare(sql, args)) {
-      return statement.executeUpdate();
-    } catch (SQLException e) {
-      throw Store.failure(e);
-    }
+    return rows.update(sql, args);
   }
 
-  private <R> List<R> query(String sql, Row<R> row, Object... args) throws StoreException {
-    try (PreparedStatement statement = prepare(sql, args); ResultSet result = statement.executeQuery()) {
-      List<R> out = new ArrayList<>();
-      while (result.next()) {
-        out.add(row.map(result));
-      }
-      return out;
-    } catch (SQLException e) {
-      throw Store.failure(e);
-    }
+  private <R> List<R> query(String sql, Rows.Row<R> row, Object... args) throws StoreException {
+    return rows.query(sql, row, args);
   }
 
-  private <R> Optional<R> one(String sql, Row<R> row, Object... args) throws StoreException {
-    List<R> rows = query(sql + " LIMIT 1", row, args);
-    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+  private <R> Optional<R> one(String sql, Rows.Row<R> row, Object... args) throws StoreException {
+    return rows.one(sql, row, args);
   }
 
   private long count(String sql, Object... args) throws StoreException {
-    return one(sql, r -> r.getLong(1), args).orElseThrow();
+    return rows.count(sql, args);
   }
 }

@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sotto.node.Node;
-import dev.sotto.node.store.Store;
+import dev.sotto.node.store.Unseal;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -72,13 +69,9 @@ class HistoryTest {
     return List.of(cli.run(args).ok().out().split("\n"));
   }
 
-  /** Moves every stored message of {@code home} back in time (clear columns: nothing sealed changes). */
+  /** Moves every stored message of {@code home} back in time. */
   private static void age(Path home, Duration by) throws Exception {
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(Store.FILE_NAME));
-        Statement s = c.createStatement()) {
-      s.executeUpdate("UPDATE messages SET stored_at = stored_at - " + by.toMillis() + ", sent_at = sent_at - "
-          + by.toSeconds());
-    }
+    Unseal.age(home, by);
   }
 
   @Test

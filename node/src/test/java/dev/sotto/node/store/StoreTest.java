@@ -346,6 +346,139 @@ class StoreTest {
     }));
   }
 
+  /**
+   * A contact's unread mark: messages past a gap stay unread; outgoing ones and read ones let it
+   * move; it is found again after the gap fills.
+   */
+  @Test
+  void unreadAcrossGapsOutgoingMessagesAndMarks() throws Exception {
+    long alice = store.write(tx -> tx.insertContact("alice", ALICE_ID, null, 1));
+    store.write(tx -> {
+      for (int i = 0; i < 40; i++) {
+        tx.insertMessage(alice, false, i, 1, 1, "out-" + i);
+      }
+      for (long seq : new long[] {0, 1, 3}) {
+        tx.insertMessage(alice, true, seq, 1, 2, "in-" + seq);
+      }
+      tx.insertMessage(alice, false, 40, 1, 3, "out-40");
+      return null;
+    });
+    assertEquals(List.of("in-0", "in-1", "in-3"), messageTexts(store.<List<Message>>read(Tx::unread)));
+    markRead(store.<List<Message>>read(Tx::unread).subList(0, 2));
+    assertEquals(List.of("in-3"), messageTexts(store.<List<Message>>read(Tx::unread)));
+    store.write(tx -> tx.insertMessage(alice, true, 2, 1, 4, "in-2"));
+    assertEquals(List.of("in-2", "in-3"), messageTexts(store.<List<Message>>read(Tx::unread)));
+    markRead(store.<List<Message>>read(Tx::unread));
+    assertEquals(List.<String>of(), messageTexts(store.<List<Message>>read(Tx::unread)));
+    store.write(tx -> tx.insertMessage(alice, true, 4, 1, 5, "in-4"));
+    assertEquals(List.of("in-4"), messageTexts(store.<List<Message>>read(Tx::unread)));
+    assertEquals(46, store.<List<Message>>read(tx -> tx.messages(alice)).size());
+  }
+
+  /** A seq range is looked up seq by seq, or found by walking the conversation when it is longer: the same answer. */
+  @Test
+  void rangesOfSeqsShortAndLong() throws Exception {
+    long alice = store.write(tx -> tx.insertContact("alice", ALICE_ID, null, 1));
+    store.write(tx -> {
+      for (int i = 0; i < 30; i++) {
+        if (i % 4 != 3) {
+          tx.insertMessage(alice, i % 2 == 0, i, 1, 1, "m-" + i);
+        }
+      }
+      tx.insertMessage(alice, true, 1L << 40, 1, 1, "far ahead");
+      return null;
+    });
+    for (long[] range : new long[][] {{0, 10}, {0, 30}, {5, 1L << 41}, {0, Long.MAX_VALUE}, {20, 10}}) {
+      long expectedIn = 0;
+      List<Long> expectedOut = new ArrayList<>();
+      for (int i = 0; i < 30; i++) {
+        if (i % 4 != 3 && i >= range[0] && i < range[1]) {
+          if (i % 2 == 0) {
+            expectedIn++;
+          } else {
+            expectedOut.add((long) i);
+          }
+        }
+      }
+      if (range[0] <= 1L << 40 && 1L << 40 < range[1]) {
+        expectedIn++;
+      }
+      assertEquals(expectedIn, (long) store.<Long>read(tx -> tx.countInRange(alice, true, range[0], range[1])));
+      assertEquals(expectedOut, store.<List<Message>>read(tx -> tx.sent(alice, range[0], range[1])).stream().map(Message::seq).toList());
+    }
+  }
+
+  /** Each sealed table holds its real rows and fillers, rounded up; counts of real rows stay exact. */
+  @Test
+  void tablesHoldRoundedRowCounts() throws Exception {
+    long alice = store.write(tx -> tx.insertContact("alice", ALICE_ID, null, 1));
+    assertEquals(16, rowsInFile("messages"));
+    store.write(tx -> {
+      for (int i = 0; i < 17; i++) {
+        tx.insertMessage(alice, false, i, 1, 1_000 + i, "m-" + i);
+      }
+      return null;
+    });
+    assertEquals(17L, store.read(Tx::countMessages));
+    assertEquals(32, rowsInFile("messages"));
+    assertEquals(10, store.<Integer>write(tx -> tx.deleteMessagesBefore(alice, 1_010)));
+    assertEquals(7L, store.read(Tx::countMessages));
+    assertEquals(16, rowsInFile("messages"));
+    assertEquals(7, store.<List<Message>>read(tx -> tx.messages(alice)).size());
+    // A transaction that fails leaves the counters and fillers as they were.
+    assertThrows(IllegalStateException.class, () -> store.write(tx -> {
+      for (int i = 17; i < 40; i++) {
+        tx.insertMessage(alice, false, i, 1, 2_000, "m-" + i);
+      }
+      throw new IllegalStateException("rolled back");
+    }));
+    assertEquals(7L, store.read(Tx::countMessages));
+    assertEquals(16, rowsInFile("messages"));
+    for (String table : List.of("kv", "contacts", "sessions", "pending", "outbox", "notices", "received")) {
+      assertEquals(16, rowsInFile(table), table);
+    }
+  }
+
+  /** A contact's sessions are found through the contact; a deleted one leaves its list. */
+  @Test
+  void aContactsSessionsComeAndGo() throws Exception {
+    long alice = store.write(tx -> tx.insertContact("alice", ALICE_ID, null, 1));
+    long bob = store.write(tx -> tx.insertContact("bob", BOB_ID, null, 1));
+    long[] ids = store.write(tx -> new long[] {tx.insertSession(alice, bytes("s1"), 10),
+        tx.insertSession(bob, bytes("b1"), 11), tx.insertSession(alice, bytes("s2"), 12),
+        tx.insertSession(alice, bytes("s3"), 13)});
+    store.write(tx -> {
+      tx.deleteSession(ids[3]);
+      tx.deleteSession(ids[3]);
+      return null;
+    });
+    assertEquals(List.of(ids[2], ids[0]), store.<List<SessionRow>>read(tx -> tx.sessions(alice)).stream().map(SessionRow::id).toList());
+    assertEquals(ids[2], store.<java.util.Optional<SessionRow>>read(tx -> tx.sendingSession(alice)).orElseThrow().id());
+    assertEquals(List.of(ids[1]), store.<List<SessionRow>>read(tx -> tx.sessions(bob)).stream().map(SessionRow::id).toList());
+    assertEquals(3, store.<List<SessionRow>>read(Tx::allSessions).size());
+  }
+
+  private static List<String> messageTexts(List<Message> messages) {
+    return messages.stream().map(Message::text).toList();
+  }
+
+  private void markRead(List<Message> messages) throws Exception {
+    store.write(tx -> {
+      for (Message m : messages) {
+        tx.markRead(m.id());
+      }
+      return null;
+    });
+  }
+
+  private long rowsInFile(String table) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("store.db"));
+        ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM " + table)) {
+      r.next();
+      return r.getLong(1);
+    }
+  }
+
   // ---- received-envelope dedupe
 
   @Test
@@ -491,21 +624,24 @@ class StoreTest {
   void aStoreOfRevision1IsRefusedWithAClearMessage() throws Exception {
     store.write(tx -> tx.insertContact("alice", ALICE_ID, null, 5_000));
     store.close();
-    for (String version : List.of("1", "2")) {
-      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("store.db"));
-          java.sql.Statement s = c.createStatement()) {
-        s.execute("UPDATE meta SET value = X'3" + version + "' WHERE name = 'schema_version'");
-      }
+    for (String version : List.of("1", "2", "3")) {
+      setSchemaVersion(version);
       StoreException e = assertThrows(StoreException.class, () -> Store.open(home, key, random));
       assertEquals(StoreException.Kind.OLD, e.kind());
-      assertTrue(e.getMessage().contains("revision 1") && e.getMessage().contains("sotto init"), e.getMessage());
+      assertTrue(e.getMessage().contains(version.equals("3") ? "schema 3" : "revision 1")
+          && e.getMessage().contains("sotto init"), e.getMessage());
     }
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("store.db"));
-        java.sql.Statement s = c.createStatement()) {
-      s.execute("UPDATE meta SET value = X'33' WHERE name = 'schema_version'");
-    }
+    setSchemaVersion(String.valueOf(Store.SCHEMA_VERSION));
     store = Store.open(home, key, random);
     assertEquals("alice", store.read(Tx::contacts).get(0).name(), "refusing changed nothing");
+  }
+
+  private void setSchemaVersion(String version) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("store.db"));
+        PreparedStatement s = c.prepareStatement("UPDATE meta SET value = ? WHERE name = 'schema_version'")) {
+      s.setBytes(1, version.getBytes(StandardCharsets.US_ASCII));
+      assertEquals(1, s.executeUpdate());
+    }
   }
 
   @Test
@@ -598,12 +734,15 @@ class StoreTest {
       return null;
     });
     store.close();
+    Rows ids = new Rows(null, new Sealer(key, random));
+    long aliceRow = ids.rowId(Table.CONTACTS, alice);
+    long bobRow = ids.rowId(Table.CONTACTS, bob);
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("store.db"))) {
-      swap(c, "contacts", "name", "id", alice, bob);
-      swap(c, "messages", "text", "id", 1L, 2L);
-      swap(c, "kv", "value", "name", "one", "two");
-      // Within one row: the card's sealed bytes where the identity's belong.
-      c.createStatement().executeUpdate("UPDATE contacts SET identity = card WHERE id = " + bob);
+      swap(c, "contacts", "who", "id", aliceRow, bobRow);
+      swap(c, "messages", "body", "id", ids.rowId(Table.MESSAGES, 1), ids.rowId(Table.MESSAGES, 2));
+      swap(c, "kv", "body", "id", ids.rowId(Table.KV, bytes("one")), ids.rowId(Table.KV, bytes("two")));
+      // Within one row: the prekeys' sealed bytes where the state's belong.
+      c.createStatement().executeUpdate("UPDATE contacts SET state = prekeys WHERE id = " + bobRow);
     }
     store = Store.open(home, key, random);
     assertKind(StoreException.Kind.CORRUPT, () -> store.read(tx -> tx.contact(alice)));
