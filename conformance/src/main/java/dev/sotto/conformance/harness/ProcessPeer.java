@@ -69,7 +69,16 @@ public final class ProcessPeer implements Peer {
   private String exitStatus() {
     try {
       process.waitFor(2, java.util.concurrent.TimeUnit.SECONDS);
-      return process.isAlive() ? "still running" : String.valueOf(process.exitValue());
+      if (process.isAlive()) {
+        return "still running";
+      }
+      int status = process.exitValue();
+      // The shell's own statuses: say which, since the command never ran.
+      return switch (status) {
+        case 126 -> "126: sh could not execute the command";
+        case 127 -> "127: sh found no such command";
+        default -> String.valueOf(status);
+      };
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "unknown";

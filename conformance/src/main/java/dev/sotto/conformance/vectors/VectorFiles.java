@@ -81,21 +81,32 @@ public final class VectorFiles {
    * Verifies the implementation against every {@code *.json} file directly in {@code dir},
    * printing one line per failing case and the closing line {@code N passed, M failed}.
    * A file that cannot be understood (bad JSON, unknown component, schema violation) counts as
-   * one failure; a directory without vector files is a failure too.
+   * one failure; a directory that is missing, or holds no vector files, is a failure too, reported
+   * with the absolute path that was looked at.
    */
   public static Result verify(Path dir, PrintStream out) {
     int passed = 0;
     int failed = 0;
-    List<Path> files;
-    try (Stream<Path> list = Files.list(dir)) {
-      files = list.filter(p -> p.getFileName().toString().endsWith(".json") && Files.isRegularFile(p)).sorted().toList();
-    } catch (IOException | UncheckedIOException e) {
-      out.println("FAIL " + dir + ": cannot list the directory: " + e.getMessage());
+    String problem = null;
+    List<Path> files = List.of();
+    if (!Files.exists(dir)) {
+      problem = "no such directory: " + dir.toAbsolutePath();
+    } else if (!Files.isDirectory(dir)) {
+      problem = "not a directory: " + dir.toAbsolutePath() + " (give the directory that holds the vector files)";
+    } else {
+      try (Stream<Path> list = Files.list(dir)) {
+        files = list.filter(p -> p.getFileName().toString().endsWith(".json") && Files.isRegularFile(p)).sorted().toList();
+      } catch (IOException | UncheckedIOException e) {
+        problem = "cannot list the directory " + dir.toAbsolutePath() + ": " + e;
+      }
+    }
+    if (problem != null) {
+      out.println("FAIL " + dir + ": " + problem);
       out.println("0 passed, 1 failed");
       return new Result(0, 1);
     }
     if (files.isEmpty()) {
-      out.println("FAIL " + dir + ": no vector files (*.json) found");
+      out.println("FAIL " + dir + ": no vector files (*.json) found in " + dir.toAbsolutePath());
       failed++;
     }
     for (Path file : files) {
