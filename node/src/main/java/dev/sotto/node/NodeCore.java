@@ -363,6 +363,9 @@ public final class NodeCore {
       case NodeMessage.RESET -> {
         return false; // a RESET counts only as a first contact's payload: inside a session it is ignored
       }
+      case NodeMessage.DROPPED -> {
+        return false; // taken in receive() when it answers this node's unanswered first contact; else ignored
+      }
       default -> { }
     }
     return record(tx, contactId, message, message.text(), now);
