@@ -430,6 +430,7 @@ public final class NodeCore {
     PublicIdentity peer = session.peer();
     if (Requests.isBlocked(tx, peer.encoded())) {
       blocked.incrementAndGet();
+      log.log(System.Logger.Level.DEBUG, "a first contact from a blocked identity was dropped");
       return false;
     }
     if (known.isPresent()) {
@@ -447,6 +448,8 @@ public final class NodeCore {
     String card = cardThrough(responder, envelope.tag());
     if (held.full(card, policy.requests())) {
       dropped.incrementAndGet();
+      log.log(System.Logger.Level.INFO, "a first contact through card " + card + " was dropped: "
+          + held.through(card) + " requests are held through it, " + held.all().size() + " in all");
       List<Envelope> answer = session.seal(NodeMessage.dropped(0, now / 1000).encode(), random);
       if (answer.size() == 1) {
         Requests.addTell(tx, new Requests.Tell(message.card().encoded(), answer.get(0).encoded(), now),
@@ -459,6 +462,7 @@ public final class NodeCore {
     tx.setPrekeys(contactId, new Tx.ContactPrekeys(message.bundle().encoded(), List.of()));
     held.add(new Requests.Request(contactId, card, safeName(message.name()), now, 0, 0, false));
     Requests.write(tx, held);
+    log.log(System.Logger.Level.INFO, "contact request #" + contactId + " came through card " + card);
     return true;
   }
 
