@@ -59,7 +59,8 @@ class ReadmeExampleTest {
     Path module = Path.of(System.getProperty("basedir", "."));
     List<String> readme = Files.readAllLines(module.resolve("../README.adoc"), UTF_8);
     int start = readme.indexOf("== Using the library");
-    int open = readme.subList(start, readme.size()).indexOf("----") + start;
+    int java = readme.subList(start, readme.size()).indexOf("[source,java]") + start;
+    int open = readme.subList(java, readme.size()).indexOf("----") + java;
     int close = readme.subList(open + 1, readme.size()).indexOf("----") + open + 1;
     List<String> source = Files.readAllLines(module.resolve("src/test/java/dev/sotto/ReadmeExampleTest.java"), UTF_8);
     int begin = source.indexOf("    // README begin");

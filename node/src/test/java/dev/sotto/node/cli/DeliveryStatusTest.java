@@ -89,13 +89,14 @@ class DeliveryStatusTest {
     cli.run("--home", bob.toString(), "contact", "add", "alice", card(alice), "--quiet").ok();
     run(alice);
 
-    Cli.Result direct = cli.run("--home", alice.toString(), "send", "bob", "hello bob").ok();
+    Cli.Result direct = cli.run("--home", alice.toString(), "send", "--wait", "30", "bob", "hello bob").ok();
     int bobPort = bobNode.server().port();
     assertEquals("delivered to bob's node (127.0.0.1:" + bobPort + ")\n", direct.out());
 
-    // Bob goes offline: his node refuses, his mailbox takes it.
+    // Bob goes offline: his node refuses, his mailbox takes it. (send waits up to 30 s, not its default 5,
+    // so that a loaded CI machine gives the same answer: the answer comes as soon as it is known.)
     stop(bobNode);
-    Cli.Result held = cli.run("--home", alice.toString(), "send", "bob", "are you there?").ok();
+    Cli.Result held = cli.run("--home", alice.toString(), "send", "--wait", "30", "bob", "are you there?").ok();
     assertEquals("left at bob's mailbox 127.0.0.1:" + mNode.server().port() + ": bob's node fetches it from there\n",
         held.out());
     assertEquals("nothing waits to leave\n", cli.run("--home", alice.toString(), "outbox").ok().out());

@@ -2,6 +2,7 @@ package dev.sotto.node.it;
 
 import dev.sotto.ErrorCode;
 import dev.sotto.Frame;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,7 +29,7 @@ final class Flood implements AutoCloseable {
    */
   Flood(int port, byte[] key, List<String> from, int count, LongFunction<Frame> request) throws Exception {
     for (int i = 0; i < count; i++) {
-      RawClient c = RawClient.linkFrom(from.get(i % from.size()), port, key);
+      RawClient c = linkWithRetries(from.get(i % from.size()), port, key);
       c.sendBuffer(32 * 1024); // the writer waits for the node, instead of sealing megabytes ahead of it
       links.add(c);
       Thread writer = new Thread(() -> {
@@ -64,6 +65,23 @@ final class Flood implements AutoCloseable {
       threads.add(reader);
     }
     threads.forEach(Thread::start);
+  }
+
+  /**
+   * A link as a flooder makes one: a handshake the node turned away (its handshake budget, or an
+   * eviction while the machine is busy) is simply tried again, up to a few times.
+   */
+  private static RawClient linkWithRetries(String from, int port, byte[] key) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return RawClient.linkFrom(from, port, key);
+      } catch (IOException e) {
+        if (attempt == 5) {
+          throw e;
+        }
+        Thread.sleep(200L * attempt);
+      }
+    }
   }
 
   @Override
