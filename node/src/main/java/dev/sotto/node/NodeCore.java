@@ -244,9 +244,21 @@ public final class NodeCore {
     long now = clock.millis();
     Instant instant = clock.instant();
     String tag = HexFormat.of().formatHex(envelope.tag());
-    // A first contact is paid for before anything is read or written (spec: transport.adoc#node-requests).
-    boolean[] budgeted = {!tagIndex.containsKey(tag) && inviteTags.contains(tag) && spend(tag, fetched)};
     byte[] digest = sha256(envelope.encoded());
+    // A first contact is paid for before anything is written (spec: transport.adoc#node-requests);
+    // one refused for its budget is first looked up, so that an exact duplicate is still answered OK.
+    boolean[] budgeted = {false};
+    if (!tagIndex.containsKey(tag) && inviteTags.contains(tag)) {
+      try {
+        budgeted[0] = spend(tag, fetched);
+      } catch (SottoException overBudget) {
+        if (store.read(tx -> tx.received(digest))) {
+          return Outcome.DUPLICATE;
+        }
+        this.overBudget.incrementAndGet();
+        throw overBudget;
+      }
+    }
     Map<Long, Committed> changes = new HashMap<>();
     Set<Long> forgotten = new HashSet<>();
     boolean[] delivered = new boolean[1];
@@ -299,7 +311,12 @@ public final class NodeCore {
         throw new SottoException(ErrorCode.UNKNOWN_TAG, "no session or card watches this tag");
       }
       if (!budgeted[0]) {
-        budgeted[0] = spend(tag, fetched); // a card issued by another process since the tags were read
+        try {
+          budgeted[0] = spend(tag, fetched); // a card issued by another process since the tags were read
+        } catch (SottoException e) {
+          overBudget.incrementAndGet();
+          throw e;
+        }
       }
       Responder responder = responder(tx);
       Session.Accepted accepted = Session.accept(responder, envelope.encoded(), instant, random);
@@ -387,7 +404,6 @@ public final class NodeCore {
     if (fetched) {
       budget.charge(inviteTag, System.nanoTime());
     } else if (!budget.admit(inviteTag, System.nanoTime())) {
-      overBudget.incrementAndGet();
       throw new SottoException(ErrorCode.LIMIT_EXCEEDED, "first contacts through this card are over their budget");
     }
     return true;

@@ -1402,6 +1402,12 @@ public final class Tx {
     return true;
   }
 
+  /** Whether an envelope with this digest was received (and is still remembered). */
+  public boolean received(byte[] envelopeDigest) throws StoreException {
+    return rows.one("SELECT 1 FROM received WHERE id = ?", r -> true, rows.rowId(Table.RECEIVED, envelopeDigest))
+        .isPresent();
+  }
+
   /** Forgets the digests received before {@code millis}; returns how many. */
   public int forgetReceivedBefore(long millis) throws StoreException {
     writing();

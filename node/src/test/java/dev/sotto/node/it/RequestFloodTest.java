@@ -213,6 +213,7 @@ class RequestFloodTest extends ClusterTest {
     AtomicInteger taken = new AtomicInteger();
     AtomicInteger limited = new AtomicInteger();
     List<Envelope> refused = Collections.synchronizedList(new ArrayList<>());
+    List<Envelope> takenOnes = Collections.synchronizedList(new ArrayList<>());
     long floodStart = System.nanoTime();
     List<CompletableFuture<Void>> links = new ArrayList<>();
     for (int l = 0; l < LINKS; l++) {
@@ -223,6 +224,7 @@ class RequestFloodTest extends ClusterTest {
             int outcome = RawClient.outcome(c.callOne(Frame.deliver(c.nextRequestId(), flood.get(i))));
             if (outcome == -1) {
               taken.incrementAndGet();
+              takenOnes.add(flood.get(i));
             } else if (outcome == ErrorCode.LIMIT_EXCEEDED.number()) {
               limited.incrementAndGet();
               refused.add(flood.get(i));
@@ -259,6 +261,17 @@ class RequestFloodTest extends ClusterTest {
     long p99 = Probes.quantile(latencies, 0.99);
     assertTrue(p99 < HONEST_P99.toMillis(), "carol's p99 " + p99 + " ms: " + Probes.describe(latencies));
 
+    // Replays of a first contact she took cost her nothing: her duplicate memory answers (OK), or
+    // the handshake's replay cache refuses it (REPLAY); either way before any public-key operation.
+    int requestsNow = cluster.node("alice").contactBook().requests().size();
+    try (RawClient c = RawClient.link(port, key)) {
+      for (int i = 0; i < 100; i++) {
+        int outcome = RawClient.outcome(c.callOne(Frame.deliver(c.nextRequestId(), takenOnes.get(0))));
+        assertTrue(outcome == -1 || outcome == ErrorCode.REPLAY.number(), "a replay: " + outcome);
+      }
+    }
+    assertEquals(requestsNow, cluster.node("alice").contactBook().requests().size());
+
     // What alice holds: card A's requests at their bound, bob's and dave's through B.
     List<ContactBook.Request> requests = cluster.node("alice").contactBook().requests();
     String a = cluster.node("alice").cards().stream().filter(c -> c.card().equals(cardA)).findFirst().orElseThrow().id();
@@ -270,6 +283,9 @@ class RequestFloodTest extends ClusterTest {
     assertEquals(NodeCore.RequestPolicy.DEFAULT.perCard(), throughA, "card A's requests at their bound, no more");
     assertEquals(List.of("bob", "dave"), throughB, "none of card B's evicted");
     assertEquals(List.of("carol"), cluster.node("alice").contacts().stream().map(c -> c.name()).toList());
+    // The flood's 8 links cost 8 link handshakes, whatever the number of first contacts on them.
+    assertTrue(counters.get("key_exchanges") <= LINKS + 8, counters.get("key_exchanges") + " link handshakes");
+    assertEquals(counters.get("firstContactsOverBudget"), (long) limited.get());
     // Card A's budget: 16 at once, then 2 a second, and what was fetched from M (charged past it).
     long elapsed = (System.nanoTime() - floodStart) / 1_000_000_000 + 1;
     long opened = counters.get("requestsDropped") + throughA;
