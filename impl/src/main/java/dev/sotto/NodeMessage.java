@@ -13,13 +13,15 @@ import java.util.Objects;
  * What the reference node puts in each session payload (spec: transport.adoc#node-messages):
  * {@code kind u8 || seq u64 || sent_at u64 || body}, a HELLO (the sender's name and card), a
  * TEXT, a RESET (a new session replacing a broken one: the sender's sequence marks, name and
- * card) or a SYNC (the answer to a RESET: the answerer's sequence marks).
+ * card), a SYNC (the answer to a RESET: the answerer's sequence marks) or a DROPPED (the answer
+ * to a first contact that its responder did not keep).
  */
 public final class NodeMessage {
   public static final int HELLO = 0x01;
   public static final int TEXT = 0x02;
   public static final int RESET = 0x03;
   public static final int SYNC = 0x04;
+  public static final int DROPPED = 0x05;
   public static final int MAX_NAME_BYTES = 64;
   public static final int MAX_TEXT_BYTES = 65_536;
 
@@ -84,6 +86,17 @@ public final class NodeMessage {
     return new NodeMessage(SYNC, seq, sentAt, inSeq, outSeq, null, null, null);
   }
 
+  /**
+   * A DROPPED (spec: transport.adoc#node-messages): the only payload a node seals in the session of
+   * a first contact it accepted and did not keep (its requests through that card were at their
+   * bound), so that the initiator learns it. {@code seq} is not used up; a node that keeps no
+   * conversation with the receiver writes 0.
+   */
+  public static NodeMessage dropped(long seq, long sentAt) {
+    checkCounters(seq, sentAt, 0, 0);
+    return new NodeMessage(DROPPED, seq, sentAt, -1, -1, null, null, null);
+  }
+
   private static void checkName(String name) {
     int length = name.getBytes(StandardCharsets.UTF_8).length;
     if (length == 0 || length > MAX_NAME_BYTES) {
@@ -103,6 +116,7 @@ public final class NodeMessage {
       case HELLO -> cardAndBundle(name(w));
       case TEXT -> w.bytes(text.getBytes(StandardCharsets.UTF_8));
       case RESET -> cardAndBundle(name(w.u64(inSeq).u64(outSeq)));
+      case DROPPED -> { }
       default -> w.u64(inSeq).u64(outSeq);
     }
     return w.toByteArray();
@@ -124,14 +138,14 @@ public final class NodeMessage {
    *
    * @throws SottoException TRUNCATED, INVALID_ENCODING (unknown kind, a u64 of 2^63 or more, a
    *     name of 0 or more than 64 bytes, a name or text that is not UTF-8, a text too long),
-   *     TRAILING_DATA (bytes after a SYNC), and for a HELLO or a RESET every error of
+   *     TRAILING_DATA (bytes after a SYNC or a DROPPED), and for a HELLO or a RESET every error of
    *     {@link Card#parse(byte[], Instant, PublicIdentity)} (IDENTITY_MISMATCH when the card is
    *     someone else's)
    */
   public static NodeMessage parse(byte[] payload, Instant now, PublicIdentity sender) throws SottoException {
     Reader in = Reader.decrypted(payload, "node_message");
     int kind = in.u8("kind");
-    if (kind < HELLO || kind > SYNC) {
+    if (kind < HELLO || kind > DROPPED) {
       throw in.invalid("kind", 0, "node message kind " + kind + " is not defined");
     }
     long seq = in.u64("seq");
@@ -156,6 +170,10 @@ public final class NodeMessage {
         String name = readName(in);
         PrekeyBundle bundle = cardAndBundle(in, now, sender);
         return new NodeMessage(RESET, seq, sentAt, inSeq, outSeq, name, bundle, null);
+      }
+      case DROPPED -> {
+        in.end();
+        return new NodeMessage(DROPPED, seq, sentAt, -1, -1, null, null, null);
       }
       default -> {
         long inSeq = in.u64("in_seq");
@@ -211,7 +229,10 @@ public final class NodeMessage {
     return kind;
   }
 
-  /** For HELLO and TEXT the message's sequence number; for RESET and SYNC the sender's next new seq, which they do not use up. */
+  /**
+   * For HELLO and TEXT the message's sequence number; for RESET and SYNC the sender's next new seq,
+   * which they do not use up; for DROPPED a number the receiver does not use.
+   */
   public long seq() {
     return seq;
   }
@@ -251,13 +272,14 @@ public final class NodeMessage {
     return text;
   }
 
-  /** The kind's name in the spec: HELLO, TEXT, RESET or SYNC. */
+  /** The kind's name in the spec: HELLO, TEXT, RESET, SYNC or DROPPED. */
   public static String kindName(int kind) {
     return switch (kind) {
       case HELLO -> "HELLO";
       case TEXT -> "TEXT";
       case RESET -> "RESET";
       case SYNC -> "SYNC";
+      case DROPPED -> "DROPPED";
       default -> "kind " + kind;
     };
   }

@@ -15,8 +15,8 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
- * Node messages (spec: transport.adoc#node-messages): HELLO, TEXT, RESET and SYNC written and read,
- * and refused. HELLO and RESET carry the sender's card and a bundle of it.
+ * Node messages (spec: transport.adoc#node-messages): HELLO, TEXT, RESET, SYNC and DROPPED written,
+ * read and refused. HELLO and RESET carry the sender's card and a bundle of it.
  */
 class NodeMessageTest {
   private static final Card ALICE = CardTest.issue("alice");
@@ -114,6 +114,22 @@ class NodeMessageTest {
   }
 
   @Test
+  void droppedIsKindSeqSentAtAndNothingMore() throws SottoException {
+    byte[] encoded = NodeMessage.dropped(0, 7).encode();
+    assertArrayEquals(Bytes.concat(new byte[] {0x05}, u64(0), u64(7)), encoded);
+    assertEquals(17, encoded.length);
+    NodeMessage read = NodeMessage.parse(encoded, CardTest.NOW, null);
+    assertEquals(NodeMessage.DROPPED, read.kind());
+    assertEquals(7, read.sentAt());
+    assertEquals(-1, read.inSeq());
+    assertNull(read.text());
+    assertNull(read.card());
+    assertEquals(ErrorCode.TRAILING_DATA, refused(Arrays.copyOf(encoded, 18)), "a byte after sent_at");
+    assertEquals(ErrorCode.TRUNCATED, refused(Arrays.copyOf(encoded, 16)), "cut inside sent_at");
+    assertEquals(ErrorCode.INVALID_ENCODING, refused(withByte(encoded, 0, 0x06)), "kind 0x06");
+  }
+
+  @Test
   void textHasNoMarks() throws SottoException {
     NodeMessage text = parse(NodeMessage.text(1, 2, "hi").encode());
     assertEquals(-1, text.inSeq());
@@ -129,7 +145,7 @@ class NodeMessageTest {
     int cardLength = name + 1 + 5;
     int card = cardLength + 2;
     int bundle = card + ALICE.encoded().length;
-    assertEquals(ErrorCode.INVALID_ENCODING, refused(withByte(sync, 0, 0x05)));
+    assertEquals(ErrorCode.INVALID_ENCODING, refused(withByte(sync, 0, 0x06)));
     assertEquals(ErrorCode.TRUNCATED, refused(Arrays.copyOf(reset, 17)), "no in_seq");
     assertEquals(ErrorCode.TRUNCATED, refused(Arrays.copyOf(reset, 30)), "cut inside out_seq");
     assertEquals(ErrorCode.INVALID_ENCODING, refused(withByte(reset, 17, 0x80)), "in_seq of 2^63");

@@ -143,6 +143,36 @@ final class Deliveries {
     }
   }
 
+  /** DROPPED answers sent (or left at a mailbox) and given up, since the node started. */
+  final AtomicLong told = new AtomicLong();
+  final AtomicLong notTold = new AtomicLong();
+
+  /**
+   * Sends the DROPPED answers that wait (spec: transport.adoc#node-requests), each once: DELIVER
+   * at the peer addresses of the requester's card, else DEPOSIT at its mailboxes, each address
+   * tried once (those that rest after a failure skipped); then it leaves the queue, taken or not.
+   * The requester chose those addresses: an answer costs one attempt at each, on the lane of
+   * destinations not proven, never a retry.
+   */
+  void tell() throws StoreException, SottoException {
+    for (Requests.Tell tell : core.tells()) {
+      Address to = null;
+      try {
+        List<Address> addresses = Card.parse(tell.card(), Instant.EPOCH).addresses();
+        Envelope envelope = Envelope.parse(tell.envelope());
+        List<String> why = new ArrayList<>();
+        to = tryEach(inOrder(addresses, Address.KIND_PEER_TCP), envelope, Frame.DELIVER, "node", why);
+        if (to == null) {
+          to = tryEach(inOrder(addresses, Address.KIND_MAILBOX_TCP), envelope, Frame.DEPOSIT, "mailbox", why);
+        }
+      } catch (SottoException e) {
+        // a card or envelope that no longer reads: nothing to send
+      }
+      (to != null ? told : notTold).incrementAndGet();
+      core.told(tell);
+    }
+  }
+
   /**
    * The card's addresses of one kind in the order they are tried: the card's, except that those
    * whose last exchange failed come after the others (a dead mailbox listed first costs its

@@ -79,11 +79,10 @@ final class Fetcher {
   /** One round at one mailbox: FETCH every watched tag, commit each item, ACK them. */
   void fetchFrom(Address mailbox) throws StoreException, SottoException {
     long began = System.nanoTime();
-    List<byte[]> tags = core.watchedTags();
     String error = null;
     try {
       links.exchange(mailbox, link -> {
-        fetchFrom(link, mailbox, tags);
+        fetchFrom(link, mailbox);
         return null;
       });
     } catch (LinkPool.NotNow e) {
@@ -97,8 +96,15 @@ final class Fetcher {
     }
   }
 
-  private void fetchFrom(LinkPool.Calls link, Address mailbox, List<byte[]> tags)
-      throws IOException, SottoException, StoreException {
+  /**
+   * FETCHes the tags to fetch ({@link NodeCore#fetchTags}: no request's, and no invite tag whose
+   * first-contact budget is spent), 1,024 a request, each request again while the mailbox holds
+   * more; the list is taken anew when the items fetched spent an invite tag's budget, so that a
+   * backlog of first contacts at the mailbox is fetched no faster than the budgets allow, and the
+   * contacts' items behind it are fetched at once.
+   */
+  private void fetchFrom(LinkPool.Calls link, Address mailbox) throws IOException, SottoException, StoreException {
+    List<byte[]> tags = core.fetchTags();
     for (int from = 0; from < tags.size(); from += Frame.MAX_COUNT) {
       List<byte[]> chunk = tags.subList(from, Math.min(tags.size(), from + Frame.MAX_COUNT));
       boolean more = true;
@@ -135,6 +141,13 @@ final class Fetcher {
         int taken = done.size();
         log.log(Level.DEBUG, () -> "mailbox " + NodeStatus.shown(mailbox) + ": fetched " + taken + " items");
         link.call(Frame.ack(link.nextRequestId(), done));
+        List<byte[]> now = core.fetchTags();
+        if (more && now.size() < tags.size()) {
+          // An invite tag's budget is spent: the same round goes on without it, from the start.
+          tags = now;
+          from = -Frame.MAX_COUNT;
+          break;
+        }
       }
     }
   }

@@ -220,30 +220,64 @@ public final class FirstContacts {
             tx.supersede(row.id(), now);
           }
         }
-        tx.deleteOutbox(contactId);
-        for (Tx.Pending p : tx.pendingOf(contactId)) {
-          tx.deletePending(p.id());
-        }
-        Tx.Contact c = tx.contact(contactId).orElseThrow();
-        PrekeyBundle bundle = NodeCore.ownBundle(tx);
-        String name = NodeCore.ownName(tx);
-        long seq = 0;
-        for (Tx.Message m : tx.sent(contactId, 0, c.nextOutSeq())) {
-          for (; seq < m.seq(); seq++) {
-            tx.queuePending(contactId, NodeMessage.text(seq, now / 1000, SessionResets.DELETED).encode(), now);
-          }
-          NodeMessage message = m.kind() == NodeMessage.HELLO ? NodeMessage.hello(m.seq(), m.sentAt(), name, bundle)
-              : NodeMessage.text(m.seq(), m.sentAt(), m.text());
-          tx.queuePending(contactId, message.encode(), now);
-          seq = m.seq() + 1;
-        }
-        tx.setPrekeys(contactId, new Tx.ContactPrekeys(null, List.of()));
+        requeue(tx, contactId, now);
         Tx.FirstContacts f = tx.firstContacts(contactId);
         tx.setFirstContacts(new Tx.FirstContacts(contactId, f.made(), 0, 0));
         return null;
       });
     }
     return due.size();
+  }
+
+  /**
+   * For a first contact made again: drops what waits to be sealed or sent for the contact, and
+   * queues again every message this node sent it, from its HELLO on (a stand-in for one that
+   * retention deleted), for the new first contact, whose prekeys are fetched anew.
+   */
+  private static void requeue(Tx tx, long contactId, long now) throws StoreException, SottoException {
+    tx.deleteOutbox(contactId);
+    for (Tx.Pending p : tx.pendingOf(contactId)) {
+      tx.deletePending(p.id());
+    }
+    Tx.Contact c = tx.contact(contactId).orElseThrow();
+    PrekeyBundle bundle = NodeCore.ownBundle(tx);
+    String name = NodeCore.ownName(tx);
+    long seq = 0;
+    for (Tx.Message m : tx.sent(contactId, 0, c.nextOutSeq())) {
+      for (; seq < m.seq(); seq++) {
+        tx.queuePending(contactId, NodeMessage.text(seq, now / 1000, SessionResets.DELETED).encode(), now);
+      }
+      NodeMessage message = m.kind() == NodeMessage.HELLO ? NodeMessage.hello(m.seq(), m.sentAt(), name, bundle)
+          : NodeMessage.text(m.seq(), m.sentAt(), m.text());
+      tx.queuePending(contactId, message.encode(), now);
+      seq = m.seq() + 1;
+    }
+    tx.setPrekeys(contactId, new Tx.ContactPrekeys(null, List.of()));
+  }
+
+  /** The key-value name under which a contact's last DROPPED is remembered (its time, ms, as decimal text). */
+  static String droppedKey(long contactId) {
+    return "dropped:" + contactId;
+  }
+
+  /**
+   * A DROPPED opened in {@code row}, a session this node started with a first contact that nothing
+   * of the contact answered (spec: transport.adoc#node-messages): the responder did not keep it.
+   * The session is forgotten. If it was the one this node sends in, the first contact is made
+   * again after {@link #FIRST_CONTACT_ANSWER} with fresh prekeys (as for an unanswered one: the
+   * contact's requests may have room by then), carrying everything sent in it; the user is shown
+   * it meanwhile ({@link State#DROPPED}).
+   */
+  static void dropped(Tx tx, Tx.SessionRow row, long now) throws StoreException, SottoException {
+    long contactId = row.contactId();
+    tx.deleteSession(row.id());
+    if (row.superseded() >= 0) {
+      return; // an earlier first contact, made again since: the later one may still be kept
+    }
+    requeue(tx, contactId, now);
+    Tx.FirstContacts f = tx.firstContacts(contactId);
+    tx.setFirstContacts(new Tx.FirstContacts(contactId, f.made(), 0, now + FIRST_CONTACT_ANSWER.toMillis()));
+    tx.put(droppedKey(contactId), Long.toString(now).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
   }
 
   /** Where a contact's first contact stands, for the user. */
@@ -256,6 +290,11 @@ public final class FirstContacts {
     UNANSWERED,
     /** {@link #MAX_FIRST_CONTACTS} first contacts went unanswered: no more are made by themselves. */
     GAVE_UP,
+    /**
+     * The contact's node did not keep the last first contact (it holds as many requests as it
+     * may through the card used): it is made again at {@link Status#nextFetchMillis}.
+     */
+    DROPPED,
     /** Nothing to send and nothing sent: no first contact is wanted. */
     NONE
   }
@@ -275,6 +314,8 @@ public final class FirstContacts {
         state = !row.initiated() ? State.ANSWERED
             : f.made() >= MAX_FIRST_CONTACTS && row.created() <= clock.millis() - FIRST_CONTACT_ANSWER.toMillis()
                 ? State.GAVE_UP : State.UNANSWERED;
+      } else if (tx.get(droppedKey(contactId)).isPresent() && !tx.pendingOf(contactId).isEmpty()) {
+        state = State.DROPPED;
       } else if (!tx.pendingOf(contactId).isEmpty()) {
         state = State.WAITING_FOR_PREKEYS;
       } else {

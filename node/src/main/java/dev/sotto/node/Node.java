@@ -35,6 +35,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -271,7 +272,7 @@ public final class Node implements AutoCloseable {
         return null;
       });
       NodeCore core = new NodeCore(store, identity, clock, random, NodeCore.Policy.DEFAULT);
-      core.withPrekeys(linkKey.publicKey(), (tx, maintenance) -> {
+      core.withPrekeys(linkKey.publicKey(), (tx, responder, maintenance) -> {
         tx.put(NodeCore.KV_LINK_KEY, linkKey.toBytes());
         maintenance.run(config, false);
         tx.put(NodeCore.KV_CONFIG, config.encode());
@@ -359,6 +360,64 @@ public final class Node implements AutoCloseable {
   }
 
   /**
+   * A card this node holds (accepts first contacts through): its short id (as requests name it),
+   * the card, whether it is the current one (given out by 'sotto card'), and how many requests
+   * came through it and are held.
+   */
+  public record HeldCard(String id, Card card, boolean current, int requests) {}
+
+  /** The cards this node holds, oldest first. */
+  public List<HeldCard> cards() throws StoreException, SottoException {
+    return store.read(tx -> {
+      Card current = OwnPrekeys.currentCard(tx);
+      Requests.Held held = Requests.read(tx);
+      List<HeldCard> out = new ArrayList<>();
+      for (Card c : core.heldCards(tx)) {
+        String id = Requests.cardId(c);
+        out.add(new HeldCard(id, c, c.equals(current), held.through(id)));
+      }
+      return out;
+    });
+  }
+
+  /** What {@link #revokeCard} did: the card withdrawn, the current card after it, how many contacts were sent it. */
+  public record Revoked(HeldCard revoked, Card current, int contactsTold) {}
+
+  /**
+   * Withdraws a card (spec: transport.adoc#node-requests), for instance one that a flood of
+   * requests came through: its prekeys are deleted, its bundle tag is no longer served and no
+   * longer published, and a first contact through it is refused (UNKNOWN_TAG) before anything is
+   * opened. A mailbox keeps what was published for it until it expires (at most 3 days), and
+   * first contacts made from that are refused the same way. The requests held through it stay.
+   * If it was the current card, a new one is issued; either way every contact is sent the current
+   * card in a HELLO, so that none is left with the withdrawn one for a later reset.
+   *
+   * @throws StoreException MISSING when no held card has this id
+   */
+  public Revoked revokeCard(String id) throws StoreException, SottoException {
+    long now = clock.millis();
+    Revoked revoked = core.withPrekeys(linkKey.publicKey(), (tx, responder, maintenance) -> {
+      Card target = null;
+      for (Card c : responder.cards()) {
+        if (Requests.cardId(c).equals(id)) {
+          target = c;
+        }
+      }
+      if (target == null) {
+        throw new StoreException(StoreException.Kind.MISSING, "no card '" + id + "' is held ('sotto card --list')");
+      }
+      HeldCard was = new HeldCard(id, target, target.equals(OwnPrekeys.currentCard(tx)),
+          Requests.read(tx).through(id));
+      responder.removeCard(target);
+      Config settings = Config.decode(tx.get(NodeCore.KV_CONFIG).orElseThrow());
+      maintenance.run(settings, false); // issues a new current card when the current one went
+      return new Revoked(was, OwnPrekeys.currentCard(tx), introduceCard(tx, settings.name(), now));
+    });
+    wake.release();
+    return revoked;
+  }
+
+  /**
    * The prekey maintenance (design r2-prekeys, section 10; see {@link OwnPrekeys}): deletes the
    * prekeys past their expiry and the first-contact window, renews the card when it is due, makes
    * a new bundle and one-time prekeys when they are due, all in one transaction with the
@@ -382,7 +441,7 @@ public final class Node implements AutoCloseable {
    */
   public Reconfigured reconfigure(Config changed) throws StoreException, SottoException {
     long now = clock.millis();
-    Reconfigured done = core.withPrekeys(linkKey.publicKey(), (tx, maintenance) -> {
+    Reconfigured done = core.withPrekeys(linkKey.publicKey(), (tx, responder, maintenance) -> {
       Config before = Config.decode(tx.get(NodeCore.KV_CONFIG).orElseThrow());
       tx.put(NodeCore.KV_CONFIG, changed.encode());
       byte[] key = linkKey.publicKey();
@@ -390,20 +449,34 @@ public final class Node implements AutoCloseable {
         return new Reconfigured(changed, false, 0);
       }
       maintenance.run(changed, true);
-      PrekeyBundle bundle = NodeCore.ownBundle(tx);
-      int told = 0;
-      for (Tx.Contact c : tx.contacts()) {
-        NodeMessage hello = NodeMessage.hello(c.nextOutSeq(), now / 1000, changed.name(), bundle);
-        tx.queuePending(c.id(), hello.encode(), now);
-        tx.insertMessage(c.id(), false, c.nextOutSeq(), now / 1000, now, "", NodeMessage.HELLO);
-        tx.setSeqs(c.id(), c.nextOutSeq() + 1, c.nextInSeq());
-        told++;
-      }
-      return new Reconfigured(changed, true, told);
+      return new Reconfigured(changed, true, introduceCard(tx, changed.name(), now));
     });
     config = done.config();
     wake.release();
     return done;
+  }
+
+  /**
+   * Queues, for every contact (not the requests) that this node has written to, a HELLO that
+   * carries its current card and newest bundle, and returns how many: the contact's node takes
+   * the card from it (spec: transport.adoc#node-messages). A contact added quietly and not written
+   * to yet gets the card in this node's first HELLO, whenever that goes.
+   */
+  private static int introduceCard(Tx tx, String name, long now) throws StoreException, SottoException {
+    PrekeyBundle bundle = NodeCore.ownBundle(tx);
+    Set<Long> requests = Requests.read(tx).ids();
+    int told = 0;
+    for (Tx.Contact c : tx.contacts()) {
+      if (requests.contains(c.id()) || c.nextOutSeq() == 0) {
+        continue;
+      }
+      NodeMessage hello = NodeMessage.hello(c.nextOutSeq(), now / 1000, name, bundle);
+      tx.queuePending(c.id(), hello.encode(), now);
+      tx.insertMessage(c.id(), false, c.nextOutSeq(), now / 1000, now, "", NodeMessage.HELLO);
+      tx.setSeqs(c.id(), c.nextOutSeq() + 1, c.nextInSeq());
+      told++;
+    }
+    return told;
   }
 
   /**
@@ -440,10 +513,24 @@ public final class Node implements AutoCloseable {
    * When no address of the card serves prekeys now, the contact is added all the same and the
    * running node fetches them later (see {@link #firstContactStatus}).
    *
+   * <p>When the card's owner asked to be a contact (a request is held), the request is accepted
+   * under this name instead: its answer is queued, and nothing else is sent.
+   *
    * @throws SottoException the card's parse errors; IDENTITY_MISMATCH for one's own card
    * @throws StoreException EXISTS when the name or the identity is taken
    */
   public Tx.Contact addContact(String name, String cardText) throws StoreException, SottoException {
+    return addContact(name, cardText, true);
+  }
+
+  /**
+   * Adds a contact from its card's text; with {@code introduce}, as {@link #addContact(String,
+   * String)}. Without, quietly: no prekeys are fetched and nothing is queued, so the contact
+   * learns nothing; its own first contact then comes in as a contact's, not as a request (for
+   * cards exchanged both ways, when only one side is to write first), and this node's first
+   * message to it is preceded by its HELLO.
+   */
+  public Tx.Contact addContact(String name, String cardText, boolean introduce) throws StoreException, SottoException {
     if (name.isBlank() || !name.equals(NodeCore.safeName(name))) {
       throw new IllegalArgumentException("a contact name is 1 to 32 letters, digits, '-', '_' or '.'");
     }
@@ -452,18 +539,31 @@ public final class Node implements AutoCloseable {
       throw new SottoException(ErrorCode.IDENTITY_MISMATCH, "that is this node's own card");
     }
     // Checked before fetching, so that a name or contact taken uses up no one-time prekey.
-    store.read(tx -> {
+    long request = store.read(tx -> {
+      Optional<Tx.Contact> owner = tx.contactByIdentity(card.identity().encoded());
+      if (owner.isPresent() && Requests.read(tx).has(owner.get().id())) {
+        return owner.get().id();
+      }
       if (tx.contactByName(name).isPresent()) {
         throw new StoreException(StoreException.Kind.EXISTS, "another contact has this name");
       }
-      if (tx.contactByIdentity(card.identity().encoded()).isPresent()) {
+      if (owner.isPresent()) {
         throw new StoreException(StoreException.Kind.EXISTS, "another contact has this identity");
       }
-      return null;
+      return -1L;
     });
+    if (request >= 0) {
+      Tx.Contact accepted = contactBook().accept(Long.toString(request), name);
+      wake.release();
+      return accepted;
+    }
+    long now = clock.millis();
+    if (!introduce) {
+      return store.write(tx -> tx.contact(tx.insertContact(name, card.identity().encoded(), card.encoded(), now))
+          .orElseThrow());
+    }
     maintainPrekeys(false); // the HELLO carries a current bundle
     Optional<Prekeys> prekeys = fetchPrekeys(card);
-    long now = clock.millis();
     Tx.Contact added = store.write(tx -> {
       long id = tx.insertContact(name, card.identity().encoded(), card.encoded(), now);
       if (prekeys.isPresent()) {
@@ -725,13 +825,32 @@ public final class Node implements AutoCloseable {
     return toPublish.size();
   }
 
+  /** The contacts (not the requests: see {@link #contactBook}), by id. */
   public List<Tx.Contact> contacts() throws StoreException, SottoException {
-    return store.read(Tx::contacts);
+    return store.read(Node::contacts);
   }
 
+  static List<Tx.Contact> contacts(Tx tx) throws StoreException {
+    Set<Long> requests = Requests.read(tx).ids();
+    return tx.contacts().stream().filter(c -> !requests.contains(c.id())).toList();
+  }
+
+  /** The contact of this name (never a request). */
   public Tx.Contact contact(String name) throws StoreException, SottoException {
-    return store.read(tx -> tx.contactByName(name))
-        .orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no contact named '" + name + "'"));
+    return store.read(tx -> contactNamed(tx, name));
+  }
+
+  static Tx.Contact contactNamed(Tx tx, String name) throws StoreException {
+    Optional<Tx.Contact> c = tx.contactByName(name);
+    if (c.isEmpty() || Requests.read(tx).has(c.get().id())) {
+      throw new StoreException(StoreException.Kind.MISSING, "no contact named '" + name + "'");
+    }
+    return c.get();
+  }
+
+  /** The contacts and contact requests, as the user manages them ('sotto contact ...'). */
+  public ContactBook contactBook() {
+    return new ContactBook(store, clock, wake::release);
   }
 
   /** The fingerprint of a contact, to compare out of band. */
@@ -747,8 +866,15 @@ public final class Node implements AutoCloseable {
   public long send(String contactName, String text) throws StoreException, SottoException {
     long now = clock.millis();
     long seq = store.write(tx -> {
-      Tx.Contact c = tx.contactByName(contactName)
-          .orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no contact named '" + contactName + "'"));
+      Tx.Contact c = contactNamed(tx, contactName);
+      if (c.nextOutSeq() == 0) {
+        // A contact added quietly, not written to yet: its first message is this node's HELLO.
+        NodeMessage hello = NodeMessage.hello(0, now / 1000, NodeCore.ownName(tx), NodeCore.ownBundle(tx));
+        tx.queuePending(c.id(), hello.encode(), now);
+        tx.insertMessage(c.id(), false, 0, now / 1000, now, "", NodeMessage.HELLO);
+        tx.setSeqs(c.id(), 1, c.nextInSeq());
+        c = tx.contact(c.id()).orElseThrow();
+      }
       NodeMessage message = NodeMessage.text(c.nextOutSeq(), now / 1000, text);
       tx.queuePending(c.id(), message.encode(), now);
       tx.insertMessage(c.id(), false, c.nextOutSeq(), now / 1000, now, text);
@@ -805,7 +931,12 @@ public final class Node implements AutoCloseable {
     /** A text. */
     TEXT,
     /** A notice that the session was reset. */
-    RESET
+    RESET,
+    /**
+     * A notice that someone asked to be a contact (spec: transport.adoc#node-requests): the
+     * contact is the name it gives itself, the seq the request's number, the text its fingerprint.
+     */
+    REQUEST
   }
 
   /**
@@ -827,28 +958,46 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * The new incoming messages, each contact's in order and none after a gap, and the new reset
-   * notices (each contact's before its messages), marked read: each is returned exactly once.
+   * The new incoming messages, each contact's in order and none after a gap, the new reset
+   * notices (each contact's before its messages), and a notice of each new contact request (first),
+   * marked read: each is returned exactly once.
    */
   public List<Shown> read() throws StoreException, SottoException {
     return store.write(tx -> {
       Map<Long, Tx.Contact> contacts = new HashMap<>();
-      for (Tx.Contact c : tx.contacts()) {
+      for (Tx.Contact c : contacts(tx)) {
         contacts.put(c.id(), c);
       }
       Map<Long, List<Shown>> byContact = new java.util.TreeMap<>();
       for (Tx.Notice n : tx.unreadNotices()) {
+        if (!contacts.containsKey(n.contactId())) {
+          continue; // a request's: shown once it is accepted
+        }
         tx.markNoticeRead(n.id());
         byContact.computeIfAbsent(n.contactId(), k -> new ArrayList<>()).add(shown(contacts.get(n.contactId()), n));
       }
       for (Tx.Message m : tx.unread()) {
         Tx.Contact c = contacts.get(m.contactId());
-        if (m.seq() < c.nextInSeq()) {
+        if (c != null && m.seq() < c.nextInSeq()) {
           tx.markRead(m.id());
           byContact.computeIfAbsent(c.id(), k -> new ArrayList<>()).add(shown(c, m));
         }
       }
       List<Shown> shown = new ArrayList<>();
+      Requests.Held held = Requests.read(tx);
+      boolean announced = false;
+      for (Requests.Request r : held.all()) {
+        if (!r.shown()) {
+          Tx.Contact c = tx.contact(r.contactId()).orElseThrow();
+          shown.add(new Shown(r.name(), true, r.contactId(), r.at() / 1000,
+              PublicIdentity.parse(c.identity()).fingerprint().text(), Kind.REQUEST, null));
+          held.replace(r.shownNow());
+          announced = true;
+        }
+      }
+      if (announced) {
+        Requests.write(tx, held);
+      }
       byContact.values().forEach(shown::addAll);
       return shown;
     });
@@ -1025,8 +1174,7 @@ public final class Node implements AutoCloseable {
    */
   public void requestReset(String contactName) throws StoreException, SottoException {
     store.write(tx -> {
-      Tx.Contact c = tx.contactByName(contactName)
-          .orElseThrow(() -> new StoreException(StoreException.Kind.MISSING, "no contact named '" + contactName + "'"));
+      Tx.Contact c = contactNamed(tx, contactName);
       Tx.Resets r = tx.resets(c.id());
       tx.setResets(new Tx.Resets(c.id(), r.resets(), r.missing(), r.resetIn(), r.resetOut(), true));
       return null;
@@ -1106,7 +1254,7 @@ public final class Node implements AutoCloseable {
     running = true;
     String listening = server == null ? "" : config.host() + ":" + server.port();
     status.listening(listening);
-    int contacts = store.read(tx -> tx.contacts().size());
+    int contacts = store.read(tx -> contacts(tx).size());
     log.log(System.Logger.Level.INFO, "node started" + (server == null ? ", not listening" : ", listening on " + listening)
         + "; " + contacts + (contacts == 1 ? " contact, " : " contacts, ") + config.mailboxes().size()
         + (config.mailboxes().size() == 1 ? " mailbox" : " mailboxes"));
@@ -1131,6 +1279,9 @@ public final class Node implements AutoCloseable {
       m.putAll(server.counters());
     }
     m.putAll(core.mailbox().counters());
+    m.putAll(core.requestCounters());
+    m.put("droppedAnswersSent", deliveries.told.get());
+    m.put("droppedAnswersNotTaken", deliveries.notTold.get());
     return m;
   }
 
@@ -1151,6 +1302,7 @@ public final class Node implements AutoCloseable {
       attempt("fetching contacts' prekeys", this::dispatchWantedPrekeys);
       attempt("sealing", core::sealPending);
       attempt("delivery", deliveries::dispatch);
+      attempt("answering dropped requests", this::dispatchTells);
       long now = System.nanoTime();
       if (now - nextFetch >= 0) {
         attempt("fetching", fetcher::dispatch);
@@ -1176,6 +1328,13 @@ public final class Node implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       }
+    }
+  }
+
+  /** Queues the job that sends the DROPPED answers waiting, unless it is queued or running. */
+  private void dispatchTells() throws StoreException, SottoException {
+    if (!outbound.busy("tell") && !core.tells().isEmpty()) {
+      outbound.submit("tell", Outbound.Lane.UNPROVEN, deliveries::tell);
     }
   }
 

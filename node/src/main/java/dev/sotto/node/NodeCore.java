@@ -115,20 +115,60 @@ public final class NodeCore {
    * shares and budgets like any other (tests on one machine), as the handshake budgets' option does.
    */
   public record Policy(boolean mailbox, long retentionMillis, int perTagQuota, long totalQuotaBytes,
-      long duplicateMemoryMillis, boolean loopbackByPrefix) {
+      long duplicateMemoryMillis, boolean loopbackByPrefix, RequestPolicy requests) {
     public static final Policy DEFAULT = new Policy(true, 7L * 24 * 3600 * 1000, 256, 256L << 20, 8L * 24 * 3600 * 1000,
-        false);
+        false, RequestPolicy.DEFAULT);
 
     public Policy withMailbox(boolean on) {
-      return new Policy(on, retentionMillis, perTagQuota, totalQuotaBytes, duplicateMemoryMillis, loopbackByPrefix);
+      return new Policy(on, retentionMillis, perTagQuota, totalQuotaBytes, duplicateMemoryMillis, loopbackByPrefix,
+          requests);
     }
 
     public Policy withQuotas(int perTag, long totalBytes) {
-      return new Policy(mailbox, retentionMillis, perTag, totalBytes, duplicateMemoryMillis, loopbackByPrefix);
+      return new Policy(mailbox, retentionMillis, perTag, totalBytes, duplicateMemoryMillis, loopbackByPrefix, requests);
     }
 
     public Policy withLoopbackByPrefix(boolean on) {
-      return new Policy(mailbox, retentionMillis, perTagQuota, totalQuotaBytes, duplicateMemoryMillis, on);
+      return new Policy(mailbox, retentionMillis, perTagQuota, totalQuotaBytes, duplicateMemoryMillis, on, requests);
+    }
+
+    public Policy withRequests(RequestPolicy r) {
+      return new Policy(mailbox, retentionMillis, perTagQuota, totalQuotaBytes, duplicateMemoryMillis, loopbackByPrefix,
+          r);
+    }
+  }
+
+  /**
+   * What contact requests may hold and what first contacts may cost (spec:
+   * transport.adoc#node-requests): {@code perCard} requests through one card and {@code total}
+   * in all (a first contact that finds no room is dropped and answered with DROPPED); each
+   * request {@code textsEach} texts of at most {@code bytesEach} UTF-8 bytes together (beyond, a
+   * text is refused with LIMIT_EXCEEDED and waits at its sender); {@code tells} DROPPED answers
+   * waiting to be sent (beyond, a dropped requester is not told); and the first contacts opened,
+   * {@code perCardRate} a second per card (burst {@code perCardBurst}) and {@code globalRate} in
+   * all (burst {@code globalBurst}; see {@link FirstContactBudget}).
+   */
+  public record RequestPolicy(int perCard, int total, int textsEach, int bytesEach, int tells, double perCardRate,
+      int perCardBurst, double globalRate, int globalBurst) {
+    public static final RequestPolicy DEFAULT = new RequestPolicy(32, 256, 8, 64 * 1024, 32, 2, 16, 8, 32);
+
+    public RequestPolicy {
+      if (perCard < 1 || total < perCard || textsEach < 0 || bytesEach < 0 || tells < 0 || !(perCardRate > 0)
+          || !(globalRate > 0) || perCardBurst < 1 || globalBurst < 1) {
+        throw new IllegalArgumentException("request bounds and rates out of range");
+      }
+    }
+
+    /** The same with other bounds on the requests held. */
+    public RequestPolicy withBounds(int perCardHeld, int totalHeld) {
+      return new RequestPolicy(perCardHeld, totalHeld, textsEach, bytesEach, tells, perCardRate, perCardBurst,
+          globalRate, globalBurst);
+    }
+
+    /** The same with other first-contact budgets. */
+    public RequestPolicy withRates(double perCardPerSecond, int cardBurst, double globalPerSecond, int burst) {
+      return new RequestPolicy(perCard, total, textsEach, bytesEach, tells, perCardPerSecond, cardBurst,
+          globalPerSecond, burst);
     }
   }
 
@@ -152,6 +192,7 @@ public final class NodeCore {
     this.prekeyMailbox = new PrekeyMailbox(store, clock, PrekeyMailbox.Policy.DEFAULT, policy.totalQuotaBytes(),
         System::nanoTime);
     this.mailbox = new Mailbox(store, clock, policy, Mailbox.FetchBudgets.DEFAULT, System::nanoTime);
+    this.budget = new FirstContactBudget(policy.requests(), System.nanoTime());
   }
 
   private final Mailbox mailbox;
@@ -202,8 +243,24 @@ public final class NodeCore {
     ensureIndex();
     long now = clock.millis();
     Instant instant = clock.instant();
+    String tag = HexFormat.of().formatHex(envelope.tag());
     byte[] digest = sha256(envelope.encoded());
+    // A first contact is paid for before anything is written (spec: transport.adoc#node-requests);
+    // one refused for its budget is first looked up, so that an exact duplicate is still answered OK.
+    boolean[] budgeted = {false};
+    if (!tagIndex.containsKey(tag) && inviteTags.contains(tag)) {
+      try {
+        budgeted[0] = spend(tag, fetched);
+      } catch (SottoException overBudget) {
+        if (store.read(tx -> tx.received(digest))) {
+          return Outcome.DUPLICATE;
+        }
+        this.overBudget.incrementAndGet();
+        throw overBudget;
+      }
+    }
     Map<Long, Committed> changes = new HashMap<>();
+    Set<Long> forgotten = new HashSet<>();
     boolean[] delivered = new boolean[1];
     Responder[] acceptedBy = new Responder[1];
     byte[][] responderState = new byte[1][];
@@ -214,12 +271,21 @@ public final class NodeCore {
       if (!tx.markReceived(digest, now)) {
         return Outcome.DUPLICATE;
       }
-      Long sessionId = tagIndex.get(HexFormat.of().formatHex(envelope.tag()));
+      Long sessionId = tagIndex.get(tag);
       if (sessionId != null) {
         Tx.SessionRow row = tx.session(sessionId)
             .orElseThrow(() -> new SottoException(ErrorCode.UNKNOWN_TAG, "no session watches this tag"));
         Session session = load(row);
         Optional<byte[]> payload = session.open(envelope.encoded(), random);
+        if (payload.isPresent() && row.initiated() && isDropped(payload.get(), instant, session.peer())
+            && !tx.heardFrom(row.contactId())) {
+          // spec: transport.adoc#node-messages: the responder did not keep this node's first contact
+          FirstContacts.dropped(tx, row, now);
+          forgotten.add(row.id());
+          dropAnswers.incrementAndGet();
+          delivered[0] = true;
+          return Outcome.ACCEPTED;
+        }
         byte[] state = session.serialize();
         tx.updateSession(row.id(), state, now);
         if (!row.heard()) {
@@ -227,15 +293,30 @@ public final class NodeCore {
         }
         changes.put(row.id(), new Committed(session, state));
         if (payload.isPresent()) {
+          Requests.Held held = Requests.read(tx);
+          Requests.Request request = held.of(row.contactId());
+          long text = request == null ? 0 : heldText(tx, request, session.peer(), payload.get(), instant);
           delivered[0] = deliverPayload(tx, row.contactId(), session.peer(), payload.get(), instant, now);
+          if (request != null && delivered[0] && text >= 0) {
+            held.replace(request.with(1, text));
+            Requests.write(tx, held);
+          }
         }
         return Outcome.ACCEPTED;
       }
       // Checked before the responder state is restored (which costs key derivations): an
       // envelope under a tag nobody watches is refused cheaply.
       refreshInvites(tx);
-      if (!inviteTags.contains(HexFormat.of().formatHex(envelope.tag()))) {
+      if (!inviteTags.contains(tag)) {
         throw new SottoException(ErrorCode.UNKNOWN_TAG, "no session or card watches this tag");
+      }
+      if (!budgeted[0]) {
+        try {
+          budgeted[0] = spend(tag, fetched); // a card issued by another process since the tags were read
+        } catch (SottoException e) {
+          overBudget.incrementAndGet();
+          throw e;
+        }
       }
       Responder responder = responder(tx);
       Session.Accepted accepted = Session.accept(responder, envelope.encoded(), instant, random);
@@ -244,6 +325,19 @@ public final class NodeCore {
       byte[] first = accepted.payload().orElseThrow(
           () -> new SottoException(ErrorCode.TRUNCATED, "a first contact without a HELLO or RESET cannot be answered"));
       NodeMessage message = NodeMessage.parse(first, instant, session.peer());
+      if (message.kind() != NodeMessage.HELLO && message.kind() != NodeMessage.RESET) {
+        throw new SottoException(ErrorCode.INVALID_ENCODING, "a first contact must carry a HELLO or a RESET");
+      }
+      Optional<Tx.Contact> known = tx.contactByIdentity(session.peer().encoded());
+      Requests.Held held = Requests.read(tx);
+      if (known.isEmpty() || held.has(known.get().id())) {
+        // spec: transport.adoc#node-requests: a stranger's first contact is a request, if there is room
+        if (!takeRequest(tx, envelope, responder, session, message, known, held, now, forgotten)) {
+          responderState[0] = responder.serialize();
+          tx.put(KV_RESPONDER, responderState[0]);
+          return Outcome.ACCEPTED;
+        }
+      }
       if (message.kind() == NodeMessage.RESET) {
         // spec: transport.adoc#node-delivery (resets); a refusal (REPLAY) rolls back the whole first contact
         SessionResets.Made made = resets.accept(tx, session, message, now, sealing);
@@ -252,9 +346,6 @@ public final class NodeCore {
         changes.put(made.sessionId(), new Committed(made.session(), made.state()));
         delivered[0] = true;
         return Outcome.ACCEPTED;
-      }
-      if (message.kind() != NodeMessage.HELLO) {
-        throw new SottoException(ErrorCode.INVALID_ENCODING, "a first contact must carry a HELLO or a RESET");
       }
       String moved = tx.contactByIdentity(session.peer().encoded())
           .map(c -> newAddresses(c.card(), message.card())).orElse("");
@@ -271,10 +362,14 @@ public final class NodeCore {
       changes.put(id, new Committed(session, state));
       delivered[0] = record(tx, contactId, message, moved, now);
       // Every accepted first contact is answered (design r2-prekeys, section 10): the initiator
-      // learns that it arrived, and stops making it again.
+      // learns that it arrived, and stops making it again. A request's answer waits for its acceptance.
       answer(tx, contactId, now);
       return Outcome.ACCEPTED;
     });
+    for (long id : forgotten) {
+      tagIndex.values().removeIf(s -> s == id);
+      cache.remove(id);
+    }
     changes.forEach((id, c) -> {
       reindex(id, c.session());
       cache.put(id, c);
@@ -291,6 +386,158 @@ public final class NodeCore {
     }
     return outcome;
   }
+
+  // ---------------------------------------------------------------- requests
+
+  private final FirstContactBudget budget;
+  final java.util.concurrent.atomic.AtomicLong overBudget = new java.util.concurrent.atomic.AtomicLong();
+  final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
+  final java.util.concurrent.atomic.AtomicLong blocked = new java.util.concurrent.atomic.AtomicLong();
+  final java.util.concurrent.atomic.AtomicLong dropAnswers = new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * Pays for a first contact under an invite tag: one delivered directly needs a token of its
+   * card's budget and of the global one (LIMIT_EXCEEDED without, before anything else is done);
+   * one fetched from a mailbox is charged whatever the budgets hold (see {@link FirstContactBudget}).
+   */
+  private boolean spend(String inviteTag, boolean fetched) throws SottoException {
+    if (fetched) {
+      budget.charge(inviteTag, System.nanoTime());
+    } else if (!budget.admit(inviteTag, System.nanoTime())) {
+      throw new SottoException(ErrorCode.LIMIT_EXCEEDED, "first contacts through this card are over their budget");
+    }
+    return true;
+  }
+
+  private static boolean isDropped(byte[] payload, Instant instant, PublicIdentity peer) {
+    if (kindOf(payload) != NodeMessage.DROPPED) {
+      return false;
+    }
+    try {
+      NodeMessage.parse(payload, instant, peer);
+      return true;
+    } catch (SottoException e) {
+      return false; // malformed: dropped like any node message that does not parse
+    }
+  }
+
+  /** The node's counters of first contacts from strangers since it started, by name. */
+  Map<String, Long> requestCounters() {
+    Map<String, Long> m = new LinkedHashMap<>();
+    m.put("firstContactsOverBudget", overBudget.get());
+    m.put("requestsDropped", dropped.get());
+    m.put("firstContactsBlocked", blocked.get());
+    m.put("droppedAnswersReceived", dropAnswers.get());
+    return m;
+  }
+
+  /**
+   * Takes a first contact from an identity that is no contact (spec: transport.adoc#node-requests):
+   * nothing is kept from a blocked identity; a requester already held gets its new session in
+   * place of the old ones (it made its first contact again); a new requester is held if its
+   * card's requests and all requests are below their bounds, as a contact row with a placeholder
+   * name, and otherwise dropped: a DROPPED is sealed in its session for it, which is then forgotten.
+   *
+   * @return whether the first contact goes on as a contact's (a request held); false: nothing kept
+   */
+  private boolean takeRequest(Tx tx, Envelope envelope, Responder responder, Session session, NodeMessage message,
+      Optional<Tx.Contact> known, Requests.Held held, long now, Set<Long> forgotten)
+      throws StoreException, SottoException {
+    PublicIdentity peer = session.peer();
+    if (Requests.isBlocked(tx, peer.encoded())) {
+      blocked.incrementAndGet();
+      log.log(System.Logger.Level.DEBUG, "a first contact from a blocked identity was dropped");
+      return false;
+    }
+    if (known.isPresent()) {
+      long contactId = known.get().id();
+      for (long id : tx.sessionIds(contactId)) {
+        tx.deleteSession(id);
+        forgotten.add(id);
+      }
+      for (Tx.Pending p : tx.pendingOf(contactId)) {
+        tx.deletePending(p.id());
+      }
+      tx.deleteOutbox(contactId);
+      return true;
+    }
+    String card = cardThrough(responder, envelope.tag());
+    if (held.full(card, policy.requests())) {
+      dropped.incrementAndGet();
+      log.log(System.Logger.Level.INFO, "a first contact through card " + card + " was dropped: "
+          + held.through(card) + " requests are held through it, " + held.all().size() + " in all");
+      List<Envelope> answer = session.seal(NodeMessage.dropped(0, now / 1000).encode(), random);
+      if (answer.size() == 1) {
+        Requests.addTell(tx, new Requests.Tell(message.card().encoded(), answer.get(0).encoded(), now),
+            policy.requests().tells());
+      }
+      return false;
+    }
+    long contactId = tx.insertContact(Requests.placeholder(peer.encoded()), peer.encoded(), message.card().encoded(),
+        now);
+    tx.setPrekeys(contactId, new Tx.ContactPrekeys(message.bundle().encoded(), List.of()));
+    held.add(new Requests.Request(contactId, card, safeName(message.name()), now, 0, 0, false));
+    Requests.write(tx, held);
+    log.log(System.Logger.Level.INFO, "contact request #" + contactId + " came through card " + card);
+    return true;
+  }
+
+  /** The short id of the held card whose invite tag this is ("" if none: it was just removed). */
+  private static String cardThrough(Responder responder, byte[] inviteTag) {
+    for (Card c : responder.cards()) {
+      if (Arrays.equals(c.inviteTag(), inviteTag)) {
+        return Requests.cardId(c);
+      }
+    }
+    return "";
+  }
+
+  /**
+   * For a payload in a request's session: the UTF-8 bytes of a TEXT that would be stored (-1 for
+   * anything else: a duplicate, a HELLO, a malformed message), after checking that the request
+   * has room for it.
+   *
+   * @throws SottoException LIMIT_EXCEEDED when it has none: the whole envelope is refused, and
+   *     waits at its sender (or, left at a mailbox, until the request is accepted)
+   */
+  private long heldText(Tx tx, Requests.Request request, PublicIdentity peer, byte[] payload, Instant instant)
+      throws StoreException, SottoException {
+    NodeMessage message;
+    try {
+      message = NodeMessage.parse(payload, instant, peer);
+    } catch (SottoException e) {
+      return -1;
+    }
+    if (message.kind() != NodeMessage.TEXT || tx.hasMessage(request.contactId(), true, message.seq())
+        || message.seq() < tx.contact(request.contactId()).orElseThrow().nextInSeq()) {
+      return -1;
+    }
+    long bytes = message.text().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    RequestPolicy bounds = policy.requests();
+    if (request.texts() + 1 > bounds.textsEach() || request.bytes() + bytes > bounds.bytesEach()) {
+      throw new SottoException(ErrorCode.LIMIT_EXCEEDED, "a request holds as many texts as it may until it is accepted");
+    }
+    return bytes;
+  }
+
+  /** The contacts that are requests, not accepted yet. */
+  synchronized Set<Long> requestIds() throws StoreException, SottoException {
+    return store.read(tx -> Requests.read(tx).ids());
+  }
+
+  /** The DROPPED answers waiting to be sent, oldest first. */
+  synchronized List<Requests.Tell> tells() throws StoreException, SottoException {
+    return store.read(Requests::tells);
+  }
+
+  /** A DROPPED answer was sent, or given up: it leaves the queue. */
+  synchronized void told(Requests.Tell tell) throws StoreException, SottoException {
+    store.write(tx -> {
+      Requests.removeTell(tx, tell);
+      return null;
+    });
+  }
+
 
   /** Whether the newest bundle of a held card has a replay cache big enough for a new bundle. */
   private static boolean replayCacheFull(Responder responder) {
@@ -362,6 +609,9 @@ public final class NodeCore {
       }
       case NodeMessage.RESET -> {
         return false; // a RESET counts only as a first contact's payload: inside a session it is ignored
+      }
+      case NodeMessage.DROPPED -> {
+        return false; // taken in receive() when it answers this node's unanswered first contact; else ignored
       }
       default -> { }
     }
@@ -458,7 +708,8 @@ public final class NodeCore {
    * is found alone and dropped, so that it does not block the queue.
    */
   public synchronized int sealPending() throws StoreException, SottoException {
-    Set<Long> waiting = new HashSet<>();
+    // A request's answer waits for its acceptance (spec: transport.adoc#node-requests).
+    Set<Long> waiting = new HashSet<>(requestIds());
     makeWantedResets(waiting);
     int sealed = 0;
     int batch = SEAL_BATCH;
@@ -649,8 +900,12 @@ public final class NodeCore {
   public synchronized List<Batch> due(int limit) throws StoreException, SottoException {
     long now = clock.millis();
     return store.read(tx -> {
+      Set<Long> requests = Requests.read(tx).ids();
       Map<Long, Batch> batches = new LinkedHashMap<>();
       for (Tx.Outgoing o : tx.due(now, limit)) {
+        if (requests.contains(o.contactId())) {
+          continue;
+        }
         Batch batch = batches.get(o.contactId());
         if (batch == null) {
           Tx.Contact c = tx.contact(o.contactId()).orElseThrow();
@@ -669,7 +924,10 @@ public final class NodeCore {
   /** The contacts with envelopes due now, the longest waiting first (see {@link Tx#dueContacts}). */
   synchronized List<Long> dueContacts() throws StoreException, SottoException {
     long now = clock.millis();
-    return store.read(tx -> tx.dueContacts(now));
+    return store.read(tx -> {
+      Set<Long> requests = Requests.read(tx).ids();
+      return tx.dueContacts(now).stream().filter(id -> !requests.contains(id)).toList();
+    });
   }
 
   /**
@@ -860,6 +1118,9 @@ public final class NodeCore {
         Tx.Resets r = tx.resets(contactId);
         tx.setResets(new Tx.Resets(contactId, r.resets(), r.missing(), r.resetIn(), r.resetOut(), true));
       }
+      // Sessions deleted by another process of this home (a request rejected, a contact removed).
+      Set<Long> live = new HashSet<>(tx.allSessionIds());
+      tagIndex.values().stream().filter(id -> !live.contains(id)).forEach(deleted::add);
       return tx.expire(now);
     });
     for (long id : deleted) {
@@ -872,18 +1133,49 @@ public final class NodeCore {
   // ---------------------------------------------------------------- tags
 
   /**
-   * Every tag this node fetches: its sessions' tags, its cards' invite tags, and the tags of
-   * fetched items not yet known to be acknowledged.
+   * Every tag this node fetches: its sessions' tags (not those of requests: a request costs no
+   * fetching until it is accepted), its cards' invite tags, and the tags of fetched items not yet
+   * known to be acknowledged.
    */
-  public synchronized List<byte[]> watchedTags() throws StoreException, SottoException {
+  public List<byte[]> watchedTags() throws StoreException, SottoException {
+    return tags(false);
+  }
+
+  /**
+   * The tags to fetch now: {@link #watchedTags}, less the invite tags whose first-contact budget
+   * (or the global one) holds no token: their items wait at the mailbox until it does.
+   */
+  List<byte[]> fetchTags() throws StoreException, SottoException {
+    return tags(true);
+  }
+
+  private synchronized List<byte[]> tags(boolean budgeted) throws StoreException, SottoException {
     ensureIndex();
-    LinkedHashSet<String> hex = new LinkedHashSet<>(tagIndex.keySet());
+    LinkedHashSet<String> hex = new LinkedHashSet<>();
     store.read(tx -> {
+      Set<Long> requestSessions = new HashSet<>();
+      for (long contactId : Requests.read(tx).ids()) {
+        requestSessions.addAll(tx.sessionIds(contactId));
+      }
+      tagIndex.forEach((tag, session) -> {
+        if (!requestSessions.contains(session)) {
+          hex.add(tag);
+        }
+      });
       refreshInvites(tx);
       hex.addAll(inviteTags);
       byte[] unacked = tx.get(KV_UNACKED).orElse(new byte[0]);
       for (int i = 0; i + Envelope.TAG_LENGTH <= unacked.length; i += Envelope.TAG_LENGTH) {
         hex.add(HexFormat.of().formatHex(unacked, i, i + Envelope.TAG_LENGTH));
+      }
+      if (budgeted) {
+        // Also when an item under it waits to be acknowledged: its duplicate is recognised later.
+        long now = System.nanoTime();
+        for (String invite : inviteTags) {
+          if (!budget.open(invite, now)) {
+            hex.remove(invite);
+          }
+        }
       }
       return null;
     });
@@ -999,6 +1291,14 @@ public final class NodeCore {
     return r;
   }
 
+  /** The cards the responder holds now, in the order it holds them. */
+  synchronized List<Card> heldCards(Tx tx) throws StoreException, SottoException {
+    byte[] state = responderState(tx);
+    Responder r = responder(tx);
+    keep(r, state);
+    return r.cards();
+  }
+
   /** Puts a responder back in the cache: {@code state} is what the store holds of it now. */
   private void keep(Responder r, byte[] state) {
     cachedResponder = r;
@@ -1010,7 +1310,7 @@ public final class NodeCore {
   /** Work in the transaction of {@link #withPrekeys}, which may run maintenance in it. */
   @FunctionalInterface
   interface PrekeyWork<T> {
-    T run(Tx tx, Maintenance maintenance) throws StoreException, SottoException;
+    T run(Tx tx, Responder responder, Maintenance maintenance) throws StoreException, SottoException;
   }
 
   /** Runs the prekey maintenance (see {@link OwnPrekeys#maintain}) with these settings. */
@@ -1031,7 +1331,7 @@ public final class NodeCore {
     T result = store.write(tx -> {
       state[0] = responderState(tx);
       held[0] = responder(tx);
-      return work.run(tx, (config, renew) -> {
+      return work.run(tx, held[0], (config, renew) -> {
         OwnPrekeys.Maintained m = own.maintain(tx, held[0], config, linkKey, clock.instant(), renew);
         byte[] after = held[0].serialize();
         if (!Arrays.equals(after, state[0])) {
@@ -1061,7 +1361,7 @@ public final class NodeCore {
 
   /** Runs the prekey maintenance with the stored settings (see {@link OwnPrekeys#maintain}). */
   OwnPrekeys.Maintained maintainPrekeys(byte[] linkKey, boolean renew) throws StoreException, SottoException {
-    return withPrekeys(linkKey, (tx, maintenance) -> maintenance.run(Node.Config.decode(tx.get(KV_CONFIG).orElseThrow(
+    return withPrekeys(linkKey, (tx, responder, maintenance) -> maintenance.run(Node.Config.decode(tx.get(KV_CONFIG).orElseThrow(
         () -> new StoreException(StoreException.Kind.MISSING, "no configuration"))), renew));
   }
 

@@ -33,6 +33,7 @@ class NodeCoreTest {
     bob = Node.open(TestNodes.init(dir, "bob", List.of()), null,
         Node.Options.defaults().withPolicy(NodeCore.Policy.DEFAULT.withQuotas(2, 1 << 20)));
     TestNodes.connect(alice, bob);
+    bob.addContact("alice", alice.card().text(), false); // cards exchanged: alice's first contact is a contact's
     alice.addContact("bob", bob.card().text());
   }
 
@@ -73,6 +74,7 @@ class NodeCoreTest {
     }
     try (Node carol = Node.open(TestNodes.init(dir, "carol", List.of()), null, Node.Options.defaults())) {
       TestNodes.connect(carol, bob);
+      bob.addContact("carol", carol.card().text(), false);
       carol.addContact("bob", renewed);
       carol.send("bob", "from the new card");
       for (Envelope e : outbox(carol)) {

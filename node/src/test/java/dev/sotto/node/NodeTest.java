@@ -27,6 +27,7 @@ class NodeTest {
           // Bob is online when alice adds him: her node fetches his prekeys from his node (the
           // mailbox's prekey service is another branch's), and he answers her first contact.
           bob.start();
+          bob.addContact("alice", alice.card().text(), false);
           alice.addContact("bob", bob.card().text());
           long id = alice.contact("bob").id();
           TestNodes.await(Duration.ofSeconds(20),
@@ -74,6 +75,7 @@ class NodeTest {
         Node alice = Node.open(TestNodes.init(dir, "alice", List.of()), null, TestNodes.fast())) {
       bob.start();
       alice.start();
+      bob.addContact("alice", alice.card().text(), false);
       alice.addContact("bob", bob.card().text());
       alice.send("bob", "first");
       TestNodes.await(Duration.ofSeconds(20), () -> alice.outboxSize() == 0);

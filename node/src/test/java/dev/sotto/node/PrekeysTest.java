@@ -212,6 +212,7 @@ class PrekeysTest {
     assertEquals(2, alice.outboxSize(), "the HELLO and the text wait, unsealed");
 
     Node bob = open(bobHome);
+    bob.addContact("alice", alice.card().text(), false);
     bob.start();
     // The next fetch is due after the back-off, on alice's clock.
     clock.advance(Duration.ofMillis(FirstContacts.fetchBackoff(1)).plusSeconds(1));
@@ -238,6 +239,8 @@ class PrekeysTest {
     alice.prekeysFrom(dishonest);
     carol.prekeysFrom(dishonest);
     String card = bob.card().text();
+    bob.addContact("alice", alice.card().text(), false);
+    bob.addContact("carol", carol.card().text(), false);
     alice.addContact("bob", card);
     carol.addContact("bob", card);
     assertTrue(recorded.stream().anyMatch(i -> i.kind() == Frame.PrekeyItem.Kind.X25519_ONE_TIME));
@@ -432,7 +435,11 @@ class PrekeysTest {
 
   @Test
   void aFloodOfValidFirstContactsRotatesTheBundleAndHonestOnesGetThrough() throws Exception {
-    Node bob = open(init("bob", IdentitySeed.generate(RandomSource.secure()), List.of()));
+    // First-contact budgets out of the way: this is about the replay cache (the budgets: RequestsTest).
+    NodeCore.RequestPolicy unbounded = NodeCore.RequestPolicy.DEFAULT.withRates(1e9, 1 << 30, 1e9, 1 << 30);
+    Node bob = Node.open(init("bob", IdentitySeed.generate(RandomSource.secure()), List.of()), null,
+        options().withPolicy(NodeCore.Policy.DEFAULT.withRequests(unbounded)));
+    open.add(bob);
     bob.maintainPrekeys(false);
     Card card = bob.card();
     PrekeyBundle first = PrekeyBundle.parse(served(bob, card.bundleTag()).get(0).encoded(), card, clock.instant());

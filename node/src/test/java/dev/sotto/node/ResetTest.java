@@ -85,6 +85,7 @@ class ResetTest {
     alice = Node.open(aliceHome, null, options());
     bob = Node.open(bobHome, null, options());
     TestNodes.connect(alice, bob);
+    bob.addContact("alice", alice.card().text(), false); // after the copy: the old bob knows no alice
     alice.addContact("bob", bob.card().text());
   }
 
@@ -346,7 +347,11 @@ class ResetTest {
 
     alice.requestReset("bob");
     TestNodes.deliver(TestNodes.outbox(alice), bob);
-    assertEquals("alice", bob.contacts().get(0).name(), "a RESET from an unknown identity makes a contact, as a HELLO");
+    assertEquals(List.of(), bob.contacts(), "a RESET from an unknown identity is a request, as a HELLO");
+    assertEquals(true, bob.contactBook().requests().get(0).reset());
+    assertEquals(List.of(), TestNodes.outbox(bob), "its SYNC waits for the request's acceptance");
+    bob.contactBook().accept("alice", null);
+    assertEquals("alice", bob.contacts().get(0).name(), "accepted, it is a contact with the name it gives itself");
     assertEquals(3, bob.contact("alice").nextOutSeq(), "raised to alice's in_seq: bob's seq 0 to 2 are taken");
     settle(alice, bob);
     assertEquals(List.of("(joined)", "a1", "a2", "a3"), received(bob, "alice"));

@@ -32,6 +32,7 @@ class RetentionTest {
     Path bob = TestNodes.init(dir, "bob", List.of());
     try (Node a = Node.open(alice, null, TestNodes.fast()); Node b = Node.open(bob, null, TestNodes.fast())) {
       TestNodes.connect(a, b);
+      b.addContact("alice", a.currentCard().text(), false);
       a.addContact("bob", b.currentCard().text());
       a.start();
       b.start();

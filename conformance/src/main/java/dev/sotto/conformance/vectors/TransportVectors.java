@@ -828,7 +828,7 @@ public final class TransportVectors implements VectorSuite {
     int cardLength = 1 + 8 + 8 + 1 + 5;
     Object[][] rows = {
       {"empty", new byte[0], ErrorCode.TRUNCATED},
-      {"kind 0x05 (the first undefined kind)", Texts.with(textMessage, 0, 0x05), ErrorCode.INVALID_ENCODING},
+      {"kind 0x06 (the first undefined kind)", Texts.with(textMessage, 0, 0x06), ErrorCode.INVALID_ENCODING},
       {"kind 0x00", Texts.with(textMessage, 0, 0x00), ErrorCode.INVALID_ENCODING},
       {"cut inside seq", Texts.cut(textMessage, 5), ErrorCode.TRUNCATED},
       {"cut inside sent_at", Texts.cut(textMessage, 12), ErrorCode.TRUNCATED},
@@ -952,6 +952,31 @@ public final class TransportVectors implements VectorSuite {
       parseNodeMessage(cases, (String) row[0], (byte[]) row[1], now, aliceId, (ErrorCode) row[2]);
     }
     cardAndBundle(cases, "RESET", reset, card, now, alice, bob, aliceAgain);
+    dropped(cases, now, aliceId);
+  }
+
+  /** DROPPED (spec: transport.adoc#node-messages): 17 bytes, written and read, then refused field by field. */
+  private static void dropped(Cases cases, long now, PublicIdentity sender) {
+    droppedCase(cases, "DROPPED of a node that keeps no conversation with the receiver: seq 0", 0, now);
+    droppedCase(cases, "DROPPED: seq and sent_at 2^63 - 1 (the largest; seq is read and not used)", Long.MAX_VALUE,
+        Long.MAX_VALUE);
+    byte[] dropped = NodeMessage.dropped(0, now).encode();
+    Object[][] rows = {
+      {"DROPPED cut inside sent_at (16 bytes)", Texts.cut(dropped, 16), ErrorCode.TRUNCATED},
+      {"DROPPED with one byte after sent_at (18 bytes)", Arrays.copyOf(dropped, dropped.length + 1),
+          ErrorCode.TRAILING_DATA},
+      {"DROPPED with sent_at of 2^63 and a byte after it (sent_at is read first)",
+          Arrays.copyOf(Texts.with(dropped, 9, 0x80), dropped.length + 1), ErrorCode.INVALID_ENCODING},
+    };
+    for (Object[] row : rows) {
+      parseNodeMessage(cases, (String) row[0], (byte[]) row[1], now, sender, (ErrorCode) row[2]);
+    }
+  }
+
+  private static void droppedCase(Cases cases, String comment, long seq, long sentAt) {
+    ObjectNode in = Json.object().put("kind", NodeMessage.DROPPED).put("seq", seq).put("sent_at", sentAt);
+    ObjectNode out = Json.object().put("payload", Bytes.hex(NodeMessage.dropped(seq, sentAt).encode()));
+    cases.valid("node_message", comment, in, out);
   }
 
   private static void reset(Cases cases, String comment, long seq, long sentAt, long inSeq, long outSeq, String name,
@@ -1142,6 +1167,15 @@ public final class TransportVectors implements VectorSuite {
     int kind = in.path("kind").asInt();
     if (kind == NodeMessage.RESET || kind == NodeMessage.SYNC) {
       verifyMarks(in, check, kind, seq, sentAt, expected);
+      return;
+    }
+    if (kind == NodeMessage.DROPPED) {
+      check.bytes("payload", NodeMessage.dropped(seq, sentAt).encode());
+      // A DROPPED reads neither the clock nor the sender.
+      NodeMessage read = NodeMessage.parse(expected, Instant.EPOCH, null);
+      if (check.accepted()) {
+        compare(check, read, NodeMessage.DROPPED, seq, sentAt);
+      }
       return;
     }
     if (kind == NodeMessage.HELLO) {

@@ -16,7 +16,12 @@ import picocli.CommandLine.Option;
             + "out of band (in person, by mail, as a QR code). A card is valid for 365 days.",
         "",
         "A card that gives an address only this machine reaches (0.0.0.0, ::, 127.0.0.0/8, ::1, localhost) is printed "
-            + "with a warning on standard error: contacts on other machines need 'sotto config --advertise'."})
+            + "with a warning on standard error: contacts on other machines need 'sotto config --advertise'.",
+        "",
+        "Your node accepts first contacts through every card it holds until it expires. Give different cards to "
+            + "different people or places ('--renew' issues one; the older ones stay valid): contact requests are "
+            + "counted per card, so a flood through one card leaves the others' requests alone, and you can withdraw "
+            + "that card alone ('--revoke ID'; '--list' shows the IDs)."})
 final class CardCommand extends Cmd {
   @Option(names = "--qr", description = "Also draw the card as a QR code (it needs a wide terminal, about 150 columns).")
   boolean qr;
@@ -28,8 +33,44 @@ final class CardCommand extends Cmd {
       + " left). Cards given out before stay valid until they expire.")
   boolean renew;
 
+  @Option(names = "--list", description = "List the cards this node holds, with the requests that came through each.")
+  boolean list;
+
+  @Option(names = "--revoke", paramLabel = "ID", description = "Withdraw a card: first contacts through it are refused"
+      + " from now on (its requests stay). If it is your current card, a new one is issued. Your contacts are sent"
+      + " your current card.")
+  String revoke;
+
   @Override
   int execute() throws Exception {
+    if (list) {
+      try (Node node = openNode()) {
+        PrintStream out = io().out();
+        out.printf("%-8s  %-16s  %-16s  %s%n", "ID", "ISSUED", "EXPIRES", "REQUESTS");
+        for (Node.HeldCard c : node.cards()) {
+          out.printf("%-8s  %-16s  %-16s  %d%s%n", c.id(), Show.time(io(), c.card().created().getEpochSecond()),
+              Show.time(io(), c.card().expires().getEpochSecond()), c.requests(), c.current() ? "  (current)" : "");
+        }
+      }
+      return 0;
+    }
+    if (revoke != null) {
+      try (Node node = openNode()) {
+        Node.Revoked r = node.revokeCard(revoke);
+        PrintStream out = io().out();
+        out.println("Card " + revoke + " is withdrawn: first contacts through it are refused from now on"
+            + (r.revoked().requests() > 0 ? "; the " + r.revoked().requests() + " requests that came through it stay"
+                + " ('sotto contact requests')" : "")
+            + ". Mailboxes may still hand out its prekeys until they expire (3 days at most): first contacts made"
+            + " from them are refused too.");
+        if (r.revoked().current()) {
+          out.println("It was your current card: give out the new one ('sotto card').");
+        }
+        out.println(r.contactsTold() + (r.contactsTold() == 1 ? " contact is" : " contacts are")
+            + " sent your current card; " + Delivery.status(home()) + ".");
+      }
+      return 0;
+    }
     String text;
     Card card;
     try (Node node = openNode()) {

@@ -131,9 +131,17 @@ final class Demo {
     check(alice.firstContactStatus(aliceBob).fetchFailures() == 0, // set by addContact itself: no race with the worker
         "alice's node fetched bob's prekeys from his node (a signed bundle and one-time prekeys, each served once)",
         "alice's node got no prekeys from bob's node");
+    await("alice's first contact to reach bob's node", () -> !bobFirst.contactBook().requests().isEmpty());
+    dev.sotto.node.ContactBook.Request request = bobFirst.contactBook().requests().get(0);
+    detail("Her first message, which introduces her, reached bob's node as a contact request: it is held, and"
+        + " not answered, until bob accepts it.");
+    detail("bob sees a request from '" + request.name() + "', fingerprint " + request.fingerprint().text());
+    check(request.fingerprint().equals(alice.fingerprint()), "it is alice's fingerprint (bob compares it out of band)",
+        "the request's fingerprint is not alice's");
+    bobFirst.contactBook().accept(Long.toString(request.number()), null);
     await("bob's node to answer alice's first contact",
         () -> alice.firstContactStatus(aliceBob).state() == FirstContacts.State.ANSWERED);
-    detail("Her first message, which introduces her, went to bob's node; it answered.");
+    detail("Bob accepted it ('sotto contact accept'); his node answered.");
 
     step(4, "Bob goes offline; Alice writes " + ALICE_WRITES.size() + " messages.");
     nodes.remove(bobFirst);

@@ -29,6 +29,9 @@ final class Show {
     if (m.kind() == Node.Kind.RESET) {
       return time + reset(m.contact(), m.reset());
     }
+    if (m.kind() == Node.Kind.REQUEST) {
+      return time + request(m);
+    }
     if (m.kind() == Node.Kind.JOINED) {
       return time + m.contact() + " joined (fingerprint " + fingerprints.of(m.contact()) + ")";
     }
@@ -37,6 +40,12 @@ final class Show {
     }
     String prefix = time + m.contact() + ": ";
     return prefix + safe(m.text(), " ".repeat(prefix.length()));
+  }
+
+  /** "contact request #3 from bob (fingerprint ...): 'sotto contact requests' shows it; 'sotto contact accept 3' accepts it". */
+  static String request(Node.Shown m) {
+    return "contact request #" + m.seq() + " from " + m.contact() + " (fingerprint " + m.text()
+        + "): 'sotto contact requests' shows it and its messages; 'sotto contact accept " + m.seq() + "' accepts it";
   }
 
   /** A contact's HELLO that changed its addresses: "bob sent a new card: now at bob.example.org:7500, mailbox ...". */

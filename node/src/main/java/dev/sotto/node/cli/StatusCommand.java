@@ -31,7 +31,9 @@ final class StatusCommand extends Cmd {
       io.out().println(line("card:", String.join("\n" + INDENT, node.card().addresses().stream()
           .map(Node::addressText).toList())));
       int contacts = node.contacts().size();
-      io.out().println(line("contacts:", Integer.toString(contacts)));
+      int requests = node.contactBook().requests().size();
+      io.out().println(line("contacts:", contacts + (requests == 0 ? ""
+          : "; " + requests + (requests == 1 ? " request waits" : " requests wait") + " ('sotto contact requests')")));
       List<Report.Waiting> waiting = node.outbox();
       long failing = waiting.stream().filter(w -> w.state() == Report.State.FAILING).count();
       io.out().println(line("outbox:", waiting.isEmpty() ? "empty"

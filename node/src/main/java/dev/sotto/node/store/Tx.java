@@ -264,6 +264,61 @@ public final class Tx {
     return all;
   }
 
+  /**
+   * Deletes a contact and everything of it: its sessions (their tags go with them), messages,
+   * notices, queued plaintexts and envelopes, and its row. Nothing of it is left to find in the
+   * tables (the store overwrites deleted rows; the running node truncates its log). Deleting a
+   * contact that is not there does nothing.
+   */
+  public void deleteContact(long contactId) throws StoreException {
+    writing();
+    Optional<ContactState> found = state(contactId);
+    if (found.isEmpty()) {
+      return;
+    }
+    ContactState s = found.get();
+    int sessions = 0;
+    for (long id : s.sessions) {
+      sessions += rows.update("DELETE FROM sessions WHERE id = ?", rows.rowId(Table.SESSIONS, id));
+    }
+    rows.added(Table.SESSIONS, -sessions);
+    int messages = 0;
+    for (Stored m : walk(s, s.messagesFirst, Long.MAX_VALUE)) {
+      messages += rows.update("DELETE FROM messages WHERE id = ?", m.rowId);
+    }
+    rows.added(Table.MESSAGES, -messages);
+    int notices = 0;
+    for (Notice n : notices(contactId)) {
+      notices += rows.update("DELETE FROM notices WHERE id = ?", rows.rowId(Table.NOTICES, n.id()));
+    }
+    rows.added(Table.NOTICES, -notices);
+    for (QueueMeta m : pendingMetas()) {
+      if (m.contactId == contactId) {
+        rows.added(Table.PENDING, -rows.update("DELETE FROM pending WHERE id = ?", m.rowId));
+      }
+    }
+    deleteOutbox(contactId);
+    rows.added(Table.CONTACTS, -rows.update("DELETE FROM contacts WHERE id = ?", rows.rowId(Table.CONTACTS, contactId)));
+    stateCache.remove(contactId);
+  }
+
+  /** The ids of a contact's sessions (none for a contact that is not there), without opening them. */
+  public List<Long> sessionIds(long contactId) throws StoreException {
+    Optional<ContactState> s = state(contactId);
+    List<Long> ids = new ArrayList<>();
+    if (s.isPresent()) {
+      for (long id : s.get().sessions) {
+        ids.add(id);
+      }
+    }
+    return ids;
+  }
+
+  /** The ids of every session, without opening their states. */
+  public List<Long> allSessionIds() throws StoreException {
+    return allMetas().stream().map(m -> m.id).toList();
+  }
+
   /** A contact's reset state. */
   public Resets resets(long contactId) throws StoreException {
     ContactState s = requireState(contactId);
@@ -1345,6 +1400,12 @@ public final class Tx {
         rows.seal(Table.RECEIVED, "body", rowId, new Fields.Writer().u64(nowMillis)));
     rows.added(Table.RECEIVED, 1);
     return true;
+  }
+
+  /** Whether an envelope with this digest was received (and is still remembered). */
+  public boolean received(byte[] envelopeDigest) throws StoreException {
+    return rows.one("SELECT 1 FROM received WHERE id = ?", r -> true, rows.rowId(Table.RECEIVED, envelopeDigest))
+        .isPresent();
   }
 
   /** Forgets the digests received before {@code millis}; returns how many. */

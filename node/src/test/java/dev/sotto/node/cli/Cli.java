@@ -116,6 +116,16 @@ final class Cli {
     run("--home", bob.toString(), "init", "--name", "bob", "--port", Integer.toString(freePort())).ok();
     String bobsCard = run("--home", bob.toString(), "card").ok().out().strip();
     run("--home", alice.toString(), "contact", "add", "bob", bobsCard).ok();
+    quietlyAdds(bob, "alice", alice);
     return new java.nio.file.Path[] {alice, bob};
+  }
+
+  /**
+   * {@code home} adds the node of {@code other} as {@code name} with 'contact add --quiet' (the two
+   * exchanged cards): that node's first contact comes in as a contact's, not as a request.
+   */
+  void quietlyAdds(java.nio.file.Path home, String name, java.nio.file.Path other) throws Exception {
+    String card = run("--home", other.toString(), "card").ok().out().strip();
+    run("--home", home.toString(), "contact", "add", name, card, "--quiet").ok();
   }
 }

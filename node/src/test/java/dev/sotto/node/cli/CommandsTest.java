@@ -95,6 +95,7 @@ class CommandsTest {
     init(bob, "bob");
     String bobsCard = cli.run("--home", bob.toString(), "card").ok().out().strip();
     cli.run("--home", alice.toString(), "contact", "add", "bob", bobsCard).ok();
+    cli.quietlyAdds(bob, "alice", alice);
     cli.run("--home", alice.toString(), "send", "bob", "before").ok();
     cli.run("--home", alice.toString(), "contact", "reset", "carol").failsWith(Failure.BAD_INPUT, "no contact named 'carol'");
     Cli.Result queued = cli.run("--home", alice.toString(), "contact", "reset", "bob").ok();
@@ -129,6 +130,7 @@ class CommandsTest {
     init(bob, "bob");
     String bobsCard = cli.run("--home", bob.toString(), "card").ok().out().strip();
     cli.run("--home", alice.toString(), "contact", "add", "bob", bobsCard).ok();
+    cli.quietlyAdds(bob, "alice", alice);
     try (Node b = Node.open(bob, null, fast())) {
       b.start();
       Cli.Result chat = cli.stdin("hi from chat\n\n/quit\nnot sent\n").run("--home", alice.toString(), "chat", "bob").ok();

@@ -86,6 +86,7 @@ class DeliveryStatusTest {
     Node mNode = run(m);
     Node bobNode = run(bob);
     cli.run("--home", alice.toString(), "contact", "add", "bob", card(bob)).ok();
+    cli.run("--home", bob.toString(), "contact", "add", "alice", card(alice), "--quiet").ok();
     run(alice);
 
     Cli.Result direct = cli.run("--home", alice.toString(), "send", "--wait", "30", "bob", "hello bob").ok();

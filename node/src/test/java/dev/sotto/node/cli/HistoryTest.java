@@ -44,6 +44,7 @@ class HistoryTest {
     cli.run("--home", bob.toString(), "init", "--name", "bob", "--port", Integer.toString(Cli.freePort())).ok();
     String bobsCard = cli.run("--home", bob.toString(), "card").ok().out().strip();
     cli.run("--home", alice.toString(), "contact", "add", "bob", bobsCard).ok();
+    cli.quietlyAdds(bob, "alice", alice);
     try (Node a = Node.open(alice, null, fast()); Node b = Node.open(bob, null, fast())) {
       a.start();
       b.start();

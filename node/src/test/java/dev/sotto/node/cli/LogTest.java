@@ -57,6 +57,10 @@ class LogTest {
       String bobsCard = cli.run("--home", bob.toString(), "card").ok().out().strip();
       cli.env(Main.PASSPHRASE_ENV, PASSPHRASE);
       cli.run("--home", alice.toString(), "contact", "add", "bob", bobsCard).ok();
+      String alicesCard = cli.run("--home", alice.toString(), "card").ok().out().strip();
+      cli.env(Main.PASSPHRASE_ENV, null);
+      cli.run("--home", bob.toString(), "contact", "add", "alice", alicesCard, "--quiet").ok();
+      cli.env(Main.PASSPHRASE_ENV, PASSPHRASE);
       try (NodeLock aliceLock = NodeLock.tryTake(alice);
           Node aliceNode = Node.open(alice, PASSPHRASE.toCharArray(), CommandsTest.fast())) {
         aliceNode.start();

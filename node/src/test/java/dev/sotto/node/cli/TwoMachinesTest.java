@@ -113,6 +113,7 @@ class TwoMachinesTest {
     cli.run("--home", bob.toString(), "init", "--name", "bob", "--port", Integer.toString(Cli.freePort())).ok();
     String bobsCard = cli.run("--home", bob.toString(), "card").ok().out().strip();
     cli.run("--home", alice.toString(), "contact", "add", "bob", bobsCard).ok();
+    cli.quietlyAdds(bob, "alice", alice);
     cli.run("--home", alice.toString(), "send", "bob", "before").ok();
     try (Node a = Node.open(alice, null, CommandsTest.fast()); Node b = Node.open(bob, null, CommandsTest.fast())) {
       a.start();

@@ -195,10 +195,15 @@ final class Cluster implements AutoCloseable {
     return node;
   }
 
-  /** Adds {@code to} as a contact of {@code from}, named by its node name. */
+  /**
+   * Adds {@code to} as a contact of {@code from}, named by its node name, and {@code from} as a
+   * contact of {@code to} quietly (as if they had exchanged cards), so that {@code from}'s first
+   * contact comes in as a contact's, not as a request.
+   */
   void introduce(String from, String to) throws Exception {
     // The prekeys come from the other node's store, as a mailbox that holds them would serve them.
     dev.sotto.node.InProcessPrekeys.connect(node(from), node(to));
+    node(to).addContact(from, node(from).card().text(), false);
     node(from).addContact(to, node(to).card().text());
   }
 

@@ -28,6 +28,7 @@ class MailboxPrekeysTest extends ClusterTest {
     String card = cluster.node("bob").card().text();
     cluster.stop("bob");
 
+    cluster.node("bob").addContact("alice", cluster.node("alice").card().text(), false); // cards exchanged
     var bob = cluster.node("alice").addContact("bob", card); // bob's own address refuses; M serves
     assertEquals(0, cluster.node("alice").firstContactStatus(bob.id()).fetchFailures(),
         "alice got bob's prekeys from M while bob was offline");
