@@ -77,6 +77,25 @@ public final class BackupWriter {
         m.chunkIds());
   }
 
+  /**
+   * Continues a lineage known by the rank of its last backup ({@code last.counter()} 0: none written
+   * yet) and that backup's chunk ids (empty: none), for a caller that keeps them itself (and the
+   * conformance vectors). Runs Argon2id once for a passphrase.
+   */
+  public static BackupWriter continuing(BackupKeys keys, BackupProtection protection, BackupManifest.Rank last,
+      List<byte[]> previousChunkIds) {
+    Objects.requireNonNull(last, "last");
+    for (byte[] id : previousChunkIds) {
+      Bytes.requireLength(id, Manifest.CHUNK_ID_LENGTH, "chunk id");
+    }
+    if (last.counter() == Long.MAX_VALUE) {
+      throw new IllegalStateException("the lineage's counter is exhausted");
+    }
+    ContentKeys content = protection.derive(keys.internal());
+    return new BackupWriter(keys, content, fields(protection, content), last.generation(), last.device(),
+        last.counter(), previousChunkIds);
+  }
+
   private static Manifest.Passphrase fields(BackupProtection protection, ContentKeys content) {
     return protection.argon2().map(a -> new Manifest.Passphrase(a.memory(), a.iterations(), a.parallelism(),
         content.check())).orElse(null);
