@@ -9,6 +9,7 @@ module dev.sotto {
   exports dev.sotto;
 
   exports dev.sotto.internal to dev.sotto.conformance, dev.sotto.node, dev.sotto.benchmarks;
+  exports dev.sotto.internal.backup to dev.sotto.conformance, dev.sotto.node, dev.sotto.benchmarks;
   exports dev.sotto.internal.crypto to dev.sotto.conformance, dev.sotto.node, dev.sotto.benchmarks;
   exports dev.sotto.internal.encoding to dev.sotto.conformance, dev.sotto.node, dev.sotto.benchmarks;
   exports dev.sotto.internal.envelope to dev.sotto.conformance, dev.sotto.node, dev.sotto.benchmarks;

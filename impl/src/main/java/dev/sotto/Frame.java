@@ -22,11 +22,21 @@ public final class Frame {
   public static final int ACK = 0x04;
   public static final int PUBLISH = 0x05;
   public static final int GET_PREKEYS = 0x06;
+  /** Backup class (spec: transport.adoc#backup-class): store an envelope in the credential's space. */
+  public static final int BACKUP_PUT = 0x07;
+  /** Backup class: fetch envelopes of the credential's space by tag. */
+  public static final int BACKUP_GET = 0x08;
+  /** Backup class: ask which tags the space holds, and renew them. */
+  public static final int BACKUP_KEEP = 0x09;
+  /** Backup class: delete envelopes of the space by tag. */
+  public static final int BACKUP_DELETE = 0x0a;
   public static final int OK = 0x81;
   public static final int ERROR = 0x82;
   public static final int ITEM = 0x83;
   public static final int DONE = 0x84;
   public static final int PREKEYS = 0x85;
+  /** The answer to BACKUP_KEEP: which of the tags the space holds. */
+  public static final int HELD = 0x86;
   /** The length of a PUBLISH credential. */
   public static final int CREDENTIAL_LENGTH = 32;
   /** Most prekey items in one PUBLISH or PREKEYS. */
@@ -374,6 +384,120 @@ public final class Frame {
       throw in.invalid("more", 0, "more is 0 or 1");
     }
     return more == 1;
+  }
+
+  // ------------------------------------------------------------------ backup class (spec: transport.adoc#backup-class)
+
+  /** BACKUP_PUT: {@code credential || envelope}. */
+  public static Frame backupPut(long requestId, byte[] credential, Envelope envelope) {
+    Bytes.requireLength(credential, CREDENTIAL_LENGTH, "credential");
+    return of(BACKUP_PUT, requestId, Bytes.concat(credential, envelope.encoded()));
+  }
+
+  /** BACKUP_GET, BACKUP_KEEP or BACKUP_DELETE: {@code credential || count u16 || tag x count}, 1 to 1024 tags. */
+  public static Frame backupTags(int type, long requestId, byte[] credential, List<byte[]> tags) {
+    if (type != BACKUP_GET && type != BACKUP_KEEP && type != BACKUP_DELETE) {
+      throw new IllegalArgumentException("not a backup request that names tags");
+    }
+    Bytes.requireLength(credential, CREDENTIAL_LENGTH, "credential");
+    if (tags.isEmpty() || tags.size() > MAX_COUNT) {
+      throw new IllegalArgumentException("a backup request names 1.." + MAX_COUNT + " tags");
+    }
+    Writer w = new Writer().bytes(credential).u16(tags.size());
+    for (byte[] tag : tags) {
+      Bytes.requireLength(tag, Envelope.TAG_LENGTH, "tag");
+      w.bytes(tag);
+    }
+    return of(type, requestId, w.toByteArray());
+  }
+
+  /** HELD: {@code count u16 || bits}, bit i (most significant first) set when the i-th tag asked is held. */
+  public static Frame held(long requestId, List<Boolean> held) {
+    if (held.isEmpty() || held.size() > MAX_COUNT) {
+      throw new IllegalArgumentException("HELD answers 1.." + MAX_COUNT + " tags");
+    }
+    byte[] bits = new byte[(held.size() + 7) / 8];
+    for (int i = 0; i < held.size(); i++) {
+      if (held.get(i)) {
+        bits[i / 8] |= (byte) (0x80 >>> (i % 8));
+      }
+    }
+    return of(HELD, requestId, new Writer().u16(held.size()).bytes(bits).toByteArray());
+  }
+
+  /** The body of a BACKUP_PUT. */
+  public record BackupPut(byte[] credential, Envelope envelope) {
+    @Override
+    public String toString() {
+      return "BackupPut[" + envelope + ", credential redacted]";
+    }
+  }
+
+  /**
+   * The body of a BACKUP_PUT: the credential, then the envelope.
+   *
+   * @throws SottoException TRUNCATED, UNSUPPORTED_VERSION, INVALID_ENCODING (the envelope)
+   */
+  public BackupPut backupPutBody() throws SottoException {
+    requireType(BACKUP_PUT);
+    Reader in = new Reader(body, "backup_put");
+    byte[] credential = in.bytes(CREDENTIAL_LENGTH, "credential");
+    return new BackupPut(credential, Envelope.parse(in.bytes(in.remaining(), "envelope")));
+  }
+
+  /** The body of a BACKUP_GET, BACKUP_KEEP or BACKUP_DELETE: the credential and the tags, as given (repeats kept). */
+  public record BackupTags(byte[] credential, List<byte[]> tags) {
+    @Override
+    public String toString() {
+      return "BackupTags[" + tags.size() + " tags, credential redacted]";
+    }
+  }
+
+  /**
+   * The body of a BACKUP_GET, BACKUP_KEEP or BACKUP_DELETE.
+   *
+   * @throws SottoException TRUNCATED, TRAILING_DATA, INVALID_ENCODING (a count of 0 or above 1024)
+   */
+  public BackupTags backupTagsBody() throws SottoException {
+    requireType(BACKUP_GET, BACKUP_KEEP, BACKUP_DELETE);
+    Reader in = new Reader(body, "backup request");
+    byte[] credential = in.bytes(CREDENTIAL_LENGTH, "credential");
+    int count = in.u16("count");
+    if (count == 0 || count > MAX_COUNT) {
+      throw in.invalid("count", CREDENTIAL_LENGTH, "a count of " + count + " is outside 1.." + MAX_COUNT);
+    }
+    List<byte[]> tags = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      tags.add(in.bytes(Envelope.TAG_LENGTH, "tag[" + i + "]"));
+    }
+    in.end();
+    return new BackupTags(credential, List.copyOf(tags));
+  }
+
+  /**
+   * The bits of a HELD body, one per tag asked.
+   *
+   * @throws SottoException TRUNCATED, TRAILING_DATA, INVALID_ENCODING (a count of 0 or above 1024, a
+   *     set bit after the last tag's)
+   */
+  public List<Boolean> heldBody() throws SottoException {
+    requireType(HELD);
+    Reader in = new Reader(body, "held");
+    int count = in.u16("count");
+    if (count == 0 || count > MAX_COUNT) {
+      throw in.invalid("count", 0, "a count of " + count + " is outside 1.." + MAX_COUNT);
+    }
+    byte[] bits = in.bytes((count + 7) / 8, "bits");
+    in.end();
+    int unused = bits.length * 8 - count;
+    if ((bits[bits.length - 1] & ((1 << unused) - 1)) != 0) {
+      throw in.invalid("bits", 2 + bits.length - 1, "a bit after the last tag's is set");
+    }
+    List<Boolean> held = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      held.add((bits[i / 8] & (0x80 >>> (i % 8))) != 0);
+    }
+    return List.copyOf(held);
   }
 
   private static int count(Reader in) throws SottoException {

@@ -30,6 +30,20 @@ public final class Labels {
   public static final byte[] LINK_TRANSCRIPT_2 = ascii("sotto/v2/link/transcript-2");
   public static final byte[] LINK_HELLO = ascii("sotto/v2/link/hello");
   public static final byte[] LINK_KEYS = ascii("sotto/v2/link/keys");
+  public static final byte[] BACKUP_SIGNING_KEY = ascii("sotto/v2/backup/signing-key");
+  public static final byte[] BACKUP_MANIFEST_KEY = ascii("sotto/v2/backup/manifest-key");
+  public static final byte[] BACKUP_HEAD_TAG = ascii("sotto/v2/backup/head-tag");
+  public static final byte[] BACKUP_CHUNK_TAG = ascii("sotto/v2/backup/chunk-tag");
+  public static final byte[] BACKUP_ARGON2_SALT = ascii("sotto/v2/backup/argon2-salt");
+  public static final byte[] BACKUP_CREDENTIAL = ascii("sotto/v2/backup/credential");
+  public static final byte[] BACKUP_CONTENT_KEY = ascii("sotto/v2/backup/content-key");
+  public static final byte[] BACKUP_PASSPHRASE_CHECK = ascii("sotto/v2/backup/passphrase-check");
+  public static final byte[] BACKUP_CHUNK_ID = ascii("sotto/v2/backup/chunk-id");
+  public static final byte[] BACKUP_CUT = ascii("sotto/v2/backup/cut");
+  public static final byte[] BACKUP_CHUNK_KEY = ascii("sotto/v2/backup/chunk-key");
+  public static final byte[] BACKUP_SIGNATURE = ascii("sotto/v2/backup/signature");
+  public static final byte[] BACKUP_MANIFEST_SIV = ascii("sotto/v2/backup/manifest-siv");
+  public static final byte[] BACKUP_MANIFEST_SEAL = ascii("sotto/v2/backup/manifest-seal");
 
   /** Text-form prefixes (Bech32m human-readable parts). */
   public static final String RECOVERY_CODE_PREFIX = "sottoseed";

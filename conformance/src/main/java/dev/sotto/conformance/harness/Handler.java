@@ -4,6 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sotto.Address;
+import dev.sotto.Backup;
+import dev.sotto.BackupContents;
+import dev.sotto.BackupFile;
+import dev.sotto.BackupKeys;
+import dev.sotto.BackupManifest;
+import dev.sotto.BackupProtection;
+import dev.sotto.BackupRestore;
+import dev.sotto.BackupWriter;
 import dev.sotto.Card;
 import dev.sotto.Envelope;
 import dev.sotto.Identity;
@@ -15,6 +23,7 @@ import dev.sotto.RandomSource;
 import dev.sotto.Responder;
 import dev.sotto.Session;
 import dev.sotto.SottoException;
+import dev.sotto.conformance.vectors.BackupJson;
 import dev.sotto.conformance.vectors.Json;
 import dev.sotto.internal.encoding.Bytes;
 import dev.sotto.testing.TestRandom;
@@ -38,6 +47,8 @@ public final class Handler implements Peer {
   private final Map<String, Identity> identities = new HashMap<>();
   private final Map<String, Responder> responders = new HashMap<>();
   private final Map<String, Session> sessions = new HashMap<>();
+  /** Each identity's seed, for its backup keys. */
+  private final Map<String, byte[]> seeds = new HashMap<>();
   private int next;
 
   public Handler(Fault fault) {
@@ -126,9 +137,11 @@ public final class Handler implements Peer {
       case "hello" -> out.put("protocol", "sotto-harness").put("version", 2).put("suite", "SOTTO-1")
           .put("implementation", "sotto-java 0.1.0" + (fault == Fault.NONE ? "" : " (broken: " + fault + ")"));
       case "identity.create" -> {
-        Identity identity = Identity.fromSeed(IdentitySeed.fromBytes(request.hex("seed")));
+        byte[] seed = request.hex("seed");
+        Identity identity = Identity.fromSeed(IdentitySeed.fromBytes(seed));
         String h = handle("identity");
         identities.put(h, identity);
+        seeds.put(h, seed.clone());
         responders.put(h, new Responder(identity));
         byte[] fingerprint = identity.fingerprint().bytes();
         if (fault == Fault.LABEL) {
@@ -252,9 +265,115 @@ public final class Handler implements Peer {
         ArrayNode tags = out.putArray("tags");
         session(request).tags().forEach(t -> tags.add(Bytes.hex(t)));
       }
+      case "backup.write" -> {
+        return normalized(backupWrite(request));
+      }
+      case "backup.restore" -> {
+        return normalized(backupRestore(request));
+      }
       default -> throw new Failure("UNSUPPORTED", "unknown op '" + request.op() + "'");
     }
     return out;
+  }
+
+  private BackupKeys backupKeys(Request request) throws Failure {
+    String h = request.text("identity");
+    identity(h);
+    return BackupKeys.of(IdentitySeed.fromBytes(seeds.get(h)));
+  }
+
+  /** A rank {@code {generation, device, counter}} of a request. */
+  private static BackupManifest.Rank rank(JsonNode r, String field) throws Failure {
+    long generation = Request.integer(r.get("generation"), field + ".generation", 0, 0xffffffffL);
+    byte[] device = Request.hex(r.get("device"), field + ".device");
+    long counter = Request.integer(r.get("counter"), field + ".counter", 0, Long.MAX_VALUE);
+    return new BackupManifest.Rank(generation, device, counter);
+  }
+
+  /** spec: harness.adoc#harness-operations, backup.write. Draws nothing. */
+  private JsonNode backupWrite(Request request) throws SottoException, Failure {
+    BackupKeys keys = backupKeys(request);
+    JsonNode p = request.objectOrNull("protection");
+    JsonNode lineageJson = request.objectOrNull("lineage");
+    if (lineageJson == null) {
+      throw Request.bad("'lineage' must be an object");
+    }
+    BackupManifest.Rank lineage = rank(lineageJson, "lineage");
+    List<byte[]> previous = request.hexList("previous_chunk_ids");
+    JsonNode contentsJson = request.objectOrNull("contents");
+    if (contentsJson == null) {
+      throw Request.bad("'contents' must be an object");
+    }
+    Instant now = time(request, "now");
+    BackupContents contents;
+    try {
+      contents = BackupJson.contents(contentsJson);
+    } catch (SottoException | RuntimeException e) {
+      throw new IllegalArgumentException("contents the format cannot hold: " + e.getMessage());
+    }
+    BackupProtection protection = BackupProtection.none();
+    if (p != null) {
+      String passphrase = p.path("passphrase").isTextual() ? p.get("passphrase").asText() : null;
+      if (passphrase == null) {
+        throw Request.bad("'protection.passphrase' must be a string");
+      }
+      protection = BackupProtection.passphrase(passphrase.toCharArray(), new BackupProtection.Argon2(
+          (int) Request.integer(p.get("memory"), "protection.memory", 0, 0xffffffffL),
+          (int) Request.integer(p.get("iterations"), "protection.iterations", 0, 0xffffffffL),
+          (int) Request.integer(p.get("parallelism"), "protection.parallelism", 0, 255)));
+    }
+    for (byte[] id : previous) {
+      if (id.length != 32) {
+        throw new IllegalArgumentException("a chunk id is 32 bytes");
+      }
+    }
+    Backup backup = BackupWriter.continuing(keys, protection, lineage, previous).write(contents, now);
+    ObjectNode out = Json.object();
+    out.put("head", Bytes.hex(backup.head().encoded()));
+    ArrayNode chunks = out.putArray("chunks");
+    backup.chunks().forEach(e -> chunks.add(Bytes.hex(e.encoded())));
+    ArrayNode fresh = out.putArray("new_tags");
+    backup.newChunks().forEach(e -> fresh.add(Bytes.hex(e.tag())));
+    ArrayNode obsolete = out.putArray("obsolete_tags");
+    backup.obsoleteTags().forEach(t -> obsolete.add(Bytes.hex(t)));
+    return out;
+  }
+
+  /** spec: harness.adoc#harness-operations, backup.restore. Draws the new device number, 16 bytes. */
+  private JsonNode backupRestore(Request request) throws SottoException, Failure {
+    BackupKeys keys = backupKeys(request);
+    List<byte[]> heads;
+    List<byte[]> chunks;
+    if (request.get("file") != null) {
+      BackupFile file = BackupFile.parse(request.hex("file"));
+      heads = List.of(file.head());
+      chunks = file.chunks();
+    } else {
+      heads = request.hexList("heads");
+      chunks = request.hexList("chunks");
+      if (heads.isEmpty()) {
+        throw Request.bad("'heads' must not be empty");
+      }
+    }
+    JsonNode floor = request.objectOrNull("floor");
+    String passphrase = request.textOrNull("passphrase");
+    RandomSource random = random(request);
+    BackupRestore.Restored r = BackupRestore.restore(keys, heads, chunks, floor == null ? null : rank(floor, "floor"),
+        passphrase == null ? null : passphrase.toCharArray(), random);
+    ObjectNode out = Json.object();
+    out.set("manifest", BackupJson.manifest(r.manifest()));
+    out.set("contents", BackupJson.contents(r.contents()));
+    out.set("next", BackupJson.rank(r.writer().next()));
+    return out;
+  }
+
+  /** The result as it reads back from its text: numbers of one JSON type, whatever made them. */
+  private static JsonNode normalized(JsonNode result) {
+    try {
+      return Json.MAPPER.readTree(Json.MAPPER.writeValueAsString(result));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private void envelopes(ObjectNode out, List<Envelope> envelopes) {
@@ -279,6 +398,8 @@ public final class Handler implements Peer {
   @Override
   public void close() {
     identities.clear();
+    seeds.values().forEach(b -> Arrays.fill(b, (byte) 0));
+    seeds.clear();
     responders.clear();
     sessions.clear();
   }

@@ -541,6 +541,20 @@ public final class Interop {
   /** The first-contact window W (spec: handshake.adoc#responder-steps). */
   private static final long WINDOW = 4 * DAY;
   /** The largest payloads (spec: envelope.adoc#payload-limit). */
+  /** backup.json's cases, made once: the tour plays them (spec: harness.adoc#harness-runner). */
+  private static final java.util.function.Supplier<com.fasterxml.jackson.databind.node.ArrayNode> BACKUP_CASES =
+      new java.util.function.Supplier<>() {
+        private com.fasterxml.jackson.databind.node.ArrayNode cases;
+
+        @Override
+        public synchronized com.fasterxml.jackson.databind.node.ArrayNode get() {
+          if (cases == null) {
+            cases = new dev.sotto.conformance.vectors.BackupVectors().generate();
+          }
+          return cases;
+        }
+      };
+
   static final int LARGEST_PAYLOAD = 16_747_264;
   static final int LARGEST_FIRST_PAYLOAD = 16_746_019;
   /** A bundle's replay cache holds this many first contacts (spec: handshake.adoc#replay). */
@@ -841,6 +855,9 @@ public final class Interop {
       complete(acceptedR, new InFlight(javaR, firstR.get(0), new Sent(hi, 1)));
       openAll(testedI, seal(javaR, reply), reply);
 
+      // --- backups: backup.json's backups and restores, then from one implementation to the other
+      backups();
+
       // --- the expensive part: the largest payloads, a full chain, a full replay cache
       byte[] largest = bytes.bytes(LARGEST_FIRST_PAYLOAD);
       String bundleR2 = issuePrekeys(javaResponder, cardR, t0, t0 + 3 * DAY, 0, 0).path("bundle").asText();
@@ -883,6 +900,116 @@ public final class Interop {
       byte[] overflow = initiate(filler, cardB, bundleFull, null, null, t1, hi).get(0);
       refuseFirstContact(tested, "a first contact to a bundle whose replay cache is full", overflow, t1,
           "LIMIT_EXCEEDED");
+    }
+
+    /** A side of the identity of {@code seed} (hex), on the implementation under test or the Java one. */
+    Side identityOf(String name, String seed, boolean testedSide) throws Divergence {
+      Side side = new Side(name, testedSide);
+      JsonNode got = side.call(at(name + " identity.create"), request("identity.create").put("seed", seed), null);
+      side.adopt("identity", got, testedSide ? lastMirror : null);
+      return side;
+    }
+
+    /** The fields of a backup.json input that a harness request of {@code op} carries (spec: harness.adoc). */
+    ObjectNode backupRequest(String op, JsonNode in) {
+      ObjectNode r = request(op);
+      for (String field : op.equals("backup.write")
+          ? List.of("protection", "lineage", "previous_chunk_ids", "contents", "now")
+          : List.of("heads", "chunks", "file", "floor", "passphrase")) {
+        if (in.has(field)) {
+          r.set(field, in.get(field).deepCopy());
+        }
+      }
+      if (op.equals("backup.restore")) {
+        r.put("random", in.path("random").path("device").asText());
+      }
+      return r;
+    }
+
+    /**
+     * The tour's backups (spec: harness.adoc#harness-runner): every backup and restore of
+     * backup.json, the refusals included, on the implementation under test (compared with the Java
+     * mirror); the codes no vector gives (UNKNOWN_HANDLE, MISUSE); then a backup written by each
+     * implementation and restored by the other.
+     */
+    void backups() throws Divergence {
+      Side tested = new Side("tested", true);
+      tested.refuse(at("backup.write of an unknown identity"), backupRequest("backup.write", Json.object())
+          .put("identity", "no-such-handle"), null, "UNKNOWN_HANDLE");
+      ObjectNode unknown = request("backup.restore").put("identity", "no-such-handle");
+      unknown.putArray("heads").add("00");
+      unknown.putArray("chunks");
+      unknown.putNull("floor").putNull("passphrase").put("random", random(16));
+      tested.refuse(at("backup.restore of an unknown identity"), unknown, null, "UNKNOWN_HANDLE");
+      Map<String, Side> bySeed = new java.util.HashMap<>();
+      JsonNode smallWrite = null;
+      JsonNode passphraseWrite = null;
+      for (JsonNode c : BACKUP_CASES.get()) {
+        String op = c.path("operation").asText();
+        if (op.equals("derive_keys")) {
+          continue;
+        }
+        String seed = c.path("input").path("seed").asText();
+        Side side = bySeed.get(seed);
+        if (side == null) {
+          side = identityOf("tested (backup identity " + (bySeed.size() + 1) + ")", seed, true);
+          bySeed.put(seed, side);
+        }
+        String what = "backup.json case " + c.path("id").asText() + " (" + c.path("comment").asText() + ")";
+        ObjectNode r = backupRequest(op.equals("backup") ? "backup.write" : "backup.restore", c.path("input"));
+        if (c.path("result").asText().equals("valid")) {
+          JsonNode got = side.call(at(what), r, "identity");
+          if (op.equals("backup") && smallWrite == null) {
+            smallWrite = c.path("input");
+          }
+          if (op.equals("backup") && !c.path("input").path("protection").isNull() && passphraseWrite == null) {
+            passphraseWrite = got;
+          }
+        } else {
+          side.refuse(at(what), r, "identity", c.path("error").asText());
+        }
+      }
+      Side alice = bySeed.get(smallWrite.path("seed").asText());
+      ObjectNode tooCostly = backupRequest("backup.write", smallWrite);
+      tooCostly.putObject("protection").put("passphrase", "p").put("memory", 1_048_576).put("iterations", 3)
+          .put("parallelism", 1);
+      alice.refuse(at("backup.write with Argon2id parameters out of bounds"), tooCostly, "identity", "MISUSE");
+      ObjectNode noPassphrase = request("backup.restore");
+      noPassphrase.putArray("heads").add(passphraseWrite.path("head").asText());
+      noPassphrase.set("chunks", passphraseWrite.path("chunks").deepCopy());
+      noPassphrase.putNull("floor").putNull("passphrase").put("random", random(16));
+      alice.refuse(at("backup.restore of a backup with a passphrase, none given"), noPassphrase, "identity", "MISUSE");
+
+      // One implementation writes, the other restores: a backup of the Java side's own identity.
+      String javaSeed = random(32);
+      Side javaOwner = identityOf("Java (backup owner)", javaSeed, false);
+      Side testedOwner = identityOf("tested (backup owner)", javaSeed, true);
+      ObjectNode write = backupRequest("backup.write", smallWrite);
+      write.set("contents", smallWrite.path("contents").deepCopy());
+      ((ObjectNode) write.path("contents").path("contacts")).putArray("own_cards");
+      JsonNode byJava = javaOwner.call(at("Java backup.write"), write.deepCopy(), "identity");
+      ObjectNode restore = request("backup.restore").putNull("floor").putNull("passphrase").put("random", random(16));
+      restore.putArray("heads").add(byJava.path("head").asText());
+      restore.set("chunks", byJava.path("chunks").deepCopy());
+      JsonNode restoredByTested = testedOwner.call(at("tested backup.restore of the Java backup"), restore, "identity");
+      JsonNode expected = reread(Json.object().set("contents", write.path("contents")));
+      compare("the contents the implementation under test restored from the Java backup", expected,
+          restoredByTested);
+      JsonNode byTested = testedOwner.call(at("tested backup.write"), write.deepCopy(), "identity");
+      ObjectNode back = restore.deepCopy();
+      back.putArray("heads").add(byTested.path("head").asText());
+      back.set("chunks", byTested.path("chunks").deepCopy());
+      JsonNode restoredByJava = javaOwner.call(at("Java backup.restore of the tested backup"), back, "identity");
+      compare("the contents the Java implementation restored from the tested backup", expected, restoredByJava);
+    }
+
+    /** {@code node} as it reads back from its text (numbers of one JSON type). */
+    JsonNode reread(JsonNode node) {
+      try {
+        return Json.MAPPER.readTree(node.toString());
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException(e);
+      }
     }
 
     /**

@@ -124,7 +124,9 @@ public final class Mutant implements Peer {
     /** A byte string, or {@code null}. */
     BYTES_OR_NULL,
     /** A list of byte strings. */
-    BYTE_LIST
+    BYTE_LIST,
+    /** A JSON object (a backup's manifest, contents or rank). */
+    OBJECT
   }
 
   /** One field of an operation's result. */
@@ -159,6 +161,10 @@ public final class Mutant implements Peer {
     r.put("session.serialize", List.of(new Field("state", Value.BYTES)));
     r.put("session.restore", List.of(new Field("session", Value.HANDLE)));
     r.put("session.tags", List.of(new Field("tags", Value.BYTE_LIST)));
+    r.put("backup.write", List.of(new Field("head", Value.BYTES), new Field("chunks", Value.BYTE_LIST),
+        new Field("new_tags", Value.BYTE_LIST), new Field("obsolete_tags", Value.BYTE_LIST)));
+    r.put("backup.restore", List.of(new Field("manifest", Value.OBJECT), new Field("contents", Value.OBJECT),
+        new Field("next", Value.OBJECT)));
     return Collections.unmodifiableMap(r);
   }
 
@@ -270,6 +276,7 @@ public final class Mutant implements Peer {
         case BYTES -> out.put(field.name(), "");
         case BYTES_OR_NULL -> out.putNull(field.name());
         case BYTE_LIST -> out.putArray(field.name());
+        case OBJECT -> out.putObject(field.name());
         default -> throw new IllegalStateException("no value for " + field);
       }
     }
@@ -320,11 +327,58 @@ public final class Mutant implements Peer {
     if (UNCOMPARED.contains(field) || value == null || value.isNull()) {
       return false;
     }
+    if (value.isObject()) {
+      return flipped(value.deepCopy()) != null;
+    }
     if (value.isArray()) {
       String first = value.isEmpty() ? "" : value.get(0).asText("");
       return !first.isEmpty() && isHex(first);
     }
     return value.isIntegralNumber() || (value.isTextual() && !value.asText().isEmpty());
+  }
+
+  /**
+   * An object with its first flippable leaf, depth first in field order, changed as {@link #flip}
+   * changes a field (a boolean is negated; an array's first element is changed); null when it has none.
+   */
+  static JsonNode flipped(JsonNode node) {
+    if (node == null || node.isNull() || node.isMissingNode()) {
+      return null;
+    }
+    if (node.isObject()) {
+      ObjectNode copy = ((ObjectNode) node).deepCopy();
+      for (var it = copy.fieldNames(); it.hasNext(); ) {
+        String name = it.next();
+        JsonNode changed = flipped(copy.get(name));
+        if (changed != null) {
+          copy.set(name, changed);
+          return copy;
+        }
+      }
+      return null;
+    }
+    if (node.isArray()) {
+      if (node.isEmpty()) {
+        return null;
+      }
+      JsonNode changed = flipped(node.get(0));
+      if (changed == null) {
+        return null;
+      }
+      ArrayNode copy = ((ArrayNode) node).deepCopy();
+      copy.set(0, changed);
+      return copy;
+    }
+    if (node.isBoolean()) {
+      return Json.MAPPER.getNodeFactory().booleanNode(!node.asBoolean());
+    }
+    if (node.isIntegralNumber()) {
+      return Json.MAPPER.getNodeFactory().numberNode(node.asLong() + 1);
+    }
+    if (node.isTextual() && !node.asText().isEmpty()) {
+      return Json.MAPPER.getNodeFactory().textNode(isHex(node.asText()) ? flipHex(node.asText()) : node.asText() + "x");
+    }
+    return null;
   }
 
   /**
@@ -337,7 +391,9 @@ public final class Mutant implements Peer {
     if (!flippable(value, field)) {
       return;
     }
-    if (value.isArray()) {
+    if (value.isObject()) {
+      result.set(field, flipped(value));
+    } else if (value.isArray()) {
       ((ArrayNode) value).set(0, Json.MAPPER.getNodeFactory().textNode(flipHex(value.get(0).asText())));
     } else if (value.isIntegralNumber()) {
       result.put(field, value.asLong() + 1);

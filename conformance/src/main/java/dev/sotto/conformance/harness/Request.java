@@ -83,6 +83,38 @@ final class Request {
     return value;
   }
 
+  /** The raw field, or null when absent. */
+  JsonNode get(String field) {
+    return node.get(field);
+  }
+
+  /** A list of byte strings. */
+  java.util.List<byte[]> hexList(String field) throws Peer.Failure {
+    java.util.List<byte[]> out = new java.util.ArrayList<>();
+    for (JsonNode v : array(field)) {
+      out.add(hex(v, field + "[]"));
+    }
+    return out;
+  }
+
+  /** A field that must be present: an object, or {@code null} (returned as null). */
+  JsonNode objectOrNull(String field) throws Peer.Failure {
+    JsonNode v = node.get(field);
+    if (v == null || !(v.isNull() || v.isObject())) {
+      throw bad("'" + field + "' must be an object or null");
+    }
+    return v.isNull() ? null : v;
+  }
+
+  /** A field that must be present: a string, or {@code null} (returned as null). */
+  String textOrNull(String field) throws Peer.Failure {
+    JsonNode v = node.get(field);
+    if (v == null || !(v.isNull() || v.isTextual())) {
+      throw bad("'" + field + "' must be a string or null");
+    }
+    return v.isNull() ? null : v.asText();
+  }
+
   JsonNode array(String field) throws Peer.Failure {
     JsonNode v = node.get(field);
     if (v == null || !v.isArray()) {

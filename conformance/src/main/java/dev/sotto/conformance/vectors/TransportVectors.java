@@ -176,6 +176,10 @@ public final class TransportVectors implements VectorSuite {
 
   /** An envelope of {@code size} bytes under {@code tag}: the version, the tag, and random bytes (spec: envelope.adoc#envelope-layout). */
   private Envelope envelope(int size, byte[] tag) {
+    return envelope(random, size, tag);
+  }
+
+  private static Envelope envelope(RandomSource random, int size, byte[] tag) {
     byte[] bytes = random.bytes(size);
     bytes[0] = Envelope.VERSION;
     System.arraycopy(tag, 0, bytes, 1, Envelope.TAG_LENGTH);
@@ -197,6 +201,7 @@ public final class TransportVectors implements VectorSuite {
     bodies(cases);
     nodeMessages(cases);
     fullFilter(cases);
+    backupBodies(cases);
     return cases.toArray();
   }
 
@@ -642,6 +647,72 @@ public final class TransportVectors implements VectorSuite {
     prekeyBodies(cases, published());
   }
 
+  /**
+   * The backup class's bodies (spec: transport.adoc#backup-class), from a source of their own, so
+   * that they shift no other case's bytes.
+   */
+  private void backupBodies(Cases cases) {
+    RandomSource r = TestRandom.deterministic("sotto/vectors/v1/transport/backup-class".getBytes(
+        java.nio.charset.StandardCharsets.US_ASCII));
+    byte[] credential = r.bytes(32);
+    byte[] tag = r.bytes(16);
+    byte[] other = r.bytes(16);
+    Envelope chunk = envelope(r, 1024, tag);
+    byte[] put = Frame.backupPut(1, credential, chunk).body();
+    body(cases, "BACKUP_PUT of a 1,024-byte envelope", Frame.BACKUP_PUT, put, null);
+    body(cases, "BACKUP_PUT of a 65,536-byte envelope (the largest body of all)", Frame.BACKUP_PUT,
+        Frame.backupPut(1, credential, envelope(r, 65536, other)).body(), null);
+    for (int type : new int[] {Frame.BACKUP_GET, Frame.BACKUP_KEEP, Frame.BACKUP_DELETE}) {
+      String name = type == Frame.BACKUP_GET ? "BACKUP_GET" : type == Frame.BACKUP_KEEP ? "BACKUP_KEEP" : "BACKUP_DELETE";
+      body(cases, name + " of one tag", type, Frame.backupTags(type, 1, credential, List.of(tag)).body(), null);
+      body(cases, name + " of three tags, one twice: each kept in its place", type,
+          Frame.backupTags(type, 1, credential, List.of(tag, other, tag)).body(), null);
+    }
+    List<byte[]> many = new ArrayList<>();
+    for (int i = 0; i < Frame.MAX_COUNT; i++) {
+      many.add(r.bytes(16));
+    }
+    byte[] keep1024 = Frame.backupTags(Frame.BACKUP_KEEP, 1, credential, many).body();
+    body(cases, "BACKUP_KEEP of 1,024 tags (the most)", Frame.BACKUP_KEEP, keep1024, null);
+    body(cases, "HELD of one tag, held", Frame.HELD, Frame.held(1, List.of(true)).body(), null);
+    body(cases, "HELD of nine tags: a second byte", Frame.HELD,
+        Frame.held(1, List.of(true, false, false, true, true, false, true, false, true)).body(), null);
+    List<Boolean> bits = new ArrayList<>();
+    for (int i = 0; i < Frame.MAX_COUNT; i++) {
+      bits.add(i % 3 == 0);
+    }
+    body(cases, "HELD of 1,024 tags (the most)", Frame.HELD, Frame.held(1, bits).body(), null);
+
+    byte[] get2 = Frame.backupTags(Frame.BACKUP_GET, 1, credential, List.of(tag, other)).body();
+    body(cases, "BACKUP_PUT with the credential cut short", Frame.BACKUP_PUT, Arrays.copyOf(put, 31),
+        ErrorCode.TRUNCATED);
+    body(cases, "BACKUP_PUT with a credential and no envelope", Frame.BACKUP_PUT, Arrays.copyOf(put, 32),
+        ErrorCode.TRUNCATED);
+    body(cases, "BACKUP_PUT of an envelope of 1,023 bytes", Frame.BACKUP_PUT, Arrays.copyOf(put, put.length - 1),
+        ErrorCode.INVALID_ENCODING);
+    body(cases, "BACKUP_PUT of an envelope of version 0x01", Frame.BACKUP_PUT, Texts.with(put, 32, 0x01),
+        ErrorCode.UNSUPPORTED_VERSION);
+    body(cases, "BACKUP_GET of count 0", Frame.BACKUP_GET, Bytes.concat(credential, new byte[2]),
+        ErrorCode.INVALID_ENCODING);
+    body(cases, "BACKUP_KEEP of count 1025, with 1025 tags", Frame.BACKUP_KEEP,
+        new Writer().bytes(credential).u16(1025).bytes(new byte[1025 * 16]).toByteArray(), ErrorCode.INVALID_ENCODING);
+    body(cases, "BACKUP_GET of count 2, the second tag cut short", Frame.BACKUP_GET, Texts.cut(get2, get2.length - 1),
+        ErrorCode.TRUNCATED);
+    body(cases, "BACKUP_DELETE of count 2 with one byte after the tags", Frame.BACKUP_DELETE,
+        Arrays.copyOf(get2, get2.length + 1), ErrorCode.TRAILING_DATA);
+    body(cases, "BACKUP_GET with the credential cut short", Frame.BACKUP_GET, Arrays.copyOf(get2, 20),
+        ErrorCode.TRUNCATED);
+    body(cases, "HELD of count 0", Frame.HELD, new byte[] {0, 0}, ErrorCode.INVALID_ENCODING);
+    body(cases, "HELD of count 1025", Frame.HELD, new Writer().u16(1025).bytes(new byte[129]).toByteArray(),
+        ErrorCode.INVALID_ENCODING);
+    body(cases, "HELD of nine tags with a bit set after the ninth", Frame.HELD, new byte[] {0, 9, 0, 0x40},
+        ErrorCode.INVALID_ENCODING);
+    body(cases, "HELD of nine tags with one byte of bits", Frame.HELD, new byte[] {0, 9, (byte) 0xff},
+        ErrorCode.TRUNCATED);
+    body(cases, "HELD of one tag with two bytes of bits", Frame.HELD, new byte[] {0, 1, (byte) 0x80, 0},
+        ErrorCode.TRAILING_DATA);
+  }
+
   private static void body(Cases cases, String comment, int type, byte[] body, ErrorCode error) {
     ObjectNode in = Json.object().put("type", type).put("body", Bytes.hex(body));
     if (error != null) {
@@ -679,6 +750,20 @@ public final class TransportVectors implements VectorSuite {
       }
       case Frame.GET_PREKEYS -> out.put("bundle_tag", Bytes.hex(frame.bundleTag()));
       case Frame.PREKEYS -> items(out, frame.prekeyItems());
+      case Frame.BACKUP_PUT -> {
+        Frame.BackupPut put = frame.backupPutBody();
+        out.put("credential", Bytes.hex(put.credential())).put("tag", Bytes.hex(put.envelope().tag()));
+      }
+      case Frame.BACKUP_GET, Frame.BACKUP_KEEP, Frame.BACKUP_DELETE -> {
+        Frame.BackupTags body = frame.backupTagsBody();
+        out.put("credential", Bytes.hex(body.credential()));
+        ArrayNode tags = out.putArray("tags");
+        body.tags().forEach(t -> tags.add(Bytes.hex(t)));
+      }
+      case Frame.HELD -> {
+        ArrayNode held = out.putArray("held");
+        frame.heldBody().forEach(held::add);
+      }
       default -> throw new IllegalArgumentException("no body reader for type " + frame.type());
     }
     return out;
