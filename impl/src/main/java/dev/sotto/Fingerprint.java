@@ -21,7 +21,7 @@ public final class Fingerprint {
   }
 
   /** A fingerprint from its 32 bytes, as a group state or change holds it. */
-  static Fingerprint ofBytes(byte[] value) {
+  public static Fingerprint fromBytes(byte[] value) {
     if (value.length != LENGTH) {
       throw new IllegalArgumentException("a fingerprint is " + LENGTH + " bytes");
     }

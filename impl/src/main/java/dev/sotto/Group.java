@@ -852,7 +852,7 @@ public final class Group {
     List<Chain> all = new ArrayList<>();
     for (int i = 0, count = in.u16("chain_count"); i < count; i++) {
       int offset = in.position();
-      Chain c = new Chain(Fingerprint.ofBytes(in.bytes(32, "sender")), in.u32("chain_id"), in.u64("epoch"),
+      Chain c = new Chain(Fingerprint.fromBytes(in.bytes(32, "sender")), in.u32("chain_id"), in.u64("epoch"),
           in.bytes(32, "state_hash"), in.bytes(32, "signing_key"), in.bytes(32, "tag_key"), in.bytes(32, "take_seed"),
           in.bytes(32, "chain_key"), in.u32("nr"));
       if (c.nr > MAX_CHAIN || !Ed25519.isValidPublicKey(c.signingKey)) {
@@ -867,7 +867,7 @@ public final class Group {
       g.pendingKeys.add(new Pend(from, k));
     }
     for (int i = 0, count = in.u16("skipped_count"); i < count; i++) {
-      SkipId id = new SkipId(Fingerprint.ofBytes(in.bytes(32, "sender")), in.u32("chain_id"), in.u32("n"));
+      SkipId id = new SkipId(Fingerprint.fromBytes(in.bytes(32, "sender")), in.u32("chain_id"), in.u32("n"));
       g.skipped.put(id, new Skip(in.bytes(32, "message_key"), in.bytes(16, "tag")));
     }
     in.end();

@@ -138,7 +138,7 @@ public final class GroupChange {
       throw in.invalid("parent_epoch", epochOffset, "the last epoch has no child");
     }
     byte[] parentHash = in.bytes(32, "parent_hash");
-    Fingerprint author = Fingerprint.ofBytes(in.bytes(Fingerprint.LENGTH, "author"));
+    Fingerprint author = Fingerprint.fromBytes(in.bytes(Fingerprint.LENGTH, "author"));
     int countOffset = in.position();
     int count = in.u8("op_count");
     if (count < 1 || count > MAX_OPS) {
@@ -150,8 +150,8 @@ public final class GroupChange {
       int op = in.u8("op");
       ops.add(switch (op) {
         case 0x01 -> new Add(PublicIdentity.read(in), Role.read(in, "role"));
-        case 0x02 -> new Remove(Fingerprint.ofBytes(in.bytes(Fingerprint.LENGTH, "member")));
-        case 0x03 -> new SetRole(Fingerprint.ofBytes(in.bytes(Fingerprint.LENGTH, "member")), Role.read(in, "role"));
+        case 0x02 -> new Remove(Fingerprint.fromBytes(in.bytes(Fingerprint.LENGTH, "member")));
+        case 0x03 -> new SetRole(Fingerprint.fromBytes(in.bytes(Fingerprint.LENGTH, "member")), Role.read(in, "role"));
         case 0x04 -> new Rename(GroupState.readName(in));
         case 0x05 -> new SetMailboxes(GroupState.readMailboxes(in, null));
         default -> throw in.invalid("op", opOffset, "undefined operation");
@@ -162,14 +162,14 @@ public final class GroupChange {
   }
 
   /**
-   * The state this change gives when applied to {@code parent}, whose hash is its parent hash
-   * (spec: group.adoc#group-apply).
+   * The state this change gives when applied to {@code parent} (spec: group.adoc#group-apply). The
+   * caller gives the state the change names as its parent; this is not checked here.
    *
    * @throws SottoException NOT_PERMITTED (the author is no member of the parent, or a member that
    *     does more than leave), INVALID_ENCODING (an op that does not apply; no member or no admin
    *     left), LIMIT_EXCEEDED (more than 1,000 members)
    */
-  GroupState applyTo(GroupState parent) throws SottoException {
+  public GroupState applyTo(GroupState parent) throws SottoException {
     Member by = parent.member(author).orElseThrow(() ->
         new SottoException(ErrorCode.NOT_PERMITTED, "group change: its author is no member of its parent state"));
     if (by.role() != Role.ADMIN && !(ops.size() == 1 && ops.get(0) instanceof Remove r && r.member().equals(author))) {

@@ -82,7 +82,7 @@ public final class GroupState {
       byte[] host = in.bytes(Fingerprint.LENGTH, "mailbox[" + index + "].host");
       Address address = Address.read(in, index);
       boolean none = Arrays.equals(host, new byte[Fingerprint.LENGTH]);
-      return new Mailbox(none ? Optional.empty() : Optional.of(Fingerprint.ofBytes(host)), address);
+      return new Mailbox(none ? Optional.empty() : Optional.of(Fingerprint.fromBytes(host)), address);
     }
   }
 
@@ -99,7 +99,8 @@ public final class GroupState {
     this.groupId = groupId.clone();
     this.epoch = epoch;
     this.name = name;
-    this.members = new TreeMap<>(members);
+    this.members = newMembers();
+    this.members.putAll(members);
     this.mailboxes = List.copyOf(mailboxes);
     this.encoded = encode();
     this.hash = GroupKdf.stateHash(encoded);
@@ -108,7 +109,7 @@ public final class GroupState {
   /** The state of epoch 0 of a new group: its creator, an admin, alone (spec: group.adoc#group-create). */
   static GroupState initial(byte[] groupId, PublicIdentity creator, String name, List<Mailbox> mailboxes) {
     checkName(name);
-    TreeMap<ByteBuffer, Member> members = new TreeMap<>();
+    TreeMap<ByteBuffer, Member> members = newMembers();
     members.put(key(creator.fingerprint()), new Member(creator, Role.ADMIN));
     if (mailboxes.size() > MAX_MAILBOXES) {
       throw new IllegalArgumentException("at most " + MAX_MAILBOXES + " mailboxes");
@@ -126,6 +127,13 @@ public final class GroupState {
     if (bytes.length < 1 || bytes.length > MAX_NAME_BYTES) {
       throw new IllegalArgumentException("a group name is 1 to " + MAX_NAME_BYTES + " bytes of UTF-8");
     }
+  }
+
+  /** Fingerprints compare as unsigned bytes (ByteBuffer's own order is signed). */
+  static final java.util.Comparator<ByteBuffer> UNSIGNED = (a, b) -> Arrays.compareUnsigned(a.array(), b.array());
+
+  static TreeMap<ByteBuffer, Member> newMembers() {
+    return new TreeMap<>(UNSIGNED);
   }
 
   static ByteBuffer key(Fingerprint fingerprint) {
@@ -162,7 +170,7 @@ public final class GroupState {
     if (count < 1 || count > MAX_MEMBERS) {
       throw in.invalid("member_count", countOffset, count + " members; a group has 1 to " + MAX_MEMBERS);
     }
-    TreeMap<ByteBuffer, Member> members = new TreeMap<>();
+    TreeMap<ByteBuffer, Member> members = newMembers();
     ByteBuffer previous = null;
     boolean admin = false;
     for (int i = 0; i < count; i++) {
@@ -170,7 +178,7 @@ public final class GroupState {
       PublicIdentity identity = PublicIdentity.read(in);
       Role role = Role.read(in, "member[" + i + "].role");
       ByteBuffer fp = key(identity.fingerprint());
-      if (previous != null && fp.compareTo(previous) <= 0) {
+      if (previous != null && UNSIGNED.compare(fp, previous) <= 0) {
         throw in.invalid("member[" + i + "]", offset, "members are not in increasing order of fingerprint");
       }
       previous = fp;
@@ -275,7 +283,9 @@ public final class GroupState {
   }
 
   TreeMap<ByteBuffer, Member> memberMap() {
-    return new TreeMap<>(members);
+    TreeMap<ByteBuffer, Member> copy = newMembers();
+    copy.putAll(members);
+    return copy;
   }
 
   /** Two states are equal exactly when their encodings are. */

@@ -27,7 +27,7 @@ import java.util.stream.Stream;
 public final class VectorFiles {
   /** Every vector file, in the order they are generated and reported. */
   public static final List<VectorSuite> SUITES = List.of(new IdentityVectors(), new CardVectors(), new HandshakeVectors(), new RatchetVectors(),
-      new EnvelopeVectors(), new SessionVectors(), new TransportVectors());
+      new EnvelopeVectors(), new SessionVectors(), new TransportVectors(), new GroupVectors());
 
   public static final String PROTOCOL = "sotto";
   public static final int VERSION = 2;
