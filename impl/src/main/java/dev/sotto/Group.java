@@ -325,12 +325,9 @@ public final class Group {
    */
   public synchronized List<Delivery> requestChains(Instant now, RandomSource random) {
     requireMember();
-    rotate = true;
-    request = true;
-    Prepared p = prepare(now, random);
+    Prepared p = prepare(now, random, true, true);
     own = p.chain();
     rotate = false;
-    request = false;
     return p.senderKeys();
   }
 
@@ -354,7 +351,11 @@ public final class Group {
 
   /** The chain to seal under, new when the old one is stale, with its sender keys. Draws 32 bytes then. */
   private Prepared prepare(Instant now, RandomSource random) {
-    if (!stale(own, now)) {
+    return prepare(now, random, false, request);
+  }
+
+  private Prepared prepare(Instant now, RandomSource random, boolean force, boolean withRequest) {
+    if (!force && !stale(own, now)) {
       return new Prepared(own, List.of());
     }
     byte[] seed = random.bytes(32);
@@ -370,7 +371,7 @@ public final class Group {
     List<Delivery> keys = new ArrayList<>();
     for (GroupState.Member member : tip.members()) {
       if (!member.fingerprint().equals(myFingerprint)) {
-        keys.add(new Delivery(member.identity(), senderKey(chain, member.fingerprint(), request).encode()));
+        keys.add(new Delivery(member.identity(), senderKey(chain, member.fingerprint(), withRequest).encode()));
       }
     }
     return new Prepared(chain, keys);

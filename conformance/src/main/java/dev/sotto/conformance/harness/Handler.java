@@ -38,6 +38,7 @@ public final class Handler implements Peer {
   private final Map<String, Identity> identities = new HashMap<>();
   private final Map<String, Responder> responders = new HashMap<>();
   private final Map<String, Session> sessions = new HashMap<>();
+  private final Map<String, dev.sotto.Group> groups = new HashMap<>();
   private int next;
 
   public Handler(Fault fault) {
@@ -252,9 +253,33 @@ public final class Handler implements Peer {
         ArrayNode tags = out.putArray("tags");
         session(request).tags().forEach(t -> tags.add(Bytes.hex(t)));
       }
-      default -> throw new Failure("UNSUPPORTED", "unknown op '" + request.op() + "'");
+      default -> {
+        if (!request.op().startsWith("group.")) {
+          throw new Failure("UNSUPPORTED", "unknown op '" + request.op() + "'");
+        }
+        GroupOps.dispatch(this, request, out);
+      }
     }
     return out;
+  }
+
+  Identity identityOf(Request request) throws Failure {
+    return identity(request.text("identity"));
+  }
+
+  dev.sotto.Group group(Request request) throws Failure {
+    String h = request.text("group");
+    dev.sotto.Group g = groups.get(h);
+    if (g == null) {
+      throw new Failure("UNKNOWN_HANDLE", "no group " + h);
+    }
+    return g;
+  }
+
+  String addGroup(dev.sotto.Group g) {
+    String h = handle("group");
+    groups.put(h, g);
+    return h;
   }
 
   private void envelopes(ObjectNode out, List<Envelope> envelopes) {
@@ -281,5 +306,6 @@ public final class Handler implements Peer {
     identities.clear();
     responders.clear();
     sessions.clear();
+    groups.clear();
   }
 }
