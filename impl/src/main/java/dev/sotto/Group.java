@@ -135,9 +135,16 @@ public final class Group {
 
   /** This member's own chain (spec: group.adoc#group-chains). */
   private record OwnChain(long chainId, long epoch, byte[] stateHash, long created, byte[] chainKey, long ns,
-      byte[] tagKey, byte[] signingPrivate, byte[] takeSecret) {
+      byte[] tagKey, byte[] signingPrivate, byte[] takeSecret, byte[] signingPublic) {
+    OwnChain(long chainId, long epoch, byte[] stateHash, long created, byte[] chainKey, long ns, byte[] tagKey,
+        byte[] signingPrivate, byte[] takeSecret) {
+      this(chainId, epoch, stateHash, created, chainKey, ns, tagKey, signingPrivate, takeSecret,
+          Ed25519.publicKey(signingPrivate));
+    }
+
     OwnChain advanced(byte[] next) {
-      return new OwnChain(chainId, epoch, stateHash, created, next, ns + 1, tagKey, signingPrivate, takeSecret);
+      return new OwnChain(chainId, epoch, stateHash, created, next, ns + 1, tagKey, signingPrivate, takeSecret,
+          signingPublic);
     }
 
     @Override
@@ -379,7 +386,19 @@ public final class Group {
 
   private GroupSenderKey senderKey(OwnChain c, Fingerprint to, boolean withRequest) {
     return new GroupSenderKey(groupId, c.epoch(), c.stateHash(), c.chainId(), c.ns(), c.chainKey(), c.tagKey(),
-        Ed25519.publicKey(c.signingPrivate()), GroupKdf.takeSeed(c.takeSecret(), to.bytes()), withRequest);
+        c.signingPublic(), takeSeed(c, to), withRequest);
+  }
+
+  /** The take seeds of the own chain, by member: computed once per chain (spec: group.adoc#group-chains). */
+  private final HashMap<Fingerprint, byte[]> takeSeeds = new HashMap<>();
+  private byte[] takeSeedsOf;
+
+  private byte[] takeSeed(OwnChain c, Fingerprint member) {
+    if (takeSeedsOf != c.takeSecret()) {
+      takeSeeds.clear();
+      takeSeedsOf = c.takeSecret();
+    }
+    return takeSeeds.computeIfAbsent(member, m -> GroupKdf.takeSeed(c.takeSecret(), m.bytes()));
   }
 
   private record Message(Envelope envelope, List<byte[]> leaves, byte[] nextChainKey) {}
@@ -405,7 +424,7 @@ public final class Group {
       List<byte[]> leaves = new ArrayList<>();
       for (GroupState.Member member : tip.members()) {
         if (!member.fingerprint().equals(myFingerprint)) {
-          byte[] seed = GroupKdf.takeSeed(c.takeSecret(), member.fingerprint().bytes());
+          byte[] seed = takeSeed(c, member.fingerprint());
           leaves.add(GroupKdf.takeLeaf(GroupKdf.takeToken(seed, tag)));
         }
       }
@@ -485,19 +504,26 @@ public final class Group {
     }
 
     // Every check has passed: commit.
-    if (ref.kind() == Kind.SKIPPED) {
-      skipped.remove(new SkipId(c.sender, c.chainId, n));
-    } else {
-      for (int i = 0; i < newSkips.size(); i++) {
-        skipped.put(new SkipId(c.sender, c.chainId, skippedNumbers.get(i)[0]), newSkips.get(i));
-      }
+    if (ref.kind() == Kind.WATCH && n == c.nr) {
+      // The usual case, the next message in order: the index moves by one, two HMACs.
       c.chainKey = nextChainKey;
       c.nr = n + 1;
+      advanceInOrder(c, n, tag);
+    } else {
+      if (ref.kind() == Kind.SKIPPED) {
+        skipped.remove(new SkipId(c.sender, c.chainId, n));
+      } else {
+        for (int i = 0; i < newSkips.size(); i++) {
+          skipped.put(new SkipId(c.sender, c.chainId, skippedNumbers.get(i)[0]), newSkips.get(i));
+        }
+        c.chainKey = nextChainKey;
+        c.nr = n + 1;
+      }
+      List<Chain> touched = new ArrayList<>();
+      touched.add(c);
+      evictSkipped(touched);
+      touched.forEach(this::reindex);
     }
-    List<Chain> touched = new ArrayList<>();
-    touched.add(c);
-    evictSkipped(touched);
-    touched.forEach(this::reindex);
     boolean moved = false;
     List<GroupChange> lost = List.of();
     if (working != null) {
@@ -701,6 +727,32 @@ public final class Group {
     ByteBuffer k = ByteBuffer.wrap(tag);
     index.put(k, new Ref(c, n, kind));
     c.indexed.add(k);
+  }
+
+  /**
+   * What {@link #reindex} gives after message {@code n = Nr} was opened in order, computed from the
+   * index before: n joins the replay window, n - 8 leaves it, n + 8 joins the window (unless it is
+   * an anchor already).
+   */
+  private void advanceInOrder(Chain c, long n, byte[] tag) {
+    ByteBuffer opened = ByteBuffer.wrap(tag);
+    index.put(opened, new Ref(c, n, Kind.REPLAY));
+    if (n - WINDOW >= 0) {
+      ByteBuffer k = ByteBuffer.wrap(GroupKdf.tag(c.tagKey, n - WINDOW));
+      Ref r = index.get(k);
+      if (r != null && r.chain() == c && r.kind() == Kind.REPLAY) {
+        index.remove(k);
+        c.indexed.remove(k);
+      }
+    }
+    long next = n + WINDOW;
+    if (next < MAX_CHAIN) {
+      ByteBuffer k = ByteBuffer.wrap(GroupKdf.tag(c.tagKey, next));
+      Ref r = index.get(k);
+      if (r == null || r.chain() != c) {
+        put(c, k.array(), next, Kind.WATCH);
+      }
+    }
   }
 
   /** Recomputes the tags of a chain: its replay window, window, anchors and skipped keys. */

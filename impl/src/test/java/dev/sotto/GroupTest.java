@@ -274,4 +274,19 @@ class GroupTest {
     w.groups.get("carol").open(bobs.envelope().encoded());
     assertEquals("on my branch", w.read("carol", next.envelope().encoded()));
   }
+
+  @Test
+  void theIndexMovedInOrderIsTheIndexComputedAfresh() throws SottoException {
+    World w = new World("alice", "bob");
+    Group bob = w.groups.get("bob");
+    for (int i = 0; i < 60; i++) {
+      byte[] e = w.send("alice", "m" + i);
+      if (i % 7 != 3) { // some skipped, to mix both paths
+        bob.open(e);
+      }
+      List<String> now = bob.tags().stream().map(dev.sotto.internal.encoding.Bytes::hex).toList();
+      List<String> fresh = Group.restore(bob.serialize()).tags().stream().map(dev.sotto.internal.encoding.Bytes::hex).toList();
+      assertEquals(fresh, now, "after message " + i);
+    }
+  }
 }
