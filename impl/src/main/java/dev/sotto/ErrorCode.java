@@ -41,7 +41,17 @@ public enum ErrorCode {
   /** An envelope's mailbox tag is not one the receiver expects. */
   UNKNOWN_TAG(16),
   /** A link request of a type the receiver does not define or does not serve (spec: transport.adoc#requests). */
-  UNSUPPORTED_REQUEST(17);
+  UNSUPPORTED_REQUEST(17),
+  /**
+   * A group message or sender key names a group state that the receiver does not hold, at an epoch
+   * that it holds: two views of one epoch (spec: group.adoc#group-open).
+   */
+  FORK(18),
+  /**
+   * A group change, sender key or welcome comes from an identity that is no member of the state it
+   * is checked against, or whose role does not allow it (spec: group.adoc).
+   */
+  NOT_PERMITTED(19);
 
   private final int number;
 

@@ -20,6 +20,14 @@ public final class Fingerprint {
     this.value = value;
   }
 
+  /** A fingerprint from its 32 bytes, as a group state or change holds it. */
+  public static Fingerprint fromBytes(byte[] value) {
+    if (value.length != LENGTH) {
+      throw new IllegalArgumentException("a fingerprint is " + LENGTH + " bytes");
+    }
+    return new Fingerprint(value.clone());
+  }
+
   static Fingerprint of(PublicIdentity identity) {
     return new Fingerprint(Hmac.hash(Labels.FINGERPRINT, identity.encodedView()));
   }

@@ -34,7 +34,7 @@ class ErrorCoverageTest {
       Pattern.MULTILINE);
 
   private static final List<String> FILES =
-      List.of("identity", "card", "handshake", "ratchet", "envelope", "session", "transport", "backup");
+      List.of("identity", "card", "handshake", "ratchet", "envelope", "session", "transport", "backup", "group");
 
   /**
    * The layers the "Raised by" column names (an item's words before any parenthesis), and the
@@ -90,6 +90,7 @@ class ErrorCoverageTest {
     LAYERS.put("a card in a responder state that is not the restoring identity's", List.of("handshake"));
     LAYERS.put("envelope and session", List.of("envelope", "session"));
     LAYERS.put("backup", List.of("backup"));
+    LAYERS.put("group", List.of("group"));
   }
 
   /**

@@ -44,6 +44,18 @@ public final class Labels {
   public static final byte[] BACKUP_SIGNATURE = ascii("sotto/v2/backup/signature");
   public static final byte[] BACKUP_MANIFEST_SIV = ascii("sotto/v2/backup/manifest-siv");
   public static final byte[] BACKUP_MANIFEST_SEAL = ascii("sotto/v2/backup/manifest-seal");
+  public static final byte[] GROUP_STATE = ascii("sotto/v2/group/state");
+  public static final byte[] GROUP_CHANGE = ascii("sotto/v2/group/change");
+  public static final byte[] GROUP_CHAIN_SEED = ascii("sotto/v2/group/chain-seed");
+  public static final byte[] GROUP_STEP_MESSAGE = ascii("sotto/v2/group/step/message");
+  public static final byte[] GROUP_STEP_CHAIN = ascii("sotto/v2/group/step/chain");
+  public static final byte[] GROUP_TAG = ascii("sotto/v2/group/tag");
+  public static final byte[] GROUP_TAKE_SEED = ascii("sotto/v2/group/take-seed");
+  public static final byte[] GROUP_TAKE_TOKEN = ascii("sotto/v2/group/take-token");
+  public static final byte[] GROUP_TAKE_LEAF = ascii("sotto/v2/group/take-leaf");
+  public static final byte[] GROUP_SIGNATURE = ascii("sotto/v2/group/signature");
+  public static final byte[] GROUP_SIV = ascii("sotto/v2/group/siv");
+  public static final byte[] GROUP_BODY = ascii("sotto/v2/group/body");
 
   /** Text-form prefixes (Bech32m human-readable parts). */
   public static final String RECOVERY_CODE_PREFIX = "sottoseed";

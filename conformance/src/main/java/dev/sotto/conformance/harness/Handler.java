@@ -49,6 +49,7 @@ public final class Handler implements Peer {
   private final Map<String, Session> sessions = new HashMap<>();
   /** Each identity's seed, for its backup keys. */
   private final Map<String, byte[]> seeds = new HashMap<>();
+  private final Map<String, dev.sotto.Group> groups = new HashMap<>();
   private int next;
 
   public Handler(Fault fault) {
@@ -271,7 +272,12 @@ public final class Handler implements Peer {
       case "backup.restore" -> {
         return normalized(backupRestore(request));
       }
-      default -> throw new Failure("UNSUPPORTED", "unknown op '" + request.op() + "'");
+      default -> {
+        if (!request.op().startsWith("group.")) {
+          throw new Failure("UNSUPPORTED", "unknown op '" + request.op() + "'");
+        }
+        GroupOps.dispatch(this, request, out);
+      }
     }
     return out;
   }
@@ -376,6 +382,25 @@ public final class Handler implements Peer {
     }
   }
 
+  Identity identityOf(Request request) throws Failure {
+    return identity(request.text("identity"));
+  }
+
+  dev.sotto.Group group(Request request) throws Failure {
+    String h = request.text("group");
+    dev.sotto.Group g = groups.get(h);
+    if (g == null) {
+      throw new Failure("UNKNOWN_HANDLE", "no group " + h);
+    }
+    return g;
+  }
+
+  String addGroup(dev.sotto.Group g) {
+    String h = handle("group");
+    groups.put(h, g);
+    return h;
+  }
+
   private void envelopes(ObjectNode out, List<Envelope> envelopes) {
     ArrayNode list = out.putArray("envelopes");
     for (Envelope e : envelopes) {
@@ -402,5 +427,6 @@ public final class Handler implements Peer {
     seeds.clear();
     responders.clear();
     sessions.clear();
+    groups.clear();
   }
 }

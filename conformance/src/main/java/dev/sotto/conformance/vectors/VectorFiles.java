@@ -27,7 +27,8 @@ import java.util.stream.Stream;
 public final class VectorFiles {
   /** Every vector file, in the order they are generated and reported. */
   public static final List<VectorSuite> SUITES = List.of(new IdentityVectors(), new CardVectors(), new HandshakeVectors(), new RatchetVectors(),
-      new EnvelopeVectors(), new SessionVectors(), new TransportVectors(), new BackupVectors());
+      new EnvelopeVectors(), new SessionVectors(), new TransportVectors(), new BackupVectors(),
+      new GroupVectors());
 
   public static final String PROTOCOL = "sotto";
   public static final int VERSION = 2;
