@@ -13,6 +13,7 @@ module dev.sotto {
   exports dev.sotto.internal.crypto to dev.sotto.conformance, dev.sotto.node, dev.sotto.benchmarks;
   exports dev.sotto.internal.encoding to dev.sotto.conformance, dev.sotto.node, dev.sotto.benchmarks;
   exports dev.sotto.internal.envelope to dev.sotto.conformance, dev.sotto.node, dev.sotto.benchmarks;
+  exports dev.sotto.internal.group to dev.sotto.conformance, dev.sotto.node, dev.sotto.benchmarks;
   exports dev.sotto.internal.handshake to dev.sotto.conformance, dev.sotto.node, dev.sotto.benchmarks;
   exports dev.sotto.internal.ratchet to dev.sotto.conformance, dev.sotto.node, dev.sotto.benchmarks;
   exports dev.sotto.internal.transport to dev.sotto.conformance, dev.sotto.node, dev.sotto.benchmarks;

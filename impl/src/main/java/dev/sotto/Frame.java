@@ -30,6 +30,10 @@ public final class Frame {
   public static final int BACKUP_KEEP = 0x09;
   /** Backup class: delete envelopes of the space by tag. */
   public static final int BACKUP_DELETE = 0x0a;
+  /** Group items (spec: transport.adoc#mailbox): leave an envelope for many, with its take leaves. */
+  public static final int DEPOSIT_GROUP = 0x0b;
+  /** Group items: present take tokens for group items this link was sent. */
+  public static final int TAKE = 0x0c;
   public static final int OK = 0x81;
   public static final int ERROR = 0x82;
   public static final int ITEM = 0x83;
@@ -42,7 +46,14 @@ public final class Frame {
   /** Most prekey items in one PUBLISH or PREKEYS. */
   public static final int MAX_PREKEY_ITEMS = 64;
 
-  /** Most tags in one FETCH, and most item ids in one ACK. */
+  /** The length of a take leaf (spec: group.adoc#group-delivery). */
+  public static final int LEAF_LENGTH = 8;
+  /** The length of a take token. */
+  public static final int TOKEN_LENGTH = 16;
+  /** Most leaves in one DEPOSIT_GROUP: one for each other member of a group of 1,000. */
+  public static final int MAX_LEAVES = 999;
+
+  /** Most tags in one FETCH, and most item ids in one ACK or TAKE. */
   public static final int MAX_COUNT = 1024;
   /** Most items a mailbox sends in answer to one FETCH. */
   public static final int MAX_ITEMS = 64;
@@ -498,6 +509,121 @@ public final class Frame {
       held.add((bits[i / 8] & (0x80 >>> (i % 8))) != 0);
     }
     return List.copyOf(held);
+  }
+
+  // ------------------------------------------------------------------ group items (spec: transport.adoc#mailbox)
+
+  /**
+   * DEPOSIT_GROUP: {@code leaf_count u16 || leaf x leaf_count || envelope}, 0 to 999 leaves of 8
+   * bytes, as {@link Group.Sealed} gives them.
+   *
+   * @throws IllegalArgumentException when there are more than 999 leaves, a leaf is not 8 bytes, or
+   *     the body does not fit a frame (a 64 KiB envelope leaves room for 4 leaves)
+   */
+  public static Frame depositGroup(long requestId, List<byte[]> leaves, Envelope envelope) {
+    if (leaves.size() > MAX_LEAVES) {
+      throw new IllegalArgumentException("a DEPOSIT_GROUP carries at most " + MAX_LEAVES + " leaves");
+    }
+    Writer w = new Writer().u16(leaves.size());
+    for (byte[] leaf : leaves) {
+      Bytes.requireLength(leaf, LEAF_LENGTH, "leaf");
+      w.bytes(leaf);
+    }
+    return of(DEPOSIT_GROUP, requestId, w.bytes(envelope.encoded()).toByteArray());
+  }
+
+  /** One entry of a TAKE: a group item's id and this member's take token for it. */
+  public record Take(long itemId, byte[] token) {
+    public Take {
+      if (itemId < 0) {
+        throw new IllegalArgumentException("item ids are below 2^63");
+      }
+      Bytes.requireLength(token, TOKEN_LENGTH, "token");
+      token = token.clone();
+    }
+
+    @Override
+    public byte[] token() {
+      return token.clone();
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Take that && itemId == that.itemId && Arrays.equals(token, that.token);
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(itemId) * 31 + Arrays.hashCode(token);
+    }
+
+    @Override
+    public String toString() {
+      return "Take[item " + itemId + "]";
+    }
+  }
+
+  /** TAKE: {@code count u16 || (item_id u64 || token) x count}, 1 to 1024 entries. */
+  public static Frame take(long requestId, List<Take> takes) {
+    if (takes.isEmpty() || takes.size() > MAX_COUNT) {
+      throw new IllegalArgumentException("a TAKE names 1.." + MAX_COUNT + " items");
+    }
+    Writer w = new Writer().u16(takes.size());
+    for (Take t : takes) {
+      w.u64(t.itemId()).bytes(t.token);
+    }
+    return of(TAKE, requestId, w.toByteArray());
+  }
+
+  /** The body of a DEPOSIT_GROUP: the leaves as given (repeats kept), then the envelope. */
+  public record GroupDeposit(List<byte[]> leaves, Envelope envelope) {
+    public GroupDeposit {
+      leaves = List.copyOf(leaves);
+    }
+
+    @Override
+    public String toString() {
+      return "GroupDeposit[" + leaves.size() + " leaves, " + envelope + "]";
+    }
+  }
+
+  /**
+   * The body of a DEPOSIT_GROUP, read in this order: {@code leaf_count}, the leaves, the envelope.
+   *
+   * @throws SottoException INVALID_ENCODING (a count above 999, or the envelope's length no bucket),
+   *     TRUNCATED (the count, a leaf or the envelope cut short), UNSUPPORTED_VERSION (the envelope's)
+   */
+  public GroupDeposit groupDepositBody() throws SottoException {
+    requireType(DEPOSIT_GROUP);
+    Reader in = new Reader(body, "deposit_group");
+    int count = in.u16("leaf_count");
+    if (count > MAX_LEAVES) {
+      throw in.invalid("leaf_count", 0, "a count of " + count + " is above " + MAX_LEAVES);
+    }
+    List<byte[]> leaves = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      leaves.add(in.bytes(LEAF_LENGTH, "leaf[" + i + "]"));
+    }
+    return new GroupDeposit(leaves, Envelope.parse(in.bytes(in.remaining(), "envelope")));
+  }
+
+  /**
+   * The entries of a TAKE body, in the order given (repeats kept).
+   *
+   * @throws SottoException TRUNCATED, TRAILING_DATA, INVALID_ENCODING (a count of 0 or above 1024,
+   *     an id of 2^63 or more)
+   */
+  public List<Take> takes() throws SottoException {
+    requireType(TAKE);
+    Reader in = new Reader(body, "take");
+    int count = count(in);
+    List<Take> takes = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      long id = in.u64("item_id[" + i + "]");
+      takes.add(new Take(id, in.bytes(TOKEN_LENGTH, "token[" + i + "]")));
+    }
+    in.end();
+    return List.copyOf(takes);
   }
 
   private static int count(Reader in) throws SottoException {

@@ -202,6 +202,7 @@ public final class TransportVectors implements VectorSuite {
     nodeMessages(cases);
     fullFilter(cases);
     backupBodies(cases);
+    groupBodies(cases);
     return cases.toArray();
   }
 
@@ -713,6 +714,77 @@ public final class TransportVectors implements VectorSuite {
         ErrorCode.TRAILING_DATA);
   }
 
+  /**
+   * The group item requests' bodies (spec: transport.adoc#mailbox, DEPOSIT_GROUP and TAKE), from a
+   * source of their own, so that they shift no other case's bytes.
+   */
+  private void groupBodies(Cases cases) {
+    RandomSource r = TestRandom.deterministic("sotto/vectors/v1/transport/group-items".getBytes(
+        java.nio.charset.StandardCharsets.US_ASCII));
+    byte[] tag = r.bytes(16);
+    byte[] leafA = r.bytes(Frame.LEAF_LENGTH);
+    byte[] leafB = r.bytes(Frame.LEAF_LENGTH);
+    Envelope small = envelope(r, 1024, tag);
+    body(cases, "DEPOSIT_GROUP with no leaves (it leaves only at its expiry)", Frame.DEPOSIT_GROUP,
+        Frame.depositGroup(1, List.of(), small).body(), null);
+    byte[] three = Frame.depositGroup(1, List.of(leafA, leafB, leafA), small).body();
+    body(cases, "DEPOSIT_GROUP with three leaves, one twice: each kept in its place", Frame.DEPOSIT_GROUP, three, null);
+    List<byte[]> most = new ArrayList<>();
+    for (int i = 0; i < Frame.MAX_LEAVES; i++) {
+      most.add(r.bytes(Frame.LEAF_LENGTH));
+    }
+    most.sort(Arrays::compareUnsigned);
+    body(cases, "DEPOSIT_GROUP with 999 leaves (the most: a group of 1,000) and a 1,024-byte envelope",
+        Frame.DEPOSIT_GROUP, Frame.depositGroup(1, most, small).body(), null);
+    body(cases, "DEPOSIT_GROUP with 4 leaves and a 65,536-byte envelope (the most leaves that fit a frame with it)",
+        Frame.DEPOSIT_GROUP, Frame.depositGroup(1, most.subList(0, 4), envelope(r, 65536, r.bytes(16))).body(), null);
+    long[] ids = {1, 7, 1L << 40};
+    List<Frame.Take> takes = new ArrayList<>();
+    for (long id : ids) {
+      takes.add(new Frame.Take(id, r.bytes(Frame.TOKEN_LENGTH)));
+    }
+    byte[] take3 = Frame.take(1, takes).body();
+    body(cases, "TAKE of one item", Frame.TAKE, Frame.take(1, takes.subList(0, 1)).body(), null);
+    body(cases, "TAKE of three items", Frame.TAKE, take3, null);
+    body(cases, "TAKE of one item twice, with two tokens: each kept in its place", Frame.TAKE,
+        Frame.take(1, List.of(takes.get(0), new Frame.Take(1, r.bytes(Frame.TOKEN_LENGTH)))).body(), null);
+    List<Frame.Take> many = new ArrayList<>();
+    for (int i = 0; i < Frame.MAX_COUNT; i++) {
+      many.add(new Frame.Take(i + 1, r.bytes(Frame.TOKEN_LENGTH)));
+    }
+    body(cases, "TAKE of 1,024 items (the most)", Frame.TAKE, Frame.take(1, many).body(), null);
+
+    byte[] leaves1000 = new Writer().u16(1000).bytes(new byte[1000 * Frame.LEAF_LENGTH]).bytes(small.encoded())
+        .toByteArray();
+    body(cases, "DEPOSIT_GROUP with leaf_count 1000 and 1,000 leaves", Frame.DEPOSIT_GROUP, leaves1000,
+        ErrorCode.INVALID_ENCODING);
+    body(cases, "DEPOSIT_GROUP with leaf_count 65535 and nothing after it: the count is checked first",
+        Frame.DEPOSIT_GROUP, new byte[] {(byte) 0xff, (byte) 0xff}, ErrorCode.INVALID_ENCODING);
+    body(cases, "DEPOSIT_GROUP of one byte", Frame.DEPOSIT_GROUP, new byte[] {0}, ErrorCode.TRUNCATED);
+    body(cases, "DEPOSIT_GROUP of three leaves, the third cut short, and no envelope", Frame.DEPOSIT_GROUP,
+        Arrays.copyOf(three, 2 + 2 * Frame.LEAF_LENGTH + 5), ErrorCode.TRUNCATED);
+    body(cases, "DEPOSIT_GROUP of three leaves and no envelope", Frame.DEPOSIT_GROUP,
+        Arrays.copyOf(three, 2 + 3 * Frame.LEAF_LENGTH), ErrorCode.TRUNCATED);
+    body(cases, "DEPOSIT_GROUP with an envelope of 1,023 bytes", Frame.DEPOSIT_GROUP,
+        Arrays.copyOf(three, three.length - 1), ErrorCode.INVALID_ENCODING);
+    body(cases, "DEPOSIT_GROUP with an envelope of 1,025 bytes", Frame.DEPOSIT_GROUP,
+        Arrays.copyOf(three, three.length + 1), ErrorCode.INVALID_ENCODING);
+    body(cases, "DEPOSIT_GROUP with an envelope of version 0x01", Frame.DEPOSIT_GROUP,
+        Texts.with(three, 2 + 3 * Frame.LEAF_LENGTH, 0x01), ErrorCode.UNSUPPORTED_VERSION);
+    byte[] shortCount = Texts.with(Texts.with(three, 1, 2), 2 + 2 * Frame.LEAF_LENGTH, Envelope.VERSION);
+    body(cases, "DEPOSIT_GROUP with leaf_count 2 before three leaves: the third leaf begins the envelope (version "
+        + "0x02), whose 1,032 bytes are no bucket", Frame.DEPOSIT_GROUP, shortCount, ErrorCode.INVALID_ENCODING);
+    body(cases, "TAKE of count 0", Frame.TAKE, new byte[2], ErrorCode.INVALID_ENCODING);
+    body(cases, "TAKE of count 1025, with 1025 entries", Frame.TAKE,
+        new Writer().u16(1025).bytes(new byte[1025 * 24]).toByteArray(), ErrorCode.INVALID_ENCODING);
+    body(cases, "TAKE of three items, the last token cut short", Frame.TAKE, Texts.cut(take3, take3.length - 1),
+        ErrorCode.TRUNCATED);
+    body(cases, "TAKE of three items with one byte after them", Frame.TAKE, Arrays.copyOf(take3, take3.length + 1),
+        ErrorCode.TRAILING_DATA);
+    body(cases, "TAKE of an item id of 2^63", Frame.TAKE, Texts.with(Frame.take(1, takes.subList(0, 1)).body(), 2, 0x80),
+        ErrorCode.INVALID_ENCODING);
+  }
+
   private static void body(Cases cases, String comment, int type, byte[] body, ErrorCode error) {
     ObjectNode in = Json.object().put("type", type).put("body", Bytes.hex(body));
     if (error != null) {
@@ -763,6 +835,18 @@ public final class TransportVectors implements VectorSuite {
       case Frame.HELD -> {
         ArrayNode held = out.putArray("held");
         frame.heldBody().forEach(held::add);
+      }
+      case Frame.DEPOSIT_GROUP -> {
+        Frame.GroupDeposit deposit = frame.groupDepositBody();
+        ArrayNode leaves = out.putArray("leaves");
+        deposit.leaves().forEach(l -> leaves.add(Bytes.hex(l)));
+        out.put("tag", Bytes.hex(deposit.envelope().tag()));
+      }
+      case Frame.TAKE -> {
+        ArrayNode takes = out.putArray("takes");
+        for (Frame.Take t : frame.takes()) {
+          takes.addObject().put("item_id", t.itemId()).put("token", Bytes.hex(t.token()));
+        }
       }
       default -> throw new IllegalArgumentException("no body reader for type " + frame.type());
     }
