@@ -310,6 +310,8 @@ final class LinkPool implements AutoCloseable {
       case Frame.ACK -> "ACK";
       case Frame.PUBLISH -> "PUBLISH";
       case Frame.GET_PREKEYS -> "GET_PREKEYS";
+      case Frame.DEPOSIT_GROUP -> "DEPOSIT_GROUP";
+      case Frame.TAKE -> "TAKE";
       default -> "request 0x" + Integer.toHexString(type);
     };
   }

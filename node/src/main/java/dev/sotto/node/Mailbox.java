@@ -4,6 +4,7 @@ import dev.sotto.Envelope;
 import dev.sotto.ErrorCode;
 import dev.sotto.Frame;
 import dev.sotto.SottoException;
+import dev.sotto.internal.group.GroupKdf;
 import dev.sotto.node.net.HandshakeBudget;
 import dev.sotto.node.store.Store;
 import dev.sotto.node.store.StoreException;
@@ -16,6 +17,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -147,7 +149,7 @@ public final class Mailbox {
     this.nanos = nanos;
     this.global = new Bucket(budgets.global().burst(), nanos.getAsLong());
     for (String name : List.of("deposits", "duplicates", "refused_tag_full", "refused_open_full", "refused_full",
-        "refused_prefix", "fetches", "fetches_refused", "bytes_served", "acks")) {
+        "refused_prefix", "fetches", "fetches_refused", "bytes_served", "acks", "group_deposits", "takes", "leaves_taken")) {
       counters.put(name, 0L);
     }
   }
@@ -180,6 +182,20 @@ public final class Mailbox {
    */
   synchronized Frame deposit(NodeCore.LinkState link, long requestId, Envelope envelope)
       throws StoreException, SottoException {
+    return deposit(link, requestId, envelope, null);
+  }
+
+  /**
+   * DEPOSIT_GROUP (spec: transport.adoc#mailbox): as DEPOSIT, under the same quotas and policy; the
+   * item is stored with its leaves, untaken.
+   */
+  synchronized Frame depositGroup(NodeCore.LinkState link, long requestId, Frame.GroupDeposit body)
+      throws StoreException, SottoException {
+    return deposit(link, requestId, body.envelope(), body.leaves());
+  }
+
+  private Frame deposit(NodeCore.LinkState link, long requestId, Envelope envelope, List<byte[]> leaves)
+      throws StoreException, SottoException {
     long now = clock.millis();
     long t = nanos.getAsLong();
     long size = envelope.length();
@@ -198,11 +214,13 @@ public final class Mailbox {
       }
     }
     long room = isWatched ? policy.totalQuotaBytes() : (long) (policy.totalQuotaBytes() * OPEN_SHARE);
-    Tx.DepositResult result = store.write(tx -> tx.deposit(envelope.tag(), envelope.encoded(), now,
-        now + policy.retentionMillis(), policy.perTagQuota(), room));
+    Tx.DepositResult result = store.write(tx -> leaves == null
+        ? tx.deposit(envelope.tag(), envelope.encoded(), now, now + policy.retentionMillis(), policy.perTagQuota(), room)
+        : tx.depositGroup(envelope.tag(), envelope.encoded(), leaves, now, now + policy.retentionMillis(),
+            policy.perTagQuota(), room));
     switch (result) {
       case STORED -> {
-        count("deposits", 1);
+        count(leaves == null ? "deposits" : "group_deposits", 1);
         if (bucket != null) {
           bucket.charge(t, share, size);
           depositors.remove(prefix);
@@ -310,15 +328,51 @@ public final class Mailbox {
     }
   }
 
-  /** ACK (spec: transport.adoc#mailbox): deletes the listed items that this link handed out; OK. */
+  /**
+   * ACK (spec: transport.adoc#mailbox): deletes the listed items that this link handed out, but
+   * never a group item (so no member deletes one for the others); OK.
+   */
   Frame ack(NodeCore.LinkState link, long requestId, List<Long> ids) throws StoreException, SottoException {
     List<Long> mine = link.book.handedOut(ids);
     if (!mine.isEmpty()) {
-      store.write(tx -> tx.deleteItems(mine));
-      link.book.forget(mine);
+      List<Long> deleted = store.write(tx -> {
+        Set<Long> group = tx.groupItems(mine);
+        List<Long> others = mine.stream().filter(id -> !group.contains(id)).toList();
+        tx.deleteItems(others);
+        return others;
+      });
+      link.book.forget(deleted);
     }
     synchronized (this) {
       count("acks", 1);
+    }
+    return Frame.ok(requestId);
+  }
+
+  /**
+   * TAKE (spec: transport.adoc#mailbox): for each group item that this link handed out, the leaf of
+   * the token becomes taken (one leaf, if it is there twice); an item whose leaves are all taken is
+   * deleted. Anything else is ignored; OK.
+   */
+  Frame take(NodeCore.LinkState link, long requestId, List<Frame.Take> takes) throws StoreException, SottoException {
+    List<Long> ids = takes.stream().map(Frame.Take::itemId).toList();
+    List<Long> mine = link.book.handedOut(ids);
+    int taken = 0;
+    if (!mine.isEmpty()) {
+      Set<Long> handed = Set.copyOf(mine);
+      taken = store.write(tx -> {
+        int n = 0;
+        for (Frame.Take t : takes) {
+          if (handed.contains(t.itemId()) && tx.takeLeaf(t.itemId(), GroupKdf.takeLeaf(t.token()))) {
+            n++;
+          }
+        }
+        return n;
+      });
+    }
+    synchronized (this) {
+      count("takes", 1);
+      count("leaves_taken", taken);
     }
     return Frame.ok(requestId);
   }

@@ -1048,6 +1048,13 @@ public final class NodeCore {
           }
           return List.of(mailbox.ack(link, id, request.itemIds()));
         }
+        case Frame.DEPOSIT_GROUP, Frame.TAKE -> { // spec: transport.adoc#mailbox, group items
+          if (!policy.mailbox()) {
+            break;
+          }
+          return List.of(request.type() == Frame.TAKE ? mailbox.take(link, id, request.takes())
+              : mailbox.depositGroup(link, id, request.groupDepositBody()));
+        }
         case Frame.GET_PREKEYS -> {
           byte[] tag = request.bundleTag();
           Optional<List<Frame.PrekeyItem>> own = servePrekeys(tag, link.source);

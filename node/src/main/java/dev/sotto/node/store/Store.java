@@ -90,6 +90,21 @@ public final class Store implements AutoCloseable {
     "CREATE INDEX IF NOT EXISTS mailbox_body ON mailbox (tag, substr(envelope, 18, 16))",
   };
 
+  /**
+   * Group items of the mailbox (spec: transport.adoc#mailbox, DEPOSIT_GROUP and TAKE): which items
+   * of {@code mailbox} are group items (an ACK never deletes them) with how many leaves they were
+   * deposited with, and their untaken leaves (a TAKE deletes one). Both go with their item, by the
+   * foreign keys, whatever deletes it. Opaque data of others, not sealed. Made in any store that
+   * lacks them.
+   */
+  private static final String[] GROUP_ITEM_TABLES = {
+    "CREATE TABLE IF NOT EXISTS group_items (id INTEGER PRIMARY KEY REFERENCES mailbox (id) ON DELETE CASCADE,"
+        + " leaves INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS group_leaves (item_id INTEGER NOT NULL REFERENCES group_items (id) ON DELETE CASCADE,"
+        + " leaf BLOB NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS group_leaves_item ON group_leaves (item_id, leaf)",
+  };
+
   /** The work of one transaction. */
   @FunctionalInterface
   public interface Work<T> {
@@ -288,6 +303,9 @@ public final class Store implements AutoCloseable {
         for (String sql : MAILBOX_INDEXES) {
           statement.execute(sql);
         }
+        for (String sql : GROUP_ITEM_TABLES) {
+          statement.execute(sql);
+        }
         try (var insert = connection.prepareStatement("INSERT INTO meta (name, value) VALUES (?, ?), (?, ?)")) {
           insert.setString(1, "schema_version");
           insert.setBytes(2, String.valueOf(SCHEMA_VERSION).getBytes(StandardCharsets.US_ASCII));
@@ -338,6 +356,9 @@ public final class Store implements AutoCloseable {
         statement.execute(sql);
       }
       for (String sql : MAILBOX_INDEXES) {
+        statement.execute(sql);
+      }
+      for (String sql : GROUP_ITEM_TABLES) {
         statement.execute(sql);
       }
     } catch (SQLException e) {

@@ -7,9 +7,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One transaction on a {@link Store}, handed to a {@link Store.Work}. It is valid only while the
@@ -1515,6 +1517,58 @@ public final class Tx {
 
   private static Item item(ResultSet r) throws SQLException {
     return new Item(r.getLong(1), r.getBytes(2), r.getBytes(3), r.getLong(4), r.getLong(5));
+  }
+
+  // ---- group items of the mailbox (spec: transport.adoc#mailbox, DEPOSIT_GROUP and TAKE)
+
+  /**
+   * As {@link #deposit}, for a group item: when stored, its leaves are kept untaken with it. An
+   * identical envelope held under the tag already stores nothing (and no leaves).
+   */
+  public DepositResult depositGroup(byte[] tag, byte[] envelope, List<byte[]> leaves, long nowMillis,
+      long expiresMillis, int maxPerTag, long maxTotalBytes) throws StoreException {
+    DepositResult result = deposit(tag, envelope, nowMillis, expiresMillis, maxPerTag, maxTotalBytes);
+    if (result == DepositResult.STORED) {
+      long id = count("SELECT last_insert_rowid()");
+      update("INSERT INTO group_items (id, leaves) VALUES (?, ?)", id, leaves.size());
+      for (byte[] leaf : leaves) {
+        update("INSERT INTO group_leaves (item_id, leaf) VALUES (?, ?)", id, leaf);
+      }
+    }
+    return result;
+  }
+
+  /** Which of {@code ids} are group items (held now). */
+  public Set<Long> groupItems(List<Long> ids) throws StoreException {
+    Set<Long> group = new HashSet<>();
+    for (long id : ids) {
+      if (one("SELECT 1 FROM group_items WHERE id = ?", r -> true, id).isPresent()) {
+        group.add(id);
+      }
+    }
+    return group;
+  }
+
+  /**
+   * Takes one untaken leaf {@code leaf} of the group item {@code id}, if there is one; deletes the
+   * item when that was its last. Returns whether a leaf was taken.
+   */
+  public boolean takeLeaf(long id, byte[] leaf) throws StoreException {
+    writing();
+    int taken = update("DELETE FROM group_leaves WHERE rowid = (SELECT rowid FROM group_leaves WHERE item_id = ?"
+        + " AND leaf = ? LIMIT 1)", id, leaf);
+    if (taken > 0 && count("SELECT COUNT(*) FROM group_leaves WHERE item_id = ?", id) == 0) {
+      update("DELETE FROM mailbox WHERE id = ?", id);
+    }
+    return taken > 0;
+  }
+
+  /** The untaken leaves of a group item, or empty when {@code id} is none. */
+  public Optional<Integer> untakenLeaves(long id) throws StoreException {
+    if (one("SELECT 1 FROM group_items WHERE id = ?", r -> true, id).isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of((int) count("SELECT COUNT(*) FROM group_leaves WHERE item_id = ?", id));
   }
 
   // ---- prekey service (others' published prekeys, public, not sealed)
