@@ -166,6 +166,36 @@ class MutantsTest {
     restore.set("chunks", backup.path("chunks").deepCopy());
     restore.putNull("floor").putNull("passphrase").put("random", s.random(16));
     s.call(restore);
+    group(s, c);
+  }
+
+  /** A group of Alice and Bob through every group operation (spec: harness.adoc#harness-group-operations). */
+  static void group(Lockstep s, Started c) {
+    String alicePub = s.call(request("identity.create").put("seed", "11".repeat(32))).path("public_identity").asText();
+    String alice = s.call(request("identity.create").put("seed", "11".repeat(32))).path("identity").asText();
+    JsonNode bobId = s.call(request("identity.create").put("seed", "22".repeat(32)));
+    String bob = bobId.path("identity").asText();
+    String bobPub = bobId.path("public_identity").asText();
+    ObjectNode create = request("group.create").put("identity", alice).put("name", "friends").put("random", s.random(32));
+    create.putArray("mailboxes");
+    String ga = s.call(create).path("group").asText();
+    ObjectNode add = request("group.propose").put("group", ga).put("now", NOW).put("random", s.random(32));
+    add.putArray("ops").addObject().put("op", "add").put("identity", bobPub).put("role", "member");
+    JsonNode added = s.call(add);
+    String gb = s.call(request("group.join").put("identity", bob).put("from", alicePub)
+        .put("welcome", added.path("welcomes").get(0).path("state").asText())).path("group").asText();
+    JsonNode sealed = s.call(request("group.seal").put("group", ga).put("payload", "6869").put("now", NOW)
+        .put("random", s.random(32)));
+    s.call(request("group.sender_key").put("group", gb).put("from", alicePub)
+        .put("sender_key", sealed.path("sender_keys").get(0).path("sender_key").asText()));
+    s.call(request("group.open").put("group", gb).put("envelope", sealed.path("envelope").asText()));
+    s.call(request("group.tags").put("group", gb));
+    s.call(request("group.answer").put("group", ga).put("to", bobPub).put("now", NOW));
+    JsonNode requested = s.call(request("group.request").put("group", gb).put("now", NOW).put("random", s.random(32)));
+    s.call(request("group.sender_key").put("group", ga).put("from", bobPub)
+        .put("sender_key", requested.path("sender_keys").get(0).path("sender_key").asText()));
+    String state = s.call(request("group.state").put("group", ga)).path("state").asText();
+    s.call(request("group.resync").put("group", gb).put("from", alicePub).put("state", state));
   }
 
   /** An envelope of the right size for nothing: refused by an open session. */
@@ -306,7 +336,10 @@ class MutantsTest {
         "flip identity.create fingerprint", "flip prekeys.issue opks", "flip session.seal envelopes",
         "flip session.accept payload", "flip session.serialize state", "flip session.tags tags",
         "flip backup.write head", "flip backup.restore manifest", "flip backup.restore contents",
-        "flip backup.restore next")), flipped.toString());
+        "flip backup.restore next", "flip group.create state", "flip group.propose welcomes",
+        "flip group.seal sender_keys", "flip group.seal leaves", "flip group.sender_key pending",
+        "flip group.open view", "flip group.open payload", "flip group.open take_token", "flip group.resync adopted",
+        "flip group.tags tags")), flipped.toString());
   }
 
   private static void assertOneUnitApart(String name, JsonNode a, JsonNode b) {
@@ -520,6 +553,8 @@ class MutantsTest {
     m.survivorLines().forEach(System.out::println);
     m.byFamily().forEach((family, t) -> System.out.println(family + ": " + t.total() + ", killed: " + t.killed()));
     System.out.println(m.summary() + " in " + m.elapsed().toSeconds() + " s, " + conversations + " conversations");
+    assertTrue(m.survivors().stream().noneMatch(o -> o.kind().op().startsWith("group.")),
+        "every mutant of a group operation is killed: " + m.survivorLines());
     assertTrue(m.atLeast(98), m.summary() + "; survivors: " + m.survivors().size()
         + " (" + m.survivors().stream().filter(o -> o.fired() == 0).count() + " never provoked)");
   }

@@ -221,14 +221,15 @@ public final class Interop {
         identity = actual.path("identity").asText();
         mirrorIdentity = mirrored == null ? identity : mirrored.path("identity").asText();
       } else {
-        handle = actual.path("session").asText();
-        mirrorHandle = mirrored == null ? handle : mirrored.path("session").asText();
+        String key = field.equals("group") ? "group" : "session";
+        handle = actual.path(key).asText();
+        mirrorHandle = mirrored == null ? handle : mirrored.path(key).asText();
       }
     }
   }
 
   /** Fields whose values are handles: they may differ between implementations. */
-  private static final List<String> HANDLES = List.of("identity", "session");
+  private static final List<String> HANDLES = List.of("identity", "session", "group");
 
   private static void compare(String where, JsonNode expected, JsonNode actual) throws Divergence {
     for (var e : expected.properties()) {
@@ -484,6 +485,226 @@ public final class Interop {
           side.adopt("session", restored, side.tested ? lastMirror : null);
         }
       }
+      if (index % 4 == 3) {
+        groupConversation(start);
+      }
+    }
+
+    /** A public identity's bytes (hex) from an identity seed (hex), as identity.create derives it. */
+    String publicIdentity(String seed) {
+      return Bytes.hex(dev.sotto.Identity.fromSeed(dev.sotto.IdentitySeed.fromBytes(Bytes.unhex(seed)))
+          .publicIdentity().encoded());
+    }
+
+    /** A public identity the runner made (hex). */
+    dev.sotto.PublicIdentity pid(String hex) {
+      try {
+        return dev.sotto.PublicIdentity.parse(Bytes.unhex(hex));
+      } catch (dev.sotto.SottoException e) {
+        throw new IllegalStateException("the runner made a bad identity", e);
+      }
+    }
+
+    /** The group's tip as the side's implementation gives it. */
+    String groupState(Side side) throws Divergence {
+      return side.call(at(side.name + " group.state"), request("group.state"), "group").path("state").asText();
+    }
+
+    /** The entry of {@code list} whose {@code to} is {@code to}, its {@code field}. */
+    String entryFor(JsonNode list, String to, String field) {
+      for (JsonNode n : list) {
+        if (n.path("to").asText().equals(to)) {
+          return n.path(field).asText();
+        }
+      }
+      throw new IllegalStateException("the runner found nothing for " + to);
+    }
+
+    /** A member of a conversation's group: its side, public identity and fingerprint (hex). */
+    final class GroupMember {
+      final Side side;
+      final String pub;
+      final String fp;
+
+      GroupMember(Side side, String seed) {
+        this.side = side;
+        this.pub = publicIdentity(seed);
+        this.fp = Bytes.hex(pid(pub).fingerprint().bytes());
+      }
+    }
+
+    /** A member of the group on the Java implementation or the one under test, chosen by the schedule. */
+    GroupMember groupMember(String name, boolean tested) throws Divergence {
+      Side side = new Side((tested ? "tested " : "Java ") + name, tested);
+      byte[] seed = createIdentity(side);
+      return new GroupMember(side, Bytes.hex(seed));
+    }
+
+    /** Hands each sender key of {@code answer} to its recipient among {@code members}. */
+    void handOut(GroupMember from, JsonNode answer, List<GroupMember> members) throws Divergence {
+      for (JsonNode k : answer.path("sender_keys")) {
+        for (GroupMember m : members) {
+          if (m.pub.equals(k.path("to").asText())) {
+            m.side.call(at(m.side.name + " takes " + from.side.name + "'s sender key"), request("group.sender_key")
+                .put("from", from.pub).put("sender_key", k.path("sender_key").asText()), "group");
+          }
+        }
+      }
+    }
+
+    /**
+     * A group conversation (spec: harness.adoc#harness-runner): members on both implementations;
+     * rounds of messages delivered to each member in its own order, some lost; a member added and
+     * welcomed; a member removed, who then reads nothing new; two admins' concurrent changes, opened
+     * in either order; after each round every member holds the same state.
+     */
+    void groupConversation(long start) throws Divergence {
+      long now = start + 3 * 86_400L;
+      List<GroupMember> members = new ArrayList<>();
+      List<GroupMember> removed = new ArrayList<>();
+      int size = 3 + schedule.nextInt(3);
+      for (int i = 0; i < size; i++) {
+        members.add(groupMember("member " + i, i == 0 ? index % 8 == 3 : schedule.nextBoolean()));
+      }
+      GroupMember creator = members.get(0);
+      ObjectNode create = request("group.create").put("name", "group " + index).put("random", random(32));
+      create.putArray("mailboxes");
+      JsonNode made = creator.side.call(at(creator.side.name + " group.create"), create, "identity");
+      creator.side.adopt("group", made, creator.side.tested ? lastMirror : null);
+      ObjectNode adds = request("group.propose").put("now", now).put("random", random(32));
+      ArrayNode ops = adds.putArray("ops");
+      for (int i = 1; i < size; i++) {
+        ops.addObject().put("op", "add").put("identity", members.get(i).pub).put("role", i == 1 ? "admin" : "member");
+      }
+      JsonNode added = creator.side.call(at(creator.side.name + " adds " + (size - 1)), adds, "group");
+      for (int i = 1; i < size; i++) {
+        join(members.get(i), creator, added);
+      }
+      int rounds = 4 + schedule.nextInt(5);
+      for (int round = 0; round < rounds; round++) {
+        now += 60;
+        int kind = schedule.nextInt(10);
+        if (kind < 6) {
+          messages(members, removed, now);
+        } else if (kind < 7 && members.size() < 7) {
+          GroupMember joiner = groupMember("member " + (members.size() + removed.size()), schedule.nextBoolean());
+          ObjectNode add = request("group.propose").put("now", now).put("random", random(32));
+          add.putArray("ops").addObject().put("op", "add").put("identity", joiner.pub).put("role", "member");
+          change(creator, add, members);
+          members.add(joiner);
+          join(joiner, creator, lastChange);
+        } else if (kind < 8 && members.size() > 3) {
+          GroupMember out = members.get(2 + schedule.nextInt(members.size() - 2));
+          ObjectNode remove = request("group.propose").put("now", now).put("random", random(32));
+          remove.putArray("ops").addObject().put("op", "remove").put("member", out.fp);
+          change(creator, remove, members);
+          members.remove(out);
+          removed.add(out);
+        } else {
+          concurrent(creator, members.get(1), members, now);
+        }
+        String state = groupState(creator.side);
+        for (GroupMember m : members) {
+          if (!state.equals(groupState(m.side))) {
+            throw new Divergence("step " + (step - 1) + ": " + m.side.name + " holds another group state than "
+                + creator.side.name + " after round " + round);
+          }
+        }
+      }
+    }
+
+    private JsonNode lastChange;
+
+    /** {@code joiner} joins from its welcome in {@code proposed}. */
+    void join(GroupMember joiner, GroupMember from, JsonNode proposed) throws Divergence {
+      JsonNode joined = joiner.side.call(at(joiner.side.name + " group.join"), request("group.join")
+          .put("from", from.pub).put("welcome", entryFor(proposed.path("welcomes"), joiner.pub, "state")), "identity");
+      joiner.side.adopt("group", joined, joiner.side.tested ? lastMirror : null);
+    }
+
+    /** {@code author}'s change, its sender keys handed out and opened by every other member (the removed one too). */
+    void change(GroupMember author, ObjectNode propose, List<GroupMember> members) throws Divergence {
+      lastChange = author.side.call(at(author.side.name + " group.propose"), propose, "group");
+      handOut(author, lastChange, members);
+      for (GroupMember m : members) {
+        if (m != author) {
+          m.side.call(at(m.side.name + " opens " + author.side.name + "'s change"), request("group.open")
+              .put("envelope", lastChange.path("envelope").asText()), "group");
+        }
+      }
+    }
+
+    /** One to three members seal; each other member opens the round's envelopes in an order of its own, some lost. */
+    void messages(List<GroupMember> members, List<GroupMember> removed, long now) throws Divergence {
+      record Sealed(GroupMember from, String envelope, String payload) {}
+      List<Sealed> round = new ArrayList<>();
+      int count = 1 + schedule.nextInt(3);
+      for (int i = 0; i < count; i++) {
+        GroupMember from = members.get(schedule.nextInt(members.size()));
+        byte[] payload = bytes.bytes(schedule.nextInt(10) == 0 ? 1_000 + schedule.nextInt(20_000) : schedule.nextInt(300));
+        JsonNode sealed = from.side.call(at(from.side.name + " group.seal of " + payload.length + " bytes"),
+            request("group.seal").put("payload", Bytes.hex(payload)).put("now", now).put("random", random(32)), "group");
+        handOut(from, sealed, members);
+        round.add(new Sealed(from, sealed.path("envelope").asText(), Bytes.hex(payload)));
+      }
+      for (GroupMember m : members) {
+        List<Sealed> mine = new ArrayList<>(round);
+        mine.removeIf(r -> r.from() == m);
+        java.util.Collections.shuffle(mine, new java.util.Random(schedule.nextLong()));
+        for (Sealed r : mine) {
+          if (schedule.nextInt(8) == 0) {
+            continue; // lost
+          }
+          JsonNode opened = m.side.call(at(m.side.name + " opens " + r.from().side.name + "'s message"),
+              request("group.open").put("envelope", r.envelope()), "group");
+          if (!r.payload().equals(opened.path("payload").asText(null))
+              || !r.from().pub.equals(opened.path("sender").asText())) {
+            throw new Divergence("step " + (step - 1) + ": " + m.side.name + " opened another payload or sender than "
+                + r.from().side.name + " sealed");
+          }
+        }
+      }
+      for (GroupMember out : removed) {
+        for (Sealed r : round) {
+          String before = groupState(out.side);
+          JsonNode opened = out.side.call(at(out.side.name + ", removed, is given " + r.from().side.name
+              + "'s message"), request("group.open").put("envelope", r.envelope()), "group", true);
+          if (opened != null) {
+            throw new Divergence("step " + (step - 1) + ": a removed member opened a message sealed after its removal");
+          }
+          if (!before.equals(groupState(out.side))) {
+            throw new Divergence("step " + (step - 1) + ": the group state changed although the message was refused");
+          }
+        }
+      }
+    }
+
+    /** Two admins change the group at once; every member opens both changes, in an order of its own. */
+    void concurrent(GroupMember a, GroupMember b, List<GroupMember> members, long now) throws Divergence {
+      ObjectNode first = request("group.propose").put("now", now).put("random", random(32));
+      first.putArray("ops").addObject().put("op", "rename").put("name", "by " + a.side.name);
+      ObjectNode second = request("group.propose").put("now", now).put("random", random(32));
+      second.putArray("ops").addObject().put("op", "rename").put("name", "by " + b.side.name);
+      JsonNode x = a.side.call(at(a.side.name + " renames"), first, "group");
+      JsonNode y = b.side.call(at(b.side.name + " renames at once"), second, "group");
+      handOut(a, x, members);
+      handOut(b, y, members);
+      for (GroupMember m : members) {
+        List<JsonNode> changes = new ArrayList<>();
+        if (m != a) {
+          changes.add(x);
+        }
+        if (m != b) {
+          changes.add(y);
+        }
+        if (schedule.nextBoolean()) {
+          java.util.Collections.reverse(changes);
+        }
+        for (JsonNode c : changes) {
+          m.side.call(at(m.side.name + " opens a concurrent change"), request("group.open")
+              .put("envelope", c.path("envelope").asText()), "group");
+        }
+      }
     }
 
     /** Delivers an envelope; {@code genuine}: it must open, otherwise it must be refused with the state unchanged. */
@@ -554,6 +775,19 @@ public final class Interop {
           return cases;
         }
       };
+
+  /** group.json's cases, made once: the tour plays them (spec: harness.adoc#harness-runner). */
+  private static final java.util.function.Supplier<ArrayNode> GROUP_CASES = new java.util.function.Supplier<>() {
+    private ArrayNode cases;
+
+    @Override
+    public synchronized ArrayNode get() {
+      if (cases == null) {
+        cases = new dev.sotto.conformance.vectors.GroupVectors().generate();
+      }
+      return cases;
+    }
+  };
 
   static final int LARGEST_PAYLOAD = 16_747_264;
   static final int LARGEST_FIRST_PAYLOAD = 16_746_019;
@@ -858,6 +1092,9 @@ public final class Interop {
       // --- backups: backup.json's backups and restores, then from one implementation to the other
       backups();
 
+      // --- groups: group.json's conversations, then what no vector gives
+      groups();
+
       // --- the expensive part: the largest payloads, a full chain, a full replay cache
       byte[] largest = bytes.bytes(LARGEST_FIRST_PAYLOAD);
       String bundleR2 = issuePrekeys(javaResponder, cardR, t0, t0 + 3 * DAY, 0, 0).path("bundle").asText();
@@ -1001,6 +1238,273 @@ public final class Interop {
       back.set("chunks", byTested.path("chunks").deepCopy());
       JsonNode restoredByJava = javaOwner.call(at("Java backup.restore of the tested backup"), back, "identity");
       compare("the contents the Java implementation restored from the tested backup", expected, restoredByJava);
+    }
+
+    // ---------------------------------------------------------------- groups
+
+    /** A group request that must be refused with {@code code}, the group's state unchanged. */
+    void refuseGroup(Side side, String what, ObjectNode r, String code) throws Divergence {
+      String before = groupState(side);
+      side.refuse(at(side.name + ": " + what), r, "group", code);
+      if (!before.equals(groupState(side))) {
+        throw new Divergence("step " + (step - 1) + ": the group state changed although " + what + " was refused");
+      }
+    }
+
+    /**
+     * The tour's groups (spec: harness.adoc#harness-runner): every conversation of group.json,
+     * the refused ones included, each refusal checked to leave the group as it was; the codes no
+     * conversation gives (unknown handles, MISUSE, states refused at a join and a resync, changes
+     * whose identities break a rule, a change beyond 1,000 members).
+     */
+    void groups() throws Divergence {
+      Side tested = new Side("tested", true);
+      String someone = publicIdentity(random(32));
+      ObjectNode rename = Json.object().put("op", "rename").put("name", "x");
+      ObjectNode[] unknownGroup = {
+        request("group.propose").put("now", NOW).put("random", random(32)),
+        request("group.seal").put("payload", "00").put("now", NOW).put("random", random(32)),
+        request("group.sender_key").put("from", someone).put("sender_key", "00"),
+        request("group.open").put("envelope", "00"),
+        request("group.request").put("now", NOW).put("random", random(32)),
+        request("group.answer").put("to", someone).put("now", NOW),
+        request("group.resync").put("from", someone).put("state", "00"),
+        request("group.state"),
+        request("group.tags"),
+      };
+      unknownGroup[0].putArray("ops").add(rename.deepCopy());
+      for (ObjectNode r : unknownGroup) {
+        tested.refuse(at(r.path("op").asText() + " of an unknown group"), r.put("group", "no-such-handle"), null,
+            "UNKNOWN_HANDLE");
+      }
+      ObjectNode create = request("group.create").put("identity", "no-such-handle").put("name", "friends")
+          .put("random", random(32));
+      create.putArray("mailboxes");
+      tested.refuse(at("group.create of an unknown identity"), create, null, "UNKNOWN_HANDLE");
+      tested.refuse(at("group.join of an unknown identity"), request("group.join").put("identity", "no-such-handle")
+          .put("from", someone).put("welcome", "00"), null, "UNKNOWN_HANDLE");
+
+      List<JsonNode> badStates = new ArrayList<>();
+      for (JsonNode c : GROUP_CASES.get()) {
+        if (c.path("operation").asText().equals("conversation")) {
+          playGroupCase(c);
+        } else if (c.path("operation").asText().equals("state") && c.path("result").asText().equals("invalid")) {
+          badStates.add(c);
+        }
+      }
+
+      // A group of two on the implementation under test, for what no conversation gives.
+      String aliceSeed = random(32);
+      String bobSeed = random(32);
+      Side alice = identityOf("tested alice (group)", aliceSeed, true);
+      Side bob = identityOf("tested bob (group)", bobSeed, true);
+      String alicePub = publicIdentity(aliceSeed);
+      String bobPub = publicIdentity(bobSeed);
+      ObjectNode noName = request("group.create").put("name", "").put("random", random(32));
+      noName.putArray("mailboxes");
+      alice.refuse(at("group.create with an empty name"), noName, "identity", "MISUSE");
+      ObjectNode make = request("group.create").put("name", "tour").put("random", random(32));
+      make.putArray("mailboxes");
+      JsonNode made = alice.call(at("alice group.create"), make, "identity");
+      alice.adopt("group", made, lastMirror);
+      String initial = made.path("state").asText();
+      ObjectNode addBob = request("group.propose").put("now", NOW).put("random", random(32));
+      addBob.putArray("ops").addObject().put("op", "add").put("identity", bobPub).put("role", "member");
+      JsonNode added = alice.call(at("alice adds bob"), addBob, "group");
+      JsonNode joined = bob.call(at("bob group.join"), request("group.join").put("from", alicePub)
+          .put("welcome", entryFor(added.path("welcomes"), bobPub, "state")), "identity");
+      bob.adopt("group", joined, lastMirror);
+      for (JsonNode c : badStates) {
+        byte[] state = Bytes.unhex(c.path("input").path("state").asText());
+        String what = "group.json state case " + c.path("id").asText() + " (" + c.path("comment").asText() + ")";
+        Side stranger = identityOf("tested (joins " + c.path("id").asText() + ")", random(32), true);
+        stranger.refuse(at("a welcome that is " + what), request("group.join").put("from", alicePub)
+            .put("welcome", Bytes.hex(state)), "identity", c.path("error").asText());
+        refuseGroup(bob, "a resync to " + what, request("group.resync").put("from", alicePub)
+            .put("state", Bytes.hex(state)), c.path("error").asText());
+      }
+      refuseGroup(bob, "a resync to a state that does not list it", request("group.resync").put("from", alicePub)
+          .put("state", initial), "NOT_PERMITTED");
+      ObjectNode byMember = request("group.propose").put("now", NOW).put("random", random(32));
+      byMember.putArray("ops").add(rename.deepCopy());
+      refuseGroup(bob, "a rename by a member who is no admin", byMember, "MISUSE");
+      refuseGroup(alice, "a seal of a payload one byte over the largest", request("group.seal")
+          .put("payload", Bytes.hex(new byte[dev.sotto.Group.MAX_PAYLOAD + 1])).put("now", NOW)
+          .put("random", random(32)), "MISUSE");
+
+      // Authentic changes whose contents break a rule that bob sees after opening them.
+      String chainRandom = random(32);
+      JsonNode hi = alice.call(at("alice group.seal"), request("group.seal").put("payload", "6869").put("now", NOW)
+          .put("random", chainRandom), "group");
+      bob.call(at("bob takes alice's sender key"), request("group.sender_key").put("from", alicePub)
+          .put("sender_key", entryFor(hi.path("sender_keys"), bobPub, "sender_key")), "group");
+      bob.call(at("bob opens alice's message"), request("group.open").put("envelope", hi.path("envelope").asText()),
+          "group");
+      bob.call(at("bob group.tags"), request("group.tags"), "group");
+      dev.sotto.GroupState tip;
+      try {
+        tip = dev.sotto.GroupState.parse(Bytes.unhex(groupState(alice)));
+      } catch (dev.sotto.SottoException e) {
+        throw new IllegalStateException("the runner cannot read the reference's state", e);
+      }
+      byte[] aliceFp = pid(alicePub).fingerprint().bytes();
+      byte[] carol = Bytes.unhex(publicIdentity(random(32)));
+      byte[] suite2 = carol.clone();
+      suite2[1] = 0x02;
+      byte[] smallOrder = carol.clone();
+      System.arraycopy(dev.sotto.conformance.vectors.Crafted.SMALL_ORDER_X25519, 0, smallOrder, 36, 32);
+      Object[][] changes = {
+        {"a change with a byte after its last op", Bytes.concat(GroupCraft.change(tip.groupId(), tip.epoch(), tip.hash(),
+            aliceFp, GroupCraft.add(carol)), new byte[1]), "TRAILING_DATA"},
+        {"a change that adds an identity of suite 0x0002", GroupCraft.change(tip.groupId(), tip.epoch(), tip.hash(),
+            aliceFp, GroupCraft.add(suite2)), "UNSUPPORTED_SUITE"},
+        {"a change that adds an identity whose X25519 key is of small order", GroupCraft.change(tip.groupId(),
+            tip.epoch(), tip.hash(), aliceFp, GroupCraft.add(smallOrder)), "INVALID_KEY"},
+      };
+      for (Object[] row : changes) {
+        byte[] envelope = GroupCraft.message(tip.groupId(), Bytes.unhex(chainRandom), 1, aliceFp, tip.epoch(),
+            tip.hash(), dev.sotto.internal.group.GroupMessage.TYPE_CHANGE, (byte[]) row[1]);
+        refuseGroup(bob, "an authentic message of alice's: " + row[0], request("group.open")
+            .put("envelope", Bytes.hex(envelope)), (String) row[2]);
+      }
+      fullGroup(bob, bobPub);
+
+      // Bob leaves; a member that left asks for chains in vain.
+      ObjectNode leave = request("group.propose").put("now", NOW).put("random", random(32));
+      leave.putArray("ops").addObject().put("op", "remove").put("member",
+          Bytes.hex(pid(bobPub).fingerprint().bytes()));
+      bob.call(at("bob leaves"), leave, "group");
+      refuseGroup(bob, "a request for chains by a member who left", request("group.request").put("now", NOW)
+          .put("random", random(32)), "MISUSE");
+    }
+
+    /**
+     * A group of 1,000 members written by the runner (a welcome from its admin, a sender key of
+     * the admin's chain), joined by the implementation under test, then a change of the admin's
+     * that adds one more: LIMIT_EXCEEDED (spec: group.adoc#group-apply).
+     */
+    void fullGroup(Side reader, String readerPub) throws Divergence {
+      String adminSeed = random(32);
+      dev.sotto.PublicIdentity admin = pid(publicIdentity(adminSeed));
+      List<dev.sotto.PublicIdentity> members = new ArrayList<>();
+      members.add(admin);
+      members.add(pid(readerPub));
+      while (members.size() < dev.sotto.GroupState.MAX_MEMBERS) {
+        members.add(pid(publicIdentity(random(32))));
+      }
+      members.sort((a, b) -> Arrays.compareUnsigned(a.fingerprint().bytes(), b.fingerprint().bytes()));
+      byte[] groupId = bytes.bytes(32);
+      dev.sotto.internal.encoding.Writer w = new dev.sotto.internal.encoding.Writer().u8(1).u16(1).bytes(groupId)
+          .u64(7).u8(4).bytes("full".getBytes(StandardCharsets.US_ASCII)).u16(members.size());
+      for (dev.sotto.PublicIdentity m : members) {
+        w.bytes(m.encoded()).u8(m.equals(admin) ? 1 : 0);
+      }
+      byte[] state = w.u8(0).toByteArray();
+      byte[] hash = dev.sotto.internal.group.GroupKdf.stateHash(state);
+      Side side = reader.another(" (full group)");
+      JsonNode joined = side.call(at(side.name + " joins a group of 1,000"), request("group.join")
+          .put("from", Bytes.hex(admin.encoded())).put("welcome", Bytes.hex(state)), "identity");
+      side.adopt("group", joined, lastMirror);
+      byte[] seed = bytes.bytes(32);
+      dev.sotto.internal.group.GroupKdf.ChainMaterial chain = dev.sotto.internal.group.GroupKdf.chain(groupId, seed);
+      byte[] senderKey = new dev.sotto.internal.encoding.Writer().u8(1).bytes(groupId).u64(7).bytes(hash)
+          .u32(chain.chainId()).u32(0).bytes(chain.chainKey()).bytes(chain.tagKey()).u8(0x01)
+          .bytes(chain.signingPublic()).bytes(dev.sotto.internal.group.GroupKdf.takeSeed(chain.takeSecret(),
+              pid(readerPub).fingerprint().bytes()))
+          .u8(0).toByteArray();
+      side.call(at(side.name + " takes the admin's sender key"), request("group.sender_key")
+          .put("from", Bytes.hex(admin.encoded())).put("sender_key", Bytes.hex(senderKey)), "group");
+      byte[] change = GroupCraft.change(groupId, 7, hash, admin.fingerprint().bytes(),
+          GroupCraft.add(Bytes.unhex(publicIdentity(random(32)))));
+      byte[] envelope = GroupCraft.message(groupId, seed, 0, admin.fingerprint().bytes(), 7, hash,
+          dev.sotto.internal.group.GroupMessage.TYPE_CHANGE, change);
+      refuseGroup(side, "a change that adds a 1,001st member", request("group.open").put("envelope",
+          Bytes.hex(envelope)), "LIMIT_EXCEEDED");
+    }
+
+    /** Plays one conversation of group.json on the implementation under test (spec: vectors.adoc, conversation). */
+    void playGroupCase(JsonNode c) throws Divergence {
+      String id = c.path("id").asText();
+      boolean invalid = c.path("result").asText().equals("invalid");
+      Map<String, Side> members = new java.util.LinkedHashMap<>();
+      Map<String, String> pub = new java.util.HashMap<>();
+      Map<String, String> byPub = new java.util.HashMap<>();
+      for (JsonNode m : c.path("input").path("members")) {
+        String name = m.path("name").asText();
+        String seed = m.path("identity_seed").asText();
+        members.put(name, identityOf("tested " + name + " (group.json case " + id + ")", seed, true));
+        pub.put(name, publicIdentity(seed));
+        byPub.put(publicIdentity(seed), name);
+      }
+      JsonNode steps = c.path("input").path("steps");
+      List<JsonNode> outputs = new ArrayList<>();
+      for (int i = 0; i < steps.size(); i++) {
+        JsonNode s = steps.get(i);
+        String action = s.path("action").asText();
+        Side side = members.get(s.path("member").asText());
+        boolean refused = invalid && i == steps.size() - 1;
+        String what = "group.json case " + id + " step " + i + " (" + action + ")";
+        JsonNode source = s.has("from_step") ? outputs.get(s.path("from_step").asInt()) : null;
+        ObjectNode r;
+        String handleField = "group";
+        switch (action) {
+          case "create" -> {
+            r = request("group.create").put("name", s.path("name").asText()).put("random", s.path("random").asText());
+            r.set("mailboxes", s.path("mailboxes").deepCopy());
+            handleField = "identity";
+          }
+          case "propose" -> {
+            r = request("group.propose").put("now", s.path("now").asLong()).put("random", s.path("random").asText());
+            r.set("ops", s.path("ops").deepCopy());
+          }
+          case "seal" -> r = request("group.seal").put("payload", s.path("payload").asText())
+              .put("now", s.path("now").asLong()).put("random", s.path("random").asText());
+          case "join" -> {
+            String welcome = s.has("welcome") ? s.path("welcome").asText()
+                : entryFor(source.path("welcomes"), pub.get(s.path("member").asText()), "state");
+            r = request("group.join").put("from", pub.get(s.path("from").asText())).put("welcome", welcome);
+            handleField = "identity";
+          }
+          case "key" -> r = request("group.sender_key").put("from", pub.get(s.path("from").asText()))
+              .put("sender_key", s.has("sender_key") ? s.path("sender_key").asText()
+                  : entryFor(source.path("sender_keys"), pub.get(s.path("member").asText()), "sender_key"));
+          case "keys" -> {
+            for (JsonNode k : source.path("sender_keys")) {
+              Side to = members.get(byPub.get(k.path("to").asText()));
+              if (to.handle != null) {
+                to.call(at(what + " to " + to.name), request("group.sender_key")
+                    .put("from", pub.get(s.path("from").asText())).put("sender_key", k.path("sender_key").asText()),
+                    "group");
+              }
+            }
+            outputs.add(Json.object());
+            continue;
+          }
+          case "open" -> r = request("group.open").put("envelope", s.has("envelope") ? s.path("envelope").asText()
+              : source.path("envelope").asText());
+          case "request" -> r = request("group.request").put("now", s.path("now").asLong())
+              .put("random", s.path("random").asText());
+          case "answer" -> r = request("group.answer").put("to", pub.get(s.path("to").asText()))
+              .put("now", s.path("now").asLong());
+          case "resync" -> r = request("group.resync").put("from", pub.get(s.path("from").asText()))
+              .put("state", s.path("state").asText());
+          default -> throw new IllegalStateException("the runner does not know the action " + action);
+        }
+        if (refused) {
+          if (handleField.equals("group")) {
+            refuseGroup(side, what, r, c.path("error").asText());
+          } else {
+            side.refuse(at(what), r, handleField, c.path("error").asText());
+          }
+          outputs.add(null);
+          continue;
+        }
+        JsonNode out = side.call(at(what), r, handleField);
+        if (handleField.equals("identity")) {
+          side.adopt("group", out, lastMirror);
+        }
+        outputs.add(out);
+      }
     }
 
     /** {@code node} as it reads back from its text (numbers of one JSON type). */

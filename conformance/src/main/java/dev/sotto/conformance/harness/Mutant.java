@@ -69,12 +69,17 @@ public final class Mutant implements Peer {
    */
   public record NoRollback(String op, String code) implements Kind {
     /** The operations whose requests name an object this mutation can change, and the field naming it. */
-    public static final Map<String, String> OBJECTS = Map.of(
-        "session.open", "session",
-        "session.seal", "session",
-        "session.accept", "identity",
-        "card.issue", "identity",
-        "prekeys.issue", "identity");
+    public static final Map<String, String> OBJECTS = Map.ofEntries(
+        Map.entry("session.open", "session"),
+        Map.entry("session.seal", "session"),
+        Map.entry("session.accept", "identity"),
+        Map.entry("card.issue", "identity"),
+        Map.entry("prekeys.issue", "identity"),
+        Map.entry("group.propose", "group"),
+        Map.entry("group.seal", "group"),
+        Map.entry("group.sender_key", "group"),
+        Map.entry("group.open", "group"),
+        Map.entry("group.resync", "group"));
 
     /**
      * Whether a refusal of {@code op} with {@code code} leaves an object to change: the op names
@@ -126,7 +131,15 @@ public final class Mutant implements Peer {
     /** A list of byte strings. */
     BYTE_LIST,
     /** A JSON object (a backup's manifest, contents or rank). */
-    OBJECT
+    OBJECT,
+    /** A JSON boolean. */
+    BOOLEAN,
+    /** A compared string of the protocol's words ({@code view}: {@code "current"}, ...). */
+    WORD,
+    /** A compared word, or {@code null}. */
+    WORD_OR_NULL,
+    /** A list of JSON objects (a group's sender keys and welcomes). */
+    OBJECT_LIST
   }
 
   /** One field of an operation's result. */
@@ -165,6 +178,25 @@ public final class Mutant implements Peer {
         new Field("new_tags", Value.BYTE_LIST), new Field("obsolete_tags", Value.BYTE_LIST)));
     r.put("backup.restore", List.of(new Field("manifest", Value.OBJECT), new Field("contents", Value.OBJECT),
         new Field("next", Value.OBJECT)));
+    // spec: harness.adoc#harness-group-operations
+    r.put("group.create", List.of(new Field("group", Value.HANDLE), new Field("state", Value.BYTES)));
+    r.put("group.join", List.of(new Field("group", Value.HANDLE), new Field("state", Value.BYTES)));
+    r.put("group.propose", List.of(new Field("envelope", Value.BYTES), new Field("leaves", Value.BYTE_LIST),
+        new Field("sender_keys", Value.OBJECT_LIST), new Field("welcomes", Value.OBJECT_LIST),
+        new Field("state", Value.BYTES)));
+    r.put("group.seal", List.of(new Field("envelope", Value.BYTES), new Field("leaves", Value.BYTE_LIST),
+        new Field("sender_keys", Value.OBJECT_LIST)));
+    r.put("group.sender_key", List.of(new Field("pending", Value.BOOLEAN), new Field("fork", Value.BOOLEAN),
+        new Field("requested", Value.BOOLEAN)));
+    r.put("group.open", List.of(new Field("sender", Value.BYTES), new Field("view", Value.WORD),
+        new Field("payload", Value.BYTES_OR_NULL), new Field("change", Value.BYTES_OR_NULL),
+        new Field("status", Value.WORD_OR_NULL), new Field("tip_moved", Value.BOOLEAN),
+        new Field("lost", Value.BYTE_LIST), new Field("take_token", Value.BYTES), new Field("state", Value.BYTES)));
+    r.put("group.request", List.of(new Field("sender_keys", Value.OBJECT_LIST)));
+    r.put("group.answer", List.of(new Field("sender_key", Value.BYTES_OR_NULL)));
+    r.put("group.resync", List.of(new Field("adopted", Value.BOOLEAN), new Field("state", Value.BYTES)));
+    r.put("group.state", List.of(new Field("state", Value.BYTES)));
+    r.put("group.tags", List.of(new Field("tags", Value.BYTE_LIST)));
     return Collections.unmodifiableMap(r);
   }
 
@@ -277,6 +309,10 @@ public final class Mutant implements Peer {
         case BYTES_OR_NULL -> out.putNull(field.name());
         case BYTE_LIST -> out.putArray(field.name());
         case OBJECT -> out.putObject(field.name());
+        case BOOLEAN -> out.put(field.name(), false);
+        case WORD -> out.put(field.name(), "mutant");
+        case WORD_OR_NULL -> out.putNull(field.name());
+        case OBJECT_LIST -> out.putArray(field.name());
         default -> throw new IllegalStateException("no value for " + field);
       }
     }
@@ -295,6 +331,9 @@ public final class Mutant implements Peer {
       return false;
     }
     String handle = request.path(field).asText();
+    if (field.equals("group")) {
+      return changeGroup(handle);
+    }
     ObjectNode change;
     if (field.equals("session")) {
       change = Json.object().put("op", "session.seal").put("session", handle).put("payload", "00")
@@ -320,6 +359,36 @@ public final class Mutant implements Peer {
   }
 
   /**
+   * Moves the group's tip, which its {@code state} shows: an admin renames the group; any other
+   * member leaves it (the one removal of its state's members that the group lets it make).
+   */
+  private boolean changeGroup(String handle) {
+    List<ObjectNode> ops = new ArrayList<>();
+    ops.add(Json.object().put("op", "rename").put("name", "mutant"));
+    try {
+      byte[] state = Bytes.unhex(inner.call(Json.object().put("op", "group.state").put("group", handle))
+          .path("state").asText());
+      for (dev.sotto.GroupState.Member m : dev.sotto.GroupState.parse(state).members()) {
+        ops.add(Json.object().put("op", "remove").put("member", Bytes.hex(m.fingerprint().bytes())));
+      }
+    } catch (Failure | dev.sotto.SottoException e) {
+      return false;
+    }
+    for (ObjectNode op : ops) {
+      ObjectNode propose = Json.object().put("op", "group.propose").put("group", handle).put("now", CREATED)
+          .put("random", SEAL_RANDOM);
+      propose.putArray("ops").add(op);
+      try {
+        inner.call(propose);
+        return true;
+      } catch (Failure f) {
+        // not this one: try the next
+      }
+    }
+    return false;
+  }
+
+  /**
    * Whether {@link #flip} changes {@code value}, the value of result field {@code field}: not an
    * absent field, {@code null}, an empty byte string or an empty list; never handles and free text.
    */
@@ -331,10 +400,13 @@ public final class Mutant implements Peer {
       return flipped(value.deepCopy()) != null;
     }
     if (value.isArray()) {
+      if (!value.isEmpty() && value.get(0).isObject()) {
+        return flipped(value) != null;
+      }
       String first = value.isEmpty() ? "" : value.get(0).asText("");
       return !first.isEmpty() && isHex(first);
     }
-    return value.isIntegralNumber() || (value.isTextual() && !value.asText().isEmpty());
+    return value.isBoolean() || value.isIntegralNumber() || (value.isTextual() && !value.asText().isEmpty());
   }
 
   /**
@@ -391,7 +463,7 @@ public final class Mutant implements Peer {
     if (!flippable(value, field)) {
       return;
     }
-    if (value.isObject()) {
+    if (value.isObject() || value.isBoolean() || (value.isArray() && value.get(0).isObject())) {
       result.set(field, flipped(value));
     } else if (value.isArray()) {
       ((ArrayNode) value).set(0, Json.MAPPER.getNodeFactory().textNode(flipHex(value.get(0).asText())));
@@ -404,7 +476,7 @@ public final class Mutant implements Peer {
     }
   }
 
-  private static final Set<String> UNCOMPARED = Set.of("identity", "session", "implementation");
+  private static final Set<String> UNCOMPARED = Set.of("identity", "session", "group", "implementation");
 
   private static boolean isHex(String s) {
     return s.length() % 2 == 0 && s.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));

@@ -66,7 +66,11 @@ public final class Mutants {
     String errors = Files.readString(errorsFile, StandardCharsets.UTF_8);
 
     Map<String, List<String>> perOp = new LinkedHashMap<>();
-    for (List<String> row : table(harness, "harness-errors", harnessFile, 2)) {
+    List<List<String>> errorRows = new ArrayList<>(table(harness, "harness-errors", harnessFile, 2));
+    if (harness.contains("[[harness-group-errors]]")) {
+      errorRows.addAll(table(harness, "harness-group-errors", harnessFile, 2));
+    }
+    for (List<String> row : errorRows) {
       List<String> codes = row.get(1).strip().equals("none") ? List.of() : names(row.get(1));
       if (codes.isEmpty() && !row.get(1).strip().equals("none")) {
         throw new IllegalStateException(harnessFile + ": [[harness-errors]]: no codes in row " + row);
@@ -90,7 +94,11 @@ public final class Mutants {
       }
     }
     Map<String, String> results = new LinkedHashMap<>();
-    for (List<String> row : table(harness, "harness-operations", harnessFile, 3)) {
+    List<List<String>> operationRows = new ArrayList<>(table(harness, "harness-operations", harnessFile, 3));
+    if (harness.contains("[[harness-group-operations]]")) {
+      operationRows.addAll(table(harness, "harness-group-operations", harnessFile, 3));
+    }
+    for (List<String> row : operationRows) {
       results.put(op(row, harnessFile), row.get(2).strip());
     }
     return new Spec(perOp, all, results);
