@@ -13,8 +13,9 @@ import java.util.Objects;
  * What the reference node puts in each session payload (spec: transport.adoc#node-messages):
  * {@code kind u8 || seq u64 || sent_at u64 || body}, a HELLO (the sender's name and card), a
  * TEXT, a RESET (a new session replacing a broken one: the sender's sequence marks, name and
- * card), a SYNC (the answer to a RESET: the answerer's sequence marks) or a DROPPED (the answer
- * to a first contact that its responder did not keep).
+ * card), a SYNC (the answer to a RESET: the answerer's sequence marks), a DROPPED (the answer
+ * to a first contact that its responder did not keep), or, for groups, a GROUP_KEY (a sender key)
+ * or a GROUP_WELCOME (a group state for a member just added).
  */
 public final class NodeMessage {
   public static final int HELLO = 0x01;
@@ -22,6 +23,12 @@ public final class NodeMessage {
   public static final int RESET = 0x03;
   public static final int SYNC = 0x04;
   public static final int DROPPED = 0x05;
+  /** A sender key of a group (spec: group.adoc#group-sender-key), handed over in a session. */
+  public static final int GROUP_KEY = 0x06;
+  /** A welcome to a group: the group state of the change that added the receiver. */
+  public static final int GROUP_WELCOME = 0x07;
+  /** The length of a GROUP_KEY's body: a sender key. */
+  public static final int GROUP_KEY_LENGTH = 211;
   public static final int MAX_NAME_BYTES = 64;
   public static final int MAX_TEXT_BYTES = 65_536;
 
@@ -33,6 +40,7 @@ public final class NodeMessage {
   private final String name;
   private final PrekeyBundle bundle;
   private final String text;
+  private byte[] group;
 
   private NodeMessage(int kind, long seq, long sentAt, long inSeq, long outSeq, String name, PrekeyBundle bundle,
       String text) {
@@ -97,6 +105,36 @@ public final class NodeMessage {
     return new NodeMessage(DROPPED, seq, sentAt, -1, -1, null, null, null);
   }
 
+  /**
+   * A GROUP_KEY (spec: transport.adoc#node-messages): a sender key of 211 bytes, read by the group
+   * layer when the receiver applies it. {@code seq} is not used up.
+   */
+  public static NodeMessage groupKey(long seq, long sentAt, byte[] senderKey) {
+    checkCounters(seq, sentAt, 0, 0);
+    if (senderKey.length != GROUP_KEY_LENGTH) {
+      throw new IllegalArgumentException("a sender key is " + GROUP_KEY_LENGTH + " bytes");
+    }
+    NodeMessage m = new NodeMessage(GROUP_KEY, seq, sentAt, -1, -1, null, null, null);
+    m.group = senderKey.clone();
+    return m;
+  }
+
+  /** A GROUP_WELCOME: a group state (at least one byte), read by the group layer. {@code seq} is not used up. */
+  public static NodeMessage groupWelcome(long seq, long sentAt, byte[] state) {
+    checkCounters(seq, sentAt, 0, 0);
+    if (state.length == 0) {
+      throw new IllegalArgumentException("a welcome holds a group state");
+    }
+    NodeMessage m = new NodeMessage(GROUP_WELCOME, seq, sentAt, -1, -1, null, null, null);
+    m.group = state.clone();
+    return m;
+  }
+
+  /** The body of a GROUP_KEY or GROUP_WELCOME (a sender key or a group state); null otherwise. */
+  public byte[] groupData() {
+    return group == null ? null : group.clone();
+  }
+
   private static void checkName(String name) {
     int length = name.getBytes(StandardCharsets.UTF_8).length;
     if (length == 0 || length > MAX_NAME_BYTES) {
@@ -117,6 +155,7 @@ public final class NodeMessage {
       case TEXT -> w.bytes(text.getBytes(StandardCharsets.UTF_8));
       case RESET -> cardAndBundle(name(w.u64(inSeq).u64(outSeq)));
       case DROPPED -> { }
+      case GROUP_KEY, GROUP_WELCOME -> w.bytes(group);
       default -> w.u64(inSeq).u64(outSeq);
     }
     return w.toByteArray();
@@ -138,14 +177,14 @@ public final class NodeMessage {
    *
    * @throws SottoException TRUNCATED, INVALID_ENCODING (unknown kind, a u64 of 2^63 or more, a
    *     name of 0 or more than 64 bytes, a name or text that is not UTF-8, a text too long),
-   *     TRAILING_DATA (bytes after a SYNC or a DROPPED), and for a HELLO or a RESET every error of
+   *     TRAILING_DATA (bytes after a SYNC, a DROPPED or a GROUP_KEY's 211), and for a HELLO or a RESET every error of
    *     {@link Card#parse(byte[], Instant, PublicIdentity)} (IDENTITY_MISMATCH when the card is
    *     someone else's)
    */
   public static NodeMessage parse(byte[] payload, Instant now, PublicIdentity sender) throws SottoException {
     Reader in = Reader.decrypted(payload, "node_message");
     int kind = in.u8("kind");
-    if (kind < HELLO || kind > DROPPED) {
+    if (kind < HELLO || kind > GROUP_WELCOME) {
       throw in.invalid("kind", 0, "node message kind " + kind + " is not defined");
     }
     long seq = in.u64("seq");
@@ -174,6 +213,17 @@ public final class NodeMessage {
       case DROPPED -> {
         in.end();
         return new NodeMessage(DROPPED, seq, sentAt, -1, -1, null, null, null);
+      }
+      case GROUP_KEY -> {
+        byte[] key = in.bytes(GROUP_KEY_LENGTH, "sender_key");
+        in.end();
+        return groupKey(seq, sentAt, key);
+      }
+      case GROUP_WELCOME -> {
+        if (in.remaining() == 0) {
+          in.bytes(1, "state");
+        }
+        return groupWelcome(seq, sentAt, in.bytes(in.remaining(), "state"));
       }
       default -> {
         long inSeq = in.u64("in_seq");
@@ -280,6 +330,8 @@ public final class NodeMessage {
       case RESET -> "RESET";
       case SYNC -> "SYNC";
       case DROPPED -> "DROPPED";
+      case GROUP_KEY -> "GROUP_KEY";
+      case GROUP_WELCOME -> "GROUP_WELCOME";
       default -> "kind " + kind;
     };
   }

@@ -126,7 +126,7 @@ class NodeMessageTest {
     assertNull(read.card());
     assertEquals(ErrorCode.TRAILING_DATA, refused(Arrays.copyOf(encoded, 18)), "a byte after sent_at");
     assertEquals(ErrorCode.TRUNCATED, refused(Arrays.copyOf(encoded, 16)), "cut inside sent_at");
-    assertEquals(ErrorCode.INVALID_ENCODING, refused(withByte(encoded, 0, 0x06)), "kind 0x06");
+    assertEquals(ErrorCode.INVALID_ENCODING, refused(withByte(encoded, 0, 0x08)), "kind 0x08");
   }
 
   @Test
@@ -145,7 +145,7 @@ class NodeMessageTest {
     int cardLength = name + 1 + 5;
     int card = cardLength + 2;
     int bundle = card + ALICE.encoded().length;
-    assertEquals(ErrorCode.INVALID_ENCODING, refused(withByte(sync, 0, 0x06)));
+    assertEquals(ErrorCode.INVALID_ENCODING, refused(withByte(sync, 0, 0x08)));
     assertEquals(ErrorCode.TRUNCATED, refused(Arrays.copyOf(reset, 17)), "no in_seq");
     assertEquals(ErrorCode.TRUNCATED, refused(Arrays.copyOf(reset, 30)), "cut inside out_seq");
     assertEquals(ErrorCode.INVALID_ENCODING, refused(withByte(reset, 17, 0x80)), "in_seq of 2^63");
@@ -227,5 +227,19 @@ class NodeMessageTest {
     byte[] copy = b.clone();
     copy[index] = (byte) value;
     return copy;
+  }
+
+  @Test
+  void groupKindsCarryTheirBodyAsItIs() throws SottoException {
+    byte[] key = new byte[NodeMessage.GROUP_KEY_LENGTH];
+    key[0] = 1;
+    NodeMessage read = parse(NodeMessage.groupKey(5, 1_800_000_000L, key).encode());
+    assertEquals(NodeMessage.GROUP_KEY, read.kind());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(key, read.groupData());
+    byte[] welcome = NodeMessage.groupWelcome(5, 1_800_000_000L, new byte[] {1, 2, 3}).encode();
+    assertEquals(3, parse(welcome).groupData().length);
+    assertEquals(ErrorCode.TRUNCATED, refused(java.util.Arrays.copyOf(welcome, 17)));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> NodeMessage.groupKey(1, 1, new byte[210]));
   }
 }

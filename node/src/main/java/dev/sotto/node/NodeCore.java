@@ -613,6 +613,10 @@ public final class NodeCore {
       case NodeMessage.DROPPED -> {
         return false; // taken in receive() when it answers this node's unanswered first contact; else ignored
       }
+      case NodeMessage.GROUP_KEY, NodeMessage.GROUP_WELCOME -> {
+        groupMessages.accept(tx, new GroupDelivery(peer, message));
+        return false; // not a message of the conversation: no seq used up
+      }
       default -> { }
     }
     return record(tx, contactId, message, message.text(), now);
@@ -1086,6 +1090,22 @@ public final class NodeCore {
   }
 
   private volatile java.util.function.Consumer<String> refusals = what -> { };
+
+  /** A GROUP_KEY or GROUP_WELCOME opened in a session with {@code from}. */
+  record GroupDelivery(PublicIdentity from, NodeMessage message) {}
+
+  /** Takes a group node message in the transaction that opened it. */
+  @FunctionalInterface
+  interface GroupSink {
+    void accept(Tx tx, GroupDelivery delivery) throws StoreException, SottoException;
+  }
+
+  private volatile GroupSink groupMessages = (tx, d) -> { };
+
+  /** Hands each GROUP_KEY and GROUP_WELCOME opened to {@code sink}, in the transaction that opened it. */
+  void onGroupMessage(GroupSink sink) {
+    groupMessages = sink;
+  }
 
   /** Tells {@code listener} of each envelope refused at DELIVER (by its error code: nothing of its content). */
   void onRefused(java.util.function.Consumer<String> listener) {

@@ -17,6 +17,8 @@ import dev.sotto.LinkKey;
 import dev.sotto.LinkReplayFilter;
 import dev.sotto.LinkResponder;
 import dev.sotto.NodeMessage;
+import dev.sotto.Identity;
+import dev.sotto.IdentitySeed;
 import dev.sotto.PublicIdentity;
 import dev.sotto.RandomSource;
 import dev.sotto.SottoException;
@@ -203,6 +205,7 @@ public final class TransportVectors implements VectorSuite {
     fullFilter(cases);
     backupBodies(cases);
     groupBodies(cases);
+    groupNodeMessages(cases);
     return cases.toArray();
   }
 
@@ -997,7 +1000,7 @@ public final class TransportVectors implements VectorSuite {
     int cardLength = 1 + 8 + 8 + 1 + 5;
     Object[][] rows = {
       {"empty", new byte[0], ErrorCode.TRUNCATED},
-      {"kind 0x06 (the first undefined kind)", Texts.with(textMessage, 0, 0x06), ErrorCode.INVALID_ENCODING},
+      {"kind 0x08 (the first undefined kind)", Texts.with(textMessage, 0, 0x08), ErrorCode.INVALID_ENCODING},
       {"kind 0x00", Texts.with(textMessage, 0, 0x00), ErrorCode.INVALID_ENCODING},
       {"cut inside seq", Texts.cut(textMessage, 5), ErrorCode.TRUNCATED},
       {"cut inside sent_at", Texts.cut(textMessage, 12), ErrorCode.TRUNCATED},
@@ -1122,6 +1125,46 @@ public final class TransportVectors implements VectorSuite {
     }
     cardAndBundle(cases, "RESET", reset, card, now, alice, bob, aliceAgain);
     dropped(cases, now, aliceId);
+  }
+
+  /**
+   * GROUP_KEY and GROUP_WELCOME (spec: transport.adoc#node-messages), from a source of their own so
+   * that they shift no other case's bytes: written and read, then refused.
+   */
+  private static void groupNodeMessages(Cases cases) {
+    RandomSource r = TestRandom.deterministic("sotto/vectors/v1/transport/group-node-messages".getBytes(
+        StandardCharsets.US_ASCII));
+    long now = T0 + 3600;
+    byte[] key = r.bytes(NodeMessage.GROUP_KEY_LENGTH);
+    key[0] = 0x01;
+    byte[] state = r.bytes(300);
+    state[0] = 0x01;
+    groupCase(cases, "GROUP_KEY: 211 bytes, read by the group layer, not here", NodeMessage.GROUP_KEY, 12, now, key);
+    groupCase(cases, "GROUP_WELCOME: a group state's bytes, read by the group layer, not here",
+        NodeMessage.GROUP_WELCOME, 0, now, state);
+    groupCase(cases, "GROUP_WELCOME of one byte (the fewest)", NodeMessage.GROUP_WELCOME, Long.MAX_VALUE,
+        Long.MAX_VALUE, new byte[] {1});
+    byte[] groupKey = NodeMessage.groupKey(3, now, key).encode();
+    byte[] welcome = NodeMessage.groupWelcome(3, now, state).encode();
+    PublicIdentity sender = Identity.fromSeed(IdentitySeed.fromBytes(r.bytes(32))).publicIdentity();
+    Object[][] rows = {
+      {"GROUP_KEY of 210 bytes", Texts.cut(groupKey, groupKey.length - 1), ErrorCode.TRUNCATED},
+      {"GROUP_KEY of 212 bytes", Arrays.copyOf(groupKey, groupKey.length + 1), ErrorCode.TRAILING_DATA},
+      {"GROUP_KEY with no body", Texts.cut(groupKey, 17), ErrorCode.TRUNCATED},
+      {"GROUP_KEY with seq of 2^63", Texts.with(groupKey, 1, 0x80), ErrorCode.INVALID_ENCODING},
+      {"GROUP_WELCOME with no body", Texts.cut(welcome, 17), ErrorCode.TRUNCATED},
+      {"GROUP_WELCOME cut inside sent_at", Texts.cut(welcome, 16), ErrorCode.TRUNCATED},
+    };
+    for (Object[] row : rows) {
+      parseNodeMessage(cases, (String) row[0], (byte[]) row[1], now, sender, (ErrorCode) row[2]);
+    }
+  }
+
+  private static void groupCase(Cases cases, String comment, int kind, long seq, long sentAt, byte[] data) {
+    ObjectNode in = Json.object().put("kind", kind).put("seq", seq).put("sent_at", sentAt).put("data", Bytes.hex(data));
+    NodeMessage m = kind == NodeMessage.GROUP_KEY ? NodeMessage.groupKey(seq, sentAt, data)
+        : NodeMessage.groupWelcome(seq, sentAt, data);
+    cases.valid("node_message", comment, in, Json.object().put("payload", Bytes.hex(m.encode())));
   }
 
   /** DROPPED (spec: transport.adoc#node-messages): 17 bytes, written and read, then refused field by field. */
@@ -1336,6 +1379,20 @@ public final class TransportVectors implements VectorSuite {
     int kind = in.path("kind").asInt();
     if (kind == NodeMessage.RESET || kind == NodeMessage.SYNC) {
       verifyMarks(in, check, kind, seq, sentAt, expected);
+      return;
+    }
+    if (kind == NodeMessage.GROUP_KEY || kind == NodeMessage.GROUP_WELCOME) {
+      byte[] data = Bytes.unhex(in.path("data").asText());
+      check.bytes("payload", (kind == NodeMessage.GROUP_KEY ? NodeMessage.groupKey(seq, sentAt, data)
+          : NodeMessage.groupWelcome(seq, sentAt, data)).encode());
+      // A group node message reads neither the clock nor the sender.
+      NodeMessage read = NodeMessage.parse(expected, Instant.EPOCH, null);
+      if (check.accepted()) {
+        compare(check, read, kind, seq, sentAt);
+        if (!Arrays.equals(data, read.groupData())) {
+          check.fail("data: read other bytes than those written");
+        }
+      }
       return;
     }
     if (kind == NodeMessage.DROPPED) {
