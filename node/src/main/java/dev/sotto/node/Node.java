@@ -63,6 +63,7 @@ public final class Node implements AutoCloseable {
   private final RandomSource random;
   private final Options options;
   private final LinkPool links;
+  private final Groups groups;
   private final System.Logger log;
   private final NodeStatus status;
   private final Outbound outbound;
@@ -219,6 +220,8 @@ public final class Node implements AutoCloseable {
         clock.millis(), e == null ? null : LinkPool.reason(e)));
     this.deliveries = new Deliveries(core, links, outbound, status, clock, log);
     this.fetcher = new Fetcher(core, links, outbound, status, clock, log, () -> this.config.mailboxes());
+    this.groups = new Groups(store, clock, random, identity.publicIdentity(), links, log);
+    core.onGroupMessage(groups::received);
     core.logTo(log);
     core.onRefused(what -> status.refused(clock.millis(), what));
     links.onChange((before, after) -> log.log(System.Logger.Level.DEBUG, () -> NodeStatus.shown(after.address())
@@ -867,14 +870,8 @@ public final class Node implements AutoCloseable {
     long now = clock.millis();
     long seq = store.write(tx -> {
       Tx.Contact c = contactNamed(tx, contactName);
-      if (c.nextOutSeq() == 0) {
-        // A contact added quietly, not written to yet: its first message is this node's HELLO.
-        NodeMessage hello = NodeMessage.hello(0, now / 1000, NodeCore.ownName(tx), NodeCore.ownBundle(tx));
-        tx.queuePending(c.id(), hello.encode(), now);
-        tx.insertMessage(c.id(), false, 0, now / 1000, now, "", NodeMessage.HELLO);
-        tx.setSeqs(c.id(), 1, c.nextInSeq());
-        c = tx.contact(c.id()).orElseThrow();
-      }
+      sayHelloFirst(tx, c, now);
+      c = tx.contact(c.id()).orElseThrow();
       NodeMessage message = NodeMessage.text(c.nextOutSeq(), now / 1000, text);
       tx.queuePending(c.id(), message.encode(), now);
       tx.insertMessage(c.id(), false, c.nextOutSeq(), now / 1000, now, text);
@@ -883,6 +880,85 @@ public final class Node implements AutoCloseable {
     });
     wake.release();
     return seq;
+  }
+
+  /** A contact added quietly, not written to yet: its first message is this node's HELLO, queued now. */
+  static void sayHelloFirst(Tx tx, Tx.Contact c, long now) throws StoreException, SottoException {
+    if (c.nextOutSeq() == 0) {
+      NodeMessage hello = NodeMessage.hello(0, now / 1000, NodeCore.ownName(tx), NodeCore.ownBundle(tx));
+      tx.queuePending(c.id(), hello.encode(), now);
+      tx.insertMessage(c.id(), false, 0, now / 1000, now, "", NodeMessage.HELLO);
+      tx.setSeqs(c.id(), 1, c.nextInSeq());
+    }
+  }
+
+  // ---------------------------------------------------------------- groups (spec: group.adoc)
+
+  /** A group: its id (16 hex digits), name, how many members, whether this node is one, its epoch. */
+  public record GroupInfo(String id, String name, int members, boolean member, long epoch) {}
+
+  /** A member of a group: its contact name ("me" for this node, else a fingerprint prefix), fingerprint, role. */
+  public record GroupMember(String name, String fingerprint, boolean admin) {}
+
+  /** A line of a group's history: who, when (the sender's clock, seconds), what; an event is a change. */
+  public record GroupLine(String from, long sentAt, String text, boolean event) {}
+
+  /**
+   * Creates a group of which this node is the only member and admin, kept at this node's own
+   * mailbox when it runs one, else at its first mailbox; returns its id.
+   */
+  public String groupCreate(String name) throws StoreException, SottoException {
+    boolean own = options.policy().mailbox() || config.mailboxes().isEmpty();
+    Address mailbox = own ? mailboxAddress() : config.mailboxes().get(0);
+    return groups.create(name, mailbox, own);
+  }
+
+  /** Adds a contact to a group (by the group's name or id); the contact is welcomed in its session. */
+  public void groupAdd(String group, String contactName) throws StoreException, SottoException {
+    groups.add(group, contactName);
+    wake.release();
+  }
+
+  /** Removes a member (a contact's name) from a group. */
+  public void groupRemove(String group, String memberName) throws StoreException, SottoException {
+    groups.remove(group, memberName);
+    wake.release();
+  }
+
+  /** Leaves a group. */
+  public void groupLeave(String group) throws StoreException, SottoException {
+    groups.leave(group);
+    wake.release();
+  }
+
+  /** Renames a group. */
+  public void groupRename(String group, String name) throws StoreException, SottoException {
+    groups.rename(group, name);
+    wake.release();
+  }
+
+  /** Sends a text to a group: sealed once, deposited once at the group's mailbox; returns its seq. */
+  public long groupSend(String group, String text) throws StoreException, SottoException {
+    long seq = groups.send(group, text);
+    wake.release();
+    return seq;
+  }
+
+  /** This node's groups, those it left or was removed from included. */
+  public List<GroupInfo> groups() throws StoreException, SottoException {
+    return groups.list().stream().map(g -> new GroupInfo(g.id(), g.name(), g.members(), g.member(), g.epoch()))
+        .toList();
+  }
+
+  /** A group's members, in its order. */
+  public List<GroupMember> groupMembers(String group) throws StoreException, SottoException {
+    return groups.members(group).stream().map(m -> new GroupMember(m.name(), m.fingerprint(), m.admin())).toList();
+  }
+
+  /** A group's history: its messages and changes as this node saw them. */
+  public List<GroupLine> groupHistory(String group) throws StoreException, SottoException {
+    return groups.history(group).stream().map(l -> new GroupLine(l.from(), l.sentAt(), l.text(), l.event()))
+        .toList();
   }
 
   // ---------------------------------------------------------------- what became of it
@@ -1304,8 +1380,14 @@ public final class Node implements AutoCloseable {
       attempt("delivery", deliveries::dispatch);
       attempt("answering dropped requests", this::dispatchTells);
       long now = System.nanoTime();
+      attempt("group deposits", this::dispatchGroups);
       if (now - nextFetch >= 0) {
         attempt("fetching", fetcher::dispatch);
+        attempt("fetching groups", () -> {
+          if (!outbound.busy("group-fetch:all")) {
+            outbound.submit("group-fetch:all", Outbound.Lane.UNPROVEN, groups::fetch);
+          }
+        });
         nextFetch = now + options.fetchInterval().toNanos();
       }
       if (now - nextExpire >= 0) {
@@ -1328,6 +1410,13 @@ public final class Node implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       }
+    }
+  }
+
+  /** Queues the job that deposits the group messages waiting, unless it is queued or running. */
+  private void dispatchGroups() throws StoreException, SottoException {
+    if (!outbound.busy("group-deposit:all")) {
+      outbound.submit("group-deposit:all", Outbound.Lane.UNPROVEN, groups::deposit);
     }
   }
 

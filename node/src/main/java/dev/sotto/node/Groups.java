@@ -1,0 +1,593 @@
+package dev.sotto.node;
+
+import dev.sotto.Address;
+import dev.sotto.Envelope;
+import dev.sotto.Fingerprint;
+import dev.sotto.Frame;
+import dev.sotto.Group;
+import dev.sotto.GroupChange;
+import dev.sotto.GroupState;
+import dev.sotto.NodeMessage;
+import dev.sotto.PublicIdentity;
+import dev.sotto.RandomSource;
+import dev.sotto.SottoException;
+import dev.sotto.internal.encoding.Bytes;
+import dev.sotto.node.store.Store;
+import dev.sotto.node.store.StoreException;
+import dev.sotto.node.store.Tx;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The node's groups (spec: group.adoc, transport.adoc#node-messages): each member's {@link Group}
+ * kept sealed in the store, its sender keys and welcomes carried as GROUP_KEY and GROUP_WELCOME node
+ * messages in the pairwise sessions with the members (who must be contacts), each group message
+ * deposited once, with its take leaves, at the group's first mailbox that answers, and fetched there
+ * by every member, who presents its take token once it has opened it.
+ *
+ * <p>What is stored, all in sealed key-value entries: the list of groups; per group its state
+ * ({@link Group#serialize}), its history and the next {@code seq} of this node's messages to it;
+ * the deposits not yet made; the sender keys of groups not yet joined.
+ */
+final class Groups {
+  static final String KV_INDEX = "groups";
+  static final String KV_OUT = "group-out";
+  static final String KV_EARLY = "group-early-keys";
+
+  private final Store store;
+  private final Clock clock;
+  private final RandomSource random;
+  private final PublicIdentity me;
+  private final LinkPool links;
+  private final System.Logger log;
+
+  Groups(Store store, Clock clock, RandomSource random, PublicIdentity me, LinkPool links, System.Logger log) {
+    this.store = store;
+    this.clock = clock;
+    this.random = random;
+    this.me = me;
+    this.links = links;
+    this.log = log;
+  }
+
+  /** A group as the user sees it. */
+  record Info(String id, String name, int members, boolean member, long epoch) {}
+
+  /** A member as the user sees it: its contact name (or "me", or its fingerprint) and whether it is an admin. */
+  record Member(String name, String fingerprint, boolean admin) {}
+
+  /** A line of a group's history: who (a name), when (the sender's clock), what; events are changes. */
+  record Line(String from, long sentAt, String text, boolean event) {}
+
+  // ---------------------------------------------------------------- the store
+
+  static String id(byte[] groupId) {
+    return Bytes.hex(groupId).substring(0, 16);
+  }
+
+  private static List<String> index(Tx tx) throws StoreException {
+    List<String> out = new ArrayList<>();
+    Optional<byte[]> raw = tx.get(KV_INDEX);
+    if (raw.isPresent() && raw.get().length > 0) {
+      for (String s : new String(raw.get(), StandardCharsets.US_ASCII).split(",")) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  private static Group load(Tx tx, String id) throws StoreException, SottoException {
+    return Group.restore(tx.get("group:" + id).orElseThrow(
+        () -> new StoreException(StoreException.Kind.MISSING, "no group " + id)));
+  }
+
+  private static void save(Tx tx, Group g) throws StoreException {
+    String id = id(g.groupId());
+    List<String> index = index(tx);
+    if (!index.contains(id)) {
+      index.add(id);
+      tx.put(KV_INDEX, String.join(",", index).getBytes(StandardCharsets.US_ASCII));
+    }
+    tx.put("group:" + id, g.serialize());
+  }
+
+  /** The group named {@code nameOrId}: by its name among this node's groups, or by its id. */
+  private static String find(Tx tx, String nameOrId) throws StoreException, SottoException {
+    String found = null;
+    for (String id : index(tx)) {
+      if (id.equals(nameOrId)) {
+        return id;
+      }
+      if (load(tx, id).state().name().equals(nameOrId)) {
+        if (found != null) {
+          throw new IllegalArgumentException("two groups are named '" + nameOrId + "': use the id");
+        }
+        found = id;
+      }
+    }
+    if (found == null) {
+      throw new IllegalArgumentException("no group '" + nameOrId + "'");
+    }
+    return found;
+  }
+
+  private static List<Line> history(Tx tx, String id) throws StoreException {
+    List<Line> out = new ArrayList<>();
+    Optional<byte[]> raw = tx.get("group-log:" + id);
+    if (raw.isEmpty()) {
+      return out;
+    }
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(raw.get()))) {
+      int n = in.readInt();
+      for (int i = 0; i < n; i++) {
+        String from = string(in);
+        long sentAt = in.readLong();
+        String text = string(in);
+        boolean event = in.readBoolean();
+        out.add(new Line(from, sentAt, text, event));
+      }
+    } catch (IOException e) {
+      throw new StoreException(StoreException.Kind.CORRUPT, "a group's history does not read");
+    }
+    return out;
+  }
+
+  private static void append(Tx tx, String id, Line line) throws StoreException {
+    List<Line> lines = history(tx, id);
+    lines.add(line);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(lines.size());
+      for (Line l : lines) {
+        string(out, l.from());
+        out.writeLong(l.sentAt());
+        string(out, l.text());
+        out.writeBoolean(l.event());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    tx.put("group-log:" + id, bytes.toByteArray());
+  }
+
+  private static String string(DataInputStream in) throws IOException {
+    byte[] b = new byte[in.readInt()];
+    in.readFully(b);
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  private static void string(DataOutputStream out, String s) throws IOException {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(b.length);
+    out.write(b);
+  }
+
+  /** A pending deposit: the group, the envelope and its leaves. */
+  private record Deposit(String group, byte[] envelope, List<byte[]> leaves) {}
+
+  private static List<Deposit> deposits(Tx tx) throws StoreException {
+    List<Deposit> out = new ArrayList<>();
+    Optional<byte[]> raw = tx.get(KV_OUT);
+    if (raw.isEmpty()) {
+      return out;
+    }
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(raw.get()))) {
+      int n = in.readInt();
+      for (int i = 0; i < n; i++) {
+        String group = string(in);
+        byte[] envelope = new byte[in.readInt()];
+        in.readFully(envelope);
+        int leaves = in.readInt();
+        List<byte[]> ls = new ArrayList<>();
+        for (int j = 0; j < leaves; j++) {
+          byte[] leaf = new byte[Frame.LEAF_LENGTH];
+          in.readFully(leaf);
+          ls.add(leaf);
+        }
+        out.add(new Deposit(group, envelope, ls));
+      }
+    } catch (IOException e) {
+      throw new StoreException(StoreException.Kind.CORRUPT, "the group deposits do not read");
+    }
+    return out;
+  }
+
+  private static void putDeposits(Tx tx, List<Deposit> deposits) throws StoreException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(deposits.size());
+      for (Deposit d : deposits) {
+        string(out, d.group());
+        out.writeInt(d.envelope().length);
+        out.write(d.envelope());
+        out.writeInt(d.leaves().size());
+        for (byte[] leaf : d.leaves()) {
+          out.write(leaf);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    tx.put(KV_OUT, bytes.toByteArray());
+  }
+
+  private String nameOf(Tx tx, Fingerprint fp) throws StoreException {
+    if (fp.equals(me.fingerprint())) {
+      return "me";
+    }
+    for (Tx.Contact c : tx.contacts()) {
+      if (Arrays2.fingerprintOf(c.identity()).equals(fp)) {
+        return c.name();
+      }
+    }
+    return Bytes.hex(fp.bytes()).substring(0, 12);
+  }
+
+  /** Small helpers on identities kept as bytes. */
+  private static final class Arrays2 {
+    static Fingerprint fingerprintOf(byte[] identity) {
+      try {
+        return PublicIdentity.parse(identity).fingerprint();
+      } catch (SottoException e) {
+        throw new IllegalStateException("a stored identity does not read", e);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- what the user does
+
+  /** Creates a group whose mailbox is {@code mailbox} (this node's own, or one it uses). */
+  String create(String name, Address mailbox, boolean own) throws StoreException, SottoException {
+    Group g = Group.create(me, name, List.of(new GroupState.Mailbox(own ? Optional.of(me.fingerprint())
+        : Optional.empty(), mailbox)), random);
+    long now = clock.millis();
+    store.write(tx -> {
+      save(tx, g);
+      append(tx, id(g.groupId()), new Line("me", now / 1000, "created the group " + name, true));
+      return null;
+    });
+    return id(g.groupId());
+  }
+
+  /** Adds a contact to the group (this node must be an admin). */
+  void add(String group, String contactName) throws StoreException, SottoException {
+    change(group, tx -> {
+      Tx.Contact c = Node.contactNamed(tx, contactName);
+      return List.of(new GroupChange.Add(PublicIdentity.parse(c.identity()), GroupState.Role.MEMBER));
+    }, "added " + contactName);
+  }
+
+  /** Removes a member (a contact's name) from the group. */
+  void remove(String group, String memberName) throws StoreException, SottoException {
+    change(group, tx -> {
+      Tx.Contact c = Node.contactNamed(tx, memberName);
+      return List.of(new GroupChange.Remove(PublicIdentity.parse(c.identity()).fingerprint()));
+    }, "removed " + memberName);
+  }
+
+  /** Leaves the group. */
+  void leave(String group) throws StoreException, SottoException {
+    change(group, tx -> List.of(new GroupChange.Remove(me.fingerprint())), "left the group");
+  }
+
+  /** Renames the group. */
+  void rename(String group, String name) throws StoreException, SottoException {
+    change(group, tx -> List.of(new GroupChange.Rename(name)), "renamed the group " + name);
+  }
+
+  private interface Ops {
+    List<GroupChange.Op> of(Tx tx) throws StoreException, SottoException;
+  }
+
+  private void change(String group, Ops ops, String what) throws StoreException, SottoException {
+    long now = clock.millis();
+    store.write(tx -> {
+      String id = find(tx, group);
+      Group g = load(tx, id);
+      Group.Sealed s = g.propose(ops.of(tx), Instant.ofEpochMilli(now), random);
+      sealed(tx, id, g, s, now);
+      save(tx, g);
+      append(tx, id, new Line("me", now / 1000, what, true));
+      return null;
+    });
+  }
+
+  /** Sends a text to the group; returns its seq. */
+  long send(String group, String text) throws StoreException, SottoException {
+    long now = clock.millis();
+    return store.write(tx -> {
+      String id = find(tx, group);
+      Group g = load(tx, id);
+      long seq = tx.get("group-seq:" + id).map(b -> Long.parseLong(new String(b, StandardCharsets.US_ASCII)))
+          .orElse(0L);
+      byte[] payload = NodeMessage.text(seq, now / 1000, text).encode();
+      Group.Sealed s = g.seal(payload, Instant.ofEpochMilli(now), random);
+      sealed(tx, id, g, s, now);
+      save(tx, g);
+      tx.put("group-seq:" + id, Long.toString(seq + 1).getBytes(StandardCharsets.US_ASCII));
+      append(tx, id, new Line("me", now / 1000, text, false));
+      return seq;
+    });
+  }
+
+  /** Queues a seal's welcomes and sender keys to the members (contacts) and its envelope for deposit. */
+  private void sealed(Tx tx, String id, Group g, Group.Sealed s, long now) throws StoreException, SottoException {
+    for (Group.Delivery d : s.welcomes()) {
+      pairwise(tx, d.to(), NodeMessage.GROUP_WELCOME, d.payload(), now);
+    }
+    for (Group.Delivery d : s.senderKeys()) {
+      pairwise(tx, d.to(), NodeMessage.GROUP_KEY, d.payload(), now);
+    }
+    List<Deposit> out = deposits(tx);
+    out.add(new Deposit(id, s.envelope().encoded(), s.leaves()));
+    putDeposits(tx, out);
+  }
+
+  /** A GROUP_KEY or GROUP_WELCOME to a member, in the session with it; a member that is no contact gets nothing. */
+  private void pairwise(Tx tx, PublicIdentity to, int kind, byte[] data, long now) throws StoreException,
+      SottoException {
+    Optional<Tx.Contact> c = tx.contactByIdentity(to.encoded());
+    if (c.isEmpty()) {
+      log.log(System.Logger.Level.WARNING, "a group member is no contact: it gets no " + NodeMessage.kindName(kind));
+      return;
+    }
+    Node.sayHelloFirst(tx, c.get(), now);
+    Tx.Contact contact = tx.contact(c.get().id()).orElseThrow();
+    NodeMessage m = kind == NodeMessage.GROUP_KEY ? NodeMessage.groupKey(contact.nextOutSeq(), now / 1000, data)
+        : NodeMessage.groupWelcome(contact.nextOutSeq(), now / 1000, data);
+    tx.queuePending(contact.id(), m.encode(), now);
+  }
+
+  // ---------------------------------------------------------------- what the user reads
+
+  List<Info> list() throws StoreException, SottoException {
+    return store.read(tx -> {
+      List<Info> out = new ArrayList<>();
+      for (String id : index(tx)) {
+        Group g = load(tx, id);
+        out.add(new Info(id, g.state().name(), g.state().members().size(), g.isMember(), g.state().epoch()));
+      }
+      return out;
+    });
+  }
+
+  List<Member> members(String group) throws StoreException, SottoException {
+    return store.read(tx -> {
+      Group g = load(tx, find(tx, group));
+      List<Member> out = new ArrayList<>();
+      for (GroupState.Member m : g.state().members()) {
+        out.add(new Member(nameOf(tx, m.fingerprint()), Bytes.hex(m.fingerprint().bytes()),
+            m.role() == GroupState.Role.ADMIN));
+      }
+      return out;
+    });
+  }
+
+  List<Line> history(String group) throws StoreException, SottoException {
+    return store.read(tx -> history(tx, find(tx, group)));
+  }
+
+  // ---------------------------------------------------------------- what the members send pairwise
+
+  /** A GROUP_KEY or GROUP_WELCOME opened in the session with {@code from}, in that transaction. */
+  void received(Tx tx, NodeCore.GroupDelivery d) throws StoreException, SottoException {
+    byte[] data = d.message().groupData();
+    long now = clock.millis();
+    if (d.message().kind() == NodeMessage.GROUP_WELCOME) {
+      if (data.length < 35) {
+        return;
+      }
+      String id = id(java.util.Arrays.copyOfRange(data, 3, 35));
+      if (index(tx).contains(id)) {
+        return;
+      }
+      Group g;
+      try {
+        g = Group.join(me, d.from(), data);
+      } catch (SottoException e) {
+        log.log(System.Logger.Level.INFO, "a welcome refused: " + e.code());
+        return;
+      }
+      save(tx, g);
+      append(tx, id, new Line(nameOf(tx, d.from().fingerprint()), now / 1000, "added you to " + g.state().name(),
+          true));
+      // Sender keys that came before the welcome.
+      List<byte[][]> early = early(tx);
+      List<byte[][]> rest = new ArrayList<>();
+      for (byte[][] e : early) {
+        if (id(java.util.Arrays.copyOfRange(e[1], 1, 33)).equals(id)) {
+          try {
+            g.receiveSenderKey(PublicIdentity.parse(e[0]), e[1]);
+          } catch (SottoException ex) {
+            // refused: dropped
+          }
+        } else {
+          rest.add(e);
+        }
+      }
+      putEarly(tx, rest);
+      save(tx, g);
+      return;
+    }
+    String id = id(java.util.Arrays.copyOfRange(data, 1, 33));
+    if (!index(tx).contains(id)) {
+      List<byte[][]> early = early(tx);
+      early.add(new byte[][] {d.from().encoded(), data});
+      while (early.size() > 256) {
+        early.remove(0);
+      }
+      putEarly(tx, early);
+      return;
+    }
+    Group g = load(tx, id);
+    try {
+      g.receiveSenderKey(d.from(), data);
+    } catch (SottoException e) {
+      log.log(System.Logger.Level.INFO, "a sender key refused: " + e.code());
+      return;
+    }
+    save(tx, g);
+  }
+
+  private static List<byte[][]> early(Tx tx) throws StoreException {
+    List<byte[][]> out = new ArrayList<>();
+    Optional<byte[]> raw = tx.get(KV_EARLY);
+    if (raw.isEmpty()) {
+      return out;
+    }
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(raw.get()))) {
+      int n = in.readInt();
+      for (int i = 0; i < n; i++) {
+        byte[] from = new byte[in.readInt()];
+        in.readFully(from);
+        byte[] key = new byte[in.readInt()];
+        in.readFully(key);
+        out.add(new byte[][] {from, key});
+      }
+    } catch (IOException e) {
+      throw new StoreException(StoreException.Kind.CORRUPT, "the early sender keys do not read");
+    }
+    return out;
+  }
+
+  private static void putEarly(Tx tx, List<byte[][]> early) throws StoreException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(early.size());
+      for (byte[][] e : early) {
+        out.writeInt(e[0].length);
+        out.write(e[0]);
+        out.writeInt(e[1].length);
+        out.write(e[1]);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    tx.put(KV_EARLY, bytes.toByteArray());
+  }
+
+  // ---------------------------------------------------------------- the network (the worker's jobs)
+
+  /** Deposits what waits, each at its group's first mailbox that takes it. */
+  void deposit() throws StoreException, SottoException {
+    List<Deposit> waiting = store.read(Groups::deposits);
+    for (Deposit d : waiting) {
+      List<GroupState.Mailbox> mailboxes = store.read(tx -> load(tx, d.group()).state().mailboxes());
+      boolean done = mailboxes.isEmpty();
+      for (GroupState.Mailbox m : mailboxes) {
+        try {
+          Frame answer = links.exchange(m.address(), link -> link.call(Frame.depositGroup(link.nextRequestId(),
+              d.leaves(), Envelope.parse(d.envelope())))).get(0);
+          if (answer.type() == Frame.OK) {
+            done = true;
+            break;
+          }
+        } catch (IOException | RuntimeException e) {
+          // the next mailbox, or the next round
+        }
+      }
+      if (done) {
+        store.write(tx -> {
+          List<Deposit> now = deposits(tx);
+          now.removeIf(x -> java.util.Arrays.equals(x.envelope(), d.envelope()));
+          putDeposits(tx, now);
+          return null;
+        });
+      }
+    }
+  }
+
+  /**
+   * Fetches each group's watched tags at each of its mailboxes, opens what comes, and takes what
+   * opened. A member that was removed keeps fetching its old chains' tags, and reads nothing new.
+   */
+  void fetch() throws StoreException, SottoException {
+    for (String id : store.read(Groups::index)) {
+      Group g = store.read(tx -> load(tx, id));
+      List<byte[]> tags = g.tags();
+      if (tags.isEmpty()) {
+        continue;
+      }
+      for (GroupState.Mailbox m : g.state().mailboxes()) {
+        try {
+          links.exchange(m.address(), link -> {
+            fetchFrom(link, id, tags);
+            return null;
+          });
+        } catch (IOException | RuntimeException e) {
+          // tried again next round
+        }
+      }
+    }
+  }
+
+  private void fetchFrom(LinkPool.Calls link, String id, List<byte[]> tags) throws IOException, SottoException,
+      StoreException {
+    List<Frame> answer = link.call(Frame.fetch(link.nextRequestId(), tags.subList(0, Math.min(tags.size(),
+        Frame.MAX_COUNT))));
+    List<Frame.Take> takes = new ArrayList<>();
+    for (Frame f : answer) {
+      if (f.type() != Frame.ITEM) {
+        continue;
+      }
+      byte[] envelope = f.itemEnvelope().encoded();
+      long now = clock.millis();
+      Optional<byte[]> token = store.write(tx -> {
+        Group g = load(tx, id);
+        Group.Opened o;
+        try {
+          o = g.open(envelope);
+        } catch (SottoException e) {
+          return Optional.<byte[]>empty(); // refused: left at the mailbox for the others
+        }
+        String from = nameOf(tx, o.sender().fingerprint());
+        if (o.payload().isPresent()) {
+          try {
+            NodeMessage text = NodeMessage.parse(o.payload().get(), Instant.ofEpochMilli(now), o.sender());
+            if (text.kind() == NodeMessage.TEXT) {
+              append(tx, id, new Line(from, text.sentAt(), text.text(), false));
+            }
+          } catch (SottoException e) {
+            // not a node message: taken and dropped
+          }
+        } else if (o.change().isPresent()) {
+          append(tx, id, new Line(from, now / 1000, describe(tx, o.change().get()), true));
+        }
+        save(tx, g);
+        return Optional.of(o.takeToken());
+      });
+      if (token.isPresent()) {
+        takes.add(new Frame.Take(f.itemId(), token.get()));
+      }
+    }
+    if (!takes.isEmpty()) {
+      link.call(Frame.take(link.nextRequestId(), takes));
+    }
+  }
+
+  private String describe(Tx tx, GroupChange c) throws StoreException {
+    List<String> parts = new ArrayList<>();
+    for (GroupChange.Op op : c.ops()) {
+      if (op instanceof GroupChange.Add a) {
+        parts.add("added " + nameOf(tx, a.identity().fingerprint()));
+      } else if (op instanceof GroupChange.Remove r) {
+        parts.add(r.member().equals(c.author()) ? "left" : "removed " + nameOf(tx, r.member()));
+      } else if (op instanceof GroupChange.Rename r) {
+        parts.add("renamed the group " + r.name());
+      } else {
+        parts.add("changed the group");
+      }
+    }
+    return String.join(", ", parts);
+  }
+}
