@@ -294,6 +294,7 @@ final class Groups {
     store.write(tx -> {
       String id = find(tx, group);
       Group g = load(tx, id);
+      requireMember(g);
       Group.Sealed s = g.propose(ops.of(tx), Instant.ofEpochMilli(now), random);
       sealed(tx, id, g, s, now);
       save(tx, g);
@@ -310,6 +311,7 @@ final class Groups {
       Group g = load(tx, id);
       long seq = tx.get("group-seq:" + id).map(b -> Long.parseLong(new String(b, StandardCharsets.US_ASCII)))
           .orElse(0L);
+      requireMember(g);
       byte[] payload = NodeMessage.text(seq, now / 1000, text).encode();
       Group.Sealed s = g.seal(payload, Instant.ofEpochMilli(now), random);
       sealed(tx, id, g, s, now);
@@ -318,6 +320,12 @@ final class Groups {
       append(tx, id, new Line("me", now / 1000, text, false));
       return seq;
     });
+  }
+
+  private static void requireMember(Group g) {
+    if (!g.isMember()) {
+      throw new IllegalArgumentException("you are no longer a member of " + g.state().name());
+    }
   }
 
   /** Queues a seal's welcomes and sender keys to the members (contacts) and its envelope for deposit. */

@@ -20,10 +20,25 @@ final class HistoryCommand extends Cmd {
   @Option(names = "--last", paramLabel = "N", description = "Show only the N most recent.")
   Integer last;
 
+  @Option(names = "--group", description = "CONTACT is a group (its name or id): its messages and changes as your"
+      + " node saw them.")
+  boolean group;
+
   @Override
   int execute() throws Exception {
     if (last != null && last < 1) {
       throw Failure.input("--last must be 1 or more");
+    }
+    if (group) {
+      try (Node node = openNode()) {
+        List<Node.GroupLine> lines = node.groupHistory(name);
+        int from = last == null ? 0 : Math.max(0, lines.size() - last);
+        for (Node.GroupLine l : lines.subList(from, lines.size())) {
+          String who = l.from().equals("me") ? "you" : l.from();
+          io().out().println(Show.time(io(), l.sentAt()) + "  " + who + (l.event() ? " " + l.text() : ": " + l.text()));
+        }
+      }
+      return 0;
     }
     try (Node node = openNode()) {
       List<Node.Shown> shown = node.history(name, last == null ? -1 : last);

@@ -40,6 +40,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         CardCommand.class,
         AddressCommand.class,
         ContactCommand.class,
+        GroupCommand.class,
         FingerprintCommand.class,
         SendCommand.class,
         OutboxCommand.class,

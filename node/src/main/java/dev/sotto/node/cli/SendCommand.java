@@ -23,7 +23,11 @@ final class SendCommand extends Cmd {
           + " wait).")
   double waitSeconds;
 
-  @Parameters(index = "0", paramLabel = "NAME", description = "The contact.")
+  @Option(names = "--group", description = "NAME is a group (its name or id): the message is sealed once and left at"
+      + " the group's mailbox for every member.")
+  boolean group;
+
+  @Parameters(index = "0", paramLabel = "NAME", description = "The contact (or, with --group, the group).")
   String name;
 
   @Parameters(index = "1..*", arity = "1..*", paramLabel = "TEXT",
@@ -45,6 +49,13 @@ final class SendCommand extends Cmd {
     check(text);
     if (waitSeconds < 0 || waitSeconds > 3600) {
       throw Failure.input("--wait is 0 to 3600 seconds");
+    }
+    if (group) {
+      try (Node node = openNode()) {
+        node.groupSend(name, text);
+        io().out().println("queued to group " + name + "; " + Delivery.status(home));
+      }
+      return 0;
     }
     try (Node node = openNode()) {
       long seq = node.send(name, text);
