@@ -86,7 +86,7 @@ final class Groups {
     return out;
   }
 
-  private static Group load(Tx tx, String id) throws StoreException, SottoException {
+  static Group load(Tx tx, String id) throws StoreException, SottoException {
     return Group.restore(tx.get("group:" + id).orElseThrow(
         () -> new StoreException(StoreException.Kind.MISSING, "no group " + id)));
   }
@@ -102,7 +102,7 @@ final class Groups {
   }
 
   /** The group named {@code nameOrId}: by its name among this node's groups, or by its id. */
-  private static String find(Tx tx, String nameOrId) throws StoreException, SottoException {
+  static String find(Tx tx, String nameOrId) throws StoreException, SottoException {
     String found = null;
     for (String id : index(tx)) {
       if (id.equals(nameOrId)) {

@@ -955,6 +955,11 @@ public final class Node implements AutoCloseable {
     return groups.members(group).stream().map(m -> new GroupMember(m.name(), m.fingerprint(), m.admin())).toList();
   }
 
+  /** This node's side of a group as stored now (a copy: for tests). */
+  dev.sotto.Group group(String group) throws StoreException, SottoException {
+    return store.read(tx -> Groups.load(tx, Groups.find(tx, group)));
+  }
+
   /** A group's history: its messages and changes as this node saw them. */
   public List<GroupLine> groupHistory(String group) throws StoreException, SottoException {
     return groups.history(group).stream().map(l -> new GroupLine(l.from(), l.sentAt(), l.text(), l.event()))

@@ -81,4 +81,74 @@ class GroupNodeTest {
           carol.groupHistory(id).toString());
     }
   }
+
+  /**
+   * A message sealed under alice's chain (which every member holds) and signed with another key:
+   * bob fetches it at the group's mailbox and refuses it (BAD_SIGNATURE: nothing shown); alice's
+   * next genuine message, under the same number, is read as if nothing had happened. Alice's
+   * randomness is watched on this thread, so that the test knows her chain's seed, as a member that
+   * holds her chain knows its keys.
+   */
+  @Test
+  void aMessageForgedInAMembersNameIsRefused() throws Exception {
+    Thread self = Thread.currentThread();
+    List<byte[]> drawn = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    dev.sotto.RandomSource secure = dev.sotto.RandomSource.secure();
+    dev.sotto.RandomSource watched = out -> {
+      secure.nextBytes(out);
+      if (Thread.currentThread() == self) {
+        drawn.add(out.clone());
+      }
+    };
+    Node.Options fast = TestNodes.fast();
+    Node.Options aliceOptions = new Node.Options(fast.clock(), watched, fast.tick(), fast.fetchInterval(), fast.limits(),
+        fast.policy(), fast.tap(), fast.listen());
+    Path a = TestNodes.init(dir, "alice", List.of());
+    Path b = TestNodes.init(dir, "bob", List.of());
+    try (Node alice = Node.open(a, null, aliceOptions); Node bob = Node.open(b, null, TestNodes.fast())) {
+      TestNodes.connect(alice, bob);
+      alice.start();
+      bob.start();
+      introduce(alice, "alice", bob, "bob");
+      String id = alice.groupCreate("pair");
+      alice.groupAdd(id, "bob");
+      TestNodes.await(TIMEOUT, () -> bob.groups().size() == 1);
+      drawn.clear();
+      alice.groupSend(id, "genuine 0");
+      TestNodes.await(TIMEOUT, () -> reads(bob, id, "genuine 0"));
+      byte[] seed = drawn.stream().filter(d -> d.length == 32).reduce((x, y) -> y).orElseThrow();
+
+      dev.sotto.Group g = alice.group(id);
+      byte[] groupId = g.groupId();
+      dev.sotto.GroupState tip = g.state();
+      var chain = dev.sotto.internal.group.GroupKdf.chain(groupId, seed);
+      byte[] ck1 = dev.sotto.internal.group.GroupKdf.nextChainKey(chain.chainKey());
+      byte[] content = dev.sotto.internal.group.GroupMessage.content(dev.sotto.internal.group.GroupMessage.TYPE_PAYLOAD,
+          dev.sotto.NodeMessage.text(1, 1, "forged").encode(), 1024 - dev.sotto.internal.group.GroupMessage.OVERHEAD);
+      byte[] ad = dev.sotto.internal.group.GroupMessage.ad(groupId, alice.fingerprint().bytes(), chain.chainId(), 1);
+      byte[] otherKey = secure.bytes(32);
+      byte[] signature = dev.sotto.internal.crypto.Ed25519.sign(otherKey,
+          dev.sotto.internal.group.GroupMessage.signedMessage(ad, tip.epoch(), tip.hash(), content));
+      byte[] body = dev.sotto.internal.group.GroupMessage.seal(dev.sotto.internal.group.GroupKdf.messageKey(ck1), ad,
+          dev.sotto.internal.group.GroupMessage.plaintext(tip.epoch(), tip.hash(), signature, content));
+      dev.sotto.Envelope forged = dev.sotto.Envelope.parse(dev.sotto.internal.encoding.Bytes.concat(
+          new byte[] {dev.sotto.Envelope.VERSION}, dev.sotto.internal.group.GroupKdf.tag(chain.tagKey(), 1), body));
+      try (dev.sotto.node.net.LinkChannel link = dev.sotto.node.net.LinkChannel.connect(alice.mailboxAddress(), "forger",
+          secure, 5_000, dev.sotto.node.net.WireTap.NONE)) {
+        assertEquals(dev.sotto.Frame.OK, link.call(dev.sotto.Frame.depositGroup(link.nextRequestId(), List.of(), forged))
+            .get(0).type());
+      }
+      // Bob fetches every 100 ms: the forgery is at the mailbox under a tag he watches.
+      Thread.sleep(1_500);
+      assertFalse(reads(bob, id, "forged"), "a forged message is not shown");
+      // What bob's node did with it: authentic under alice's chain, refused for its signature.
+      dev.sotto.SottoException refused = org.junit.jupiter.api.Assertions.assertThrows(dev.sotto.SottoException.class,
+          () -> bob.group(id).open(forged.encoded()));
+      assertEquals(dev.sotto.ErrorCode.BAD_SIGNATURE, refused.code());
+      assertEquals(2, alice.mailboxItems().size(), "the forgery waits at the mailbox beside the first change");
+      alice.groupSend(id, "genuine 1");
+      TestNodes.await(TIMEOUT, () -> reads(bob, id, "genuine 1"));
+      assertFalse(reads(bob, id, "forged"));
+    }
+  }
 }
