@@ -31,8 +31,12 @@ final class ChatCommand extends Cmd {
       "//text        sends /text; any other line starting with / is a command, never sent",
       "anything else is sent");
 
-  @Parameters(index = "0", paramLabel = "NAME", description = "The contact.")
+  @Parameters(index = "0", paramLabel = "NAME", description = "The contact (or, with --group, the group).")
   String name;
+
+  @picocli.CommandLine.Option(names = "--group", description = "NAME is a group (its name or id): what you type is"
+      + " sealed once and left at the group's mailbox; the members' messages and the group's changes are shown.")
+  boolean group;
 
   /** Where chat prints: above the line being typed on a terminal, plainly otherwise. */
   private Consumer<String> out;
@@ -44,7 +48,11 @@ final class ChatCommand extends Cmd {
     Path home = home();
     Home.requireNode(home);
     try (NodeLock lock = NodeLock.tryTake(home); Node node = openNode()) {
-      node.contact(name); // an unknown contact fails here, before anything starts
+      if (group) {
+        node.groupMembers(name); // an unknown group fails here, before anything starts
+      } else {
+        node.contact(name); // an unknown contact fails here, before anything starts
+      }
       if (lock != null) {
         RunCommand.start(node);
         io.out().println("sotto: chatting with " + name + "; " + node.config().name() + " runs here, listening on "
@@ -72,9 +80,14 @@ final class ChatCommand extends Cmd {
         err = io.err()::println;
       }
       AtomicBoolean done = new AtomicBoolean();
+      int[] seen = {group ? node.groupHistory(name).size() : 0};
       Thread poller = new Thread(() -> {
         while (!done.get()) {
-          RunCommand.printNew(io, node, out, err);
+          if (group) {
+            printNewInGroup(io, node, seen);
+          } else {
+            RunCommand.printNew(io, node, out, err);
+          }
           try {
             Thread.sleep(RunCommand.POLL_MILLIS);
           } catch (InterruptedException e) {
@@ -149,6 +162,13 @@ final class ChatCommand extends Cmd {
                 throw Failure.input("/history N: N must be a number, 1 or more");
               }
             }
+            if (group) {
+              List<Node.GroupLine> all = node.groupHistory(name);
+              for (Node.GroupLine l : all.subList(Math.max(0, all.size() - n), all.size())) {
+                out.accept(groupLine(io, l));
+              }
+              return true;
+            }
             List<Node.Shown> shown = node.history(name, n);
             if (shown.isEmpty()) {
               out.accept("no messages with " + name);
@@ -165,13 +185,38 @@ final class ChatCommand extends Cmd {
       }
       String text = line.stripLeading().startsWith("//") ? line.stripLeading().substring(1) : line;
       SendCommand.check(text);
-      node.send(name, text);
+      if (group) {
+        node.groupSend(name, text);
+      } else {
+        node.send(name, text);
+      }
       out.accept("[" + Show.time(io, io.clock().instant().getEpochSecond()) + "] you: "
           + Show.safe(text, "    "));
     } catch (Exception e) {
       err.accept("sotto: " + Errors.toFailure(e).getMessage());
     }
     return true;
+  }
+
+  /** A line of a group's history as chat shows it. */
+  static String groupLine(Io io, Node.GroupLine l) {
+    String who = l.from().equals("me") ? "you" : Show.safe(l.from(), "");
+    return "[" + Show.time(io, l.sentAt()) + "] " + who + (l.event() ? " " : ": ") + Show.safe(l.text(), "    ");
+  }
+
+  /** Prints the group's lines that came since the last call, but this node's own. */
+  private void printNewInGroup(Io io, Node node, int[] seen) {
+    try {
+      List<Node.GroupLine> all = node.groupHistory(name);
+      for (int i = seen[0]; i < all.size(); i++) {
+        if (!all.get(i).from().equals("me")) {
+          out.accept(groupLine(io, all.get(i)));
+        }
+      }
+      seen[0] = all.size();
+    } catch (Exception e) {
+      err.accept("sotto: " + Errors.toFailure(e).getMessage());
+    }
   }
 
   /** Gives what was typed last a moment to go out before this process (the node) ends. */

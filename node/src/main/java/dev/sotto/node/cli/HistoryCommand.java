@@ -33,9 +33,11 @@ final class HistoryCommand extends Cmd {
       try (Node node = openNode()) {
         List<Node.GroupLine> lines = node.groupHistory(name);
         int from = last == null ? 0 : Math.max(0, lines.size() - last);
+        if (lines.isEmpty()) {
+          io().out().println("nothing in " + name + " yet");
+        }
         for (Node.GroupLine l : lines.subList(from, lines.size())) {
-          String who = l.from().equals("me") ? "you" : l.from();
-          io().out().println(Show.time(io(), l.sentAt()) + "  " + who + (l.event() ? " " + l.text() : ": " + l.text()));
+          io().out().println(ChatCommand.groupLine(io(), l));
         }
       }
       return 0;

@@ -27,6 +27,8 @@ class GroupCommandsTest {
     cli.run("--home", alice, "group", "add", "nosuch", "bob").failsWith(Failure.BAD_INPUT, "no group 'nosuch'");
     cli.run("--home", alice, "group", "add", "friends", "carol").failsWith(Failure.BAD_INPUT, "no contact named");
     cli.run("--home", alice, "send", "--group", "friends", "hello", "group").ok();
+    cli.run("--home", alice, "chat", "--group", "nosuch").failsWith(Failure.BAD_INPUT, "no group 'nosuch'");
+    cli.run("--home", alice, "history", "--group", "nosuch").failsWith(Failure.BAD_INPUT, "no group 'nosuch'");
     try (Node a = Node.open(homes[0], null, CommandsTest.fast()); Node b = Node.open(homes[1], null,
         CommandsTest.fast())) {
       a.start();
