@@ -516,8 +516,23 @@ final class Groups {
   }
 
   /**
-   * Fetches each group's watched tags at each of its mailboxes, opens what comes, and takes what
-   * opened. A member that was removed keeps fetching its old chains' tags, and reads nothing new.
+   * The links of group fetches, one per group and mailbox, apart from the pool's (spec:
+   * group.adoc#group-learns): a mailbox does not see a member's group fetches and its pairwise ones
+   * on one link. Used by the one fetch job at a time.
+   */
+  private final java.util.Map<String, dev.sotto.node.net.LinkChannel> fetchLinks =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Closes the group fetches' links. */
+  void close() {
+    fetchLinks.values().forEach(dev.sotto.node.net.LinkChannel::close);
+    fetchLinks.clear();
+  }
+
+  /**
+   * Fetches each group's watched tags at each of its mailboxes, on a link of the group's own,
+   * opens what comes, and takes what opened. A member that was removed keeps fetching its old
+   * chains' tags, and reads nothing new.
    */
   void fetch() throws StoreException, SottoException {
     for (String id : store.read(Groups::index)) {
@@ -527,13 +542,32 @@ final class Groups {
         continue;
       }
       for (GroupState.Mailbox m : g.state().mailboxes()) {
+        String key = id + " " + Node.addressText(m.address());
+        dev.sotto.node.net.LinkChannel channel = fetchLinks.get(key);
         try {
-          links.exchange(m.address(), link -> {
-            fetchFrom(link, id, tags);
-            return null;
-          });
-        } catch (IOException | RuntimeException e) {
-          // tried again next round
+          if (channel == null || channel.isClosed()) {
+            channel = dev.sotto.node.net.LinkChannel.connect(m.address(), "group", clock, random, 10_000,
+                dev.sotto.node.net.WireTap.NONE);
+            fetchLinks.put(key, channel);
+          }
+          dev.sotto.node.net.LinkChannel ch = channel;
+          fetchFrom(new LinkPool.Calls() {
+            @Override
+            public long nextRequestId() {
+              return ch.nextRequestId();
+            }
+
+            @Override
+            public List<Frame> call(Frame request) throws IOException, SottoException {
+              return ch.call(request);
+            }
+          }, id, tags);
+        } catch (IOException | SottoException | RuntimeException e) {
+          // the mailbox closed an idle link, or failed: a new link next round
+          if (channel != null) {
+            channel.close();
+          }
+          fetchLinks.remove(key);
         }
       }
     }

@@ -1482,6 +1482,7 @@ public final class Node implements AutoCloseable {
       server.close();
     }
     links.close();
+    groups.close();
     outbound.close();
     if (wasRunning) {
       status.stopped(clock.millis());
