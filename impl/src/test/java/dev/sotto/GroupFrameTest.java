@@ -88,4 +88,33 @@ class GroupFrameTest {
             .body(), 27)).takes()).code());
     assertThrows(IllegalStateException.class, () -> Frame.ok(1).takes());
   }
+
+  /** The frame a body of {@code length} bytes is sent in: the smallest class that holds it (spec: transport.adoc#frames). */
+  static int wireBytes(int length) {
+    for (int c = 0; c < Link.FRAME_SIZES.size(); c++) {
+      if (Link.capacity(c) >= length) {
+        return Link.FRAME_SIZES.get(c);
+      }
+    }
+    throw new AssertionError("no frame holds " + length + " bytes");
+  }
+
+  /**
+   * What a group message of a 1 KiB envelope costs its sender on the link, against N - 1 pairwise
+   * envelopes of 1 KiB (README, Performance, Groups): one DEPOSIT_GROUP with N - 1 leaves, against
+   * N - 1 DEPOSITs.
+   */
+  @Test
+  void oneGroupDepositAgainstNMinusOnePairwiseDeposits() {
+    Envelope e = envelope(1024, 3);
+    int[][] expected = {{10, 4160, 9 * 1088}, {100, 4160, 99 * 1088}, {1000, 16448, 999 * 1088}};
+    for (int[] row : expected) {
+      List<byte[]> leaves = new ArrayList<>();
+      for (int i = 0; i < row[0] - 1; i++) {
+        leaves.add(leaf(i));
+      }
+      assertEquals(row[1], wireBytes(Frame.depositGroup(1, leaves, e).body().length), row[0] + " members");
+      assertEquals(row[2], (row[0] - 1) * wireBytes(Frame.deposit(1, e).body().length), row[0] + " members, pairwise");
+    }
+  }
 }
