@@ -438,11 +438,19 @@ final class Groups {
       return;
     }
     Group g = load(tx, id);
+    Group.KeyReceived r;
     try {
-      g.receiveSenderKey(d.from(), data);
+      r = g.receiveSenderKey(d.from(), data);
     } catch (SottoException e) {
       log.log(System.Logger.Level.INFO, "a sender key refused: " + e.code());
       return;
+    }
+    if (r.requested() && g.isMember()) {
+      // The sender asks for this member's chain (it came back after a long absence): spec: group.adoc#group-sender-key.
+      Optional<Group.Delivery> answer = g.senderKeyFor(d.from(), Instant.ofEpochMilli(now));
+      if (answer.isPresent()) {
+        pairwise(tx, d.from(), NodeMessage.GROUP_KEY, answer.get().payload(), now);
+      }
     }
     save(tx, g);
   }
