@@ -226,21 +226,18 @@ final class Groups {
       return "me";
     }
     for (Tx.Contact c : tx.contacts()) {
-      if (Arrays2.fingerprintOf(c.identity()).equals(fp)) {
+      if (fingerprintOf(c.identity()).equals(fp)) {
         return c.name();
       }
     }
     return Bytes.hex(fp.bytes()).substring(0, 12);
   }
 
-  /** Small helpers on identities kept as bytes. */
-  private static final class Arrays2 {
-    static Fingerprint fingerprintOf(byte[] identity) {
-      try {
-        return PublicIdentity.parse(identity).fingerprint();
-      } catch (SottoException e) {
-        throw new IllegalStateException("a stored identity does not read", e);
-      }
+  private static Fingerprint fingerprintOf(byte[] storedIdentity) {
+    try {
+      return PublicIdentity.parse(storedIdentity).fingerprint();
+    } catch (SottoException e) {
+      throw new IllegalStateException("a stored identity does not read", e);
     }
   }
 
@@ -583,8 +580,23 @@ final class Groups {
 
   private void fetchFrom(LinkPool.Calls link, String id, List<byte[]> tags) throws IOException, SottoException,
       StoreException {
-    List<Frame> answer = link.call(Frame.fetch(link.nextRequestId(), tags.subList(0, Math.min(tags.size(),
-        Frame.MAX_COUNT))));
+    for (int from = 0; from < tags.size(); from += Frame.MAX_COUNT) {
+      List<byte[]> chunk = tags.subList(from, Math.min(tags.size(), from + Frame.MAX_COUNT));
+      // A mailbox hands out at most 64 items a FETCH: ask again while it holds more (at most 16
+      // rounds a fetch, so that a flood of items that do not open cannot hold the job).
+      for (int round = 0; round < 16; round++) {
+        List<Frame> answer = link.call(Frame.fetch(link.nextRequestId(), chunk));
+        takeWhatOpens(link, id, answer);
+        Frame last = answer.get(answer.size() - 1);
+        if (last.type() != Frame.DONE || !last.more()) {
+          break;
+        }
+      }
+    }
+  }
+
+  private void takeWhatOpens(LinkPool.Calls link, String id, List<Frame> answer) throws IOException, SottoException,
+      StoreException {
     List<Frame.Take> takes = new ArrayList<>();
     for (Frame f : answer) {
       if (f.type() != Frame.ITEM) {
