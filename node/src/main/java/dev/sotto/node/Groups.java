@@ -442,6 +442,11 @@ final class Groups {
       log.log(System.Logger.Level.INFO, "a sender key refused: " + e.code());
       return;
     }
+    if (r.fork()) {
+      long epoch = java.nio.ByteBuffer.wrap(data, 33, 8).getLong();
+      append(tx, id, new Line(nameOf(tx, d.from().fingerprint()), now / 1000, "(your view of " + g.state().name()
+          + " differs from " + nameOf(tx, d.from().fingerprint()) + "'s since epoch " + epoch + ")", true));
+    }
     if (r.requested() && g.isMember()) {
       // The sender asks for this member's chain (it came back after a long absence): spec: group.adoc#group-sender-key.
       Optional<Group.Delivery> answer = g.senderKeyFor(d.from(), Instant.ofEpochMilli(now));
