@@ -646,9 +646,11 @@ final class Groups {
     List<String> parts = new ArrayList<>();
     for (GroupChange.Op op : c.ops()) {
       if (op instanceof GroupChange.Add a) {
-        parts.add("added " + nameOf(tx, a.identity().fingerprint()));
+        parts.add("added " + (a.identity().fingerprint().equals(me.fingerprint()) ? "you"
+            : nameOf(tx, a.identity().fingerprint())));
       } else if (op instanceof GroupChange.Remove r) {
-        parts.add(r.member().equals(c.author()) ? "left" : "removed " + nameOf(tx, r.member()));
+        parts.add(r.member().equals(c.author()) ? "left" : "removed " + (r.member().equals(me.fingerprint()) ? "you"
+            : nameOf(tx, r.member())));
       } else if (op instanceof GroupChange.Rename r) {
         parts.add("renamed the group " + r.name());
       } else {

@@ -913,6 +913,11 @@ public final class Node implements AutoCloseable {
     return groups.create(name, mailbox, own);
   }
 
+  /** Creates a group kept at {@code mailbox} (a mailbox this node uses, or its own); returns its id. */
+  public String groupCreate(String name, Address mailbox) throws StoreException, SottoException {
+    return groups.create(name, mailbox, mailbox.equals(mailboxAddress()));
+  }
+
   /** Adds a contact to a group (by the group's name or id); the contact is welcomed in its session. */
   public void groupAdd(String group, String contactName) throws StoreException, SottoException {
     groups.add(group, contactName);

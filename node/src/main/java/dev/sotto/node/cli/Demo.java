@@ -94,7 +94,7 @@ final class Demo {
     Path aliceHome = init(dir, "alice", List.of(mailbox.mailboxAddress()));
     Path bobHome = init(dir, "bob", List.of(mailbox.mailboxAddress()));
 
-    out.println(io.bold("Sotto demo") + ": three nodes in this process, talking over TCP on " + HOST + ".");
+    out.println(io.bold("Sotto demo") + ": three nodes in this process (a fourth joins later), talking over TCP on " + HOST + ".");
     out.println("Their homes are in " + dir + (keep ? "." : ", deleted at the end."));
     out.println();
     String format = "  %-8s %-17s %s%n";
@@ -205,6 +205,8 @@ final class Demo {
       detail(Show.message(io, m, c -> alice.fingerprint(c).text()));
     }
 
+    groups(dir, nodes, options, mailbox, alice, bob);
+
     out.println();
     section("The conversation");
     conversation("on alice's node", alice, "alice", "bob");
@@ -212,6 +214,80 @@ final class Demo {
 
     out.println();
     wireView(needles);
+  }
+
+  // ---------------------------------------------------------------- a group
+
+  static final String CAROL_LEFT_OUT = "Carol will not read this one.";
+
+  private static boolean reads(Node node, String group, String from, String text) throws Exception {
+    return !node.groups().isEmpty() && node.groupHistory(group).stream()
+        .anyMatch(l -> !l.event() && l.from().equals(from) && l.text().equals(text));
+  }
+
+  /** Steps 9 to 11: Carol joins; a group of three at the mailbox; a removal (spec: group.adoc). */
+  private void groups(Path dir, List<Node> nodes, Node.Options options, Node mailbox, Node alice, Node bob)
+      throws Exception {
+    step(9, "Carol joins; Alice makes a group of the three of them, kept at the mailbox.");
+    Node carol = Node.open(init(dir, "carol", List.of(mailbox.mailboxAddress())), null, options);
+    nodes.add(carol);
+    carol.start();
+    for (Node other : List.of(alice, bob)) {
+      String name = other.config().name();
+      carol.addContact(name, other.card().text(), false);
+      other.addContact("carol", carol.card().text());
+      long id = other.contact("carol").id();
+      await(name + "'s first contact to reach carol",
+          () -> other.firstContactStatus(id).state() == FirstContacts.State.ANSWERED);
+    }
+    detail("Group keys travel in the pairwise sessions: each member is the others' contact.");
+    long depositsBefore = mailbox.serving().getOrDefault("mailbox_group_deposits", 0L);
+    String group = alice.groupCreate("hikers", mailbox.mailboxAddress());
+    alice.groupAdd(group, "bob");
+    alice.groupAdd(group, "carol");
+    await("bob and carol to be welcomed", () -> bob.groups().size() == 1 && carol.groups().size() == 1
+        && bob.groups().get(0).members() == 3 && carol.groups().get(0).members() == 3);
+    detail("'sotto group create hikers', 'sotto group add hikers bob', '... carol': both welcomed in alice's sessions.");
+
+    step(10, "Each of them writes once to the group.");
+    Map<Node, String> says = new LinkedHashMap<>();
+    says.put(alice, "Hikers: Saturday, 8 am at the station.");
+    says.put(bob, "I'll bring the map.");
+    says.put(carol, "And I the sandwiches.");
+    for (Map.Entry<Node, String> e : says.entrySet()) {
+      e.getKey().groupSend(group, e.getValue());
+      detail(e.getKey().config().name() + " > hikers: " + e.getValue());
+    }
+    List<Node> members = List.of(alice, bob, carol);
+    for (Node reader : members) {
+      for (Map.Entry<Node, String> e : says.entrySet()) {
+        if (reader != e.getKey()) {
+          String from = e.getKey().config().name();
+          await(reader.config().name() + " to read " + from, () -> reads(reader, group, from, e.getValue()));
+        }
+      }
+    }
+    long deposits = mailbox.serving().getOrDefault("mailbox_group_deposits", 0L) - depositsBefore;
+    check(deposits == 5, "the mailbox took one envelope per message: " + deposits + " deposits (2 changes, 3 messages),"
+        + " each read there by both other members", "the mailbox took " + deposits + " group deposits, not 5");
+    await("the mailbox to delete what every member took", () -> mailbox.mailboxItems().size() <= 1);
+    detail("Each member presented a take token for what it read; the mailbox deleted each message once both others"
+        + " had (" + mailbox.mailboxItems().size() + " item left: the first change, sealed when alice was alone, which"
+        + " leaves at its expiry).");
+
+    step(11, "Alice removes Carol, then writes again.");
+    alice.groupRemove(group, "carol");
+    await("carol to learn that she was removed", () -> !carol.groups().get(0).member());
+    alice.groupSend(group, CAROL_LEFT_OUT);
+    detail("alice > hikers: " + CAROL_LEFT_OUT);
+    await("bob to read it", () -> reads(bob, group, "alice", CAROL_LEFT_OUT));
+    Thread.sleep(1_500); // carol keeps fetching every 200 ms
+    check(!reads(carol, group, "alice", CAROL_LEFT_OUT), "carol keeps fetching and reads nothing sent after her"
+        + " removal: no key of the new chains reached her", "carol read a message sent after her removal");
+    out.println("  on carol's node ('sotto history --group hikers'):");
+    for (Node.GroupLine l : carol.groupHistory(group)) {
+      out.println("    " + ChatCommand.groupLine(io, l));
+    }
   }
 
   // ---------------------------------------------------------------- the wire view

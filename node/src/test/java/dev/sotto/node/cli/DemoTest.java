@@ -27,6 +27,9 @@ class DemoTest {
     assertTrue(out.contains("ok  no readable byte in the stored envelopes"), out);
     assertTrue(out.contains("ok  no readable byte in the bytes on the wire"), out);
     assertTrue(out.contains("ok  every handshake message is 1243 bytes"), out);
+    assertTrue(out.contains("ok  the mailbox took one envelope per message: 5 deposits"), out);
+    assertTrue(out.contains("ok  carol keeps fetching and reads nothing sent after her removal"), out);
+    assertTrue(out.contains("] alice removed you"), out);
     assertFalse(out.contains("FAILED"), out);
     assertTrue(out.contains("temporary homes deleted"), out);
   }
