@@ -1279,6 +1279,7 @@ public final class Node implements AutoCloseable {
       m.putAll(server.counters());
     }
     m.putAll(core.mailbox().counters());
+    m.putAll(core.backups().counters());
     m.putAll(core.requestCounters());
     m.put("droppedAnswersSent", deliveries.told.get());
     m.put("droppedAnswersNotTaken", deliveries.notTold.get());
