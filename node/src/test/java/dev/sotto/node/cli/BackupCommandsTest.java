@@ -117,6 +117,13 @@ class BackupCommandsTest {
         Cli.Result fromFile = cli.run("--home", other.toString(), "restore", file.toString()).ok();
         assertTrue(fromFile.out().contains("Restored backup 1 of generation 0"), fromFile.out());
 
+        // a copy of alice's home is kept: the device that will be superseded
+        Path old = dir.resolve("alice-old");
+        try (Stream<Path> all = Files.walk(alice)) {
+          for (Path p : (Iterable<Path>) all::iterator) {
+            Files.copy(p, old.resolve(alice.relativize(p).toString()));
+          }
+        }
         // alice's home is wiped; the recovery code and the mailbox's address bring everything back
         try (Stream<Path> all = Files.walk(alice)) {
           all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -130,6 +137,11 @@ class BackupCommandsTest {
         assertTrue(recovered.out().contains("backup 3 of generation 1"), recovered.out());
         String history = cli.run("--home", alice.toString(), "history", "bob").ok().out();
         assertTrue(history.contains("one") && history.contains("two"), history);
+
+        // the old device reads the newer head (generation 1) at its next backup, and stops
+        cli.run("--home", old.toString(), "backup").failsWith(Failure.STORE, "restored on another device");
+        cli.run("--home", old.toString(), "send", "bob", "stale").failsWith(Failure.BAD_INPUT,
+            "restored on another device");
 
         // and they keep talking: alice's node resets the session; bob writes and reads as before
         try (Node a = Node.open(alice, null, fast())) {
