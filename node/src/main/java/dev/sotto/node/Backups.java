@@ -174,7 +174,7 @@ public final class Backups {
   // ---------------------------------------------------------------- lineage and schedule
 
   /** This device's lineage, or empty before its first backup. */
-  Optional<BackupWriter> writer() throws StoreException, SottoException {
+  public Optional<BackupWriter> writer() throws StoreException, SottoException {
     Optional<byte[]> state = store.read(tx -> tx.get(KV_WRITER));
     if (state.isEmpty()) {
       return Optional.empty();

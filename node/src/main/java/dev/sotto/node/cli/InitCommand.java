@@ -186,6 +186,11 @@ final class InitCommand extends Cmd {
               out.println("The store's settings stay as they were: the --name, --host, --port, --advertise and"
                   + " --mailbox given here are not used. Change them with 'sotto config'.");
             }
+            if (!noRestore && plan.contacts() == 0 && !node.config().mailboxes().isEmpty()
+                && node.backups().writer().isEmpty()) {
+              out.println();
+              restoreNewest(io, node); // a recovery interrupted before its restore committed: the restore again
+            }
           } else {
             out.println("Created the node '" + node.config().name() + "' in " + home + ".");
             out.println();
