@@ -20,7 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The whole story of issue 16 in one process, over loopback TCP: alice and bob talk through a
  * mailbox; alice backs up to it (and to a file; again, incrementally); a tampered file is refused in
  * one line, changing nothing; alice's home is wiped; 'init --recover --mailbox' restores contacts and
- * history from the mailbox; and alice and bob keep talking (the sessions reset). About 15 s.
+ * history from the mailbox; and alice and bob keep talking (the sessions reset; bob is told alice lost
+ * what came after her backup, and sends it again). A copy of alice's old home then refuses to back up
+ * or send. About 10 s.
  */
 class BackupCommandsTest {
   @TempDir Path dir;
@@ -99,6 +101,17 @@ class BackupCommandsTest {
             second.out());
         assertTrue(second.err().contains("1 mailbox holds"), second.err());
 
+        // a message comes in after the last backup: the restored device will have lost it
+        try (Node a = Node.open(alice, null, fast())) {
+          a.start();
+          b.send("alice", "after the backup");
+          List<Node.Shown> late = new ArrayList<>();
+          await(Duration.ofSeconds(20), () -> {
+            late.addAll(a.read());
+            return texts(late).contains("after the backup");
+          });
+        }
+
         // A tampered file is refused in one line, and the store it was given stays empty.
         Path other = dir.resolve("other");
         cli.stdin(code + "\n").run("--home", other.toString(), "init", "--recover", "--name", "alice2", "--port",
@@ -152,12 +165,16 @@ class BackupCommandsTest {
             got.addAll(b.read());
             return texts(got).contains("three");
           });
-          assertTrue(got.stream().anyMatch(s -> s.kind() == Node.Kind.RESET), "bob was told of the reset");
+          Node.Shown reset = got.stream().filter(s -> s.kind() == Node.Kind.RESET).findFirst().orElseThrow();
+          assertTrue(reset.reset().byPeer() && reset.reset().resent() >= 1,
+              "bob was told alice reset and lost what came after her backup: " + reset.reset());
+          assertTrue(Show.reset("alice", reset.reset()).endsWith("(alice's device lost them: restored from a backup?)"),
+              Show.reset("alice", reset.reset()));
           b.send("alice", "four");
           List<Node.Shown> back = new ArrayList<>();
           await(Duration.ofSeconds(30), () -> {
             back.addAll(a.read());
-            return texts(back).contains("four");
+            return texts(back).contains("four") && texts(back).contains("after the backup");
           });
         }
       }
