@@ -43,6 +43,7 @@ class StolenStoreTest {
       "mailbox", "other people's envelopes, as every mailbox sees them (none in these stores)",
       "prekey_owners", "others' prekey credentials, as every mailbox sees them (none here)",
       "prekey_items", "others' published prekeys, as every mailbox sees them (none here)",
+      "backup_items", "others' backup envelopes by space and tag, as every mailbox sees them (none here)",
       "sqlite_sequence", "SQLite's counters of the mailbox tables (none here)");
 
   /** Times that are easy to find in any encoding: 2024-04-05T19:34:38.901Z and on. */
