@@ -46,6 +46,10 @@ final class RestoreCommand extends Cmd {
           + Backups.name(e.floor()) + "); nothing was restored");
     } catch (SottoException e) {
       throw Failure.input(restoreError(e) + "; nothing was restored");
+    } catch (dev.sotto.node.store.StoreException e) {
+      // a full disk, a busy or damaged store: the restore's one transaction did not commit
+      Failure f = Errors.store(e);
+      throw new Failure(f.status(), f.getMessage() + "; nothing was restored");
     } finally {
       bar.end();
     }
