@@ -244,7 +244,8 @@ final class LinkPool implements AutoCloseable {
 
       @Override
       public List<Frame> call(Frame request) throws IOException, SottoException {
-        Duration budget = request.type() == Frame.FETCH ? budgets.fetch() : budgets.request();
+        Duration budget = request.type() == Frame.FETCH || request.type() == Frame.BACKUP_GET ? budgets.fetch()
+            : budgets.request();
         return within(socket, budget, requestName(request.type()), () -> channel.call(request));
       }
     });

@@ -376,4 +376,43 @@ public final class Mailbox {
     }
     return Frame.ok(requestId);
   }
+
+  // ---------------------------------------------------------------- requests charged as a FETCH
+
+  /**
+   * Whether a request charged to the FETCH budgets (BACKUP_GET, spec: transport.adoc#backup-class)
+   * may run now: none of the link's, its prefix's and the global bucket is in debt.
+   */
+  synchronized boolean fetchAdmitted(NodeCore.LinkState link) {
+    long t = nanos.getAsLong();
+    Bucket own = link.book.fetch;
+    HandshakeBudget.Prefix prefix = prefixOf(link.source);
+    Bucket shared = prefix == null ? null : fetchers.get(prefix);
+    boolean admitted = (own == null || own.at(t, budgets.link()) > 0)
+        && (shared == null || shared.at(t, budgets.prefix()) > 0) && global.at(t, budgets.global()) > 0;
+    if (!admitted) {
+      count("fetches_refused", 1);
+    }
+    return admitted;
+  }
+
+  /** Charges a request admitted by {@link #fetchAdmitted} its cost, in bytes, as a FETCH is charged. */
+  synchronized void chargeFetch(NodeCore.LinkState link, double cost) {
+    long t = nanos.getAsLong();
+    if (link.book.fetch == null) {
+      link.book.fetch = new Bucket(budgets.link().burst(), t);
+    }
+    link.book.fetch.charge(t, budgets.link(), cost);
+    global.charge(t, budgets.global(), cost);
+    HandshakeBudget.Prefix prefix = prefixOf(link.source);
+    if (prefix != null) {
+      Bucket shared = fetchers.remove(prefix);
+      if (shared == null) {
+        shared = new Bucket(budgets.prefix().burst(), t);
+      }
+      shared.charge(t, budgets.prefix(), cost);
+      fetchers.put(prefix, shared);
+      forgetFull(fetchers, t, budgets.prefix());
+    }
+  }
 }

@@ -69,6 +69,7 @@ public final class Node implements AutoCloseable {
   private final Outbound outbound;
   private final Deliveries deliveries;
   private final Fetcher fetcher;
+  private final Backups backups;
   private final Semaphore wake = new Semaphore(0);
   private volatile boolean checkpointOwed;
   private Server server;
@@ -222,6 +223,7 @@ public final class Node implements AutoCloseable {
     this.fetcher = new Fetcher(core, links, outbound, status, clock, log, () -> this.config.mailboxes());
     this.groups = new Groups(store, clock, random, identity.publicIdentity(), links, log);
     core.onGroupMessage(groups::received);
+    this.backups = new Backups(store, core, seed, clock, random, links, () -> this.config.mailboxes());
     core.logTo(log);
     core.onRefused(what -> status.refused(clock.millis(), what));
     links.onChange((before, after) -> log.log(System.Logger.Level.DEBUG, () -> NodeStatus.shown(after.address())
@@ -867,6 +869,10 @@ public final class Node implements AutoCloseable {
    * @return its seq, to ask where it stands ({@link #messageState})
    */
   public long send(String contactName, String text) throws StoreException, SottoException {
+    if (backups.stopped()) { // spec: backup.adoc#backup-generations
+      throw new SottoException(dev.sotto.ErrorCode.NOT_PERMITTED, "this identity was restored on another device on "
+          + backups.superseded().orElseThrow() + ": this device sends nothing more");
+    }
     long now = clock.millis();
     long seq = store.write(tx -> {
       Tx.Contact c = contactNamed(tx, contactName);
@@ -1365,6 +1371,7 @@ public final class Node implements AutoCloseable {
       m.putAll(server.counters());
     }
     m.putAll(core.mailbox().counters());
+    m.putAll(core.backups().counters());
     m.putAll(core.requestCounters());
     m.put("droppedAnswersSent", deliveries.told.get());
     m.put("droppedAnswersNotTaken", deliveries.notTold.get());
@@ -1384,10 +1391,15 @@ public final class Node implements AutoCloseable {
       // Each stage on its own: a busy store or a failing contact in one does not stop the others.
       attempt("prekey maintenance", () -> maintain(false));
       attempt("publishing prekeys", this::dispatchPublications);
-      attempt("first contacts", core.firstContacts()::retry);
+      if (!stopped()) {
+        attempt("first contacts", core.firstContacts()::retry);
+      }
       attempt("fetching contacts' prekeys", this::dispatchWantedPrekeys);
-      attempt("sealing", core::sealPending);
-      attempt("delivery", deliveries::dispatch);
+      attempt("backups", this::backupTurn);
+      if (!stopped()) { // a device superseded by a newer restore sends nothing more (spec: backup.adoc#backup-generations)
+        attempt("sealing", core::sealPending);
+        attempt("delivery", deliveries::dispatch);
+      }
       attempt("answering dropped requests", this::dispatchTells);
       long now = System.nanoTime();
       attempt("group deposits", this::dispatchGroups);
@@ -1427,6 +1439,83 @@ public final class Node implements AutoCloseable {
   private void dispatchGroups() throws StoreException, SottoException {
     if (!outbound.busy("group-deposit:all")) {
       outbound.submit("group-deposit:all", Outbound.Lane.UNPROVEN, groups::deposit);
+    }
+  }
+
+  private long nextBackupCheck = System.nanoTime();
+  private long nextBackupTurn = System.nanoTime();
+
+  /** This node's backups ('sotto backup', 'sotto restore', 'sotto init --recover', 'sotto config --backup'). */
+  public Backups backups() {
+    return backups;
+  }
+
+  /** What {@link #finishRestore} did: publications left, resets asked for, the claim (null: none made), and why not. */
+  public record RestoreFinished(int unpublished, int resets, Backups.Written claim, String claimFailure) {}
+
+  /**
+   * After a restore (spec: backup.adoc#backup-after-restore): publishes the fresh prekeys, then, once
+   * they are all taken, asks for a reset with every contact (else the running node asks once they
+   * are), and writes a backup at once to the mailboxes, the claim that supersedes older devices.
+   */
+  public RestoreFinished finishRestore(Backups.Progress progress) throws StoreException, SottoException {
+    int left = publishPrekeys();
+    int resets = left == 0 ? backups.askResets() : 0;
+    Backups.Written claim = null;
+    String failure = null;
+    if (!config.mailboxes().isEmpty()) {
+      try {
+        claim = backups.backup(true, null, progress);
+      } catch (Backups.Failed e) {
+        failure = e.getMessage();
+      }
+    }
+    wake.release();
+    return new RestoreFinished(left, resets, claim, failure);
+  }
+
+  private boolean stopped() {
+    try {
+      return backups.stopped();
+    } catch (StoreException | SottoException e) {
+      return false; // the store's failure shows in the stages that use it
+    }
+  }
+
+  /**
+   * The backups' turn: after a restore, once the fresh prekeys are published, asks for the resets
+   * (spec: backup.adoc#backup-after-restore); every 10 minutes reads the heads at the mailboxes (a
+   * device superseded stops); makes the daily backup when it is due. The network work runs on
+   * {@link Outbound}.
+   */
+  private void backupTurn() throws StoreException, SottoException {
+    if (System.nanoTime() - nextBackupTurn < 0) {
+      return;
+    }
+    nextBackupTurn = System.nanoTime() + Duration.ofSeconds(1).toNanos(); // a few reads of the store, once a second
+    if (backups.restorePending() && toPublish.isEmpty()) {
+      int asked = backups.askResets();
+      log.log(System.Logger.Level.INFO, "restored from a backup: " + asked + " session resets asked for");
+      wake.release();
+    }
+    if (System.nanoTime() - nextBackupCheck >= 0 && backups.writer().isPresent()) {
+      nextBackupCheck = System.nanoTime() + Backups.CHECK_EVERY.toNanos();
+      outbound.submit("backup-check:", Outbound.Lane.UNPROVEN, () -> {
+        if (backups.checkSuperseded()) {
+          log.log(System.Logger.Level.WARNING, "this identity was restored on another device: this node stops sending");
+        }
+      });
+    }
+    if (!outbound.busy("backup:") && backups.due()) {
+      outbound.submit("backup:", Outbound.Lane.UNPROVEN, () -> {
+        try {
+          Backups.Written w = backups.backup(true, null, Backups.Progress.NONE);
+          log.log(System.Logger.Level.INFO, "backup " + w.manifest().counter() + " stored at " + w.stored().size()
+              + " of " + config.mailboxes().size() + " mailboxes (" + w.chunksUploaded() + " chunks uploaded)");
+        } catch (Backups.Failed e) {
+          status.work("backup", clock.millis(), e.getMessage());
+        }
+      });
     }
   }
 

@@ -192,10 +192,18 @@ public final class NodeCore {
     this.prekeyMailbox = new PrekeyMailbox(store, clock, PrekeyMailbox.Policy.DEFAULT, policy.totalQuotaBytes(),
         System::nanoTime);
     this.mailbox = new Mailbox(store, clock, policy, Mailbox.FetchBudgets.DEFAULT, System::nanoTime);
+    this.backups = new BackupMailbox(store, clock, BackupMailbox.Policy.DEFAULT, policy.loopbackByPrefix(),
+        System::nanoTime);
     this.budget = new FirstContactBudget(policy.requests(), System.nanoTime());
   }
 
   private final Mailbox mailbox;
+  private final BackupMailbox backups;
+
+  /** The backup class of this node's mailbox (its policy and counters). */
+  public BackupMailbox backups() {
+    return backups;
+  }
 
   /** The mailbox this node runs for others (its policy and counters). */
   public Mailbox mailbox() {
@@ -1076,6 +1084,12 @@ public final class NodeCore {
           }
           return List.of(mailboxPublish(link, id, request.publishBody()));
         }
+        case Frame.BACKUP_PUT, Frame.BACKUP_GET, Frame.BACKUP_KEEP, Frame.BACKUP_DELETE -> {
+          if (!policy.mailbox()) {
+            break;
+          }
+          return backups.handle(link, request, mailbox); // spec: transport.adoc#backup-class
+        }
         default -> {
           // fall through to UNSUPPORTED_REQUEST
         }
@@ -1137,6 +1151,7 @@ public final class NodeCore {
     List<Long> deleted = new ArrayList<>();
     int expired = store.write(tx -> {
       tx.forgetReceivedBefore(now - policy.duplicateMemoryMillis());
+      tx.expireBackups(now); // the backup class's envelopes past their 400 days (spec: transport.adoc#backup-class)
       for (Tx.SessionRow row : tx.supersededBefore(now - policy.retentionMillis())) {
         tx.deleteSession(row.id());
         deleted.add(row.id());

@@ -52,6 +52,11 @@ final class ConfigCommand extends Cmd {
           + " node every minute; this may be changed while the node runs.")
   String keep;
 
+  @Option(names = "--backup", paramLabel = "daily|off",
+      description = "Automatic backups to the mailboxes ('sotto backup'): daily, made by the running node once a day,"
+          + " or off (the default). May be changed while the node runs.")
+  String backup;
+
   @Override
   @SuppressWarnings("try") // the lock is held, not used: no node may start while the settings change
   int execute() throws Exception {
@@ -63,6 +68,21 @@ final class ConfigCommand extends Cmd {
     }
     if (!mailboxes.isEmpty() && noMailboxes) {
       throw Failure.input("--mailbox and --no-mailboxes together: give one");
+    }
+    if (backup != null) {
+      if (!backup.equals("daily") && !backup.equals("off")) {
+        throw Failure.input("--backup is daily or off");
+      }
+      try (Node node = openNode()) {
+        node.backups().daily(backup.equals("daily"));
+        io.out().println("Automatic backups: " + (backup.equals("daily")
+            ? "daily, to " + node.config().mailboxes().size() + (node.config().mailboxes().size() == 1 ? " mailbox"
+                : " mailboxes") + ", by the running node" : "off") + ".");
+      }
+      if (keep == null && host == null && port == null && advertise.isEmpty() && !noAdvertise && mailboxes.isEmpty()
+          && !noMailboxes) {
+        return 0;
+      }
     }
     if (keep != null) {
       long seconds = Keep.parse(keep, false);

@@ -111,4 +111,13 @@ final class Home {
       }
     }
   }
+
+  /** A secret from the environment variable {@code env}, else typed at the terminal; null if neither. */
+  static char[] secret(Io io, String env, String prompt) {
+    String value = io.env(env);
+    if (value != null && !value.isEmpty()) {
+      return value.toCharArray();
+    }
+    return io.terminal() == null ? null : io.terminal().readSecret(prompt);
+  }
 }

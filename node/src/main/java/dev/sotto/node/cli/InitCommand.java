@@ -31,7 +31,10 @@ import picocli.CommandLine.Option;
             + "it holds: nothing; an identity file and no store, or an empty one (an interrupted 'init', a store "
             + "deleted or truncated); a store of this identity and no identity file (it keeps the store, with its "
             + "contacts and messages); or a whole node of this identity (it writes the identity file anew, for "
-            + "example under a new passphrase). It never overwrites another identity's file or store."})
+            + "example under a new passphrase). It never overwrites another identity's file or store.",
+        "",
+        "In a new home with --mailbox, --recover then restores the newest backup it finds at those mailboxes "
+            + "('sotto backup'): contacts, settings and history; every session is then reset."})
 final class InitCommand extends Cmd {
   @Option(names = "--name", paramLabel = "NAME",
       description = "The name this node gives itself to its contacts (default: your user name).")
@@ -66,6 +69,10 @@ final class InitCommand extends Cmd {
       description = "Recreate an identity from its recovery code (read from the terminal or standard input), in a new"
           + " home or in one left half-made.")
   boolean recover;
+
+  @Option(names = "--no-restore",
+      description = "With --recover: do not look for a backup at the mailboxes given (--mailbox).")
+  boolean noRestore;
 
   @Override
   int execute() throws Exception {
@@ -179,11 +186,21 @@ final class InitCommand extends Cmd {
               out.println("The store's settings stay as they were: the --name, --host, --port, --advertise and"
                   + " --mailbox given here are not used. Change them with 'sotto config'.");
             }
+            if (!noRestore && plan.contacts() == 0 && !node.config().mailboxes().isEmpty()
+                && node.backups().writer().isEmpty()) {
+              out.println();
+              restoreNewest(io, node); // a recovery interrupted before its restore committed: the restore again
+            }
           } else {
             out.println("Created the node '" + node.config().name() + "' in " + home + ".");
             out.println();
-            out.println("The identity is the one of your recovery code. Contacts and conversations are not part of");
-            out.println("it: give your contacts this node's card ('sotto card') so that they can reach it.");
+            if (!noRestore && !node.config().mailboxes().isEmpty()) {
+              restoreNewest(io, node);
+            } else {
+              out.println("The identity is the one of your recovery code. Contacts and conversations are not part of");
+              out.println("it: give your contacts this node's card ('sotto card') so that they can reach it, or restore"
+                  + " a backup ('sotto restore').");
+            }
           }
           report(io, node, secret);
         }
@@ -194,6 +211,24 @@ final class InitCommand extends Cmd {
       }
     }
     return 0;
+  }
+
+  /**
+   * Restores the newest backup found at the mailboxes given; without one, the identity alone is
+   * recovered (said so). A restore that fails leaves the new store empty (said so, in one line).
+   */
+  private static void restoreNewest(Io io, Node node) throws Exception {
+    try {
+      RestoreCommand.run(io, node, null);
+    } catch (Failure f) {
+      if (f.getMessage().startsWith("no backup")) {
+        io.out().println(f.getMessage() + ": the identity is recovered without contacts or conversations.");
+        return;
+      }
+      throw Failure.input(f.getMessage() + " (the identity is recovered, with no contacts: 'sotto restore' tries"
+          + " again)");
+    }
+    io.out().println();
   }
 
   /** An identity file that no store vouches for is written anew only if it holds this same identity. */

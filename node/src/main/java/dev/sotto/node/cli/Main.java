@@ -37,6 +37,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
     subcommands = {
         InitCommand.class,
         ConfigCommand.class,
+        BackupCommand.class,
+        RestoreCommand.class,
         CardCommand.class,
         AddressCommand.class,
         ContactCommand.class,

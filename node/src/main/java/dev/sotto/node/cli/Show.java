@@ -69,6 +69,11 @@ final class Show {
     }
     line.append("; ").append(r.resent() == 0 ? "none" : Long.toString(r.resent())).append(" of yours ")
         .append(r.resent() == 1 ? "is" : "are").append(" being resent");
+    if (r.byPeer() && r.resent() > 0) {
+      // spec: backup.adoc#backup-after-restore: a peer that lost what it had received restored from a backup,
+      // or lost its store (messages still in flight at a reset look the same)
+      line.append(" (").append(contact).append("'s device lost them: restored from a backup?)");
+    }
     return line.toString();
   }
 

@@ -136,8 +136,8 @@ public final class LinkChannel implements Closeable {
   }
 
   /**
-   * Sends a request and reads its responses, up to the one that ends it (OK, ERROR, DONE, or
-   * PREKEYS for a GET_PREKEYS). A response to another request, a request from the responder, or
+   * Sends a request and reads its responses, up to the one that ends it (OK, ERROR, DONE,
+   * PREKEYS for a GET_PREKEYS, HELD for a BACKUP_KEEP). A response to another request, a request from the responder, or
    * a response of a type the request cannot have, is a link error.
    */
   public List<Frame> call(Frame request) throws IOException, SottoException {
@@ -161,7 +161,13 @@ public final class LinkChannel implements Closeable {
         }
         return responses;
       }
-      if (type != Frame.ITEM || request.type() != Frame.FETCH) {
+      if (type == Frame.HELD) {
+        if (request.type() != Frame.BACKUP_KEEP) {
+          throw new IOException("link error: unexpected frame " + response);
+        }
+        return responses;
+      }
+      if (type != Frame.ITEM || request.type() != Frame.FETCH && request.type() != Frame.BACKUP_GET) {
         throw new IOException("link error: unexpected frame " + response);
       }
     }
@@ -179,6 +185,7 @@ public final class LinkChannel implements Closeable {
       case Frame.ITEM -> response.itemEnvelope();
       case Frame.DONE -> response.more();
       case Frame.PREKEYS -> response.prekeyItems();
+      case Frame.HELD -> response.heldBody();
       default -> throw new IOException("link error: response type 0x" + Integer.toHexString(response.type()));
     }
   }

@@ -105,6 +105,19 @@ public final class Store implements AutoCloseable {
     "CREATE INDEX IF NOT EXISTS group_leaves_item ON group_leaves (item_id, leaf)",
   };
 
+  /**
+   * The backup class of a mailbox (spec: transport.adoc#backup-class): envelopes of others' backups
+   * by space (the SHA-256 of the credential) and tag, one per tag, with their expiry (ms). Opaque
+   * data of others, not sealed, apart from the envelopes of DEPOSIT. Made in any store that lacks it.
+   */
+  private static final String[] BACKUP_TABLES = {
+    "CREATE TABLE IF NOT EXISTS backup_items (id INTEGER PRIMARY KEY AUTOINCREMENT, space BLOB NOT NULL,"
+        + " tag BLOB NOT NULL, envelope BLOB NOT NULL, size INTEGER NOT NULL, expires INTEGER NOT NULL,"
+        + " UNIQUE (space, tag))",
+    "CREATE INDEX IF NOT EXISTS backup_items_expires ON backup_items (expires)",
+    "CREATE INDEX IF NOT EXISTS backup_items_size ON backup_items (space, size)",
+  };
+
   /** The work of one transaction. */
   @FunctionalInterface
   public interface Work<T> {
@@ -306,6 +319,9 @@ public final class Store implements AutoCloseable {
         for (String sql : GROUP_ITEM_TABLES) {
           statement.execute(sql);
         }
+        for (String sql : BACKUP_TABLES) {
+          statement.execute(sql);
+        }
         try (var insert = connection.prepareStatement("INSERT INTO meta (name, value) VALUES (?, ?), (?, ?)")) {
           insert.setString(1, "schema_version");
           insert.setBytes(2, String.valueOf(SCHEMA_VERSION).getBytes(StandardCharsets.US_ASCII));
@@ -359,6 +375,9 @@ public final class Store implements AutoCloseable {
         statement.execute(sql);
       }
       for (String sql : GROUP_ITEM_TABLES) {
+        statement.execute(sql);
+      }
+      for (String sql : BACKUP_TABLES) {
         statement.execute(sql);
       }
     } catch (SQLException e) {

@@ -1641,6 +1641,61 @@ public final class Tx {
     return items;
   }
 
+  // ---- backup class of the mailbox (others' backups, opaque, not sealed; spec: transport.adoc#backup-class)
+
+  /** What a backup space holds: envelopes and their bytes. */
+  public record BackupUsage(long envelopes, long bytes) {}
+
+  /** Deletes the backup envelopes whose expiry is at or before {@code nowMillis}; returns how many. */
+  public int expireBackups(long nowMillis) throws StoreException {
+    writing();
+    return update("DELETE FROM backup_items WHERE expires <= ?", nowMillis);
+  }
+
+  /** The envelopes and bytes a space holds (expired ones included: expire first). */
+  public BackupUsage backupUsage(byte[] space) throws StoreException {
+    return one("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM backup_items WHERE space = ?",
+        r -> new BackupUsage(r.getLong(1), r.getLong(2)), space).orElse(new BackupUsage(0, 0));
+  }
+
+  /** The bytes every backup space holds together. */
+  public long backupBytes() throws StoreException {
+    return count("SELECT COALESCE(SUM(size), 0) FROM backup_items");
+  }
+
+  /** The size of the envelope a space holds under {@code tag}, unexpired, or -1. */
+  public long backupSize(byte[] space, byte[] tag, long nowMillis) throws StoreException {
+    return one("SELECT size FROM backup_items WHERE space = ? AND tag = ? AND expires > ?", r -> r.getLong(1), space,
+        tag, nowMillis).orElse(-1L);
+  }
+
+  /** Holds {@code envelope} in the space under its tag, replacing what was there, until {@code expiresMillis}. */
+  public void putBackup(byte[] space, byte[] tag, byte[] envelope, long expiresMillis) throws StoreException {
+    writing();
+    update("INSERT INTO backup_items (space, tag, envelope, size, expires) VALUES (?, ?, ?, ?, ?)"
+        + " ON CONFLICT (space, tag) DO UPDATE SET envelope = excluded.envelope, size = excluded.size,"
+        + " expires = excluded.expires", space, tag, envelope, envelope.length, expiresMillis);
+  }
+
+  /** The unexpired envelope a space holds under {@code tag}, as an item (its id the row's). */
+  public Optional<Item> backupItem(byte[] space, byte[] tag, long nowMillis) throws StoreException {
+    return one("SELECT id, tag, envelope, 0, expires FROM backup_items WHERE space = ? AND tag = ? AND expires > ?",
+        Tx::item, space, tag, nowMillis);
+  }
+
+  /** Sets a new expiry on the unexpired envelope under {@code tag}; false when there is none. */
+  public boolean keepBackup(byte[] space, byte[] tag, long nowMillis, long expiresMillis) throws StoreException {
+    writing();
+    return update("UPDATE backup_items SET expires = ? WHERE space = ? AND tag = ? AND expires > ?", expiresMillis,
+        space, tag, nowMillis) > 0;
+  }
+
+  /** Deletes what a space holds under {@code tag}; false when it held nothing. */
+  public boolean deleteBackup(byte[] space, byte[] tag) throws StoreException {
+    writing();
+    return update("DELETE FROM backup_items WHERE space = ? AND tag = ?", space, tag) > 0;
+  }
+
   // ---- plumbing
 
   private void writing() {

@@ -45,6 +45,7 @@ class StolenStoreTest {
       "prekey_items", "others' published prekeys, as every mailbox sees them (none here)",
       "group_items", "which of the mailbox's items are group items, as every mailbox sees them (none here)",
       "group_leaves", "the untaken take leaves of group items, as every mailbox sees them (none here)",
+      "backup_items", "others' backup envelopes by space and tag, as every mailbox sees them (none here)",
       "sqlite_sequence", "SQLite's counters of the mailbox tables (none here)");
 
   /** Times that are easy to find in any encoding: 2024-04-05T19:34:38.901Z and on. */
