@@ -98,8 +98,8 @@ final class Deliveries {
       proven.remove(contactId);
       return;
     }
-    List<Address> peers = inOrder(addresses, Address.KIND_PEER_TCP);
-    List<Address> mailboxes = inOrder(addresses, Address.KIND_MAILBOX_TCP);
+    List<Address> peers = inOrder(addresses, true);
+    List<Address> mailboxes = inOrder(addresses, false);
     List<NodeCore.Sent> sent = new ArrayList<>();
     boolean quick = true;
     String failure = null;
@@ -161,9 +161,9 @@ final class Deliveries {
         List<Address> addresses = Card.parse(tell.card(), Instant.EPOCH).addresses();
         Envelope envelope = Envelope.parse(tell.envelope());
         List<String> why = new ArrayList<>();
-        to = tryEach(inOrder(addresses, Address.KIND_PEER_TCP), envelope, Frame.DELIVER, "node", why);
+        to = tryEach(inOrder(addresses, true), envelope, Frame.DELIVER, "node", why);
         if (to == null) {
-          to = tryEach(inOrder(addresses, Address.KIND_MAILBOX_TCP), envelope, Frame.DEPOSIT, "mailbox", why);
+          to = tryEach(inOrder(addresses, false), envelope, Frame.DEPOSIT, "mailbox", why);
         }
       } catch (SottoException e) {
         // a card or envelope that no longer reads: nothing to send
@@ -178,11 +178,12 @@ final class Deliveries {
    * whose last exchange failed come after the others (a dead mailbox listed first costs its
    * budget once, not at every envelope).
    */
-  private List<Address> inOrder(List<Address> addresses, int kind) {
+  /** The peer (or mailbox) addresses this node can reach (onion ones in Tor mode only), those that work first. */
+  private List<Address> inOrder(List<Address> addresses, boolean peer) {
     List<Address> working = new ArrayList<>();
     List<Address> failing = new ArrayList<>();
     for (Address a : addresses) {
-      if (a.kind() == kind) {
+      if ((peer ? a.isPeer() : a.isMailbox()) && links.reaches(a)) {
         (links.health(a).ok() ? working : failing).add(a);
       }
     }

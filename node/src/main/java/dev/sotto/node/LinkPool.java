@@ -106,6 +106,7 @@ final class LinkPool implements AutoCloseable {
   private final WireTap tap;
   private final Budgets budgets;
   private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+  private volatile Dialer dialer = Dialer.TCP;
   private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ScheduledThreadPoolExecutor watchdog;
   private volatile boolean closed;
@@ -142,6 +143,16 @@ final class LinkPool implements AutoCloseable {
 
   Budgets budgets() {
     return budgets;
+  }
+
+  /** How links are opened from now on: straight over TCP (the default), or through Tor. */
+  void dialer(Dialer d) {
+    this.dialer = java.util.Objects.requireNonNull(d);
+  }
+
+  /** Whether this pool can open a link to {@code address} at all (an onion address needs Tor). */
+  boolean reaches(Address address) {
+    return dialer.reaches(address);
   }
 
   void onChange(Listener listener) {
@@ -261,7 +272,7 @@ final class LinkPool implements AutoCloseable {
     try {
       socket.setTcpNoDelay(true);
       int connectMillis = (int) budgets.connect().toMillis();
-      socket.connect(new InetSocketAddress(address.host(), address.port()), connectMillis);
+      dialer.dial(socket, address, connectMillis);
       // A bound on each read as well, should the watchdog be late.
       socket.setSoTimeout((int) Math.max(budgets.request().toMillis(), budgets.fetch().toMillis()));
     } catch (IOException | RuntimeException e) {
