@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sotto.Address;
+import dev.sotto.node.tor.PrivateTorNetwork;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +30,7 @@ class TorNetworkTest extends ClusterTest {
 
   @Test
   void twoNodesThatKnowEachOtherOnlyByOnionAddressTalkDirectlyAndThroughAMailbox() throws Exception {
-    try (TorNetwork net = TorNetwork.start(dir.resolve("tor-network"), Duration.ofSeconds(120))) {
+    try (PrivateTorNetwork net = PrivateTorNetwork.start(dir.resolve("tor-network"), Duration.ofSeconds(120))) {
       String figure = "private Tor network (3 authorities, 2 relays) bootstrapped in " + net.bootstrap().toMillis()
           + " ms, attempt " + net.attempts();
       cluster.log(figure);

@@ -1,6 +1,5 @@
-package dev.sotto.node.it;
+package dev.sotto.node.tor;
 
-import dev.sotto.node.tor.TorDaemon;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,16 +11,16 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A private Tor network on loopback, written by the test itself in Tor's testing-network mode
+ * A private Tor network on loopback, written by its user (a test, {@code sotto demo --tor}) in Tor's testing-network mode
  * ({@code TestingTorNetwork 1}): three directory authorities (keys from {@code tor-gencert}) and
  * two relays, all relays (so five in the consensus, each a guard, an exit to 127.0.0.0/8 and an
  * onion service directory by the authorities' vote), voting every 10 seconds. It is ready when a
  * client Tor (the probe) has bootstrapped on it; if that takes longer than the timeout, the whole
  * network is made again once, on other ports. Every process is owned by the test JVM
  * ({@code __OwningControllerProcess}): none outlives it. A missing {@code tor} is a failure with a
- * clear message, never a skip.
+ * clear message (a test fails on it, never skips).
  */
-final class TorNetwork implements AutoCloseable {
+public final class PrivateTorNetwork implements AutoCloseable {
   static final int AUTHORITIES = 3;
   static final int RELAYS = 2;
 
@@ -31,34 +30,34 @@ final class TorNetwork implements AutoCloseable {
   private Duration bootstrap;
   private int attempts;
 
-  private TorNetwork(Path dir) {
+  private PrivateTorNetwork(Path dir) {
     this.dir = dir;
     this.clientInclude = dir.resolve("client.torrc");
   }
 
-  /** Fails the test, saying what to do, unless {@code tor} and {@code tor-gencert} run here. */
-  static void requireTor() {
+  /** Throws, saying what to do, unless {@code tor} and {@code tor-gencert} run here. */
+  public static void requireTor() throws IOException {
     for (String tool : new String[] {"tor", "tor-gencert"}) {
       try {
         Process p = new ProcessBuilder(tool, "--version").redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
         p.waitFor(30, TimeUnit.SECONDS);
       } catch (IOException e) {
-        throw new AssertionError("'" + tool + "' is not installed, and this test needs a real Tor: install Debian's"
-            + " 'tor' package (apt-get install tor; .ci/run installs it before the build). " + e.getMessage());
+        throw new IOException("'" + tool + "' is not installed, and a private Tor network needs it: install Debian's"
+            + " 'tor' package (apt-get install tor; .ci/run installs it before the build). " + e.getMessage(), e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new AssertionError(e);
+        throw new IOException("interrupted", e);
       }
     }
   }
 
   /** Starts a network in {@code dir} and waits until a client bootstraps on it, with one retry. */
-  static TorNetwork start(Path dir, Duration timeout) throws Exception {
+  public static PrivateTorNetwork start(Path dir, Duration timeout) throws IOException, InterruptedException {
     requireTor();
     IOException first = null;
     for (int attempt = 1; attempt <= 2; attempt++) {
-      TorNetwork net = new TorNetwork(dir.resolve("attempt-" + attempt));
+      PrivateTorNetwork net = new PrivateTorNetwork(dir.resolve("attempt-" + attempt));
       long started = System.nanoTime();
       try {
         net.launch();
@@ -67,11 +66,14 @@ final class TorNetwork implements AutoCloseable {
           net.attempts = attempt;
           return net;
         }
+      } catch (InterruptedException | RuntimeException e) {
+        net.close();
+        throw e;
       } catch (IOException e) {
         net.close();
         if (first != null) {
           e.addSuppressed(first);
-          throw new AssertionError("the private Tor network did not bootstrap twice in " + timeout.toSeconds()
+          throw new IOException("the private Tor network did not bootstrap twice in " + timeout.toSeconds()
               + " s: " + e.getMessage(), e);
         }
         first = e;
@@ -81,27 +83,27 @@ final class TorNetwork implements AutoCloseable {
   }
 
   /** How long the network took from its first process to a bootstrapped client, in the attempt that worked. */
-  Duration bootstrap() {
+  public Duration bootstrap() {
     return bootstrap;
   }
 
-  int attempts() {
+  public int attempts() {
     return attempts;
   }
 
   /** The torrc lines a client of this network needs (for a node's own daemon: {@code --tor-include}). */
-  Path clientInclude() {
+  public Path clientInclude() {
     return clientInclude;
   }
 
-  private void launch() throws Exception {
+  private void launch() throws IOException, InterruptedException {
     Files.createDirectories(dir);
     int n = AUTHORITIES + RELAYS;
     int[] orPorts = new int[n];
     int[] dirPorts = new int[n];
     for (int i = 0; i < n; i++) {
-      orPorts[i] = Cluster.freePort();
-      dirPorts[i] = Cluster.freePort();
+      orPorts[i] = freePort();
+      dirPorts[i] = freePort();
     }
     StringBuilder authorities = new StringBuilder();
     for (int i = 0; i < AUTHORITIES; i++) {
@@ -141,6 +143,12 @@ final class TorNetwork implements AutoCloseable {
       Files.setPosixFilePermissions(data(i), PosixFilePermissions.fromString("rwx------"));
       processes.add(new ProcessBuilder("tor", "-f", file.toString(), "--defaults-torrc", "/dev/null")
           .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".out").toFile()).start());
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
     }
   }
 
