@@ -11,7 +11,20 @@ import java.net.Socket;
  */
 public interface Dialer {
   /** Connects {@code socket} (new, unconnected) to {@code address} within {@code timeoutMillis}. */
-  void dial(Socket socket, Address address, int timeoutMillis) throws IOException;
+  default void dial(Socket socket, Address address, int timeoutMillis) throws IOException {
+    dial(socket, address, "", timeoutMillis);
+  }
+
+  /**
+   * Connects {@code socket} to {@code address} for the link of {@code lane} ("" for the address's
+   * own link); a dialer that isolates lanes puts each on circuits of its own.
+   */
+  void dial(Socket socket, Address address, String lane, int timeoutMillis) throws IOException;
+
+  /** Whether links of different lanes are kept apart on the network (not over plain TCP: one IP address). */
+  default boolean isolatesLanes() {
+    return false;
+  }
 
   /** Whether this dialer can reach {@code address} at all. */
   boolean reaches(Address address);
@@ -22,7 +35,7 @@ public interface Dialer {
    */
   Dialer TCP = new Dialer() {
     @Override
-    public void dial(Socket socket, Address address, int timeoutMillis) throws IOException {
+    public void dial(Socket socket, Address address, String lane, int timeoutMillis) throws IOException {
       if (!reaches(address)) {
         throw new IOException(address.isOnion()
             ? "an onion address is reached through Tor only, and this node does not run in Tor mode ('sotto run --tor')"

@@ -110,6 +110,9 @@ class Socks5Test {
       TorDialer nextRun = new TorDialer(new HostPort("127.0.0.1", server.getLocalPort()), TestRandom.deterministic(
           "socks, next run".getBytes(StandardCharsets.US_ASCII)));
       assertNotEquals(dialer.credential(onion), nextRun.credential(onion), "credentials link nothing across runs");
+      assertNotEquals(dialer.credential(tcp), dialer.credential(tcp, "deposits/7"),
+          "deposits for a contact: circuits apart from the link that carries this node's fetches");
+      assertNotEquals(dialer.credential(tcp, "deposits/7"), dialer.credential(tcp, "deposits/8"), "and per contact");
     }
   }
 
