@@ -11,6 +11,8 @@ public final class Labels {
 
   public static final byte[] IDENTITY_ED25519 = ascii("sotto/v1/identity/ed25519");
   public static final byte[] IDENTITY_X25519 = ascii("sotto/v1/identity/x25519");
+  /** A node's onion service key from its seed (spec: transport.adoc#onion-service-key). */
+  public static final byte[] ONION_SERVICE_KEY = ascii("sotto/v2/onion/service-key");
   public static final byte[] FINGERPRINT = ascii("sotto/v1/fingerprint");
   public static final byte[] CARD_SIGNATURE = ascii("sotto/v2/card/signature");
   public static final byte[] CARD_BUNDLE_TAG = ascii("sotto/v2/card/bundle-tag");

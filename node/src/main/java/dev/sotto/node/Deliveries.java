@@ -98,8 +98,8 @@ final class Deliveries {
       proven.remove(contactId);
       return;
     }
-    List<Address> peers = inOrder(addresses, Address.KIND_PEER_TCP);
-    List<Address> mailboxes = inOrder(addresses, Address.KIND_MAILBOX_TCP);
+    List<Address> peers = inOrder(addresses, true);
+    List<Address> mailboxes = inOrder(addresses, false);
     List<NodeCore.Sent> sent = new ArrayList<>();
     boolean quick = true;
     String failure = null;
@@ -108,10 +108,12 @@ final class Deliveries {
         Envelope envelope = Envelope.parse(outgoing.envelope());
         long start = System.nanoTime();
         List<String> why = new ArrayList<>();
-        Address to = tryEach(peers, envelope, Frame.DELIVER, "node", why);
+        Address to = tryEach(peers, envelope, Frame.DELIVER, "node", why, "");
         Ledger.Route route = Ledger.Route.DIRECT;
         if (to == null) {
-          to = tryEach(mailboxes, envelope, Frame.DEPOSIT, "mailbox", why);
+          // Through Tor, deposits for each contact go on a link of their own, not on the one that carries
+          // this node's fetches from that mailbox (spec: security.adoc#security-tor).
+          to = tryEach(mailboxes, envelope, Frame.DEPOSIT, "mailbox", why, depositLane(contactId));
           route = Ledger.Route.MAILBOX;
         }
         quick &= System.nanoTime() - start < PROVEN_MILLIS * 1_000_000;
@@ -161,9 +163,10 @@ final class Deliveries {
         List<Address> addresses = Card.parse(tell.card(), Instant.EPOCH).addresses();
         Envelope envelope = Envelope.parse(tell.envelope());
         List<String> why = new ArrayList<>();
-        to = tryEach(inOrder(addresses, Address.KIND_PEER_TCP), envelope, Frame.DELIVER, "node", why);
+        to = tryEach(inOrder(addresses, true), envelope, Frame.DELIVER, "node", why, "");
         if (to == null) {
-          to = tryEach(inOrder(addresses, Address.KIND_MAILBOX_TCP), envelope, Frame.DEPOSIT, "mailbox", why);
+          to = tryEach(inOrder(addresses, false), envelope, Frame.DEPOSIT, "mailbox", why,
+              links.isolatesLanes() ? "answers" : "");
         }
       } catch (SottoException e) {
         // a card or envelope that no longer reads: nothing to send
@@ -178,11 +181,12 @@ final class Deliveries {
    * whose last exchange failed come after the others (a dead mailbox listed first costs its
    * budget once, not at every envelope).
    */
-  private List<Address> inOrder(List<Address> addresses, int kind) {
+  /** The peer (or mailbox) addresses this node can reach (onion ones in Tor mode only), those that work first. */
+  private List<Address> inOrder(List<Address> addresses, boolean peer) {
     List<Address> working = new ArrayList<>();
     List<Address> failing = new ArrayList<>();
     for (Address a : addresses) {
-      if (a.kind() == kind) {
+      if ((peer ? a.isPeer() : a.isMailbox()) && links.reaches(a)) {
         (links.health(a).ok() ? working : failing).add(a);
       }
     }
@@ -204,7 +208,13 @@ final class Deliveries {
    * Offers the envelope to each address in turn (those that rest after a failure are skipped);
    * returns the one that took it, or null, with each failure's reason added to {@code why}.
    */
-  private Address tryEach(List<Address> addresses, Envelope envelope, int type, String what, List<String> why) {
+  /** The lane of deposits for a contact: its own through Tor, none over TCP (one IP address either way). */
+  private String depositLane(long contactId) {
+    return links.isolatesLanes() ? "deposits/" + contactId : "";
+  }
+
+  private Address tryEach(List<Address> addresses, Envelope envelope, int type, String what, List<String> why,
+      String lane) {
     for (Address address : addresses) {
       String at = what + " " + NodeStatus.shown(address);
       if (links.resting(address)) {
@@ -212,7 +222,7 @@ final class Deliveries {
         continue;
       }
       try {
-        Frame response = links.exchange(address, link -> {
+        Frame response = links.exchange(address, lane, link -> {
           long id = link.nextRequestId();
           Frame request = type == Frame.DELIVER ? Frame.deliver(id, envelope) : Frame.deposit(id, envelope);
           return link.call(request).get(0);

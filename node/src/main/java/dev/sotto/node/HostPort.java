@@ -26,6 +26,14 @@ public record HostPort(String host, int port) {
   }
 
   /**
+   * Whether {@code host} is a loopback literal (127.0.0.0/8, {@code ::1}) or {@code localhost}:
+   * decided from the text, no name resolved.
+   */
+  public static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.equals("::1") || host.matches("127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}");
+  }
+
+  /**
    * Reads {@code HOST[:PORT]}: {@code example.org}, {@code example.org:7401}, {@code 192.0.2.7:7401},
    * an IPv6 literal alone ({@code 2001:db8::7}) or in brackets with a port ({@code [2001:db8::7]:7401}).
    * Without a port, {@code defaultPort}.

@@ -10,7 +10,6 @@ import dev.sotto.node.store.StoreException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -106,6 +105,7 @@ final class LinkPool implements AutoCloseable {
   private final WireTap tap;
   private final Budgets budgets;
   private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+  private volatile Dialer dialer = Dialer.TCP;
   private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ScheduledThreadPoolExecutor watchdog;
   private volatile boolean closed;
@@ -116,9 +116,23 @@ final class LinkPool implements AutoCloseable {
     LinkChannel channel;
     Socket socket;
     volatile Health health;
+    /** The address's own slot, for a slot of a lane (whose health is the address's); null for the address's own. */
+    final Slot main;
+    final String lane;
 
     Slot(Address address) {
+      this(address, null, "");
+    }
+
+    Slot(Address address, Slot main, String lane) {
       health = new Health(address, true, 0, null, 0, 0, 0);
+      this.main = main;
+      this.lane = lane;
+    }
+
+    /** Where the outcome of an exchange is kept: the address's own slot. */
+    Slot owner() {
+      return main != null ? main : this;
     }
   }
 
@@ -144,12 +158,39 @@ final class LinkPool implements AutoCloseable {
     return budgets;
   }
 
+  /** How links are opened from now on: straight over TCP (the default), or through Tor. */
+  void dialer(Dialer d) {
+    this.dialer = java.util.Objects.requireNonNull(d);
+  }
+
+  /** Whether links of different lanes to one address are kept apart on the network (through Tor). */
+  boolean isolatesLanes() {
+    return dialer.isolatesLanes();
+  }
+
+  /** Whether this pool can open a link to {@code address} at all (an onion address needs Tor). */
+  boolean reaches(Address address) {
+    return dialer.reaches(address);
+  }
+
   void onChange(Listener listener) {
     listeners.add(listener);
   }
 
   private Slot slot(Address address) {
     return slots.computeIfAbsent(Node.addressText(address), k -> new Slot(address));
+  }
+
+  /**
+   * The slot of a lane of {@code address}: a link of its own (through Tor, on circuits of its own:
+   * the lane is part of the isolation credentials), whose outcomes count for the address.
+   */
+  private Slot slot(Address address, String lane) {
+    if (lane.isEmpty()) {
+      return slot(address);
+    }
+    Slot main = slot(address);
+    return slots.computeIfAbsent(Node.addressText(address) + "#" + lane, k -> new Slot(address, main, lane));
   }
 
   /** Whether the address failed a moment ago and rests. */
@@ -171,7 +212,7 @@ final class LinkPool implements AutoCloseable {
   /** Every address tried so far. */
   List<Health> health() {
     List<Health> out = new ArrayList<>();
-    slots.values().forEach(s -> out.add(s.health));
+    slots.values().stream().filter(s -> s.main == null).forEach(s -> out.add(s.health));
     return out;
   }
 
@@ -186,9 +227,17 @@ final class LinkPool implements AutoCloseable {
    * @throws DeadlineExceeded when a phase ran out of its budget
    */
   <T> T exchange(Address address, Exchange<T> exchange) throws IOException, SottoException, StoreException {
-    Slot slot = slot(address);
-    if (resting(slot.health)) {
-      throw new NotNow("resting after: " + slot.health.error());
+    return exchange(address, "", exchange);
+  }
+
+  /**
+   * As {@link #exchange(Address, Exchange)}, on the link of a lane of the address (an empty lane:
+   * the address's own link). The address's health is the lanes' together.
+   */
+  <T> T exchange(Address address, String lane, Exchange<T> exchange) throws IOException, SottoException, StoreException {
+    Slot slot = slot(address, lane);
+    if (resting(slot.owner().health)) {
+      throw new NotNow("resting after: " + slot.owner().health.error());
     }
     try {
       if (!slot.lock.tryLock(budgets.queue().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -199,8 +248,8 @@ final class LinkPool implements AutoCloseable {
       throw new NotNow("interrupted");
     }
     try {
-      if (resting(slot.health)) {
-        throw new NotNow("resting after: " + slot.health.error());
+      if (resting(slot.owner().health)) {
+        throw new NotNow("resting after: " + slot.owner().health.error());
       }
       boolean reused = slot.channel != null && !slot.channel.isClosed();
       try {
@@ -262,7 +311,7 @@ final class LinkPool implements AutoCloseable {
     try {
       socket.setTcpNoDelay(true);
       int connectMillis = (int) budgets.connect().toMillis();
-      socket.connect(new InetSocketAddress(address.host(), address.port()), connectMillis);
+      dialer.dial(socket, address, slot.lane, connectMillis);
       // A bound on each read as well, should the watchdog be late.
       socket.setSoTimeout((int) Math.max(budgets.request().toMillis(), budgets.fetch().toMillis()));
     } catch (IOException | RuntimeException e) {
@@ -321,7 +370,8 @@ final class LinkPool implements AutoCloseable {
     return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
   }
 
-  private void succeeded(Slot slot) {
+  private void succeeded(Slot lane) {
+    Slot slot = lane.owner();
     Health before = slot.health;
     long now = clock.millis();
     Health after = new Health(before.address(), true, before.ok() && before.sinceMillis() > 0 ? before.sinceMillis() : now,
@@ -332,10 +382,11 @@ final class LinkPool implements AutoCloseable {
     }
   }
 
-  private void failed(Slot slot, Exception e) {
+  private void failed(Slot lane, Exception e) {
     if (closed || e instanceof NotNow) {
       return;
     }
+    Slot slot = lane.owner();
     Health before = slot.health;
     int failures = before.failures() + 1;
     boolean refused = e instanceof ConnectException && !(e instanceof NoRouteToHostException);

@@ -73,6 +73,10 @@ public final class Node implements AutoCloseable {
   private final Semaphore wake = new Semaphore(0);
   private volatile boolean checkpointOwed;
   private Server server;
+  /** How long a Tor daemon of the node's own may take to bootstrap. */
+  static final Duration TOR_BOOTSTRAP = Duration.ofMinutes(3);
+  private dev.sotto.node.tor.TorDaemon torDaemon;
+  private dev.sotto.node.tor.TorControl torControl;
   private Thread worker;
   private NodeLog.FileLog fileLog;
   private volatile boolean running;
@@ -123,7 +127,8 @@ public final class Node implements AutoCloseable {
    * on); its mailboxes. Making one throws IllegalArgumentException for a host or port out of
    * range, or more addresses than a card holds.
    */
-  public record Config(String name, String host, int port, List<Address> mailboxes, List<HostPort> advertise) {
+  public record Config(String name, String host, int port, List<Address> mailboxes, List<HostPort> advertise,
+      Tor tor, boolean mixedCard) {
     public Config {
       HostPort.checkHost(host);
       if (port < 1 || port > 65535) {
@@ -135,6 +140,21 @@ public final class Node implements AutoCloseable {
         throw new IllegalArgumentException("at most " + Card.MAX_ADDRESSES + " addresses fit on a card: "
             + Math.max(1, advertise.size()) + " of this node and " + mailboxes.size() + " mailboxes is too many");
       }
+      if (tor != null) {
+        // Fail closed (spec: transport.adoc#onion-transport): reached through its onion service only.
+        if (!HostPort.isLoopback(host)) {
+          throw new IllegalArgumentException("in Tor mode the node listens on loopback only (127.0.0.1 or ::1), not "
+              + host + ": contacts reach it through its onion service");
+        }
+        if (!advertise.isEmpty()) {
+          throw new IllegalArgumentException("in Tor mode the card gives the node's onion address, no other: "
+              + "drop --advertise " + advertise.get(0).text() + " (it would put an IP address or a host name on the card)");
+        }
+      }
+      String mixed = mixing(tor, host, advertise, mailboxes);
+      if (mixed != null && !mixedCard) {
+        throw new IllegalArgumentException(mixed);
+      }
     }
 
     /** Settings whose card gives the host and port the node listens on. */
@@ -142,27 +162,74 @@ public final class Node implements AutoCloseable {
       this(name, host, port, mailboxes, List.of());
     }
 
+    /** Settings of a node that reaches and is reached over TCP, its card refusing onion addresses. */
+    public Config(String name, String host, int port, List<Address> mailboxes, List<HostPort> advertise) {
+      this(name, host, port, mailboxes, advertise, null, false);
+    }
+
+    /**
+     * Why a card of these settings would link an onion address with a TCP one (spec:
+     * card.adoc#onion-addresses), or null when it lists one sort only.
+     */
+    private static String mixing(Tor tor, String host, List<HostPort> advertise, List<Address> mailboxes) {
+      String onion = tor != null ? "this node's onion address" : null;
+      String tcp = tor == null ? "this node's address " + (advertise.isEmpty() ? host : advertise.get(0).text()) : null;
+      for (Address m : mailboxes) {
+        if (m.isOnion() && onion == null) {
+          onion = "the mailbox " + m.host();
+        } else if (m.isTcp() && tcp == null) {
+          tcp = "the mailbox " + new HostPort(m.host(), m.port()).text();
+        }
+      }
+      if (onion == null || tcp == null) {
+        return null;
+      }
+      return "this card would list " + onion + " and " + tcp + ": everyone who holds the card could link the two"
+          + " (an onion service to an IP address or host name, for good). Give addresses of one sort, or"
+          + " --mixed-card if that link is wanted";
+    }
+
+    /** Whether the node runs in Tor mode (spec: transport.adoc#onion-transport). */
+    public boolean torMode() {
+      return tor != null;
+    }
+
+    public Config withTor(Tor t) {
+      return new Config(name, host, port, mailboxes, advertise, t, mixedCard);
+    }
+
+    public Config withMixedCard(boolean on) {
+      return new Config(name, host, port, mailboxes, advertise, tor, on);
+    }
+
     /** Where contacts reach this node: the advertised addresses, else where it listens. */
     public List<HostPort> reachedAt() {
       return advertise.isEmpty() ? List.of(new HostPort(host, port)) : advertise;
     }
 
-    /** The addresses a card of these settings lists: this node at each place it is reached at, then its mailboxes. */
+    /**
+     * The addresses a card of these settings lists: this node at each place it is reached at (in
+     * Tor mode, its onion service only), then its mailboxes.
+     */
     public List<Address> cardAddresses(byte[] linkKey) {
       List<Address> out = new ArrayList<>();
-      for (HostPort at : reachedAt()) {
-        out.add(Address.peer(at.host(), at.port(), linkKey));
+      if (tor != null) {
+        out.add(Address.onionPeer(tor.onion(), tor.onionPort(), linkKey));
+      } else {
+        for (HostPort at : reachedAt()) {
+          out.add(Address.peer(at.host(), at.port(), linkKey));
+        }
       }
       out.addAll(mailboxes);
       return out;
     }
 
     public Config withListening(String h, int p) {
-      return new Config(name, h, p, mailboxes, advertise);
+      return new Config(name, h, p, mailboxes, advertise, tor, mixedCard);
     }
 
     public Config withAdvertise(List<HostPort> a) {
-      return new Config(name, host, port, mailboxes, a);
+      return new Config(name, host, port, mailboxes, a, tor, mixedCard);
     }
 
     byte[] encode() {
@@ -171,7 +238,8 @@ public final class Node implements AutoCloseable {
         texts.add(addressText(a));
       }
       String text = "name=" + name + "\nhost=" + host + "\nport=" + port + "\nmailboxes=" + String.join(" ", texts)
-          + "\nadvertise=" + String.join(" ", advertise.stream().map(HostPort::text).toList()) + "\n";
+          + "\nadvertise=" + String.join(" ", advertise.stream().map(HostPort::text).toList()) + "\n"
+          + (mixedCard ? "mixed-card=true\n" : "") + (tor != null ? tor.encode() : "");
       return text.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -197,7 +265,54 @@ public final class Node implements AutoCloseable {
           advertise.add(HostPort.parse(text, port));
         }
       }
-      return new Config(m.get("name"), m.get("host"), port, mailboxes, advertise);
+      return new Config(m.get("name"), m.get("host"), port, mailboxes, advertise, Tor.decode(m),
+          "true".equals(m.get("mixed-card")));
+    }
+  }
+
+  /**
+   * Tor mode (spec: transport.adoc#onion-transport): the node's onion address (from its seed,
+   * {@link dev.sotto.node.tor.OnionKey}) and the port its card gives there; the SOCKS and control
+   * ports ({@code 127.0.0.1:PORT}) of a Tor daemon it uses, or none of them when it starts its
+   * own; and a file of further torrc lines for its own daemon ({@code include}, null for none: a
+   * test's private network).
+   */
+  public record Tor(String onion, int onionPort, HostPort socks, HostPort control, String include) {
+    public Tor {
+      byte[] basePoint = new byte[32];
+      basePoint[0] = 9; // any valid link key: the onion address and the port get the card's checks
+      Address.onionPeer(onion, onionPort, basePoint);
+      if ((socks == null) != (control == null)) {
+        throw new IllegalArgumentException("give both Tor ports (--tor-socks and --tor-control), or neither to start"
+            + " a Tor daemon of the node's own");
+      }
+      for (HostPort p : new HostPort[] {socks, control}) {
+        if (p != null && !HostPort.isLoopback(p.host())) {
+          throw new IllegalArgumentException("the Tor daemon's ports are on this machine (127.0.0.1), not " + p.text());
+        }
+      }
+    }
+
+    /** Whether the node starts and stops a Tor daemon of its own. */
+    public boolean own() {
+      return socks == null;
+    }
+
+    String encode() {
+      return "tor-onion=" + onion + "\ntor-onion-port=" + onionPort + "\n"
+          + (socks != null ? "tor-socks=" + socks.text() + "\ntor-control=" + control.text() + "\n" : "")
+          + (include != null ? "tor-include=" + include + "\n" : "");
+    }
+
+    static Tor decode(Map<String, String> m) {
+      if (!m.containsKey("tor-onion")) {
+        return null;
+      }
+      String socks = m.get("tor-socks");
+      String control = m.get("tor-control");
+      return new Tor(m.get("tor-onion"), Integer.parseInt(m.get("tor-onion-port")),
+          socks == null ? null : HostPort.parse(socks, 9050), control == null ? null : HostPort.parse(control, 9051),
+          m.get("tor-include"));
     }
   }
 
@@ -489,12 +604,18 @@ public final class Node implements AutoCloseable {
    * the first it gives on its card, or where it listens.
    */
   public Address peerAddress() {
+    if (config.torMode()) {
+      return Address.onionPeer(config.tor().onion(), config.tor().onionPort(), linkKey.publicKey());
+    }
     HostPort at = reachedAt();
     return Address.peer(at.host(), at.port(), linkKey.publicKey());
   }
 
   /** The same address as a mailbox address, for other nodes' configuration. */
   public Address mailboxAddress() {
+    if (config.torMode()) {
+      return Address.onionMailbox(config.tor().onion(), config.tor().onionPort(), linkKey.publicKey());
+    }
     HostPort at = reachedAt();
     return Address.mailbox(at.host(), at.port(), linkKey.publicKey());
   }
@@ -636,8 +757,8 @@ public final class Node implements AutoCloseable {
   /** As {@link #fetchPrekeys(Card)}; {@code tried[0]} says whether any address was asked (not all resting). */
   private Optional<Prekeys> fetchPrekeys(Card card, boolean[] tried) {
     List<Address> order = new ArrayList<>();
-    card.addresses().stream().filter(a -> a.kind() == Address.KIND_PEER_TCP).forEach(order::add);
-    card.addresses().stream().filter(a -> a.kind() == Address.KIND_MAILBOX_TCP).forEach(order::add);
+    card.addresses().stream().filter(a -> a.isPeer() && links.reaches(a)).forEach(order::add);
+    card.addresses().stream().filter(a -> a.isMailbox() && links.reaches(a)).forEach(order::add);
     OneTimePrekey x = null;
     OneTimePrekey kem = null;
     for (Address address : order) {
@@ -1339,9 +1460,15 @@ public final class Node implements AutoCloseable {
         return core.handle((NodeCore.LinkState) link, request);
       }
     };
+    if (config.torMode()) {
+      startTor(); // before listening: a node in Tor mode has no TCP fallback
+    }
     if (options.listen()) {
       server = new Server(config.host(), config.port(), linkKey, config.name(), clock, random, handler, options.limits(),
           options.tap());
+      if (config.torMode()) {
+        publishOnion();
+      }
     }
     running = true;
     String listening = server == null ? "" : config.host() + ":" + server.port();
@@ -1353,6 +1480,44 @@ public final class Node implements AutoCloseable {
     worker = new Thread(this::loop, config.name() + "-worker");
     worker.setDaemon(true);
     worker.start();
+  }
+
+  /**
+   * Tor mode (spec: transport.adoc#onion-transport): starts the node's own Tor daemon, or opens
+   * the control port of the one given, and sends every link through Tor's SOCKS port from now on.
+   */
+  private void startTor() throws IOException {
+    Tor tor = config.tor();
+    long started = System.nanoTime();
+    if (tor.own()) {
+      torDaemon = dev.sotto.node.tor.TorDaemon.start(home.resolve("tor"), tor.include(), TOR_BOOTSTRAP);
+      torControl = torDaemon.control();
+      links.dialer(new dev.sotto.node.tor.TorDialer(torDaemon.socks(), random));
+    } else {
+      torControl = dev.sotto.node.tor.TorControl.open(tor.control(), 10_000);
+      links.dialer(new dev.sotto.node.tor.TorDialer(tor.socks(), random));
+    }
+    log.log(System.Logger.Level.INFO, "Tor " + (tor.own() ? "started" : "reached") + " in "
+        + (System.nanoTime() - started) / 1_000_000 + " ms; every link goes through it");
+  }
+
+  /** Publishes the node's onion service (ADD_ONION with the key from its seed), leading to where it listens. */
+  private void publishOnion() throws IOException {
+    dev.sotto.node.tor.OnionKey key = dev.sotto.node.tor.OnionKey.of(seed);
+    if (!key.onion().equals(config.tor().onion())) {
+      throw new IOException("the settings give the onion address " + config.tor().onion() + ", and this identity's"
+          + " is " + key.onion());
+    }
+    String id = torControl.addOnion(key.torKeyBlob(), config.tor().onionPort(), new HostPort(config.host(), server.port()));
+    if (!(id + ".onion").equals(key.onion())) {
+      throw new IOException("Tor published " + id + ".onion, not " + key.onion());
+    }
+    log.log(System.Logger.Level.INFO, "onion service published at " + key.onion() + ":" + config.tor().onionPort());
+  }
+
+  /** The node's onion service key, from its seed (spec: transport.adoc#onion-service-key). */
+  public dev.sotto.node.tor.OnionKey onionKey() {
+    return dev.sotto.node.tor.OnionKey.of(seed);
   }
 
   /** Links open at the server now. */
@@ -1578,6 +1743,7 @@ public final class Node implements AutoCloseable {
     links.close();
     groups.close();
     outbound.close();
+    closeTor();
     if (wasRunning) {
       status.stopped(clock.millis());
       writeStatus(true);
@@ -1589,11 +1755,29 @@ public final class Node implements AutoCloseable {
     }
   }
 
+  /** Ends Tor mode: the onion service goes with the control connection; a daemon of the node's own exits. */
+  private void closeTor() {
+    if (torDaemon != null) {
+      torDaemon.close();
+    } else if (torControl != null) {
+      try {
+        torControl.close();
+      } catch (IOException ignored) {
+        // Tor removes the service when the connection goes, however it goes
+      }
+    }
+    torDaemon = null;
+    torControl = null;
+  }
+
   // ---------------------------------------------------------------- address text
 
-  /** {@code peer:HOST:PORT:KEY} or {@code mailbox:HOST:PORT:KEY} (spec: transport.adoc#link-addresses). */
+  /**
+   * {@code peer:HOST:PORT:KEY} or {@code mailbox:HOST:PORT:KEY} (spec: transport.adoc#link-addresses);
+   * for an onion address, HOST is its {@code .onion} name.
+   */
   public static String addressText(Address address) {
-    String kind = address.kind() == Address.KIND_PEER_TCP ? "peer" : "mailbox";
+    String kind = address.isPeer() ? "peer" : "mailbox";
     return kind + ":" + address.host() + ":" + address.port() + ":" + HexFormat.of().formatHex(address.linkKey());
   }
 
@@ -1615,9 +1799,11 @@ public final class Node implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("an address is peer|mailbox:HOST:PORT:KEY (KEY: 64 hex digits)");
     }
+    // A .onion name is an onion address (kinds 3 and 4), never a host to resolve: no DNS query leaks it.
+    boolean onion = host.endsWith(".onion");
     return switch (kind) {
-      case "peer" -> Address.peer(host, port, key);
-      case "mailbox" -> Address.mailbox(host, port, key);
+      case "peer" -> onion ? Address.onionPeer(host, port, key) : Address.peer(host, port, key);
+      case "mailbox" -> onion ? Address.onionMailbox(host, port, key) : Address.mailbox(host, port, key);
       default -> throw new IllegalArgumentException("an address kind is 'peer' or 'mailbox'");
     };
   }

@@ -652,6 +652,9 @@ public final class NodeCore {
       if (a.isTcp()) {
         String at = (a.host().indexOf(':') >= 0 ? "[" + a.host() + "]" : a.host()) + ":" + a.port();
         shown.add(a.kind() == Address.KIND_MAILBOX_TCP ? "mailbox " + at : at);
+      } else if (a.isOnion()) {
+        String at = a.host() + ":" + a.port() + " (Tor)";
+        shown.add(a.isMailbox() ? "mailbox " + at : at);
       }
     }
     return shown.isEmpty() ? "(no address)" : String.join(", ", shown);

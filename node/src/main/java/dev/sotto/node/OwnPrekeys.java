@@ -283,7 +283,7 @@ final class OwnPrekeys {
     for (Card card : responder.cards()) {
       if (card.expires().isAfter(now)) {
         for (Address a : card.addresses()) {
-          if (a.kind() == Address.KIND_MAILBOX_TCP) {
+          if (a.isMailbox()) {
             live.add(Outlet.key(card.bundleTag(), Node.addressText(a)));
           }
         }
@@ -311,7 +311,7 @@ final class OwnPrekeys {
     due = min(due, Instant.ofEpochSecond(state.selfTopUp).plus(TOP_UP_EVERY));
     byte[] currentTag = current.bundleTag();
     for (Address a : current.addresses()) {
-      if (a.kind() != Address.KIND_MAILBOX_TCP) {
+      if (!a.isMailbox()) {
         continue;
       }
       Outlet o = state.outlets.computeIfAbsent(Outlet.key(currentTag, Node.addressText(a)),

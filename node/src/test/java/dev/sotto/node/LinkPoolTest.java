@@ -127,4 +127,41 @@ class LinkPoolTest {
       assertEquals("connection refused", pool.health(gone).error());
     }
   }
+
+  /**
+   * Lanes (security.adoc#security-tor): through a dialer that isolates them, each lane of one
+   * address is a link of its own, dialled with its lane (Tor: circuits of its own), while a failure
+   * on any lane counts for the address, which then rests, and the address is listed once.
+   */
+  @Test
+  void eachLaneDialsItsOwnLinkAndItsFailuresCountForTheAddress() throws Exception {
+    List<String> dialled = new CopyOnWriteArrayList<>();
+    Dialer recording = new Dialer() {
+      @Override
+      public void dial(Socket socket, Address address, String lane, int timeoutMillis) throws IOException {
+        dialled.add(lane);
+        socket.connect(new java.net.InetSocketAddress(address.host(), address.port()), timeoutMillis);
+      }
+
+      @Override
+      public boolean reaches(Address address) {
+        return true;
+      }
+
+      @Override
+      public boolean isolatesLanes() {
+        return true;
+      }
+    };
+    Address gone = Address.peer("127.0.0.1", refusedPort(), KEY);
+    try (LinkPool pool = new LinkPool("test", Clock.systemUTC(), RandomSource.secure(), WireTap.NONE, SHORT)) {
+      pool.dialer(recording);
+      assertTrue(pool.isolatesLanes());
+      assertThrows(IOException.class, () -> pool.exchange(gone, "deposits/7", link -> null));
+      assertEquals(List.of("deposits/7"), dialled);
+      assertFalse(pool.health(gone).ok(), "a lane's failure is the address's");
+      assertThrows(LinkPool.NotNow.class, () -> pool.exchange(gone, link -> null), "the address rests, every lane");
+      assertEquals(1, pool.health().size(), "the address is listed once, whatever its lanes");
+    }
+  }
 }

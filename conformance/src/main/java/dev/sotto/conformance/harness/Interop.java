@@ -391,7 +391,7 @@ public final class Interop {
           dev.sotto.Address a = dev.sotto.Address.mailbox(host, port, Addresses.linkKey(key));
           list.addObject().put("kind", a.kind()).put("value", Bytes.hex(a.value()));
         } else {
-          list.addObject().put("kind", 3 + schedule.nextInt(253)).put("value", Bytes.hex(bytes.bytes(1 + schedule.nextInt(40))));
+          list.addObject().put("kind", 5 + schedule.nextInt(251)).put("value", Bytes.hex(bytes.bytes(1 + schedule.nextInt(40))));
         }
       }
       return list;
@@ -944,7 +944,12 @@ public final class Interop {
           .put("link_key", Bytes.hex(Addresses.linkKey(3)));
       dev.sotto.Address byValue = dev.sotto.Address.peer("2001:db8::1", 65535, Addresses.linkKey(4));
       every.addObject().put("kind", 1).put("value", Bytes.hex(byValue.value()));
-      every.addObject().put("kind", 3).put("value", Bytes.hex("future-transport".getBytes(
+      byte[] onionKey = dev.sotto.internal.crypto.Ed25519.publicKey(new byte[32]);
+      every.addObject().put("kind", 3).put("value", Bytes.hex(dev.sotto.Address.onionPeer(
+          dev.sotto.Address.onionName(onionKey), 7400, Addresses.linkKey(5)).value()));
+      every.addObject().put("kind", 4).put("value", Bytes.hex(dev.sotto.Address.onionMailbox(
+          dev.sotto.Address.onionName(onionKey), 443, Addresses.linkKey(6)).value()));
+      every.addObject().put("kind", 5).put("value", Bytes.hex("future-transport".getBytes(
           StandardCharsets.US_ASCII)));
       every.addObject().put("kind", 255).put("value", Bytes.hex(bytes.bytes(255)));
       String cardA = issueCard(tested, t0, t0 + 365 * DAY, every);

@@ -36,6 +36,35 @@ public final class Addresses {
   }
 
   /**
+   * The onion service key numbered {@code n}: the Ed25519 public key of the private key
+   * SHA-256("onion key " || n); fixed like {@link #linkKey}.
+   */
+  static byte[] onionKey(int n) {
+    return dev.sotto.internal.crypto.Ed25519.publicKey(Hmac.hash(("onion key " + n).getBytes(StandardCharsets.US_ASCII)));
+  }
+
+  /**
+   * The 35 bytes of an onion address (key || checksum || version), computed here from Tor's
+   * rend-spec-v3 with SHA3-256 directly, not by the code under test.
+   */
+  static byte[] onionBytes(byte[] key, int version) {
+    org.bouncycastle.crypto.digests.SHA3Digest sha3 = new org.bouncycastle.crypto.digests.SHA3Digest(256);
+    byte[] prefix = ".onion checksum".getBytes(StandardCharsets.US_ASCII);
+    sha3.update(prefix, 0, prefix.length);
+    sha3.update(key, 0, key.length);
+    sha3.update((byte) version);
+    byte[] hash = new byte[32];
+    sha3.doFinal(hash, 0);
+    return Bytes.concat(key, new byte[] {hash[0], hash[1], (byte) version});
+  }
+
+  /** An onion address (kind 3 or 4) from its parts, through {@link Address#of}. */
+  static Address onion(int kind, byte[] onion, int port, int n) {
+    return Address.of(kind, Bytes.concat(new byte[] {0x02}, linkKey(n), new byte[] {(byte) (port >>> 8), (byte) port},
+        onion));
+  }
+
+  /**
    * Reads {@code {kind, value}} (any kind, the value's bytes as a card holds them) or {@code {kind,
    * host, port, link_key}} (kinds 1 and 2).
    *

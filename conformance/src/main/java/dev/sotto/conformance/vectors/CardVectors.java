@@ -99,10 +99,18 @@ public final class CardVectors implements VectorSuite {
     // random source, so that every value drawn after it is what it was before this case existed.
     RandomSource kinds = dev.sotto.testing.TestRandom.deterministic("card.json undefined kinds".getBytes(
         java.nio.charset.StandardCharsets.US_ASCII));
-    issue(cases, "addresses of undefined kinds 0x03 and 0xff, issued from their values, after a mailbox",
+    issue(cases, "addresses of undefined kinds 0x05 and 0xff, issued from their values, after a mailbox",
         kinds.bytes(32), new Spec(T0, T0 + 365 * DAY, List.of(Addresses.mailbox("mailbox.example.org", 7401, 3),
-            Address.of(0x03, "future-transport".getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+            Address.of(0x05, "future-transport".getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
             Address.of(0xff, new byte[] {0x00, (byte) 0xff}))), kinds);
+    // Onion addresses (kinds 3 and 4), with their own random source for the same reason.
+    RandomSource onions = dev.sotto.testing.TestRandom.deterministic("card.json onion addresses".getBytes(
+        java.nio.charset.StandardCharsets.US_ASCII));
+    issue(cases, "an onion peer and an onion mailbox address (kinds 0x03 and 0x04)", onions.bytes(32),
+        new Spec(T0, T0 + 365 * DAY, List.of(
+            Addresses.onion(Address.KIND_PEER_ONION, Addresses.onionBytes(Addresses.onionKey(1), 3), 7400, 30),
+            Addresses.onion(Address.KIND_MAILBOX_ONION, Addresses.onionBytes(Addresses.onionKey(2), 3), 7401, 31))),
+        onions);
     // The base card's owner issues a second card: another invite tag, so other bundles.
     CardRecipe base = recipes.get(2);
     CardRecipe second = issue(cases, "a second card of the same identity (another invite tag)", base.identitySeed(),
@@ -122,9 +130,17 @@ public final class CardVectors implements VectorSuite {
     parseValid(cases, "a card without addresses", cards.get(0).encoded(), created, null);
     parseValid(cases, "a card with 8 addresses", cards.get(3).encoded(), created, null);
     RawCard unknownKind = RawCard.of(baseCard);
-    unknownKind.addresses.add(new RawCard.RawAddress(0x03, "future-transport".getBytes(StandardCharsets.US_ASCII)));
+    unknownKind.addresses.add(new RawCard.RawAddress(0x05, "future-transport".getBytes(StandardCharsets.US_ASCII)));
     unknownKind.addresses.add(new RawCard.RawAddress(0xff, filled(255, 0xa5)));
-    parseValid(cases, "addresses of undefined kinds 0x03 and 0xff are kept", unknownKind.signedBy(sk), created, null);
+    parseValid(cases, "addresses of undefined kinds 0x05 and 0xff are kept", unknownKind.signedBy(sk), created, null);
+    RawCard onionCard = RawCard.of(baseCard);
+    onionCard.addresses.add(RawCard.RawAddress.onion(Address.KIND_PEER_ONION, Addresses.linkKey(32), 443,
+        Addresses.onionBytes(Addresses.onionKey(3), 3)));
+    // A published onion address (DuckDuckGo's): its checksum was computed by Tor, not by this generator.
+    onionCard.addresses.add(RawCard.RawAddress.onion(Address.KIND_MAILBOX_ONION, Addresses.linkKey(33), 7401,
+        Bytes.unhex("1d04a1d04a338c6e6ae970bfabee49049d6702250984ca950c01673f4ec034ad916403")));
+    parseValid(cases, "onion addresses of kinds 0x03 and 0x04 after a peer and a mailbox (a mixed card is valid)",
+        onionCard.signedBy(sk), created, null);
     RawCard maxCard = RawCard.of(baseCard);
     maxCard.addresses.clear();
     for (int i = 0; i < 8; i++) {
@@ -244,6 +260,8 @@ public final class CardVectors implements VectorSuite {
     r.addresses.set(1, RawCard.RawAddress.tcp(0x02, SMALL_ORDER_X25519, 7401, ""));
     parseInvalid(cases, "TCP address value of 35 bytes with a link key of small order (signed): the length is reported "
         + "first", r.signedBy(sk), now, ErrorCode.INVALID_ENCODING);
+
+    onionInvalid(cases, card, sk, now);
 
     r = RawCard.of(card);
     r.dhKey = SMALL_ORDER_X25519_2;
@@ -698,6 +716,52 @@ public final class CardVectors implements VectorSuite {
         .put("signature", Bytes.hex(Arrays.copyOfRange(encoded, encoded.length - 64, encoded.length)));
   }
 
+  /** Onion addresses that break a rule of card.adoc#onion-addresses, each signed, in the order of the rules. */
+  private static void onionInvalid(Cases cases, Card card, byte[] sk, long now) {
+    byte[] key = Addresses.onionKey(4);
+    byte[] good = Addresses.onionBytes(key, 3);
+    byte[] torsion = Edwards25519.withTorsion(key);
+    byte[] link = Addresses.linkKey(40);
+    RawCard.RawAddress whole = RawCard.RawAddress.onion(Address.KIND_PEER_ONION, link, 7400, good);
+    Object[][] rows = {
+      {"onion address value of 69 bytes (signed)",
+          new RawCard.RawAddress(Address.KIND_PEER_ONION, Arrays.copyOf(whole.value, 69)), ErrorCode.INVALID_ENCODING},
+      {"onion address value of 71 bytes (signed)",
+          new RawCard.RawAddress(Address.KIND_MAILBOX_ONION, Bytes.concat(whole.value, new byte[1])),
+          ErrorCode.INVALID_ENCODING},
+      {"onion address with a link key of small order (signed)",
+          RawCard.RawAddress.onion(Address.KIND_MAILBOX_ONION, SMALL_ORDER_X25519, 7400, good), ErrorCode.INVALID_KEY},
+      {"onion address with port 0 (signed)",
+          RawCard.RawAddress.onion(Address.KIND_PEER_ONION, link, 0, good), ErrorCode.INVALID_ENCODING},
+      {"onion address of version 0x02 (its checksum computed for version 2) (signed)",
+          RawCard.RawAddress.onion(Address.KIND_PEER_ONION, link, 7400, Addresses.onionBytes(key, 2)),
+          ErrorCode.INVALID_ENCODING},
+      {"onion address with its version byte changed to 0x04, checksum of version 3 (signed)",
+          RawCard.RawAddress.onion(Address.KIND_PEER_ONION, link, 7400, Texts.with(good, 34, 0x04)),
+          ErrorCode.INVALID_ENCODING},
+      {"onion address whose checksum has one bit flipped (signed)",
+          RawCard.RawAddress.onion(Address.KIND_MAILBOX_ONION, link, 7400, Texts.flip(good, 33, 0x01)),
+          ErrorCode.INVALID_ENCODING},
+      {"onion address whose key has one bit flipped, checksum of the old key (signed)",
+          RawCard.RawAddress.onion(Address.KIND_MAILBOX_ONION, link, 7400, Texts.flip(good, 5, 0x10)),
+          ErrorCode.INVALID_ENCODING},
+      {"onion service key plus a point of order 8, its checksum right: a valid point, not of order l (signed)",
+          RawCard.RawAddress.onion(Address.KIND_PEER_ONION, link, 7400, Addresses.onionBytes(torsion, 3)),
+          ErrorCode.INVALID_KEY},
+      {"onion service key of order 8 and version 0x02: the version is reported first (signed)",
+          RawCard.RawAddress.onion(Address.KIND_PEER_ONION, link, 7400, Addresses.onionBytes(torsion, 2)),
+          ErrorCode.INVALID_ENCODING},
+      {"onion address with a link key of small order and version 0x02: the link key is reported first (signed)",
+          RawCard.RawAddress.onion(Address.KIND_PEER_ONION, SMALL_ORDER_X25519, 7400, Addresses.onionBytes(key, 2)),
+          ErrorCode.INVALID_KEY},
+    };
+    for (Object[] row : rows) {
+      RawCard r = RawCard.of(card);
+      r.addresses.add((RawCard.RawAddress) row[1]);
+      parseInvalid(cases, (String) row[0], r.signedBy(sk), now, (ErrorCode) row[2]);
+    }
+  }
+
   // ---------------------------------------------------------------- cards
 
   private static CardRecipe issue(Cases cases, String comment, byte[] seed, Spec spec, RandomSource random) {
@@ -770,7 +834,7 @@ public final class CardVectors implements VectorSuite {
     ArrayNode addresses = out.putArray("addresses");
     for (Address a : card.addresses()) {
       ObjectNode node = addresses.addObject().put("kind", a.kind()).put("value", Bytes.hex(a.value()));
-      if (a.isTcp()) {
+      if (a.isTcp() || a.isOnion()) {
         node.put("host", a.host()).put("port", a.port()).put("link_key", Bytes.hex(a.linkKey()));
       }
     }

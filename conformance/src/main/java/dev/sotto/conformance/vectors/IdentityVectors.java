@@ -95,6 +95,10 @@ public final class IdentityVectors implements VectorSuite {
         .put("fingerprint", Bytes.hex(pub.fingerprint().bytes()))
         .put("fingerprint_text", pub.fingerprint().text())
         .put("recovery_code", seed.recoveryCode());
+    byte[] onionPrivate = onionPrivate(seedBytes);
+    byte[] onionPublic = dev.sotto.internal.crypto.Ed25519.publicKey(onionPrivate);
+    out.put("onion_private", Bytes.hex(onionPrivate)).put("onion_public", Bytes.hex(onionPublic))
+        .put("onion_address", dev.sotto.Address.onionName(onionPublic));
     cases.valid("derive", comment, Json.object().put("seed", Bytes.hex(seedBytes)), out);
   }
 
@@ -197,6 +201,11 @@ public final class IdentityVectors implements VectorSuite {
     return Json.object().put("encoded", Bytes.hex(encoded));
   }
 
+  /** spec: transport.adoc#onion-service-key. */
+  private static byte[] onionPrivate(byte[] seed) {
+    return dev.sotto.internal.crypto.Hkdf.derive(new byte[0], seed, dev.sotto.internal.Labels.ONION_SERVICE_KEY, 32);
+  }
+
   @Override
   public void verify(JsonNode testCase, CaseCheck check) {
     JsonNode in = check.input();
@@ -218,6 +227,11 @@ public final class IdentityVectors implements VectorSuite {
           check.bytes("fingerprint", pub.fingerprint().bytes());
           check.text("fingerprint_text", pub.fingerprint().text());
           check.text("recovery_code", seed.recoveryCode());
+          byte[] onionPrivate = onionPrivate(seed.toBytes());
+          byte[] onionPublic = dev.sotto.internal.crypto.Ed25519.publicKey(onionPrivate);
+          check.bytes("onion_private", onionPrivate);
+          check.bytes("onion_public", onionPublic);
+          check.text("onion_address", dev.sotto.Address.onionName(onionPublic));
         }
         case "parse_recovery_code" -> {
           IdentitySeed seed = IdentitySeed.fromRecoveryCode(in.path("text").asText());

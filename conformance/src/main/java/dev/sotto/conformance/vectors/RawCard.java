@@ -59,6 +59,12 @@ final class RawCard {
       return new RawAddress(kind, Bytes.concat(new byte[] {0x02}, linkKey,
           new byte[] {(byte) (port >>> 8), (byte) port}, host.getBytes(StandardCharsets.US_ASCII)));
     }
+
+    /** link_key (typed) || port || onion bytes (spec: card.adoc#onion-addresses). */
+    static RawAddress onion(int kind, byte[] linkKey, int port, byte[] onion) {
+      return new RawAddress(kind, Bytes.concat(new byte[] {0x02}, linkKey,
+          new byte[] {(byte) (port >>> 8), (byte) port}, onion));
+    }
   }
 
   static RawCard of(Card card) {

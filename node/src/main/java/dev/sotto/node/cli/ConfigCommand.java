@@ -46,6 +46,11 @@ final class ConfigCommand extends Cmd {
   @Option(names = "--no-mailboxes", description = "Use no mailbox.")
   boolean noMailboxes;
 
+  @Option(names = "--mixed-card", negatable = true,
+      description = "Let the card list an onion address and a TCP one together (refused otherwise: everyone who holds"
+          + " the card could link the onion service to the IP address or host name); --no-mixed-card refuses again.")
+  Boolean mixedCard;
+
   @Option(names = "--keep", paramLabel = "PERIOD",
       description = "How long messages are kept, for contacts without their own ('sotto contact keep'): 30d, 12h,"
           + " or off (for ever, the default). Older ones are deleted from the store at once and then by the running"
@@ -90,12 +95,13 @@ final class ConfigCommand extends Cmd {
         int deleted = node.setKeep(seconds);
         io.out().println("Messages are kept: " + Keep.text(seconds) + "; " + Keep.deleted(deleted) + ".");
       }
-      if (host == null && port == null && advertise.isEmpty() && !noAdvertise && mailboxes.isEmpty() && !noMailboxes) {
+      if (host == null && port == null && advertise.isEmpty() && !noAdvertise && mailboxes.isEmpty() && !noMailboxes
+          && mixedCard == null) {
         return 0;
       }
     }
     boolean change = host != null || port != null || !advertise.isEmpty() || noAdvertise || !mailboxes.isEmpty()
-        || noMailboxes;
+        || noMailboxes || mixedCard != null;
     if (!change) {
       try (Node node = openNode()) {
         show(io.out(), node);
@@ -178,7 +184,7 @@ final class ConfigCommand extends Cmd {
       m = given;
     }
     try {
-      return new Node.Config(c.name(), h, p, m, a);
+      return new Node.Config(c.name(), h, p, m, a, c.tor(), mixedCard != null ? mixedCard : c.mixedCard());
     } catch (IllegalArgumentException e) {
       throw Failure.input(e.getMessage());
     }
@@ -188,6 +194,10 @@ final class ConfigCommand extends Cmd {
     Node.Config c = node.config();
     out.println("Name:         " + c.name());
     out.println("Listens on:   " + new HostPort(c.host(), c.port()).text());
+    if (c.torMode()) {
+      out.println("Tor mode:     " + c.tor().onion() + ":" + c.tor().onionPort() + ", every link through "
+          + (c.tor().own() ? "a Tor daemon of its own" : "Tor at " + c.tor().socks().text()));
+    }
     out.println("Advertised:   " + (c.advertise().isEmpty() ? "(none: the card gives where the node listens)"
         : String.join(" ", c.advertise().stream().map(HostPort::text).toList())));
     out.println("Mailboxes:    " + (c.mailboxes().isEmpty() ? "(none)"
@@ -196,6 +206,8 @@ final class ConfigCommand extends Cmd {
     for (Address a : node.card().addresses()) {
       if (a.isTcp()) {
         card.add((a.kind() == Address.KIND_PEER_TCP ? "this node at " : "mailbox at ") + new HostPort(a.host(), a.port()).text());
+      } else if (a.isOnion()) {
+        card.add((a.isPeer() ? "this node at " : "mailbox at ") + a.host() + ":" + a.port() + " (through Tor)");
       }
     }
     out.println("Card gives:   " + String.join(", ", card));

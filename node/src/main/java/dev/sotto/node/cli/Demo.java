@@ -38,7 +38,9 @@ import java.util.concurrent.Callable;
 final class Demo {
   /** Identity files without a passphrase: these identities live for a few seconds. */
   private static final Vault.Params CHEAP = new Vault.Params(1024, 1, 1);
-  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Duration WAIT_TCP = Duration.ofSeconds(20);
+  /** Through Tor a first try can come before an onion service is published: the node tries again. */
+  private static final Duration WAIT_TOR = Duration.ofSeconds(120);
   private static final String HOST = "127.0.0.1";
 
   static final List<String> ALICE_WRITES = List.of(
@@ -50,15 +52,25 @@ final class Demo {
   private final Io io;
   private final PrintStream out;
   private final boolean keep;
+  private final boolean tor;
+  private final Duration wait;
+  private dev.sotto.node.tor.PrivateTorNetwork network;
   private final WireRecorder tap = new WireRecorder();
   private final Map<Integer, String> nodeAtPort = new LinkedHashMap<>();
   private final List<String> problems = new ArrayList<>();
   private final long started = System.nanoTime();
 
   Demo(Io io, boolean keep) {
+    this(io, keep, false);
+  }
+
+  /** With {@code tor}, over a private Tor network that the demo starts on this machine (tor must be installed). */
+  Demo(Io io, boolean keep, boolean tor) {
     this.io = io;
     this.out = io.out();
     this.keep = keep;
+    this.tor = tor;
+    this.wait = tor ? WAIT_TOR : WAIT_TCP;
   }
 
   int run() throws Exception {
@@ -69,6 +81,9 @@ final class Demo {
     } finally {
       for (int i = nodes.size() - 1; i >= 0; i--) {
         nodes.get(i).close();
+      }
+      if (network != null) {
+        network.close();
       }
       out.println();
       if (keep) {
@@ -87,6 +102,13 @@ final class Demo {
 
   private void play(Path dir, List<Node> nodes) throws Exception {
     Node.Options options = Node.Options.defaults().withFetchInterval(Duration.ofMillis(200)).withTap(tap);
+    if (tor) {
+      out.println(io.bold("Sotto demo over Tor") + ": starting a private Tor network on this machine (3 directory"
+          + " authorities, 2 relays)...");
+      network = dev.sotto.node.tor.PrivateTorNetwork.start(dir.resolve("tor-network"), Duration.ofSeconds(120));
+      out.printf(Locale.ROOT, "It bootstrapped in %.1f s. Each node starts a Tor daemon of its own on it.%n%n",
+          network.bootstrap().toMillis() / 1000.0);
+    }
 
     Path mailboxHome = init(dir, "mailbox", List.of());
     Node mailbox = Node.open(mailboxHome, null, options);
@@ -94,7 +116,9 @@ final class Demo {
     Path aliceHome = init(dir, "alice", List.of(mailbox.mailboxAddress()));
     Path bobHome = init(dir, "bob", List.of(mailbox.mailboxAddress()));
 
-    out.println(io.bold("Sotto demo") + ": three nodes in this process (a fourth joins later), talking over TCP on " + HOST + ".");
+    out.println(io.bold("Sotto demo") + ": three nodes in this process (a fourth joins later), talking " + (tor
+        ? "through Tor, each at an onion address (they listen on " + HOST + " only, where Tor leads)."
+        : "over TCP on " + HOST + "."));
     out.println("Their homes are in " + dir + (keep ? "." : ", deleted at the end."));
     out.println();
     String format = "  %-8s %-17s %s%n";
@@ -102,6 +126,18 @@ final class Demo {
     out.printf(format, "mailbox", HOST + ":" + port("mailbox"), "holds envelopes for nodes that are offline");
     out.printf(format, "alice", HOST + ":" + port("alice"), "her card lists the mailbox");
     out.printf(format, "bob", HOST + ":" + port("bob"), "his card lists the mailbox");
+    if (tor) {
+      out.println();
+      for (Node n : List.of(mailbox, Node.open(aliceHome, null, options), Node.open(bobHome, null, options))) {
+        try {
+          out.printf("  %-8s reached at %s (through Tor only)%n", n.config().name(), n.config().tor().onion());
+        } finally {
+          if (n != mailbox) {
+            n.close();
+          }
+        }
+      }
+    }
     out.println();
 
     step(1, "The mailbox starts.");
@@ -128,9 +164,13 @@ final class Demo {
     check(aliceSeesBob.equals(bobSeesHimself), "the fingerprints are the same: the card was not swapped on the way",
         "alice's and bob's view of bob's fingerprint differ");
     long aliceBob = alice.contact("bob").id();
-    check(alice.firstContactStatus(aliceBob).fetchFailures() == 0, // set by addContact itself: no race with the worker
-        "alice's node fetched bob's prekeys from his node (a signed bundle and one-time prekeys, each served once)",
-        "alice's node got no prekeys from bob's node");
+    if (tor) {
+      detail("Alice's node fetches bob's prekeys from his onion service (or tries again until Tor has published it).");
+    } else {
+      check(alice.firstContactStatus(aliceBob).fetchFailures() == 0, // set by addContact itself: no race with the worker
+          "alice's node fetched bob's prekeys from his node (a signed bundle and one-time prekeys, each served once)",
+          "alice's node got no prekeys from bob's node");
+    }
     await("alice's first contact to reach bob's node", () -> !bobFirst.contactBook().requests().isEmpty());
     dev.sotto.node.ContactBook.Request request = bobFirst.contactBook().requests().get(0);
     detail("Her first message, which introduces her, reached bob's node as a contact request: it is held, and"
@@ -453,8 +493,12 @@ final class Demo {
     Path home = dir.resolve(name);
     int port = freePort();
     nodeAtPort.put(port, name);
-    Node.init(home, IdentitySeed.generate(RandomSource.secure()), null, CHEAP,
-        new Node.Config(name, HOST, port, mailboxes), RandomSource.secure(), io.clock());
+    IdentitySeed seed = IdentitySeed.generate(RandomSource.secure());
+    // Through Tor, each onion service's port is its node's listening port, so that the wire view names the links.
+    Node.Tor torMode = tor ? new Node.Tor(dev.sotto.node.tor.OnionKey.of(seed).onion(), port, null, null,
+        network.clientInclude().toString()) : null;
+    Node.init(home, seed, null, CHEAP, new Node.Config(name, HOST, port, mailboxes, List.of(), torMode, false),
+        RandomSource.secure(), io.clock());
     return home;
   }
 
@@ -491,10 +535,10 @@ final class Demo {
   }
 
   private void await(String what, Callable<Boolean> condition) throws Exception {
-    long end = System.nanoTime() + WAIT.toNanos();
+    long end = System.nanoTime() + wait.toNanos();
     while (!condition.call()) {
       if (System.nanoTime() - end > 0) {
-        throw Failure.store("the demo stalled: waited " + WAIT.toSeconds() + " s for " + what);
+        throw Failure.store("the demo stalled: waited " + wait.toSeconds() + " s for " + what);
       }
       Thread.sleep(20);
     }

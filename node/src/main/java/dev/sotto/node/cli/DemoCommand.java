@@ -13,8 +13,13 @@ final class DemoCommand extends Cmd {
   @Option(names = "--keep", description = "Keep the temporary homes (and print where they are).")
   boolean keep;
 
+  @Option(names = "--tor", description = "Run the three nodes through Tor, each at an onion address, over a private Tor"
+      + " network that the demo starts on this machine and stops at the end (Debian's 'tor' package must be installed)."
+      + " Takes a minute or two.")
+  boolean tor;
+
   @Override
   int execute() throws Exception {
-    return new Demo(io(), keep).run();
+    return new Demo(io(), keep, tor).run();
   }
 }

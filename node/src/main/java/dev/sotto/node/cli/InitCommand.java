@@ -6,6 +6,7 @@ import dev.sotto.RandomSource;
 import dev.sotto.SottoException;
 import dev.sotto.node.HostPort;
 import dev.sotto.node.Node;
+import dev.sotto.node.tor.OnionKey;
 import dev.sotto.node.Recovery;
 import dev.sotto.node.store.Store;
 import dev.sotto.node.store.StoreException;
@@ -60,6 +61,36 @@ final class InitCommand extends Cmd {
           + " as 'sotto address' prints it on the mailbox's node. Repeatable.")
   List<String> mailboxes = new ArrayList<>();
 
+  @Option(names = "--tor",
+      description = "Tor mode: contacts reach this node at an onion address (derived from its identity, so it comes back"
+          + " with the recovery code), and every link goes through Tor, with no direct connection ever. Listens on"
+          + " --host, which must be loopback. Without --tor-socks and --tor-control, 'sotto run' starts and stops a"
+          + " Tor daemon of its own ('tor' must be installed).")
+  boolean tor;
+
+  @Option(names = "--tor-socks", paramLabel = "127.0.0.1:PORT",
+      description = "With --tor: the SOCKS port of a running Tor daemon to use (with --tor-control).")
+  String torSocks;
+
+  @Option(names = "--tor-control", paramLabel = "127.0.0.1:PORT",
+      description = "With --tor: the control port of that Tor daemon (cookie authentication or none), where the node"
+          + " publishes its onion service.")
+  String torControl;
+
+  @Option(names = "--onion-port", paramLabel = "PORT", defaultValue = "7400",
+      description = "With --tor: the port of the onion address on the card (default: ${DEFAULT-VALUE}).")
+  int onionPort;
+
+  @Option(names = "--tor-include", paramLabel = "FILE", hidden = true,
+      description = "With --tor and no ports: a file of further torrc lines for the node's own Tor daemon (a test's"
+          + " private Tor network).")
+  String torInclude;
+
+  @Option(names = "--mixed-card",
+      description = "Let the card list an onion address and a TCP one together (refused otherwise): everyone who holds"
+          + " the card can then link the onion service to the IP address or host name.")
+  boolean mixedCard;
+
   @Option(names = "--passphrase",
       description = "Seal the identity file under a passphrase (asked twice, or $SOTTO_PASSPHRASE). A weak one ("
           + Passphrases.RULE + ") gets a warning.")
@@ -80,12 +111,13 @@ final class InitCommand extends Cmd {
     Path home = home();
     String nodeName = name != null ? name : defaultName();
     checkName(nodeName);
-    Node.Config config = config(nodeName);
+    Node.Config config = config(nodeName, null);
     if (recover) {
-      return recover(io, home, config);
+      return recover(io, home, nodeName);
     }
     refuseOccupied(home);
     IdentitySeed seed = IdentitySeed.generate(RandomSource.secure());
+    config = config(nodeName, seed);
     char[] secret = passphrase ? Home.newPassphrase(io) : null;
     try {
       Node.init(home, seed, secret, main().vaultParams(), config, RandomSource.secure(), io.clock());
@@ -110,7 +142,7 @@ final class InitCommand extends Cmd {
   }
 
   /** The settings from the options, each checked. */
-  private Node.Config config(String nodeName) throws Failure {
+  private Node.Config config(String nodeName, IdentitySeed seed) throws Failure {
     if (port < 1 || port > 65535) {
       throw Failure.input("--port must be 1 to 65535");
     }
@@ -128,7 +160,32 @@ final class InitCommand extends Cmd {
       advertised.add(advertised(text, port));
     }
     try {
-      return new Node.Config(nodeName, host, port, mailboxAddresses, advertised);
+      return new Node.Config(nodeName, host, port, mailboxAddresses, advertised, torSettings(seed), mixedCard);
+    } catch (IllegalArgumentException e) {
+      throw Failure.input(e.getMessage());
+    }
+  }
+
+  /**
+   * The Tor settings of the options, for the identity of {@code seed} (its onion address), or
+   * null without --tor. A null seed stands for any identity: the options are checked alone.
+   */
+  private Node.Tor torSettings(IdentitySeed seed) throws Failure {
+    if (!tor) {
+      if (torSocks != null || torControl != null || torInclude != null) {
+        throw Failure.input("--tor-socks, --tor-control and --tor-include go with --tor");
+      }
+      return null;
+    }
+    if (onionPort < 1 || onionPort > 65535) {
+      throw Failure.input("--onion-port must be 1 to 65535");
+    }
+    IdentitySeed of = seed != null ? seed : IdentitySeed.fromBytes(new byte[IdentitySeed.LENGTH]);
+    try {
+      HostPort socks = torSocks == null ? null : HostPort.parse(torSocks, 9050);
+      HostPort control = torControl == null ? null : HostPort.parse(torControl, 9051);
+      return new Node.Tor(OnionKey.of(of).onion(), onionPort, socks, control,
+          torInclude == null ? null : Path.of(torInclude).toAbsolutePath().toString());
     } catch (IllegalArgumentException e) {
       throw Failure.input(e.getMessage());
     }
@@ -154,7 +211,7 @@ final class InitCommand extends Cmd {
   }
 
   @SuppressWarnings("try") // the lock is held, not used: no node may start while the home is remade
-  private int recover(Io io, Path home, Node.Config config) throws Exception {
+  private int recover(Io io, Path home, String nodeName) throws Exception {
     NodeLock lock = null;
     if (Files.isDirectory(home)) {
       lock = NodeLock.tryTake(home);
@@ -164,6 +221,7 @@ final class InitCommand extends Cmd {
     }
     try (NodeLock held = lock) {
       IdentitySeed seed = readRecoveryCode(io);
+      Node.Config config = config(nodeName, seed);
       Recovery plan;
       try {
         plan = Recovery.plan(home, seed);
@@ -319,7 +377,7 @@ final class InitCommand extends Cmd {
     } catch (IllegalArgumentException e) {
       throw Failure.input("--mailbox " + text + ": " + e.getMessage());
     }
-    if (address.kind() != Address.KIND_MAILBOX_TCP) {
+    if (!address.isMailbox()) {
       throw Failure.input("--mailbox " + text + ": a mailbox address starts with 'mailbox:'");
     }
     return address;

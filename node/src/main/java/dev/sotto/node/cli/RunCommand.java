@@ -22,6 +22,12 @@ final class RunCommand extends Cmd {
   @Option(names = "--no-mailbox", description = "Do not hold envelopes for other nodes.")
   boolean noMailbox;
 
+  @Option(names = "--tor",
+      description = "Run in Tor mode: if the node was made without 'init --tor', turn Tor mode on first (contacts are"
+          + " sent a new card with the node's onion address, and the node then listens on loopback only and starts a"
+          + " Tor daemon of its own). Every link goes through Tor, with no direct connection ever.")
+  boolean tor;
+
   @Override
   @SuppressWarnings("try") // the lock is held, not used, while the node runs
   int execute() throws Exception {
@@ -36,9 +42,13 @@ final class RunCommand extends Cmd {
         AutoCloseable warnings = main().verbose ? null : NodeLog.toStream(io.err(), System.Logger.Level.WARNING)) {
       Node.Options options = Node.Options.defaults().withPolicy(NodeCore.Policy.DEFAULT.withMailbox(!noMailbox));
       try (Node node = Home.open(io, home, options)) {
+        if (tor && !node.config().torMode()) {
+          torModeOn(io, node);
+        }
         start(node);
         io.out().println("sotto: " + node.config().name() + " listening on " + node.config().host() + ":"
-            + node.server().port() + " (mailbox " + (noMailbox ? "off" : "on") + ")");
+            + node.server().port() + (node.config().torMode() ? ", reached at " + node.config().tor().onion() + ":"
+            + node.config().tor().onionPort() + " through Tor" : "") + " (mailbox " + (noMailbox ? "off" : "on") + ")");
         Thread hook = new Thread(() -> {
           stop.countDown();
           try {
@@ -57,6 +67,22 @@ final class RunCommand extends Cmd {
       closed.countDown();
     }
     return 0;
+  }
+
+  /** Turns Tor mode on (a daemon of the node's own), listening on loopback, the card giving the onion address only. */
+  private static void torModeOn(Io io, Node node) throws Exception {
+    Node.Config c = node.config();
+    String host = dev.sotto.node.HostPort.isLoopback(c.host()) ? c.host() : "127.0.0.1";
+    Node.Config tor;
+    try {
+      tor = new Node.Config(c.name(), host, c.port(), c.mailboxes(), java.util.List.of(),
+          new Node.Tor(node.onionKey().onion(), c.port(), null, null, null), c.mixedCard());
+    } catch (IllegalArgumentException e) {
+      throw Failure.input(e.getMessage());
+    }
+    Node.Reconfigured done = node.reconfigure(tor);
+    io.out().println("sotto: Tor mode is on: the card gives " + tor.tor().onion() + ":" + tor.tor().onionPort()
+        + (done.contactsTold() > 0 ? "; a new card is queued for " + done.contactsTold() + " contacts" : ""));
   }
 
   /** Prints the new messages; a failure (a busy store) is shown and tried again next time. */

@@ -13,7 +13,6 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -56,7 +55,7 @@ public final class LinkChannel implements Closeable {
     Socket socket = new Socket();
     try {
       socket.setTcpNoDelay(true);
-      socket.connect(new InetSocketAddress(address.host(), address.port()), timeoutMillis);
+      dev.sotto.node.Dialer.TCP.dial(socket, address, timeoutMillis); // never an onion name over TCP
       socket.setSoTimeout(timeoutMillis);
     } catch (IOException | RuntimeException e) {
       socket.close();

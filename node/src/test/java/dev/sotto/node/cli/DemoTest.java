@@ -33,4 +33,24 @@ class DemoTest {
     assertFalse(out.contains("FAILED"), out);
     assertTrue(out.contains("temporary homes deleted"), out);
   }
+
+  /**
+   * {@code demo --tor}: the same conversation over a private Tor network that the demo starts (fails
+   * where tor is missing; .ci/run installs it). Costs about 50 s, most of it waiting on Tor.
+   */
+  @Test
+  void demoRunsOverAPrivateTorNetwork() {
+    Cli.Result r = new Cli().run("demo", "--tor");
+    String out = r.out();
+    assertEquals(0, r.status(), () -> out + r.err());
+    assertTrue(out.contains("talking through Tor, each at an onion address"), out);
+    assertTrue(out.matches("(?s).*alice    reached at [a-z2-7]{56}\\.onion \\(through Tor only\\).*"), out);
+    for (String text : Demo.ALICE_WRITES) {
+      assertTrue(out.contains("] alice: " + text), text);
+    }
+    assertTrue(out.contains("] bob: " + Demo.BOB_WRITES), out);
+    assertTrue(out.contains("ok  delivered directly to alice's node"), out);
+    assertTrue(out.contains("ok  no readable byte in the bytes on the wire"), out);
+    assertFalse(out.contains("FAILED"), out);
+  }
 }

@@ -51,6 +51,8 @@ final class Cluster implements AutoCloseable {
   /** Cheap Argon2id parameters: the tests open each vault many times. */
   static final Vault.Params CHEAP = new Vault.Params(1024, 1, 1);
   static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+  /** How long a node process may take to print READY (longer in Tor mode: its Tor daemon bootstraps first). */
+  private volatile Duration readyTimeout = READY_TIMEOUT;
   private static final boolean VERBOSE = Boolean.getBoolean("sotto.it.verbose");
   private static final Random PORTS = new Random();
 
@@ -70,6 +72,11 @@ final class Cluster implements AutoCloseable {
    * Notes a step with its time, to see where a slow or failed test spent its time: the notes go
    * into the message of a failed {@link #await}, and to stderr with {@code -Dsotto.it.verbose=true}.
    */
+  /** Milliseconds since the cluster was made. */
+  long elapsed() {
+    return (System.nanoTime() - born) / 1_000_000;
+  }
+
   void log(String what) {
     String line = String.format("[it %6d ms] %s%n", (System.nanoTime() - born) / 1_000_000, what);
     log.append(line);
@@ -85,6 +92,7 @@ final class Cluster implements AutoCloseable {
     final StringBuffer output = new StringBuffer();
     private final CompletableFuture<Integer> ready = new CompletableFuture<>();
     private final BlockingQueue<String> counters = new LinkedBlockingQueue<>();
+    private volatile Duration readyTimeout = READY_TIMEOUT;
 
     private Running(String name, Process process) {
       this.name = name;
@@ -94,7 +102,7 @@ final class Cluster implements AutoCloseable {
     /** The port it listens on, once it printed READY; kills it if it does not in time. */
     int port() throws InterruptedException {
       try {
-        return ready.get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        return ready.get(readyTimeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (TimeoutException | ExecutionException e) {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         throw new AssertionError("node " + name + " did not get ready: " + e + "\n" + output, e);
@@ -174,6 +182,26 @@ final class Cluster implements AutoCloseable {
     return home;
   }
 
+  /** Sets how long {@link Running#port} waits for READY from now on. */
+  void readyTimeout(Duration timeout) {
+    readyTimeout = timeout;
+  }
+
+  /**
+   * Creates a node named {@code name} in Tor mode (spec: transport.adoc#node-tor-mode) on a free
+   * loopback port, listing these mailboxes: its card gives its onion address, and its own Tor
+   * daemon reads the torrc lines of {@code include} (a private network's).
+   */
+  Path initTor(String name, List<Address> mailboxes, Path include) throws Exception {
+    Path home = dir.resolve(name);
+    IdentitySeed seed = IdentitySeed.generate(RandomSource.secure());
+    Node.Tor tor = new Node.Tor(dev.sotto.node.tor.OnionKey.of(seed).onion(), 7400, null, null, include.toString());
+    Node.init(home, seed, null, CHEAP, new Node.Config(name, "127.0.0.1", freePort(), mailboxes, List.of(), tor, false),
+        RandomSource.secure(), Clock.systemUTC());
+    homes.put(name, home);
+    return home;
+  }
+
   Path home(String name) {
     Path home = homes.get(name);
     if (home == null) {
@@ -248,6 +276,7 @@ final class Cluster implements AutoCloseable {
         NodeProcess.class.getName(), home(name).toString()));
     command.addAll(List.of(args));
     Running r = new Running(name, new ProcessBuilder(command).redirectErrorStream(true).start());
+    r.readyTimeout = readyTimeout;
     running.put(name, r);
     Thread reader = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(r.process.getInputStream(), StandardCharsets.UTF_8))) {

@@ -1,0 +1,161 @@
+package dev.sotto.node.tor;
+
+import dev.sotto.node.HostPort;
+import java.io.BufferedReader;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A small client of Tor's control protocol (control-spec): authentication (none, or the cookie
+ * file), {@code GETINFO}, {@code ADD_ONION} and {@code DEL_ONION}, {@code TAKEOWNERSHIP}. No
+ * events are asked for, so every reply answers the last command. Hand-written because no
+ * maintained Java library of it is on Maven Central under the project's dependency rules; kept to
+ * what the node uses, and tested against a scripted server ({@code TorControlTest}).
+ */
+public final class TorControl implements Closeable {
+  private static final Pattern COOKIE_FILE = Pattern.compile("COOKIEFILE=\"((?:[^\"\\\\]|\\\\.)*)\"");
+  private static final Pattern METHODS = Pattern.compile("METHODS=([A-Z,]+)");
+
+  private final Socket socket;
+  private final BufferedReader in;
+  private final OutputStream out;
+
+  private TorControl(Socket socket) throws IOException {
+    this.socket = socket;
+    this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+    this.out = socket.getOutputStream();
+  }
+
+  /** Connects to the control port at {@code at} and authenticates (none, or the cookie that Tor names). */
+  public static TorControl open(HostPort at, int timeoutMillis) throws IOException {
+    Socket socket = new Socket();
+    try {
+      socket.connect(new InetSocketAddress(at.host(), at.port()), timeoutMillis);
+      socket.setSoTimeout(timeoutMillis);
+      TorControl control = new TorControl(socket);
+      control.authenticate();
+      return control;
+    } catch (IOException | RuntimeException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  private void authenticate() throws IOException {
+    String info = String.join("\n", command("PROTOCOLINFO 1"));
+    Matcher m = METHODS.matcher(info);
+    List<String> methods = m.find() ? List.of(m.group(1).split(",")) : List.of();
+    if (methods.contains("NULL")) {
+      command("AUTHENTICATE");
+      return;
+    }
+    Matcher file = COOKIE_FILE.matcher(info);
+    if (!methods.contains("COOKIE") || !file.find()) {
+      throw new IOException("Tor's control port asks for " + methods + "; the node authenticates by cookie"
+          + " (CookieAuthentication 1) or not at all");
+    }
+    byte[] cookie = Files.readAllBytes(Path.of(file.group(1).replace("\\\"", "\"").replace("\\\\", "\\")));
+    command("AUTHENTICATE " + HexFormat.of().formatHex(cookie));
+  }
+
+  /**
+   * Sends one command line and reads its reply: the lines' texts after their status and
+   * separator (a data block's lines included).
+   *
+   * @throws IOException when the reply's status is not 250 (its text in the message), or the
+   *     connection breaks
+   */
+  public synchronized List<String> command(String line) throws IOException {
+    if (line.indexOf('\r') >= 0 || line.indexOf('\n') >= 0) {
+      throw new IllegalArgumentException("a control command is one line");
+    }
+    out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    List<String> reply = new ArrayList<>();
+    while (true) {
+      String l = in.readLine();
+      if (l == null) {
+        throw new IOException("Tor closed the control connection");
+      }
+      if (l.length() < 4) {
+        throw new IOException("not a control reply line: " + l);
+      }
+      String status = l.substring(0, 3);
+      char sep = l.charAt(3);
+      String text = l.substring(4);
+      if (!status.equals("250")) {
+        String verb = line.split(" ", 2)[0];
+        throw new IOException("Tor refused " + verb + ": " + status + " " + text);
+      }
+      reply.add(text);
+      if (sep == '+') {
+        for (String d = in.readLine(); d != null && !d.equals("."); d = in.readLine()) {
+          reply.add(d.startsWith("..") ? d.substring(1) : d);
+        }
+      } else if (sep == ' ') {
+        return reply;
+      }
+    }
+  }
+
+  /** {@code GETINFO key}: the value Tor gives, without quotes. */
+  public String getInfo(String key) throws IOException {
+    for (String l : command("GETINFO " + key)) {
+      if (l.startsWith(key + "=")) {
+        String v = l.substring(key.length() + 1);
+        return v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"") ? v.substring(1, v.length() - 1) : v;
+      }
+    }
+    throw new IOException("Tor gave no " + key);
+  }
+
+  /**
+   * Publishes an onion service of {@code keyBlob} ({@code ED25519-V3:...}) whose port
+   * {@code virtualPort} leads to {@code target} ({@code 127.0.0.1:PORT}); Tor forgets the key when
+   * the service is removed ({@code Flags=DiscardPK}: nothing is written to Tor's disk). Returns
+   * the service id (the onion address without {@code .onion}).
+   */
+  public String addOnion(String keyBlob, int virtualPort, HostPort target) throws IOException {
+    List<String> reply = command("ADD_ONION " + keyBlob + " Flags=DiscardPK Port=" + virtualPort + ","
+        + target.host() + ":" + target.port());
+    for (String l : reply) {
+      if (l.startsWith("ServiceID=")) {
+        return l.substring("ServiceID=".length());
+      }
+    }
+    throw new IOException("Tor's ADD_ONION reply gave no ServiceID");
+  }
+
+  /** Removes an onion service that this connection added. */
+  public void delOnion(String serviceId) throws IOException {
+    command("DEL_ONION " + serviceId);
+  }
+
+  /** Tor exits when this connection closes (a daemon the node started for itself). */
+  public void takeOwnership() throws IOException {
+    command("TAKEOWNERSHIP");
+  }
+
+  /** Tor's bootstrap progress, 0 to 100 (GETINFO status/bootstrap-phase). */
+  public int bootstrapProgress() throws IOException {
+    Matcher m = Pattern.compile("PROGRESS=(\\d+)").matcher(getInfo("status/bootstrap-phase"));
+    return m.find() ? Integer.parseInt(m.group(1)) : 0;
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}
