@@ -12,8 +12,9 @@ package dev.sotto.internal.crypto;
  * <p>Every operation is constant time: the same instructions run whatever the values, with no
  * branch and no memory index that depends on them. A product of two limbs is 128 bits wide:
  * {@link Math#multiplyHigh} gives its upper half (one instruction on 64-bit platforms). Each
- * product is split at bit 51 right away, so that the column sums fit in a {@code long} with no
- * carry to track (the bounds are beside each method).
+ * product p = H·2^64 + L is split at bit 51 as (L mod 2^51) + (L >> 51)·2^51 + H·2^64, each
+ * part summed on its own per column, so that the sums fit in a {@code long} with no carry to
+ * track (the bounds are beside each method).
  */
 final class Field25519 {
   static final int LIMBS = 5;
@@ -155,88 +156,115 @@ final class Field25519 {
     // Column k collects f_i·g_j for i + j = k, and 19·f_i·g_j for i + j = k + 5. Each product
     // p is added as (p mod 2^51) into column k ("lo") and (p >> 51) into column k + 1 ("hi").
     long lo0, hi0, lo1, hi1, lo2, hi2, lo3, hi3, lo4, hi4, l;
+    long hh0, hh1, hh2, hh3, hh4; // upper 64-bit words of the products, summed per column
 
     l = f0 * g0;
     lo0 = l & MASK;
-    hi0 = (Math.multiplyHigh(f0, g0) << 13) | (l >>> 51);
+    hi0 = l >>> 51;
+    hh0 = Math.multiplyHigh(f0, g0);
     l = f1 * g4x19;
     lo0 += l & MASK;
-    hi0 += (Math.multiplyHigh(f1, g4x19) << 13) | (l >>> 51);
+    hi0 += l >>> 51;
+    hh0 += Math.multiplyHigh(f1, g4x19);
     l = f2 * g3x19;
     lo0 += l & MASK;
-    hi0 += (Math.multiplyHigh(f2, g3x19) << 13) | (l >>> 51);
+    hi0 += l >>> 51;
+    hh0 += Math.multiplyHigh(f2, g3x19);
     l = f3 * g2x19;
     lo0 += l & MASK;
-    hi0 += (Math.multiplyHigh(f3, g2x19) << 13) | (l >>> 51);
+    hi0 += l >>> 51;
+    hh0 += Math.multiplyHigh(f3, g2x19);
     l = f4 * g1x19;
     lo0 += l & MASK;
-    hi0 += (Math.multiplyHigh(f4, g1x19) << 13) | (l >>> 51);
+    hi0 += l >>> 51;
+    hh0 += Math.multiplyHigh(f4, g1x19);
 
     l = f0 * g1;
     lo1 = l & MASK;
-    hi1 = (Math.multiplyHigh(f0, g1) << 13) | (l >>> 51);
+    hi1 = l >>> 51;
+    hh1 = Math.multiplyHigh(f0, g1);
     l = f1 * g0;
     lo1 += l & MASK;
-    hi1 += (Math.multiplyHigh(f1, g0) << 13) | (l >>> 51);
+    hi1 += l >>> 51;
+    hh1 += Math.multiplyHigh(f1, g0);
     l = f2 * g4x19;
     lo1 += l & MASK;
-    hi1 += (Math.multiplyHigh(f2, g4x19) << 13) | (l >>> 51);
+    hi1 += l >>> 51;
+    hh1 += Math.multiplyHigh(f2, g4x19);
     l = f3 * g3x19;
     lo1 += l & MASK;
-    hi1 += (Math.multiplyHigh(f3, g3x19) << 13) | (l >>> 51);
+    hi1 += l >>> 51;
+    hh1 += Math.multiplyHigh(f3, g3x19);
     l = f4 * g2x19;
     lo1 += l & MASK;
-    hi1 += (Math.multiplyHigh(f4, g2x19) << 13) | (l >>> 51);
+    hi1 += l >>> 51;
+    hh1 += Math.multiplyHigh(f4, g2x19);
 
     l = f0 * g2;
     lo2 = l & MASK;
-    hi2 = (Math.multiplyHigh(f0, g2) << 13) | (l >>> 51);
+    hi2 = l >>> 51;
+    hh2 = Math.multiplyHigh(f0, g2);
     l = f1 * g1;
     lo2 += l & MASK;
-    hi2 += (Math.multiplyHigh(f1, g1) << 13) | (l >>> 51);
+    hi2 += l >>> 51;
+    hh2 += Math.multiplyHigh(f1, g1);
     l = f2 * g0;
     lo2 += l & MASK;
-    hi2 += (Math.multiplyHigh(f2, g0) << 13) | (l >>> 51);
+    hi2 += l >>> 51;
+    hh2 += Math.multiplyHigh(f2, g0);
     l = f3 * g4x19;
     lo2 += l & MASK;
-    hi2 += (Math.multiplyHigh(f3, g4x19) << 13) | (l >>> 51);
+    hi2 += l >>> 51;
+    hh2 += Math.multiplyHigh(f3, g4x19);
     l = f4 * g3x19;
     lo2 += l & MASK;
-    hi2 += (Math.multiplyHigh(f4, g3x19) << 13) | (l >>> 51);
+    hi2 += l >>> 51;
+    hh2 += Math.multiplyHigh(f4, g3x19);
 
     l = f0 * g3;
     lo3 = l & MASK;
-    hi3 = (Math.multiplyHigh(f0, g3) << 13) | (l >>> 51);
+    hi3 = l >>> 51;
+    hh3 = Math.multiplyHigh(f0, g3);
     l = f1 * g2;
     lo3 += l & MASK;
-    hi3 += (Math.multiplyHigh(f1, g2) << 13) | (l >>> 51);
+    hi3 += l >>> 51;
+    hh3 += Math.multiplyHigh(f1, g2);
     l = f2 * g1;
     lo3 += l & MASK;
-    hi3 += (Math.multiplyHigh(f2, g1) << 13) | (l >>> 51);
+    hi3 += l >>> 51;
+    hh3 += Math.multiplyHigh(f2, g1);
     l = f3 * g0;
     lo3 += l & MASK;
-    hi3 += (Math.multiplyHigh(f3, g0) << 13) | (l >>> 51);
+    hi3 += l >>> 51;
+    hh3 += Math.multiplyHigh(f3, g0);
     l = f4 * g4x19;
     lo3 += l & MASK;
-    hi3 += (Math.multiplyHigh(f4, g4x19) << 13) | (l >>> 51);
+    hi3 += l >>> 51;
+    hh3 += Math.multiplyHigh(f4, g4x19);
 
     l = f0 * g4;
     lo4 = l & MASK;
-    hi4 = (Math.multiplyHigh(f0, g4) << 13) | (l >>> 51);
+    hi4 = l >>> 51;
+    hh4 = Math.multiplyHigh(f0, g4);
     l = f1 * g3;
     lo4 += l & MASK;
-    hi4 += (Math.multiplyHigh(f1, g3) << 13) | (l >>> 51);
+    hi4 += l >>> 51;
+    hh4 += Math.multiplyHigh(f1, g3);
     l = f2 * g2;
     lo4 += l & MASK;
-    hi4 += (Math.multiplyHigh(f2, g2) << 13) | (l >>> 51);
+    hi4 += l >>> 51;
+    hh4 += Math.multiplyHigh(f2, g2);
     l = f3 * g1;
     lo4 += l & MASK;
-    hi4 += (Math.multiplyHigh(f3, g1) << 13) | (l >>> 51);
+    hi4 += l >>> 51;
+    hh4 += Math.multiplyHigh(f3, g1);
     l = f4 * g0;
     lo4 += l & MASK;
-    hi4 += (Math.multiplyHigh(f4, g0) << 13) | (l >>> 51);
+    hi4 += l >>> 51;
+    hh4 += Math.multiplyHigh(f4, g0);
 
-    reduce(h, lo0, hi0, lo1, hi1, lo2, hi2, lo3, hi3, lo4, hi4);
+    reduce(h, lo0, hi0 + (hh0 << 13), lo1, hi1 + (hh1 << 13), lo2, hi2 + (hh2 << 13), lo3, hi3 + (hh3 << 13),
+        lo4, hi4 + (hh4 << 13));
   }
 
   /**
@@ -250,63 +278,80 @@ final class Field25519 {
     long f1x38 = 38 * f1, f2x38 = 38 * f2, f3x38 = 38 * f3;
     long f3x19 = 19 * f3, f4x19 = 19 * f4;
     long lo0, hi0, lo1, hi1, lo2, hi2, lo3, hi3, lo4, hi4, l;
+    long hh0, hh1, hh2, hh3, hh4; // upper 64-bit words of the products, summed per column
 
     // column 0: f0² + 38·f1·f4 + 38·f2·f3
     l = f0 * f0;
     lo0 = l & MASK;
-    hi0 = (Math.multiplyHigh(f0, f0) << 13) | (l >>> 51);
+    hi0 = l >>> 51;
+    hh0 = Math.multiplyHigh(f0, f0);
     l = f1x38 * f4;
     lo0 += l & MASK;
-    hi0 += (Math.multiplyHigh(f1x38, f4) << 13) | (l >>> 51);
+    hi0 += l >>> 51;
+    hh0 += Math.multiplyHigh(f1x38, f4);
     l = f2x38 * f3;
     lo0 += l & MASK;
-    hi0 += (Math.multiplyHigh(f2x38, f3) << 13) | (l >>> 51);
+    hi0 += l >>> 51;
+    hh0 += Math.multiplyHigh(f2x38, f3);
 
     // column 1: 2·f0·f1 + 38·f2·f4 + 19·f3²
     l = f0x2 * f1;
     lo1 = l & MASK;
-    hi1 = (Math.multiplyHigh(f0x2, f1) << 13) | (l >>> 51);
+    hi1 = l >>> 51;
+    hh1 = Math.multiplyHigh(f0x2, f1);
     l = f2x38 * f4;
     lo1 += l & MASK;
-    hi1 += (Math.multiplyHigh(f2x38, f4) << 13) | (l >>> 51);
+    hi1 += l >>> 51;
+    hh1 += Math.multiplyHigh(f2x38, f4);
     l = f3x19 * f3;
     lo1 += l & MASK;
-    hi1 += (Math.multiplyHigh(f3x19, f3) << 13) | (l >>> 51);
+    hi1 += l >>> 51;
+    hh1 += Math.multiplyHigh(f3x19, f3);
 
     // column 2: 2·f0·f2 + f1² + 38·f3·f4
     l = f0x2 * f2;
     lo2 = l & MASK;
-    hi2 = (Math.multiplyHigh(f0x2, f2) << 13) | (l >>> 51);
+    hi2 = l >>> 51;
+    hh2 = Math.multiplyHigh(f0x2, f2);
     l = f1 * f1;
     lo2 += l & MASK;
-    hi2 += (Math.multiplyHigh(f1, f1) << 13) | (l >>> 51);
+    hi2 += l >>> 51;
+    hh2 += Math.multiplyHigh(f1, f1);
     l = f3x38 * f4;
     lo2 += l & MASK;
-    hi2 += (Math.multiplyHigh(f3x38, f4) << 13) | (l >>> 51);
+    hi2 += l >>> 51;
+    hh2 += Math.multiplyHigh(f3x38, f4);
 
     // column 3: 2·f0·f3 + 2·f1·f2 + 19·f4²
     l = f0x2 * f3;
     lo3 = l & MASK;
-    hi3 = (Math.multiplyHigh(f0x2, f3) << 13) | (l >>> 51);
+    hi3 = l >>> 51;
+    hh3 = Math.multiplyHigh(f0x2, f3);
     l = f1x2 * f2;
     lo3 += l & MASK;
-    hi3 += (Math.multiplyHigh(f1x2, f2) << 13) | (l >>> 51);
+    hi3 += l >>> 51;
+    hh3 += Math.multiplyHigh(f1x2, f2);
     l = f4x19 * f4;
     lo3 += l & MASK;
-    hi3 += (Math.multiplyHigh(f4x19, f4) << 13) | (l >>> 51);
+    hi3 += l >>> 51;
+    hh3 += Math.multiplyHigh(f4x19, f4);
 
     // column 4: 2·f0·f4 + 2·f1·f3 + f2²
     l = f0x2 * f4;
     lo4 = l & MASK;
-    hi4 = (Math.multiplyHigh(f0x2, f4) << 13) | (l >>> 51);
+    hi4 = l >>> 51;
+    hh4 = Math.multiplyHigh(f0x2, f4);
     l = f1x2 * f3;
     lo4 += l & MASK;
-    hi4 += (Math.multiplyHigh(f1x2, f3) << 13) | (l >>> 51);
+    hi4 += l >>> 51;
+    hh4 += Math.multiplyHigh(f1x2, f3);
     l = f2 * f2;
     lo4 += l & MASK;
-    hi4 += (Math.multiplyHigh(f2, f2) << 13) | (l >>> 51);
+    hi4 += l >>> 51;
+    hh4 += Math.multiplyHigh(f2, f2);
 
-    reduce(h, lo0, hi0, lo1, hi1, lo2, hi2, lo3, hi3, lo4, hi4);
+    reduce(h, lo0, hi0 + (hh0 << 13), lo1, hi1 + (hh1 << 13), lo2, hi2 + (hh2 << 13), lo3, hi3 + (hh3 << 13),
+        lo4, hi4 + (hh4 << 13));
   }
 
   /** h = f^(2^n) mod p, n >= 1. */
