@@ -179,6 +179,7 @@ final class Field25519 {
     hi0 += l >>> 51;
     hh0 += Math.multiplyHigh(f4, g1x19);
 
+    long d0 = hi0 + (hh0 << 13);
     l = f0 * g1;
     lo1 = l & MASK;
     hi1 = l >>> 51;
@@ -200,6 +201,8 @@ final class Field25519 {
     hi1 += l >>> 51;
     hh1 += Math.multiplyHigh(f4, g2x19);
 
+    long r1 = lo1 + d0;
+    long d1 = hi1 + (hh1 << 13);
     l = f0 * g2;
     lo2 = l & MASK;
     hi2 = l >>> 51;
@@ -221,6 +224,8 @@ final class Field25519 {
     hi2 += l >>> 51;
     hh2 += Math.multiplyHigh(f4, g3x19);
 
+    long r2 = lo2 + d1;
+    long d2 = hi2 + (hh2 << 13);
     l = f0 * g3;
     lo3 = l & MASK;
     hi3 = l >>> 51;
@@ -242,6 +247,8 @@ final class Field25519 {
     hi3 += l >>> 51;
     hh3 += Math.multiplyHigh(f4, g4x19);
 
+    long r3 = lo3 + d2;
+    long d3 = hi3 + (hh3 << 13);
     l = f0 * g4;
     lo4 = l & MASK;
     hi4 = l >>> 51;
@@ -263,8 +270,8 @@ final class Field25519 {
     hi4 += l >>> 51;
     hh4 += Math.multiplyHigh(f4, g0);
 
-    reduce(h, lo0, hi0 + (hh0 << 13), lo1, hi1 + (hh1 << 13), lo2, hi2 + (hh2 << 13), lo3, hi3 + (hh3 << 13),
-        lo4, hi4 + (hh4 << 13));
+    long r4 = lo4 + d3;
+    reduce(h, lo0 + 19 * (hi4 + (hh4 << 13)), r1, r2, r3, r4);
   }
 
   /**
@@ -295,6 +302,7 @@ final class Field25519 {
     hh0 += Math.multiplyHigh(f2x38, f3);
 
     // column 1: 2·f0·f1 + 38·f2·f4 + 19·f3²
+    long d0 = hi0 + (hh0 << 13);
     l = f0x2 * f1;
     lo1 = l & MASK;
     hi1 = l >>> 51;
@@ -309,6 +317,8 @@ final class Field25519 {
     hh1 += Math.multiplyHigh(f3x19, f3);
 
     // column 2: 2·f0·f2 + f1² + 38·f3·f4
+    long r1 = lo1 + d0;
+    long d1 = hi1 + (hh1 << 13);
     l = f0x2 * f2;
     lo2 = l & MASK;
     hi2 = l >>> 51;
@@ -323,6 +333,8 @@ final class Field25519 {
     hh2 += Math.multiplyHigh(f3x38, f4);
 
     // column 3: 2·f0·f3 + 2·f1·f2 + 19·f4²
+    long r2 = lo2 + d1;
+    long d2 = hi2 + (hh2 << 13);
     l = f0x2 * f3;
     lo3 = l & MASK;
     hi3 = l >>> 51;
@@ -337,6 +349,8 @@ final class Field25519 {
     hh3 += Math.multiplyHigh(f4x19, f4);
 
     // column 4: 2·f0·f4 + 2·f1·f3 + f2²
+    long r3 = lo3 + d2;
+    long d3 = hi3 + (hh3 << 13);
     l = f0x2 * f4;
     lo4 = l & MASK;
     hi4 = l >>> 51;
@@ -350,8 +364,8 @@ final class Field25519 {
     hi4 += l >>> 51;
     hh4 += Math.multiplyHigh(f2, f2);
 
-    reduce(h, lo0, hi0 + (hh0 << 13), lo1, hi1 + (hh1 << 13), lo2, hi2 + (hh2 << 13), lo3, hi3 + (hh3 << 13),
-        lo4, hi4 + (hh4 << 13));
+    long r4 = lo4 + d3;
+    reduce(h, lo0 + 19 * (hi4 + (hh4 << 13)), r1, r2, r3, r4);
   }
 
   /** h = f^(2^n) mod p, n >= 1. */
@@ -443,16 +457,11 @@ final class Field25519 {
   }
 
   /**
-   * Folds the columns: limb k = lo_k + hi_(k-1), and hi_4 (at 2^255) comes back as 19·hi_4 into
-   * limb 0; then one round of carries. hi_4 collects no 19-fold product, so 19·hi_4 < 2^62.
+   * Carries the folded columns once around: limb k = lo_k + hi_(k-1) (folded by the caller as
+   * each column ends, which keeps fewer values live), and hi_4 (at 2^255) has come back as
+   * 19·hi_4 into limb 0; hi_4 collects no 19-fold product, so 19·hi_4 < 2^62.25.
    */
-  private static void reduce(long[] h, long lo0, long hi0, long lo1, long hi1, long lo2, long hi2,
-      long lo3, long hi3, long lo4, long hi4) {
-    long h0 = lo0 + 19 * hi4;
-    long h1 = lo1 + hi0;
-    long h2 = lo2 + hi1;
-    long h3 = lo3 + hi2;
-    long h4 = lo4 + hi3;
+  private static void reduce(long[] h, long h0, long h1, long h2, long h3, long h4) {
     long c;
     c = h0 >>> 51;
     h0 &= MASK;
