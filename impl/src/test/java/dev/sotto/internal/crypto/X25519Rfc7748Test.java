@@ -44,7 +44,7 @@ class X25519Rfc7748Test {
     assertEquals("684cf59ba83309552800ef566f2f4d3c1c3887c49360e3875f2eb94d99532c51", iterate(1_000));
   }
 
-  /** 1,000,000 scalar multiplications: 244 s on the loaded 2-core machine (one run of the two), hence not by default. */
+  /** 1,000,000 scalar multiplications: 106 to 127 s on the loaded 2-core machine, hence not by default. */
   @Test
   @EnabledIfSystemProperty(named = "sotto.x25519.long", matches = "true")
   void iteratedMillionTimes() throws SottoException {
