@@ -6,7 +6,13 @@ import dev.sotto.SottoException;
 import dev.sotto.internal.encoding.Bytes;
 import java.util.Arrays;
 
-/** X25519 (RFC 7748), as suite SOTTO-1 uses it. spec: suite.adoc#x25519 */
+/**
+ * X25519 (RFC 7748), as suite SOTTO-1 uses it. spec: suite.adoc#x25519
+ *
+ * <p>The scalar multiplication is Sotto's own constant-time Montgomery ladder ({@link
+ * X25519Ladder}, field arithmetic in {@link Field25519}); Bouncy Castle's X25519 remains as the
+ * differential oracle of its tests.
+ */
 public final class X25519 {
   public static final int PRIVATE_KEY_LENGTH = 32;
   public static final int PUBLIC_KEY_LENGTH = 32;
@@ -23,7 +29,7 @@ public final class X25519 {
   public static byte[] publicKey(byte[] privateKey) {
     Bytes.requireLength(privateKey, PRIVATE_KEY_LENGTH, "private key");
     byte[] out = new byte[PUBLIC_KEY_LENGTH];
-    org.bouncycastle.math.ec.rfc7748.X25519.scalarMultBase(privateKey, 0, out, 0);
+    X25519Ladder.scalarMultBase(privateKey, out);
     return out;
   }
 
@@ -38,7 +44,13 @@ public final class X25519 {
     Bytes.requireLength(privateKey, PRIVATE_KEY_LENGTH, "private key");
     Bytes.requireLength(publicKey, PUBLIC_KEY_LENGTH, "public key");
     byte[] out = new byte[SHARED_SECRET_LENGTH];
-    if (!org.bouncycastle.math.ec.rfc7748.X25519.calculateAgreement(privateKey, 0, publicKey, 0, out, 0)) {
+    X25519Ladder.scalarMult(privateKey, publicKey, out);
+    // Whether the result is zero is public (it decides an error); the bytes are ORed, not compared one by one.
+    int acc = 0;
+    for (byte b : out) {
+      acc |= b;
+    }
+    if (acc == 0) {
       Arrays.fill(out, (byte) 0);
       throw new SottoException(ErrorCode.INVALID_KEY, "X25519 shared secret is all zero (public key of small order)");
     }

@@ -127,11 +127,29 @@ final class WycheproofFiles {
    * matches the file's numberOfTests.
    */
   static Stream<DynamicNode> cases(String fileName, CaseCheck check) {
+    return cases(fileName, check, false);
+  }
+
+  /**
+   * As {@link #cases(String, CaseCheck)}, but an absent file fails the run instead of being
+   * reported as skipped: for the primitives Sotto implements itself (X25519), whose Wycheproof
+   * cases must run in every build.
+   */
+  static Stream<DynamicNode> requiredCases(String fileName, CaseCheck check) {
+    return cases(fileName, check, true);
+  }
+
+  private static Stream<DynamicNode> cases(String fileName, CaseCheck check, boolean required) {
     Path file = locate(fileName);
     if (file == null) {
       String reason = "Wycheproof file " + fileName + " not found (system property " + DIR_PROPERTY + " = "
           + System.getProperty(DIR_PROPERTY) + ")";
-      return Stream.of(DynamicTest.dynamicTest(fileName + " absent", () -> Assumptions.abort(reason)));
+      return Stream.of(DynamicTest.dynamicTest(fileName + " absent", () -> {
+        if (required) {
+          fail(reason + "; this suite is required");
+        }
+        Assumptions.abort(reason);
+      }));
     }
     JsonNode root = read(file);
     List<DynamicNode> nodes = new ArrayList<>();
