@@ -1,5 +1,6 @@
 package dev.sotto.node;
 
+import dev.sotto.node.net.TokenBucket;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -22,45 +23,26 @@ final class FirstContactBudget {
   private final int cardBurst;
   private final double global;
   private final int globalBurst;
-  private final Bucket all;
+  private final TokenBucket all;
   /** Per invite tag (hex); a bucket that would be full again is forgotten, so at most the cards held are kept. */
-  private final Map<String, Bucket> cards = new HashMap<>();
-
-  private static final class Bucket {
-    double tokens;
-    long last;
-
-    Bucket(double tokens, long last) {
-      this.tokens = tokens;
-      this.last = last;
-    }
-
-    double at(long now, double rate, int burst) {
-      return now - last > 0 ? Math.min(burst, tokens + (now - last) / 1e9 * rate) : tokens;
-    }
-
-    void take(long now, double rate, int burst) {
-      tokens = at(now, rate, burst) - 1;
-      last = Math.max(last, now);
-    }
-  }
+  private final Map<String, TokenBucket> cards = new HashMap<>();
 
   FirstContactBudget(NodeCore.RequestPolicy policy, long now) {
     this.perCard = policy.perCardRate();
     this.cardBurst = policy.perCardBurst();
     this.global = policy.globalRate();
     this.globalBurst = policy.globalBurst();
-    this.all = new Bucket(globalBurst, now);
+    this.all = new TokenBucket(globalBurst, now);
   }
 
-  private Bucket card(String tag, long now) {
+  private TokenBucket card(String tag, long now) {
     cards.values().removeIf(b -> b.at(now, perCard, cardBurst) >= cardBurst);
-    return cards.computeIfAbsent(tag, t -> new Bucket(cardBurst, now));
+    return cards.computeIfAbsent(tag, t -> new TokenBucket(cardBurst, now));
   }
 
   /** Takes a token from the card's bucket and the global one if both hold one; a refusal takes nothing. */
   synchronized boolean admit(String inviteTag, long now) {
-    Bucket card = card(inviteTag, now);
+    TokenBucket card = card(inviteTag, now);
     if (card.at(now, perCard, cardBurst) < 1 || all.at(now, global, globalBurst) < 1) {
       return false;
     }
@@ -77,7 +59,7 @@ final class FirstContactBudget {
 
   /** Whether both buckets of the card hold a token: its invite tag may be fetched now. */
   synchronized boolean open(String inviteTag, long now) {
-    Bucket card = cards.get(inviteTag);
+    TokenBucket card = cards.get(inviteTag);
     return (card == null || card.at(now, perCard, cardBurst) >= 1) && all.at(now, global, globalBurst) >= 1;
   }
 }

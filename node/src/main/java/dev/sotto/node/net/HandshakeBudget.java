@@ -71,40 +71,16 @@ public final class HandshakeBudget {
     }
   }
 
-  /**
-   * A token bucket: {@code tokens} at {@code last}. Only taking a token changes it, so that a
-   * refused connection changes nothing (and keeps no prefix bucket alive).
-   */
-  private static final class Bucket {
-    double tokens;
-    long last;
-
-    Bucket(double tokens, long last) {
-      this.tokens = tokens;
-      this.last = last;
-    }
-
-    /** The tokens at {@code now}: refilled at {@code rate} a second since {@code last}, never above {@code burst}. */
-    double at(long now, double rate, int burst) {
-      return now - last > 0 ? Math.min(burst, tokens + (now - last) / 1e9 * rate) : tokens;
-    }
-
-    void take(long now, double rate, int burst) {
-      tokens = at(now, rate, burst) - 1;
-      last = Math.max(last, now);
-    }
-  }
-
   private final Rates rates;
-  private final Bucket global;
+  private final TokenBucket global;
   /** Per-prefix buckets, the one whose token was taken longest ago first; one that would be full again is dropped. */
-  private final LinkedHashMap<Prefix, Bucket> prefixes = new LinkedHashMap<>();
+  private final LinkedHashMap<Prefix, TokenBucket> prefixes = new LinkedHashMap<>();
   /** How long an unused prefix bucket takes to fill up from empty: after that it equals a new one. */
   private final long refillNanos;
 
   public HandshakeBudget(Rates rates, long now) {
     this.rates = rates;
-    this.global = new Bucket(rates.globalBurst(), now);
+    this.global = new TokenBucket(rates.globalBurst(), now);
     this.refillNanos = (long) Math.ceil(rates.prefixBurst() / rates.perPrefix() * 1e9);
   }
 
@@ -120,11 +96,11 @@ public final class HandshakeBudget {
   public synchronized Outcome admit(InetAddress source, long now) {
     forgetFull(now);
     Prefix prefix = prefixOf(source);
-    Bucket bucket = null;
+    TokenBucket bucket = null;
     if (prefix != null) {
       bucket = prefixes.get(prefix);
       if (bucket == null) {
-        bucket = new Bucket(rates.prefixBurst(), now);
+        bucket = new TokenBucket(rates.prefixBurst(), now);
       }
       if (bucket.at(now, rates.perPrefix(), rates.prefixBurst()) < 1) {
         return Outcome.PREFIX_SPENT;
@@ -149,9 +125,9 @@ public final class HandshakeBudget {
 
   /** Drops, oldest first, the prefix buckets whose last token was taken long enough ago for them to be full again. */
   private void forgetFull(long now) {
-    Iterator<Map.Entry<Prefix, Bucket>> it = prefixes.entrySet().iterator();
+    Iterator<Map.Entry<Prefix, TokenBucket>> it = prefixes.entrySet().iterator();
     while (it.hasNext()) {
-      if (now - it.next().getValue().last < refillNanos) {
+      if (now - it.next().getValue().last() < refillNanos) {
         return;
       }
       it.remove();
