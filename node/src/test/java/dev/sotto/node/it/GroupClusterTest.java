@@ -33,9 +33,9 @@ import org.junit.jupiter.api.Test;
  * the same number is read as usual.
  *
  * <p>At the end every node's history holds exactly the texts it should, each once, from the right
- * sender, and nothing else: 15 texts, 66 copies in all. Measured in three runs on a shared 2-core
- * machine (load average 1 to 12): 33 to 46 s, of which the five JVMs take 9 to 10 s to start (about
- * 16 s at the worst load), the two restarts 5 to 9 s and bob's and carol's catch-up 4 to 8 s after
+ * sender, and nothing else: 15 texts, 66 copies in all. Measured in four runs on a shared 2-core
+ * machine (load average 1 to 12): 29 to 46 s, of which the five JVMs take 7 to 10 s to start (about
+ * 16 s at the worst load), the two restarts 4 to 9 s and bob's and carol's catch-up 4 to 8 s after
  * that; each wait has a 60 s bound.
  */
 class GroupClusterTest extends ClusterTest {
