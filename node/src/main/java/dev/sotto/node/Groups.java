@@ -2,6 +2,7 @@ package dev.sotto.node;
 
 import dev.sotto.Address;
 import dev.sotto.Envelope;
+import dev.sotto.ErrorCode;
 import dev.sotto.Fingerprint;
 import dev.sotto.Frame;
 import dev.sotto.Group;
@@ -25,8 +26,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The node's groups (spec: group.adoc, transport.adoc#node-messages): each member's {@link Group}
@@ -50,6 +54,14 @@ final class Groups {
   private final PublicIdentity me;
   private final LinkPool links;
   private final System.Logger log;
+  /** FETCHes answered at the groups' mailboxes, since start. */
+  private final AtomicLong fetches = new AtomicLong();
+  /** Group items opened and taken, since start. */
+  private final AtomicLong opened = new AtomicLong();
+  /** Group items refused when opened (each opening: a refused item is fetched and opened again), since start. */
+  private final AtomicLong refused = new AtomicLong();
+  /** Of the refused, those signed with another key than their chain's: a forged author (BAD_SIGNATURE). */
+  private final AtomicLong forged = new AtomicLong();
 
   Groups(Store store, Clock clock, RandomSource random, PublicIdentity me, LinkPool links, System.Logger log) {
     this.store = store;
@@ -68,6 +80,19 @@ final class Groups {
 
   /** A line of a group's history: who (a name), when (the sender's clock), what; events are changes. */
   record Line(String from, long sentAt, String text, boolean event) {}
+
+  /**
+   * The counters since start, by name: {@code group_fetches}, {@code group_opened}, {@code
+   * group_refused} and, of those, {@code group_forged} (spec: group.adoc#group-open).
+   */
+  Map<String, Long> counters() {
+    Map<String, Long> m = new LinkedHashMap<>();
+    m.put("group_fetches", fetches.get());
+    m.put("group_opened", opened.get());
+    m.put("group_refused", refused.get());
+    m.put("group_forged", forged.get());
+    return m;
+  }
 
   // ---------------------------------------------------------------- the store
 
@@ -591,8 +616,11 @@ final class Groups {
       // rounds a fetch, so that a flood of items that do not open cannot hold the job).
       for (int round = 0; round < 16; round++) {
         List<Frame> answer = link.call(Frame.fetch(link.nextRequestId(), chunk));
-        takeWhatOpens(link, id, answer);
         Frame last = answer.get(answer.size() - 1);
+        if (last.type() == Frame.DONE) {
+          fetches.incrementAndGet();
+        }
+        takeWhatOpens(link, id, answer);
         if (last.type() != Frame.DONE || !last.more()) {
           break;
         }
@@ -615,6 +643,10 @@ final class Groups {
         try {
           o = g.open(envelope);
         } catch (SottoException e) {
+          refused.incrementAndGet();
+          if (e.code() == ErrorCode.BAD_SIGNATURE) {
+            forged.incrementAndGet();
+          }
           return Optional.<byte[]>empty(); // refused: left at the mailbox for the others
         }
         String from = nameOf(tx, o.sender().fingerprint());
@@ -634,6 +666,7 @@ final class Groups {
         return Optional.of(o.takeToken());
       });
       if (token.isPresent()) {
+        opened.incrementAndGet();
         takes.add(new Frame.Take(f.itemId(), token.get()));
       }
     }

@@ -1529,7 +1529,10 @@ public final class Node implements AutoCloseable {
     return server;
   }
 
-  /** The server's and the mailbox's counters, by name (spec: transport.adoc#mailbox-policy): what was refused, evicted, timed out. */
+  /**
+   * The server's and the mailbox's counters, by name (spec: transport.adoc#mailbox-policy): what was
+   * refused, evicted, timed out; and this node's group fetches, openings and refusals ({@code group_*}).
+   */
   public Map<String, Long> serving() {
     Map<String, Long> m = new java.util.LinkedHashMap<>();
     if (server != null) {
@@ -1538,6 +1541,7 @@ public final class Node implements AutoCloseable {
     m.putAll(core.mailbox().counters());
     m.putAll(core.backups().counters());
     m.putAll(core.requestCounters());
+    m.putAll(groups.counters());
     m.put("droppedAnswersSent", deliveries.told.get());
     m.put("droppedAnswersNotTaken", deliveries.notTold.get());
     return m;

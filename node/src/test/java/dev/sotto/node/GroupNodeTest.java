@@ -141,6 +141,8 @@ class GroupNodeTest {
       // Bob fetches every 100 ms: the forgery is at the mailbox under a tag he watches.
       Thread.sleep(1_500);
       assertFalse(reads(bob, id, "forged"), "a forged message is not shown");
+      assertTrue(bob.serving().get("group_forged") >= 1, "bob's node counts the forgery: " + bob.serving());
+      assertEquals(0, alice.serving().get("group_forged"), "alice does not fetch her own chain");
       // What bob's node did with it: authentic under alice's chain, refused for its signature.
       dev.sotto.SottoException refused = org.junit.jupiter.api.Assertions.assertThrows(dev.sotto.SottoException.class,
           () -> bob.group(id).open(forged.encoded()));
