@@ -529,7 +529,10 @@ final class Groups {
       boolean done = mailboxes.isEmpty();
       for (GroupState.Mailbox m : mailboxes) {
         try {
-          Frame answer = links.exchange(m.address(), link -> link.call(Frame.depositGroup(link.nextRequestId(),
+          // In Tor mode on a lane of the group's own, apart from the node's fetches (as Deliveries
+          // keeps each contact's deposits apart).
+          Frame answer = links.exchange(m.address(), links.isolatesLanes() ? "group-deposit/" + d.group() : "",
+              link -> link.call(Frame.depositGroup(link.nextRequestId(),
               d.leaves(), Envelope.parse(d.envelope())))).get(0);
           if (answer.type() == Frame.OK) {
             done = true;
@@ -550,24 +553,16 @@ final class Groups {
     }
   }
 
-  /**
-   * The links of group fetches, one per group and mailbox, apart from the pool's (spec:
-   * group.adoc#group-learns): a mailbox does not see a member's group fetches and its pairwise ones
-   * on one link. Used by the one fetch job at a time.
-   */
-  private final java.util.Map<String, dev.sotto.node.net.LinkChannel> fetchLinks =
-      new java.util.concurrent.ConcurrentHashMap<>();
-
-  /** Closes the group fetches' links. */
+  /** Nothing to close: the group links are the pool's lanes, closed with the pool. */
   void close() {
-    fetchLinks.values().forEach(dev.sotto.node.net.LinkChannel::close);
-    fetchLinks.clear();
   }
 
   /**
-   * Fetches each group's watched tags at each of its mailboxes, on a link of the group's own,
-   * opens what comes, and takes what opened. A member that was removed keeps fetching its old
-   * chains' tags, and reads nothing new.
+   * Fetches each group's watched tags at each of its mailboxes, on the pool's link of a lane of the
+   * group's own (spec: group.adoc#group-learns: a mailbox does not see a member's group fetches and
+   * its pairwise ones on one link; in Tor mode, on circuits of their own), opens what comes, and
+   * takes what opened. Through the pool, so through Tor in Tor mode: never a direct connection. A
+   * member that was removed keeps fetching its old chains' tags, and reads nothing new.
    */
   void fetch() throws StoreException, SottoException {
     for (String id : store.read(Groups::index)) {
@@ -577,32 +572,16 @@ final class Groups {
         continue;
       }
       for (GroupState.Mailbox m : g.state().mailboxes()) {
-        String key = id + " " + Node.addressText(m.address());
-        dev.sotto.node.net.LinkChannel channel = fetchLinks.get(key);
+        if (!links.reaches(m.address())) {
+          continue; // an address this node may not dial (an onion one without Tor, a TCP one in Tor mode)
+        }
         try {
-          if (channel == null || channel.isClosed()) {
-            channel = dev.sotto.node.net.LinkChannel.connect(m.address(), "group", clock, random, 10_000,
-                dev.sotto.node.net.WireTap.NONE);
-            fetchLinks.put(key, channel);
-          }
-          dev.sotto.node.net.LinkChannel ch = channel;
-          fetchFrom(new LinkPool.Calls() {
-            @Override
-            public long nextRequestId() {
-              return ch.nextRequestId();
-            }
-
-            @Override
-            public List<Frame> call(Frame request) throws IOException, SottoException {
-              return ch.call(request);
-            }
-          }, id, tags);
-        } catch (IOException | SottoException | RuntimeException e) {
-          // the mailbox closed an idle link, or failed: a new link next round
-          if (channel != null) {
-            channel.close();
-          }
-          fetchLinks.remove(key);
+          links.exchange(m.address(), "group-fetch/" + id, link -> {
+            fetchFrom(link, id, tags);
+            return null;
+          });
+        } catch (IOException | RuntimeException e) {
+          // the mailbox failed: the next round tries again
         }
       }
     }
