@@ -192,6 +192,12 @@ public final class Backups {
     return new BackupManifest.Rank(next.generation(), next.device(), next.counter() - 1);
   }
 
+  /** Whether this device's backups are sealed under a passphrase (false before its first backup). */
+  public boolean passphrase() throws StoreException, SottoException {
+    Optional<BackupWriter> w = writer();
+    return w.isPresent() && w.get().hasPassphrase();
+  }
+
   /** Whether automatic backups are on (daily). */
   public boolean daily() throws StoreException, SottoException {
     return store.read(tx -> tx.get(KV_SCHEDULE)).isPresent();
@@ -252,6 +258,18 @@ public final class Backups {
    */
   public Written backup(boolean toMailboxes, Path file, Progress progress)
       throws Failed, StoreException, SottoException {
+    return backup(toMailboxes, file, null, progress);
+  }
+
+  /**
+   * Writes a backup (see {@link #backup(boolean, Path, Progress)}) under {@code protection}: a
+   * passphrase chosen or changed, or none ({@link BackupProtection#none()}) to drop one; null keeps
+   * the lineage's (spec: backup.adoc#backup-passphrase). The lineage keeps the content key derived
+   * from the passphrase, sealed in the store, never the passphrase: later backups, the daily ones
+   * too, stay under it without asking. The new protection is kept only once the head is stored.
+   */
+  public Written backup(boolean toMailboxes, Path file, BackupProtection protection, Progress progress)
+      throws Failed, StoreException, SottoException {
     List<Address> targets = toMailboxes ? mailboxes.get() : List.of();
     if (toMailboxes && targets.isEmpty() && file == null) {
       throw new Failed("this node has no mailbox to back up to: give --out FILE, or add a mailbox ('sotto config"
@@ -267,7 +285,13 @@ public final class Backups {
       }
     }
     BackupContents contents = store.read(tx -> contents(tx, core.heldCards(tx)));
-    BackupWriter writer = writer().orElseGet(() -> BackupWriter.start(keys, BackupProtection.none(), random));
+    Optional<BackupWriter> lineage = writer();
+    BackupWriter writer;
+    if (lineage.isEmpty()) {
+      writer = BackupWriter.start(keys, protection == null ? BackupProtection.none() : protection, random);
+    } else {
+      writer = protection == null ? lineage.get() : lineage.get().protectedBy(protection);
+    }
     Backup backup = writer.write(contents, clock.instant());
     long recordsBytes = backup.chunks().stream().mapToLong(e -> e.length()).sum();
     List<String> stored = new ArrayList<>();
@@ -548,7 +572,8 @@ public final class Backups {
     if (newest.isPresent() && newest.get().passphrase().isPresent()) {
       passphrase = passphrases.passphrase(newest.get());
       if (passphrase == null) {
-        throw new Failed("this backup is sealed under a passphrase, and none was given");
+        throw new Failed("this backup is sealed under a passphrase, and none was given (at the terminal, or in"
+            + " $SOTTO_BACKUP_PASSPHRASE)");
       }
     }
     BackupRestore.Restored restored;
