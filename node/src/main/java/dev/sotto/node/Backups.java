@@ -67,7 +67,7 @@ public final class Backups {
 
   /** Chunk tags per BACKUP_GET (at most 64 items come back; 16 keep one answer near 1 MiB). */
   static final int GET_BATCH = 16;
-  /** How often a running node reads its heads to see whether it was superseded. */
+  /** How often a running node reads its heads to see whether it was superseded (the default of Node.Options). */
   static final Duration CHECK_EVERY = Duration.ofMinutes(10);
   /** A daily schedule's period. */
   static final Duration DAY = Duration.ofDays(1);
