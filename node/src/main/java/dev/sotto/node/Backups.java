@@ -139,7 +139,8 @@ public final class Backups {
       Requests.Request request = requests.of(c.id());
       String name = request != null ? safeName(request.name(), c.name()) : c.name();
       contacts.add(new BackupContents.Contact(c.id(), identity, name, card,
-          request != null ? BackupContents.Status.REQUEST_RECEIVED : BackupContents.Status.CONTACT, false, false,
+          request != null ? BackupContents.Status.REQUEST_RECEIVED : BackupContents.Status.CONTACT,
+          ContactBook.verified(tx, c.id()), false,
           c.created() / 1000, c.nextInSeq(), c.nextOutSeq(), mark(r.resetIn()), mark(r.resetOut())));
       nextId = Math.max(nextId, c.id() + 1);
       for (Tx.Message m : tx.messages(c.id())) {
@@ -605,6 +606,7 @@ public final class Backups {
             c.added() * 1000);
         tx.setSeqs(id, c.nextOut(), c.nextIn());
         tx.setResets(new Tx.Resets(id, 0, 0, c.resetIn().orElse(-1), c.resetOut().orElse(-1), false));
+        ContactBook.verified(tx, id, c.verified());
         if (request) {
           requests.add(new Requests.Request(id, "restored", c.name(), c.added() * 1000, 0, 0, true));
           counts[1]++;
