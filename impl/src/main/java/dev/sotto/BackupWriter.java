@@ -96,6 +96,24 @@ public final class BackupWriter {
         last.counter(), previousChunkIds);
   }
 
+  /**
+   * This lineage under another protection (a passphrase chosen, changed or dropped): the same
+   * generation, device, counter and previous chunks, so that the next backup continues the lineage and
+   * names the old chunks obsolete. Runs Argon2id once for a passphrase. The key changes, so every
+   * chunk of the next backup is new (spec: backup.adoc#backup-passphrase-effect), unless the
+   * passphrase is the same as before.
+   */
+  public BackupWriter protectedBy(BackupProtection protection) {
+    Objects.requireNonNull(protection, "protection");
+    ContentKeys next = protection.derive(keys.internal());
+    return new BackupWriter(keys, next, fields(protection, next), generation, device, counter, previous);
+  }
+
+  /** Whether this lineage's backups are sealed under a passphrase. */
+  public boolean hasPassphrase() {
+    return passphrase != null;
+  }
+
   private static Manifest.Passphrase fields(BackupProtection protection, ContentKeys content) {
     return protection.argon2().map(a -> new Manifest.Passphrase(a.memory(), a.iterations(), a.parallelism(),
         content.check())).orElse(null);

@@ -288,6 +288,32 @@ class BackupTest {
   }
 
   @Test
+  void aLineageTakesAPassphraseKeepsItAndDropsIt() throws SottoException {
+    BackupWriter plain = BackupWriter.start(KEYS, BackupProtection.none(), random("start"));
+    Backup first = plain.write(contents(2, 3, 10), NOW);
+    BackupWriter locked = first.next().protectedBy(BackupProtection.passphrase("pass".toCharArray(), CHEAP));
+    assertFalse(first.next().hasPassphrase());
+    assertTrue(locked.hasPassphrase());
+    assertEquals(first.next().next(), locked.next()); // the same lineage, the next counter
+    Backup second = locked.write(contents(2, 3, 10), NOW);
+    // a new key: every chunk is new, and every chunk of the first backup is obsolete
+    assertEquals(second.chunks().size(), second.newChunks().size());
+    assertEquals(first.chunks().size(), second.obsoleteTags().size());
+    assertTrue(second.manifest().passphrase().isPresent());
+    // the passphrase stays with the lineage (through the stored state) until it is dropped
+    Backup third = BackupWriter.deserialize(KEYS, second.next().serialize()).write(contents(2, 4, 10), NOW);
+    assertTrue(third.manifest().passphrase().isPresent());
+    SottoException wrong = assertThrows(SottoException.class, () -> BackupRestore.restore(KEYS,
+        List.of(third.head().encoded()), encoded(third.chunks()), null, "other".toCharArray(), random("device")));
+    assertEquals(ErrorCode.AUTH_FAILED, wrong.code());
+    assertEquals(contents(2, 4, 10).history(), BackupRestore.restore(KEYS, List.of(third.head().encoded()),
+        encoded(third.chunks()), null, "pass".toCharArray(), random("device")).contents().history());
+    Backup fourth = third.next().protectedBy(BackupProtection.none()).write(contents(2, 4, 10), NOW);
+    assertTrue(fourth.manifest().passphrase().isEmpty());
+    assertEquals(contents(2, 4, 10).history(), restore(fourth).contents().history());
+  }
+
+  @Test
   void aRefusedRestoreDrawsNothing() {
     Backup backup = BackupWriter.start(KEYS, BackupProtection.none(), random("start")).write(contents(2, 3, 10), NOW);
     TestRandom.Replay none = TestRandom.replay(new byte[0]);

@@ -67,7 +67,7 @@ public final class Backups {
 
   /** Chunk tags per BACKUP_GET (at most 64 items come back; 16 keep one answer near 1 MiB). */
   static final int GET_BATCH = 16;
-  /** How often a running node reads its heads to see whether it was superseded. */
+  /** How often a running node reads its heads to see whether it was superseded (the default of Node.Options). */
   static final Duration CHECK_EVERY = Duration.ofMinutes(10);
   /** A daily schedule's period. */
   static final Duration DAY = Duration.ofDays(1);
@@ -139,7 +139,8 @@ public final class Backups {
       Requests.Request request = requests.of(c.id());
       String name = request != null ? safeName(request.name(), c.name()) : c.name();
       contacts.add(new BackupContents.Contact(c.id(), identity, name, card,
-          request != null ? BackupContents.Status.REQUEST_RECEIVED : BackupContents.Status.CONTACT, false, false,
+          request != null ? BackupContents.Status.REQUEST_RECEIVED : BackupContents.Status.CONTACT,
+          ContactBook.verified(tx, c.id()), false,
           c.created() / 1000, c.nextInSeq(), c.nextOutSeq(), mark(r.resetIn()), mark(r.resetOut())));
       nextId = Math.max(nextId, c.id() + 1);
       for (Tx.Message m : tx.messages(c.id())) {
@@ -190,6 +191,12 @@ public final class Backups {
     }
     BackupManifest.Rank next = w.get().next();
     return new BackupManifest.Rank(next.generation(), next.device(), next.counter() - 1);
+  }
+
+  /** Whether this device's backups are sealed under a passphrase (false before its first backup). */
+  public boolean passphrase() throws StoreException, SottoException {
+    Optional<BackupWriter> w = writer();
+    return w.isPresent() && w.get().hasPassphrase();
   }
 
   /** Whether automatic backups are on (daily). */
@@ -252,6 +259,18 @@ public final class Backups {
    */
   public Written backup(boolean toMailboxes, Path file, Progress progress)
       throws Failed, StoreException, SottoException {
+    return backup(toMailboxes, file, null, progress);
+  }
+
+  /**
+   * Writes a backup (see {@link #backup(boolean, Path, Progress)}) under {@code protection}: a
+   * passphrase chosen or changed, or none ({@link BackupProtection#none()}) to drop one; null keeps
+   * the lineage's (spec: backup.adoc#backup-passphrase). The lineage keeps the content key derived
+   * from the passphrase, sealed in the store, never the passphrase: later backups, the daily ones
+   * too, stay under it without asking. The new protection is kept only once the head is stored.
+   */
+  public Written backup(boolean toMailboxes, Path file, BackupProtection protection, Progress progress)
+      throws Failed, StoreException, SottoException {
     List<Address> targets = toMailboxes ? mailboxes.get() : List.of();
     if (toMailboxes && targets.isEmpty() && file == null) {
       throw new Failed("this node has no mailbox to back up to: give --out FILE, or add a mailbox ('sotto config"
@@ -267,7 +286,13 @@ public final class Backups {
       }
     }
     BackupContents contents = store.read(tx -> contents(tx, core.heldCards(tx)));
-    BackupWriter writer = writer().orElseGet(() -> BackupWriter.start(keys, BackupProtection.none(), random));
+    Optional<BackupWriter> lineage = writer();
+    BackupWriter writer;
+    if (lineage.isEmpty()) {
+      writer = BackupWriter.start(keys, protection == null ? BackupProtection.none() : protection, random);
+    } else {
+      writer = protection == null ? lineage.get() : lineage.get().protectedBy(protection);
+    }
     Backup backup = writer.write(contents, clock.instant());
     long recordsBytes = backup.chunks().stream().mapToLong(e -> e.length()).sum();
     List<String> stored = new ArrayList<>();
@@ -548,7 +573,8 @@ public final class Backups {
     if (newest.isPresent() && newest.get().passphrase().isPresent()) {
       passphrase = passphrases.passphrase(newest.get());
       if (passphrase == null) {
-        throw new Failed("this backup is sealed under a passphrase, and none was given");
+        throw new Failed("this backup is sealed under a passphrase, and none was given (at the terminal, or in"
+            + " $SOTTO_BACKUP_PASSPHRASE)");
       }
     }
     BackupRestore.Restored restored;
@@ -580,6 +606,7 @@ public final class Backups {
             c.added() * 1000);
         tx.setSeqs(id, c.nextOut(), c.nextIn());
         tx.setResets(new Tx.Resets(id, 0, 0, c.resetIn().orElse(-1), c.resetOut().orElse(-1), false));
+        ContactBook.verified(tx, id, c.verified());
         if (request) {
           requests.add(new Requests.Request(id, "restored", c.name(), c.added() * 1000, 0, 0, true));
           counts[1]++;

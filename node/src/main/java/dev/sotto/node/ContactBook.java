@@ -15,7 +15,7 @@ import java.util.Optional;
 /**
  * The contacts and the contact requests as the user manages them (spec:
  * transport.adoc#node-requests; 'sotto contact requests | accept | reject | block | unblock |
- * remove | rename'). Each operation is one store transaction: a refused one (no such request,
+ * remove | rename | verify'). Each operation is one store transaction: a refused one (no such request,
  * a name taken) changes nothing. Any process of the home may call them beside the running node,
  * which sees the result at its next turn.
  *
@@ -208,9 +208,47 @@ public final class ContactBook {
     });
   }
 
+  /**
+   * Marks a contact verified (the user compared its fingerprint with the one the contact sees, out
+   * of band), or unmarks it. The mark stays with the contact until it is removed, and backups keep it
+   * (spec: backup.adoc#backup-contents).
+   *
+   * @return the contact
+   */
+  public Tx.Contact verify(String name, boolean verified) throws StoreException, SottoException {
+    return store.write(tx -> {
+      Tx.Contact c = Node.contactNamed(tx, name);
+      verified(tx, c.id(), verified);
+      return c;
+    });
+  }
+
+  /** Whether the user marked the contact verified ({@link #verify}). */
+  public boolean verified(long contactId) throws StoreException, SottoException {
+    return store.read(tx -> verified(tx, contactId));
+  }
+
+  /** The key of a contact's verified mark in the key-value table (present: verified). */
+  static String verifiedKey(long contactId) {
+    return "contact.verified:" + contactId;
+  }
+
+  static boolean verified(Tx tx, long contactId) throws StoreException {
+    return tx.get(verifiedKey(contactId)).isPresent();
+  }
+
+  static void verified(Tx tx, long contactId, boolean verified) throws StoreException {
+    if (verified) {
+      tx.put(verifiedKey(contactId), new byte[] {1});
+    } else {
+      tx.delete(verifiedKey(contactId));
+    }
+  }
+
   /** Deletes a contact or request with what the node keeps beside it in the key-value table. */
   private static void forget(Tx tx, long contactId) throws StoreException {
     tx.deleteContact(contactId);
+    tx.delete(verifiedKey(contactId));
     tx.delete(Node.KV_KEEP + ":" + contactId);
     tx.delete(FirstContacts.droppedKey(contactId));
   }

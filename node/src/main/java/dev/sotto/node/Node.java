@@ -85,39 +85,58 @@ public final class Node implements AutoCloseable {
    * How a node runs: its clock and randomness; how often its worker looks at the queue
    * ({@code tick}, when nothing wakes it) and fetches from its mailboxes (at most once a tick);
    * its server's limits and mailbox policy; its wire tap; and whether it listens at all (a node
-   * that does not is reachable only through its mailboxes, like one behind a NAT).
+   * that does not is reachable only through its mailboxes, like one behind a NAT); and how often
+   * the running node reads its backup heads to see whether another device restored its identity
+   * ({@code backupCheck}, spec: backup.adoc#backup-generations; 10 minutes, shorter in tests).
    */
   public record Options(Clock clock, RandomSource random, Duration tick, Duration fetchInterval, Server.Limits limits,
-      NodeCore.Policy policy, WireTap tap, boolean listen) {
+      NodeCore.Policy policy, WireTap tap, boolean listen, Duration backupCheck) {
+    public Options {
+      if (backupCheck.isNegative() || backupCheck.isZero()) {
+        throw new IllegalArgumentException("the backup check's interval must be positive");
+      }
+    }
+
+    /** Options that read the backup heads every 10 minutes. */
+    public Options(Clock clock, RandomSource random, Duration tick, Duration fetchInterval, Server.Limits limits,
+        NodeCore.Policy policy, WireTap tap, boolean listen) {
+      this(clock, random, tick, fetchInterval, limits, policy, tap, listen, Backups.CHECK_EVERY);
+    }
+
     public static Options defaults() {
       return new Options(Clock.systemUTC(), RandomSource.secure(), Duration.ofMillis(50), Duration.ofSeconds(1),
           Server.Limits.DEFAULT, NodeCore.Policy.DEFAULT, WireTap.NONE, true);
     }
 
     public Options withTap(WireTap t) {
-      return new Options(clock, random, tick, fetchInterval, limits, policy, t, listen);
+      return new Options(clock, random, tick, fetchInterval, limits, policy, t, listen, backupCheck);
     }
 
     /** Fetch this often; the tick shrinks to match when it is longer. */
     public Options withFetchInterval(Duration interval) {
       Duration t = interval.compareTo(tick) < 0 ? interval : tick;
-      return new Options(clock, random, t, interval, limits, policy, tap, listen);
+      return new Options(clock, random, t, interval, limits, policy, tap, listen, backupCheck);
     }
 
     public Options withClock(Clock c) {
-      return new Options(c, random, tick, fetchInterval, limits, policy, tap, listen);
+      return new Options(c, random, tick, fetchInterval, limits, policy, tap, listen, backupCheck);
     }
 
     public Options withPolicy(NodeCore.Policy p) {
-      return new Options(clock, random, tick, fetchInterval, limits, p, tap, listen);
+      return new Options(clock, random, tick, fetchInterval, limits, p, tap, listen, backupCheck);
     }
 
     public Options withLimits(Server.Limits l) {
-      return new Options(clock, random, tick, fetchInterval, l, policy, tap, listen);
+      return new Options(clock, random, tick, fetchInterval, l, policy, tap, listen, backupCheck);
     }
 
     public Options withListening(boolean on) {
-      return new Options(clock, random, tick, fetchInterval, limits, policy, tap, on);
+      return new Options(clock, random, tick, fetchInterval, limits, policy, tap, on, backupCheck);
+    }
+
+    /** Read the backup heads this often while running (a device superseded stops sending). */
+    public Options withBackupCheck(Duration every) {
+      return new Options(clock, random, tick, fetchInterval, limits, policy, tap, listen, every);
     }
   }
 
@@ -1653,8 +1672,8 @@ public final class Node implements AutoCloseable {
 
   /**
    * The backups' turn: after a restore, once the fresh prekeys are published, asks for the resets
-   * (spec: backup.adoc#backup-after-restore); every 10 minutes reads the heads at the mailboxes (a
-   * device superseded stops); makes the daily backup when it is due. The network work runs on
+   * (spec: backup.adoc#backup-after-restore); every 10 minutes ({@link Options#backupCheck()}) reads
+   * the heads at the mailboxes (a device superseded stops); makes the daily backup when it is due. The network work runs on
    * {@link Outbound}.
    */
   private void backupTurn() throws StoreException, SottoException {
@@ -1668,7 +1687,7 @@ public final class Node implements AutoCloseable {
       wake.release();
     }
     if (System.nanoTime() - nextBackupCheck >= 0 && backups.writer().isPresent()) {
-      nextBackupCheck = System.nanoTime() + Backups.CHECK_EVERY.toNanos();
+      nextBackupCheck = System.nanoTime() + options.backupCheck().toNanos();
       outbound.submit("backup-check:", Outbound.Lane.UNPROVEN, () -> {
         if (backups.checkSuperseded()) {
           log.log(System.Logger.Level.WARNING, "this identity was restored on another device: this node stops sending");

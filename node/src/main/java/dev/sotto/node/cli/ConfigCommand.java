@@ -59,7 +59,8 @@ final class ConfigCommand extends Cmd {
 
   @Option(names = "--backup", paramLabel = "daily|off",
       description = "Automatic backups to the mailboxes ('sotto backup'): daily, made by the running node once a day,"
-          + " or off (the default). May be changed while the node runs.")
+          + " or off (the default). May be changed while the node runs. They keep the passphrase of the last"
+          + " 'sotto backup --passphrase' (its derived key is sealed in the store; the passphrase is never stored).")
   String backup;
 
   @Override
@@ -82,7 +83,8 @@ final class ConfigCommand extends Cmd {
         node.backups().daily(backup.equals("daily"));
         io.out().println("Automatic backups: " + (backup.equals("daily")
             ? "daily, to " + node.config().mailboxes().size() + (node.config().mailboxes().size() == 1 ? " mailbox"
-                : " mailboxes") + ", by the running node" : "off") + ".");
+                : " mailboxes") + ", by the running node" + (node.backups().passphrase()
+                ? ", under the backups' passphrase" : "") : "off") + ".");
       }
       if (keep == null && host == null && port == null && advertise.isEmpty() && !noAdvertise && mailboxes.isEmpty()
           && !noMailboxes) {

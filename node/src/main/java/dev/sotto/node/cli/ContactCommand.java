@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "contact", header = "Adds, lists and manages contacts and contact requests.",
@@ -27,7 +28,7 @@ import picocli.CommandLine.Parameters;
     subcommands = {ContactCommand.Add.class, ContactCommand.ListContacts.class, ContactCommand.Requests.class,
         ContactCommand.Accept.class, ContactCommand.Reject.class, ContactCommand.Block.class,
         ContactCommand.Unblock.class, ContactCommand.Remove.class, ContactCommand.Rename.class,
-        ContactCommand.Reset.class, ContactCommand.KeepCommand.class})
+        ContactCommand.Reset.class, ContactCommand.KeepCommand.class, ContactCommand.Verify.class})
 final class ContactCommand extends Cmd {
   @Override
   int execute() {
@@ -137,7 +138,8 @@ final class ContactCommand extends Cmd {
         for (Tx.Contact c : contacts) {
           String fingerprint = PublicIdentity.parse(c.identity()).fingerprint().text();
           String added = Show.time(io(), c.created() / 1000);
-          io().out().printf(format, c.name(), fingerprint, added);
+          io().out().printf(format, c.name(), fingerprint, added
+              + (node.contactBook().verified(c.id()) ? "  verified" : ""));
           Tx.Resets r = node.resets(c.id());
           if (r.resets() > 0 || r.wanted()) {
             io().out().println(" ".repeat(width + 2) + resets(c.name(), r));
@@ -310,6 +312,30 @@ final class ContactCommand extends Cmd {
       try (Node node = openNode()) {
         node.contactBook().remove(name);
         io().out().println("Removed " + name + ".");
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "verify", header = "Marks a contact verified, once you compared its fingerprint.",
+      description = {"Marks the contact verified: you compared the fingerprint 'sotto contact list' shows for it with "
+          + "the one the contact sees ('sotto fingerprint' on their side), over a channel an attacker cannot alter "
+          + "(in person, a call whose voice you know). 'sotto contact list' shows the mark; backups keep it; --undo "
+          + "removes it."})
+  static final class Verify extends Cmd {
+    @Parameters(index = "0", paramLabel = "NAME", description = "The contact.")
+    String name;
+
+    @Option(names = "--undo", description = "Remove the mark.")
+    boolean undo;
+
+    @Override
+    int execute() throws Exception {
+      try (Node node = openNode()) {
+        Tx.Contact c = node.contactBook().verify(name, !undo);
+        String fingerprint = PublicIdentity.parse(c.identity()).fingerprint().text();
+        io().out().println(undo ? name + " is no longer marked verified."
+            : name + " is marked verified: fingerprint " + fingerprint + ".");
       }
       return 0;
     }

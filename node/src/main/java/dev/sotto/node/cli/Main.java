@@ -62,9 +62,11 @@ import picocli.CommandLine.UnmatchedArgumentException;
         "",
         "Environment:",
         "  SOTTO_HOME        the default for --home",
-        "  SOTTO_PASSPHRASE  the identity file's passphrase, instead of a prompt"})
+        "  SOTTO_PASSPHRASE  the identity file's passphrase, instead of a prompt",
+        "  SOTTO_BACKUP_PASSPHRASE  a backup's passphrase ('backup --passphrase', 'restore'), instead of a prompt"})
 public final class Main implements Callable<Integer> {
   static final String PASSPHRASE_ENV = "SOTTO_PASSPHRASE";
+  static final String BACKUP_PASSPHRASE_ENV = "SOTTO_BACKUP_PASSPHRASE";
   static final String HOME_ENV = "SOTTO_HOME";
 
   @Option(names = "--home", paramLabel = "DIR", scope = ScopeType.INHERIT,

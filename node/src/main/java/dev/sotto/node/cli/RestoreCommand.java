@@ -36,7 +36,7 @@ final class RestoreCommand extends Cmd {
     ProgressBar bar = new ProgressBar(io);
     Backups.Restored r;
     try {
-      Backups.PassphraseSource ask = manifest -> Home.secret(io, "SOTTO_BACKUP_PASSPHRASE",
+      Backups.PassphraseSource ask = manifest -> Home.secret(io, Main.BACKUP_PASSPHRASE_ENV,
           "Passphrase of this backup: ");
       r = file == null ? node.backups().restoreFromMailboxes(bar, ask) : node.backups().restoreFile(file, ask);
     } catch (Backups.Failed e) {

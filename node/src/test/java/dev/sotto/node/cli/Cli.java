@@ -80,6 +80,12 @@ final class Cli {
     return this;
   }
 
+  /** No terminal again: secrets come from standard input or the environment. */
+  Cli withoutTerminal() {
+    terminal = null;
+    return this;
+  }
+
   Result run(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
