@@ -16,19 +16,16 @@ import java.time.Duration;
  *   <li>{@code maxSendDelay}: every message waits a delay drawn uniformly from [0, maxSendDelay]
  *       (milliseconds, from the node's random source) after it is sealed before it is first
  *       offered to any address. Zero: none.
- *   <li>{@code coverPerMinute}: cover loops, envelopes that the node deposits at its own
- *       mailboxes under tags only it fetches, at this mean rate (a Poisson process). Zero: none.
  * </ul>
+ *
+ * <p>Cover traffic (loops to oneself) and fetch sets that hide what is wanted are not built.
  */
-public record Timing(boolean steadyFetch, Duration fetchJitter, Duration maxSendDelay, double coverPerMinute) {
+public record Timing(boolean steadyFetch, Duration fetchJitter, Duration maxSendDelay) {
   /** The longest sender delay accepted: a day (a message that waits longer is better not sent). */
   public static final Duration MAX_SEND_DELAY = Duration.ofDays(1);
 
-  /** The highest cover rate accepted, a minute's worth of loops per second. */
-  public static final double MAX_COVER_PER_MINUTE = 60;
-
   /** No defence: the schedule of the first revision (after the bounds above, which its constructor reads). */
-  public static final Timing OFF = new Timing(false, Duration.ZERO, Duration.ZERO, 0);
+  public static final Timing OFF = new Timing(false, Duration.ZERO, Duration.ZERO);
 
   public Timing {
     if (fetchJitter.isNegative() || maxSendDelay.isNegative()) {
@@ -37,27 +34,20 @@ public record Timing(boolean steadyFetch, Duration fetchJitter, Duration maxSend
     if (maxSendDelay.compareTo(MAX_SEND_DELAY) > 0) {
       throw new IllegalArgumentException("a sender delay is at most a day (" + MAX_SEND_DELAY.toHours() + " h)");
     }
-    if (!(coverPerMinute >= 0 && coverPerMinute <= MAX_COVER_PER_MINUTE)) {
-      throw new IllegalArgumentException("cover loops: 0 to " + (int) MAX_COVER_PER_MINUTE + " a minute");
-    }
   }
 
   /** Steady fetching, its jitter either way of the interval. */
   public Timing withSteadyFetch(Duration jitter) {
-    return new Timing(true, jitter, maxSendDelay, coverPerMinute);
+    return new Timing(true, jitter, maxSendDelay);
   }
 
   public Timing withSendDelay(Duration max) {
-    return new Timing(steadyFetch, fetchJitter, max, coverPerMinute);
-  }
-
-  public Timing withCover(double perMinute) {
-    return new Timing(steadyFetch, fetchJitter, maxSendDelay, perMinute);
+    return new Timing(steadyFetch, fetchJitter, max);
   }
 
   /** Whether any defence is on. */
   public boolean any() {
-    return steadyFetch || !maxSendDelay.isZero() || coverPerMinute > 0;
+    return steadyFetch || !maxSendDelay.isZero();
   }
 
   /**
@@ -69,23 +59,14 @@ public record Timing(boolean steadyFetch, Duration fetchJitter, Duration maxSend
     if (bound <= 0) {
       throw new IllegalArgumentException("bound " + bound);
     }
-    // The largest multiple of bound that fits in 2^64, as an unsigned value: draws at or above it are refused.
-    long limit = -Long.remainderUnsigned(-1L, bound) - 1; // 2^64 - (2^64 mod bound), mod 2^64
+    // 2^64 - 1 - ((2^64 - 1) mod bound), unsigned: a multiple of bound, within bound of 2^64. Draws
+    // at or above it are refused, so that each residue is reached by as many draws as any other.
+    long limit = -Long.remainderUnsigned(-1L, bound) - 1;
     while (true) {
-      byte[] b = random.bytes(8);
-      long x = java.nio.ByteBuffer.wrap(b).getLong();
-      if (limit == 0 || Long.compareUnsigned(x, limit) < 0) {
+      long x = java.nio.ByteBuffer.wrap(random.bytes(8)).getLong();
+      if (Long.compareUnsigned(x, limit) < 0) {
         return Long.remainderUnsigned(x, bound);
       }
     }
-  }
-
-  /**
-   * The time to the next event of a Poisson process of {@code perSecond}, in nanoseconds:
-   * {@code -ln(U) / rate} with U uniform in (0, 1], drawn with 53 bits from the source.
-   */
-  static long exponentialNanos(RandomSource random, double perSecond) {
-    double u = (uniform(random, 1L << 53) + 1) / (double) (1L << 53);
-    return (long) (-Math.log(u) / perSecond * 1e9);
   }
 }

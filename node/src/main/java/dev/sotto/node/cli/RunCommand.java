@@ -129,9 +129,6 @@ final class RunCommand extends Cmd {
     if (!t.maxSendDelay().isZero()) {
       out.append("; sender delay up to ").append(t.maxSendDelay().toMillis() / 1000.0).append(" s");
     }
-    if (t.coverPerMinute() > 0) {
-      out.append("; cover loops ").append(t.coverPerMinute()).append(" a minute");
-    }
     return out.toString();
   }
 
