@@ -76,6 +76,20 @@ final class Fetcher {
     }
   }
 
+  /**
+   * The rounds of one slot of steady fetching ({@link SteadyFetch}), by destination: one per
+   * mailbox that does not rest after a failure.
+   */
+  Map<String, SteadyFetch.Round> rounds() {
+    Map<String, SteadyFetch.Round> out = new java.util.LinkedHashMap<>();
+    for (Address mailbox : mailboxes.get()) {
+      if (!links.resting(mailbox)) {
+        out.put(key(mailbox), () -> fetchFrom(mailbox));
+      }
+    }
+    return out;
+  }
+
   /** One round at one mailbox: FETCH every watched tag, commit each item, ACK them. */
   void fetchFrom(Address mailbox) throws StoreException, SottoException {
     long began = System.nanoTime();

@@ -78,19 +78,22 @@ public final class Node implements AutoCloseable {
   private dev.sotto.node.tor.TorDaemon torDaemon;
   private dev.sotto.node.tor.TorControl torControl;
   private Thread worker;
+  /** The fetch clock of steady fetching (null: the worker fetches). */
+  private SteadyFetch steady;
   private NodeLog.FileLog fileLog;
   private volatile boolean running;
 
   /**
    * How a node runs: its clock and randomness; how often its worker looks at the queue
    * ({@code tick}, when nothing wakes it) and fetches from its mailboxes (at most once a tick);
-   * its server's limits and mailbox policy; its wire tap; and whether it listens at all (a node
-   * that does not is reachable only through its mailboxes, like one behind a NAT); and how often
-   * the running node reads its backup heads to see whether another device restored its identity
-   * ({@code backupCheck}, spec: backup.adoc#backup-generations; 10 minutes, shorter in tests).
+   * its server's limits and mailbox policy; its wire tap; whether it listens at all (a node
+   * that does not is reachable only through its mailboxes, like one behind a NAT); how often the
+   * running node reads its backup heads to see whether another device restored its identity
+   * ({@code backupCheck}, spec: backup.adoc#backup-generations; 10 minutes, shorter in tests); and
+   * its defences against timing correlation ({@link Timing}, all off by default).
    */
   public record Options(Clock clock, RandomSource random, Duration tick, Duration fetchInterval, Server.Limits limits,
-      NodeCore.Policy policy, WireTap tap, boolean listen, Duration backupCheck) {
+      NodeCore.Policy policy, WireTap tap, boolean listen, Timing timing, Duration backupCheck) {
     public Options {
       if (backupCheck.isNegative() || backupCheck.isZero()) {
         throw new IllegalArgumentException("the backup check's interval must be positive");
@@ -99,44 +102,59 @@ public final class Node implements AutoCloseable {
 
     /** Options that read the backup heads every 10 minutes. */
     public Options(Clock clock, RandomSource random, Duration tick, Duration fetchInterval, Server.Limits limits,
+        NodeCore.Policy policy, WireTap tap, boolean listen, Timing timing) {
+      this(clock, random, tick, fetchInterval, limits, policy, tap, listen, timing, Backups.CHECK_EVERY);
+    }
+
+    /** Options with no timing defence that read the backup heads every 10 minutes. */
+    public Options(Clock clock, RandomSource random, Duration tick, Duration fetchInterval, Server.Limits limits,
         NodeCore.Policy policy, WireTap tap, boolean listen) {
-      this(clock, random, tick, fetchInterval, limits, policy, tap, listen, Backups.CHECK_EVERY);
+      this(clock, random, tick, fetchInterval, limits, policy, tap, listen, Timing.OFF, Backups.CHECK_EVERY);
     }
 
     public static Options defaults() {
       return new Options(Clock.systemUTC(), RandomSource.secure(), Duration.ofMillis(50), Duration.ofSeconds(1),
-          Server.Limits.DEFAULT, NodeCore.Policy.DEFAULT, WireTap.NONE, true);
+          Server.Limits.DEFAULT, NodeCore.Policy.DEFAULT, WireTap.NONE, true, Timing.OFF);
     }
 
     public Options withTap(WireTap t) {
-      return new Options(clock, random, tick, fetchInterval, limits, policy, t, listen, backupCheck);
+      return new Options(clock, random, tick, fetchInterval, limits, policy, t, listen, timing, backupCheck);
     }
 
     /** Fetch this often; the tick shrinks to match when it is longer. */
     public Options withFetchInterval(Duration interval) {
       Duration t = interval.compareTo(tick) < 0 ? interval : tick;
-      return new Options(clock, random, t, interval, limits, policy, tap, listen, backupCheck);
+      return new Options(clock, random, t, interval, limits, policy, tap, listen, timing, backupCheck);
     }
 
     public Options withClock(Clock c) {
-      return new Options(c, random, tick, fetchInterval, limits, policy, tap, listen, backupCheck);
+      return new Options(c, random, tick, fetchInterval, limits, policy, tap, listen, timing, backupCheck);
+    }
+
+    /** The source of every random value the node draws (keys, nonces, and the timing defences' delays and jitter). */
+    public Options withRandom(RandomSource r) {
+      return new Options(clock, r, tick, fetchInterval, limits, policy, tap, listen, timing, backupCheck);
     }
 
     public Options withPolicy(NodeCore.Policy p) {
-      return new Options(clock, random, tick, fetchInterval, limits, p, tap, listen, backupCheck);
+      return new Options(clock, random, tick, fetchInterval, limits, p, tap, listen, timing, backupCheck);
     }
 
     public Options withLimits(Server.Limits l) {
-      return new Options(clock, random, tick, fetchInterval, l, policy, tap, listen, backupCheck);
+      return new Options(clock, random, tick, fetchInterval, l, policy, tap, listen, timing, backupCheck);
     }
 
     public Options withListening(boolean on) {
-      return new Options(clock, random, tick, fetchInterval, limits, policy, tap, on, backupCheck);
+      return new Options(clock, random, tick, fetchInterval, limits, policy, tap, on, timing, backupCheck);
+    }
+
+    public Options withTiming(Timing t) {
+      return new Options(clock, random, tick, fetchInterval, limits, policy, tap, listen, t, backupCheck);
     }
 
     /** Read the backup heads this often while running (a device superseded stops sending). */
     public Options withBackupCheck(Duration every) {
-      return new Options(clock, random, tick, fetchInterval, limits, policy, tap, listen, every);
+      return new Options(clock, random, tick, fetchInterval, limits, policy, tap, listen, timing, every);
     }
   }
 
@@ -346,6 +364,7 @@ public final class Node implements AutoCloseable {
     this.clock = options.clock();
     this.random = options.random();
     this.core = new NodeCore(store, identity, clock, random, options.policy());
+    core.sendDelay(options.timing().maxSendDelay());
     this.links = new LinkPool(config.name(), clock, random, options.tap());
     this.log = NodeLog.of(home);
     this.status = new NodeStatus(log, clock.millis());
@@ -1496,9 +1515,34 @@ public final class Node implements AutoCloseable {
     log.log(System.Logger.Level.INFO, "node started" + (server == null ? ", not listening" : ", listening on " + listening)
         + "; " + contacts + (contacts == 1 ? " contact, " : " contacts, ") + config.mailboxes().size()
         + (config.mailboxes().size() == 1 ? " mailbox" : " mailboxes"));
+    if (options.timing().steadyFetch()) {
+      steady = new SteadyFetch(config.name(), new SteadyFetch.Schedule(options.fetchInterval(),
+          options.timing().fetchJitter(), random), this::fetchRounds, log);
+    }
     worker = new Thread(this::loop, config.name() + "-worker");
     worker.setDaemon(true);
     worker.start();
+    if (steady != null) {
+      steady.start();
+    }
+  }
+
+  /** Tells {@code w} of every request this node serves (null: no one); see {@link NodeCore.RequestWatch}. */
+  public void watchRequests(NodeCore.RequestWatch w) {
+    core.watchRequests(w);
+  }
+
+  /** A slot's rounds of steady fetching: each mailbox's, and the groups'. */
+  private Map<String, SteadyFetch.Round> fetchRounds() {
+    Map<String, SteadyFetch.Round> rounds = fetcher.rounds();
+    rounds.put("group-fetch:all", groups::fetch);
+    return rounds;
+  }
+
+  /** Slots of steady fetching passed, and rounds they did not start (the last still running); null when it is off. */
+  public long[] steadyFetchSlots() {
+    SteadyFetch s = steady;
+    return s == null ? null : new long[] {s.slots.get(), s.missed.get()};
   }
 
   /**
@@ -1591,7 +1635,7 @@ public final class Node implements AutoCloseable {
       attempt("answering dropped requests", this::dispatchTells);
       long now = System.nanoTime();
       attempt("group deposits", this::dispatchGroups);
-      if (now - nextFetch >= 0) {
+      if (steady == null && now - nextFetch >= 0) { // else the fetch clock does it (SteadyFetch)
         attempt("fetching", fetcher::dispatch);
         attempt("fetching groups", () -> {
           if (!outbound.busy("group-fetch:all")) {
@@ -1752,6 +1796,9 @@ public final class Node implements AutoCloseable {
   public void close() {
     boolean wasRunning = running;
     running = false;
+    if (steady != null) {
+      steady.close();
+    }
     if (worker != null) {
       worker.interrupt();
       try {

@@ -198,6 +198,35 @@ public final class NodeCore {
   }
 
   private final Mailbox mailbox;
+
+  /**
+   * Told of every request this node serves, as it arrives: what a mailbox that logs arrivals
+   * knows (the request's type, when, its body's length). For the tests that play the timing
+   * adversary (spec: security.adoc#security-timing); the node itself keeps no such log.
+   */
+  public interface RequestWatch {
+    void served(int type, long nanoTime, int bodyLength);
+  }
+
+  private volatile RequestWatch watch;
+
+  void watchRequests(RequestWatch w) {
+    watch = w;
+  }
+
+  /** The sender delay's bound, in milliseconds (spec: transport.adoc#node-timing); 0: none. */
+  private volatile long maxSendDelayMillis;
+
+  /** Every message sealed from now on waits a delay drawn uniformly from [0, max] before it is first offered. */
+  void sendDelay(java.time.Duration max) {
+    maxSendDelayMillis = max.toMillis();
+  }
+
+  /** A sealed message's delay: uniform in [0, max] milliseconds, from the node's random source. */
+  private long drawSendDelay() {
+    long max = maxSendDelayMillis;
+    return max == 0 ? 0 : Timing.uniform(random, max + 1);
+  }
   private final BackupMailbox backups;
 
   /** The backup class of this node's mailbox (its policy and counters). */
@@ -903,8 +932,10 @@ public final class NodeCore {
       tx.updateSession(id, state, now);
       changes.put(id, new Committed(session, state));
     }
+    // One delay for all the envelopes of a message: they leave together, in order (spec: transport.adoc#node-timing).
+    long due = now + drawSendDelay();
     for (Envelope e : envelopes) {
-      long id = tx.queueEnvelope(contactId, e.encoded(), now);
+      long id = tx.queueEnvelope(contactId, e.encoded(), now, due);
       sealedNow.add(new Ledger.Waiting(id, contactId, seqOf(p.payload()), kindOf(p.payload())));
     }
     tx.deletePending(p.id());
@@ -1038,6 +1069,10 @@ public final class NodeCore {
    * that fails its checks is answered with ERROR.
    */
   public List<Frame> handle(LinkState link, Frame request) throws StoreException {
+    RequestWatch w = watch;
+    if (w != null) {
+      w.served(request.type(), System.nanoTime(), request.body().length);
+    }
     long id = request.requestId();
     try {
       switch (request.type()) {

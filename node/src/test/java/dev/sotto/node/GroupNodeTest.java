@@ -102,7 +102,7 @@ class GroupNodeTest {
     };
     Node.Options fast = TestNodes.fast();
     Node.Options aliceOptions = new Node.Options(fast.clock(), watched, fast.tick(), fast.fetchInterval(), fast.limits(),
-        fast.policy(), fast.tap(), fast.listen());
+        fast.policy(), fast.tap(), fast.listen(), fast.timing());
     Path a = TestNodes.init(dir, "alice", List.of());
     Path b = TestNodes.init(dir, "bob", List.of());
     try (Node alice = Node.open(a, null, aliceOptions); Node bob = Node.open(b, null, TestNodes.fast())) {

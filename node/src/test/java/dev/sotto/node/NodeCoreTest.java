@@ -86,7 +86,7 @@ class NodeCoreTest {
     // 340 days later the card has less than 30 days left: the node gives out a new one.
     Node.Options d = Node.Options.defaults();
     Node.Options later = new Node.Options(java.time.Clock.offset(d.clock(), java.time.Duration.ofDays(340)), d.random(),
-        d.tick(), d.fetchInterval(), d.limits(), d.policy(), d.tap(), d.listen());
+        d.tick(), d.fetchInterval(), d.limits(), d.policy(), d.tap(), d.listen(), d.timing());
     try (Node bobLater = Node.open(bob.home(), null, later)) {
       String third = bobLater.currentCard().text();
       assertEquals(false, third.equals(renewed));

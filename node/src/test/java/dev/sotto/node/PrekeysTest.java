@@ -72,7 +72,7 @@ class PrekeysTest {
   private Node.Options options() {
     Node.Options d = Node.Options.defaults();
     return new Node.Options(clock, d.random(), Duration.ofMillis(20), Duration.ofMillis(100), d.limits(), d.policy(),
-        d.tap(), d.listen());
+        d.tap(), d.listen(), d.timing());
   }
 
   private Path init(String name, IdentitySeed seed, List<Address> mailboxes) throws Exception {

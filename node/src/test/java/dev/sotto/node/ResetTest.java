@@ -72,7 +72,7 @@ class ResetTest {
 
   private Node.Options options() {
     Node.Options d = Node.Options.defaults();
-    return new Node.Options(clock, d.random(), d.tick(), d.fetchInterval(), d.limits(), d.policy(), d.tap(), d.listen());
+    return new Node.Options(clock, d.random(), d.tick(), d.fetchInterval(), d.limits(), d.policy(), d.tap(), d.listen(), d.timing());
   }
 
   @BeforeEach

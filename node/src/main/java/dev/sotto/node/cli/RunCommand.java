@@ -28,6 +28,23 @@ final class RunCommand extends Cmd {
           + " Tor daemon of its own). Every link goes through Tor, with no direct connection ever.")
   boolean tor;
 
+  @Option(names = "--steady-fetch",
+      description = "Fetch from the mailboxes on a clock of the node's own, every second with a random jitter of up to"
+          + " --fetch-jitter either way, whatever the traffic (a defence against timing correlation; costs nothing"
+          + " on the wire: the node fetches every second anyway).")
+  boolean steadyFetch;
+
+  @Option(names = "--fetch-jitter", paramLabel = "MS", defaultValue = "500",
+      description = "With --steady-fetch: the jitter either way of the 1 s interval, in milliseconds, 0 to 999"
+          + " (default: ${DEFAULT-VALUE}).")
+  long fetchJitterMillis;
+
+  @Option(names = "--send-delay", paramLabel = "SECONDS", defaultValue = "0",
+      description = "Hold every message for a random delay, uniform from 0 to SECONDS, before it is first sent (a"
+          + " defence against timing correlation, at the cost of SECONDS/2 of latency on average; a message never"
+          + " overtakes an earlier one to the same contact). Default: ${DEFAULT-VALUE} (none); at most a day.")
+  double sendDelaySeconds;
+
   @Override
   @SuppressWarnings("try") // the lock is held, not used, while the node runs
   int execute() throws Exception {
@@ -40,7 +57,8 @@ final class RunCommand extends Cmd {
     // happens; --verbose prints every line of the log already.
     try (NodeLock lock = takeLock(home);
         AutoCloseable warnings = main().verbose ? null : NodeLog.toStream(io.err(), System.Logger.Level.WARNING)) {
-      Node.Options options = Node.Options.defaults().withPolicy(NodeCore.Policy.DEFAULT.withMailbox(!noMailbox));
+      Node.Options options = Node.Options.defaults().withPolicy(NodeCore.Policy.DEFAULT.withMailbox(!noMailbox))
+          .withTiming(timing());
       try (Node node = Home.open(io, home, options)) {
         if (tor && !node.config().torMode()) {
           torModeOn(io, node);
@@ -48,7 +66,7 @@ final class RunCommand extends Cmd {
         start(node);
         io.out().println("sotto: " + node.config().name() + " listening on " + node.config().host() + ":"
             + node.server().port() + (node.config().torMode() ? ", reached at " + node.config().tor().onion() + ":"
-            + node.config().tor().onionPort() + " through Tor" : "") + " (mailbox " + (noMailbox ? "off" : "on") + ")");
+            + node.config().tor().onionPort() + " through Tor" : "") + " (mailbox " + (noMailbox ? "off" : "on") + timingShown(options.timing()) + ")");
         Thread hook = new Thread(() -> {
           stop.countDown();
           try {
@@ -69,6 +87,23 @@ final class RunCommand extends Cmd {
     return 0;
   }
 
+  /** The timing defences asked for (spec: transport.adoc#node-timing); a value out of range is one clear line. */
+  private dev.sotto.node.Timing timing() throws Failure {
+    try {
+      if (fetchJitterMillis < 0 || fetchJitterMillis >= 1000) {
+        throw new IllegalArgumentException("--fetch-jitter is 0 to 999 milliseconds (the interval is 1 s)");
+      }
+      if (!(sendDelaySeconds >= 0)) {
+        throw new IllegalArgumentException("--send-delay is 0 seconds or more");
+      }
+      dev.sotto.node.Timing t = dev.sotto.node.Timing.OFF
+          .withSendDelay(java.time.Duration.ofMillis(Math.round(Math.min(sendDelaySeconds, 1e9) * 1000)));
+      return steadyFetch ? t.withSteadyFetch(java.time.Duration.ofMillis(fetchJitterMillis)) : t;
+    } catch (IllegalArgumentException e) {
+      throw Failure.input(e.getMessage());
+    }
+  }
+
   /** Turns Tor mode on (a daemon of the node's own), listening on loopback, the card giving the onion address only. */
   private static void torModeOn(Io io, Node node) throws Exception {
     Node.Config c = node.config();
@@ -83,6 +118,18 @@ final class RunCommand extends Cmd {
     Node.Reconfigured done = node.reconfigure(tor);
     io.out().println("sotto: Tor mode is on: the card gives " + tor.tor().onion() + ":" + tor.tor().onionPort()
         + (done.contactsTold() > 0 ? "; a new card is queued for " + done.contactsTold() + " contacts" : ""));
+  }
+
+  /** The defences on, as the start line shows them. */
+  static String timingShown(dev.sotto.node.Timing t) {
+    StringBuilder out = new StringBuilder();
+    if (t.steadyFetch()) {
+      out.append("; steady fetching, jitter ").append(t.fetchJitter().toMillis()).append(" ms");
+    }
+    if (!t.maxSendDelay().isZero()) {
+      out.append("; sender delay up to ").append(t.maxSendDelay().toMillis() / 1000.0).append(" s");
+    }
+    return out.toString();
   }
 
   /** Prints the new messages; a failure (a busy store) is shown and tried again next time. */

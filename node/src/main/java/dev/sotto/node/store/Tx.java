@@ -887,6 +887,11 @@ public final class Tx {
 
   /** Queues an envelope for a contact, due at once with no attempts yet; returns its id. */
   public long queueEnvelope(long contactId, byte[] envelope, long nowMillis) throws StoreException {
+    return queueEnvelope(contactId, envelope, nowMillis, nowMillis);
+  }
+
+  /** Queues an envelope for a contact, due at {@code dueMillis} (a sender delay) with no attempts yet; returns its id. */
+  public long queueEnvelope(long contactId, byte[] envelope, long nowMillis, long dueMillis) throws StoreException {
     writing();
     requireContact(contactId);
     QueueMeta m = new QueueMeta();
@@ -894,7 +899,7 @@ public final class Tx {
     m.rowId = rows.rowId(Table.OUTBOX, m.id);
     m.contactId = contactId;
     m.created = nowMillis;
-    m.nextAttempt = nowMillis;
+    m.nextAttempt = dueMillis;
     rows.update("INSERT INTO outbox (id, meta, envelope) VALUES (?, ?, ?)", m.rowId, outboxMeta(m),
         rows.seal(Table.OUTBOX, "envelope", m.rowId, new Fields.Writer().bytes(envelope)));
     rows.added(Table.OUTBOX, 1);

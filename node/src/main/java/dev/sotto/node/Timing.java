@@ -1,0 +1,72 @@
+package dev.sotto.node;
+
+import dev.sotto.RandomSource;
+import java.time.Duration;
+
+/**
+ * The node's defences against timing correlation (spec: security.adoc#security-timing), each
+ * switchable, all off by default ({@link #OFF}):
+ *
+ * <ul>
+ *   <li>{@code steadyFetch}: fetching from the mailboxes on a clock of its own, at the fetch
+ *       interval with a random jitter of up to {@code fetchJitter} either way, whatever the
+ *       traffic (spec: transport.adoc#node-timing). Off, the worker fetches at its first turn
+ *       after the interval has passed since the last fetch, and a turn comes sooner when there is
+ *       work to do.
+ *   <li>{@code maxSendDelay}: every message waits a delay drawn uniformly from [0, maxSendDelay]
+ *       (milliseconds, from the node's random source) after it is sealed before it is first
+ *       offered to any address. Zero: none.
+ * </ul>
+ *
+ * <p>Cover traffic (loops to oneself) and fetch sets that hide what is wanted are not built.
+ */
+public record Timing(boolean steadyFetch, Duration fetchJitter, Duration maxSendDelay) {
+  /** The longest sender delay accepted: a day (a message that waits longer is better not sent). */
+  public static final Duration MAX_SEND_DELAY = Duration.ofDays(1);
+
+  /** No defence: the schedule of the first revision (after the bounds above, which its constructor reads). */
+  public static final Timing OFF = new Timing(false, Duration.ZERO, Duration.ZERO);
+
+  public Timing {
+    if (fetchJitter.isNegative() || maxSendDelay.isNegative()) {
+      throw new IllegalArgumentException("a jitter or delay is not negative");
+    }
+    if (maxSendDelay.compareTo(MAX_SEND_DELAY) > 0) {
+      throw new IllegalArgumentException("a sender delay is at most a day (" + MAX_SEND_DELAY.toHours() + " h)");
+    }
+  }
+
+  /** Steady fetching, its jitter either way of the interval. */
+  public Timing withSteadyFetch(Duration jitter) {
+    return new Timing(true, jitter, maxSendDelay);
+  }
+
+  public Timing withSendDelay(Duration max) {
+    return new Timing(steadyFetch, fetchJitter, max);
+  }
+
+  /** Whether any defence is on. */
+  public boolean any() {
+    return steadyFetch || !maxSendDelay.isZero();
+  }
+
+  /**
+   * A number drawn uniformly from [0, bound) with the given source: 8 bytes read as an unsigned
+   * 64-bit integer, drawn again while it falls in the last, incomplete multiple of {@code bound}
+   * (so no value is likelier than another; the chance of a second draw is below bound / 2^64).
+   */
+  static long uniform(RandomSource random, long bound) {
+    if (bound <= 0) {
+      throw new IllegalArgumentException("bound " + bound);
+    }
+    // 2^64 - 1 - ((2^64 - 1) mod bound), unsigned: a multiple of bound, within bound of 2^64. Draws
+    // at or above it are refused, so that each residue is reached by as many draws as any other.
+    long limit = -Long.remainderUnsigned(-1L, bound) - 1;
+    while (true) {
+      long x = java.nio.ByteBuffer.wrap(random.bytes(8)).getLong();
+      if (Long.compareUnsigned(x, limit) < 0) {
+        return Long.remainderUnsigned(x, bound);
+      }
+    }
+  }
+}

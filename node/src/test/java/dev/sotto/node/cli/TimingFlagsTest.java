@@ -1,0 +1,40 @@
+package dev.sotto.node.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sotto.node.Timing;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** 'sotto run' switches the timing defences (spec: transport.adoc#node-timing); a value out of range is one clear line. */
+class TimingFlagsTest {
+  @TempDir Path dir;
+
+  private final Cli cli = new Cli();
+
+  @Test
+  void valuesOutOfRangeAreRefusedBeforeTheNodeStarts() throws Exception {
+    Path home = dir.resolve("alice");
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    cli.run("--home", home.toString(), "init", "--name", "alice", "--port", Integer.toString(port)).ok();
+    cli.run("--home", home.toString(), "run", "--send-delay", "-1").failsWith(Failure.BAD_INPUT, "--send-delay");
+    cli.run("--home", home.toString(), "run", "--send-delay", "90000").failsWith(Failure.BAD_INPUT, "at most a day");
+    cli.run("--home", home.toString(), "run", "--steady-fetch", "--fetch-jitter", "1000")
+        .failsWith(Failure.BAD_INPUT, "--fetch-jitter is 0 to 999");
+    assertTrue(cli.run("--home", home.toString(), "run", "--help").ok().out().contains("--steady-fetch"));
+  }
+
+  @Test
+  void theStartLineSaysWhichDefencesAreOn() {
+    assertEquals("", RunCommand.timingShown(Timing.OFF));
+    assertEquals("; steady fetching, jitter 500 ms; sender delay up to 60.0 s",
+        RunCommand.timingShown(Timing.OFF.withSteadyFetch(Duration.ofMillis(500)).withSendDelay(Duration.ofSeconds(60))));
+  }
+}
