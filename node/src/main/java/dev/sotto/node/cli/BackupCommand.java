@@ -106,28 +106,7 @@ final class BackupCommand extends Cmd {
 
   /** A new backup passphrase: $SOTTO_BACKUP_PASSPHRASE, else typed twice at the terminal. The caller clears it. */
   static char[] newPassphrase(Io io) throws Failure {
-    String fromEnv = io.env(Main.BACKUP_PASSPHRASE_ENV);
-    if (fromEnv != null && !fromEnv.isEmpty()) {
-      return fromEnv.toCharArray();
-    }
-    if (io.terminal() == null) {
-      throw Failure.input("--passphrase needs a terminal to ask for it, or " + Main.BACKUP_PASSPHRASE_ENV);
-    }
-    char[] first = io.terminal().readSecret("Passphrase of the backups: ");
-    if (first == null || first.length == 0) {
-      throw Failure.input("no passphrase given");
-    }
-    char[] second = io.terminal().readSecret("The same passphrase again: ");
-    try {
-      if (second == null || !Arrays.equals(first, second)) {
-        Arrays.fill(first, '\0');
-        throw Failure.input("the two passphrases differ");
-      }
-      return first;
-    } finally {
-      if (second != null) {
-        Arrays.fill(second, '\0');
-      }
-    }
+    return Home.newSecret(io, Main.BACKUP_PASSPHRASE_ENV, "Passphrase of the backups: ");
   }
+
 }

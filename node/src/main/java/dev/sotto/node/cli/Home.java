@@ -87,14 +87,22 @@ final class Home {
    * The caller clears it.
    */
   static char[] newPassphrase(Io io) throws Failure {
-    String fromEnv = io.env(Main.PASSPHRASE_ENV);
+    return newSecret(io, Main.PASSPHRASE_ENV, "New passphrase: ");
+  }
+
+  /**
+   * A new secret: the environment variable {@code env}, else typed twice at the terminal after
+   * {@code prompt} (the two must be equal). The caller clears it.
+   */
+  static char[] newSecret(Io io, String env, String prompt) throws Failure {
+    String fromEnv = io.env(env);
     if (fromEnv != null && !fromEnv.isEmpty()) {
       return fromEnv.toCharArray();
     }
     if (io.terminal() == null) {
-      throw Failure.input("--passphrase needs a terminal to ask for it, or " + Main.PASSPHRASE_ENV);
+      throw Failure.input("--passphrase needs a terminal to ask for it, or " + env);
     }
-    char[] first = io.terminal().readSecret("New passphrase: ");
+    char[] first = io.terminal().readSecret(prompt);
     if (first == null || first.length == 0) {
       throw Failure.input("no passphrase given");
     }
