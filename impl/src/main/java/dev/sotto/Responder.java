@@ -58,22 +58,31 @@ public final class Responder {
   private final Map<Long, HeldBundle> bundles = new LinkedHashMap<>();
   private final Map<Long, HeldOneTime> oneTime = new LinkedHashMap<>();
 
-  /** One issued bundle with its private keys and its replay cache (TH_1 to the message's time). */
+  /**
+   * One issued bundle with its private keys and its replay cache (TH_1 to the message's time).
+   * The ML-KEM prekey is also held expanded ({@code kemKey}), made once when the bundle is issued
+   * or restored, so that a first contact does not expand the seed again: it lives and dies with
+   * the bundle, so there are never more than {@link #MAX_BUNDLES}, and a first contact, accepted
+   * or refused, adds none.
+   */
   private static final class HeldBundle {
     final PrekeyBundle bundle;
     final byte[] spkPrivate;
     final byte[] kemSeed;
+    final MlKem768.DecapsulationKey kemKey;
     final Map<ByteBuffer, Long> replay = new LinkedHashMap<>();
 
-    HeldBundle(PrekeyBundle bundle, byte[] spkPrivate, byte[] kemSeed) {
+    HeldBundle(PrekeyBundle bundle, byte[] spkPrivate, byte[] kemSeed, MlKem768.DecapsulationKey kemKey) {
       this.bundle = bundle;
       this.spkPrivate = spkPrivate;
       this.kemSeed = kemSeed;
+      this.kemKey = kemKey;
     }
 
     void destroy() {
       Arrays.fill(spkPrivate, (byte) 0);
       Arrays.fill(kemSeed, (byte) 0);
+      kemKey.destroy();
       replay.clear();
     }
   }
@@ -167,9 +176,10 @@ public final class Responder {
     byte[] seed = random.bytes(MlKem768.SEED_LENGTH);
     long spkId = takeId();
     long kemId = takeId();
+    MlKem768.DecapsulationKey kemKey = MlKem768.DecapsulationKey.fromSeed(seed);
     PrekeyBundle bundle = PrekeyBundle.issue(identity, card, nextSerial, created.getEpochSecond(),
         expires.getEpochSecond(), new Prekey(spkId, X25519.publicKey(spk)), new Prekey(kemId,
-            MlKem768.encapsulationKey(seed)));
+            kemKey.encapsulationKey()));
     nextSerial++;
     if (bundles.size() >= MAX_BUNDLES) {
       HeldBundle first = null;
@@ -180,7 +190,7 @@ public final class Responder {
       }
       bundles.remove(first.bundle.signedPrekey().id()).destroy();
     }
-    bundles.put(spkId, new HeldBundle(bundle, spk, seed));
+    bundles.put(spkId, new HeldBundle(bundle, spk, seed, kemKey));
     return bundle;
   }
 
@@ -335,20 +345,17 @@ public final class Responder {
     }
     Card card = held.bundle.card();
     HeldOneTime kemOneTime = null;
-    byte[] kemSeed;
     byte[] kemPublic;
     if (m.usesKemOneTimePrekey()) {
       kemOneTime = oneTimeOf(card, m.kemId(), true);
       if (kemOneTime == null) {
         throw new SottoException(ErrorCode.UNKNOWN_PREKEY, "no unused ML-KEM one-time prekey " + m.kemId());
       }
-      kemSeed = kemOneTime.secret;
       kemPublic = kemOneTime.record.prekey().publicKeyView();
     } else {
       if (m.kemId() != held.bundle.kemPrekey().id()) {
         throw new SottoException(ErrorCode.UNKNOWN_PREKEY, "no ML-KEM prekey " + m.kemId() + " in this bundle");
       }
-      kemSeed = held.kemSeed;
       kemPublic = held.bundle.kemPrekey().publicKeyView();
     }
     HeldOneTime opk = null;
@@ -375,8 +382,19 @@ public final class Responder {
             "replay cache of signed prekey " + m.spkId() + " is full; first contacts need a newer bundle");
       }
     }
-    HandshakeCore.Opened opened = HandshakeCore.respond(identity.publicIdentity(), identity::agree, prekeys,
-        new HandshakeCore.ResponderKeys(held.spkPrivate, kemSeed, opk == null ? null : opk.secret), m, th1);
+    // A one-time ML-KEM prekey serves once: expanded here for this message only (after every check
+    // that needs no secret, so that a message refused before this point expands nothing).
+    MlKem768.DecapsulationKey kemKey =
+        kemOneTime == null ? held.kemKey : MlKem768.DecapsulationKey.fromSeed(kemOneTime.secret);
+    HandshakeCore.Opened opened;
+    try {
+      opened = HandshakeCore.respond(identity.publicIdentity(), identity::agree, prekeys,
+          new HandshakeCore.ResponderKeys(held.spkPrivate, kemKey, opk == null ? null : opk.secret), m, th1);
+    } finally {
+      if (kemOneTime != null) {
+        kemKey.destroy();
+      }
+    }
     SessionSecrets secrets = new SessionSecrets(opened.trace().keys(), opened.trace().transcript(),
         held.bundle.signedPrekey().publicKey(), held.spkPrivate);
     opened.trace().wipe(); // the DH outputs, the KEM secret and the identity key; the session has its keys
@@ -449,6 +467,13 @@ public final class Responder {
   public synchronized List<OneTimePrekey> oneTimePrekeys(Card card) {
     List<OneTimePrekey> list = new ArrayList<>();
     oneTime.values().stream().filter(h -> h.record.card().equals(card)).forEach(h -> list.add(h.record));
+    return list;
+  }
+
+  /** The expanded ML-KEM prekeys held (one per held bundle), for tests of their bound and purge. */
+  synchronized List<MlKem768.DecapsulationKey> expandedKemKeys() {
+    List<MlKem768.DecapsulationKey> list = new ArrayList<>();
+    bundles.values().forEach(h -> list.add(h.kemKey));
     return list;
   }
 
@@ -542,11 +567,13 @@ public final class Responder {
       int keyOffset = in.position();
       byte[] spk = in.bytes(32, "spk_private");
       byte[] seed = in.bytes(MlKem768.SEED_LENGTH, "pqspk_seed");
+      MlKem768.DecapsulationKey kemKey = MlKem768.DecapsulationKey.fromSeed(seed);
       if (!Arrays.equals(X25519.publicKey(spk), bundle.signedPrekey().publicKeyView())
-          || !Arrays.equals(MlKem768.encapsulationKey(seed), bundle.kemPrekey().publicKeyView())) {
+          || !Arrays.equals(kemKey.encapsulationKey(), bundle.kemPrekey().publicKeyView())) {
+        kemKey.destroy();
         throw in.invalid("spk_private", keyOffset, "a private prekey does not match the bundle");
       }
-      HeldBundle held = new HeldBundle(bundle, spk, seed);
+      HeldBundle held = new HeldBundle(bundle, spk, seed, kemKey);
       int replayOffset = in.position();
       int replays = in.u16("replay_count");
       if (replays > replayCacheLimit) {

@@ -43,6 +43,7 @@ public class X25519Benchmark {
   KeyAgreement jdkAgreement;
   PrivateKey jdkPrivate;
   PublicKey jdkPeerPublic;
+  PublicKey jdkBasePoint;
 
   @Setup
   public void setUp() throws SottoException, GeneralSecurityException {
@@ -59,12 +60,14 @@ public class X25519Benchmark {
       bigEndian[31 - i] = t;
     }
     jdkPeerPublic = factory.generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, new BigInteger(1, bigEndian)));
+    jdkBasePoint = factory.generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, BigInteger.valueOf(9)));
     jdkAgreement = KeyAgreement.getInstance("X25519");
 
     byte[] sotto = sottoAgree();
     Fixtures.check(Arrays.equals(sotto, bouncyCastleAgree()), "Sotto's and Bouncy Castle's agreements agree");
     Fixtures.check(Arrays.equals(sotto, jdkAgree()), "Sotto's and the JDK's agreements agree");
     Fixtures.check(Arrays.equals(sottoPublicKey(), bouncyCastlePublicKey()), "the public keys agree");
+    Fixtures.check(Arrays.equals(sottoPublicKey(), jdkPublicKey()), "Sotto's and the JDK's public keys agree");
   }
 
   /** X25519(k, u) with the all-zero check: what Sotto runs. */
@@ -91,7 +94,7 @@ public class X25519Benchmark {
     return jdkAgreement.generateSecret();
   }
 
-  /** X25519(k, 9): Sotto computes it with the same ladder. */
+  /** X25519(k, 9): Sotto computes it with a fixed-base table on Edwards25519 ({@code X25519Base}). */
   @Benchmark
   public byte[] sottoPublicKey() {
     return X25519.publicKey(privateKey);
@@ -103,5 +106,16 @@ public class X25519Benchmark {
     byte[] out = new byte[32];
     org.bouncycastle.math.ec.rfc7748.X25519.scalarMultBase(privateKey, 0, out, 0);
     return out;
+  }
+
+  /**
+   * The JDK's X25519(k, 9): an agreement with u = 9 (init, doPhase, generateSecret). SunEC has no
+   * fixed-base path: its key pair generator runs the same ladder on u = 9.
+   */
+  @Benchmark
+  public byte[] jdkPublicKey() throws GeneralSecurityException {
+    jdkAgreement.init(jdkPrivate);
+    jdkAgreement.doPhase(jdkBasePoint, true);
+    return jdkAgreement.generateSecret();
   }
 }

@@ -45,10 +45,14 @@ public final class X25519ConstantTime {
     Target publicKey = X25519::publicKey;
     Target leakyControl = secret -> BigInteger.valueOf(9).modPow(new BigInteger(1, clamp(secret)), P);
 
-    // Fixed secrets: the clamped zero (one bit set: the least like a random scalar) and all ones.
+    // Fixed secrets: the clamped zero (one bit set: the least like a random scalar), all ones,
+    // and 88..88.
     byte[] zero = new byte[32];
     byte[] ones = new byte[32];
     Arrays.fill(ones, (byte) 0xff);
+    // For the fixed-base public key: every signed digit is -8 (the table's last entry, negated).
+    byte[] eights = new byte[32];
+    Arrays.fill(eights, (byte) 0x88);
 
     System.out.printf(Locale.ROOT, "dudect-style test, %,d measurements per line, Java %s%n", n,
         System.getProperty("java.version"));
@@ -57,6 +61,8 @@ public final class X25519ConstantTime {
     report("X25519.agree, fixed = 0 (clamped)", agree, zero, n, random);
     report("X25519.agree, fixed = ff..ff", agree, ones, n, random);
     report("X25519.publicKey, fixed = 0 (clamped)", publicKey, zero, n, random);
+    report("X25519.publicKey, fixed = ff..ff", publicKey, ones, n, random);
+    report("X25519.publicKey, fixed = 88..88", publicKey, eights, n, random);
     report("control: modPow, fixed = 0 (clamped)", leakyControl, zero, n, random);
   }
 

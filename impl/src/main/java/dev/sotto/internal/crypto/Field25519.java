@@ -457,6 +457,19 @@ final class Field25519 {
   }
 
   /**
+   * h = g when flag is 1, h unchanged when it is 0, with the same instructions either way (a
+   * mask, not a branch).
+   */
+  static void cmov(long[] h, long[] g, long flag) {
+    long mask = -flag;
+    h[0] ^= mask & (h[0] ^ g[0]);
+    h[1] ^= mask & (h[1] ^ g[1]);
+    h[2] ^= mask & (h[2] ^ g[2]);
+    h[3] ^= mask & (h[3] ^ g[3]);
+    h[4] ^= mask & (h[4] ^ g[4]);
+  }
+
+  /**
    * Carries the folded columns once around: limb k = lo_k + hi_(k-1) (folded by the caller as
    * each column ends, which keeps fewer values live), and hi_4 (at 2^255) has come back as
    * 19·hi_4 into limb 0; hi_4 collects no 19-fold product, so 19·hi_4 < 2^62.25.

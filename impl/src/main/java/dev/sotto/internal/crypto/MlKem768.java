@@ -62,6 +62,55 @@ public final class MlKem768 {
   }
 
   /**
+   * A decapsulation key expanded from its seed once (ML-KEM.KeyGen_internal), for a key that
+   * decapsulates many times, as the responder's signed ML-KEM prekey does: {@link #decapsulate(byte[],
+   * byte[])} expands the seed at every call. Its secret never leaves it; {@link #toString()} shows
+   * none of it, and it has no value equality.
+   */
+  public static final class DecapsulationKey {
+    private final MLKEMPrivateKeyParameters key;
+
+    private DecapsulationKey(MLKEMPrivateKeyParameters key) {
+      this.key = key;
+    }
+
+    /** The key that ML-KEM.KeyGen_internal(d, z) makes from seed = d || z. */
+    public static DecapsulationKey fromSeed(byte[] seed) {
+      Bytes.requireLength(seed, SEED_LENGTH, "ML-KEM seed");
+      return new DecapsulationKey(new MLKEMPrivateKeyParameters(MLKEMParameters.ml_kem_768, seed));
+    }
+
+    /** Its encapsulation key (1184 bytes). */
+    public byte[] encapsulationKey() {
+      return key.getPublicKey();
+    }
+
+    /** ML-KEM.Decaps_internal, as {@link MlKem768#decapsulate(byte[], byte[])} without expanding a seed. */
+    public byte[] decapsulate(byte[] ciphertext) {
+      Bytes.requireLength(ciphertext, CIPHERTEXT_LENGTH, "ML-KEM ciphertext");
+      return new MLKEMExtractor(key).extractSecret(ciphertext);
+    }
+
+    /**
+     * Clears the expanded key (Bouncy Castle's {@code destroy}; best effort, as all zeroization in
+     * Java); it cannot be used afterwards.
+     */
+    public void destroy() {
+      key.destroy();
+    }
+
+    /** Whether {@link #destroy()} was called. */
+    public boolean isDestroyed() {
+      return key.isDestroyed();
+    }
+
+    @Override
+    public String toString() {
+      return "MlKem768.DecapsulationKey[redacted]";
+    }
+  }
+
+  /**
    * The encapsulation key check of FIPS 203 section 7.2: the right length, and every one of
    * the 3 x 256 12-bit coefficients of t-hat less than q = 3329 (ByteEncode12(ByteDecode12(x)) = x).
    */

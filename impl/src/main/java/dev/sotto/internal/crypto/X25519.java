@@ -9,9 +9,11 @@ import java.util.Arrays;
 /**
  * X25519 (RFC 7748), as suite SOTTO-1 uses it. spec: suite.adoc#x25519
  *
- * <p>The scalar multiplication is Sotto's own constant-time Montgomery ladder ({@link
- * X25519Ladder}, field arithmetic in {@link Field25519}); Bouncy Castle's X25519 remains as the
- * differential oracle of its tests.
+ * <p>The scalar multiplications are Sotto's own, in constant time, with field arithmetic in
+ * {@link Field25519}: the Montgomery ladder ({@link X25519Ladder}) for X25519(k, u), and a
+ * fixed-base table on Edwards25519 ({@link X25519Base}) for the public key X25519(k, 9), about
+ * three times fewer field operations. Bouncy Castle's X25519 remains as the differential oracle of
+ * their tests.
  */
 public final class X25519 {
   public static final int PRIVATE_KEY_LENGTH = 32;
@@ -25,11 +27,11 @@ public final class X25519 {
     return random.bytes(PRIVATE_KEY_LENGTH);
   }
 
-  /** X25519(k, 9). */
+  /** X25519(k, 9), by the fixed-base table (equal to the ladder's result on every k). */
   public static byte[] publicKey(byte[] privateKey) {
     Bytes.requireLength(privateKey, PRIVATE_KEY_LENGTH, "private key");
     byte[] out = new byte[PUBLIC_KEY_LENGTH];
-    X25519Ladder.scalarMultBase(privateKey, out);
+    X25519Base.scalarMultBase(privateKey, out);
     return out;
   }
 

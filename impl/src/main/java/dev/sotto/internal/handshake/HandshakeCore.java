@@ -155,8 +155,11 @@ public final class HandshakeCore {
         th, keys, sealed);
   }
 
-  /** The private halves a responder uses for one message. */
-  public record ResponderKeys(byte[] spkPrivate, byte[] kemSeed, byte[] opkPrivate) {
+  /**
+   * The private halves a responder uses for one message; the ML-KEM key already expanded (the
+   * responder keeps its signed ML-KEM prekey expanded; a one-time one is expanded for its one use).
+   */
+  public record ResponderKeys(byte[] spkPrivate, MlKem768.DecapsulationKey kemKey, byte[] opkPrivate) {
     @Override
     public String toString() {
       return "ResponderKeys[redacted]";
@@ -176,7 +179,7 @@ public final class HandshakeCore {
   public static Opened respond(PublicIdentity responder, Dh responderDh, Prekeys p, ResponderKeys secrets,
       FirstMessage m, byte[] th1) throws SottoException {
     byte[] dh3 = X25519.agree(secrets.spkPrivate(), m.ephemeralKey());
-    byte[] ss = MlKem768.decapsulate(secrets.kemSeed(), m.ciphertext());
+    byte[] ss = secrets.kemKey().decapsulate(m.ciphertext());
     byte[] idKey = identityKey(th1, dh3, ss);
     byte[] key = Arrays.copyOf(idKey, Aead.KEY_LENGTH);
     byte[] nonce = Arrays.copyOfRange(idKey, Aead.KEY_LENGTH, IDENTITY_KEY_LENGTH);

@@ -52,7 +52,8 @@ public final class DoubleRatchet {
     s.role = RatchetState.ROLE_RESPONDER;
     s.ad = init.ad().clone();
     s.dhsPrivate = signedPrekeyPrivate.clone();
-    s.dhsPublic = X25519.publicKey(s.dhsPrivate);
+    // dhsPublic stays null: the responder's first receipt (a DH step) replaces this key before it
+    // could send, so its public key, the bundle's signed prekey, is never needed here.
     s.rootKey = init.rootKey();
     s.nextSendingHeaderKey = init.responderHeaderKey();
     s.nextSendingTagKey = init.responderTagKey();

@@ -33,7 +33,10 @@ public final class RatchetState {
   byte[] ad;
   Secret.RootKey rootKey;
   byte[] dhsPrivate;
-  /** X25519(dhsPrivate, 9), kept once computed; null after a restore until the first send needs it. */
+  /**
+   * X25519(dhsPrivate, 9), kept once computed; null after a restore until the first send needs it,
+   * and in a responder's initial state (its first receipt replaces the key before any send).
+   */
   byte[] dhsPublic;
   byte[] dhr;
   Secret.ChainKey sendingChain;

@@ -14,7 +14,8 @@ import net.jqwik.api.Provide;
  * The X25519 ladder against Bouncy Castle's (the differential oracle, used in tests only), on
  * random scalars with random u-coordinates and with u-coordinates at the edges: small values,
  * values around p (non-canonical ones included) and values with bit 255 set. 2 × 1,000 tries (and 200 of the public key),
- * two scalar multiplications each: 2 to 4 s on the loaded 2-core machine.
+ * two scalar multiplications each: 2 to 4 s on the loaded 2-core machine. The fixed-base public
+ * key ({@link X25519Base}) against both, on 1,000 random scalars and 300 of extreme digits.
  */
 class X25519Properties {
   private static final BigInteger P = BigInteger.TWO.pow(255).subtract(BigInteger.valueOf(19));
@@ -36,6 +37,44 @@ class X25519Properties {
     byte[] actual = new byte[32];
     X25519Ladder.scalarMultBase(k, actual);
     assertEquals(Bytes.hex(expected), Bytes.hex(actual));
+  }
+
+  /** The fixed-base path (what {@link X25519#publicKey} runs) against Bouncy Castle's and the ladder. */
+  @Property(tries = 1000)
+  void fixedBaseAgreesWithBouncyCastleAndTheLadder(@ForAll("bytes32") byte[] k) {
+    byte[] bouncyCastle = new byte[32];
+    org.bouncycastle.math.ec.rfc7748.X25519.scalarMultBase(k, 0, bouncyCastle, 0);
+    byte[] ladder = new byte[32];
+    X25519Ladder.scalarMultBase(k, ladder);
+    byte[] fixedBase = new byte[32];
+    X25519Base.scalarMultBase(k, fixedBase);
+    assertEquals(Bytes.hex(bouncyCastle), Bytes.hex(fixedBase), () -> "k " + Bytes.hex(k));
+    assertEquals(Bytes.hex(ladder), Bytes.hex(fixedBase), () -> "k " + Bytes.hex(k));
+  }
+
+  /**
+   * Scalars made of few distinct nibbles (0, 7, 8, 9, f), where the signed digits are at the ends
+   * of their range and the carries run far: each nibble drawn from those.
+   */
+  @Property(tries = 300)
+  void fixedBaseAgreesOnExtremeDigits(@ForAll("extremeNibbles") byte[] k) {
+    byte[] ladder = new byte[32];
+    X25519Ladder.scalarMultBase(k, ladder);
+    byte[] fixedBase = new byte[32];
+    X25519Base.scalarMultBase(k, fixedBase);
+    assertEquals(Bytes.hex(ladder), Bytes.hex(fixedBase), () -> "k " + Bytes.hex(k));
+  }
+
+  @Provide
+  Arbitrary<byte[]> extremeNibbles() {
+    Arbitrary<Integer> nibble = Arbitraries.of(0, 7, 8, 9, 15);
+    return nibble.list().ofSize(64).map(n -> {
+      byte[] k = new byte[32];
+      for (int i = 0; i < 32; i++) {
+        k[i] = (byte) (n.get(2 * i) | (n.get(2 * i + 1) << 4));
+      }
+      return k;
+    });
   }
 
   @Provide
