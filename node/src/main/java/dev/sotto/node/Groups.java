@@ -553,10 +553,6 @@ final class Groups {
     }
   }
 
-  /** Nothing to close: the group links are the pool's lanes, closed with the pool. */
-  void close() {
-  }
-
   /**
    * Fetches each group's watched tags at each of its mailboxes, on the pool's link of a lane of the
    * group's own (spec: group.adoc#group-learns: a mailbox does not see a member's group fetches and

@@ -1810,8 +1810,7 @@ public final class Node implements AutoCloseable {
     if (server != null) {
       server.close();
     }
-    links.close();
-    groups.close();
+    links.close(); // the group links too: they are lanes of the pool
     outbound.close();
     closeTor();
     if (wasRunning) {
