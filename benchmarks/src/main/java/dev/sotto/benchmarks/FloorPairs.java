@@ -39,7 +39,7 @@ public final class FloorPairs {
   private static volatile Object sink;
 
   /** CPU µs per operation over a block of about {@code nanos} of wall time. */
-  private static double block(Op op, long nanos) throws Exception {
+  static double block(Op op, long nanos) throws Exception {
     long cpu = THREADS.getCurrentThreadCpuTime();
     long ops = 0;
     long end = System.nanoTime() + nanos;
