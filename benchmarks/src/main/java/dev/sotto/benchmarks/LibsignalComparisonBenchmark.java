@@ -108,6 +108,8 @@ public class LibsignalComparisonBenchmark {
   static final int BOB_REGISTRATION = 2222;
   static final int SIGNED_PREKEY_ID = 1;
   static final int KYBER_PREKEY_ID = 2;
+  /** libsignal's session version for a session made with PQXDH (a Kyber prekey). */
+  static final int PQXDH_SESSION_VERSION = 4;
 
   // ---------------------------------------------------------------------------------------------
   // libsignal's parties.
@@ -284,6 +286,8 @@ public class LibsignalComparisonBenchmark {
       alice = new SessionCipher(aliceStore, parties.bobAddress);
       bob = new SessionCipher(bobStore, parties.aliceAddress);
       Fixtures.check(Arrays.equals(hello, bob.decrypt(new PreKeySignalMessage(first))), "libsignal: the first message decrypts");
+      Fixtures.check(alice.getSessionVersion() == PQXDH_SESSION_VERSION && bob.getSessionVersion() == PQXDH_SESSION_VERSION,
+          "libsignal: a PQXDH session (version " + PQXDH_SESSION_VERSION + "), not " + bob.getSessionVersion());
       checkedSend(false, hello);
       checkedSend(true, hello);
     }
