@@ -86,7 +86,7 @@ public final class Backups {
 
   /** What a backup did: the manifest, its chunks, what went up, where it is, what failed. */
   public record Written(BackupManifest manifest, int chunks, int chunksUploaded, long bytesUploaded, long recordsBytes,
-      List<String> stored, List<String> failed, Path file) {}
+      List<String> stored, List<String> failed, Path file, int chunksSealed) {}
 
   /** What a restore brought back. */
   public record Restored(BackupManifest manifest, int contacts, int requests, int blocked, long messages,
@@ -130,7 +130,7 @@ public final class Backups {
     }
     Requests.Held requests = Requests.read(tx);
     List<BackupContents.Contact> contacts = new ArrayList<>();
-    List<BackupContents.Message> history = new ArrayList<>();
+    List<Tx.Message> stored = new ArrayList<>();
     long nextId = 0;
     for (Tx.Contact c : tx.contacts()) {
       PublicIdentity identity = PublicIdentity.parse(c.identity());
@@ -144,12 +144,19 @@ public final class Backups {
           c.created() / 1000, c.nextInSeq(), c.nextOutSeq(), mark(r.resetIn()), mark(r.resetOut())));
       nextId = Math.max(nextId, c.id() + 1);
       for (Tx.Message m : tx.messages(c.id())) {
-        if (m.kind() != BackupContents.HELLO && m.kind() != BackupContents.TEXT) {
-          continue;
+        if (m.kind() == BackupContents.HELLO || m.kind() == BackupContents.TEXT) {
+          stored.add(m);
         }
-        history.add(new BackupContents.Message(c.id(), m.incoming(), m.read(), m.kind(), m.seq(), m.sentAt(),
-            m.storedAt() / 1000, m.text()));
       }
+    }
+    // The history in the order this node stored it, every contact's together (spec:
+    // backup.adoc#backup-records): a day's new messages are then records at the end, and the next
+    // backup keeps every chunk before them (#backup-incremental).
+    stored.sort(java.util.Comparator.comparingLong(Tx.Message::storedAt).thenComparingLong(Tx.Message::id));
+    List<BackupContents.Message> history = new ArrayList<>(stored.size());
+    for (Tx.Message m : stored) {
+      history.add(new BackupContents.Message(m.contactId(), m.incoming(), m.read(), m.kind(), m.seq(), m.sentAt(),
+          m.storedAt() / 1000, m.text()));
     }
     // Blocked identities are not contacts of the node: they travel as blocked requests, with ids after the contacts'.
     for (Requests.Blocked b : Requests.blocked(tx)) {
@@ -294,7 +301,7 @@ public final class Backups {
       writer = protection == null ? lineage.get() : lineage.get().protectedBy(protection);
     }
     Backup backup = writer.write(contents, clock.instant());
-    long recordsBytes = backup.chunks().stream().mapToLong(e -> e.length()).sum();
+    long recordsBytes = backup.chunkLengths().stream().mapToLong(Integer::longValue).sum();
     List<String> stored = new ArrayList<>();
     List<String> failed = new ArrayList<>();
     int uploaded = 0;
@@ -327,27 +334,29 @@ public final class Backups {
       tx.put(KV_LAST, Long.toString(now).getBytes(StandardCharsets.US_ASCII));
       return null;
     });
-    return new Written(backup.manifest(), backup.chunks().size(), uploaded, bytes, recordsBytes, stored, failed, file);
+    return new Written(backup.manifest(), backup.chunkCount(), uploaded, bytes, recordsBytes, stored, failed, file,
+        backup.sealedCount());
   }
 
   /** Uploads to one mailbox what it lacks, then the head, then deletes the obsolete chunks: {chunks, bytes} sent. */
   private long[] upload(Address mailbox, Backup backup, Progress progress)
       throws IOException, SottoException, StoreException {
     byte[] credential = keys.credential(mailbox.linkKey());
-    List<Envelope> chunks = backup.chunks();
+    // Only the chunks a mailbox lacks are sealed (Backup#chunk): the others are named by their tags.
+    List<byte[]> allTags = backup.chunkTags();
+    List<Integer> lengths = backup.chunkLengths();
     // Which chunks the mailbox holds already (kept for another 400 days by the same request).
     List<Boolean> held = new ArrayList<>();
-    for (int from = 0; from < chunks.size(); from += Frame.MAX_COUNT) {
-      List<byte[]> tags = chunks.subList(from, Math.min(chunks.size(), from + Frame.MAX_COUNT)).stream()
-          .map(Envelope::tag).toList();
+    for (int from = 0; from < allTags.size(); from += Frame.MAX_COUNT) {
+      List<byte[]> tags = allTags.subList(from, Math.min(allTags.size(), from + Frame.MAX_COUNT));
       Frame answer = links.exchange(mailbox, link -> link.call(
           Frame.backupTags(Frame.BACKUP_KEEP, link.nextRequestId(), credential, tags)).get(0));
       held.addAll(answer.type() == Frame.HELD ? answer.heldBody() : java.util.Collections.nCopies(tags.size(), false));
     }
     long total = 0;
-    for (int i = 0; i < chunks.size(); i++) {
+    for (int i = 0; i < allTags.size(); i++) {
       if (!held.get(i)) {
-        total += chunks.get(i).length();
+        total += lengths.get(i);
       }
     }
     total += backup.head().length();
@@ -355,12 +364,13 @@ public final class Backups {
     int count = 0;
     String what = "uploading to " + mailbox.host() + ":" + mailbox.port();
     progress.step(what, 0, total);
-    for (int i = 0; i < chunks.size(); i++) {
+    for (int i = 0; i < allTags.size(); i++) {
       if (held.get(i)) {
         continue;
       }
-      put(mailbox, credential, chunks.get(i));
-      sent += chunks.get(i).length();
+      Envelope chunk = backup.chunk(i);
+      put(mailbox, credential, chunk);
+      sent += chunk.length();
       count++;
       progress.step(what, sent, total);
     }
