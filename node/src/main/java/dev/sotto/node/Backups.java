@@ -90,7 +90,7 @@ public final class Backups {
 
   /** What a restore brought back. */
   public record Restored(BackupManifest manifest, int contacts, int requests, int blocked, long messages,
-      List<String> heads) {}
+      List<String> heads, int ownCards) {}
 
   /** A backup or restore that cannot go on, with a one-line reason for the user. */
   public static final class Failed extends Exception {
@@ -108,9 +108,12 @@ public final class Backups {
   private final RandomSource random;
   private final LinkPool links;
   private final Supplier<List<Address>> mailboxes;
+  /** The node's link key (public), for its prekey maintenance in a restore's transaction. */
+  private final byte[] linkKey;
 
   Backups(Store store, NodeCore core, IdentitySeed seed, Clock clock, RandomSource random, LinkPool links,
-      Supplier<List<Address>> mailboxes) {
+      Supplier<List<Address>> mailboxes, byte[] linkKey) {
+    this.linkKey = linkKey.clone();
     this.store = store;
     this.core = core;
     this.keys = BackupKeys.of(seed);
@@ -597,8 +600,10 @@ public final class Backups {
     }
     BackupContents contents = restored.contents();
     long now = clock.millis();
-    int[] counts = new int[3];
-    long messages = store.write(tx -> {
+    int[] counts = new int[4];
+    // One transaction: the contacts, history and settings, the lineage, and the own cards held again
+    // with fresh bundles (spec: backup.adoc#backup-after-restore), or nothing.
+    long messages = core.withPrekeys(linkKey, (tx, responder, maintenance) -> {
       if (!tx.contacts().isEmpty() || tx.countMessages() > 0) {
         return -1L;
       }
@@ -659,6 +664,11 @@ public final class Backups {
       tx.put(KV_WRITER, restored.writer().serialize());
       tx.delete(KV_SUPERSEDED);
       tx.put(KV_RESTORED, new byte[] {1});
+      // The backup's own cards still valid are held again; the maintenance issues a fresh bundle for
+      // each (and none of the lost device's prekeys, which no backup holds), published before the resets.
+      counts[3] = OwnPrekeys.restoreCards(tx, responder, contents.ownCards(), clock.instant()).size();
+      maintenance.run(Node.Config.decode(tx.get(NodeCore.KV_CONFIG).orElseThrow(
+          () -> new StoreException(StoreException.Kind.MISSING, "no configuration"))), false);
       return inserted;
     });
     stopped = false;
@@ -666,7 +676,7 @@ public final class Backups {
       throw new Failed("this node holds contacts or messages already: a backup is restored into a new home"
           + " ('sotto init --recover' in an empty directory)");
     }
-    return new Restored(restored.manifest(), counts[0], counts[1], counts[2], messages, describe(found));
+    return new Restored(restored.manifest(), counts[0], counts[1], counts[2], messages, describe(found), counts[3]);
   }
 
   /** One line per head found: where, which backup, and whether it was the one restored, older, or refused. */
