@@ -322,7 +322,7 @@ public final class Backups {
     }
     if (file != null) {
       try {
-        writeFile(file, backup.file());
+        writeFile(file, backup.file(), sink);
         stored.add(file.toString());
       } catch (IOException e) {
         failed.add(file + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
@@ -398,15 +398,41 @@ public final class Backups {
     }
   }
 
+  /** Writes the bytes of a backup file to a new file and forces them to disk (a seam: tests give a full disk). */
+  interface FileSink {
+    FileSink DISK = (temp, bytes) -> {
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING); OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
+        out.write(bytes);
+        out.flush();
+        channel.force(true);
+      }
+    };
+
+    void write(Path temp, byte[] bytes) throws IOException;
+  }
+
+  private volatile FileSink sink = FileSink.DISK;
+
+  /** For tests: where backup files are written (a full disk, say). */
+  void writeFilesWith(FileSink s) {
+    sink = s;
+  }
+
   /** Writes a new file beside {@code file}, forces it to disk, and moves it into place. */
   static void writeFile(Path file, byte[] bytes) throws IOException {
+    writeFile(file, bytes, FileSink.DISK);
+  }
+
+  /**
+   * Writes a new file beside {@code file} through {@code sink}, and moves it into place: a failure
+   * (a full disk) deletes the new file and leaves {@code file} as it was.
+   */
+  static void writeFile(Path file, byte[] bytes, FileSink sink) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Path temp = dir.resolve("." + file.getFileName() + ".part");
-    try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING); OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
-      out.write(bytes);
-      out.flush();
-      channel.force(true);
+    try {
+      sink.write(temp, bytes);
     } catch (IOException e) {
       Files.deleteIfExists(temp);
       throw e;
