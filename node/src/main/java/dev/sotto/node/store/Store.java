@@ -432,6 +432,9 @@ public final class Store implements AutoCloseable {
       current = null;
       if (!committed) {
         rollback();
+        // A statement that failed (SQLITE_FULL, say) may be left in a state that fails its next use
+        // ("statement is not executing"): the next transaction prepares them again.
+        statements.close();
       }
     }
   }
