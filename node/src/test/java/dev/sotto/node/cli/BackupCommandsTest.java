@@ -147,6 +147,7 @@ class BackupCommandsTest {
             && recovered.out().contains(": 1 contact, 0 requests, 0 blocked, 4 messages."),
             recovered.out());
         assertTrue(recovered.out().contains("1 session reset queued"), recovered.out());
+        assertTrue(recovered.out().contains("Your earlier card is held again, with fresh prekeys"), recovered.out());
         assertTrue(recovered.out().contains("backup 3 of generation 1"), recovered.out());
         String history = cli.run("--home", alice.toString(), "history", "bob").ok().out();
         assertTrue(history.contains("one") && history.contains("two"), history);
