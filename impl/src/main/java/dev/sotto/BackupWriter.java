@@ -148,26 +148,24 @@ public final class BackupWriter {
       throw new IllegalArgumentException("a backup holds at most " + Manifest.MAX_CHUNKS + " chunks ("
           + data.size() + " needed): back up less history");
     }
-    List<Chunks.Sealed> sealed = new ArrayList<>();
+    // Each chunk's id and tag; no chunk is sealed here: the Backup seals a chunk when its envelope is
+    // first asked for, so that a backup whose chunks a mailbox holds already seals only the new ones.
     List<byte[]> ids = new ArrayList<>();
+    Map<String, Backup.Chunk> unique = new LinkedHashMap<>();
     for (byte[] d : data) {
-      Chunks.Sealed s = Chunks.seal(d, content, keys.internal());
-      sealed.add(s);
-      ids.add(s.id());
+      byte[] id = content.chunkId(d);
+      ids.add(id);
+      unique.computeIfAbsent(Bytes.hex(id), k -> new Backup.Chunk(id, keys.internal().chunkTag(id), d));
     }
     Manifest manifest = new Manifest(generation, device, counter + 1, created, contents.parts(), passphrase, ids);
     byte[] head = manifest.seal(keys.internal());
     Set<String> before = new HashSet<>();
     previous.forEach(id -> before.add(Bytes.hex(id)));
-    Map<String, Chunks.Sealed> unique = new LinkedHashMap<>();
-    sealed.forEach(s -> unique.putIfAbsent(Bytes.hex(s.id()), s));
-    List<Envelope> all = new ArrayList<>();
-    List<Envelope> fresh = new ArrayList<>();
-    for (Map.Entry<String, Chunks.Sealed> e : unique.entrySet()) {
-      Envelope envelope = Envelope.of(e.getValue().tag(), bodyOf(e.getValue().envelope()));
-      all.add(envelope);
-      if (!before.contains(e.getKey())) {
-        fresh.add(envelope);
+    List<Backup.Chunk> all = new ArrayList<>(unique.values());
+    List<Integer> fresh = new ArrayList<>();
+    for (int i = 0; i < all.size(); i++) {
+      if (!before.contains(Bytes.hex(all.get(i).id()))) {
+        fresh.add(i);
       }
     }
     Set<String> now2 = unique.keySet();
@@ -182,7 +180,7 @@ public final class BackupWriter {
     BackupManifest opened = new BackupManifest(manifest, head, keys);
     BackupWriter next = new BackupWriter(keys, content, passphrase, generation, device, counter + 1, ids);
     Backup.Trace trace = new Backup.Trace(records, data, ids, manifest.encode(keys.internal()));
-    return new Backup(Envelope.of(keys.headTag(), bodyOf(head)), all, fresh, obsolete, opened, next, trace);
+    return new Backup(Envelope.of(keys.headTag(), bodyOf(head)), all, fresh, content, obsolete, opened, next, trace);
   }
 
   private static byte[] bodyOf(byte[] envelope) {

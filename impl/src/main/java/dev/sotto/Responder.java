@@ -129,6 +129,20 @@ public final class Responder {
     cards.add(card);
   }
 
+  /**
+   * Raises {@code next_serial} to {@code atLeast} if it is lower (never lowers it; spec:
+   * handshake.adoc, "Serials"): a device restored from a backup does, so that its bundles outrank
+   * those the lost device published for the same cards (spec: backup.adoc#backup-after-restore).
+   *
+   * @throws IllegalArgumentException when {@code atLeast} is negative or above 2^32
+   */
+  public synchronized void raiseSerial(long atLeast) {
+    if (atLeast < 0 || atLeast > 0x100000000L) {
+      throw new IllegalArgumentException("next_serial is 0 to 2^32");
+    }
+    nextSerial = Math.max(nextSerial, atLeast);
+  }
+
   /** Stops accepting first contacts to {@code card}, and clears the private keys of its prekeys. */
   public synchronized void removeCard(Card card) {
     if (cards.remove(card)) {

@@ -120,7 +120,21 @@ class BackupTest {
     BackupContents day2 = contents(20, 3100, 150);
     Backup second = first.next().write(day2, NOW.plusSeconds(86400));
     assertEquals(2, second.manifest().counter());
+    // nothing is sealed until asked for; the new chunks alone seal only themselves
+    assertEquals(0, second.sealedCount());
+    assertEquals(second.chunkCount(), second.chunkTags().size());
     assertTrue(second.newChunks().size() <= 3, "new chunks: " + second.newChunks().size());
+    assertEquals(second.newChunks().size(), second.sealedCount());
+    // a kept chunk, sealed when asked for, is the previous backup's envelope, byte for byte (spec: backup.adoc#backup-chunking)
+    Set<String> firstTags = first.chunks().stream().map(e -> Bytes.hex(e.tag())).collect(Collectors.toSet());
+    for (int i = 0; i < second.chunkCount(); i++) {
+      if (!second.newChunkIndexes().contains(i)) {
+        assertTrue(firstTags.contains(Bytes.hex(second.chunkTags().get(i))));
+        assertEquals(first.chunks().get(first.chunks().stream().map(e -> Bytes.hex(e.tag())).toList()
+            .indexOf(Bytes.hex(second.chunkTags().get(i)))), second.chunk(i));
+        assertEquals(second.chunk(i).length(), (int) second.chunkLengths().get(i));
+      }
+    }
     assertEquals(day2, BackupRestore.restore(KEYS, List.of(second.head().encoded()),
         encoded(second.chunks()), null, null, random("d")).contents());
     Set<String> kept = second.chunks().stream().map(e -> Bytes.hex(e.tag())).collect(Collectors.toSet());

@@ -153,6 +153,21 @@ class ResponderStateTest {
     assertEquals(List.of(5L, 6L), List.of(b.signedPrekey().id(), b.kemPrekey().id()));
   }
 
+  /** A restored device raises next_serial (spec: handshake.adoc, "Serials"; backup.adoc#backup-after-restore). */
+  @Test
+  void theSerialIsRaisedNeverLowered() throws SottoException {
+    Responder r = h.responder();
+    r.raiseSerial(1_800_000_000L);
+    r.raiseSerial(7); // never lowered
+    PrekeyBundle b = r.issueBundle(h.bobsCard, HandshakeTest.NOW, HandshakeTest.PREKEYS_EXPIRE,
+        TestRandom.deterministic(new byte[] {9}));
+    assertEquals(1_800_000_000L, b.serial());
+    assertEquals(1_800_000_001L, Responder.restore(h.bob, r.serialize()).issueBundle(h.bobsCard, HandshakeTest.NOW,
+        HandshakeTest.PREKEYS_EXPIRE, TestRandom.deterministic(new byte[] {10})).serial(), "kept in the state");
+    assertThrows(IllegalArgumentException.class, () -> r.raiseSerial(-1));
+    assertThrows(IllegalArgumentException.class, () -> r.raiseSerial(0x100000001L));
+  }
+
   @Test
   void anEmptyResponderAndARestoreWithAnotherReplayBound() throws SottoException {
     Responder empty = new Responder(h.bob);

@@ -86,11 +86,11 @@ public final class Backups {
 
   /** What a backup did: the manifest, its chunks, what went up, where it is, what failed. */
   public record Written(BackupManifest manifest, int chunks, int chunksUploaded, long bytesUploaded, long recordsBytes,
-      List<String> stored, List<String> failed, Path file) {}
+      List<String> stored, List<String> failed, Path file, int chunksSealed) {}
 
   /** What a restore brought back. */
   public record Restored(BackupManifest manifest, int contacts, int requests, int blocked, long messages,
-      List<String> heads) {}
+      List<String> heads, int ownCards) {}
 
   /** A backup or restore that cannot go on, with a one-line reason for the user. */
   public static final class Failed extends Exception {
@@ -108,9 +108,12 @@ public final class Backups {
   private final RandomSource random;
   private final LinkPool links;
   private final Supplier<List<Address>> mailboxes;
+  /** The node's link key (public), for its prekey maintenance in a restore's transaction. */
+  private final byte[] linkKey;
 
   Backups(Store store, NodeCore core, IdentitySeed seed, Clock clock, RandomSource random, LinkPool links,
-      Supplier<List<Address>> mailboxes) {
+      Supplier<List<Address>> mailboxes, byte[] linkKey) {
+    this.linkKey = linkKey.clone();
     this.store = store;
     this.core = core;
     this.keys = BackupKeys.of(seed);
@@ -130,7 +133,7 @@ public final class Backups {
     }
     Requests.Held requests = Requests.read(tx);
     List<BackupContents.Contact> contacts = new ArrayList<>();
-    List<BackupContents.Message> history = new ArrayList<>();
+    List<Tx.Message> stored = new ArrayList<>();
     long nextId = 0;
     for (Tx.Contact c : tx.contacts()) {
       PublicIdentity identity = PublicIdentity.parse(c.identity());
@@ -144,12 +147,19 @@ public final class Backups {
           c.created() / 1000, c.nextInSeq(), c.nextOutSeq(), mark(r.resetIn()), mark(r.resetOut())));
       nextId = Math.max(nextId, c.id() + 1);
       for (Tx.Message m : tx.messages(c.id())) {
-        if (m.kind() != BackupContents.HELLO && m.kind() != BackupContents.TEXT) {
-          continue;
+        if (m.kind() == BackupContents.HELLO || m.kind() == BackupContents.TEXT) {
+          stored.add(m);
         }
-        history.add(new BackupContents.Message(c.id(), m.incoming(), m.read(), m.kind(), m.seq(), m.sentAt(),
-            m.storedAt() / 1000, m.text()));
       }
+    }
+    // The history in the order this node stored it, every contact's together (spec:
+    // backup.adoc#backup-records): a day's new messages are then records at the end, and the next
+    // backup keeps every chunk before them (#backup-incremental).
+    stored.sort(java.util.Comparator.comparingLong(Tx.Message::storedAt).thenComparingLong(Tx.Message::id));
+    List<BackupContents.Message> history = new ArrayList<>(stored.size());
+    for (Tx.Message m : stored) {
+      history.add(new BackupContents.Message(m.contactId(), m.incoming(), m.read(), m.kind(), m.seq(), m.sentAt(),
+          m.storedAt() / 1000, m.text()));
     }
     // Blocked identities are not contacts of the node: they travel as blocked requests, with ids after the contacts'.
     for (Requests.Blocked b : Requests.blocked(tx)) {
@@ -294,7 +304,7 @@ public final class Backups {
       writer = protection == null ? lineage.get() : lineage.get().protectedBy(protection);
     }
     Backup backup = writer.write(contents, clock.instant());
-    long recordsBytes = backup.chunks().stream().mapToLong(e -> e.length()).sum();
+    long recordsBytes = backup.chunkLengths().stream().mapToLong(Integer::longValue).sum();
     List<String> stored = new ArrayList<>();
     List<String> failed = new ArrayList<>();
     int uploaded = 0;
@@ -312,7 +322,7 @@ public final class Backups {
     }
     if (file != null) {
       try {
-        writeFile(file, backup.file());
+        writeFile(file, backup.file(), sink);
         stored.add(file.toString());
       } catch (IOException e) {
         failed.add(file + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
@@ -327,27 +337,29 @@ public final class Backups {
       tx.put(KV_LAST, Long.toString(now).getBytes(StandardCharsets.US_ASCII));
       return null;
     });
-    return new Written(backup.manifest(), backup.chunks().size(), uploaded, bytes, recordsBytes, stored, failed, file);
+    return new Written(backup.manifest(), backup.chunkCount(), uploaded, bytes, recordsBytes, stored, failed, file,
+        backup.sealedCount());
   }
 
   /** Uploads to one mailbox what it lacks, then the head, then deletes the obsolete chunks: {chunks, bytes} sent. */
   private long[] upload(Address mailbox, Backup backup, Progress progress)
       throws IOException, SottoException, StoreException {
     byte[] credential = keys.credential(mailbox.linkKey());
-    List<Envelope> chunks = backup.chunks();
+    // Only the chunks a mailbox lacks are sealed (Backup#chunk): the others are named by their tags.
+    List<byte[]> allTags = backup.chunkTags();
+    List<Integer> lengths = backup.chunkLengths();
     // Which chunks the mailbox holds already (kept for another 400 days by the same request).
     List<Boolean> held = new ArrayList<>();
-    for (int from = 0; from < chunks.size(); from += Frame.MAX_COUNT) {
-      List<byte[]> tags = chunks.subList(from, Math.min(chunks.size(), from + Frame.MAX_COUNT)).stream()
-          .map(Envelope::tag).toList();
+    for (int from = 0; from < allTags.size(); from += Frame.MAX_COUNT) {
+      List<byte[]> tags = allTags.subList(from, Math.min(allTags.size(), from + Frame.MAX_COUNT));
       Frame answer = links.exchange(mailbox, link -> link.call(
           Frame.backupTags(Frame.BACKUP_KEEP, link.nextRequestId(), credential, tags)).get(0));
       held.addAll(answer.type() == Frame.HELD ? answer.heldBody() : java.util.Collections.nCopies(tags.size(), false));
     }
     long total = 0;
-    for (int i = 0; i < chunks.size(); i++) {
+    for (int i = 0; i < allTags.size(); i++) {
       if (!held.get(i)) {
-        total += chunks.get(i).length();
+        total += lengths.get(i);
       }
     }
     total += backup.head().length();
@@ -355,12 +367,13 @@ public final class Backups {
     int count = 0;
     String what = "uploading to " + mailbox.host() + ":" + mailbox.port();
     progress.step(what, 0, total);
-    for (int i = 0; i < chunks.size(); i++) {
+    for (int i = 0; i < allTags.size(); i++) {
       if (held.get(i)) {
         continue;
       }
-      put(mailbox, credential, chunks.get(i));
-      sent += chunks.get(i).length();
+      Envelope chunk = backup.chunk(i);
+      put(mailbox, credential, chunk);
+      sent += chunk.length();
       count++;
       progress.step(what, sent, total);
     }
@@ -385,15 +398,41 @@ public final class Backups {
     }
   }
 
+  /** Writes the bytes of a backup file to a new file and forces them to disk (a seam: tests give a full disk). */
+  interface FileSink {
+    FileSink DISK = (temp, bytes) -> {
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING); OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
+        out.write(bytes);
+        out.flush();
+        channel.force(true);
+      }
+    };
+
+    void write(Path temp, byte[] bytes) throws IOException;
+  }
+
+  private volatile FileSink sink = FileSink.DISK;
+
+  /** For tests: where backup files are written (a full disk, say). */
+  void writeFilesWith(FileSink s) {
+    sink = s;
+  }
+
   /** Writes a new file beside {@code file}, forces it to disk, and moves it into place. */
   static void writeFile(Path file, byte[] bytes) throws IOException {
+    writeFile(file, bytes, FileSink.DISK);
+  }
+
+  /**
+   * Writes a new file beside {@code file} through {@code sink}, and moves it into place: a failure
+   * (a full disk) deletes the new file and leaves {@code file} as it was.
+   */
+  static void writeFile(Path file, byte[] bytes, FileSink sink) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Path temp = dir.resolve("." + file.getFileName() + ".part");
-    try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING); OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
-      out.write(bytes);
-      out.flush();
-      channel.force(true);
+    try {
+      sink.write(temp, bytes);
     } catch (IOException e) {
       Files.deleteIfExists(temp);
       throw e;
@@ -587,8 +626,10 @@ public final class Backups {
     }
     BackupContents contents = restored.contents();
     long now = clock.millis();
-    int[] counts = new int[3];
-    long messages = store.write(tx -> {
+    int[] counts = new int[4];
+    // One transaction: the contacts, history and settings, the lineage, and the own cards held again
+    // with fresh bundles (spec: backup.adoc#backup-after-restore), or nothing.
+    long messages = core.withPrekeys(linkKey, (tx, responder, maintenance) -> {
       if (!tx.contacts().isEmpty() || tx.countMessages() > 0) {
         return -1L;
       }
@@ -649,6 +690,11 @@ public final class Backups {
       tx.put(KV_WRITER, restored.writer().serialize());
       tx.delete(KV_SUPERSEDED);
       tx.put(KV_RESTORED, new byte[] {1});
+      // The backup's own cards still valid are held again; the maintenance issues a fresh bundle for
+      // each (and none of the lost device's prekeys, which no backup holds), published before the resets.
+      counts[3] = OwnPrekeys.restoreCards(tx, responder, contents.ownCards(), clock.instant()).size();
+      maintenance.run(Node.Config.decode(tx.get(NodeCore.KV_CONFIG).orElseThrow(
+          () -> new StoreException(StoreException.Kind.MISSING, "no configuration"))), false);
       return inserted;
     });
     stopped = false;
@@ -656,7 +702,7 @@ public final class Backups {
       throw new Failed("this node holds contacts or messages already: a backup is restored into a new home"
           + " ('sotto init --recover' in an empty directory)");
     }
-    return new Restored(restored.manifest(), counts[0], counts[1], counts[2], messages, describe(found));
+    return new Restored(restored.manifest(), counts[0], counts[1], counts[2], messages, describe(found), counts[3]);
   }
 
   /** One line per head found: where, which backup, and whether it was the one restored, older, or refused. */

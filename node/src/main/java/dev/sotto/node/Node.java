@@ -376,7 +376,8 @@ public final class Node implements AutoCloseable {
     this.fetcher = new Fetcher(core, links, outbound, status, clock, log, () -> this.config.mailboxes());
     this.groups = new Groups(store, clock, random, identity.publicIdentity(), links, log);
     core.onGroupMessage(groups::received);
-    this.backups = new Backups(store, core, seed, clock, random, links, () -> this.config.mailboxes());
+    this.backups = new Backups(store, core, seed, clock, random, links, () -> this.config.mailboxes(),
+        linkKey.publicKey());
     core.logTo(log);
     core.onRefused(what -> status.refused(clock.millis(), what));
     links.onChange((before, after) -> log.log(System.Logger.Level.DEBUG, () -> NodeStatus.shown(after.address())

@@ -216,6 +216,40 @@ final class OwnPrekeys {
     tx.put(NodeCore.KV_CARD, card.encoded());
   }
 
+  /**
+   * After a restore (spec: backup.adoc#backup-after-restore): holds again each of {@code cards} (the
+   * backup's own cards) that is still valid at {@code now} and not held, as long as the responder
+   * has room beside the current card, with an outlet at each of its mailboxes (so that the next
+   * maintenance issues a fresh bundle for it and the node publishes it there); and raises the
+   * responder's serial to at least {@code now} in seconds, so that every bundle issued from now on
+   * outranks the lost device's. Returns the cards held again.
+   */
+  static List<Card> restoreCards(Tx tx, Responder responder, List<Card> cards, Instant now) throws StoreException {
+    responder.raiseSerial(Math.min(now.getEpochSecond(), 0xffffffffL));
+    State state = state(tx);
+    List<Card> added = new ArrayList<>();
+    for (Card card : cards) {
+      boolean held = false;
+      for (Card c : responder.cards()) {
+        held |= Arrays.equals(c.inviteTag(), card.inviteTag());
+      }
+      if (held || !card.expires().isAfter(now) || responder.cards().size() >= Responder.MAX_CARDS) {
+        continue;
+      }
+      responder.addCard(card);
+      added.add(card);
+      for (Address a : card.addresses()) {
+        if (a.isMailbox()) {
+          String address = Node.addressText(a);
+          state.outlets.computeIfAbsent(Outlet.key(card.bundleTag(), address), k -> new Outlet(card.bundleTag(),
+              address));
+        }
+      }
+    }
+    save(tx, state);
+    return added;
+  }
+
   // ---------------------------------------------------------------- maintenance
 
   /** Prekeys to PUBLISH to one mailbox under one card's bundle tag, and what to mark once it is done. */

@@ -74,7 +74,23 @@ public final class Chunks {
       throw new IllegalArgumentException("a chunk holds 1.." + MAX + " bytes");
     }
     byte[] id = content.chunkId(data);
-    byte[] tag = seed.chunkTag(id);
+    return seal(data, id, seed.chunkTag(id), content);
+  }
+
+  /** The length of the envelope of a chunk of {@code dataLength} bytes: a bucket size. */
+  public static int envelopeLength(int dataLength) {
+    return bucket((long) OVERHEAD + dataLength);
+  }
+
+  /**
+   * Seals one chunk's data whose id ({@code HMAC(K_id, data)}) and tag the caller computed already
+   * (spec: backup.adoc#backup-chunking): the envelope is the same as {@link #seal(byte[],
+   * ContentKeys, SeedKeys)}'s.
+   */
+  public static Sealed seal(byte[] data, byte[] id, byte[] tag, ContentKeys content) {
+    if (data.length < 1 || data.length > MAX) {
+      throw new IllegalArgumentException("a chunk holds 1.." + MAX + " bytes");
+    }
     int bucket = bucket((long) OVERHEAD + data.length);
     byte[] plaintext = new byte[bucket - Envelope.HEADER_LENGTH - Aead.TAG_LENGTH];
     byte[] length = new Writer().u32(data.length).toByteArray();

@@ -80,11 +80,19 @@ final class ConfigCommand extends Cmd {
         throw Failure.input("--backup is daily or off");
       }
       try (Node node = openNode()) {
-        node.backups().daily(backup.equals("daily"));
-        io.out().println("Automatic backups: " + (backup.equals("daily")
-            ? "daily, to " + node.config().mailboxes().size() + (node.config().mailboxes().size() == 1 ? " mailbox"
-                : " mailboxes") + ", by the running node" + (node.backups().passphrase()
-                ? ", under the backups' passphrase" : "") : "off") + ".");
+        boolean daily = backup.equals("daily");
+        node.backups().daily(daily);
+        int count = node.config().mailboxes().size();
+        io.out().println("Automatic backups: " + (daily
+            ? "daily, to " + count + (count == 1 ? " mailbox" : " mailboxes") + ", by the running node, "
+                + (node.backups().passphrase()
+                    ? "under the passphrase of the last 'sotto backup --passphrase' (kept without asking)"
+                    : "under the recovery code alone (no passphrase: 'sotto backup --passphrase' adds one)")
+            : "off") + ".");
+        if (daily && count == 0) {
+          io.err().println("warning: this node has no mailbox: no automatic backup is made until one is added"
+              + " ('sotto config --mailbox ADDRESS'); 'sotto backup --out FILE' writes one to a file");
+        }
       }
       if (keep == null && host == null && port == null && advertise.isEmpty() && !noAdvertise && mailboxes.isEmpty()
           && !noMailboxes) {

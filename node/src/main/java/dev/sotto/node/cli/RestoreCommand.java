@@ -57,6 +57,11 @@ final class RestoreCommand extends Cmd {
     out.println("Restored " + Backups.name(r.manifest()) + ": " + r.contacts() + (r.contacts() == 1 ? " contact, "
         : " contacts, ") + r.requests() + (r.requests() == 1 ? " request, " : " requests, ") + r.blocked() + " blocked, "
         + r.messages() + (r.messages() == 1 ? " message." : " messages."));
+    if (r.ownCards() > 0) {
+      out.println("Your " + (r.ownCards() == 1 ? "earlier card is" : r.ownCards() + " earlier cards are")
+          + " held again, with fresh prekeys: contacts who hold only " + (r.ownCards() == 1 ? "it" : "one of them")
+          + " can still write first.");
+    }
     for (String line : r.heads()) {
       out.println("  " + line);
     }

@@ -432,6 +432,9 @@ public final class Store implements AutoCloseable {
       current = null;
       if (!committed) {
         rollback();
+        // A statement that failed (SQLITE_FULL, say) may be left in a state that fails its next use
+        // ("statement is not executing"): the next transaction prepares them again.
+        statements.close();
       }
     }
   }
@@ -477,6 +480,10 @@ public final class Store implements AutoCloseable {
   /** Maps a database error to a kind: lock conflicts, uniqueness, a missing referenced row, the rest. */
   static StoreException failure(SQLException e) {
     SQLiteErrorCode code = e instanceof SQLiteException s ? s.getResultCode() : SQLiteErrorCode.SQLITE_ERROR;
+    if ((code.code & 0xff) == 13) { // SQLITE_FULL: the disk (or the store's size limit) is full
+      return new StoreException(StoreException.Kind.IO, "the disk is full: the store could not write (SQLITE_FULL)",
+          e);
+    }
     StoreException.Kind kind = switch (code.code & 0xff) {
       case 5, 6 -> StoreException.Kind.BUSY; // SQLITE_BUSY, SQLITE_LOCKED and their extended codes
       default -> switch (code) {
@@ -487,6 +494,32 @@ public final class Store implements AutoCloseable {
     };
     // SQLite's messages name tables, columns and constraints, never bound values.
     return new StoreException(kind, "the database failed: " + e.getMessage(), e);
+  }
+
+  /**
+   * Lets the database grow by about {@code bytes} more at most (SQLite's {@code max_page_count},
+   * for this connection only): a write beyond it fails as on a full disk ({@code SQLITE_FULL}). For
+   * tests of a full disk, without filling one.
+   */
+  public synchronized void limitGrowth(long bytes) throws StoreException {
+    try (Statement statement = connection.createStatement()) {
+      long pageSize;
+      long pages;
+      try (java.sql.ResultSet page = statement.executeQuery("PRAGMA page_size")) {
+        page.next();
+        pageSize = page.getLong(1);
+      }
+      try (java.sql.ResultSet count = statement.executeQuery("PRAGMA page_count")) {
+        count.next();
+        pages = count.getLong(1);
+      }
+      try (java.sql.ResultSet set = statement.executeQuery("PRAGMA max_page_count = "
+          + (pages + Math.max(0, bytes / pageSize)))) {
+        set.next(); // the new limit
+      }
+    } catch (SQLException e) {
+      throw failure(e);
+    }
   }
 
   /**

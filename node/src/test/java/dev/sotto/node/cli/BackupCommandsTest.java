@@ -147,6 +147,7 @@ class BackupCommandsTest {
             && recovered.out().contains(": 1 contact, 0 requests, 0 blocked, 4 messages."),
             recovered.out());
         assertTrue(recovered.out().contains("1 session reset queued"), recovered.out());
+        assertTrue(recovered.out().contains("Your earlier card is held again, with fresh prekeys"), recovered.out());
         assertTrue(recovered.out().contains("backup 3 of generation 1"), recovered.out());
         String history = cli.run("--home", alice.toString(), "history", "bob").ok().out();
         assertTrue(history.contains("one") && history.contains("two"), history);
@@ -218,6 +219,11 @@ class BackupCommandsTest {
     Path first = dir.resolve("first.backup");
     Path second = dir.resolve("second.backup");
     Path plain = dir.resolve("plain.backup");
+    // 'config --backup daily' says under what the daily backups are sealed, and warns that no mailbox takes them
+    Cli.Result daily = cli.run("--home", alice.toString(), "config", "--backup", "daily").ok();
+    assertEquals("Automatic backups: daily, to 0 mailboxes, by the running node, under the recovery code alone (no"
+        + " passphrase: 'sotto backup --passphrase' adds one).", daily.out().strip());
+    assertTrue(daily.err().contains("warning: this node has no mailbox: no automatic backup is made"), daily.err());
     // no terminal and no variable: refused before anything is written
     cli.run("--home", alice.toString(), "backup", "--no-mailboxes", "--out", first.toString(), "--passphrase")
         .failsWith(Failure.BAD_INPUT, "SOTTO_BACKUP_PASSPHRASE");
@@ -232,6 +238,12 @@ class BackupCommandsTest {
         && made.out().contains("a passphrase: 'sotto restore' asks for both"), made.out());
     // the next backup, without the option (as the daily one), keeps the passphrase without asking
     cli.withoutTerminal();
+    Cli.Result underIt = cli.run("--home", alice.toString(), "config", "--backup", "daily").ok();
+    assertEquals("Automatic backups: daily, to 0 mailboxes, by the running node, under the passphrase of the last"
+        + " 'sotto backup --passphrase' (kept without asking).", underIt.out().strip());
+    assertTrue(!underIt.out().contains(secret) && !underIt.err().contains(secret), underIt.out() + underIt.err());
+    assertEquals("Automatic backups: off.", cli.run("--home", alice.toString(), "config", "--backup", "off").ok()
+        .out().strip());
     Cli.Result kept = cli.run("--home", alice.toString(), "backup", "--no-mailboxes", "--out", second.toString()).ok();
     assertTrue(kept.out().contains("Made backup 2 of generation 0") && kept.out().contains("and a passphrase"),
         kept.out());
