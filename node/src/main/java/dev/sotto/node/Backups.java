@@ -556,10 +556,17 @@ public final class Backups {
       }
       byte[] credential = keys.credential(mailbox.linkKey());
       try {
-        for (int i = 0; i < missing.size(); i += GET_BATCH) {
+        Pace pace = new Pace();
+        for (int i = 0; i < missing.size(); ) {
           List<byte[]> batch = distinct(missing.subList(i, Math.min(missing.size(), i + GET_BATCH)));
           List<Frame> answer = links.exchange(mailbox, link -> link.call(
               Frame.backupTags(Frame.BACKUP_GET, link.nextRequestId(), credential, batch)));
+          if (answer.size() == 1 && refusedForBudget(answer.get(0))) {
+            pace.await(); // the mailbox's FETCH budget is in debt: ask again once it has refilled
+            continue;
+          }
+          pace.reset();
+          i += GET_BATCH;
           for (Frame f : answer) {
             if (f.type() == Frame.ITEM) {
               byte[] envelope = f.itemEnvelope().encoded();
@@ -575,6 +582,43 @@ public final class Backups {
       }
     }
     return new Found(heads, from, new ArrayList<>(chunks.values()), failed);
+  }
+
+  /** How long a restore waits, in all, for one mailbox's FETCH budget to let it go on (spec: backup.adoc#backup-restore). */
+  static final Duration PACE_LIMIT = Duration.ofMinutes(2);
+
+  /** Whether an answer is the mailbox's refusal for its FETCH budget (ERROR LIMIT_EXCEEDED). */
+  private static boolean refusedForBudget(Frame f) throws SottoException {
+    return f.type() == Frame.ERROR && f.errorNumber() == dev.sotto.ErrorCode.LIMIT_EXCEEDED.number();
+  }
+
+  /**
+   * The restore's pace at one mailbox: a budget's refusal is waited out, from 100 ms doubling to 2 s
+   * between tries, and given up (an IOException: the mailbox's failure) once {@link #PACE_LIMIT} of
+   * waiting is spent; an admitted request starts the pauses over.
+   */
+  private static final class Pace {
+    private long pauseMillis = 100;
+    private long waitedMillis;
+
+    void await() throws IOException {
+      if (waitedMillis >= PACE_LIMIT.toMillis()) {
+        throw new IOException("the mailbox kept refusing for its budget (LIMIT_EXCEEDED) for "
+            + PACE_LIMIT.toSeconds() + " s");
+      }
+      try {
+        Thread.sleep(pauseMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for the mailbox's budget");
+      }
+      waitedMillis += pauseMillis;
+      pauseMillis = Math.min(2_000, pauseMillis * 2);
+    }
+
+    void reset() {
+      pauseMillis = 100;
+    }
   }
 
   private static List<byte[]> distinct(List<byte[]> tags) {

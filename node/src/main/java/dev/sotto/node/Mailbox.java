@@ -131,14 +131,14 @@ public final class Mailbox {
   private final Store store;
   private final Clock clock;
   private final NodeCore.Policy policy;
-  private final FetchBudgets budgets;
+  private FetchBudgets budgets;
   private final LongSupplier nanos;
   /** Watched tags, with when a FETCH last asked for them (millis), least recently asked first. */
   private final LinkedHashMap<Tag, Long> watched = new LinkedHashMap<>(1024, 0.75f, true);
   /** Deposit buckets by source prefix, the one charged longest ago first. */
   private final LinkedHashMap<HandshakeBudget.Prefix, Bucket> depositors = new LinkedHashMap<>();
   private final LinkedHashMap<HandshakeBudget.Prefix, Bucket> fetchers = new LinkedHashMap<>();
-  private final Bucket global;
+  private Bucket global;
   private final Map<String, Long> counters = new LinkedHashMap<>();
 
   Mailbox(Store store, Clock clock, NodeCore.Policy policy, FetchBudgets budgets, LongSupplier nanos) {
@@ -152,6 +152,13 @@ public final class Mailbox {
         "refused_prefix", "fetches", "fetches_refused", "bytes_served", "acks", "group_deposits", "takes", "leaves_taken")) {
       counters.put(name, 0L);
     }
+  }
+
+  /** Other FETCH budgets from now on, the shared bucket full (tests: a mailbox that paces a restore). */
+  synchronized void useBudgets(FetchBudgets b) {
+    budgets = b;
+    global = new Bucket(b.global().burst(), nanos.getAsLong());
+    fetchers.clear();
   }
 
   private void count(String name, long n) {

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * messages across 20 contacts backs up to a mailbox; after 100 more messages (a day of chatting:
  * new messages at the end of the history, the contacts' sequence marks changed), the next backup
  * seals and uploads only the chunks that changed, keeps the others at the mailbox, and a fresh
- * device restores from it the whole history. Over loopback TCP, about 5 s (most of it the store's
+ * device restores from it the whole history, paced by a mailbox whose FETCH budget is smaller
+ * than the backup. Over loopback TCP, about 5 s (most of it the store's
  * 8,200 inserts).
  */
 class BackupIncrementalTest {
@@ -100,7 +101,13 @@ class BackupIncrementalTest {
         assertEquals(4_100, before.size());
       }
 
-      // a fresh device of the identity restores the second backup: the whole history
+      // a fresh device of the identity restores the second backup: the whole history. The mailbox's
+      // FETCH budgets are made smaller than the backup (a burst of 1 KiB, 64 KiB a second), as a
+      // history of 100,000 messages (25 MB) is larger than the default burst (8 MiB): the restore
+      // is refused for the budget at least once and waits it out (spec: backup.adoc#backup-class-fetch)
+      Mailbox.Rate small = new Mailbox.Rate(64 << 10, 1 << 10);
+      mbox.core().mailbox().useBudgets(new Mailbox.FetchBudgets(small, small, small));
+      long refusedBefore = mbox.core().mailbox().counters().get("mailbox_fetches_refused");
       Path restoredHome = dir.resolve("alice-new");
       Recovery.plan(restoredHome, seed).commit(null, TestNodes.CHEAP, new Node.Config("alice", "127.0.0.1",
           TestNodes.freePort(), mailboxes), RandomSource.secure(), Clock.systemUTC());
@@ -110,6 +117,8 @@ class BackupIncrementalTest {
         assertEquals(CONTACTS, restored.contacts());
         assertEquals(4_100, restored.messages());
         assertEquals(before, history(fresh));
+        assertTrue(mbox.core().mailbox().counters().get("mailbox_fetches_refused") > refusedBefore,
+            "the mailbox refused the restore for its budget at least once");
       }
     }
   }
