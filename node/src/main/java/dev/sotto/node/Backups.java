@@ -663,6 +663,13 @@ public final class Backups {
     BackupRestore.Restored restored;
     try {
       restored = BackupRestore.restore(keys, found.heads(), found.chunks(), floor, passphrase, random);
+    } catch (SottoException e) {
+      if (e.code() == dev.sotto.ErrorCode.TRUNCATED && !found.failed().isEmpty()) {
+        // a chunk is missing because a mailbox failed: say which, not only that a chunk is missing
+        throw new Failed("the backup is incomplete (" + e.getMessage() + "); nothing was restored; mailboxes that"
+            + " failed: " + String.join("; ", found.failed()));
+      }
+      throw e;
     } finally {
       if (passphrase != null) {
         java.util.Arrays.fill(passphrase, '\0');
