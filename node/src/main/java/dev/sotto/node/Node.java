@@ -80,6 +80,9 @@ public final class Node implements AutoCloseable {
   private Thread worker;
   /** The fetch clock of steady fetching (null: the worker fetches). */
   private SteadyFetch steady;
+  /** The loop chain (null: neither cover loops nor padded fetches) and the clock of cover loops (null: none). */
+  private final CoverLoops loops;
+  private CoverClock cover;
   private NodeLog.FileLog fileLog;
   private volatile boolean running;
 
@@ -353,7 +356,8 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  private Node(Path home, IdentitySeed seed, Store store, Config config, LinkKey linkKey, Options options) {
+  private Node(Path home, IdentitySeed seed, Store store, Config config, LinkKey linkKey, Options options)
+      throws StoreException, SottoException {
     this.home = home;
     this.seed = seed;
     this.identity = Identity.fromSeed(seed);
@@ -374,6 +378,9 @@ public final class Node implements AutoCloseable {
         clock.millis(), e == null ? null : LinkPool.reason(e)));
     this.deliveries = new Deliveries(core, links, outbound, status, clock, log);
     this.fetcher = new Fetcher(core, links, outbound, status, clock, log, () -> this.config.mailboxes());
+    Timing timing = options.timing();
+    this.loops = timing.coverPerHour() > 0 || timing.padFetch() ? new CoverLoops(seed, store, random) : null;
+    fetcher.cover(loops, timing.coverPerHour() > 0, timing.padFetch());
     this.groups = new Groups(store, clock, random, identity.publicIdentity(), links, log);
     core.onGroupMessage(groups::received);
     this.backups = new Backups(store, core, seed, clock, random, links, () -> this.config.mailboxes());
@@ -1525,11 +1532,37 @@ public final class Node implements AutoCloseable {
     if (steady != null) {
       steady.start();
     }
+    if (options.timing().coverPerHour() > 0) {
+      cover = new CoverClock(config.name(), loops, links, () -> this.config.mailboxes(), random,
+          options.timing().coverPerHour(), log);
+      cover.start();
+    }
+  }
+
+  /**
+   * Cover loops (spec: transport.adoc#node-cover): deposited, fetched back, given up (pending too
+   * long), failed deposits; null when they are off.
+   */
+  public long[] coverLoops() {
+    CoverLoops l = loops;
+    CoverClock c = cover;
+    return l == null ? null
+        : new long[] {l.deposited.get(), l.fetched.get(), l.givenUp.get(), c == null ? 0 : c.failed.get()};
   }
 
   /** Tells {@code w} of every request this node serves (null: no one); see {@link NodeCore.RequestWatch}. */
   public void watchRequests(NodeCore.RequestWatch w) {
     core.watchRequests(w);
+  }
+
+  /** Tells {@code l} of every request this node serves, with its answers and link; for tests. */
+  void logMailbox(NodeCore.MailboxLog l) {
+    core.logMailbox(l);
+  }
+
+  /** The loop chain (null when neither cover loops nor padding is on); for tests. */
+  CoverLoops loops() {
+    return loops;
   }
 
   /** A slot's rounds of steady fetching: each mailbox's, and the groups'. */
@@ -1798,6 +1831,9 @@ public final class Node implements AutoCloseable {
     running = false;
     if (steady != null) {
       steady.close();
+    }
+    if (cover != null) {
+      cover.close();
     }
     if (worker != null) {
       worker.interrupt();
