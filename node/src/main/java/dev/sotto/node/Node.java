@@ -1560,6 +1560,11 @@ public final class Node implements AutoCloseable {
     core.logMailbox(l);
   }
 
+  /** Opens the node's links with {@code d} from now on; for tests (Tor mode sets its own). */
+  void dialer(Dialer d) {
+    links.dialer(d);
+  }
+
   /** The loop chain (null when neither cover loops nor padding is on); for tests. */
   CoverLoops loops() {
     return loops;

@@ -14,7 +14,7 @@ import java.time.Duration;
 /**
  * A node as its own process, for the multi-process tests: {@code NodeProcess HOME [--no-mailbox]
  * [--tag-quota N] [--total-quota BYTES] [--fetch-ms N] [--loopback-by-prefix] [--max-links N]
- * [--handshakes-per-second N] [--idle-ms N] [--no-listen] [--steady-fetch-jitter-ms N] [--send-delay-ms N] [--cover-per-hour R] [--pad-fetch]}. Opens the node in HOME (no passphrase), starts it,
+ * [--handshakes-per-second N] [--idle-ms N] [--no-listen] [--steady-fetch-jitter-ms N] [--send-delay-ms N] [--cover-per-hour R] [--pad-fetch] [--source 127.0.0.N] [--mailbox-log FILE]}. Opens the node in HOME (no passphrase), starts it,
  * prints {@code READY <port>} and runs until killed; SIGTERM closes it cleanly, SIGKILL is the
  * crash the tests want. It also stops when its standard input ends, so that a node does not
  * outlive a test JVM that died without killing it. Lines on standard input ask for figures: {@code
@@ -43,6 +43,8 @@ public final class NodeProcess {
     Path home = Path.of(args[0]);
     NodeCore.Policy policy = NodeCore.Policy.DEFAULT;
     Node.Options options = Node.Options.defaults();
+    String source = null;
+    Path mailboxLog = null;
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
         case "--no-mailbox" -> policy = policy.withMailbox(false);
@@ -62,6 +64,8 @@ public final class NodeProcess {
         case "--cover-per-hour" -> options = options.withTiming(
             options.timing().withCover(Double.parseDouble(args[++i])));
         case "--pad-fetch" -> options = options.withTiming(options.timing().withPadFetch(true));
+        case "--source" -> source = args[++i];
+        case "--mailbox-log" -> mailboxLog = Path.of(args[++i]);
         case "--max-links" -> options = options.withLimits(options.limits().withMaxLinks(Integer.parseInt(args[++i])));
         case "--idle-ms" -> options = options.withLimits(options.limits().withIdleMillis(Integer.parseInt(args[++i])));
         case "--handshakes-per-second" -> {
@@ -78,6 +82,12 @@ public final class NodeProcess {
     }
     Node node = Node.open(home, null, options.withPolicy(policy));
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "node-shutdown"));
+    if (source != null) {
+      dev.sotto.node.ProcessHooks.bindSource(node, source);
+    }
+    if (mailboxLog != null) {
+      dev.sotto.node.ProcessHooks.recordMailbox(node, mailboxLog);
+    }
     node.start();
     System.out.println("READY " + (node.server() == null ? 0 : node.server().port()));
     System.out.flush();
