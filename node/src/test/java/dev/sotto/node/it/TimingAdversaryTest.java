@@ -208,11 +208,16 @@ class TimingAdversaryTest extends ClusterTest {
   /** What the two adversaries make of group g's part of M's log. */
   private static Measured analyse(List<String> lines, int g, int sent, double seconds, int shown) {
     Map<String, Deposit> byTag = new LinkedHashMap<>();
+    // Deposits first: a FETCH on another link may hand an item out (and log it) before its deposit is logged.
     for (String line : lines) {
       String[] f = line.split(" ");
       if (f[0].equals("D")) {
         byTag.putIfAbsent(f[3], new Deposit(Long.parseLong(f[1]), f[2], Integer.parseInt(f[4]), null));
-      } else if (f[0].equals("I")) {
+      }
+    }
+    for (String line : lines) {
+      String[] f = line.split(" ");
+      if (f[0].equals("I")) {
         Deposit d = byTag.get(f[3]);
         if (d != null && d.takenBy() == null) {
           byTag.put(f[3], new Deposit(d.nanos(), d.from(), d.size(), f[2]));
