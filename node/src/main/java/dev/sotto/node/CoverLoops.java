@@ -76,9 +76,22 @@ final class CoverLoops {
     }
   }
 
+  /** Tags computed lately, by counter: a padded round names up to 1,024 of them every second. */
+  private final java.util.LinkedHashMap<Long, byte[]> cache = new java.util.LinkedHashMap<>(2048, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(java.util.Map.Entry<Long, byte[]> eldest) {
+      return size() > 2048;
+    }
+  };
+
   /** Tag {@code i} of the chain. */
-  byte[] tag(long i) {
-    return Arrays.copyOf(Hmac.sha256(key, TAG, ByteBuffer.allocate(8).putLong(i).array()), Envelope.TAG_LENGTH);
+  synchronized byte[] tag(long i) {
+    byte[] t = cache.get(i);
+    if (t == null) {
+      t = Arrays.copyOf(Hmac.sha256(key, TAG, ByteBuffer.allocate(8).putLong(i).array()), Envelope.TAG_LENGTH);
+      cache.put(i, t);
+    }
+    return t.clone();
   }
 
   /**
