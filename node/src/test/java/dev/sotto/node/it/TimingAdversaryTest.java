@@ -46,8 +46,8 @@ import org.junit.jupiter.api.Timeout;
  *       the latencies.
  * </ul>
  *
- * <p>In CI: no defence and all four defences together, at once in two groups (13 JVMs), 30 s of
- * traffic (about 100 s in all on a loaded 2-core machine). With {@code -Dsotto.timing.table=true},
+ * <p>In CI: no defence and all four defences together, at once in two groups (13 JVMs), 20 s of
+ * traffic (about 80 s in all on a loaded 2-core machine). With {@code -Dsotto.timing.table=true},
  * README's table: every defence on its own too, one setting a round, 60 s each (about 8 minutes):
  * {@code ./mvnw -B -o test -pl node -Dtest=TimingAdversaryTest -Dsotto.timing.table=true}.
  */
@@ -81,7 +81,7 @@ class TimingAdversaryTest extends ClusterTest {
   @Timeout(value = 12, unit = TimeUnit.MINUTES)
   void theAdversaryLinksPairsOfRunningNodesAndEachDefenceIsMeasured() throws Exception {
     boolean table = Boolean.getBoolean("sotto.timing.table");
-    double seconds = table ? 60 : 30;
+    double seconds = table ? 60 : 20;
     List<Setting> settings = new ArrayList<>(List.of(new Setting("no defence", List.of())));
     if (table) {
       settings.add(new Setting("steady fetching, 1 s +- 500 ms", List.of("--steady-fetch-jitter-ms", "500")));
