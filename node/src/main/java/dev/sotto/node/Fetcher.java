@@ -36,6 +36,10 @@ final class Fetcher {
   private final System.Logger log;
   private final Supplier<List<Address>> mailboxes;
   final AtomicLong fetched = new AtomicLong();
+  /** The loop chain (null: neither loops nor padding), and whether each is on. */
+  private CoverLoops loops;
+  private boolean loopsOn;
+  private boolean pad;
 
   /** Guards the two below and the forgetting. */
   private final Object unacked = new Object();
@@ -54,6 +58,18 @@ final class Fetcher {
     this.clock = clock;
     this.log = log;
     this.mailboxes = mailboxes;
+  }
+
+  /** Fetches the loops of {@code chain} (when {@code loopsOn}) and pads every FETCH (when {@code pad}). */
+  void cover(CoverLoops chain, boolean loopsOn, boolean pad) {
+    this.loops = chain;
+    this.loopsOn = loopsOn;
+    this.pad = pad;
+  }
+
+  /** The tags of a round: the core's, with the loops' and the padding (spec: transport.adoc#node-cover). */
+  private List<byte[]> round(List<byte[]> real) {
+    return loops == null ? real : loops.round(real, loopsOn, pad);
   }
 
   static String key(Address mailbox) {
@@ -118,7 +134,8 @@ final class Fetcher {
    * contacts' items behind it are fetched at once.
    */
   private void fetchFrom(LinkPool.Calls link, Address mailbox) throws IOException, SottoException, StoreException {
-    List<byte[]> tags = core.fetchTags();
+    List<byte[]> real = core.fetchTags();
+    List<byte[]> tags = round(real);
     for (int from = 0; from < tags.size(); from += Frame.MAX_COUNT) {
       List<byte[]> chunk = tags.subList(from, Math.min(tags.size(), from + Frame.MAX_COUNT));
       boolean more = true;
@@ -130,6 +147,10 @@ final class Fetcher {
           if (response.type() == Frame.ITEM) {
             // A malformed ITEM is a link error (spec: transport.adoc#requests): it propagates.
             Envelope envelope = response.itemEnvelope();
+            if (loops != null && loops.taken(envelope)) {
+              done.add(response.itemId()); // a loop of this node's: acknowledged like any item, shown as nothing
+              continue;
+            }
             synchronized (unacked) {
               lastRemembered = System.nanoTime();
               remembering = true;
@@ -156,9 +177,10 @@ final class Fetcher {
         log.log(Level.DEBUG, () -> "mailbox " + NodeStatus.shown(mailbox) + ": fetched " + taken + " items");
         link.call(Frame.ack(link.nextRequestId(), done));
         List<byte[]> now = core.fetchTags();
-        if (more && now.size() < tags.size()) {
+        if (more && now.size() < real.size()) {
           // An invite tag's budget is spent: the same round goes on without it, from the start.
-          tags = now;
+          real = now;
+          tags = round(now);
           from = -Frame.MAX_COUNT;
           break;
         }

@@ -75,11 +75,22 @@ public final class Node implements AutoCloseable {
   private Server server;
   /** How long a Tor daemon of the node's own may take to bootstrap. */
   static final Duration TOR_BOOTSTRAP = Duration.ofMinutes(3);
-  private dev.sotto.node.tor.TorDaemon torDaemon;
-  private dev.sotto.node.tor.TorControl torControl;
+  private volatile dev.sotto.node.tor.TorDaemon torDaemon;
+  private volatile dev.sotto.node.tor.TorControl torControl;
+  /** Watches the Tor daemon in Tor mode (spec: transport.adoc#onion-dos): null otherwise. */
+  private Thread torWatch;
+  /** Held while Tor is reached again or closed. */
+  private final Object torLock = new Object();
+  /** How often the watch asks Tor whether the onion service is up; tests shorten it. */
+  static volatile Duration torCheck = Duration.ofSeconds(5);
+  /** Times the onion service was published again after Tor lost it (a restart of the daemon). */
+  private final java.util.concurrent.atomic.AtomicLong torRepublished = new java.util.concurrent.atomic.AtomicLong();
   private Thread worker;
   /** The fetch clock of steady fetching (null: the worker fetches). */
   private SteadyFetch steady;
+  /** The loop chain (null: neither cover loops nor padded fetches) and the clock of cover loops (null: none). */
+  private final CoverLoops loops;
+  private CoverClock cover;
   private NodeLog.FileLog fileLog;
   private volatile boolean running;
 
@@ -353,7 +364,8 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  private Node(Path home, IdentitySeed seed, Store store, Config config, LinkKey linkKey, Options options) {
+  private Node(Path home, IdentitySeed seed, Store store, Config config, LinkKey linkKey, Options options)
+      throws StoreException, SottoException {
     this.home = home;
     this.seed = seed;
     this.identity = Identity.fromSeed(seed);
@@ -374,6 +386,9 @@ public final class Node implements AutoCloseable {
         clock.millis(), e == null ? null : LinkPool.reason(e)));
     this.deliveries = new Deliveries(core, links, outbound, status, clock, log);
     this.fetcher = new Fetcher(core, links, outbound, status, clock, log, () -> this.config.mailboxes());
+    Timing timing = options.timing();
+    this.loops = timing.coverPerHour() > 0 || timing.padFetch() ? new CoverLoops(seed, store, random) : null;
+    fetcher.cover(loops, timing.coverPerHour() > 0, timing.padFetch());
     this.groups = new Groups(store, clock, random, identity.publicIdentity(), links, log);
     core.onGroupMessage(groups::received);
     this.backups = new Backups(store, core, seed, clock, random, links, () -> this.config.mailboxes(),
@@ -1510,6 +1525,11 @@ public final class Node implements AutoCloseable {
       }
     }
     running = true;
+    if (config.torMode() && server != null) {
+      torWatch = new Thread(this::watchTor, config.name() + "-tor-watch");
+      torWatch.setDaemon(true);
+      torWatch.start();
+    }
     String listening = server == null ? "" : config.host() + ":" + server.port();
     status.listening(listening);
     int contacts = store.read(tx -> contacts(tx).size());
@@ -1526,11 +1546,42 @@ public final class Node implements AutoCloseable {
     if (steady != null) {
       steady.start();
     }
+    if (options.timing().coverPerHour() > 0) {
+      cover = new CoverClock(config.name(), loops, links, () -> this.config.mailboxes(), random,
+          options.timing().coverPerHour(), log);
+      cover.start();
+    }
+  }
+
+  /**
+   * Cover loops (spec: transport.adoc#node-cover): deposited, fetched back, given up (pending too
+   * long), failed deposits; null when they are off.
+   */
+  public long[] coverLoops() {
+    CoverLoops l = loops;
+    CoverClock c = cover;
+    return l == null ? null
+        : new long[] {l.deposited.get(), l.fetched.get(), l.givenUp.get(), c == null ? 0 : c.failed.get()};
   }
 
   /** Tells {@code w} of every request this node serves (null: no one); see {@link NodeCore.RequestWatch}. */
   public void watchRequests(NodeCore.RequestWatch w) {
     core.watchRequests(w);
+  }
+
+  /** Tells {@code l} of every request this node serves, with its answers and link; for tests. */
+  void logMailbox(NodeCore.MailboxLog l) {
+    core.logMailbox(l);
+  }
+
+  /** Opens the node's links with {@code d} from now on; for tests (Tor mode sets its own). */
+  void dialer(Dialer d) {
+    links.dialer(d);
+  }
+
+  /** The loop chain (null when neither cover loops nor padding is on); for tests. */
+  CoverLoops loops() {
+    return loops;
   }
 
   /** A slot's rounds of steady fetching: each mailbox's, and the groups'. */
@@ -1563,6 +1614,98 @@ public final class Node implements AutoCloseable {
     }
     log.log(System.Logger.Level.INFO, "Tor " + (tor.own() ? "started" : "reached") + " in "
         + (System.nanoTime() - started) / 1_000_000 + " ms; every link goes through it");
+  }
+
+  /**
+   * The watch of Tor mode (spec: transport.adoc#onion-dos): every {@link #torCheck} it asks Tor
+   * for the onion services of its control connection ({@code GETINFO onions/current}). When the
+   * connection is gone (the daemon restarted or stopped) or the service is not among them, it
+   * reaches Tor again (a daemon of the node's own is started again) and publishes the service
+   * again, then goes on watching; while Tor cannot be reached it tries again at each check.
+   */
+  private void watchTor() {
+    String id = onionKey().onion().replace(".onion", "");
+    boolean lost = false;
+    while (running) {
+      try {
+        Thread.sleep(torCheck.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (!running) {
+        return;
+      }
+      try {
+        dev.sotto.node.tor.TorControl c = torControl;
+        // One service: "onions/current=ID"; several: a data block of IDs; none: an error reply.
+        if (c != null && !lost && String.join("\n", c.command("GETINFO onions/current")).contains(id)) {
+          continue;
+        }
+        if (!lost) {
+          log.log(System.Logger.Level.WARNING, "Tor lost the onion service (the daemon restarted or stopped):"
+              + " publishing it again");
+          status.work("tor", clock.millis(), "Tor lost the onion service; publishing it again");
+        }
+        lost = true;
+        reachTorAgain();
+        publishOnion();
+        lost = false;
+        torRepublished.incrementAndGet();
+        status.work("tor", clock.millis(), null);
+        log.log(System.Logger.Level.INFO, "onion service published again");
+      } catch (IOException | RuntimeException e) {
+        if (!running) {
+          return;
+        }
+        lost = true;
+        log.log(System.Logger.Level.DEBUG, () -> "Tor not reached yet: " + e.getMessage());
+      }
+    }
+  }
+
+  /** A new control connection (and for a daemon of the node's own, a new daemon and its SOCKS port). */
+  private void reachTorAgain() throws IOException {
+    synchronized (torLock) {
+      reachTor();
+    }
+  }
+
+  private void reachTor() throws IOException {
+    if (!running) {
+      throw new IOException("stopping");
+    }
+    dev.sotto.node.tor.TorControl old = torControl;
+    if (old != null) {
+      try {
+        old.close();
+      } catch (IOException ignored) {
+        // it is gone already
+      }
+    }
+    torControl = null;
+    Tor tor = config.tor();
+    if (tor.own()) {
+      if (torDaemon != null) {
+        torDaemon.close();
+        torDaemon = null;
+      }
+      torDaemon = dev.sotto.node.tor.TorDaemon.start(home.resolve("tor"), tor.include(), TOR_BOOTSTRAP);
+      torControl = torDaemon.control();
+      links.dialer(new dev.sotto.node.tor.TorDialer(torDaemon.socks(), random));
+    } else {
+      torControl = dev.sotto.node.tor.TorControl.open(tor.control(), 10_000);
+    }
+  }
+
+  /** Times the onion service was published again after Tor lost it. */
+  public long torRepublished() {
+    return torRepublished.get();
+  }
+
+  /** Whether the onion service has Tor's proof-of-work defence (null: not in Tor mode). */
+  public Boolean torProofOfWork() {
+    dev.sotto.node.tor.TorControl c = torControl;
+    return c == null ? null : c.proofOfWork();
   }
 
   /** Publishes the node's onion service (ADD_ONION with the key from its seed), leading to where it listens. */
@@ -1800,6 +1943,17 @@ public final class Node implements AutoCloseable {
     if (steady != null) {
       steady.close();
     }
+    if (cover != null) {
+      cover.close();
+    }
+    if (torWatch != null) {
+      torWatch.interrupt();
+      try {
+        torWatch.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (worker != null) {
       worker.interrupt();
       try {
@@ -1827,6 +1981,12 @@ public final class Node implements AutoCloseable {
 
   /** Ends Tor mode: the onion service goes with the control connection; a daemon of the node's own exits. */
   private void closeTor() {
+    synchronized (torLock) {
+      closeTorNow();
+    }
+  }
+
+  private void closeTorNow() {
     if (torDaemon != null) {
       torDaemon.close();
     } else if (torControl != null) {

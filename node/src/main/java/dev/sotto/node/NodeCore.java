@@ -210,6 +210,21 @@ public final class NodeCore {
 
   private volatile RequestWatch watch;
 
+  /**
+   * Told of every request this node serves with its answers and the link it came on: the log of a
+   * mailbox that keeps everything it sees (tags, sizes, items handed out and acknowledged, per
+   * link). For the tests of cover loops and padded fetches (spec: transport.adoc#node-cover).
+   */
+  interface MailboxLog {
+    void logged(LinkState link, Frame request, List<Frame> answers);
+  }
+
+  private volatile MailboxLog mailboxLog;
+
+  void logMailbox(MailboxLog l) {
+    mailboxLog = l;
+  }
+
   void watchRequests(RequestWatch w) {
     watch = w;
   }
@@ -1073,6 +1088,15 @@ public final class NodeCore {
     if (w != null) {
       w.served(request.type(), System.nanoTime(), request.body().length);
     }
+    List<Frame> answers = answer(link, request);
+    MailboxLog l = mailboxLog;
+    if (l != null) {
+      l.logged(link, request, answers);
+    }
+    return answers;
+  }
+
+  private List<Frame> answer(LinkState link, Frame request) throws StoreException {
     long id = request.requestId();
     try {
       switch (request.type()) {

@@ -16,18 +16,34 @@ import java.time.Duration;
  *   <li>{@code maxSendDelay}: every message waits a delay drawn uniformly from [0, maxSendDelay]
  *       (milliseconds, from the node's random source) after it is sealed before it is first
  *       offered to any address. Zero: none.
+ *   <li>{@code coverPerHour}: cover loops ({@link CoverLoops}): envelopes the node deposits at its
+ *       own mailboxes under tags only it derives, at times of a Poisson process of this rate
+ *       (loops an hour; zero: none), and fetches and acknowledges like real ones.
+ *   <li>{@code padFetch}: every FETCH names as many tags as its frame holds (66, 258 or 1,024), the
+ *       real ones and, after them, tags of the node's loop chain ({@link CoverLoops}), so that a
+ *       mailbox learns the number of tags watched only to the frame class.
  * </ul>
- *
- * <p>Cover traffic (loops to oneself) and fetch sets that hide what is wanted are not built.
  */
-public record Timing(boolean steadyFetch, Duration fetchJitter, Duration maxSendDelay) {
+public record Timing(boolean steadyFetch, Duration fetchJitter, Duration maxSendDelay, double coverPerHour,
+    boolean padFetch) {
   /** The longest sender delay accepted: a day (a message that waits longer is better not sent). */
   public static final Duration MAX_SEND_DELAY = Duration.ofDays(1);
 
   /** No defence: the schedule of the first revision (after the bounds above, which its constructor reads). */
-  public static final Timing OFF = new Timing(false, Duration.ZERO, Duration.ZERO);
+  public static final Timing OFF = new Timing(false, Duration.ZERO, Duration.ZERO, 0, false);
+
+  /** The highest cover rate 'sotto run' accepts: 3,600 loops an hour (one a second on average); tests go higher. */
+  public static final double MAX_COVER_PER_HOUR = 3600;
+
+  /** Without cover loops or padding (the first two defences only). */
+  public Timing(boolean steadyFetch, Duration fetchJitter, Duration maxSendDelay) {
+    this(steadyFetch, fetchJitter, maxSendDelay, 0, false);
+  }
 
   public Timing {
+    if (!(coverPerHour >= 0 && Double.isFinite(coverPerHour))) {
+      throw new IllegalArgumentException("a cover rate is 0 loops an hour or more");
+    }
     if (fetchJitter.isNegative() || maxSendDelay.isNegative()) {
       throw new IllegalArgumentException("a jitter or delay is not negative");
     }
@@ -38,16 +54,26 @@ public record Timing(boolean steadyFetch, Duration fetchJitter, Duration maxSend
 
   /** Steady fetching, its jitter either way of the interval. */
   public Timing withSteadyFetch(Duration jitter) {
-    return new Timing(true, jitter, maxSendDelay);
+    return new Timing(true, jitter, maxSendDelay, coverPerHour, padFetch);
   }
 
   public Timing withSendDelay(Duration max) {
-    return new Timing(steadyFetch, fetchJitter, max);
+    return new Timing(steadyFetch, fetchJitter, max, coverPerHour, padFetch);
+  }
+
+  /** Cover loops at this rate, in loops an hour (zero: none). */
+  public Timing withCover(double perHour) {
+    return new Timing(steadyFetch, fetchJitter, maxSendDelay, perHour, padFetch);
+  }
+
+  /** Padded fetch sets, or not. */
+  public Timing withPadFetch(boolean on) {
+    return new Timing(steadyFetch, fetchJitter, maxSendDelay, coverPerHour, on);
   }
 
   /** Whether any defence is on. */
   public boolean any() {
-    return steadyFetch || !maxSendDelay.isZero();
+    return steadyFetch || !maxSendDelay.isZero() || coverPerHour > 0 || padFetch;
   }
 
   /**

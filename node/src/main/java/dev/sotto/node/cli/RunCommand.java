@@ -45,6 +45,18 @@ final class RunCommand extends Cmd {
           + " overtakes an earlier one to the same contact). Default: ${DEFAULT-VALUE} (none); at most a day.")
   double sendDelaySeconds;
 
+  @Option(names = "--cover", paramLabel = "PER_HOUR", defaultValue = "0",
+      description = "Deposit cover loops at the node's own mailboxes, PER_HOUR on average at random times, and fetch"
+          + " them back like messages (a mailbox cannot tell them from messages; 2.3 KiB each on average, both ways)."
+          + " Against a mailbox it helps in Tor mode only: over TCP the loops come from the fetcher's own address."
+          + " Default: ${DEFAULT-VALUE} (none); at most 3600.")
+  double coverPerHour;
+
+  @Option(names = "--pad-fetch",
+      description = "Every fetch names as many tags as its frame holds (66, 258 or 1,024), so a mailbox learns how"
+          + " many tags the node watches only to that step (costs nothing on the wire; the mailbox looks up more tags).")
+  boolean padFetch;
+
   @Override
   @SuppressWarnings("try") // the lock is held, not used, while the node runs
   int execute() throws Exception {
@@ -96,8 +108,12 @@ final class RunCommand extends Cmd {
       if (!(sendDelaySeconds >= 0)) {
         throw new IllegalArgumentException("--send-delay is 0 seconds or more");
       }
+      if (!(coverPerHour >= 0 && coverPerHour <= dev.sotto.node.Timing.MAX_COVER_PER_HOUR)) {
+        throw new IllegalArgumentException("--cover is 0 to 3600 loops an hour");
+      }
       dev.sotto.node.Timing t = dev.sotto.node.Timing.OFF
-          .withSendDelay(java.time.Duration.ofMillis(Math.round(Math.min(sendDelaySeconds, 1e9) * 1000)));
+          .withSendDelay(java.time.Duration.ofMillis(Math.round(Math.min(sendDelaySeconds, 1e9) * 1000)))
+          .withCover(coverPerHour).withPadFetch(padFetch);
       return steadyFetch ? t.withSteadyFetch(java.time.Duration.ofMillis(fetchJitterMillis)) : t;
     } catch (IllegalArgumentException e) {
       throw Failure.input(e.getMessage());
@@ -128,6 +144,12 @@ final class RunCommand extends Cmd {
     }
     if (!t.maxSendDelay().isZero()) {
       out.append("; sender delay up to ").append(t.maxSendDelay().toMillis() / 1000.0).append(" s");
+    }
+    if (t.coverPerHour() > 0) {
+      out.append("; cover loops, ").append(t.coverPerHour()).append(" an hour");
+    }
+    if (t.padFetch()) {
+      out.append("; padded fetches");
     }
     return out.toString();
   }

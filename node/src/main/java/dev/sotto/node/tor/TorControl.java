@@ -122,20 +122,51 @@ public final class TorControl implements Closeable {
   }
 
   /**
+   * Streams a rendezvous circuit may carry at once (spec: transport.adoc#onion-dos): a client that
+   * opens more has its circuit closed. A node opens one link per circuit (each contact and
+   * mailbox has circuits of its own), and a link that fails is opened again on the same circuit.
+   */
+  public static final int MAX_STREAMS = 8;
+
+  /** Whether the last {@link #addOnion} had Tor's proof-of-work defence (false: this Tor has none). */
+  private volatile boolean proofOfWork;
+
+  /**
    * Publishes an onion service of {@code keyBlob} ({@code ED25519-V3:...}) whose port
-   * {@code virtualPort} leads to {@code target} ({@code 127.0.0.1:PORT}); Tor forgets the key when
-   * the service is removed ({@code Flags=DiscardPK}: nothing is written to Tor's disk). Returns
-   * the service id (the onion address without {@code .onion}).
+   * {@code virtualPort} leads to {@code target} ({@code 127.0.0.1:PORT}), with the node's defences
+   * against floods (spec: transport.adoc#onion-dos): at most {@link #MAX_STREAMS} streams per
+   * rendezvous circuit, the circuit closed beyond ({@code MaxStreams}, {@code
+   * Flags=MaxStreamsCloseCircuit}), and Tor's proof-of-work defence ({@code PoWDefensesEnabled=1},
+   * Tor 0.4.8 and later; a Tor that does not know it is asked again without, and {@link
+   * #proofOfWork} says so). Tor forgets the key when the service is removed ({@code
+   * Flags=DiscardPK}: nothing is written to Tor's disk). Returns the service id (the onion address
+   * without {@code .onion}).
    */
   public String addOnion(String keyBlob, int virtualPort, HostPort target) throws IOException {
-    List<String> reply = command("ADD_ONION " + keyBlob + " Flags=DiscardPK Port=" + virtualPort + ","
-        + target.host() + ":" + target.port());
+    String ports = " Port=" + virtualPort + "," + target.host() + ":" + target.port();
+    String base = "ADD_ONION " + keyBlob + " Flags=DiscardPK,MaxStreamsCloseCircuit MaxStreams=" + MAX_STREAMS;
+    List<String> reply;
+    try {
+      reply = command(base + " PoWDefensesEnabled=1" + ports);
+      proofOfWork = true;
+    } catch (IOException e) {
+      if (e.getMessage() == null || !e.getMessage().contains("PoWDefensesEnabled")) {
+        throw e;
+      }
+      reply = command(base + ports); // a Tor before 0.4.8, or built without the defence
+      proofOfWork = false;
+    }
     for (String l : reply) {
       if (l.startsWith("ServiceID=")) {
         return l.substring("ServiceID=".length());
       }
     }
     throw new IOException("Tor's ADD_ONION reply gave no ServiceID");
+  }
+
+  /** Whether the onion service last published has Tor's proof-of-work defence. */
+  public boolean proofOfWork() {
+    return proofOfWork;
   }
 
   /** Removes an onion service that this connection added. */

@@ -28,6 +28,8 @@ class TimingFlagsTest {
     cli.run("--home", home.toString(), "run", "--send-delay", "90000").failsWith(Failure.BAD_INPUT, "at most a day");
     cli.run("--home", home.toString(), "run", "--steady-fetch", "--fetch-jitter", "1000")
         .failsWith(Failure.BAD_INPUT, "--fetch-jitter is 0 to 999");
+    cli.run("--home", home.toString(), "run", "--cover", "4000").failsWith(Failure.BAD_INPUT, "--cover is 0 to 3600");
+    cli.run("--home", home.toString(), "run", "--cover", "-1").failsWith(Failure.BAD_INPUT, "--cover is 0 to 3600");
     assertTrue(cli.run("--home", home.toString(), "run", "--help").ok().out().contains("--steady-fetch"));
   }
 
@@ -36,5 +38,7 @@ class TimingFlagsTest {
     assertEquals("", RunCommand.timingShown(Timing.OFF));
     assertEquals("; steady fetching, jitter 500 ms; sender delay up to 60.0 s",
         RunCommand.timingShown(Timing.OFF.withSteadyFetch(Duration.ofMillis(500)).withSendDelay(Duration.ofSeconds(60))));
+    assertEquals("; cover loops, 60.0 an hour; padded fetches",
+        RunCommand.timingShown(Timing.OFF.withCover(60).withPadFetch(true)));
   }
 }

@@ -82,7 +82,30 @@ class TorControlTest {
         assertThrows(IllegalArgumentException.class, () -> c.command("GETINFO x\r\nSIGNAL HALT"));
       }
       List<String> read = done.get(5, TimeUnit.SECONDS);
-      assertEquals("ADD_ONION ED25519-V3:KEY Flags=DiscardPK Port=7400,127.0.0.1:40000", read.get(5));
+      assertEquals("ADD_ONION ED25519-V3:KEY Flags=DiscardPK,MaxStreamsCloseCircuit MaxStreams=8"
+          + " PoWDefensesEnabled=1 Port=7400,127.0.0.1:40000", read.get(5));
+    }
+  }
+
+  /** A Tor before 0.4.8 does not know the proof-of-work defence: the service is published without it, and the node knows. */
+  @Test
+  void aTorWithoutProofOfWorkPublishesWithoutIt() throws Exception {
+    String pow = "ADD_ONION ED25519-V3:KEY Flags=DiscardPK,MaxStreamsCloseCircuit MaxStreams=8 PoWDefensesEnabled=1"
+        + " Port=7400,127.0.0.1:40000";
+    try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<List<String>> done = server(ss, Map.of(
+          "PROTOCOLINFO", "250-PROTOCOLINFO 1\n250-AUTH METHODS=NULL\n250 OK",
+          "AUTHENTICATE", "250 OK",
+          pow, "512 Bad arguments to ADD_ONION: Unrecognized keyword argument \"PoWDefensesEnabled\"",
+          "ADD_ONION", "250-ServiceID=abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvwx\n250 OK"));
+      try (TorControl c = TorControl.open(new HostPort("127.0.0.1", ss.getLocalPort()), 5_000)) {
+        assertEquals("abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvwx",
+            c.addOnion("ED25519-V3:KEY", 7400, new HostPort("127.0.0.1", 40000)));
+        assertEquals(false, c.proofOfWork());
+      }
+      List<String> read = done.get(5, TimeUnit.SECONDS);
+      assertEquals(List.of(pow, "ADD_ONION ED25519-V3:KEY Flags=DiscardPK,MaxStreamsCloseCircuit MaxStreams=8"
+          + " Port=7400,127.0.0.1:40000"), read.subList(2, 4));
     }
   }
 
