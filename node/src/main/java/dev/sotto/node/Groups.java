@@ -62,8 +62,19 @@ final class Groups {
   private final AtomicLong refused = new AtomicLong();
   /** Of the refused, those signed with another key than their chain's: a forged author (BAD_SIGNATURE). */
   private final AtomicLong forged = new AtomicLong();
+  /** Resyncs asked for (a return after the retention, or a fork), and states adopted, since start. */
+  private final AtomicLong resyncsAsked = new AtomicLong();
+  private final AtomicLong resyncsAdopted = new AtomicLong();
+  /**
+   * How long the group's mailboxes are taken to keep items (this node's own retention, 7 days by
+   * default): a member whose last fetch of a group is older asks for a resync (spec:
+   * group.adoc#group-offline).
+   */
+  private final long absenceMillis;
 
-  Groups(Store store, Clock clock, RandomSource random, PublicIdentity me, LinkPool links, System.Logger log) {
+  Groups(Store store, Clock clock, RandomSource random, PublicIdentity me, LinkPool links, System.Logger log,
+      long absenceMillis) {
+    this.absenceMillis = absenceMillis;
     this.store = store;
     this.clock = clock;
     this.random = random;
@@ -91,6 +102,8 @@ final class Groups {
     m.put("group_opened", opened.get());
     m.put("group_refused", refused.get());
     m.put("group_forged", forged.get());
+    m.put("group_resyncs_asked", resyncsAsked.get());
+    m.put("group_resyncs_adopted", resyncsAdopted.get());
     return m;
   }
 
@@ -419,6 +432,7 @@ final class Groups {
       }
       String id = id(java.util.Arrays.copyOfRange(data, 3, 35));
       if (index(tx).contains(id)) {
+        resynced(tx, id, d.from(), data, now);
         return;
       }
       Group g;
@@ -471,15 +485,74 @@ final class Groups {
       long epoch = java.nio.ByteBuffer.wrap(data, 33, 8).getLong();
       append(tx, id, new Line(nameOf(tx, d.from().fingerprint()), now / 1000, "(your view of " + g.state().name()
           + " differs from " + nameOf(tx, d.from().fingerprint()) + "'s since epoch " + epoch + ")", true));
+      // Heal it: ask the members for their chains and states (at most once an hour for a group).
+      askResync(tx, id, g, now, "your view of the group differs from a member's", FORK_RESYNC_EVERY_MILLIS);
     }
-    if (r.requested() && g.isMember()) {
-      // The sender asks for this member's chain (it came back after a long absence): spec: group.adoc#group-sender-key.
+    if (r.requested() && g.isMember() && g.state().isMember(d.from().fingerprint())) {
+      // The sender asks for this member's chain and state (it came back after a long absence, or
+      // its view forked): spec: group.adoc#group-offline, #group-sender-key. The chain, when it is
+      // not stale (else the next seal makes one, whose key reaches the sender anyway), and the
+      // tip's state, as a welcome's encoding, which the sender adopts if it is ahead of its own.
       Optional<Group.Delivery> answer = g.senderKeyFor(d.from(), Instant.ofEpochMilli(now));
       if (answer.isPresent()) {
         pairwise(tx, d.from(), NodeMessage.GROUP_KEY, answer.get().payload(), now);
       }
+      pairwise(tx, d.from(), NodeMessage.GROUP_WELCOME, g.state().encoded(), now);
     }
     save(tx, g);
+  }
+
+  /** A fork asks for a resync at most this often per group. */
+  static final long FORK_RESYNC_EVERY_MILLIS = 3_600_000;
+
+  /**
+   * Asks every other member of the tip for its current chain and state (spec:
+   * group.adoc#group-offline): a new chain of this member's, whose sender keys carry the request
+   * flag. Not more often than {@code everyMillis} for a group (0: whenever asked).
+   */
+  private void askResync(Tx tx, String id, Group g, long now, String why, long everyMillis) throws StoreException,
+      SottoException {
+    if (!g.isMember()) {
+      return;
+    }
+    Optional<Long> last = tx.get("group-resync:" + id).map(b -> Long.parseLong(new String(b,
+        StandardCharsets.US_ASCII)));
+    if (everyMillis > 0 && last.isPresent() && now - last.get() < everyMillis) {
+      return;
+    }
+    tx.put("group-resync:" + id, Long.toString(now).getBytes(StandardCharsets.US_ASCII));
+    for (Group.Delivery k : g.requestChains(Instant.ofEpochMilli(now), random)) {
+      pairwise(tx, k.to(), NodeMessage.GROUP_KEY, k.payload(), now);
+    }
+    resyncsAsked.incrementAndGet();
+    append(tx, id, new Line("me", now / 1000, "(" + why + ": asked the members for the group's current state)",
+        true));
+  }
+
+  /** A member's state, in answer to a resync request: adopted when it lists both and is ahead of the tip. */
+  private void resynced(Tx tx, String id, PublicIdentity from, byte[] state, long now) throws StoreException,
+      SottoException {
+    Group g = load(tx, id);
+    if (!g.isMember()) {
+      return; // a removed member is not brought back by a state that lists it
+    }
+    long before = g.state().epoch();
+    boolean adopted;
+    try {
+      adopted = g.resync(from, state);
+    } catch (SottoException e) {
+      log.log(System.Logger.Level.INFO, "a resync state refused: " + e.code());
+      return;
+    }
+    if (!adopted) {
+      return;
+    }
+    resyncsAdopted.incrementAndGet();
+    save(tx, g);
+    long after = g.state().epoch();
+    append(tx, id, new Line(nameOf(tx, from.fingerprint()), now / 1000, "(caught up: " + (after - before)
+        + " change(s) of the group missed, now " + g.state().name() + ", " + g.state().members().size()
+        + " members, epoch " + after + ")", true));
   }
 
   private static List<byte[][]> early(Tx tx) throws StoreException {
@@ -564,10 +637,8 @@ final class Groups {
     for (String id : store.read(Groups::index)) {
       Group g = store.read(tx -> load(tx, id));
       List<byte[]> tags = g.tags();
-      if (tags.isEmpty()) {
-        continue;
-      }
-      for (GroupState.Mailbox m : g.state().mailboxes()) {
+      boolean answered = false;
+      for (GroupState.Mailbox m : tags.isEmpty() ? List.<GroupState.Mailbox>of() : g.state().mailboxes()) {
         if (!links.reaches(m.address())) {
           continue; // an address this node may not dial (an onion one without Tor, a TCP one in Tor mode)
         }
@@ -576,11 +647,38 @@ final class Groups {
             fetchFrom(link, id, tags);
             return null;
           });
+          answered = true;
         } catch (IOException | RuntimeException e) {
           // the mailbox failed: the next round tries again
         }
       }
+      if (answered || tags.isEmpty()) {
+        fetched(id);
+      }
     }
+  }
+
+  /**
+   * Notes that a group was fetched now; if the last fetch was longer ago than the mailboxes keep
+   * items (the member was away: spec: group.adoc#group-offline), asks the members for a resync. The
+   * time is written at most every sixteenth of the retention.
+   */
+  private void fetched(String id) throws StoreException, SottoException {
+    long now = clock.millis();
+    store.write(tx -> {
+      Optional<Long> last = tx.get("group-fetched:" + id).map(b -> Long.parseLong(new String(b,
+          StandardCharsets.US_ASCII)));
+      if (last.isPresent() && now - last.get() < Math.max(1, absenceMillis / 16)) {
+        return null;
+      }
+      tx.put("group-fetched:" + id, Long.toString(now).getBytes(StandardCharsets.US_ASCII));
+      if (last.isPresent() && now - last.get() > absenceMillis) {
+        Group g = load(tx, id);
+        askResync(tx, id, g, now, "you were away for longer than the mailboxes keep messages", 0);
+        save(tx, g);
+      }
+      return null;
+    });
   }
 
   private void fetchFrom(LinkPool.Calls link, String id, List<byte[]> tags) throws IOException, SottoException,

@@ -374,7 +374,8 @@ public final class Node implements AutoCloseable {
         clock.millis(), e == null ? null : LinkPool.reason(e)));
     this.deliveries = new Deliveries(core, links, outbound, status, clock, log);
     this.fetcher = new Fetcher(core, links, outbound, status, clock, log, () -> this.config.mailboxes());
-    this.groups = new Groups(store, clock, random, identity.publicIdentity(), links, log);
+    this.groups = new Groups(store, clock, random, identity.publicIdentity(), links, log,
+        options.policy().retentionMillis());
     core.onGroupMessage(groups::received);
     this.backups = new Backups(store, core, seed, clock, random, links, () -> this.config.mailboxes());
     core.logTo(log);

@@ -153,4 +153,68 @@ class GroupNodeTest {
       assertFalse(reads(bob, id, "forged"));
     }
   }
+
+  /**
+   * Carol is away (her node closed) while alice makes two changes and writes, longer than the
+   * mailboxes keep items (4 s here, 7 days by default): the changes and the message expire before
+   * she returns. On her return her node sees that its last fetch of the group is older than the
+   * retention, asks the members for their chains and states (sender keys with the request flag,
+   * spec: group.adoc#group-offline), adopts the state they answer with (epoch + 2, the new name),
+   * installs the chains, and reads what is written after, once; what expired while she was away
+   * is lost to her, and her history says she caught up. About 15 s (5 s of it waiting for the
+   * items to expire).
+   */
+  @Test
+  void aMemberAwayLongerThanTheRetentionCatchesUpOnItsReturn() throws Exception {
+    Node.Options opts = TestNodes.fast().withPolicy(new NodeCore.Policy(true, 4_000, 256, 256L << 20,
+        8L * 24 * 3600 * 1000, false, NodeCore.RequestPolicy.DEFAULT));
+    Path a = TestNodes.init(dir, "alice", List.of());
+    Path b = TestNodes.init(dir, "bob", List.of());
+    Path c = TestNodes.init(dir, "carol", List.of());
+    try (Node alice = Node.open(a, null, opts); Node bob = Node.open(b, null, opts)) {
+      String id;
+      long epochBefore;
+      try (Node carol = Node.open(c, null, opts)) {
+        TestNodes.connect(alice, bob, carol);
+        alice.start();
+        bob.start();
+        carol.start();
+        introduce(alice, "alice", bob, "bob");
+        introduce(alice, "alice", carol, "carol");
+        introduce(bob, "bob", carol, "carol");
+        id = alice.groupCreate("friends");
+        alice.groupAdd(id, "bob");
+        alice.groupAdd(id, "carol");
+        TestNodes.await(TIMEOUT, () -> bob.groups().size() == 1 && carol.groups().size() == 1
+            && carol.groups().get(0).members() == 3);
+        alice.groupSend(id, "before");
+        TestNodes.await(TIMEOUT, () -> reads(carol, id, "before") && reads(bob, id, "before"));
+        epochBefore = carol.groups().get(0).epoch();
+      }
+      // Carol is away: two changes and a message, which expire at the group's mailbox.
+      alice.groupRename(id, "away once");
+      alice.groupRename(id, "away twice");
+      alice.groupSend(id, "while carol was away");
+      TestNodes.await(TIMEOUT, () -> reads(bob, id, "while carol was away")
+          && bob.groups().get(0).name().equals("away twice"));
+      Thread.sleep(5_000); // past the 4 s retention of alice's mailbox (margin: 1 s, and every item is older)
+      try (Node carol = Node.open(c, null, opts)) {
+        TestNodes.connect(alice, bob, carol);
+        carol.start();
+        TestNodes.await(TIMEOUT, () -> carol.groups().get(0).name().equals("away twice"));
+        assertEquals(epochBefore + 2, carol.groups().get(0).epoch());
+        assertTrue(carol.serving().get("group_resyncs_asked") >= 1, carol.serving().toString());
+        assertTrue(carol.groupHistory(id).stream().anyMatch(l -> l.event() && l.text().startsWith("(caught up: 2 ")),
+            carol.groupHistory(id).toString());
+        alice.groupSend(id, "welcome back");
+        bob.groupSend(id, "hi carol");
+        TestNodes.await(TIMEOUT, () -> reads(carol, id, "welcome back") && reads(carol, id, "hi carol"));
+        carol.groupSend(id, "I am back");
+        TestNodes.await(TIMEOUT, () -> reads(alice, id, "I am back") && reads(bob, id, "I am back"));
+        Thread.sleep(500); // a few more fetches: nothing is read twice
+        assertEquals(1, carol.groupHistory(id).stream().filter(l -> l.text().equals("welcome back")).count());
+        assertFalse(reads(carol, id, "while carol was away"), "expired while she was away: lost to her");
+      }
+    }
+  }
 }
