@@ -71,10 +71,13 @@ final class Groups {
    * group.adoc#group-offline).
    */
   private final long absenceMillis;
+  /** The mailbox this node offers a group whose mailbox moves: its own, or its first. */
+  private final java.util.function.Supplier<GroupState.Mailbox> ownMailbox;
 
   Groups(Store store, Clock clock, RandomSource random, PublicIdentity me, LinkPool links, System.Logger log,
-      long absenceMillis) {
+      long absenceMillis, java.util.function.Supplier<GroupState.Mailbox> ownMailbox) {
     this.absenceMillis = absenceMillis;
+    this.ownMailbox = ownMailbox;
     this.store = store;
     this.clock = clock;
     this.random = random;
@@ -159,20 +162,36 @@ final class Groups {
     return found;
   }
 
+  /** A line of a group's history and when this node stored it (its own clock, milliseconds). */
+  private record Entry(Line line, long storedAt) {}
+
+  /** Marks the history's second layout, which keeps each line's storing time. */
+  private static final int HISTORY_V2 = -2;
+
   private static List<Line> history(Tx tx, String id) throws StoreException {
-    List<Line> out = new ArrayList<>();
+    return entries(tx, id).stream().map(Entry::line).toList();
+  }
+
+  private static List<Entry> entries(Tx tx, String id) throws StoreException {
+    List<Entry> out = new ArrayList<>();
     Optional<byte[]> raw = tx.get("group-log:" + id);
     if (raw.isEmpty()) {
       return out;
     }
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(raw.get()))) {
       int n = in.readInt();
+      boolean v2 = n == HISTORY_V2;
+      if (v2) {
+        n = in.readInt();
+      }
       for (int i = 0; i < n; i++) {
         String from = string(in);
         long sentAt = in.readLong();
         String text = string(in);
         boolean event = in.readBoolean();
-        out.add(new Line(from, sentAt, text, event));
+        // A line of the first layout: its sender's time stands for the storing time.
+        long storedAt = v2 ? in.readLong() : sentAt * 1000;
+        out.add(new Entry(new Line(from, sentAt, text, event), storedAt));
       }
     } catch (IOException e) {
       throw new StoreException(StoreException.Kind.CORRUPT, "a group's history does not read");
@@ -180,22 +199,48 @@ final class Groups {
     return out;
   }
 
-  private static void append(Tx tx, String id, Line line) throws StoreException {
-    List<Line> lines = history(tx, id);
-    lines.add(line);
+  private void append(Tx tx, String id, Line line) throws StoreException {
+    List<Entry> lines = entries(tx, id);
+    lines.add(new Entry(line, clock.millis()));
+    putEntries(tx, id, lines);
+  }
+
+  private static void putEntries(Tx tx, String id, List<Entry> lines) throws StoreException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(HISTORY_V2);
       out.writeInt(lines.size());
-      for (Line l : lines) {
+      for (Entry e : lines) {
+        Line l = e.line();
         string(out, l.from());
         out.writeLong(l.sentAt());
         string(out, l.text());
         out.writeBoolean(l.event());
+        out.writeLong(e.storedAt());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     tx.put("group-log:" + id, bytes.toByteArray());
+  }
+
+  /**
+   * Deletes the lines of every group's history that this node stored before {@code beforeMillis}
+   * (the node's global retention, as for its pairwise conversations: 'sotto config --keep'), in
+   * that transaction; returns how many. The history is rewritten, and the store overwrites the
+   * freed pages (secure_delete); the node truncates its write-ahead log after.
+   */
+  int deleteHistoryBefore(Tx tx, long beforeMillis) throws StoreException {
+    int deleted = 0;
+    for (String id : index(tx)) {
+      List<Entry> lines = entries(tx, id);
+      List<Entry> kept = lines.stream().filter(e -> e.storedAt() >= beforeMillis).toList();
+      if (kept.size() < lines.size()) {
+        deleted += lines.size() - kept.size();
+        putEntries(tx, id, kept);
+      }
+    }
+    return deleted;
   }
 
   private static String string(DataInputStream in) throws IOException {
@@ -296,32 +341,55 @@ final class Groups {
 
   /** Adds a contact to the group (this node must be an admin). */
   void add(String group, String contactName) throws StoreException, SottoException {
-    change(group, tx -> {
+    change(group, (tx, g) -> {
       Tx.Contact c = Node.contactNamed(tx, contactName);
       return List.of(new GroupChange.Add(PublicIdentity.parse(c.identity()), GroupState.Role.MEMBER));
     }, "added " + contactName);
   }
 
-  /** Removes a member (a contact's name) from the group. */
+  /**
+   * Removes a member (a contact's name) from the group. When the member hosts mailboxes of the
+   * group, the same change names the group's mailboxes without them, and this node's own when
+   * none would be left (spec: transport.adoc#node-groups): the move is announced by the removal
+   * itself, signed by its author, and deposited at the old mailboxes as well as the new.
+   */
   void remove(String group, String memberName) throws StoreException, SottoException {
-    change(group, tx -> {
+    change(group, (tx, g) -> {
       Tx.Contact c = Node.contactNamed(tx, memberName);
-      return List.of(new GroupChange.Remove(PublicIdentity.parse(c.identity()).fingerprint()));
+      Fingerprint f = PublicIdentity.parse(c.identity()).fingerprint();
+      List<GroupChange.Op> ops = new ArrayList<>(List.of(new GroupChange.Remove(f)));
+      List<GroupState.Mailbox> now = g.state().mailboxes();
+      List<GroupState.Mailbox> kept = new ArrayList<>(now.stream().filter(m -> !m.host().equals(Optional.of(f)))
+          .toList());
+      if (kept.size() < now.size() && kept.isEmpty()) {
+        kept.add(ownMailbox.get());
+        ops.add(new GroupChange.SetMailboxes(kept));
+      }
+      return ops;
     }, "removed " + memberName);
+  }
+
+  /** Makes a member (a contact's name) an admin of the group (this node must be an admin). */
+  void promote(String group, String memberName) throws StoreException, SottoException {
+    change(group, (tx, g) -> {
+      Tx.Contact c = Node.contactNamed(tx, memberName);
+      return List.of(new GroupChange.SetRole(PublicIdentity.parse(c.identity()).fingerprint(),
+          GroupState.Role.ADMIN));
+    }, "made " + memberName + " an admin");
   }
 
   /** Leaves the group. */
   void leave(String group) throws StoreException, SottoException {
-    change(group, tx -> List.of(new GroupChange.Remove(me.fingerprint())), "left the group");
+    change(group, (tx, g) -> List.of(new GroupChange.Remove(me.fingerprint())), "left the group");
   }
 
   /** Renames the group. */
   void rename(String group, String name) throws StoreException, SottoException {
-    change(group, tx -> List.of(new GroupChange.Rename(name)), "renamed the group " + name);
+    change(group, (tx, g) -> List.of(new GroupChange.Rename(name)), "renamed the group " + name);
   }
 
   private interface Ops {
-    List<GroupChange.Op> of(Tx tx) throws StoreException, SottoException;
+    List<GroupChange.Op> of(Tx tx, Group g) throws StoreException, SottoException;
   }
 
   private void change(String group, Ops ops, String what) throws StoreException, SottoException {
@@ -330,8 +398,20 @@ final class Groups {
       String id = find(tx, group);
       Group g = load(tx, id);
       requireMember(g);
-      Group.Sealed s = g.propose(ops.of(tx), Instant.ofEpochMilli(now), random);
+      List<GroupState.Mailbox> before = g.state().mailboxes();
+      Group.Sealed s = g.propose(ops.of(tx, g), Instant.ofEpochMilli(now), random);
       sealed(tx, id, g, s, now);
+      // A change that moves the group's mailboxes is also left at those it leaves: the members
+      // fetch there until they have applied it (and a removed host learns its removal).
+      List<GroupState.Mailbox> after = g.state().mailboxes();
+      List<Deposit> out = deposits(tx);
+      for (GroupState.Mailbox m : before) {
+        if (after.stream().noneMatch(x -> x.address().equals(m.address()))) {
+          out.add(new Deposit(id + "@" + m.address().kind() + ":" + Bytes.hex(m.address().value()),
+              s.envelope().encoded(), s.leaves()));
+        }
+      }
+      putDeposits(tx, out);
       save(tx, g);
       append(tx, id, new Line("me", now / 1000, what, true));
       return null;
@@ -598,13 +678,17 @@ final class Groups {
   void deposit() throws StoreException, SottoException {
     List<Deposit> waiting = store.read(Groups::deposits);
     for (Deposit d : waiting) {
-      List<GroupState.Mailbox> mailboxes = store.read(tx -> load(tx, d.group()).state().mailboxes());
+      // "id", or "id@kind:value" for a deposit at one mailbox the group left (see change()).
+      int at = d.group().indexOf('@');
+      String group = at < 0 ? d.group() : d.group().substring(0, at);
+      List<GroupState.Mailbox> mailboxes = at < 0 ? store.read(tx -> load(tx, group).state().mailboxes())
+          : List.of(addressed(d.group().substring(at + 1)));
       boolean done = mailboxes.isEmpty();
       for (GroupState.Mailbox m : mailboxes) {
         try {
           // In Tor mode on a lane of the group's own, apart from the node's fetches (as Deliveries
           // keeps each contact's deposits apart).
-          Frame answer = links.exchange(m.address(), links.isolatesLanes() ? "group-deposit/" + d.group() : "",
+          Frame answer = links.exchange(m.address(), links.isolatesLanes() ? "group-deposit/" + group : "",
               link -> link.call(Frame.depositGroup(link.nextRequestId(),
               d.leaves(), Envelope.parse(d.envelope())))).get(0);
           if (answer.type() == Frame.OK) {
@@ -626,6 +710,16 @@ final class Groups {
     }
   }
 
+  private static GroupState.Mailbox addressed(String kindAndValue) {
+    int colon = kindAndValue.indexOf(':');
+    try {
+      return new GroupState.Mailbox(Optional.empty(), Address.of(Integer.parseInt(kindAndValue.substring(0, colon)),
+          Bytes.unhex(kindAndValue.substring(colon + 1))));
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("a stored deposit's address does not read", e);
+    }
+  }
+
   /**
    * Fetches each group's watched tags at each of its mailboxes, on the pool's link of a lane of the
    * group's own (spec: group.adoc#group-learns: a mailbox does not see a member's group fetches and
@@ -636,7 +730,7 @@ final class Groups {
   void fetch() throws StoreException, SottoException {
     for (String id : store.read(Groups::index)) {
       Group g = store.read(tx -> load(tx, id));
-      List<byte[]> tags = g.tags();
+      List<Frame.Watch> tags = g.watches();
       boolean answered = false;
       for (GroupState.Mailbox m : tags.isEmpty() ? List.<GroupState.Mailbox>of() : g.state().mailboxes()) {
         if (!links.reaches(m.address())) {
@@ -681,14 +775,15 @@ final class Groups {
     });
   }
 
-  private void fetchFrom(LinkPool.Calls link, String id, List<byte[]> tags) throws IOException, SottoException,
+  private void fetchFrom(LinkPool.Calls link, String id, List<Frame.Watch> tags) throws IOException, SottoException,
       StoreException {
     for (int from = 0; from < tags.size(); from += Frame.MAX_COUNT) {
-      List<byte[]> chunk = tags.subList(from, Math.min(tags.size(), from + Frame.MAX_COUNT));
+      List<Frame.Watch> chunk = tags.subList(from, Math.min(tags.size(), from + Frame.MAX_COUNT));
       // A mailbox hands out at most 64 items a FETCH: ask again while it holds more (at most 16
       // rounds a fetch, so that a flood of items that do not open cannot hold the job).
       for (int round = 0; round < 16; round++) {
-        List<Frame> answer = link.call(Frame.fetch(link.nextRequestId(), chunk));
+        // FETCH_GROUP: only the items whose sender gave this member a leaf (spec: transport.adoc#mailbox).
+        List<Frame> answer = link.call(Frame.fetchGroup(link.nextRequestId(), chunk));
         Frame last = answer.get(answer.size() - 1);
         if (last.type() == Frame.DONE) {
           fetches.incrementAndGet();

@@ -4,6 +4,7 @@ import dev.sotto.Address;
 import dev.sotto.Card;
 import dev.sotto.ErrorCode;
 import dev.sotto.Fingerprint;
+import dev.sotto.GroupState;
 import dev.sotto.Frame;
 import dev.sotto.Identity;
 import dev.sotto.IdentitySeed;
@@ -375,7 +376,11 @@ public final class Node implements AutoCloseable {
     this.deliveries = new Deliveries(core, links, outbound, status, clock, log);
     this.fetcher = new Fetcher(core, links, outbound, status, clock, log, () -> this.config.mailboxes());
     this.groups = new Groups(store, clock, random, identity.publicIdentity(), links, log,
-        options.policy().retentionMillis());
+        options.policy().retentionMillis(), () -> {
+          boolean own = options.policy().mailbox() || config.mailboxes().isEmpty();
+          return new GroupState.Mailbox(own ? Optional.of(identity.publicIdentity().fingerprint()) : Optional.empty(),
+              own ? mailboxAddress() : config.mailboxes().get(0));
+        });
     core.onGroupMessage(groups::received);
     this.backups = new Backups(store, core, seed, clock, random, links, () -> this.config.mailboxes());
     core.logTo(log);
@@ -1096,6 +1101,12 @@ public final class Node implements AutoCloseable {
     wake.release();
   }
 
+  /** Makes a member (a contact's name) an admin of a group (this node must be an admin). */
+  public void groupPromote(String group, String memberName) throws StoreException, SottoException {
+    groups.promote(group, memberName);
+    wake.release();
+  }
+
   /** Leaves a group. */
   public void groupLeave(String group) throws StoreException, SottoException {
     groups.leave(group);
@@ -1406,6 +1417,9 @@ public final class Node implements AutoCloseable {
         if (keep > 0) {
           n += tx.deleteMessagesBefore(c.id(), now - keep * 1000);
         }
+      }
+      if (global > 0) { // the groups' histories follow the global retention (spec: transport.adoc#node-groups)
+        n += groups.deleteHistoryBefore(tx, now - global * 1000);
       }
       return n;
     });

@@ -1092,6 +1092,12 @@ public final class NodeCore {
           }
           return mailbox.fetch(link, request);
         }
+        case Frame.FETCH_GROUP -> { // spec: transport.adoc#mailbox, group items
+          if (!policy.mailbox()) {
+            break;
+          }
+          return mailbox.fetchGroup(link, request);
+        }
         case Frame.ACK -> {
           if (!policy.mailbox()) {
             break;

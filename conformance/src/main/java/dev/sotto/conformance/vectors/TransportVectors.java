@@ -786,7 +786,38 @@ public final class TransportVectors implements VectorSuite {
         ErrorCode.TRAILING_DATA);
     body(cases, "TAKE of an item id of 2^63", Frame.TAKE, Texts.with(Frame.take(1, takes.subList(0, 1)).body(), 2, 0x80),
         ErrorCode.INVALID_ENCODING);
+    fetchGroupBodies(cases);
   }
+  /**
+   * FETCH_GROUP bodies (spec: transport.adoc#mailbox), from a source of their own, so that they
+   * shift no other case's bytes.
+   */
+  private void fetchGroupBodies(Cases cases) {
+    RandomSource r = TestRandom.deterministic("sotto/vectors/v1/transport/fetch-group".getBytes(
+        java.nio.charset.StandardCharsets.US_ASCII));
+    List<Frame.Watch> watches = new ArrayList<>();
+    for (int i = 0; i < Frame.MAX_COUNT; i++) {
+      watches.add(new Frame.Watch(r.bytes(16), r.bytes(Frame.LEAF_LENGTH)));
+    }
+    body(cases, "FETCH_GROUP of one tag and its leaf", Frame.FETCH_GROUP,
+        Frame.fetchGroup(1, watches.subList(0, 1)).body(), null);
+    byte[] three = Frame.fetchGroup(1, List.of(watches.get(0), watches.get(1), watches.get(0))).body();
+    body(cases, "FETCH_GROUP of three entries, one twice: each kept in its place", Frame.FETCH_GROUP, three, null);
+    body(cases, "FETCH_GROUP of one tag with two leaves", Frame.FETCH_GROUP, Frame.fetchGroup(1, List.of(watches.get(0),
+        new Frame.Watch(watches.get(0).tag(), watches.get(1).leaf()))).body(), null);
+    body(cases, "FETCH_GROUP of 1,024 entries (the most)", Frame.FETCH_GROUP, Frame.fetchGroup(1, watches).body(), null);
+    body(cases, "FETCH_GROUP of count 0", Frame.FETCH_GROUP, new byte[2], ErrorCode.INVALID_ENCODING);
+    body(cases, "FETCH_GROUP of count 1025 and nothing after it: the count is checked first", Frame.FETCH_GROUP,
+        new byte[] {0x04, 0x01}, ErrorCode.INVALID_ENCODING);
+    body(cases, "FETCH_GROUP of one byte", Frame.FETCH_GROUP, new byte[] {0}, ErrorCode.TRUNCATED);
+    body(cases, "FETCH_GROUP of count 3 with its last leaf cut short", Frame.FETCH_GROUP,
+        Arrays.copyOf(three, three.length - 1), ErrorCode.TRUNCATED);
+    body(cases, "FETCH_GROUP of count 3 and a tag without its leaf", Frame.FETCH_GROUP,
+        Arrays.copyOf(three, 2 + 2 * 24 + 16), ErrorCode.TRUNCATED);
+    body(cases, "FETCH_GROUP of count 2 before three entries", Frame.FETCH_GROUP, Texts.with(three, 1, 2),
+        ErrorCode.TRAILING_DATA);
+  }
+
 
   private static void body(Cases cases, String comment, int type, byte[] body, ErrorCode error) {
     ObjectNode in = Json.object().put("type", type).put("body", Bytes.hex(body));
@@ -849,6 +880,12 @@ public final class TransportVectors implements VectorSuite {
         ArrayNode takes = out.putArray("takes");
         for (Frame.Take t : frame.takes()) {
           takes.addObject().put("item_id", t.itemId()).put("token", Bytes.hex(t.token()));
+        }
+      }
+      case Frame.FETCH_GROUP -> {
+        ArrayNode watches = out.putArray("watches");
+        for (Frame.Watch w : frame.watches()) {
+          watches.addObject().put("tag", Bytes.hex(w.tag())).put("leaf", Bytes.hex(w.leaf()));
         }
       }
       default -> throw new IllegalArgumentException("no body reader for type " + frame.type());
