@@ -65,6 +65,16 @@ final class Groups {
   /** Resyncs asked for (a return after the retention, or a fork), and states adopted, since start. */
   private final AtomicLong resyncsAsked = new AtomicLong();
   private final AtomicLong resyncsAdopted = new AtomicLong();
+  /** Group messages sent in the pairwise sessions because the group's mailboxes failed (spec: group.adoc#group-delivery). */
+  private final AtomicLong pairwiseSent = new AtomicLong();
+  /** Group messages opened from a pairwise session. */
+  private final AtomicLong pairwiseOpened = new AtomicLong();
+  /** When each waiting deposit first failed at every mailbox of its group (this process's memory only). */
+  private final Map<java.nio.ByteBuffer, Long> failingSince = new java.util.concurrent.ConcurrentHashMap<>();
+  /** How long a deposit fails at every mailbox before its envelope goes pairwise to each member. */
+  private volatile long fallbackMillis = FALLBACK_MILLIS;
+  static final long FALLBACK_MILLIS = 60_000;
+  static final String KV_EARLY_ENVELOPES = "group-early-envelopes";
   /**
    * How long the group's mailboxes are taken to keep items (this node's own retention, 7 days by
    * default): a member whose last fetch of a group is older asks for a resync (spec:
@@ -107,6 +117,8 @@ final class Groups {
     m.put("group_forged", forged.get());
     m.put("group_resyncs_asked", resyncsAsked.get());
     m.put("group_resyncs_adopted", resyncsAdopted.get());
+    m.put("group_pairwise_sent", pairwiseSent.get());
+    m.put("group_pairwise_opened", pairwiseOpened.get());
     return m;
   }
 
@@ -456,7 +468,12 @@ final class Groups {
     putDeposits(tx, out);
   }
 
-  /** A GROUP_KEY or GROUP_WELCOME to a member, in the session with it; a member that is no contact gets nothing. */
+  /** For tests: how long a deposit fails at every mailbox before it goes pairwise. */
+  void fallbackAfter(long millis) {
+    fallbackMillis = millis;
+  }
+
+  /** A GROUP_KEY, GROUP_WELCOME or GROUP_ENVELOPE to a member, in the session with it; a member that is no contact gets nothing. */
   private void pairwise(Tx tx, PublicIdentity to, int kind, byte[] data, long now) throws StoreException,
       SottoException {
     Optional<Tx.Contact> c = tx.contactByIdentity(to.encoded());
@@ -466,8 +483,11 @@ final class Groups {
     }
     Node.sayHelloFirst(tx, c.get(), now);
     Tx.Contact contact = tx.contact(c.get().id()).orElseThrow();
-    NodeMessage m = kind == NodeMessage.GROUP_KEY ? NodeMessage.groupKey(contact.nextOutSeq(), now / 1000, data)
-        : NodeMessage.groupWelcome(contact.nextOutSeq(), now / 1000, data);
+    NodeMessage m = switch (kind) {
+      case NodeMessage.GROUP_KEY -> NodeMessage.groupKey(contact.nextOutSeq(), now / 1000, data);
+      case NodeMessage.GROUP_WELCOME -> NodeMessage.groupWelcome(contact.nextOutSeq(), now / 1000, data);
+      default -> NodeMessage.groupEnvelope(contact.nextOutSeq(), now / 1000, Envelope.parse(data));
+    };
     tx.queuePending(contact.id(), m.encode(), now);
   }
 
@@ -506,6 +526,17 @@ final class Groups {
   void received(Tx tx, NodeCore.GroupDelivery d) throws StoreException, SottoException {
     byte[] data = d.message().groupData();
     long now = clock.millis();
+    if (d.message().kind() == NodeMessage.GROUP_ENVELOPE) {
+      if (!openPairwise(tx, data, now)) {
+        List<byte[][]> early = earlyEnvelopes(tx);
+        early.add(new byte[][] {data});
+        while (early.size() > 64) {
+          early.remove(0);
+        }
+        putEarlyEnvelopes(tx, early);
+      }
+      return;
+    }
     if (d.message().kind() == NodeMessage.GROUP_WELCOME) {
       if (data.length < 35) {
         return;
@@ -568,6 +599,9 @@ final class Groups {
       // Heal it: ask the members for their chains and states (at most once an hour for a group).
       askResync(tx, id, g, now, "your view of the group differs from a member's", FORK_RESYNC_EVERY_MILLIS);
     }
+    save(tx, g);
+    retryEarlyEnvelopes(tx, now);
+    g = load(tx, id);
     if (r.requested() && g.isMember() && g.state().isMember(d.from().fingerprint())) {
       // The sender asks for this member's chain and state (it came back after a long absence, or
       // its view forked): spec: group.adoc#group-offline, #group-sender-key. The chain, when it is
@@ -580,6 +614,85 @@ final class Groups {
       pairwise(tx, d.from(), NodeMessage.GROUP_WELCOME, g.state().encoded(), now);
     }
     save(tx, g);
+  }
+
+  /**
+   * Opens a group envelope that came in a pairwise session (the sender's fallback when the group's
+   * mailboxes failed: spec: group.adoc#group-delivery) with the group whose chain it names, and
+   * shows it. False when no group holds its tag (its sender key may not have come yet); a copy
+   * opened already (REPLAY) or refused otherwise is dropped.
+   */
+  private boolean openPairwise(Tx tx, byte[] envelope, long now) throws StoreException, SottoException {
+    for (String id : index(tx)) {
+      Group g = load(tx, id);
+      Group.Opened o;
+      try {
+        o = g.open(envelope);
+      } catch (SottoException e) {
+        if (e.code() == ErrorCode.UNKNOWN_TAG) {
+          continue;
+        }
+        refused.incrementAndGet();
+        if (e.code() == ErrorCode.BAD_SIGNATURE) {
+          forged.incrementAndGet();
+        }
+        return true;
+      }
+      show(tx, id, o, now);
+      save(tx, g);
+      pairwiseOpened.incrementAndGet();
+      opened.incrementAndGet();
+      return true;
+    }
+    return false;
+  }
+
+  /** Opens the pairwise envelopes kept for want of their chain, those that now open. */
+  private void retryEarlyEnvelopes(Tx tx, long now) throws StoreException, SottoException {
+    List<byte[][]> early = earlyEnvelopes(tx);
+    if (early.isEmpty()) {
+      return;
+    }
+    List<byte[][]> rest = new ArrayList<>();
+    for (byte[][] e : early) {
+      if (!openPairwise(tx, e[0], now)) {
+        rest.add(e);
+      }
+    }
+    putEarlyEnvelopes(tx, rest);
+  }
+
+  private static List<byte[][]> earlyEnvelopes(Tx tx) throws StoreException {
+    List<byte[][]> out = new ArrayList<>();
+    Optional<byte[]> raw = tx.get(KV_EARLY_ENVELOPES);
+    if (raw.isEmpty()) {
+      return out;
+    }
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(raw.get()))) {
+      int n = in.readInt();
+      for (int i = 0; i < n; i++) {
+        byte[] e = new byte[in.readInt()];
+        in.readFully(e);
+        out.add(new byte[][] {e});
+      }
+    } catch (IOException e) {
+      throw new StoreException(StoreException.Kind.CORRUPT, "the early group envelopes do not read");
+    }
+    return out;
+  }
+
+  private static void putEarlyEnvelopes(Tx tx, List<byte[][]> early) throws StoreException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(early.size());
+      for (byte[][] e : early) {
+        out.writeInt(e[0].length);
+        out.write(e[0]);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    tx.put(KV_EARLY_ENVELOPES, bytes.toByteArray());
   }
 
   /** A fork asks for a resync at most this often per group. */
@@ -699,10 +812,33 @@ final class Groups {
           // the next mailbox, or the next round
         }
       }
+      java.nio.ByteBuffer key = java.nio.ByteBuffer.wrap(d.envelope());
+      long t = clock.millis();
+      if (!done) {
+        long since = failingSince.computeIfAbsent(key, k -> t);
+        if (t - since >= fallbackMillis) {
+          // Every mailbox of the group failed for that long: the envelope goes to each other member
+          // in its pairwise session instead (a deposit at a mailbox the group left is dropped).
+          store.write(tx -> {
+            if (at < 0 && index(tx).contains(group)) {
+              Group g = load(tx, group);
+              for (GroupState.Member m : g.state().members()) {
+                if (!m.identity().fingerprint().equals(me.fingerprint())) {
+                  pairwise(tx, m.identity(), NodeMessage.GROUP_ENVELOPE, d.envelope(), t);
+                }
+              }
+              pairwiseSent.incrementAndGet();
+            }
+            return null;
+          });
+          done = true;
+        }
+      }
       if (done) {
+        failingSince.remove(key);
         store.write(tx -> {
           List<Deposit> now = deposits(tx);
-          now.removeIf(x -> java.util.Arrays.equals(x.envelope(), d.envelope()));
+          now.removeIf(x -> java.util.Arrays.equals(x.envelope(), d.envelope()) && x.group().equals(d.group()));
           putDeposits(tx, now);
           return null;
         });
@@ -817,19 +953,7 @@ final class Groups {
           }
           return Optional.<byte[]>empty(); // refused: left at the mailbox for the others
         }
-        String from = nameOf(tx, o.sender().fingerprint());
-        if (o.payload().isPresent()) {
-          try {
-            NodeMessage text = NodeMessage.parse(o.payload().get(), Instant.ofEpochMilli(now), o.sender());
-            if (text.kind() == NodeMessage.TEXT) {
-              append(tx, id, new Line(from, text.sentAt(), text.text(), false));
-            }
-          } catch (SottoException e) {
-            // not a node message: taken and dropped
-          }
-        } else if (o.change().isPresent()) {
-          append(tx, id, new Line(from, now / 1000, describe(tx, o.change().get()), true));
-        }
+        show(tx, id, o, now);
         save(tx, g);
         return Optional.of(o.takeToken());
       });
@@ -840,6 +964,23 @@ final class Groups {
     }
     if (!takes.isEmpty()) {
       link.call(Frame.take(link.nextRequestId(), takes));
+    }
+  }
+
+  /** Adds what an opened group message says to the group's history: a text, or a change as an event. */
+  private void show(Tx tx, String id, Group.Opened o, long now) throws StoreException {
+    String from = nameOf(tx, o.sender().fingerprint());
+    if (o.payload().isPresent()) {
+      try {
+        NodeMessage text = NodeMessage.parse(o.payload().get(), Instant.ofEpochMilli(now), o.sender());
+        if (text.kind() == NodeMessage.TEXT) {
+          append(tx, id, new Line(from, text.sentAt(), text.text(), false));
+        }
+      } catch (SottoException e) {
+        // not a node message: taken and dropped
+      }
+    } else if (o.change().isPresent()) {
+      append(tx, id, new Line(from, now / 1000, describe(tx, o.change().get()), true));
     }
   }
 

@@ -1101,6 +1101,11 @@ public final class Node implements AutoCloseable {
     wake.release();
   }
 
+  /** For tests: how long a group deposit fails at every mailbox before it goes pairwise (60 s by default). */
+  void groupFallbackAfter(Duration d) {
+    groups.fallbackAfter(d.toMillis());
+  }
+
   /** Makes a member (a contact's name) an admin of a group (this node must be an admin). */
   public void groupPromote(String group, String memberName) throws StoreException, SottoException {
     groups.promote(group, memberName);

@@ -650,7 +650,7 @@ public final class NodeCore {
       case NodeMessage.DROPPED -> {
         return false; // taken in receive() when it answers this node's unanswered first contact; else ignored
       }
-      case NodeMessage.GROUP_KEY, NodeMessage.GROUP_WELCOME -> {
+      case NodeMessage.GROUP_KEY, NodeMessage.GROUP_WELCOME, NodeMessage.GROUP_ENVELOPE -> {
         groupMessages.accept(tx, new GroupDelivery(peer, message));
         return false; // not a message of the conversation: no seq used up
       }

@@ -298,4 +298,67 @@ class GroupNodeTest {
       assertEquals(List.of("newest"), alice.groupHistory(id).stream().map(GroupLine::text).toList());
     }
   }
+
+  /**
+   * The pairwise fallback (spec: group.adoc#group-delivery, transport.adoc#node-groups): the group
+   * lives at a mailbox no member runs; it goes down while alice and bob write. Once their deposits
+   * have failed at every mailbox of the group for 1 s (60 s by default), each goes to every other
+   * member in its pairwise session as a GROUP_ENVELOPE (bob's after his new sender keys), and is
+   * read once by each; when the mailbox comes back nothing of it is deposited there and nothing is
+   * read twice, and the next message goes through the mailbox again. About 15 s.
+   */
+  @Test
+  void whenTheGroupMailboxIsDownMessagesGoPairwiseOnce() throws Exception {
+    Path m = TestNodes.init(dir, "mailbox", List.of());
+    Path a = TestNodes.init(dir, "alice", List.of());
+    Path b = TestNodes.init(dir, "bob", List.of());
+    Path c = TestNodes.init(dir, "carol", List.of());
+    try (Node alice = Node.open(a, null, TestNodes.fast()); Node bob = Node.open(b, null, TestNodes.fast());
+        Node carol = Node.open(c, null, TestNodes.fast())) {
+      Node mailbox = Node.open(m, null, TestNodes.fast());
+      try {
+        TestNodes.connect(alice, bob, carol, mailbox);
+        mailbox.start();
+        alice.start();
+        bob.start();
+        carol.start();
+        for (Node n : List.of(alice, bob)) {
+          n.groupFallbackAfter(Duration.ofSeconds(1));
+        }
+        introduce(alice, "alice", bob, "bob");
+        introduce(alice, "alice", carol, "carol");
+        introduce(bob, "bob", carol, "carol");
+        String id = alice.groupCreate("elsewhere", mailbox.mailboxAddress());
+        alice.groupAdd(id, "bob");
+        alice.groupAdd(id, "carol");
+        TestNodes.await(TIMEOUT, () -> bob.groups().size() == 1 && carol.groups().size() == 1
+            && carol.groups().get(0).members() == 3);
+        alice.groupSend(id, "through the mailbox");
+        TestNodes.await(TIMEOUT, () -> reads(bob, id, "through the mailbox") && reads(carol, id, "through the mailbox"));
+        mailbox.close();
+        alice.groupSend(id, "while it is down");
+        bob.groupSend(id, "bob, while it is down");
+        TestNodes.await(TIMEOUT, () -> reads(bob, id, "while it is down") && reads(carol, id, "while it is down")
+            && reads(alice, id, "bob, while it is down") && reads(carol, id, "bob, while it is down"));
+        assertEquals(1, alice.serving().get("group_pairwise_sent"));
+        assertEquals(1, bob.serving().get("group_pairwise_sent"));
+        mailbox = Node.open(m, null, TestNodes.fast());
+        TestNodes.connect(alice, bob, carol, mailbox);
+        mailbox.start();
+        int held = mailbox.mailboxItems().size();
+        alice.groupSend(id, "the mailbox is back");
+        TestNodes.await(TIMEOUT, () -> reads(bob, id, "the mailbox is back") && reads(carol, id, "the mailbox is back"));
+        Thread.sleep(1_000); // more rounds of deposits and fetches: nothing is deposited or read twice
+        assertTrue(mailbox.mailboxItems().size() <= held + 1, "only the last message went to the mailbox");
+        for (Node n : List.of(alice, bob, carol)) {
+          for (String text : List.of("through the mailbox", "while it is down", "bob, while it is down",
+              "the mailbox is back")) {
+            assertEquals(1, n.groupHistory(id).stream().filter(l -> l.text().equals(text)).count(), text);
+          }
+        }
+      } finally {
+        mailbox.close();
+      }
+    }
+  }
 }
