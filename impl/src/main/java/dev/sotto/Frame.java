@@ -34,6 +34,12 @@ public final class Frame {
   public static final int DEPOSIT_GROUP = 0x0b;
   /** Group items: present take tokens for group items this link was sent. */
   public static final int TAKE = 0x0c;
+  /**
+   * Group items: fetch the group items held under tags that carry one of the fetching member's
+   * leaves (spec: transport.adoc#mailbox), so that items another member deposits under a tag it
+   * knows are not handed out to the others.
+   */
+  public static final int FETCH_GROUP = 0x0d;
   public static final int OK = 0x81;
   public static final int ERROR = 0x82;
   public static final int ITEM = 0x83;
@@ -573,6 +579,71 @@ public final class Frame {
       w.u64(t.itemId()).bytes(t.token);
     }
     return of(TAKE, requestId, w.toByteArray());
+  }
+
+  /** One entry of a FETCH_GROUP: a tag and the fetching member's take leaf for it (spec: group.adoc#group-delivery). */
+  public record Watch(byte[] tag, byte[] leaf) {
+    public Watch {
+      Bytes.requireLength(tag, Envelope.TAG_LENGTH, "tag");
+      Bytes.requireLength(leaf, LEAF_LENGTH, "leaf");
+      tag = tag.clone();
+      leaf = leaf.clone();
+    }
+
+    @Override
+    public byte[] tag() {
+      return tag.clone();
+    }
+
+    @Override
+    public byte[] leaf() {
+      return leaf.clone();
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Watch that && Arrays.equals(tag, that.tag) && Arrays.equals(leaf, that.leaf);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(tag) * 31 + Arrays.hashCode(leaf);
+    }
+
+    @Override
+    public String toString() {
+      return "Watch[" + Bytes.hex(tag) + "]";
+    }
+  }
+
+  /** FETCH_GROUP: {@code count u16 || (tag || leaf) x count}, 1 to 1024 entries. */
+  public static Frame fetchGroup(long requestId, List<Watch> watches) {
+    if (watches.isEmpty() || watches.size() > MAX_COUNT) {
+      throw new IllegalArgumentException("a FETCH_GROUP names 1.." + MAX_COUNT + " tags");
+    }
+    Writer w = new Writer().u16(watches.size());
+    for (Watch x : watches) {
+      w.bytes(x.tag).bytes(x.leaf);
+    }
+    return of(FETCH_GROUP, requestId, w.toByteArray());
+  }
+
+  /**
+   * The entries of a FETCH_GROUP body, in the order given (repeats kept).
+   *
+   * @throws SottoException TRUNCATED, TRAILING_DATA, INVALID_ENCODING (a count of 0 or above 1024)
+   */
+  public List<Watch> watches() throws SottoException {
+    requireType(FETCH_GROUP);
+    Reader in = new Reader(body, "fetch_group");
+    int count = count(in);
+    List<Watch> out = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      byte[] tag = in.bytes(Envelope.TAG_LENGTH, "tag[" + i + "]");
+      out.add(new Watch(tag, in.bytes(LEAF_LENGTH, "leaf[" + i + "]")));
+    }
+    in.end();
+    return List.copyOf(out);
   }
 
   /** The body of a DEPOSIT_GROUP: the leaves as given (repeats kept), then the envelope. */

@@ -796,6 +796,23 @@ public final class Group {
     return out;
   }
 
+  /**
+   * The tags to fetch now, as {@link #tags}, each with this member's take leaf for it (spec:
+   * group.adoc#group-delivery): what a FETCH_GROUP names, so that a mailbox hands out only the items
+   * under a tag whose sender gave this member a leaf (spec: transport.adoc#mailbox).
+   */
+  public synchronized List<Frame.Watch> watches() {
+    List<Frame.Watch> out = new ArrayList<>();
+    for (Map.Entry<ByteBuffer, Ref> e : index.entrySet()) {
+      if (e.getValue().kind() != Kind.REPLAY) {
+        byte[] tag = Bytes.concat(e.getKey().array());
+        out.add(new Frame.Watch(tag, GroupKdf.takeLeaf(GroupKdf.takeToken(e.getValue().chain().takeSeed, tag))));
+      }
+    }
+    out.sort((x, y) -> Arrays.compareUnsigned(x.tag(), y.tag()));
+    return out;
+  }
+
   // ------------------------------------------------------------------ reading
 
   /** The current state (the tip). */

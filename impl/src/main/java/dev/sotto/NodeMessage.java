@@ -27,6 +27,11 @@ public final class NodeMessage {
   public static final int GROUP_KEY = 0x06;
   /** A welcome to a group: the group state of the change that added the receiver. */
   public static final int GROUP_WELCOME = 0x07;
+  /**
+   * A group message's envelope, sent in the pairwise session when the group's mailboxes cannot be
+   * reached (spec: group.adoc#group-delivery), opened by the group layer.
+   */
+  public static final int GROUP_ENVELOPE = 0x08;
   /** The length of a GROUP_KEY's body: a sender key. */
   public static final int GROUP_KEY_LENGTH = 211;
   public static final int MAX_NAME_BYTES = 64;
@@ -130,7 +135,18 @@ public final class NodeMessage {
     return m;
   }
 
-  /** The body of a GROUP_KEY or GROUP_WELCOME (a sender key or a group state); null otherwise. */
+  /**
+   * A GROUP_ENVELOPE: a group message's envelope (spec: transport.adoc#node-messages), opened by
+   * the group layer. {@code seq} is not used up.
+   */
+  public static NodeMessage groupEnvelope(long seq, long sentAt, Envelope envelope) {
+    checkCounters(seq, sentAt, 0, 0);
+    NodeMessage m = new NodeMessage(GROUP_ENVELOPE, seq, sentAt, -1, -1, null, null, null);
+    m.group = envelope.encoded();
+    return m;
+  }
+
+  /** The body of a GROUP_KEY, GROUP_WELCOME or GROUP_ENVELOPE (a sender key, a group state, an envelope); null otherwise. */
   public byte[] groupData() {
     return group == null ? null : group.clone();
   }
@@ -155,7 +171,7 @@ public final class NodeMessage {
       case TEXT -> w.bytes(text.getBytes(StandardCharsets.UTF_8));
       case RESET -> cardAndBundle(name(w.u64(inSeq).u64(outSeq)));
       case DROPPED -> { }
-      case GROUP_KEY, GROUP_WELCOME -> w.bytes(group);
+      case GROUP_KEY, GROUP_WELCOME, GROUP_ENVELOPE -> w.bytes(group);
       default -> w.u64(inSeq).u64(outSeq);
     }
     return w.toByteArray();
@@ -177,14 +193,15 @@ public final class NodeMessage {
    *
    * @throws SottoException TRUNCATED, INVALID_ENCODING (unknown kind, a u64 of 2^63 or more, a
    *     name of 0 or more than 64 bytes, a name or text that is not UTF-8, a text too long),
-   *     TRAILING_DATA (bytes after a SYNC, a DROPPED or a GROUP_KEY's 211), and for a HELLO or a RESET every error of
+   *     TRAILING_DATA (bytes after a SYNC, a DROPPED or a GROUP_KEY's 211), a GROUP_ENVELOPE's envelope's
+   *     errors (TRUNCATED, UNSUPPORTED_VERSION, INVALID_ENCODING), and for a HELLO or a RESET every error of
    *     {@link Card#parse(byte[], Instant, PublicIdentity)} (IDENTITY_MISMATCH when the card is
    *     someone else's)
    */
   public static NodeMessage parse(byte[] payload, Instant now, PublicIdentity sender) throws SottoException {
     Reader in = Reader.decrypted(payload, "node_message");
     int kind = in.u8("kind");
-    if (kind < HELLO || kind > GROUP_WELCOME) {
+    if (kind < HELLO || kind > GROUP_ENVELOPE) {
       throw in.invalid("kind", 0, "node message kind " + kind + " is not defined");
     }
     long seq = in.u64("seq");
@@ -224,6 +241,9 @@ public final class NodeMessage {
           in.bytes(1, "state");
         }
         return groupWelcome(seq, sentAt, in.bytes(in.remaining(), "state"));
+      }
+      case GROUP_ENVELOPE -> {
+        return groupEnvelope(seq, sentAt, Envelope.parse(in.bytes(in.remaining(), "envelope")));
       }
       default -> {
         long inSeq = in.u64("in_seq");
@@ -332,6 +352,7 @@ public final class NodeMessage {
       case DROPPED -> "DROPPED";
       case GROUP_KEY -> "GROUP_KEY";
       case GROUP_WELCOME -> "GROUP_WELCOME";
+      case GROUP_ENVELOPE -> "GROUP_ENVELOPE";
       default -> "kind " + kind;
     };
   }

@@ -126,7 +126,7 @@ class NodeMessageTest {
     assertNull(read.card());
     assertEquals(ErrorCode.TRAILING_DATA, refused(Arrays.copyOf(encoded, 18)), "a byte after sent_at");
     assertEquals(ErrorCode.TRUNCATED, refused(Arrays.copyOf(encoded, 16)), "cut inside sent_at");
-    assertEquals(ErrorCode.INVALID_ENCODING, refused(withByte(encoded, 0, 0x08)), "kind 0x08");
+    assertEquals(ErrorCode.INVALID_ENCODING, refused(withByte(encoded, 0, 0x09)), "kind 0x09");
   }
 
   @Test
@@ -145,7 +145,7 @@ class NodeMessageTest {
     int cardLength = name + 1 + 5;
     int card = cardLength + 2;
     int bundle = card + ALICE.encoded().length;
-    assertEquals(ErrorCode.INVALID_ENCODING, refused(withByte(sync, 0, 0x08)));
+    assertEquals(ErrorCode.INVALID_ENCODING, refused(withByte(sync, 0, 0x09)));
     assertEquals(ErrorCode.TRUNCATED, refused(Arrays.copyOf(reset, 17)), "no in_seq");
     assertEquals(ErrorCode.TRUNCATED, refused(Arrays.copyOf(reset, 30)), "cut inside out_seq");
     assertEquals(ErrorCode.INVALID_ENCODING, refused(withByte(reset, 17, 0x80)), "in_seq of 2^63");

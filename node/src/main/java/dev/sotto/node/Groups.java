@@ -62,8 +62,32 @@ final class Groups {
   private final AtomicLong refused = new AtomicLong();
   /** Of the refused, those signed with another key than their chain's: a forged author (BAD_SIGNATURE). */
   private final AtomicLong forged = new AtomicLong();
+  /** Resyncs asked for (a return after the retention, or a fork), and states adopted, since start. */
+  private final AtomicLong resyncsAsked = new AtomicLong();
+  private final AtomicLong resyncsAdopted = new AtomicLong();
+  /** Group messages sent in the pairwise sessions because the group's mailboxes failed (spec: group.adoc#group-delivery). */
+  private final AtomicLong pairwiseSent = new AtomicLong();
+  /** Group messages opened from a pairwise session. */
+  private final AtomicLong pairwiseOpened = new AtomicLong();
+  /** When each waiting deposit first failed at every mailbox of its group (this process's memory only). */
+  private final Map<java.nio.ByteBuffer, Long> failingSince = new java.util.concurrent.ConcurrentHashMap<>();
+  /** How long a deposit fails at every mailbox before its envelope goes pairwise to each member. */
+  private volatile long fallbackMillis = FALLBACK_MILLIS;
+  static final long FALLBACK_MILLIS = 60_000;
+  static final String KV_EARLY_ENVELOPES = "group-early-envelopes";
+  /**
+   * How long the group's mailboxes are taken to keep items (this node's own retention, 7 days by
+   * default): a member whose last fetch of a group is older asks for a resync (spec:
+   * group.adoc#group-offline).
+   */
+  private final long absenceMillis;
+  /** The mailbox this node offers a group whose mailbox moves: its own, or its first. */
+  private final java.util.function.Supplier<GroupState.Mailbox> ownMailbox;
 
-  Groups(Store store, Clock clock, RandomSource random, PublicIdentity me, LinkPool links, System.Logger log) {
+  Groups(Store store, Clock clock, RandomSource random, PublicIdentity me, LinkPool links, System.Logger log,
+      long absenceMillis, java.util.function.Supplier<GroupState.Mailbox> ownMailbox) {
+    this.absenceMillis = absenceMillis;
+    this.ownMailbox = ownMailbox;
     this.store = store;
     this.clock = clock;
     this.random = random;
@@ -91,6 +115,10 @@ final class Groups {
     m.put("group_opened", opened.get());
     m.put("group_refused", refused.get());
     m.put("group_forged", forged.get());
+    m.put("group_resyncs_asked", resyncsAsked.get());
+    m.put("group_resyncs_adopted", resyncsAdopted.get());
+    m.put("group_pairwise_sent", pairwiseSent.get());
+    m.put("group_pairwise_opened", pairwiseOpened.get());
     return m;
   }
 
@@ -146,20 +174,36 @@ final class Groups {
     return found;
   }
 
+  /** A line of a group's history and when this node stored it (its own clock, milliseconds). */
+  private record Entry(Line line, long storedAt) {}
+
+  /** Marks the history's second layout, which keeps each line's storing time. */
+  private static final int HISTORY_V2 = -2;
+
   private static List<Line> history(Tx tx, String id) throws StoreException {
-    List<Line> out = new ArrayList<>();
+    return entries(tx, id).stream().map(Entry::line).toList();
+  }
+
+  private static List<Entry> entries(Tx tx, String id) throws StoreException {
+    List<Entry> out = new ArrayList<>();
     Optional<byte[]> raw = tx.get("group-log:" + id);
     if (raw.isEmpty()) {
       return out;
     }
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(raw.get()))) {
       int n = in.readInt();
+      boolean v2 = n == HISTORY_V2;
+      if (v2) {
+        n = in.readInt();
+      }
       for (int i = 0; i < n; i++) {
         String from = string(in);
         long sentAt = in.readLong();
         String text = string(in);
         boolean event = in.readBoolean();
-        out.add(new Line(from, sentAt, text, event));
+        // A line of the first layout: its sender's time stands for the storing time.
+        long storedAt = v2 ? in.readLong() : sentAt * 1000;
+        out.add(new Entry(new Line(from, sentAt, text, event), storedAt));
       }
     } catch (IOException e) {
       throw new StoreException(StoreException.Kind.CORRUPT, "a group's history does not read");
@@ -167,22 +211,48 @@ final class Groups {
     return out;
   }
 
-  private static void append(Tx tx, String id, Line line) throws StoreException {
-    List<Line> lines = history(tx, id);
-    lines.add(line);
+  private void append(Tx tx, String id, Line line) throws StoreException {
+    List<Entry> lines = entries(tx, id);
+    lines.add(new Entry(line, clock.millis()));
+    putEntries(tx, id, lines);
+  }
+
+  private static void putEntries(Tx tx, String id, List<Entry> lines) throws StoreException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(HISTORY_V2);
       out.writeInt(lines.size());
-      for (Line l : lines) {
+      for (Entry e : lines) {
+        Line l = e.line();
         string(out, l.from());
         out.writeLong(l.sentAt());
         string(out, l.text());
         out.writeBoolean(l.event());
+        out.writeLong(e.storedAt());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     tx.put("group-log:" + id, bytes.toByteArray());
+  }
+
+  /**
+   * Deletes the lines of every group's history that this node stored before {@code beforeMillis}
+   * (the node's global retention, as for its pairwise conversations: 'sotto config --keep'), in
+   * that transaction; returns how many. The history is rewritten, and the store overwrites the
+   * freed pages (secure_delete); the node truncates its write-ahead log after.
+   */
+  int deleteHistoryBefore(Tx tx, long beforeMillis) throws StoreException {
+    int deleted = 0;
+    for (String id : index(tx)) {
+      List<Entry> lines = entries(tx, id);
+      List<Entry> kept = lines.stream().filter(e -> e.storedAt() >= beforeMillis).toList();
+      if (kept.size() < lines.size()) {
+        deleted += lines.size() - kept.size();
+        putEntries(tx, id, kept);
+      }
+    }
+    return deleted;
   }
 
   private static String string(DataInputStream in) throws IOException {
@@ -283,32 +353,55 @@ final class Groups {
 
   /** Adds a contact to the group (this node must be an admin). */
   void add(String group, String contactName) throws StoreException, SottoException {
-    change(group, tx -> {
+    change(group, (tx, g) -> {
       Tx.Contact c = Node.contactNamed(tx, contactName);
       return List.of(new GroupChange.Add(PublicIdentity.parse(c.identity()), GroupState.Role.MEMBER));
     }, "added " + contactName);
   }
 
-  /** Removes a member (a contact's name) from the group. */
+  /**
+   * Removes a member (a contact's name) from the group. When the member hosts mailboxes of the
+   * group, the same change names the group's mailboxes without them, and this node's own when
+   * none would be left (spec: transport.adoc#node-groups): the move is announced by the removal
+   * itself, signed by its author, and deposited at the old mailboxes as well as the new.
+   */
   void remove(String group, String memberName) throws StoreException, SottoException {
-    change(group, tx -> {
+    change(group, (tx, g) -> {
       Tx.Contact c = Node.contactNamed(tx, memberName);
-      return List.of(new GroupChange.Remove(PublicIdentity.parse(c.identity()).fingerprint()));
+      Fingerprint f = PublicIdentity.parse(c.identity()).fingerprint();
+      List<GroupChange.Op> ops = new ArrayList<>(List.of(new GroupChange.Remove(f)));
+      List<GroupState.Mailbox> now = g.state().mailboxes();
+      List<GroupState.Mailbox> kept = new ArrayList<>(now.stream().filter(m -> !m.host().equals(Optional.of(f)))
+          .toList());
+      if (kept.size() < now.size() && kept.isEmpty()) {
+        kept.add(ownMailbox.get());
+        ops.add(new GroupChange.SetMailboxes(kept));
+      }
+      return ops;
     }, "removed " + memberName);
+  }
+
+  /** Makes a member (a contact's name) an admin of the group (this node must be an admin). */
+  void promote(String group, String memberName) throws StoreException, SottoException {
+    change(group, (tx, g) -> {
+      Tx.Contact c = Node.contactNamed(tx, memberName);
+      return List.of(new GroupChange.SetRole(PublicIdentity.parse(c.identity()).fingerprint(),
+          GroupState.Role.ADMIN));
+    }, "made " + memberName + " an admin");
   }
 
   /** Leaves the group. */
   void leave(String group) throws StoreException, SottoException {
-    change(group, tx -> List.of(new GroupChange.Remove(me.fingerprint())), "left the group");
+    change(group, (tx, g) -> List.of(new GroupChange.Remove(me.fingerprint())), "left the group");
   }
 
   /** Renames the group. */
   void rename(String group, String name) throws StoreException, SottoException {
-    change(group, tx -> List.of(new GroupChange.Rename(name)), "renamed the group " + name);
+    change(group, (tx, g) -> List.of(new GroupChange.Rename(name)), "renamed the group " + name);
   }
 
   private interface Ops {
-    List<GroupChange.Op> of(Tx tx) throws StoreException, SottoException;
+    List<GroupChange.Op> of(Tx tx, Group g) throws StoreException, SottoException;
   }
 
   private void change(String group, Ops ops, String what) throws StoreException, SottoException {
@@ -317,8 +410,20 @@ final class Groups {
       String id = find(tx, group);
       Group g = load(tx, id);
       requireMember(g);
-      Group.Sealed s = g.propose(ops.of(tx), Instant.ofEpochMilli(now), random);
+      List<GroupState.Mailbox> before = g.state().mailboxes();
+      Group.Sealed s = g.propose(ops.of(tx, g), Instant.ofEpochMilli(now), random);
       sealed(tx, id, g, s, now);
+      // A change that moves the group's mailboxes is also left at those it leaves: the members
+      // fetch there until they have applied it (and a removed host learns its removal).
+      List<GroupState.Mailbox> after = g.state().mailboxes();
+      List<Deposit> out = deposits(tx);
+      for (GroupState.Mailbox m : before) {
+        if (after.stream().noneMatch(x -> x.address().equals(m.address()))) {
+          out.add(new Deposit(id + "@" + m.address().kind() + ":" + Bytes.hex(m.address().value()),
+              s.envelope().encoded(), s.leaves()));
+        }
+      }
+      putDeposits(tx, out);
       save(tx, g);
       append(tx, id, new Line("me", now / 1000, what, true));
       return null;
@@ -363,7 +468,12 @@ final class Groups {
     putDeposits(tx, out);
   }
 
-  /** A GROUP_KEY or GROUP_WELCOME to a member, in the session with it; a member that is no contact gets nothing. */
+  /** For tests: how long a deposit fails at every mailbox before it goes pairwise. */
+  void fallbackAfter(long millis) {
+    fallbackMillis = millis;
+  }
+
+  /** A GROUP_KEY, GROUP_WELCOME or GROUP_ENVELOPE to a member, in the session with it; a member that is no contact gets nothing. */
   private void pairwise(Tx tx, PublicIdentity to, int kind, byte[] data, long now) throws StoreException,
       SottoException {
     Optional<Tx.Contact> c = tx.contactByIdentity(to.encoded());
@@ -373,8 +483,11 @@ final class Groups {
     }
     Node.sayHelloFirst(tx, c.get(), now);
     Tx.Contact contact = tx.contact(c.get().id()).orElseThrow();
-    NodeMessage m = kind == NodeMessage.GROUP_KEY ? NodeMessage.groupKey(contact.nextOutSeq(), now / 1000, data)
-        : NodeMessage.groupWelcome(contact.nextOutSeq(), now / 1000, data);
+    NodeMessage m = switch (kind) {
+      case NodeMessage.GROUP_KEY -> NodeMessage.groupKey(contact.nextOutSeq(), now / 1000, data);
+      case NodeMessage.GROUP_WELCOME -> NodeMessage.groupWelcome(contact.nextOutSeq(), now / 1000, data);
+      default -> NodeMessage.groupEnvelope(contact.nextOutSeq(), now / 1000, Envelope.parse(data));
+    };
     tx.queuePending(contact.id(), m.encode(), now);
   }
 
@@ -413,12 +526,24 @@ final class Groups {
   void received(Tx tx, NodeCore.GroupDelivery d) throws StoreException, SottoException {
     byte[] data = d.message().groupData();
     long now = clock.millis();
+    if (d.message().kind() == NodeMessage.GROUP_ENVELOPE) {
+      if (!openPairwise(tx, data, now)) {
+        List<byte[][]> early = earlyEnvelopes(tx);
+        early.add(new byte[][] {data});
+        while (early.size() > 64) {
+          early.remove(0);
+        }
+        putEarlyEnvelopes(tx, early);
+      }
+      return;
+    }
     if (d.message().kind() == NodeMessage.GROUP_WELCOME) {
       if (data.length < 35) {
         return;
       }
       String id = id(java.util.Arrays.copyOfRange(data, 3, 35));
       if (index(tx).contains(id)) {
+        resynced(tx, id, d.from(), data, now);
         return;
       }
       Group g;
@@ -471,15 +596,156 @@ final class Groups {
       long epoch = java.nio.ByteBuffer.wrap(data, 33, 8).getLong();
       append(tx, id, new Line(nameOf(tx, d.from().fingerprint()), now / 1000, "(your view of " + g.state().name()
           + " differs from " + nameOf(tx, d.from().fingerprint()) + "'s since epoch " + epoch + ")", true));
+      // Heal it: ask the members for their chains and states (at most once an hour for a group).
+      askResync(tx, id, g, now, "your view of the group differs from a member's", FORK_RESYNC_EVERY_MILLIS);
     }
-    if (r.requested() && g.isMember()) {
-      // The sender asks for this member's chain (it came back after a long absence): spec: group.adoc#group-sender-key.
+    save(tx, g);
+    retryEarlyEnvelopes(tx, now);
+    g = load(tx, id);
+    if (r.requested() && g.isMember() && g.state().isMember(d.from().fingerprint())) {
+      // The sender asks for this member's chain and state (it came back after a long absence, or
+      // its view forked): spec: group.adoc#group-offline, #group-sender-key. The chain, when it is
+      // not stale (else the next seal makes one, whose key reaches the sender anyway), and the
+      // tip's state, as a welcome's encoding, which the sender adopts if it is ahead of its own.
       Optional<Group.Delivery> answer = g.senderKeyFor(d.from(), Instant.ofEpochMilli(now));
       if (answer.isPresent()) {
         pairwise(tx, d.from(), NodeMessage.GROUP_KEY, answer.get().payload(), now);
       }
+      pairwise(tx, d.from(), NodeMessage.GROUP_WELCOME, g.state().encoded(), now);
     }
     save(tx, g);
+  }
+
+  /**
+   * Opens a group envelope that came in a pairwise session (the sender's fallback when the group's
+   * mailboxes failed: spec: group.adoc#group-delivery) with the group whose chain it names, and
+   * shows it. False when no group holds its tag (its sender key may not have come yet); a copy
+   * opened already (REPLAY) or refused otherwise is dropped.
+   */
+  private boolean openPairwise(Tx tx, byte[] envelope, long now) throws StoreException, SottoException {
+    for (String id : index(tx)) {
+      Group g = load(tx, id);
+      Group.Opened o;
+      try {
+        o = g.open(envelope);
+      } catch (SottoException e) {
+        if (e.code() == ErrorCode.UNKNOWN_TAG) {
+          continue;
+        }
+        refused.incrementAndGet();
+        if (e.code() == ErrorCode.BAD_SIGNATURE) {
+          forged.incrementAndGet();
+        }
+        return true;
+      }
+      show(tx, id, o, now);
+      save(tx, g);
+      pairwiseOpened.incrementAndGet();
+      opened.incrementAndGet();
+      return true;
+    }
+    return false;
+  }
+
+  /** Opens the pairwise envelopes kept for want of their chain, those that now open. */
+  private void retryEarlyEnvelopes(Tx tx, long now) throws StoreException, SottoException {
+    List<byte[][]> early = earlyEnvelopes(tx);
+    if (early.isEmpty()) {
+      return;
+    }
+    List<byte[][]> rest = new ArrayList<>();
+    for (byte[][] e : early) {
+      if (!openPairwise(tx, e[0], now)) {
+        rest.add(e);
+      }
+    }
+    putEarlyEnvelopes(tx, rest);
+  }
+
+  private static List<byte[][]> earlyEnvelopes(Tx tx) throws StoreException {
+    List<byte[][]> out = new ArrayList<>();
+    Optional<byte[]> raw = tx.get(KV_EARLY_ENVELOPES);
+    if (raw.isEmpty()) {
+      return out;
+    }
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(raw.get()))) {
+      int n = in.readInt();
+      for (int i = 0; i < n; i++) {
+        byte[] e = new byte[in.readInt()];
+        in.readFully(e);
+        out.add(new byte[][] {e});
+      }
+    } catch (IOException e) {
+      throw new StoreException(StoreException.Kind.CORRUPT, "the early group envelopes do not read");
+    }
+    return out;
+  }
+
+  private static void putEarlyEnvelopes(Tx tx, List<byte[][]> early) throws StoreException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(early.size());
+      for (byte[][] e : early) {
+        out.writeInt(e[0].length);
+        out.write(e[0]);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    tx.put(KV_EARLY_ENVELOPES, bytes.toByteArray());
+  }
+
+  /** A fork asks for a resync at most this often per group. */
+  static final long FORK_RESYNC_EVERY_MILLIS = 3_600_000;
+
+  /**
+   * Asks every other member of the tip for its current chain and state (spec:
+   * group.adoc#group-offline): a new chain of this member's, whose sender keys carry the request
+   * flag. Not more often than {@code everyMillis} for a group (0: whenever asked).
+   */
+  private void askResync(Tx tx, String id, Group g, long now, String why, long everyMillis) throws StoreException,
+      SottoException {
+    if (!g.isMember()) {
+      return;
+    }
+    Optional<Long> last = tx.get("group-resync:" + id).map(b -> Long.parseLong(new String(b,
+        StandardCharsets.US_ASCII)));
+    if (everyMillis > 0 && last.isPresent() && now - last.get() < everyMillis) {
+      return;
+    }
+    tx.put("group-resync:" + id, Long.toString(now).getBytes(StandardCharsets.US_ASCII));
+    for (Group.Delivery k : g.requestChains(Instant.ofEpochMilli(now), random)) {
+      pairwise(tx, k.to(), NodeMessage.GROUP_KEY, k.payload(), now);
+    }
+    resyncsAsked.incrementAndGet();
+    append(tx, id, new Line("me", now / 1000, "(" + why + ": asked the members for the group's current state)",
+        true));
+  }
+
+  /** A member's state, in answer to a resync request: adopted when it lists both and is ahead of the tip. */
+  private void resynced(Tx tx, String id, PublicIdentity from, byte[] state, long now) throws StoreException,
+      SottoException {
+    Group g = load(tx, id);
+    if (!g.isMember()) {
+      return; // a removed member is not brought back by a state that lists it
+    }
+    long before = g.state().epoch();
+    boolean adopted;
+    try {
+      adopted = g.resync(from, state);
+    } catch (SottoException e) {
+      log.log(System.Logger.Level.INFO, "a resync state refused: " + e.code());
+      return;
+    }
+    if (!adopted) {
+      return;
+    }
+    resyncsAdopted.incrementAndGet();
+    save(tx, g);
+    long after = g.state().epoch();
+    append(tx, id, new Line(nameOf(tx, from.fingerprint()), now / 1000, "(caught up: " + (after - before)
+        + " change(s) of the group missed, now " + g.state().name() + ", " + g.state().members().size()
+        + " members, epoch " + after + ")", true));
   }
 
   private static List<byte[][]> early(Tx tx) throws StoreException {
@@ -525,13 +791,17 @@ final class Groups {
   void deposit() throws StoreException, SottoException {
     List<Deposit> waiting = store.read(Groups::deposits);
     for (Deposit d : waiting) {
-      List<GroupState.Mailbox> mailboxes = store.read(tx -> load(tx, d.group()).state().mailboxes());
+      // "id", or "id@kind:value" for a deposit at one mailbox the group left (see change()).
+      int at = d.group().indexOf('@');
+      String group = at < 0 ? d.group() : d.group().substring(0, at);
+      List<GroupState.Mailbox> mailboxes = at < 0 ? store.read(tx -> load(tx, group).state().mailboxes())
+          : List.of(addressed(d.group().substring(at + 1)));
       boolean done = mailboxes.isEmpty();
       for (GroupState.Mailbox m : mailboxes) {
         try {
           // In Tor mode on a lane of the group's own, apart from the node's fetches (as Deliveries
           // keeps each contact's deposits apart).
-          Frame answer = links.exchange(m.address(), links.isolatesLanes() ? "group-deposit/" + d.group() : "",
+          Frame answer = links.exchange(m.address(), links.isolatesLanes() ? "group-deposit/" + group : "",
               link -> link.call(Frame.depositGroup(link.nextRequestId(),
               d.leaves(), Envelope.parse(d.envelope())))).get(0);
           if (answer.type() == Frame.OK) {
@@ -542,14 +812,47 @@ final class Groups {
           // the next mailbox, or the next round
         }
       }
+      java.nio.ByteBuffer key = java.nio.ByteBuffer.wrap(d.envelope());
+      long t = clock.millis();
+      if (!done) {
+        long since = failingSince.computeIfAbsent(key, k -> t);
+        if (t - since >= fallbackMillis) {
+          // Every mailbox of the group failed for that long: the envelope goes to each other member
+          // in its pairwise session instead (a deposit at a mailbox the group left is dropped).
+          store.write(tx -> {
+            if (at < 0 && index(tx).contains(group)) {
+              Group g = load(tx, group);
+              for (GroupState.Member m : g.state().members()) {
+                if (!m.identity().fingerprint().equals(me.fingerprint())) {
+                  pairwise(tx, m.identity(), NodeMessage.GROUP_ENVELOPE, d.envelope(), t);
+                }
+              }
+              pairwiseSent.incrementAndGet();
+            }
+            return null;
+          });
+          done = true;
+        }
+      }
       if (done) {
+        failingSince.remove(key);
         store.write(tx -> {
           List<Deposit> now = deposits(tx);
-          now.removeIf(x -> java.util.Arrays.equals(x.envelope(), d.envelope()));
+          now.removeIf(x -> java.util.Arrays.equals(x.envelope(), d.envelope()) && x.group().equals(d.group()));
           putDeposits(tx, now);
           return null;
         });
       }
+    }
+  }
+
+  private static GroupState.Mailbox addressed(String kindAndValue) {
+    int colon = kindAndValue.indexOf(':');
+    try {
+      return new GroupState.Mailbox(Optional.empty(), Address.of(Integer.parseInt(kindAndValue.substring(0, colon)),
+          Bytes.unhex(kindAndValue.substring(colon + 1))));
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("a stored deposit's address does not read", e);
     }
   }
 
@@ -563,11 +866,9 @@ final class Groups {
   void fetch() throws StoreException, SottoException {
     for (String id : store.read(Groups::index)) {
       Group g = store.read(tx -> load(tx, id));
-      List<byte[]> tags = g.tags();
-      if (tags.isEmpty()) {
-        continue;
-      }
-      for (GroupState.Mailbox m : g.state().mailboxes()) {
+      List<Frame.Watch> tags = g.watches();
+      boolean answered = false;
+      for (GroupState.Mailbox m : tags.isEmpty() ? List.<GroupState.Mailbox>of() : g.state().mailboxes()) {
         if (!links.reaches(m.address())) {
           continue; // an address this node may not dial (an onion one without Tor, a TCP one in Tor mode)
         }
@@ -576,21 +877,60 @@ final class Groups {
             fetchFrom(link, id, tags);
             return null;
           });
+          answered = true;
         } catch (IOException | RuntimeException e) {
           // the mailbox failed: the next round tries again
         }
       }
+      if (answered || tags.isEmpty()) {
+        fetched(id);
+      }
     }
   }
 
-  private void fetchFrom(LinkPool.Calls link, String id, List<byte[]> tags) throws IOException, SottoException,
+  /**
+   * Notes that a group was fetched now; if the last fetch was longer ago than the mailboxes keep
+   * items (the member was away: spec: group.adoc#group-offline), asks the members for a resync. The
+   * time is written at most every sixteenth of the retention.
+   */
+  private void fetched(String id) throws StoreException, SottoException {
+    long now = clock.millis();
+    Optional<Long> stored = store.read(tx -> tx.get("group-fetched:" + id).map(b -> Long.parseLong(new String(b,
+        StandardCharsets.US_ASCII))));
+    if (stored.isPresent() && now - stored.get() < Math.max(1, absenceMillis / 16)) {
+      return; // most rounds: nothing to write
+    }
+    store.write(tx -> {
+      Optional<Long> last = tx.get("group-fetched:" + id).map(b -> Long.parseLong(new String(b,
+          StandardCharsets.US_ASCII)));
+      if (last.isPresent() && now - last.get() < Math.max(1, absenceMillis / 16)) {
+        return null;
+      }
+      tx.put("group-fetched:" + id, Long.toString(now).getBytes(StandardCharsets.US_ASCII));
+      if (last.isPresent() && now - last.get() > absenceMillis) {
+        Group g = load(tx, id);
+        askResync(tx, id, g, now, "you were away for longer than the mailboxes keep messages", 0);
+        save(tx, g);
+      }
+      return null;
+    });
+  }
+
+  private void fetchFrom(LinkPool.Calls link, String id, List<Frame.Watch> tags) throws IOException, SottoException,
       StoreException {
     for (int from = 0; from < tags.size(); from += Frame.MAX_COUNT) {
-      List<byte[]> chunk = tags.subList(from, Math.min(tags.size(), from + Frame.MAX_COUNT));
+      List<Frame.Watch> chunk = tags.subList(from, Math.min(tags.size(), from + Frame.MAX_COUNT));
       // A mailbox hands out at most 64 items a FETCH: ask again while it holds more (at most 16
       // rounds a fetch, so that a flood of items that do not open cannot hold the job).
       for (int round = 0; round < 16; round++) {
-        List<Frame> answer = link.call(Frame.fetch(link.nextRequestId(), chunk));
+        // FETCH_GROUP: only the items whose sender gave this member a leaf (spec: transport.adoc#mailbox).
+        List<Frame> answer = link.call(Frame.fetchGroup(link.nextRequestId(), chunk));
+        if (answer.get(0).type() == Frame.ERROR
+            && answer.get(0).errorNumber() == ErrorCode.UNSUPPORTED_REQUEST.number()) {
+          // A mailbox that does not serve FETCH_GROUP: a FETCH of the same tags, which another
+          // member's junk under them can fill (spec: security.adoc#group-jamming).
+          answer = link.call(Frame.fetch(link.nextRequestId(), chunk.stream().map(Frame.Watch::tag).toList()));
+        }
         Frame last = answer.get(answer.size() - 1);
         if (last.type() == Frame.DONE) {
           fetches.incrementAndGet();
@@ -624,19 +964,7 @@ final class Groups {
           }
           return Optional.<byte[]>empty(); // refused: left at the mailbox for the others
         }
-        String from = nameOf(tx, o.sender().fingerprint());
-        if (o.payload().isPresent()) {
-          try {
-            NodeMessage text = NodeMessage.parse(o.payload().get(), Instant.ofEpochMilli(now), o.sender());
-            if (text.kind() == NodeMessage.TEXT) {
-              append(tx, id, new Line(from, text.sentAt(), text.text(), false));
-            }
-          } catch (SottoException e) {
-            // not a node message: taken and dropped
-          }
-        } else if (o.change().isPresent()) {
-          append(tx, id, new Line(from, now / 1000, describe(tx, o.change().get()), true));
-        }
+        show(tx, id, o, now);
         save(tx, g);
         return Optional.of(o.takeToken());
       });
@@ -647,6 +975,23 @@ final class Groups {
     }
     if (!takes.isEmpty()) {
       link.call(Frame.take(link.nextRequestId(), takes));
+    }
+  }
+
+  /** Adds what an opened group message says to the group's history: a text, or a change as an event. */
+  private void show(Tx tx, String id, Group.Opened o, long now) throws StoreException {
+    String from = nameOf(tx, o.sender().fingerprint());
+    if (o.payload().isPresent()) {
+      try {
+        NodeMessage text = NodeMessage.parse(o.payload().get(), Instant.ofEpochMilli(now), o.sender());
+        if (text.kind() == NodeMessage.TEXT) {
+          append(tx, id, new Line(from, text.sentAt(), text.text(), false));
+        }
+      } catch (SottoException e) {
+        // not a node message: taken and dropped
+      }
+    } else if (o.change().isPresent()) {
+      append(tx, id, new Line(from, now / 1000, describe(tx, o.change().get()), true));
     }
   }
 

@@ -293,7 +293,8 @@ final class LinkPool implements AutoCloseable {
 
       @Override
       public List<Frame> call(Frame request) throws IOException, SottoException {
-        Duration budget = request.type() == Frame.FETCH || request.type() == Frame.BACKUP_GET ? budgets.fetch()
+        Duration budget = request.type() == Frame.FETCH || request.type() == Frame.FETCH_GROUP
+            || request.type() == Frame.BACKUP_GET ? budgets.fetch()
             : budgets.request();
         return within(socket, budget, requestName(request.type()), () -> channel.call(request));
       }
@@ -362,6 +363,7 @@ final class LinkPool implements AutoCloseable {
       case Frame.GET_PREKEYS -> "GET_PREKEYS";
       case Frame.DEPOSIT_GROUP -> "DEPOSIT_GROUP";
       case Frame.TAKE -> "TAKE";
+      case Frame.FETCH_GROUP -> "FETCH_GROUP";
       default -> "request 0x" + Integer.toHexString(type);
     };
   }

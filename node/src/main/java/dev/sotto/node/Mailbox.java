@@ -271,6 +271,21 @@ public final class Mailbox {
    * @throws SottoException the body's errors (INVALID_ENCODING, TRUNCATED, TRAILING_DATA)
    */
   synchronized List<Frame> fetch(NodeCore.LinkState link, Frame request) throws StoreException, SottoException {
+    return fetch(link, request, false);
+  }
+
+  /**
+   * FETCH_GROUP (spec: transport.adoc#mailbox): as FETCH, handing out only the group items under a
+   * named tag that carry the leaf named with it, untaken. The tags become watched.
+   *
+   * @throws SottoException the body's errors (INVALID_ENCODING, TRUNCATED, TRAILING_DATA)
+   */
+  synchronized List<Frame> fetchGroup(NodeCore.LinkState link, Frame request) throws StoreException, SottoException {
+    return fetch(link, request, true);
+  }
+
+  private List<Frame> fetch(NodeCore.LinkState link, Frame request, boolean group) throws StoreException,
+      SottoException {
     long requestId = request.requestId();
     long t = nanos.getAsLong();
     HandshakeBudget.Prefix prefix = prefixOf(link.source);
@@ -290,7 +305,8 @@ public final class Mailbox {
       count("fetches_refused", 1);
       return List.of(Frame.error(requestId, ErrorCode.LIMIT_EXCEEDED));
     }
-    List<byte[]> tags = request.tags();
+    List<Frame.Watch> watches = group ? request.watches() : null;
+    List<byte[]> tags = group ? watches.stream().map(Frame.Watch::tag).toList() : request.tags();
     long now = clock.millis();
     for (byte[] tag : tags) {
       watched.put(Tag.of(tag), now);
@@ -300,7 +316,8 @@ public final class Mailbox {
       it.next();
       it.remove();
     }
-    List<Tx.Item> items = store.read(tx -> tx.fetch(tags, now, Frame.MAX_ITEMS + 1));
+    List<Tx.Item> items = store.read(tx -> group ? tx.fetchGroup(watches, now, Frame.MAX_ITEMS + 1)
+        : tx.fetch(tags, now, Frame.MAX_ITEMS + 1));
     List<Frame> out = new ArrayList<>();
     long bytes = 0;
     for (Tx.Item item : items.subList(0, Math.min(items.size(), Frame.MAX_ITEMS))) {

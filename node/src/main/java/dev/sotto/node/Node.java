@@ -4,6 +4,7 @@ import dev.sotto.Address;
 import dev.sotto.Card;
 import dev.sotto.ErrorCode;
 import dev.sotto.Fingerprint;
+import dev.sotto.GroupState;
 import dev.sotto.Frame;
 import dev.sotto.Identity;
 import dev.sotto.IdentitySeed;
@@ -389,7 +390,12 @@ public final class Node implements AutoCloseable {
     Timing timing = options.timing();
     this.loops = timing.coverPerHour() > 0 || timing.padFetch() ? new CoverLoops(seed, store, random) : null;
     fetcher.cover(loops, timing.coverPerHour() > 0, timing.padFetch());
-    this.groups = new Groups(store, clock, random, identity.publicIdentity(), links, log);
+    this.groups = new Groups(store, clock, random, identity.publicIdentity(), links, log,
+        options.policy().retentionMillis(), () -> {
+          boolean own = options.policy().mailbox() || config.mailboxes().isEmpty();
+          return new GroupState.Mailbox(own ? Optional.of(identity.publicIdentity().fingerprint()) : Optional.empty(),
+              own ? mailboxAddress() : config.mailboxes().get(0));
+        });
     core.onGroupMessage(groups::received);
     this.backups = new Backups(store, core, seed, clock, random, links, () -> this.config.mailboxes(),
         linkKey.publicKey());
@@ -1111,6 +1117,17 @@ public final class Node implements AutoCloseable {
     wake.release();
   }
 
+  /** For tests: how long a group deposit fails at every mailbox before it goes pairwise (60 s by default). */
+  void groupFallbackAfter(Duration d) {
+    groups.fallbackAfter(d.toMillis());
+  }
+
+  /** Makes a member (a contact's name) an admin of a group (this node must be an admin). */
+  public void groupPromote(String group, String memberName) throws StoreException, SottoException {
+    groups.promote(group, memberName);
+    wake.release();
+  }
+
   /** Leaves a group. */
   public void groupLeave(String group) throws StoreException, SottoException {
     groups.leave(group);
@@ -1421,6 +1438,9 @@ public final class Node implements AutoCloseable {
         if (keep > 0) {
           n += tx.deleteMessagesBefore(c.id(), now - keep * 1000);
         }
+      }
+      if (global > 0) { // the groups' histories follow the global retention (spec: transport.adoc#node-groups)
+        n += groups.deleteHistoryBefore(tx, now - global * 1000);
       }
       return n;
     });

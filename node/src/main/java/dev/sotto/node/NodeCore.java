@@ -665,7 +665,7 @@ public final class NodeCore {
       case NodeMessage.DROPPED -> {
         return false; // taken in receive() when it answers this node's unanswered first contact; else ignored
       }
-      case NodeMessage.GROUP_KEY, NodeMessage.GROUP_WELCOME -> {
+      case NodeMessage.GROUP_KEY, NodeMessage.GROUP_WELCOME, NodeMessage.GROUP_ENVELOPE -> {
         groupMessages.accept(tx, new GroupDelivery(peer, message));
         return false; // not a message of the conversation: no seq used up
       }
@@ -1115,6 +1115,12 @@ public final class NodeCore {
             break;
           }
           return mailbox.fetch(link, request);
+        }
+        case Frame.FETCH_GROUP -> { // spec: transport.adoc#mailbox, group items
+          if (!policy.mailbox()) {
+            break;
+          }
+          return mailbox.fetchGroup(link, request);
         }
         case Frame.ACK -> {
           if (!policy.mailbox()) {

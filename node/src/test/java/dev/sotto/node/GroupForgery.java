@@ -46,11 +46,19 @@ public final class GroupForgery {
     return Envelope.parse(Bytes.concat(new byte[] {Envelope.VERSION}, GroupKdf.tag(chain.tagKey(), chain.nr()), body));
   }
 
-  /** Deposits {@code envelope} at the group's first mailbox, as {@code holder} knows it, with no leaves; the answer's type. */
+  /**
+   * Deposits {@code envelope} at the group's first mailbox, as {@code holder} knows it, with the
+   * one leaf the holder can compute for its tag, its own (the others' take seeds for the author's
+   * chain are the author's and theirs alone): the mailbox hands it to the holder's FETCH_GROUP and
+   * to no other member's. The answer's type.
+   */
   public static int deposit(Node holder, String group, Envelope envelope, RandomSource random) throws Exception {
-    GroupState.Mailbox m = holder.group(group).state().mailboxes().get(0);
+    Group g = holder.group(group);
+    GroupState.Mailbox m = g.state().mailboxes().get(0);
+    byte[] own = g.watches().stream().filter(w -> Arrays.equals(w.tag(), envelope.tag())).findFirst().orElseThrow()
+        .leaf();
     try (LinkChannel link = LinkChannel.connect(m.address(), "forger", random, 10_000, WireTap.NONE)) {
-      return link.call(Frame.depositGroup(link.nextRequestId(), List.of(), envelope)).get(0).type();
+      return link.call(Frame.depositGroup(link.nextRequestId(), List.of(own), envelope)).get(0).type();
     }
   }
 

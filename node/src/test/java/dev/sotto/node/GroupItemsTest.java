@@ -187,4 +187,61 @@ class GroupItemsTest {
       assertEquals(Optional.empty(), store.read(tx -> tx.untakenLeaves(next)));
     }
   }
+
+  /**
+   * The attack (spec: group.adoc#group-attacks, transport.adoc#mailbox): carol holds alice's chain,
+   * so she knows the tag of alice's next message, and fills it at the mailbox with junk before
+   * alice deposits: 256 group items (the per-tag quota) with leaves of her choosing. Before
+   * FETCH_GROUP and the per-leaf quota, alice's deposit was refused (LIMIT_EXCEEDED: verified
+   * when this test was written), and 64 junk items ahead of an item hid it from every FETCH of
+   * the tag. Now alice's deposit is stored (carol holds none of the leaves alice gives bob and
+   * dave), bob's FETCH_GROUP hands out alice's items and none of the junk, and a FETCH of the same
+   * tags still sees only junk (which is why members fetch with FETCH_GROUP). About 3 s.
+   */
+  @Test
+  void aMemberCannotJamAnotherMembersNextTag() throws Exception {
+    Trio t = trio("first");
+    Group.Sealed next = t.alice().seal("second".getBytes(StandardCharsets.UTF_8), NOW, RANDOM);
+    byte[] tag = next.envelope().tag(); // carol computes it from alice's tag key: TAG(tk, 1)
+    Path home = TestNodes.init(dir, "mailbox", List.of());
+    try (Node mailbox = Node.open(home, null, TestNodes.fast())) {
+      mailbox.start();
+      try (LinkChannel a = link(mailbox, "alice"); LinkChannel c = link(mailbox, "carol");
+          LinkChannel b = link(mailbox, "bob")) {
+        ok(a, Frame.depositGroup(a.nextRequestId(), t.sealed().leaves(), t.sealed().envelope()));
+        // Carol's own leaf for the tag, which she can compute, and random ones.
+        byte[] carolsLeaf = t.carol().watches().stream().filter(w -> java.util.Arrays.equals(w.tag(), tag))
+            .findFirst().orElseThrow().leaf();
+        for (int i = 0; i < 256; i++) { // the per-tag quota
+          Envelope junk = Envelope.parse(dev.sotto.internal.encoding.Bytes.concat(new byte[] {Envelope.VERSION}, tag,
+              RANDOM.bytes(1024 - 17)));
+          ok(c, Frame.depositGroup(c.nextRequestId(), List.of(carolsLeaf, RANDOM.bytes(8)), junk));
+        }
+        List<Frame> answer = a.call(Frame.depositGroup(a.nextRequestId(), next.leaves(), next.envelope()));
+        assertEquals(Frame.OK, answer.get(0).type(), "alice's message is stored: " + answer.get(0));
+        // The 257th junk item with carol's leaf is refused: the quota holds per leaf.
+        Envelope more = Envelope.parse(dev.sotto.internal.encoding.Bytes.concat(new byte[] {Envelope.VERSION}, tag,
+            RANDOM.bytes(1024 - 17)));
+        assertEquals(ErrorCode.LIMIT_EXCEEDED.number(), c.call(Frame.depositGroup(c.nextRequestId(), List.of(carolsLeaf),
+            more)).get(0).errorNumber());
+        // A FETCH of bob's tags: 64 junk items, alice's second message behind them.
+        List<Frame> plain = b.call(Frame.fetch(b.nextRequestId(), t.bob().tags()));
+        assertEquals(Frame.MAX_ITEMS + 1, plain.size());
+        assertTrue(plain.get(plain.size() - 1).more());
+        // Bob's FETCH_GROUP: alice's two messages, and nothing else.
+        List<Frame> items = b.call(Frame.fetchGroup(b.nextRequestId(), t.bob().watches()));
+        assertEquals(List.of(Frame.ITEM, Frame.ITEM, Frame.DONE), items.stream().map(Frame::type).toList());
+        List<String> read = new ArrayList<>();
+        for (Frame f : items.subList(0, 2)) {
+          read.add(new String(t.bob().open(f.itemEnvelope().encoded()).payload().orElseThrow(), StandardCharsets.UTF_8));
+        }
+        assertEquals(List.of("first", "second"), read);
+        // A bad FETCH_GROUP body is refused with its code; the link stays open.
+        assertEquals(ErrorCode.INVALID_ENCODING.number(), b.call(Frame.of(Frame.FETCH_GROUP, b.nextRequestId(),
+            new byte[2])).get(0).errorNumber());
+        assertEquals(ErrorCode.TRUNCATED.number(), b.call(Frame.of(Frame.FETCH_GROUP, b.nextRequestId(),
+            new byte[] {0, 1, 1, 2, 3})).get(0).errorNumber());
+      }
+    }
+  }
 }

@@ -786,7 +786,38 @@ public final class TransportVectors implements VectorSuite {
         ErrorCode.TRAILING_DATA);
     body(cases, "TAKE of an item id of 2^63", Frame.TAKE, Texts.with(Frame.take(1, takes.subList(0, 1)).body(), 2, 0x80),
         ErrorCode.INVALID_ENCODING);
+    fetchGroupBodies(cases);
   }
+  /**
+   * FETCH_GROUP bodies (spec: transport.adoc#mailbox), from a source of their own, so that they
+   * shift no other case's bytes.
+   */
+  private void fetchGroupBodies(Cases cases) {
+    RandomSource r = TestRandom.deterministic("sotto/vectors/v1/transport/fetch-group".getBytes(
+        java.nio.charset.StandardCharsets.US_ASCII));
+    List<Frame.Watch> watches = new ArrayList<>();
+    for (int i = 0; i < Frame.MAX_COUNT; i++) {
+      watches.add(new Frame.Watch(r.bytes(16), r.bytes(Frame.LEAF_LENGTH)));
+    }
+    body(cases, "FETCH_GROUP of one tag and its leaf", Frame.FETCH_GROUP,
+        Frame.fetchGroup(1, watches.subList(0, 1)).body(), null);
+    byte[] three = Frame.fetchGroup(1, List.of(watches.get(0), watches.get(1), watches.get(0))).body();
+    body(cases, "FETCH_GROUP of three entries, one twice: each kept in its place", Frame.FETCH_GROUP, three, null);
+    body(cases, "FETCH_GROUP of one tag with two leaves", Frame.FETCH_GROUP, Frame.fetchGroup(1, List.of(watches.get(0),
+        new Frame.Watch(watches.get(0).tag(), watches.get(1).leaf()))).body(), null);
+    body(cases, "FETCH_GROUP of 1,024 entries (the most)", Frame.FETCH_GROUP, Frame.fetchGroup(1, watches).body(), null);
+    body(cases, "FETCH_GROUP of count 0", Frame.FETCH_GROUP, new byte[2], ErrorCode.INVALID_ENCODING);
+    body(cases, "FETCH_GROUP of count 1025 and nothing after it: the count is checked first", Frame.FETCH_GROUP,
+        new byte[] {0x04, 0x01}, ErrorCode.INVALID_ENCODING);
+    body(cases, "FETCH_GROUP of one byte", Frame.FETCH_GROUP, new byte[] {0}, ErrorCode.TRUNCATED);
+    body(cases, "FETCH_GROUP of count 3 with its last leaf cut short", Frame.FETCH_GROUP,
+        Arrays.copyOf(three, three.length - 1), ErrorCode.TRUNCATED);
+    body(cases, "FETCH_GROUP of count 3 and a tag without its leaf", Frame.FETCH_GROUP,
+        Arrays.copyOf(three, 2 + 2 * 24 + 16), ErrorCode.TRUNCATED);
+    body(cases, "FETCH_GROUP of count 2 before three entries", Frame.FETCH_GROUP, Texts.with(three, 1, 2),
+        ErrorCode.TRAILING_DATA);
+  }
+
 
   private static void body(Cases cases, String comment, int type, byte[] body, ErrorCode error) {
     ObjectNode in = Json.object().put("type", type).put("body", Bytes.hex(body));
@@ -849,6 +880,12 @@ public final class TransportVectors implements VectorSuite {
         ArrayNode takes = out.putArray("takes");
         for (Frame.Take t : frame.takes()) {
           takes.addObject().put("item_id", t.itemId()).put("token", Bytes.hex(t.token()));
+        }
+      }
+      case Frame.FETCH_GROUP -> {
+        ArrayNode watches = out.putArray("watches");
+        for (Frame.Watch w : frame.watches()) {
+          watches.addObject().put("tag", Bytes.hex(w.tag())).put("leaf", Bytes.hex(w.leaf()));
         }
       }
       default -> throw new IllegalArgumentException("no body reader for type " + frame.type());
@@ -1000,7 +1037,7 @@ public final class TransportVectors implements VectorSuite {
     int cardLength = 1 + 8 + 8 + 1 + 5;
     Object[][] rows = {
       {"empty", new byte[0], ErrorCode.TRUNCATED},
-      {"kind 0x08 (the first undefined kind)", Texts.with(textMessage, 0, 0x08), ErrorCode.INVALID_ENCODING},
+      {"kind 0x09 (the first undefined kind)", Texts.with(textMessage, 0, 0x09), ErrorCode.INVALID_ENCODING},
       {"kind 0x00", Texts.with(textMessage, 0, 0x00), ErrorCode.INVALID_ENCODING},
       {"cut inside seq", Texts.cut(textMessage, 5), ErrorCode.TRUNCATED},
       {"cut inside sent_at", Texts.cut(textMessage, 12), ErrorCode.TRUNCATED},
@@ -1158,13 +1195,51 @@ public final class TransportVectors implements VectorSuite {
     for (Object[] row : rows) {
       parseNodeMessage(cases, (String) row[0], (byte[]) row[1], now, sender, (ErrorCode) row[2]);
     }
+    groupEnvelopes(cases);
+  }
+
+  /**
+   * GROUP_ENVELOPE (spec: transport.adoc#node-messages), from a source of its own so that it shifts
+   * no other case's bytes: written and read, then refused.
+   */
+  private static void groupEnvelopes(Cases cases) {
+    RandomSource r = TestRandom.deterministic("sotto/vectors/v1/transport/group-envelope".getBytes(
+        StandardCharsets.US_ASCII));
+    long now = T0 + 7200;
+    Envelope small = envelope(r, 1024, r.bytes(16));
+    groupCase(cases, "GROUP_ENVELOPE of a 1,024-byte envelope, opened by the group layer, not here",
+        NodeMessage.GROUP_ENVELOPE, 0, now, small.encoded());
+    groupCase(cases, "GROUP_ENVELOPE of a 65,536-byte envelope (the largest)", NodeMessage.GROUP_ENVELOPE, 7, now,
+        envelope(r, 65536, r.bytes(16)).encoded());
+    byte[] m = NodeMessage.groupEnvelope(3, now, small).encode();
+    PublicIdentity sender = Identity.fromSeed(IdentitySeed.fromBytes(r.bytes(32))).publicIdentity();
+    Object[][] rows = {
+      {"GROUP_ENVELOPE with no body", Texts.cut(m, 17), ErrorCode.TRUNCATED},
+      {"GROUP_ENVELOPE of a 1,023-byte envelope", Texts.cut(m, m.length - 1), ErrorCode.INVALID_ENCODING},
+      {"GROUP_ENVELOPE of a 1,025-byte envelope", Arrays.copyOf(m, m.length + 1), ErrorCode.INVALID_ENCODING},
+      {"GROUP_ENVELOPE of an envelope of version 0x01", Texts.with(m, 17, 0x01), ErrorCode.UNSUPPORTED_VERSION},
+    };
+    for (Object[] row : rows) {
+      parseNodeMessage(cases, (String) row[0], (byte[]) row[1], now, sender, (ErrorCode) row[2]);
+    }
   }
 
   private static void groupCase(Cases cases, String comment, int kind, long seq, long sentAt, byte[] data) {
     ObjectNode in = Json.object().put("kind", kind).put("seq", seq).put("sent_at", sentAt).put("data", Bytes.hex(data));
-    NodeMessage m = kind == NodeMessage.GROUP_KEY ? NodeMessage.groupKey(seq, sentAt, data)
-        : NodeMessage.groupWelcome(seq, sentAt, data);
-    cases.valid("node_message", comment, in, Json.object().put("payload", Bytes.hex(m.encode())));
+    cases.valid("node_message", comment, in, Json.object().put("payload", Bytes.hex(groupMessage(kind, seq, sentAt,
+        data).encode())));
+  }
+
+  private static NodeMessage groupMessage(int kind, long seq, long sentAt, byte[] data) {
+    try {
+      return switch (kind) {
+        case NodeMessage.GROUP_KEY -> NodeMessage.groupKey(seq, sentAt, data);
+        case NodeMessage.GROUP_WELCOME -> NodeMessage.groupWelcome(seq, sentAt, data);
+        default -> NodeMessage.groupEnvelope(seq, sentAt, Envelope.parse(data));
+      };
+    } catch (SottoException e) {
+      throw new IllegalArgumentException("not an envelope", e);
+    }
   }
 
   /** DROPPED (spec: transport.adoc#node-messages): 17 bytes, written and read, then refused field by field. */
@@ -1381,10 +1456,9 @@ public final class TransportVectors implements VectorSuite {
       verifyMarks(in, check, kind, seq, sentAt, expected);
       return;
     }
-    if (kind == NodeMessage.GROUP_KEY || kind == NodeMessage.GROUP_WELCOME) {
+    if (kind == NodeMessage.GROUP_KEY || kind == NodeMessage.GROUP_WELCOME || kind == NodeMessage.GROUP_ENVELOPE) {
       byte[] data = Bytes.unhex(in.path("data").asText());
-      check.bytes("payload", (kind == NodeMessage.GROUP_KEY ? NodeMessage.groupKey(seq, sentAt, data)
-          : NodeMessage.groupWelcome(seq, sentAt, data)).encode());
+      check.bytes("payload", groupMessage(kind, seq, sentAt, data).encode());
       // A group node message reads neither the clock nor the sender.
       NodeMessage read = NodeMessage.parse(expected, Instant.EPOCH, null);
       if (check.accepted()) {

@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
             + "and reads nothing sent after its removal. Name a group by its name or its id ('sotto group list'). "
             + "'sotto send --group GROUP TEXT' writes to a group, 'sotto history --group GROUP' shows it."},
     subcommands = {GroupCommand.Create.class, GroupCommand.Add.class, GroupCommand.Remove.class,
-        GroupCommand.Leave.class, GroupCommand.Rename.class, GroupCommand.ListGroups.class,
+        GroupCommand.Leave.class, GroupCommand.Rename.class, GroupCommand.Promote.class, GroupCommand.ListGroups.class,
         GroupCommand.Members.class})
 final class GroupCommand extends Cmd {
   @Override
@@ -73,6 +73,26 @@ final class GroupCommand extends Cmd {
       try (Node node = openNode()) {
         node.groupRemove(group, member);
         io().out().println("removed " + member + " from " + group + ": it reads nothing sent from now on");
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "promote", header = "Makes a member an admin of a group (you must be an admin).",
+      description = {"An admin may add, remove, promote and rename; a member may only leave. The change is signed "
+          + "by you and seen by every member (spec: group.adoc#group-apply)."})
+  static final class Promote extends Cmd {
+    @Parameters(index = "0", paramLabel = "GROUP", description = "The group's name or id.")
+    String group;
+
+    @Parameters(index = "1", paramLabel = "CONTACT", description = "The member to make an admin (a contact's name).")
+    String member;
+
+    @Override
+    int execute() throws Exception {
+      try (Node node = openNode()) {
+        node.groupPromote(group, member);
+        io().out().println("made " + member + " an admin of " + group);
       }
       return 0;
     }

@@ -166,7 +166,8 @@ public final class LinkChannel implements Closeable {
         }
         return responses;
       }
-      if (type != Frame.ITEM || request.type() != Frame.FETCH && request.type() != Frame.BACKUP_GET) {
+      if (type != Frame.ITEM || request.type() != Frame.FETCH && request.type() != Frame.FETCH_GROUP
+          && request.type() != Frame.BACKUP_GET) {
         throw new IOException("link error: unexpected frame " + response);
       }
     }

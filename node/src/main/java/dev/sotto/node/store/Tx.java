@@ -1,5 +1,6 @@
 package dev.sotto.node.store;
 
+import dev.sotto.Frame;
 import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -1449,6 +1450,20 @@ public final class Tx {
    */
   public DepositResult deposit(byte[] tag, byte[] envelope, long nowMillis, long expiresMillis, int maxPerTag,
       long maxTotalBytes) throws StoreException {
+    return deposit(tag, envelope, null, nowMillis, expiresMillis, maxPerTag, maxTotalBytes);
+  }
+
+  /**
+   * As {@link #deposit(byte[], byte[], long, long, int, long)}; for a group item ({@code leaves}
+   * not null) the per-tag quota holds per leaf: the item is refused when, for each of its leaves,
+   * the tag holds the quota of group items that carry that leaf untaken (an item without leaves:
+   * when the tag holds the quota of group items deposited without any). A depositor who does not
+   * hold a member's leaf for the tag (every other member: spec: group.adoc#group-delivery) cannot
+   * fill the quota that member's leaf needs, and a member who fills its own leaf's blocks only an
+   * item for itself alone.
+   */
+  private DepositResult deposit(byte[] tag, byte[] envelope, List<byte[]> leaves, long nowMillis, long expiresMillis,
+      int maxPerTag, long maxTotalBytes) throws StoreException {
     writing();
     expire(nowMillis);
     // The index on (tag, part of the envelope) finds the candidates without reading every envelope under the tag.
@@ -1457,8 +1472,27 @@ public final class Tx {
         .isPresent()) {
       return DepositResult.DUPLICATE;
     }
-    if (count("SELECT COUNT(*) FROM mailbox WHERE tag = ?", tag) >= maxPerTag) {
-      return DepositResult.TAG_FULL;
+    if (leaves == null) {
+      if (count("SELECT COUNT(*) FROM mailbox WHERE tag = ?", tag) >= maxPerTag) {
+        return DepositResult.TAG_FULL;
+      }
+    } else if (leaves.isEmpty()) {
+      if (count("SELECT COUNT(*) FROM mailbox m JOIN group_items g ON g.id = m.id WHERE m.tag = ? AND g.leaves = 0",
+          tag) >= maxPerTag) {
+        return DepositResult.TAG_FULL;
+      }
+    } else {
+      boolean room = false;
+      for (byte[] leaf : leaves) {
+        if (count("SELECT COUNT(DISTINCT m.id) FROM mailbox m JOIN group_leaves l ON l.item_id = m.id WHERE m.tag = ?"
+            + " AND l.leaf = ?", tag, leaf) < maxPerTag) {
+          room = true;
+          break;
+        }
+      }
+      if (!room) {
+        return DepositResult.TAG_FULL;
+      }
     }
     if (mailboxBytes() + prekeyBytes() + envelope.length > maxTotalBytes) {
       return DepositResult.STORE_FULL;
@@ -1466,6 +1500,40 @@ public final class Tx {
     update("INSERT INTO mailbox (tag, envelope, size, deposited, expires) VALUES (?, ?, ?, ?, ?)",
         tag, envelope, envelope.length, nowMillis, expiresMillis);
     return DepositResult.STORED;
+  }
+
+  /**
+   * Up to {@code limit} unexpired group items, in deposit order, each held under the tag of one of
+   * the {@code watches} and carrying that watch's leaf untaken (spec: transport.adoc#mailbox,
+   * FETCH_GROUP).
+   */
+  public List<Item> fetchGroup(List<Frame.Watch> watches, long nowMillis, int limit) throws StoreException {
+    List<Item> items = new ArrayList<>();
+    if (limit <= 0) {
+      return items;
+    }
+    int chunkSize = FETCH_CHUNK / 2;
+    for (int from = 0; from < watches.size(); from += chunkSize) {
+      List<Frame.Watch> chunk = watches.subList(from, Math.min(watches.size(), from + chunkSize));
+      Object[] args = new Object[2 * chunk.size() + 2];
+      for (int i = 0; i < chunk.size(); i++) {
+        args[2 * i] = chunk.get(i).tag();
+        args[2 * i + 1] = chunk.get(i).leaf();
+      }
+      args[2 * chunk.size()] = nowMillis;
+      args[2 * chunk.size() + 1] = limit;
+      items.addAll(query(ITEM + " WHERE id IN (SELECT m.id FROM mailbox m JOIN group_leaves l ON l.item_id = m.id WHERE ("
+          + "(m.tag = ? AND l.leaf = ?) OR ".repeat(chunk.size() - 1) + "(m.tag = ? AND l.leaf = ?)) AND m.expires > ?"
+          + " ORDER BY m.id LIMIT ?) ORDER BY id", Tx::item, args));
+    }
+    items.sort(Comparator.comparingLong(Item::id));
+    List<Item> unique = new ArrayList<>();
+    for (Item i : items) {
+      if (unique.isEmpty() || unique.get(unique.size() - 1).id() != i.id()) {
+        unique.add(i);
+      }
+    }
+    return unique.size() > limit ? new ArrayList<>(unique.subList(0, limit)) : unique;
   }
 
   /** Up to {@code limit} unexpired items under any of {@code tags}, in deposit order. */
@@ -1532,7 +1600,7 @@ public final class Tx {
    */
   public DepositResult depositGroup(byte[] tag, byte[] envelope, List<byte[]> leaves, long nowMillis,
       long expiresMillis, int maxPerTag, long maxTotalBytes) throws StoreException {
-    DepositResult result = deposit(tag, envelope, nowMillis, expiresMillis, maxPerTag, maxTotalBytes);
+    DepositResult result = deposit(tag, envelope, leaves, nowMillis, expiresMillis, maxPerTag, maxTotalBytes);
     if (result == DepositResult.STORED) {
       long id = count("SELECT last_insert_rowid()");
       update("INSERT INTO group_items (id, leaves) VALUES (?, ?)", id, leaves.size());

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Groups as a user meets them: 'sotto group create|add|list|members|rename|remove|leave', 'sotto send
+ * Groups as a user meets them: 'sotto group create|add|list|members|rename|promote|remove|leave', 'sotto send
  * --group' and 'sotto history --group', alice and bob running on loopback. About 10 s.
  */
 class GroupCommandsTest {
@@ -43,6 +43,10 @@ class GroupCommandsTest {
       cli.run("--home", alice, "group", "rename", "friends", "pals").ok();
       CommandsTest.await(() -> cli.run("--home", bob, "group", "list").out().startsWith("pals  "));
       cli.run("--home", bob, "group", "rename", "pals", "mine").failsWith(Failure.BAD_INPUT, "does not apply");
+      cli.run("--home", alice, "group", "promote", "pals", "carol").failsWith(Failure.BAD_INPUT, "no contact named");
+      String promoted = cli.run("--home", alice, "group", "promote", "pals", "bob").ok().out();
+      assertTrue(promoted.startsWith("made bob an admin of pals"), promoted);
+      CommandsTest.await(() -> cli.run("--home", bob, "group", "members", "pals").out().contains("me  (admin)"));
       cli.run("--home", alice, "group", "remove", "pals", "bob").ok();
       CommandsTest.await(() -> cli.run("--home", bob, "group", "list").out().contains("(you are no longer a member)"));
       cli.run("--home", bob, "send", "--group", "pals", "still here?").failsWith(Failure.BAD_INPUT,
