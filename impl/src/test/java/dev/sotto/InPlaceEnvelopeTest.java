@@ -64,4 +64,13 @@ class InPlaceEnvelopeTest {
     encoded[40] ^= 1; // a copy: the envelope itself is unchanged
     assertArrayEquals(payload, p.alice().open(envelopes.get(0).encoded(), t.random).orElseThrow());
   }
+
+  /** spec: envelope.adoc#bucket-overhead: 109 bytes of overhead, so 16,275 bytes fit 16 KiB and 16,384 do not. */
+  @Test
+  void aPayloadOfExactly16KiBTakesA64KiBEnvelope() throws SottoException {
+    SessionTest.Pair p = t.start("hi".getBytes());
+    assertEquals(16_384, p.bob().seal(new byte[16_384 - 109], t.random).get(0).length());
+    assertEquals(65_536, p.bob().seal(new byte[16_384 - 108], t.random).get(0).length());
+    assertEquals(65_536, p.bob().seal(new byte[16_384], t.random).get(0).length());
+  }
 }
