@@ -32,6 +32,21 @@ public final class Envelope {
   }
 
   /**
+   * The envelope whose bytes are {@code buffer}, taken as they are (no copy): its ratchet message
+   * was sealed in place from offset {@link #HEADER_LENGTH}; the version and {@code tag} are
+   * written here.
+   */
+  static Envelope wrap(byte[] tag, byte[] buffer) {
+    Bytes.requireLength(tag, TAG_LENGTH, "tag");
+    if (!BUCKETS.contains(buffer.length)) {
+      throw new IllegalStateException("envelope of " + buffer.length + " bytes is not a bucket size");
+    }
+    buffer[0] = VERSION;
+    System.arraycopy(tag, 0, buffer, 1, TAG_LENGTH);
+    return new Envelope(buffer);
+  }
+
+  /**
    * Reads an envelope.
    *
    * @throws SottoException TRUNCATED (empty), UNSUPPORTED_VERSION, INVALID_ENCODING (a length that
@@ -49,6 +64,11 @@ public final class Envelope {
   /** The mailbox tag. */
   public byte[] tag() {
     return Arrays.copyOfRange(encoded, 1, HEADER_LENGTH);
+  }
+
+  /** This envelope's own bytes, not a copy: for opening in place an envelope that was parsed for it. */
+  byte[] buffer() {
+    return encoded;
   }
 
   byte[] body() {

@@ -114,7 +114,7 @@ public final class Session {
       List<Piece> pieces = session[0].plan(plaintext, firstOverhead);
       byte[] first = null;
       for (Piece piece : pieces) {
-        DoubleRatchet.Sent sent = DoubleRatchet.encrypt(state, piece.padded(), random);
+        DoubleRatchet.Sent sent = DoubleRatchet.encrypt(state, piece.padded(plaintext), random);
         if (first == null) {
           first = sent.message();
         } else {
@@ -164,8 +164,21 @@ public final class Session {
 
   // ------------------------------------------------------------------ sealing
 
-  /** One envelope's worth of content, padded to its bucket. */
-  private record Piece(byte[] padded) {}
+  /**
+   * One envelope's worth of content: {@code length} bytes of the payload from {@code from}, as a
+   * whole payload or a chunk, padded to {@code size} bytes (its bucket's content size).
+   */
+  private record Piece(int kind, long payloadId, int index, int count, int from, int length, int size) {
+    byte[] padded(byte[] payload) {
+      byte[] out = new byte[size];
+      writeInto(payload, out, 0);
+      return out;
+    }
+
+    void writeInto(byte[] payload, byte[] out, int offset) {
+      Content.encodeInto(kind, payloadId, index, count, payload, from, length, out, offset, size);
+    }
+  }
 
   /**
    * Cuts {@code plaintext} into pieces: one whole content in the smallest bucket it fits, or chunks
@@ -179,7 +192,7 @@ public final class Session {
       for (int bucket : Envelope.BUCKETS) {
         int size = bucket - firstOverhead;
         if (size >= Content.WHOLE_OVERHEAD + plaintext.length) {
-          pieces.add(new Piece(Content.whole(plaintext).encode(size)));
+          pieces.add(new Piece(Content.KIND_WHOLE, 0, 0, 1, 0, plaintext.length, size));
           return pieces;
         }
       }
@@ -197,9 +210,8 @@ public final class Session {
     for (int i = 0; i < count; i++) {
       int overhead = i == 0 ? firstOverhead : SESSION_OVERHEAD;
       int take = Math.min(plaintext.length - offset, i == 0 ? firstCapacity : capacity);
-      byte[] data = Arrays.copyOfRange(plaintext, offset, offset + take);
+      pieces.add(new Piece(Content.KIND_CHUNK, id, i, (int) count, offset, take, largest - overhead));
       offset += take;
-      pieces.add(new Piece(Content.chunk(id, i, (int) count, data).encode(largest - overhead)));
     }
     return pieces;
   }
@@ -227,14 +239,18 @@ public final class Session {
     try {
       List<Envelope> out = new ArrayList<>();
       for (Piece piece : plan(plaintext, SESSION_OVERHEAD)) {
-        DoubleRatchet.Sent sent = DoubleRatchet.encrypt(working, piece.padded(), random);
+        // Sealed where it will travel: the content is written once, into the envelope's own bytes,
+        // and the ratchet encrypts it there (no copy of the body between the layers).
+        byte[] buffer = new byte[SESSION_OVERHEAD + piece.size()];
+        piece.writeInto(plaintext, buffer, Envelope.HEADER_LENGTH + RatchetMessage.PREFIX_LENGTH);
+        DoubleRatchet.Sent sent = DoubleRatchet.encryptInPlace(working, buffer, Envelope.HEADER_LENGTH, piece.size(), random);
         if (firstContact != null && DoubleRatchet.isAnchor(sent.n(), TAG_WINDOW)) {
           // Unanswered: the first contact may have been lost, and without it the peer cannot read
           // anything of this session. It goes again with every anchor message (spec:
           // envelope.adoc#first-contact), the chain's last one included.
           out.add(Envelope.parse(firstContact));
         }
-        out.add(Envelope.of(sent.tag(), sent.message()));
+        out.add(Envelope.wrap(sent.tag(), buffer));
       }
       ratchet = working;
       return out;
@@ -261,11 +277,17 @@ public final class Session {
     if (likelyHeaderKey == null) {
       throw new SottoException(ErrorCode.UNKNOWN_TAG, "this session does not expect this tag now");
     }
-    DoubleRatchet.Received received = DoubleRatchet.decrypt(ratchet, e.body(), likelyHeaderKey);
+    // Opened in place, in e's own copy of the input: the input is never written, and the copy
+    // receives plaintext only once the body's tag has verified.
+    byte[] buffer = e.buffer();
+    int messageLength = buffer.length - Envelope.HEADER_LENGTH;
+    DoubleRatchet.Received received =
+        DoubleRatchet.decryptInPlace(ratchet, buffer, Envelope.HEADER_LENGTH, messageLength, likelyHeaderKey);
     if (!Arrays.equals(received.tag(), e.tag())) {
       throw new SottoException(ErrorCode.AUTH_FAILED, "the envelope's tag is not its message's tag");
     }
-    Content content = Content.parse(received.plaintext());
+    Content content = Content.parse(buffer, Envelope.HEADER_LENGTH + RatchetMessage.PREFIX_LENGTH,
+        messageLength - RatchetMessage.OVERHEAD);
     // A whole payload leaves the pending chunks alone: only a chunk needs a copy to work on.
     LinkedHashMap<Long, Pending> working = content.kind() == Content.KIND_WHOLE ? pending : copyPending();
     Optional<byte[]> payload = collect(content, working);

@@ -22,6 +22,19 @@ public final class Hmac {
     return out;
   }
 
+  /** HMAC-SHA-256(key, prefix_1 || prefix_2 || ... || data[offset, offset + length)), without copying data. */
+  public static byte[] sha256Then(byte[] key, byte[] data, int offset, int length, byte[]... prefix) {
+    HMac mac = new HMac(new SHA256Digest());
+    mac.init(new KeyParameter(key));
+    for (byte[] part : prefix) {
+      mac.update(part, 0, part.length);
+    }
+    mac.update(data, offset, length);
+    byte[] out = new byte[LENGTH];
+    mac.doFinal(out, 0);
+    return out;
+  }
+
   /** SHA-256(part_1 || part_2 || ...). */
   public static byte[] hash(byte[]... parts) {
     SHA256Digest digest = new SHA256Digest();

@@ -14,16 +14,30 @@ public final class Reader {
   private final byte[] input;
   private final String structure;
   private final boolean decrypted;
+  private final int base;
+  private final int end;
   private int position;
 
   public Reader(byte[] input, String structure) {
-    this(input, structure, false);
+    this(input, 0, input.length, structure, false);
   }
 
-  private Reader(byte[] input, String structure, boolean decrypted) {
+  private Reader(byte[] input, int from, int to, String structure, boolean decrypted) {
+    java.util.Objects.checkFromToIndex(from, to, input.length);
     this.input = input;
     this.structure = structure;
     this.decrypted = decrypted;
+    this.position = from;
+    this.base = from;
+    this.end = to;
+  }
+
+  /**
+   * A reader of {@code input[from, to)}, as if it were the whole input: its error texts count
+   * offsets from {@code from} (a ratchet message read in place inside its envelope).
+   */
+  public static Reader slice(byte[] input, int from, int to, String structure) {
+    return new Reader(input, from, to, structure, false);
   }
 
   /**
@@ -32,7 +46,12 @@ public final class Reader {
    * a length or an offset read from the input (spec: errors.adoc#error-texts).
    */
   public static Reader decrypted(byte[] input, String structure) {
-    return new Reader(input, structure, true);
+    return new Reader(input, 0, input.length, structure, true);
+  }
+
+  /** As {@link #decrypted(byte[], String)}, over {@code input[from, to)} only (a content opened in place). */
+  public static Reader decrypted(byte[] input, int from, int to, String structure) {
+    return new Reader(input, from, to, structure, true);
   }
 
   public int position() {
@@ -40,7 +59,7 @@ public final class Reader {
   }
 
   public int remaining() {
-    return input.length - position;
+    return end - position;
   }
 
   private void need(long length, String field) throws SottoException {
@@ -50,7 +69,7 @@ public final class Reader {
       }
       throw new SottoException(
           ErrorCode.TRUNCATED,
-          structure + " truncated: field '" + field + "' needs " + length + " bytes at offset " + position
+          structure + " truncated: field '" + field + "' needs " + length + " bytes at offset " + (position - base)
               + ", " + remaining() + " left");
     }
   }
@@ -105,14 +124,14 @@ public final class Reader {
    * at the first one that is not.
    */
   public void zeros(String field) throws SottoException {
-    for (int from = position; from < input.length; from += ZEROS.length) {
-      int to = Math.min(input.length, from + ZEROS.length);
+    for (int from = position; from < end; from += ZEROS.length) {
+      int to = Math.min(end, from + ZEROS.length);
       int mismatch = Arrays.mismatch(input, from, to, ZEROS, 0, to - from);
       if (mismatch >= 0) {
         throw invalid(field, from + mismatch, "padding byte is not zero");
       }
     }
-    position = input.length;
+    position = end;
   }
 
   private static final byte[] ZEROS = new byte[4096];
@@ -141,7 +160,7 @@ public final class Reader {
         throw new SottoException(ErrorCode.TRAILING_DATA, structure + ": bytes after the end");
       }
       throw new SottoException(
-          ErrorCode.TRAILING_DATA, structure + ": " + remaining() + " bytes after the end at offset " + position);
+          ErrorCode.TRAILING_DATA, structure + ": " + remaining() + " bytes after the end at offset " + (position - base));
     }
   }
 
@@ -150,6 +169,6 @@ public final class Reader {
     if (decrypted) {
       return new SottoException(ErrorCode.INVALID_ENCODING, structure + ": field '" + field + "' is invalid");
     }
-    return new SottoException(ErrorCode.INVALID_ENCODING, structure + ": field '" + field + "' at offset " + offset + ": " + why);
+    return new SottoException(ErrorCode.INVALID_ENCODING, structure + ": field '" + field + "' at offset " + (offset - base) + ": " + why);
   }
 }

@@ -32,19 +32,39 @@ public record Content(int kind, long payloadId, int index, int count, byte[] dat
 
   /** The content padded with zeros to exactly {@code size} bytes. */
   public byte[] encode(int size) {
+    byte[] out = new byte[size];
+    encodeInto(out, 0, size);
+    return out;
+  }
+
+  /**
+   * Writes the content padded to {@code size} bytes into {@code out} from {@code offset}: the
+   * data is copied once (into the envelope that will carry it), the padding is written as zeros.
+   */
+  public void encodeInto(byte[] out, int offset, int size) {
+    encodeInto(kind, payloadId, index, count, data, 0, data.length, out, offset, size);
+  }
+
+  /**
+   * Writes a content whose data is {@code source[from, from + length)} (a whole payload, or one
+   * chunk's part of it, never copied apart), padded to {@code size} bytes, into {@code out} from
+   * {@code offset}.
+   */
+  public static void encodeInto(int kind, long payloadId, int index, int count, byte[] source, int from, int length,
+      byte[] out, int offset, int size) {
     Writer w = new Writer().u8(kind);
     if (kind == KIND_CHUNK) {
       w.u32(payloadId).u16(index).u16(count);
     }
-    byte[] head = w.u32(data.length).toByteArray();
-    if (head.length + data.length > size) {
-      throw new IllegalArgumentException("content of " + (head.length + data.length) + " bytes does not fit " + size);
+    byte[] head = w.u32(length).toByteArray();
+    if (head.length + length > size) {
+      throw new IllegalArgumentException("content of " + (head.length + length) + " bytes does not fit " + size);
     }
-    // Written in place: the data is copied once, the zeros come with the allocation.
-    byte[] out = new byte[size];
-    System.arraycopy(head, 0, out, 0, head.length);
-    System.arraycopy(data, 0, out, head.length, data.length);
-    return out;
+    java.util.Objects.checkFromIndexSize(from, length, source.length);
+    java.util.Objects.checkFromIndexSize(offset, size, out.length);
+    System.arraycopy(head, 0, out, offset, head.length);
+    System.arraycopy(source, from, out, offset + head.length, length);
+    java.util.Arrays.fill(out, offset + head.length + length, offset + size, (byte) 0);
   }
 
   /**
@@ -54,7 +74,12 @@ public record Content(int kind, long payloadId, int index, int count, byte[] dat
    *     of range, a non-zero padding byte)
    */
   public static Content parse(byte[] padded) throws SottoException {
-    Reader in = Reader.decrypted(padded, "content");
+    return parse(padded, 0, padded.length);
+  }
+
+  /** {@link #parse(byte[])} of {@code buffer[offset, offset + length)} (a content opened in place). */
+  public static Content parse(byte[] buffer, int offset, int size) throws SottoException {
+    Reader in = Reader.decrypted(buffer, offset, offset + size, "content");
     int kindOffset = in.position();
     int kind = in.u8("kind");
     long payloadId = 0;

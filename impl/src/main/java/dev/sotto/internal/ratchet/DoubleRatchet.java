@@ -89,6 +89,22 @@ public final class DoubleRatchet {
    *     messages already (the peer has not answered since: the session must be reset)
    */
   public static Sent encrypt(RatchetState s, byte[] plaintext, RandomSource random) throws SottoException {
+    byte[] message = new byte[RatchetMessage.OVERHEAD + plaintext.length];
+    System.arraycopy(plaintext, 0, message, RatchetMessage.PREFIX_LENGTH, plaintext.length);
+    Sent sent = encryptInPlace(s, message, 0, plaintext.length, random);
+    return new Sent(message, sent.tag(), sent.header(), sent.messageKey(), sent.siv(), sent.n());
+  }
+
+  /**
+   * As {@link #encrypt}, in place: the plaintext lies at {@code buffer[offset + PREFIX_LENGTH,
+   * + length)}, and the message ({@code RatchetMessage.OVERHEAD + length} bytes) is written over
+   * it from {@code offset}. The returned {@link Sent#message()} is null: the message is in
+   * {@code buffer}. On an exception, the state may have its deferred DH step done (as with
+   * {@link #encrypt}), and {@code buffer} is unchanged.
+   */
+  public static Sent encryptInPlace(RatchetState s, byte[] buffer, int offset, int length, RandomSource random)
+      throws SottoException {
+    java.util.Objects.checkFromIndexSize(offset, RatchetMessage.OVERHEAD + length, buffer.length);
     if (s.sendingChain == null) {
       if (s.dhr == null) {
         throw new IllegalStateException("no sending chain: a responder sends only after receiving");
@@ -108,17 +124,29 @@ public final class DoubleRatchet {
     if (s.dhsPublic == null) {
       s.dhsPublic = X25519.publicKey(s.dhsPrivate); // derived once, at the first send after a restore
     }
+    int bodyOffset = offset + RatchetMessage.PREFIX_LENGTH;
     byte[] header = new Header(s.dhsPublic, s.pn, s.ns).encode();
     Kdf.ChainStep step = Kdf.chain(s.sendingChain);
-    byte[] siv = Kdf.siv(step.messageKey(), s.ad, RatchetMessage.VERSION, header, plaintext);
+    byte[] siv = Kdf.siv(step.messageKey(), s.ad, RatchetMessage.VERSION, header, buffer, bodyOffset, length);
     byte[] encryptedHeader = Aead.seal(s.sendingHeaderKey.view(), siv, s.ad, header);
     long n = s.ns;
     byte[] tag = Kdf.tag(s.sendingTagKey, n);
-    RatchetMessage shell = new RatchetMessage(siv, encryptedHeader, null);
-    byte[] body = sealBody(step.messageKey(), siv, Bytes.concat(s.ad, shell.prefix()), plaintext);
+    buffer[offset] = RatchetMessage.VERSION;
+    System.arraycopy(siv, 0, buffer, offset + 1, siv.length);
+    System.arraycopy(encryptedHeader, 0, buffer, offset + 1 + siv.length, encryptedHeader.length);
+    byte[] bodyAd = Bytes.concat(s.ad, Arrays.copyOfRange(buffer, offset, bodyOffset));
+    byte[] material = Kdf.messageKeyMaterial(step.messageKey(), siv);
+    byte[] key = Arrays.copyOf(material, Aead.KEY_LENGTH);
+    try {
+      Aead.seal(key, Arrays.copyOfRange(material, Aead.KEY_LENGTH, material.length),
+          bodyAd, buffer, bodyOffset, length, buffer, bodyOffset);
+    } finally {
+      Arrays.fill(material, (byte) 0);
+      Arrays.fill(key, (byte) 0);
+    }
     s.sendingChain = step.chainKey();
     s.ns++;
-    return new Sent(new RatchetMessage(siv, encryptedHeader, body).encode(), tag, header, step.messageKey(), siv, n);
+    return new Sent(null, tag, header, step.messageKey(), siv, n);
   }
 
   /** Which key opened a header. */
@@ -143,7 +171,23 @@ public final class DoubleRatchet {
    * the attempts changes nothing but their cost.
    */
   public static Received decrypt(RatchetState state, byte[] encoded, byte[] likelyHeaderKey) throws SottoException {
-    RatchetMessage m = RatchetMessage.parse(encoded);
+    return decrypt(state, RatchetMessage.parseInPlace(encoded, 0, encoded.length), likelyHeaderKey, false);
+  }
+
+  /**
+   * As {@link #decrypt(RatchetState, byte[], byte[])}, in place: the message lies in {@code
+   * buffer[offset, offset + length)}, and its plaintext is written over its body (from {@code
+   * offset + RatchetMessage.PREFIX_LENGTH}, {@code length - RatchetMessage.OVERHEAD} bytes) only
+   * once the body's tag has verified. {@link Received#plaintext()} is then null. On any error,
+   * {@code buffer} and {@code state} are unchanged.
+   */
+  public static Received decryptInPlace(RatchetState state, byte[] buffer, int offset, int length,
+      byte[] likelyHeaderKey) throws SottoException {
+    return decrypt(state, RatchetMessage.parseInPlace(buffer, offset, length), likelyHeaderKey, true);
+  }
+
+  private static Received decrypt(RatchetState state, RatchetMessage.InPlace m, byte[] likelyHeaderKey,
+      boolean inPlace) throws SottoException {
     RatchetState s = state.copy();
     byte[] bodyAd = Bytes.concat(s.ad, m.prefix());
 
@@ -188,7 +232,7 @@ public final class DoubleRatchet {
       RatchetState.Skipped skipped = s.skipped.remove(new RatchetState.SkippedId(opener, h.messageNumber()));
       if (skipped != null) {
         // 1. A skipped message key.
-        byte[] plaintext = openBody(skipped.messageKey(), m.siv(), bodyAd, m.body());
+        byte[] plaintext = openBody(skipped.messageKey(), m, bodyAd, inPlace);
         return new Received(plaintext, s, Opened.SKIPPED, header, skipped.messageKey(), skipped.tag());
       }
       if (!opener.equals(current)) {
@@ -205,7 +249,7 @@ public final class DoubleRatchet {
       skip(s, h.messageNumber());
       byte[] tag = Kdf.tag(s.receivingTagKey, h.messageNumber());
       Secret.MessageKey mk = advanceReceiving(s);
-      byte[] plaintext = openBody(mk, m.siv(), bodyAd, m.body());
+      byte[] plaintext = openBody(mk, m, bodyAd, inPlace);
       return new Received(plaintext, s, Opened.CURRENT, header, mk, tag);
     }
 
@@ -232,7 +276,7 @@ public final class DoubleRatchet {
     skip(s, h.messageNumber());
     byte[] tag = Kdf.tag(s.receivingTagKey, h.messageNumber());
     Secret.MessageKey mk = advanceReceiving(s);
-    byte[] plaintext = openBody(mk, m.siv(), bodyAd, m.body());
+    byte[] plaintext = openBody(mk, m, bodyAd, inPlace);
     return new Received(plaintext, s, Opened.NEXT, header, mk, tag);
   }
 
@@ -263,7 +307,7 @@ public final class DoubleRatchet {
     return step.messageKey();
   }
 
-  private static byte[] tryOpen(byte[] headerKey, RatchetMessage m, byte[] ad) {
+  private static byte[] tryOpen(byte[] headerKey, RatchetMessage.InPlace m, byte[] ad) {
     try {
       return Aead.open(headerKey, m.siv(), ad, m.encryptedHeader());
     } catch (SottoException e) {
@@ -271,21 +315,23 @@ public final class DoubleRatchet {
     }
   }
 
-  private static byte[] sealBody(Secret.MessageKey mk, byte[] siv, byte[] ad, byte[] plaintext) {
-    byte[] material = Kdf.messageKeyMaterial(mk, siv);
+  /** Opens the body: into a new array, or in place (returning null) once its tag has verified. */
+  private static byte[] openBody(Secret.MessageKey mk, RatchetMessage.InPlace m, byte[] ad, boolean inPlace)
+      throws SottoException {
+    byte[] material = Kdf.messageKeyMaterial(mk, m.siv());
+    byte[] key = Arrays.copyOf(material, Aead.KEY_LENGTH);
     try {
-      return Aead.sealWith(material, ad, plaintext);
+      byte[] nonce = Arrays.copyOfRange(material, Aead.KEY_LENGTH, material.length);
+      if (inPlace) {
+        Aead.open(key, nonce, ad, m.buffer(), m.bodyOffset(), m.bodyLength(), m.buffer(), m.bodyOffset());
+        return null;
+      }
+      byte[] out = new byte[m.bodyLength() - Aead.TAG_LENGTH];
+      Aead.open(key, nonce, ad, m.buffer(), m.bodyOffset(), m.bodyLength(), out, 0);
+      return out;
     } finally {
       Arrays.fill(material, (byte) 0);
-    }
-  }
-
-  private static byte[] openBody(Secret.MessageKey mk, byte[] siv, byte[] ad, byte[] body) throws SottoException {
-    byte[] material = Kdf.messageKeyMaterial(mk, siv);
-    try {
-      return Aead.openWith(material, ad, body);
-    } finally {
-      Arrays.fill(material, (byte) 0);
+      Arrays.fill(key, (byte) 0);
     }
   }
 

@@ -46,9 +46,16 @@ public final class Kdf {
    * one key and nonce.
    */
   public static byte[] siv(Secret.MessageKey messageKey, byte[] ad, int version, byte[] header, byte[] plaintext) {
+    return siv(messageKey, ad, version, header, plaintext, 0, plaintext.length);
+  }
+
+  /** {@link #siv(Secret.MessageKey, byte[], int, byte[], byte[])} of the plaintext {@code buffer[offset, offset + length)}. */
+  public static byte[] siv(Secret.MessageKey messageKey, byte[] ad, int version, byte[] header, byte[] buffer,
+      int offset, int length) {
     byte[] sivKey = Hmac.sha256(messageKey.view(), Labels.RATCHET_SIV);
     try {
-      return Arrays.copyOf(Hmac.sha256(sivKey, ad, new byte[] {(byte) version}, header, plaintext), SIV_LENGTH);
+      return Arrays.copyOf(Hmac.sha256Then(sivKey, buffer, offset, length, ad, new byte[] {(byte) version}, header),
+          SIV_LENGTH);
     } finally {
       Arrays.fill(sivKey, (byte) 0);
     }
