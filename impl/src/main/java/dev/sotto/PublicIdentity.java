@@ -1,6 +1,5 @@
 package dev.sotto;
 
-import dev.sotto.internal.crypto.Ed25519KeyCache;
 import dev.sotto.internal.encoding.KeyCodec;
 import dev.sotto.internal.encoding.Reader;
 import dev.sotto.internal.encoding.Writer;
@@ -37,25 +36,16 @@ public final class PublicIdentity {
    *     {@code INVALID_ENCODING} (wrong key type byte), {@code INVALID_KEY} (a key that fails validation)
    */
   public static PublicIdentity parse(byte[] encoded) throws SottoException {
-    return parse(encoded, null);
-  }
-
-  /** As {@link #parse(byte[])}, validating the signing key through {@code cache} (a responder's). */
-  static PublicIdentity parse(byte[] encoded, Ed25519KeyCache cache) throws SottoException {
     Reader in = new Reader(encoded, "public identity");
-    PublicIdentity identity = read(in, cache);
+    PublicIdentity identity = read(in);
     in.end();
     return identity;
   }
 
   /** Reads a public identity from inside a larger structure. */
   static PublicIdentity read(Reader in) throws SottoException {
-    return read(in, null);
-  }
-
-  private static PublicIdentity read(Reader in, Ed25519KeyCache cache) throws SottoException {
     in.suite();
-    byte[] signingKey = KeyCodec.readEd25519(in, "identity signing key", cache);
+    byte[] signingKey = KeyCodec.readEd25519(in, "identity signing key");
     byte[] dhKey = KeyCodec.readX25519(in, "identity DH key");
     return new PublicIdentity(Suite.SOTTO_1, signingKey, dhKey);
   }

@@ -1,6 +1,5 @@
 package dev.sotto;
 
-import dev.sotto.internal.crypto.Ed25519KeyCache;
 import dev.sotto.internal.crypto.MlKem768;
 import dev.sotto.internal.crypto.X25519;
 import dev.sotto.internal.encoding.Bytes;
@@ -58,16 +57,6 @@ public final class Responder {
   private final List<Card> cards = new ArrayList<>();
   private final Map<Long, HeldBundle> bundles = new LinkedHashMap<>();
   private final Map<Long, HeldOneTime> oneTime = new LinkedHashMap<>();
-  /**
-   * Initiators' Ed25519 identity keys validated lately: at most {@link Ed25519KeyCache#DEFAULT_CAPACITY},
-   * least recently used evicted, so a first-contact flood of distinct keys cannot grow it.
-   */
-  private final Ed25519KeyCache identityKeys = new Ed25519KeyCache(Ed25519KeyCache.DEFAULT_CAPACITY);
-
-  /** How many initiators' identity keys are cached as validated (tests). */
-  int cachedIdentityKeys() {
-    return identityKeys.size();
-  }
 
   /**
    * One issued bundle with its private keys and its replay cache (TH_1 to the message's time).
@@ -414,8 +403,7 @@ public final class Responder {
     HandshakeCore.Opened opened;
     try {
       opened = HandshakeCore.respond(identity.publicIdentity(), identity::agree, prekeys,
-          new HandshakeCore.ResponderKeys(held.spkPrivate, kemKey, opk == null ? null : opk.secret), m, th1,
-          encoded -> PublicIdentity.parse(encoded, identityKeys));
+          new HandshakeCore.ResponderKeys(held.spkPrivate, kemKey, opk == null ? null : opk.secret), m, th1);
     } finally {
       if (kemOneTime != null) {
         kemKey.destroy();

@@ -45,14 +45,8 @@ public final class KeyCodec {
   }
 
   public static byte[] readEd25519(Reader in, String field) throws SottoException {
-    return readEd25519(in, field, null);
-  }
-
-  /** As {@link #readEd25519(Reader, String)}, validating through {@code cache} (none when null). */
-  public static byte[] readEd25519(Reader in, String field, dev.sotto.internal.crypto.Ed25519KeyCache cache)
-      throws SottoException {
     byte[] key = readTyped(in, field, TYPE_ED25519, Ed25519.PUBLIC_KEY_LENGTH);
-    if (!(cache == null ? Ed25519.isValidPublicKey(key) : cache.isValid(key))) {
+    if (!Ed25519.isValidPublicKey(key)) {
       throw new SottoException(ErrorCode.INVALID_KEY, "field '" + field + "': not a valid Ed25519 public key");
     }
     return key;

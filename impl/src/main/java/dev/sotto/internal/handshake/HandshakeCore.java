@@ -176,19 +176,8 @@ public final class HandshakeCore {
    * @throws SottoException AUTH_FAILED when the identity or the payload does not open; the
    *     codes of a public identity when the decrypted identity is malformed
    */
-  /** Reads the initiator's decrypted public identity (the responder validates its keys, with its caches). */
-  @FunctionalInterface
-  public interface IdentityReader {
-    PublicIdentity read(byte[] encoded) throws SottoException;
-  }
-
   public static Opened respond(PublicIdentity responder, Dh responderDh, Prekeys p, ResponderKeys secrets,
       FirstMessage m, byte[] th1) throws SottoException {
-    return respond(responder, responderDh, p, secrets, m, th1, PublicIdentity::parse);
-  }
-
-  public static Opened respond(PublicIdentity responder, Dh responderDh, Prekeys p, ResponderKeys secrets,
-      FirstMessage m, byte[] th1, IdentityReader identities) throws SottoException {
     byte[] dh3 = X25519.agree(secrets.spkPrivate(), m.ephemeralKey());
     byte[] ss = secrets.kemKey().decapsulate(m.ciphertext());
     byte[] idKey = identityKey(th1, dh3, ss);
@@ -197,7 +186,7 @@ public final class HandshakeCore {
     byte[] identityBytes = Aead.open(key, nonce, th1, m.encryptedIdentity());
     PublicIdentity initiator;
     try {
-      initiator = identities.read(identityBytes);
+      initiator = PublicIdentity.parse(identityBytes);
     } catch (SottoException e) {
       // The identity was decrypted: its error text names no value read from it.
       throw new SottoException(e.code(), "initiator identity: invalid");
