@@ -765,25 +765,7 @@ public final class NodeCore {
       int n;
       try {
         int size = batch;
-        n = store.write(tx -> {
-          int done = 0;
-          List<Ledger.Waiting> sealedNow = new ArrayList<>();
-          while (done < size) {
-            Sealed result = sealOne(tx, changes, started, blocked, sealedNow);
-            if (result == Sealed.NONE) {
-              break;
-            }
-            if (result == Sealed.SEALED) {
-              done++;
-            }
-          }
-          if (!sealedNow.isEmpty()) {
-            Ledger ledger = Ledger.read(tx);
-            ledger.sealed(sealedNow);
-            ledger.write(tx);
-          }
-          return done;
-        });
+        n = store.write(tx -> sealIn(tx, size, changes, started, blocked));
       } catch (SottoException e) {
         if (batch > 1) {
           batch = 1; // find the plaintext that fails, alone
@@ -818,6 +800,59 @@ public final class NodeCore {
       }
       sealed += n;
     }
+  }
+
+  /** Seals up to {@code size} queued plaintexts in {@code tx}; returns how many. */
+  private int sealIn(Tx tx, int size, Map<Long, Committed> changes, Set<Long> started, Set<Long> blocked)
+      throws StoreException, SottoException {
+    int done = 0;
+    List<Ledger.Waiting> sealedNow = new ArrayList<>();
+    while (done < size) {
+      Sealed result = sealOne(tx, changes, started, blocked, sealedNow);
+      if (result == Sealed.NONE) {
+        break;
+      }
+      if (result == Sealed.SEALED) {
+        done++;
+      }
+    }
+    if (!sealedNow.isEmpty()) {
+      Ledger ledger = Ledger.read(tx);
+      ledger.sealed(sealedNow);
+      ledger.write(tx);
+    }
+    return done;
+  }
+
+  /**
+   * Runs {@code queue}, which queues plaintexts, and seals them in the same transaction: a message
+   * sent while the node runs costs one durable commit before it can leave, not two (spec:
+   * transport.adoc#node-delivery). When sealing fails, {@code queue} runs again alone and the
+   * plaintexts wait for {@link #sealPending}, which finds the one that cannot be sealed.
+   */
+  synchronized <T> T queueAndSeal(Store.Work<T> queue) throws StoreException, SottoException {
+    Set<Long> waiting = new HashSet<>(requestIds());
+    makeWantedResets(waiting);
+    Map<Long, Committed> changes = new HashMap<>();
+    Set<Long> started = new HashSet<>();
+    Object[] result = new Object[1];
+    try {
+      store.write(tx -> {
+        result[0] = queue.run(tx);
+        return sealIn(tx, SEAL_BATCH, changes, started, waiting);
+      });
+    } catch (SottoException e) {
+      return store.write(queue);
+    }
+    changes.forEach((id, c) -> {
+      if (started.contains(id)) {
+        reindex(id, c.session());
+      }
+      cache.put(id, c);
+    });
+    @SuppressWarnings("unchecked")
+    T queued = (T) result[0];
+    return queued;
   }
 
   /**
