@@ -1505,6 +1505,11 @@ public final class Node implements AutoCloseable {
       public List<Frame> handle(Object link, Frame request) throws Exception {
         return core.handle((NodeCore.LinkState) link, request);
       }
+
+      @Override
+      public List<List<Frame>> handleAll(Object link, List<Frame> requests) throws Exception {
+        return core.handleAll((NodeCore.LinkState) link, requests);
+      }
     };
     if (config.torMode()) {
       startTor(); // before listening: a node in Tor mode has no TCP fallback
