@@ -841,15 +841,18 @@ public final class NodeCore {
    * plaintexts wait for {@link #sealPending}, which finds the one that cannot be sealed.
    */
   synchronized <T> T queueAndSeal(Store.Work<T> queue) throws StoreException, SottoException {
-    Set<Long> waiting = new HashSet<>(requestIds());
-    makeWantedResets(waiting);
     Map<Long, Committed> changes = new HashMap<>();
     Set<Long> started = new HashSet<>();
     Object[] result = new Object[1];
     try {
+      // Read in the same transaction: no transaction of its own on the sending thread's way.
       store.write(tx -> {
         result[0] = queue.run(tx);
-        return sealIn(tx, SEAL_BATCH, changes, started, waiting);
+        if (!tx.resetsWanted().isEmpty()) {
+          return 0; // a reset to make first: the worker makes it, then seals (sealPending)
+        }
+        // A request's answer waits for its acceptance (spec: transport.adoc#node-requests).
+        return sealIn(tx, SEAL_BATCH, changes, started, new HashSet<>(Requests.read(tx).ids()));
       });
     } catch (SottoException e) {
       return store.write(queue);
