@@ -45,6 +45,8 @@ public final class Session {
 
   private final PublicIdentity peer;
   private RatchetState ratchet;
+  /** The tags {@link #tags} computed last: the next call computes only those that are new. */
+  private final DoubleRatchet.TagMemo tagMemo = new DoubleRatchet.TagMemo();
   private long nextPayloadId;
   private LinkedHashMap<Long, Pending> pending;
   /** The initiator's first-contact envelope, sent again until the peer answers; null once it has. */
@@ -349,7 +351,7 @@ public final class Session {
 
   /** The mailbox tags under which envelopes of this conversation can arrive now (16 bytes each). */
   public synchronized List<byte[]> tags() {
-    return DoubleRatchet.expectedTags(ratchet, TAG_WINDOW);
+    return DoubleRatchet.expectedTags(ratchet, TAG_WINDOW, tagMemo);
   }
 
   // ------------------------------------------------------------------ state

@@ -54,6 +54,34 @@ class SessionTest {
     assertEquals(4096, p.alice().seal(new byte[916], random).get(0).length());
   }
 
+  /** Session.tags() remembers the tags it computed: the same set as from the state alone, at every step. */
+  @Test
+  void rememberedTagsAreTheTagsOfTheState() throws SottoException {
+    Pair p = start("hi Bob".getBytes());
+    java.util.function.Function<Session, List<String>> fresh = s -> {
+      try {
+        return Session.restore(s.serialize()).tags().stream().map(java.util.HexFormat.of()::formatHex).toList();
+      } catch (SottoException e) {
+        throw new AssertionError(e);
+      }
+    };
+    java.util.function.Function<Session, List<String>> kept =
+        s -> s.tags().stream().map(java.util.HexFormat.of()::formatHex).toList();
+    for (int round = 0; round < 6; round++) {
+      List<Envelope> held = new java.util.ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        held.addAll(p.bob().seal(new byte[] {(byte) i}, random));
+      }
+      // out of order: skipped keys come and go as well as the window moving on
+      for (int i : new int[] {1, 0, 4, 2, 3}) {
+        p.alice().open(held.get(i).encoded(), random);
+        assertEquals(fresh.apply(p.alice()), kept.apply(p.alice()), "round " + round + ", message " + i);
+      }
+      p.bob().open(p.alice().seal(new byte[] {9}, random).get(0).encoded(), random); // a new chain each round
+      assertEquals(fresh.apply(p.bob()), kept.apply(p.bob()));
+    }
+  }
+
   @Test
   void aLargeFirstPayloadIsChunkedBehindTheFirstContact() throws SottoException {
     byte[] big = random.bytes(300_000);

@@ -74,6 +74,9 @@ final class LinkPool implements AutoCloseable {
 
     /** Sends a request and reads its responses (see {@link LinkChannel#call}) within the request budget. */
     List<Frame> call(Frame request) throws IOException, SottoException;
+
+    /** Sends requests ahead and reads their responses (see {@link LinkChannel#callAll}), within the request budget. */
+    List<List<Frame>> callAll(List<Frame> requests) throws IOException, SottoException;
   }
 
   /** What a caller does on a link. */
@@ -297,6 +300,11 @@ final class LinkPool implements AutoCloseable {
             || request.type() == Frame.BACKUP_GET ? budgets.fetch()
             : budgets.request();
         return within(socket, budget, requestName(request.type()), () -> channel.call(request));
+      }
+
+      @Override
+      public List<List<Frame>> callAll(List<Frame> requests) throws IOException, SottoException {
+        return within(socket, budgets.request(), requestName(requests.get(0).type()), () -> channel.callAll(requests));
       }
     });
   }

@@ -1055,7 +1055,9 @@ public final class Node implements AutoCloseable {
           + backups.superseded().orElseThrow() + ": this device sends nothing more");
     }
     long now = clock.millis();
-    long seq = store.write(tx -> {
+    // In the running node, queued and sealed in one commit; then handed to its contact's delivery
+    // job from this thread, without waiting for the worker's turn.
+    Store.Work<Long> queue = tx -> {
       Tx.Contact c = contactNamed(tx, contactName);
       sayHelloFirst(tx, c, now);
       c = tx.contact(c.id()).orElseThrow();
@@ -1064,7 +1066,13 @@ public final class Node implements AutoCloseable {
       tx.insertMessage(c.id(), false, c.nextOutSeq(), now / 1000, now, text);
       tx.setSeqs(c.id(), c.nextOutSeq() + 1, c.nextInSeq());
       return c.nextOutSeq();
-    });
+    };
+    // Another process of this home (a command) only queues: the running node seals, and watches
+    // the tags of any session that sealing starts.
+    long seq = running ? core.queueAndSeal(queue) : store.write(queue);
+    if (running) {
+      attempt("delivery", deliveries::dispatch);
+    }
     wake.release();
     return seq;
   }
@@ -1532,6 +1540,11 @@ public final class Node implements AutoCloseable {
       @Override
       public List<Frame> handle(Object link, Frame request) throws Exception {
         return core.handle((NodeCore.LinkState) link, request);
+      }
+
+      @Override
+      public List<List<Frame>> handleAll(Object link, List<Frame> requests) throws Exception {
+        return core.handleAll((NodeCore.LinkState) link, requests);
       }
     };
     if (config.torMode()) {

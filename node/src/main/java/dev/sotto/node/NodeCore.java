@@ -181,6 +181,12 @@ public final class NodeCore {
   }
 
   public NodeCore(Store store, Identity identity, Clock clock, RandomSource random, Policy policy) {
+    this(store, identity, clock, random, policy, Mailbox.FetchBudgets.DEFAULT);
+  }
+
+  /** As above, with other FETCH budgets for the mailbox (a benchmark of the fetch path, which the budgets would cut short). */
+  public NodeCore(Store store, Identity identity, Clock clock, RandomSource random, Policy policy,
+      Mailbox.FetchBudgets fetchBudgets) {
     this.store = store;
     this.identity = identity;
     this.clock = clock;
@@ -191,7 +197,7 @@ public final class NodeCore {
     this.firstContacts = new FirstContacts(store, clock);
     this.prekeyMailbox = new PrekeyMailbox(store, clock, PrekeyMailbox.Policy.DEFAULT, policy.totalQuotaBytes(),
         System::nanoTime);
-    this.mailbox = new Mailbox(store, clock, policy, Mailbox.FetchBudgets.DEFAULT, System::nanoTime);
+    this.mailbox = new Mailbox(store, clock, policy, fetchBudgets, System::nanoTime);
     this.backups = new BackupMailbox(store, clock, BackupMailbox.Policy.DEFAULT, policy.loopbackByPrefix(),
         System::nanoTime);
     this.budget = new FirstContactBudget(policy.requests(), System.nanoTime());
@@ -434,7 +440,11 @@ public final class NodeCore {
       }
     }
     if (delivered[0]) {
-      listeners.forEach(Runnable::run);
+      if (heldBack >= 0) {
+        heldBack++; // told after the group's commit
+      } else {
+        listeners.forEach(Runnable::run);
+      }
     }
     return outcome;
   }
@@ -780,25 +790,7 @@ public final class NodeCore {
       int n;
       try {
         int size = batch;
-        n = store.write(tx -> {
-          int done = 0;
-          List<Ledger.Waiting> sealedNow = new ArrayList<>();
-          while (done < size) {
-            Sealed result = sealOne(tx, changes, started, blocked, sealedNow);
-            if (result == Sealed.NONE) {
-              break;
-            }
-            if (result == Sealed.SEALED) {
-              done++;
-            }
-          }
-          if (!sealedNow.isEmpty()) {
-            Ledger ledger = Ledger.read(tx);
-            ledger.sealed(sealedNow);
-            ledger.write(tx);
-          }
-          return done;
-        });
+        n = store.write(tx -> sealIn(tx, size, changes, started, blocked));
       } catch (SottoException e) {
         if (batch > 1) {
           batch = 1; // find the plaintext that fails, alone
@@ -833,6 +825,62 @@ public final class NodeCore {
       }
       sealed += n;
     }
+  }
+
+  /** Seals up to {@code size} queued plaintexts in {@code tx}; returns how many. */
+  private int sealIn(Tx tx, int size, Map<Long, Committed> changes, Set<Long> started, Set<Long> blocked)
+      throws StoreException, SottoException {
+    int done = 0;
+    List<Ledger.Waiting> sealedNow = new ArrayList<>();
+    while (done < size) {
+      Sealed result = sealOne(tx, changes, started, blocked, sealedNow);
+      if (result == Sealed.NONE) {
+        break;
+      }
+      if (result == Sealed.SEALED) {
+        done++;
+      }
+    }
+    if (!sealedNow.isEmpty()) {
+      Ledger ledger = Ledger.read(tx);
+      ledger.sealed(sealedNow);
+      ledger.write(tx);
+    }
+    return done;
+  }
+
+  /**
+   * Runs {@code queue}, which queues plaintexts, and seals them in the same transaction: a message
+   * sent while the node runs costs one durable commit before it can leave, not two (spec:
+   * transport.adoc#node-delivery). When sealing fails, {@code queue} runs again alone and the
+   * plaintexts wait for {@link #sealPending}, which finds the one that cannot be sealed.
+   */
+  synchronized <T> T queueAndSeal(Store.Work<T> queue) throws StoreException, SottoException {
+    Map<Long, Committed> changes = new HashMap<>();
+    Set<Long> started = new HashSet<>();
+    Object[] result = new Object[1];
+    try {
+      // Read in the same transaction: no transaction of its own on the sending thread's way.
+      store.write(tx -> {
+        result[0] = queue.run(tx);
+        if (!tx.resetsWanted().isEmpty()) {
+          return 0; // a reset to make first: the worker makes it, then seals (sealPending)
+        }
+        // A request's answer waits for its acceptance (spec: transport.adoc#node-requests).
+        return sealIn(tx, SEAL_BATCH, changes, started, new HashSet<>(Requests.read(tx).ids()));
+      });
+    } catch (SottoException e) {
+      return store.write(queue);
+    }
+    changes.forEach((id, c) -> {
+      if (started.contains(id)) {
+        reindex(id, c.session());
+      }
+      cache.put(id, c);
+    });
+    @SuppressWarnings("unchecked")
+    T queued = (T) result[0];
+    return queued;
   }
 
   /**
@@ -1169,6 +1217,58 @@ public final class NodeCore {
       }
       return List.of(Frame.error(id, e.code()));
     }
+  }
+
+  /** Messages received in a {@link #handleAll} group, whose listeners wait for its commit; -1 outside one. */
+  private int heldBack = -1;
+
+  /** Most DELIVERs that share one commit ({@link #handleAll}). */
+  static final int GROUP_COMMIT = 16;
+
+  /**
+   * Answers requests that came together on one link, in order (spec: transport.adoc#requests).
+   * Consecutive DELIVERs are taken in one transaction, each in its own savepoint (a refused one
+   * changes nothing), so that they share one durable commit; their OKs are answers, sent only
+   * after it. Other requests are answered one by one, as {@link #handle} does.
+   */
+  public List<List<Frame>> handleAll(LinkState link, List<Frame> requests) throws StoreException {
+    List<List<Frame>> answers = new ArrayList<>();
+    int i = 0;
+    while (i < requests.size()) {
+      int end = i;
+      while (end < requests.size() && end - i < GROUP_COMMIT && requests.get(end).type() == Frame.DELIVER) {
+        end++;
+      }
+      if (end - i < 2) {
+        answers.add(handle(link, requests.get(i)));
+        i++;
+        continue;
+      }
+      List<Frame> run = requests.subList(i, end);
+      List<List<Frame>> grouped = new ArrayList<>();
+      int received;
+      synchronized (this) { // before the store's lock, as receive() takes them
+        heldBack = 0;
+        try {
+          store.group(() -> {
+            for (Frame request : run) {
+              grouped.add(handle(link, request));
+            }
+          });
+        } catch (SottoException e) {
+          throw new IllegalStateException("handle() answers protocol errors with ERROR", e);
+        } finally {
+          received = heldBack;
+          heldBack = -1;
+        }
+      }
+      for (int n = 0; n < received; n++) {
+        listeners.forEach(Runnable::run);
+      }
+      answers.addAll(grouped);
+      i = end;
+    }
+    return answers;
   }
 
   private volatile java.util.function.Consumer<String> refusals = what -> { };

@@ -393,20 +393,50 @@ public final class DoubleRatchet {
    * skipped key.
    */
   public static List<byte[]> expectedTags(RatchetState s, int window) {
+    return expectedTags(s, window, new TagMemo());
+  }
+
+  /**
+   * As {@link #expectedTags(RatchetState, int)}, taking the tags computed before from {@code memo}
+   * and leaving there those of this state only: after one more message in a chain, one HMAC
+   * instead of the whole watched set (the tags are what a mailbox sees; the memo holds no key).
+   */
+  public static List<byte[]> expectedTags(RatchetState s, int window, TagMemo memo) {
     Set<ByteBuffer> tags = new LinkedHashSet<>(); // each tag once, in this order
+    java.util.IdentityHashMap<Secret.TagKey, Map<Long, byte[]>> used = new java.util.IdentityHashMap<>();
     if (s.receivingTagKey != null) {
       for (long n : watched(s.nr, window)) {
-        tags.add(ByteBuffer.wrap(Kdf.tag(s.receivingTagKey, n)));
+        tags.add(ByteBuffer.wrap(memo.tag(used, s.receivingTagKey, n)));
       }
     }
     // Watched even before this side has sent again (when no message can come there yet), so
     // that the set changes only when a message is received, never when one is sent.
     for (long n : watched(0, window)) {
-      tags.add(ByteBuffer.wrap(Kdf.tag(s.nextReceivingTagKey, n)));
+      tags.add(ByteBuffer.wrap(memo.tag(used, s.nextReceivingTagKey, n)));
     }
+    memo.byKey = used;
     for (Map.Entry<RatchetState.SkippedId, RatchetState.Skipped> e : s.skipped.entrySet()) {
       tags.add(ByteBuffer.wrap(e.getValue().tag().clone()));
     }
     return tags.stream().map(ByteBuffer::array).toList();
+  }
+
+  /**
+   * Tags computed for the chains of a state, by tag key (the key object itself, not its bytes:
+   * a state carries its keys from one step to the next by reference) and message number. Not
+   * thread-safe: its owner's lock guards it.
+   */
+  public static final class TagMemo {
+    private java.util.IdentityHashMap<Secret.TagKey, Map<Long, byte[]>> byKey = new java.util.IdentityHashMap<>();
+
+    private byte[] tag(java.util.IdentityHashMap<Secret.TagKey, Map<Long, byte[]>> used, Secret.TagKey key, long n) {
+      Map<Long, byte[]> before = byKey.get(key);
+      byte[] tag = before == null ? null : before.get(n);
+      if (tag == null) {
+        tag = Kdf.tag(key, n);
+      }
+      used.computeIfAbsent(key, k -> new java.util.HashMap<>()).put(n, tag);
+      return tag.clone();
+    }
   }
 }

@@ -142,6 +142,32 @@ public final class LinkChannel implements Closeable {
   public List<Frame> call(Frame request) throws IOException, SottoException {
     send(request);
     flush();
+    return responsesTo(request);
+  }
+
+  /**
+   * Sends requests ahead, up to {@link #AHEAD} (spec: transport.adoc#requests), then reads their
+   * responses, which come in the order of the requests: the answers of each request in turn.
+   */
+  public List<List<Frame>> callAll(List<Frame> requests) throws IOException, SottoException {
+    if (requests.isEmpty() || requests.size() > AHEAD) {
+      throw new IllegalArgumentException("1 to " + AHEAD + " requests at once");
+    }
+    for (Frame request : requests) {
+      send(request);
+    }
+    flush();
+    List<List<Frame>> answers = new ArrayList<>();
+    for (Frame request : requests) {
+      answers.add(responsesTo(request));
+    }
+    return answers;
+  }
+
+  /** The most requests sent ahead of their responses (spec: transport.adoc#requests). */
+  public static final int AHEAD = 16;
+
+  private List<Frame> responsesTo(Frame request) throws IOException, SottoException {
     List<Frame> responses = new ArrayList<>();
     while (true) {
       Frame response = receive();

@@ -174,16 +174,52 @@ final class ServedLink extends ChannelInboundHandlerAdapter {
       return;
     }
     granted = false;
+    List<byte[]> wires = new ArrayList<>();
     byte[] wire = new byte[length];
     in.readBytes(wire);
+    wires.add(wire);
+    // Requests sent ahead and read already go to the worker with this one, as far as the paces
+    // give their bytes now without waiting: the handler may commit them together.
+    while (wires.size() < TOGETHER && in.isReadable()) {
+      int next;
+      try {
+        next = Link.frameLength(in.getUnsignedByte(in.readerIndex()));
+      } catch (SottoException e) {
+        break; // its turn closes the link
+      }
+      if (in.readableBytes() < next || !tryPace(next)) {
+        break;
+      }
+      byte[] more = new byte[next];
+      in.readBytes(more);
+      wires.add(more);
+    }
     keep();
     phase = Phase.BUSY;
     table.place(this, null, 0);
     try {
-      server.requests().execute(() -> answer(wire));
+      server.requests().execute(() -> answer(wires));
     } catch (RejectedExecutionException e) {
       close(Server.Counter.OVERLOADED);
     }
+  }
+
+  /** Most requests a worker takes from one link at once (as many as a peer sends ahead: spec: transport.adoc#requests). */
+  private static final int TOGETHER = 16;
+
+  /** Takes {@code length} bytes from this link's pace and every link's if both have them now; never waits. */
+  private boolean tryPace(int length) {
+    long now = System.nanoTime();
+    Server.Pace p = server.limits().linkPace();
+    if (now - paceLast > 0) {
+      paceLevel = Math.min(p.burst(), paceLevel + (now - paceLast) / 1e9 * p.perSecond());
+      paceLast = now;
+    }
+    if (paceLevel <= 0 || !server.tryPace(length)) {
+      return false;
+    }
+    paceLevel -= length;
+    return true;
   }
 
   /**
@@ -305,39 +341,51 @@ final class ServedLink extends ChannelInboundHandlerAdapter {
 
   // ---------------------------------------------------------------- requests
 
-  /** On a worker: opens the frame, answers it, seals the answers. */
-  private void answer(byte[] wire) {
+  /** On a worker: opens the frames, answers them in order, seals the answers. */
+  private void answer(List<byte[]> wires) {
     List<byte[]> sealed = new ArrayList<>();
     try {
-      server.tap().seen(name, false, "frame", wire);
-      Frame request = link.open(wire);
-      if (!request.isRequest()) {
-        post(null, Server.Counter.LINK_ERRORS); // a response from the initiator
-        return;
+      List<Frame> requests = new ArrayList<>();
+      for (byte[] wire : wires) {
+        server.tap().seen(name, false, "frame", wire);
+        Frame request = link.open(wire);
+        if (!request.isRequest()) {
+          post(null, Server.Counter.LINK_ERRORS); // a response from the initiator
+          return;
+        }
+        requests.add(request);
       }
       long now = System.nanoTime();
       Server.Limits l = server.limits();
       tokens = Math.min(l.burst(), tokens + (now - lastRequest) / 1e9 * l.requestsPerSecond());
       lastRequest = now;
-      List<Frame> responses;
-      if (tokens < 1) {
-        server.add(Server.Counter.RATE_LIMITED);
-        responses = List.of(Frame.error(request.requestId(), ErrorCode.LIMIT_EXCEEDED));
-      } else {
+      // The requests the rate allows go to the handler; those after them are refused.
+      int allowed = 0;
+      while (allowed < requests.size() && tokens >= 1) {
         tokens -= 1;
-        try {
-          responses = server.handler().handle(state, request);
-        } catch (Exception e) {
-          post(null, Server.Counter.HANDLER_FAILURES); // the store failed: close this link, serve the others
-          return;
+        allowed++;
+      }
+      List<List<Frame>> answers;
+      try {
+        answers = new ArrayList<>(allowed == 0 ? List.of()
+            : allowed == 1 ? List.of(server.handler().handle(state, requests.get(0)))
+            : server.handler().handleAll(state, requests.subList(0, allowed)));
+      } catch (Exception e) {
+        post(null, Server.Counter.HANDLER_FAILURES); // the store failed: close this link, serve the others
+        return;
+      }
+      for (Frame refused : requests.subList(allowed, requests.size())) {
+        server.add(Server.Counter.RATE_LIMITED);
+        answers.add(List.of(Frame.error(refused.requestId(), ErrorCode.LIMIT_EXCEEDED)));
+      }
+      for (List<Frame> responses : answers) {
+        for (Frame response : responses) {
+          byte[] frame = link.seal(response);
+          server.tap().seen(name, true, "frame", frame);
+          sealed.add(frame);
         }
+        server.add(Server.Counter.REQUESTS);
       }
-      for (Frame response : responses) {
-        byte[] frame = link.seal(response);
-        server.tap().seen(name, true, "frame", frame);
-        sealed.add(frame);
-      }
-      server.add(Server.Counter.REQUESTS);
     } catch (SottoException e) {
       post(null, Server.Counter.LINK_ERRORS); // a frame that does not open: the counters can no longer be trusted
       return;

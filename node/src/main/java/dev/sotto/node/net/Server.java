@@ -129,6 +129,18 @@ public final class Server implements Closeable {
 
     /** The responses to one request; must not throw for bad input (an exception closes the link). */
     List<Frame> handle(Object link, Frame request) throws Exception;
+
+    /**
+     * The responses to requests that came together on one link, in order: those of each request
+     * in turn (a handler may commit them together, answering only after the commit).
+     */
+    default List<List<Frame>> handleAll(Object link, List<Frame> requests) throws Exception {
+      List<List<Frame>> answers = new java.util.ArrayList<>();
+      for (Frame request : requests) {
+        answers.add(handle(link, request));
+      }
+      return answers;
+    }
   }
 
   /** The server's counters, by name. */
@@ -372,6 +384,16 @@ public final class Server implements Closeable {
    * when it may be read now (the level may go into debt by one frame); else the link waits in line
    * behind those that came before it, and {@link ServedLink#paced} is called when its turn comes.
    */
+  /** As {@link #pace}, but never waits: false when the bytes are not to be had now (nothing is queued). */
+  boolean tryPace(long bytes) {
+    refill(System.nanoTime());
+    if (paceQueue.isEmpty() && paceLevel > 0) {
+      paceLevel -= bytes;
+      return true;
+    }
+    return false;
+  }
+
   boolean pace(ServedLink link, long bytes) {
     refill(System.nanoTime());
     if (paceQueue.isEmpty() && paceLevel > 0) {

@@ -403,9 +403,83 @@ public final class Store implements AutoCloseable {
     return transaction(false, work);
   }
 
+  /** Work run in a {@link #group}: its writes share one commit. */
+  @FunctionalInterface
+  public interface GroupWork {
+    void run() throws StoreException, SottoException;
+  }
+
+  /** The thread running a {@link #group} (its transaction open between the writes), or null. */
+  private Thread grouping;
+
+  /**
+   * Group commit: runs {@code work} in one transaction, in which each {@link #write} it makes is a
+   * savepoint (released when the write returns, rolled back alone when it throws) and each
+   * {@link #read} sees the writes before it; one {@code COMMIT}, so one fsync, for them all. A
+   * write inside returns before the commit: whatever answers it (an {@code OK} to a peer) waits
+   * for this method to return. If the commit fails, none of the writes happened.
+   *
+   * @throws IllegalStateException if called from inside a transaction or a group of this store
+   */
+  public synchronized void group(GroupWork work) throws StoreException, SottoException {
+    if (closed) {
+      throw new IllegalStateException("the store is closed");
+    }
+    if (current != null || grouping != null) {
+      throw new IllegalStateException("a transaction is open already: transactions do not nest");
+    }
+    begin(true);
+    grouping = Thread.currentThread();
+    boolean committed = false;
+    try {
+      work.run();
+      execute("COMMIT");
+      committed = true;
+    } finally {
+      grouping = null;
+      if (!committed) {
+        rollback();
+      }
+    }
+  }
+
+  /** A write or read inside a {@link #group}: a savepoint of the group's transaction. */
+  private <T> T inGroup(boolean write, Work<T> work) throws StoreException, SottoException {
+    if (current != null) {
+      throw new IllegalStateException("a transaction is open already: transactions do not nest");
+    }
+    execute("SAVEPOINT grouped");
+    Tx tx = new Tx(new Rows(statements, sealer), write);
+    current = tx;
+    boolean done = false;
+    try {
+      T result = work.run(tx);
+      if (write) {
+        tx.flush();
+      }
+      execute("RELEASE grouped");
+      done = true;
+      return result;
+    } catch (StoreException | SottoException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new StoreException(StoreException.Kind.IO, "the transaction failed", e);
+    } finally {
+      tx.end();
+      current = null;
+      if (!done) {
+        execute("ROLLBACK TO grouped");
+        execute("RELEASE grouped");
+      }
+    }
+  }
+
   private synchronized <T> T transaction(boolean write, Work<T> work) throws StoreException, SottoException {
     if (closed) {
       throw new IllegalStateException("the store is closed");
+    }
+    if (grouping == Thread.currentThread()) {
+      return inGroup(write, work);
     }
     if (current != null) {
       throw new IllegalStateException("a transaction is open already: transactions do not nest");

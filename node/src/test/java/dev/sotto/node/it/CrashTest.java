@@ -57,6 +57,42 @@ class CrashTest extends ClusterTest {
     assertEquals("ok", cluster.integrityCheck("bob"));
   }
 
+  /** The highest seq from {@code from} to {@code to}, counting up from {@code known}, that {@code from} notes as having left. */
+  private long lastLeft(String from, String to, long known) throws Exception {
+    var node = cluster.node(from);
+    long seq = known;
+    while (seq < 300 && node.messageState(to, seq + 1).outcome() != null) {
+      seq++;
+    }
+    return seq;
+  }
+
+  /**
+   * Group commit keeps its promise: alice notes a message as delivered only after bob's OK, which
+   * bob sends only after the commit that holds it; so bob, killed with SIGKILL just after alice
+   * noted some, holds every one of them, and once restarted ends with all 300, each once.
+   */
+  @Test
+  void whatTheSenderSawTakenSurvivesTheRecipientsKill() throws Exception {
+    directTransferOf300();
+    long[] left = {0};
+    cluster.await(Duration.ofSeconds(60), "alice notes messages as delivered", () -> {
+      left[0] = lastLeft("alice", "bob", left[0]);
+      return left[0] >= 10;
+    });
+    cluster.kill("bob");
+    long noted = lastLeft("alice", "bob", left[0]); // also those noted between the look and the kill
+    long held = cluster.inOrder("bob", "alice") - 1;
+    cluster.log("alice had noted " + noted + " of 300 as delivered; bob held " + held);
+    assertTrue(held >= noted, "bob holds every message alice saw taken: " + held + " < " + noted);
+    cluster.start("bob", "--no-mailbox");
+    cluster.awaitInOrder("bob", "alice", 300, Duration.ofSeconds(90));
+    cluster.await(Duration.ofSeconds(30), "alice's outbox empties", () -> cluster.node("alice").outboxSize() == 0);
+    cluster.stop("bob");
+    cluster.assertDelivered("bob", "alice", "crash ", 300);
+    assertEquals("ok", cluster.integrityCheck("bob"));
+  }
+
   @Test
   void senderKilledMidSend() throws Exception {
     directTransferOf300();

@@ -863,4 +863,48 @@ class StoreTest {
     StoreException e = assertThrows(StoreException.class, action::run);
     assertEquals(kind, e.kind(), e.getMessage());
   }
+
+  /** Store.group: each write a savepoint (a refused one changes nothing, the others stay); one commit for all. */
+  @Test
+  void aGroupCommitsItsWritesTogetherAndARefusedOneAlone() throws Exception {
+    store.group(() -> {
+      store.write(tx -> {
+        tx.put("one", bytes("1"));
+        return null;
+      });
+      assertThrows(SottoException.class, () -> store.write(tx -> {
+        tx.put("two", bytes("2"));
+        throw new SottoException(ErrorCode.UNKNOWN_TAG, "refused");
+      }));
+      // a read inside the group sees the writes before it
+      assertArrayEquals(bytes("1"), store.read(tx -> tx.get("one")).orElseThrow());
+      store.write(tx -> {
+        tx.put("three", bytes("3"));
+        return null;
+      });
+    });
+    store.close();
+    store = Store.open(home, key, random); // what was committed, as another process reads it
+    assertArrayEquals(bytes("1"), store.read(tx -> tx.get("one")).orElseThrow());
+    assertFalse(store.read(tx -> tx.get("two")).isPresent());
+    assertArrayEquals(bytes("3"), store.read(tx -> tx.get("three")).orElseThrow());
+    // A group that fails as a whole leaves nothing of its writes, and the store usable.
+    assertThrows(StoreException.class, () -> store.group(() -> {
+      store.write(tx -> {
+        tx.put("four", bytes("4"));
+        return null;
+      });
+      throw new StoreException(StoreException.Kind.IO, "failed");
+    }));
+    assertFalse(store.read(tx -> tx.get("four")).isPresent());
+    assertThrows(IllegalStateException.class, () -> store.write(tx -> {
+      store.group(() -> { });
+      return null;
+    }), "a group inside a transaction");
+    store.write(tx -> {
+      tx.put("five", bytes("5"));
+      return null;
+    });
+    assertArrayEquals(bytes("5"), store.read(tx -> tx.get("five")).orElseThrow());
+  }
 }
