@@ -443,58 +443,73 @@ public final class Store implements AutoCloseable {
     }
   }
 
-  /** A write or read inside a {@link #group}: a savepoint of the group's transaction. */
-  private <T> T inGroup(boolean write, Work<T> work) throws StoreException, SottoException {
-    if (current != null) {
-      throw new IllegalStateException("a transaction is open already: transactions do not nest");
-    }
-    execute("SAVEPOINT grouped");
-    Tx tx = new Tx(new Rows(statements, sealer), write);
-    current = tx;
-    boolean done = false;
-    try {
-      T result = work.run(tx);
-      if (write) {
-        tx.flush();
-      }
-      execute("RELEASE grouped");
-      done = true;
-      return result;
-    } catch (StoreException | SottoException | RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new StoreException(StoreException.Kind.IO, "the transaction failed", e);
-    } finally {
-      tx.end();
-      current = null;
-      if (!done) {
-        execute("ROLLBACK TO grouped");
-        execute("RELEASE grouped");
-      }
-    }
+  /** How one transaction opens, ends and is undone: a whole transaction, or a savepoint of a group's. */
+  private interface Bounds {
+    void open() throws StoreException;
+
+    void end() throws StoreException;
+
+    void undo() throws StoreException;
   }
+
+  /** A whole transaction of its own. */
+  private Bounds whole(boolean write) {
+    return new Bounds() {
+      @Override
+      public void open() throws StoreException {
+        begin(write);
+      }
+
+      @Override
+      public void end() throws StoreException {
+        execute("COMMIT");
+      }
+
+      @Override
+      public void undo() {
+        rollback();
+      }
+    };
+  }
+
+  /** A write or read inside a {@link #group}: a savepoint of the group's transaction. */
+  private final Bounds savepoint = new Bounds() {
+    @Override
+    public void open() throws StoreException {
+      execute("SAVEPOINT grouped");
+    }
+
+    @Override
+    public void end() throws StoreException {
+      execute("RELEASE grouped");
+    }
+
+    @Override
+    public void undo() throws StoreException {
+      execute("ROLLBACK TO grouped");
+      execute("RELEASE grouped");
+    }
+  };
 
   private synchronized <T> T transaction(boolean write, Work<T> work) throws StoreException, SottoException {
     if (closed) {
       throw new IllegalStateException("the store is closed");
     }
-    if (grouping == Thread.currentThread()) {
-      return inGroup(write, work);
-    }
     if (current != null) {
       throw new IllegalStateException("a transaction is open already: transactions do not nest");
     }
-    begin(write);
+    Bounds bounds = grouping == Thread.currentThread() ? savepoint : whole(write);
+    bounds.open();
     Tx tx = new Tx(new Rows(statements, sealer), write);
     current = tx;
-    boolean committed = false;
+    boolean ended = false;
     try {
       T result = work.run(tx);
       if (write) {
         tx.flush();
       }
-      execute("COMMIT");
-      committed = true;
+      bounds.end();
+      ended = true;
       return result;
     } catch (StoreException | SottoException | RuntimeException e) {
       throw e;
@@ -504,11 +519,14 @@ public final class Store implements AutoCloseable {
     } finally {
       tx.end();
       current = null;
-      if (!committed) {
-        rollback();
-        // A statement that failed (SQLITE_FULL, say) may be left in a state that fails its next use
-        // ("statement is not executing"): the next transaction prepares them again.
-        statements.close();
+      if (!ended) {
+        try {
+          bounds.undo();
+        } finally {
+          // A statement that failed (SQLITE_FULL, say) may be left in a state that fails its next use
+          // ("statement is not executing"): the next transaction prepares them again.
+          statements.close();
+        }
       }
     }
   }
