@@ -64,6 +64,7 @@ final class Groups {
   private final AtomicLong forged = new AtomicLong();
   /** Resyncs asked for (a return after the retention, or a fork), and states adopted, since start. */
   private final AtomicLong resyncsAsked = new AtomicLong();
+  private final AtomicLong resyncsAnswered = new AtomicLong();
   private final AtomicLong resyncsAdopted = new AtomicLong();
   /** Group messages sent in the pairwise sessions because the group's mailboxes failed (spec: group.adoc#group-delivery). */
   private final AtomicLong pairwiseSent = new AtomicLong();
@@ -117,6 +118,7 @@ final class Groups {
     m.put("group_forged", forged.get());
     m.put("group_resyncs_asked", resyncsAsked.get());
     m.put("group_resyncs_adopted", resyncsAdopted.get());
+    m.put("group_resyncs_answered", resyncsAnswered.get());
     m.put("group_pairwise_sent", pairwiseSent.get());
     m.put("group_pairwise_opened", pairwiseOpened.get());
     return m;
@@ -612,6 +614,7 @@ final class Groups {
         pairwise(tx, d.from(), NodeMessage.GROUP_KEY, answer.get().payload(), now);
       }
       pairwise(tx, d.from(), NodeMessage.GROUP_WELCOME, g.state().encoded(), now);
+      resyncsAnswered.incrementAndGet();
     }
     save(tx, g);
   }
