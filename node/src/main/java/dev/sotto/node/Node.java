@@ -84,6 +84,8 @@ public final class Node implements AutoCloseable {
   private final Object torLock = new Object();
   /** How often the watch asks Tor whether the onion service is up; tests shorten it. */
   static volatile Duration torCheck = Duration.ofSeconds(5);
+  /** How long a command on the control port of a Tor not the node's own may take; tests shorten it. */
+  static volatile Duration torControlTimeout = Duration.ofSeconds(10);
   /** Times the onion service was published again after Tor lost it (a restart of the daemon). */
   private final java.util.concurrent.atomic.AtomicLong torRepublished = new java.util.concurrent.atomic.AtomicLong();
   private Thread worker;
@@ -1642,7 +1644,7 @@ public final class Node implements AutoCloseable {
       torControl = torDaemon.control();
       links.dialer(new dev.sotto.node.tor.TorDialer(torDaemon.socks(), random));
     } else {
-      torControl = dev.sotto.node.tor.TorControl.open(tor.control(), 10_000);
+      torControl = dev.sotto.node.tor.TorControl.open(tor.control(), (int) torControlTimeout.toMillis());
       links.dialer(new dev.sotto.node.tor.TorDialer(tor.socks(), random));
     }
     log.log(System.Logger.Level.INFO, "Tor " + (tor.own() ? "started" : "reached") + " in "
@@ -1651,14 +1653,16 @@ public final class Node implements AutoCloseable {
 
   /**
    * The watch of Tor mode (spec: transport.adoc#onion-dos): every {@link #torCheck} it asks Tor
-   * for the onion services of its control connection ({@code GETINFO onions/current}). When the
-   * connection is gone (the daemon restarted or stopped) or the service is not among them, it
-   * reaches Tor again (a daemon of the node's own is started again) and publishes the service
-   * again, then goes on watching; while Tor cannot be reached it tries again at each check.
+   * for the onion services of its control connection ({@code GETINFO onions/current}). Only when
+   * Tor is gone (the control connection broke, or the node's own daemon has exited) does it reach
+   * Tor again, which for a daemon of the node's own means starting a new one; when Tor answers but
+   * the service is not among them, it publishes the service again on the same connection; when
+   * Tor is slow to answer (a loaded machine), it asks again at the next check and changes nothing.
+   * While Tor cannot be reached it tries again at each check.
    */
   private void watchTor() {
     String id = onionKey().onion().replace(".onion", "");
-    boolean lost = false;
+    boolean announced = false;
     while (running) {
       try {
         Thread.sleep(torCheck.toMillis());
@@ -1670,29 +1674,49 @@ public final class Node implements AutoCloseable {
       }
       try {
         dev.sotto.node.tor.TorControl c = torControl;
-        // One service: "onions/current=ID"; several: a data block of IDs; none: an error reply.
-        if (c != null && !lost && String.join("\n", c.command("GETINFO onions/current")).contains(id)) {
+        boolean gone = torGone(c);
+        if (!gone && published(c, id)) {
           continue;
         }
-        if (!lost) {
-          log.log(System.Logger.Level.WARNING, "Tor lost the onion service (the daemon restarted or stopped):"
-              + " publishing it again");
-          status.work("tor", clock.millis(), "Tor lost the onion service; publishing it again");
+        if (!announced) {
+          String why = gone ? "Tor is gone (its control connection broke, or the daemon exited): reaching it again"
+              : "Tor lost the onion service: publishing it again";
+          log.log(System.Logger.Level.WARNING, why);
+          status.work("tor", clock.millis(), why);
+          announced = true;
         }
-        lost = true;
-        reachTorAgain();
+        if (gone) {
+          reachTorAgain();
+        }
         publishOnion();
-        lost = false;
+        announced = false;
         torRepublished.incrementAndGet();
         status.work("tor", clock.millis(), null);
         log.log(System.Logger.Level.INFO, "onion service published again");
+      } catch (java.net.SocketTimeoutException e) {
+        log.log(System.Logger.Level.DEBUG, "Tor did not answer in time: asking again at the next check");
       } catch (IOException | RuntimeException e) {
         if (!running) {
           return;
         }
-        lost = true;
         log.log(System.Logger.Level.DEBUG, () -> "Tor not reached yet: " + e.getMessage());
       }
+    }
+  }
+
+  /** Whether Tor has to be reached again: no control connection, a broken one, or the node's own daemon exited. */
+  private boolean torGone(dev.sotto.node.tor.TorControl c) {
+    dev.sotto.node.tor.TorDaemon d = torDaemon;
+    return c == null || !c.isOpen() || (config.tor().own() && (d == null || !d.alive()));
+  }
+
+  /** Whether Tor lists the service among this connection's ("551 No onion services" when none: not listed). */
+  private static boolean published(dev.sotto.node.tor.TorControl c, String id) throws IOException {
+    try {
+      // One service: "onions/current=ID"; several: a data block of IDs.
+      return String.join("\n", c.command("GETINFO onions/current")).contains(id);
+    } catch (dev.sotto.node.tor.TorControl.Refused e) {
+      return false;
     }
   }
 
@@ -1726,7 +1750,7 @@ public final class Node implements AutoCloseable {
       torControl = torDaemon.control();
       links.dialer(new dev.sotto.node.tor.TorDialer(torDaemon.socks(), random));
     } else {
-      torControl = dev.sotto.node.tor.TorControl.open(tor.control(), 10_000);
+      torControl = dev.sotto.node.tor.TorControl.open(tor.control(), (int) torControlTimeout.toMillis());
     }
   }
 

@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +41,12 @@ class TorRestartTest {
     final List<String> addOnions = new CopyOnWriteArrayList<>();
     final AtomicReference<Socket> current = new AtomicReference<>();
     final AtomicBoolean down = new AtomicBoolean();
+    /** Connections accepted: a new one means the node reached Tor again. */
+    final AtomicInteger connections = new AtomicInteger();
+    /** How long each GETINFO waits before its answer (a slow Tor on a loaded machine). */
+    final AtomicLong getinfoDelay = new AtomicLong();
+    /** Set: the connection's services are dropped (Tor lost them) while the connection stays. */
+    final AtomicBoolean forget = new AtomicBoolean();
     private final Thread thread;
 
     FakeControl(String id) throws IOException {
@@ -52,6 +60,7 @@ class TorRestartTest {
               continue;
             }
             current.set(s);
+            connections.incrementAndGet();
             Thread t = new Thread(() -> serve(s, id), "fake-control-conn");
             t.setDaemon(true);
             t.start();
@@ -80,6 +89,13 @@ class TorRestartTest {
             published = true;
             answer = "250-ServiceID=" + id + "\r\n250 OK";
           } else if (line.equals("GETINFO onions/current")) {
+            if (forget.getAndSet(false)) {
+              published = false;
+            }
+            long delay = getinfoDelay.get();
+            if (delay > 0) {
+              Thread.sleep(delay);
+            }
             answer = published ? "250-onions/current=" + id + "\r\n250 OK" : "551 No onion services";
           } else {
             answer = "510 Unrecognized command";
@@ -89,6 +105,8 @@ class TorRestartTest {
         }
       } catch (IOException e) {
         // closed: the daemon "restarted"
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
 
@@ -143,6 +161,50 @@ class TorRestartTest {
       }
     } finally {
       Node.torCheck = before;
+    }
+  }
+
+  /**
+   * A slow Tor is not a lost one: answers later than the control timeout make the node wait for
+   * the next check, on the same connection, with nothing published again; Tor that answers but has
+   * lost the service gets it published again on the same connection, without reaching Tor again
+   * (for a daemon of the node's own, that would mean a restart). About 5 s.
+   */
+  @Test
+  void aSlowTorIsAskedAgainAndALostServiceIsPublishedOnTheSameConnection() throws Exception {
+    IdentitySeed seed = IdentitySeed.generate(RandomSource.secure());
+    String onion = dev.sotto.node.tor.OnionKey.of(seed).onion();
+    Duration check = Node.torCheck;
+    Duration timeout = Node.torControlTimeout;
+    Node.torCheck = Duration.ofMillis(100);
+    Node.torControlTimeout = Duration.ofMillis(300);
+    try (FakeControl control = new FakeControl(onion.replace(".onion", ""))) {
+      Path home = dir.resolve("alice");
+      Node.Tor tor = new Node.Tor(onion, 7400, new HostPort("127.0.0.1", TestNodes.freePort()),
+          new HostPort("127.0.0.1", control.server.getLocalPort()), null);
+      Node.init(home, seed, null, TestNodes.CHEAP, new Node.Config("alice", "127.0.0.1", TestNodes.freePort(),
+          List.of(), List.of(), tor, false), RandomSource.secure(), Clock.systemUTC());
+      try (Node alice = Node.open(home, null, TestNodes.fast())) {
+        alice.start();
+        assertEquals(1, control.connections.get());
+        control.getinfoDelay.set(500); // every answer comes after the node's 300 ms timeout
+        Thread.sleep(1_500);
+        control.getinfoDelay.set(0);
+        Thread.sleep(800); // the late answers are read and dropped; the checks answer in time again
+        assertEquals(1, control.connections.get(), "a slow answer is not a lost Tor: no new connection");
+        assertEquals(1, control.addOnions.size(), "nor is the service published again");
+        assertEquals(0, alice.torRepublished());
+
+        control.forget.set(true);
+        TestNodes.await(Duration.ofSeconds(10), () -> alice.torRepublished() == 1);
+        assertEquals(2, control.addOnions.size());
+        assertEquals(1, control.connections.get(), "published again on the same connection");
+        Thread.sleep(300);
+        assertEquals(1, alice.torRepublished(), "once published again, the service is found up");
+      }
+    } finally {
+      Node.torCheck = check;
+      Node.torControlTimeout = timeout;
     }
   }
 }

@@ -71,19 +71,67 @@ public final class TorControl implements Closeable {
   }
 
   /**
+   * A reply whose status is not 250: Tor read the command and refused it, and the connection is
+   * still in step (the whole reply was read).
+   */
+  public static final class Refused extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    Refused(String message) {
+      super(message);
+    }
+  }
+
+  /** Commands written whose reply has not been read in full (one that timed out is still owed). */
+  private int owed;
+  /** The connection broke (closed by Tor, or a reply that is not one): no command is sent on it again. */
+  private volatile boolean broken;
+
+  /**
    * Sends one command line and reads its reply: the lines' texts after their status and
-   * separator (a data block's lines included).
+   * separator (a data block's lines included). A reply still owed for an earlier command that
+   * timed out (a slow Tor on a loaded machine) is read and dropped first, so a timeout does not put
+   * the connection out of step: it costs only that command.
    *
-   * @throws IOException when the reply's status is not 250 (its text in the message), or the
-   *     connection breaks
+   * @throws Refused when the reply's status is not 250 (its text in the message)
+   * @throws java.net.SocketTimeoutException when Tor has not answered within the timeout; the
+   *     connection stays usable
+   * @throws IOException when the connection breaks ({@link #isOpen} is false from then on)
    */
   public synchronized List<String> command(String line) throws IOException {
     if (line.indexOf('\r') >= 0 || line.indexOf('\n') >= 0) {
       throw new IllegalArgumentException("a control command is one line");
     }
-    out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
-    out.flush();
+    if (broken) {
+      throw new IOException("Tor's control connection is closed");
+    }
+    try {
+      while (owed > 0) {
+        skipReply();
+      }
+      out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      owed++;
+      return reply(line.split(" ", 2)[0]);
+    } catch (java.net.SocketTimeoutException e) {
+      throw e;
+    } catch (Refused e) {
+      throw e;
+    } catch (IOException e) {
+      broken = true;
+      throw e;
+    }
+  }
+
+  /** Whether the connection can still carry commands (it has not broken, nor been closed). */
+  public boolean isOpen() {
+    return !broken && !socket.isClosed();
+  }
+
+  /** Reads one whole reply to {@code verb}; a status other than 250 is thrown once the reply is read. */
+  private List<String> reply(String verb) throws IOException {
     List<String> reply = new ArrayList<>();
+    String refused = null;
     while (true) {
       String l = in.readLine();
       if (l == null) {
@@ -95,17 +143,42 @@ public final class TorControl implements Closeable {
       String status = l.substring(0, 3);
       char sep = l.charAt(3);
       String text = l.substring(4);
-      if (!status.equals("250")) {
-        String verb = line.split(" ", 2)[0];
-        throw new IOException("Tor refused " + verb + ": " + status + " " + text);
+      if (!status.equals("250") && refused == null) {
+        refused = "Tor refused " + verb + ": " + status + " " + text;
       }
       reply.add(text);
       if (sep == '+') {
-        for (String d = in.readLine(); d != null && !d.equals("."); d = in.readLine()) {
+        for (String d = in.readLine(); !".".equals(d); d = in.readLine()) {
+          if (d == null) {
+            throw new IOException("Tor closed the control connection");
+          }
           reply.add(d.startsWith("..") ? d.substring(1) : d);
         }
       } else if (sep == ' ') {
+        owed--;
+        if (refused != null) {
+          throw new Refused(refused);
+        }
         return reply;
+      }
+    }
+  }
+
+  /**
+   * Reads and drops the rest of a reply owed for a command that timed out, possibly read in part:
+   * lines up to its end line ({@code NNN } then text). A data block's lines never have that form
+   * (the node reads only service ids and key-value lines in data blocks).
+   */
+  private void skipReply() throws IOException {
+    while (true) {
+      String l = in.readLine();
+      if (l == null) {
+        throw new IOException("Tor closed the control connection");
+      }
+      if (l.length() >= 4 && l.charAt(3) == ' ' && Character.isDigit(l.charAt(0)) && Character.isDigit(l.charAt(1))
+          && Character.isDigit(l.charAt(2))) {
+        owed--;
+        return;
       }
     }
   }

@@ -147,6 +147,11 @@ public final class TorDaemon implements Closeable {
     return dir;
   }
 
+  /** Whether the daemon's process is still running. */
+  public boolean alive() {
+    return process.isAlive();
+  }
+
   /** Closes the owning control connection (Tor then exits) and waits for the process, killing it after 5 s. */
   @Override
   public void close() {

@@ -118,4 +118,56 @@ class TorControlTest {
       assertTrue(e.getMessage().contains("HASHEDPASSWORD"), e.getMessage());
     }
   }
+
+  /**
+   * A reply later than the timeout costs only its command: the next command first reads and drops
+   * the late reply, then gets its own; a refusal (a whole multi-line reply) leaves the connection in
+   * step; a connection Tor closes is no longer open.
+   */
+  @Test
+  void aLateReplyIsDroppedAndTheConnectionStaysInStep() throws Exception {
+    try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
+        try (Socket s = ss.accept()) {
+          BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+          PrintWriter out = new PrintWriter(s.getOutputStream(), true, StandardCharsets.US_ASCII);
+          for (String line = in.readLine(); line != null; line = in.readLine()) {
+            String answer = switch (line) {
+              case "PROTOCOLINFO 1" -> "250-PROTOCOLINFO 1\r\n250-AUTH METHODS=NULL\r\n250 OK";
+              case "AUTHENTICATE" -> "250 OK";
+              case "GETINFO slow" -> {
+                Thread.sleep(600);
+                yield "250+slow=\r\nfirst\r\n.\r\n250 OK";
+              }
+              case "GETINFO onions/current" -> "552-two lines\r\n552 No onion services";
+              case "GETINFO version" -> "250-version=0.4.9.11\r\n250 OK";
+              default -> null;
+            };
+            if (answer == null) {
+              return; // "QUIT": Tor closes the connection
+            }
+            out.print(answer + "\r\n");
+            out.flush();
+          }
+        } catch (IOException | InterruptedException e) {
+          throw new RuntimeException(e);
+        }
+      });
+      try (TorControl c = TorControl.open(new HostPort("127.0.0.1", ss.getLocalPort()), 200)) {
+        assertThrows(java.net.SocketTimeoutException.class, () -> c.command("GETINFO slow"));
+        assertTrue(c.isOpen());
+        Thread.sleep(600);
+        assertEquals("0.4.9.11", c.getInfo("version"), "the late reply is dropped, not taken for this one");
+        TorControl.Refused r = assertThrows(TorControl.Refused.class, () -> c.command("GETINFO onions/current"));
+        assertTrue(r.getMessage().contains("552 two lines"), r.getMessage());
+        assertEquals("0.4.9.11", c.getInfo("version"), "the whole refusal was read");
+        assertTrue(c.isOpen());
+        assertThrows(IOException.class, () -> c.command("QUIT"));
+        assertTrue(!c.isOpen(), "a connection Tor closed is not open");
+        IOException closed = assertThrows(IOException.class, () -> c.getInfo("version"));
+        assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+      }
+      done.get(5, TimeUnit.SECONDS);
+    }
+  }
 }
