@@ -142,39 +142,44 @@ final class Fetcher {
       while (more) {
         List<Frame> responses = link.call(Frame.fetch(link.nextRequestId(), chunk));
         List<Long> done = new ArrayList<>();
+        List<Envelope> taken = new ArrayList<>();
         more = false;
         for (Frame response : responses) {
           if (response.type() == Frame.ITEM) {
             // A malformed ITEM is a link error (spec: transport.adoc#requests): it propagates.
             Envelope envelope = response.itemEnvelope();
-            if (loops != null && loops.taken(envelope)) {
-              done.add(response.itemId()); // a loop of this node's: acknowledged like any item, shown as nothing
-              continue;
-            }
-            synchronized (unacked) {
-              lastRemembered = System.nanoTime();
-              remembering = true;
-            }
-            try {
-              core.receiveFetched(envelope);
-              fetched.incrementAndGet();
-            } catch (SottoException e) {
-              // Fails to open now, so it never will: acknowledge it away like the rest.
-              status.refused(clock.millis(), "an envelope fetched from mailbox " + NodeStatus.shown(mailbox) + ": "
-                  + e.code());
-            }
             done.add(response.itemId());
+            if (loops == null || !loops.taken(envelope)) {
+              taken.add(envelope); // a loop of this node's is acknowledged like any item, shown as nothing
+            }
           } else if (response.type() == Frame.DONE) {
             more = response.more();
           } else if (response.type() == Frame.ERROR) {
             throw new IOException("the mailbox answered FETCH with " + Deliveries.errorName(response));
           }
         }
+        if (!taken.isEmpty()) {
+          synchronized (unacked) {
+            lastRemembered = System.nanoTime();
+            remembering = true;
+          }
+          // One durable commit for the items of this FETCH, so that a round lasts about one fsync
+          // however many items it brings (a round that outlasts its slot makes steady fetching skip one).
+          for (Object result : core.receiveFetchedAll(taken)) {
+            if (result instanceof SottoException e) {
+              // Fails to open now, so it never will: acknowledge it away like the rest.
+              status.refused(clock.millis(), "an envelope fetched from mailbox " + NodeStatus.shown(mailbox) + ": "
+                  + e.code());
+            } else {
+              fetched.incrementAndGet();
+            }
+          }
+        }
         if (done.isEmpty()) {
           break;
         }
-        int taken = done.size();
-        log.log(Level.DEBUG, () -> "mailbox " + NodeStatus.shown(mailbox) + ": fetched " + taken + " items");
+        int count = done.size();
+        log.log(Level.DEBUG, () -> "mailbox " + NodeStatus.shown(mailbox) + ": fetched " + count + " items");
         link.call(Frame.ack(link.nextRequestId(), done));
         List<byte[]> now = core.fetchTags();
         if (more && now.size() < real.size()) {

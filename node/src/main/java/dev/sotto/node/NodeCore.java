@@ -1246,29 +1246,64 @@ public final class NodeCore {
       }
       List<Frame> run = requests.subList(i, end);
       List<List<Frame>> grouped = new ArrayList<>();
-      int received;
-      synchronized (this) { // before the store's lock, as receive() takes them
-        heldBack = 0;
-        try {
-          store.group(() -> {
-            for (Frame request : run) {
-              grouped.add(handle(link, request));
-            }
-          });
-        } catch (SottoException e) {
-          throw new IllegalStateException("handle() answers protocol errors with ERROR", e);
-        } finally {
-          received = heldBack;
-          heldBack = -1;
-        }
-      }
-      for (int n = 0; n < received; n++) {
-        listeners.forEach(Runnable::run);
+      try {
+        inOneCommit(() -> {
+          for (Frame request : run) {
+            grouped.add(handle(link, request));
+          }
+        });
+      } catch (SottoException e) {
+        throw new IllegalStateException("handle() answers protocol errors with ERROR", e);
       }
       answers.addAll(grouped);
       i = end;
     }
     return answers;
+  }
+
+  /**
+   * Runs {@code work}, whose receives each write in a savepoint of one group commit ({@link
+   * Store#group}); the listeners of what it received are told after the commit, not before.
+   */
+  private void inOneCommit(Store.GroupWork work) throws StoreException, SottoException {
+    int received;
+    synchronized (this) { // before the store's lock, as receive() takes them
+      heldBack = 0;
+      try {
+        store.group(work);
+      } finally {
+        received = heldBack;
+        heldBack = -1;
+      }
+    }
+    for (int n = 0; n < received; n++) {
+      listeners.forEach(Runnable::run);
+    }
+  }
+
+  /**
+   * {@link #receiveFetched} for the envelopes of one FETCH, in order, with one durable commit for
+   * them all: each in its own savepoint, so that one refused changes nothing and the others are
+   * still taken. The result has, for each envelope, its {@link Outcome} or the {@link
+   * SottoException} that refused it. Nothing of any is written if the commit fails (the
+   * StoreException is thrown, and no item may be acknowledged).
+   */
+  public List<Object> receiveFetchedAll(List<Envelope> envelopes) throws StoreException {
+    List<Object> results = new ArrayList<>();
+    try {
+      inOneCommit(() -> {
+        for (Envelope envelope : envelopes) {
+          try {
+            results.add(receive(envelope, true));
+          } catch (SottoException e) {
+            results.add(e);
+          }
+        }
+      });
+    } catch (SottoException e) {
+      throw new IllegalStateException("each refusal is a result", e);
+    }
+    return results;
   }
 
   private volatile java.util.function.Consumer<String> refusals = what -> { };
