@@ -113,10 +113,26 @@ final class Deliveries {
         if (due.size() - next > 1 && !peers.isEmpty() && !links.resting(peers.get(0))) {
           long start = System.nanoTime();
           List<Tx.Outgoing> window = due.subList(next, Math.min(due.size(), next + LinkChannel.AHEAD));
-          int taken = ahead(peers.get(0), window);
+          int taken = ahead(peers.get(0), "", Frame.DELIVER, window);
           quick &= System.nanoTime() - start < PROVEN_MILLIS * 1_000_000;
           for (Tx.Outgoing o : window.subList(0, taken)) {
             took(contactId, o, peers.get(0), Ledger.Route.DIRECT, sent);
+          }
+          next += taken;
+          if (taken == window.size()) {
+            continue;
+          }
+        }
+        // Several due and no peer address to try (none, or each rests after a failure): sent ahead
+        // as DEPOSITs on the link to the first mailbox address that does not rest, the same way.
+        Address box = mailboxes.stream().filter(a -> !links.resting(a)).findFirst().orElse(null);
+        if (due.size() - next > 1 && box != null && peers.stream().allMatch(links::resting)) {
+          long start = System.nanoTime();
+          List<Tx.Outgoing> window = due.subList(next, Math.min(due.size(), next + LinkChannel.AHEAD));
+          int taken = ahead(box, depositLane(contactId), Frame.DEPOSIT, window);
+          quick &= System.nanoTime() - start < PROVEN_MILLIS * 1_000_000;
+          for (Tx.Outgoing o : window.subList(0, taken)) {
+            took(contactId, o, box, Ledger.Route.MAILBOX, sent);
           }
           next += taken;
           if (taken == window.size()) {
@@ -171,16 +187,18 @@ final class Deliveries {
   }
 
   /**
-   * DELIVERs the envelopes to {@code address} sent ahead on one link (spec: transport.adoc#requests);
-   * returns how many of the first ones it took (answered OK), in order: 0 when the exchange
-   * failed (the envelope-by-envelope way then says why).
+   * DELIVERs (or DEPOSITs, {@code type}) the envelopes to {@code address} sent ahead on one link of
+   * {@code lane} (spec: transport.adoc#requests); returns how many of the first ones it took
+   * (answered OK), in order: 0 when the exchange failed (the envelope-by-envelope way then says why).
    */
-  private int ahead(Address address, List<Tx.Outgoing> window) {
+  private int ahead(Address address, String lane, int type, List<Tx.Outgoing> window) {
     try {
-      List<List<Frame>> answers = links.exchange(address, "", link -> {
+      List<List<Frame>> answers = links.exchange(address, lane, link -> {
         List<Frame> requests = new ArrayList<>();
         for (Tx.Outgoing o : window) {
-          requests.add(Frame.deliver(link.nextRequestId(), Envelope.parse(o.envelope())));
+          Envelope envelope = Envelope.parse(o.envelope());
+          long id = link.nextRequestId();
+          requests.add(type == Frame.DELIVER ? Frame.deliver(id, envelope) : Frame.deposit(id, envelope));
         }
         return link.callAll(requests);
       });

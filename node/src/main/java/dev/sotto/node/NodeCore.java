@@ -1222,21 +1222,24 @@ public final class NodeCore {
   /** Messages received in a {@link #handleAll} group, whose listeners wait for its commit; -1 outside one. */
   private int heldBack = -1;
 
-  /** Most DELIVERs that share one commit ({@link #handleAll}). */
+  /** Most DELIVERs, or DEPOSITs, that share one commit ({@link #handleAll}). */
   static final int GROUP_COMMIT = 16;
 
   /**
    * Answers requests that came together on one link, in order (spec: transport.adoc#requests).
    * Consecutive DELIVERs are taken in one transaction, each in its own savepoint (a refused one
    * changes nothing), so that they share one durable commit; their OKs are answers, sent only
-   * after it. Other requests are answered one by one, as {@link #handle} does.
+   * after it. Consecutive DEPOSITs at this node's mailbox are stored the same way. Other requests
+   * are answered one by one, as {@link #handle} does.
    */
   public List<List<Frame>> handleAll(LinkState link, List<Frame> requests) throws StoreException {
     List<List<Frame>> answers = new ArrayList<>();
     int i = 0;
     while (i < requests.size()) {
+      int type = requests.get(i).type();
+      boolean groups = type == Frame.DELIVER || (type == Frame.DEPOSIT && policy.mailbox());
       int end = i;
-      while (end < requests.size() && end - i < GROUP_COMMIT && requests.get(end).type() == Frame.DELIVER) {
+      while (groups && end < requests.size() && end - i < GROUP_COMMIT && requests.get(end).type() == type) {
         end++;
       }
       if (end - i < 2) {
@@ -1246,12 +1249,19 @@ public final class NodeCore {
       }
       List<Frame> run = requests.subList(i, end);
       List<List<Frame>> grouped = new ArrayList<>();
+      Store.GroupWork work = () -> {
+        for (Frame request : run) {
+          grouped.add(handle(link, request));
+        }
+      };
       try {
-        inOneCommit(() -> {
-          for (Frame request : run) {
-            grouped.add(handle(link, request));
+        if (type == Frame.DELIVER) {
+          inOneCommit(work);
+        } else {
+          synchronized (mailbox) { // before the store's lock, as the mailbox's own methods take them
+            store.group(work);
           }
-        });
+        }
       } catch (SottoException e) {
         throw new IllegalStateException("handle() answers protocol errors with ERROR", e);
       }

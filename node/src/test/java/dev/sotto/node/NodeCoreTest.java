@@ -219,4 +219,37 @@ class NodeCoreTest {
     bob.core().handle(link, Frame.ack(22, List.of(1L, 2L)));
     assertEquals(full, snapshot());
   }
+
+  /**
+   * DEPOSITs that come together on one link are stored in one commit, each on its own: in a run
+   * of five, the third under a full tag is refused and changes nothing, a duplicate is answered OK
+   * and stored once, and the others are stored, durably (still there after the store is reopened).
+   */
+  @Test
+  void depositsThatComeTogetherAreEachTakenOrRefusedOnTheirOwn() throws Exception {
+    NodeCore.LinkState link = new NodeCore.LinkState();
+    byte[] body = new byte[Envelope.BUCKETS.get(0)];
+    body[0] = Envelope.VERSION;
+    List<Frame> run = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      byte[] b = body.clone();
+      b[body.length - 1] = (byte) i; // one tag: its quota is 2
+      run.add(Frame.deposit(10 + i, Envelope.parse(b)));
+    }
+    run.add(Frame.deposit(13, Envelope.parse(body.clone()))); // the first again
+    byte[] other = body.clone();
+    other[1] = 1; // another tag
+    run.add(Frame.deposit(14, Envelope.parse(other)));
+    List<List<Frame>> answers = bob.core().handleAll(link, run);
+    assertEquals(List.of(Frame.OK, Frame.OK, Frame.ERROR, Frame.OK, Frame.OK),
+        answers.stream().map(a -> a.get(0).type()).toList());
+    assertEquals(ErrorCode.LIMIT_EXCEEDED.number(), answers.get(2).get(0).errorNumber());
+    assertEquals(3L, bob.core().mailbox().counters().get("mailbox_deposits"));
+    assertEquals(1L, bob.core().mailbox().counters().get("mailbox_duplicates"));
+    String stored = snapshot();
+    Path home = dir.resolve("bob");
+    bob.close();
+    bob = Node.open(home, null, Node.Options.defaults());
+    assertEquals(stored, snapshot(), "the three stored are on disk");
+  }
 }
