@@ -598,7 +598,9 @@ public final class Backups {
    * waiting is spent; an admitted request starts the pauses over.
    */
   private static final class Pace {
-    private long pauseMillis = 100;
+    private static final Backoff PAUSE = new Backoff(100, 2_000);
+    /** Refusals since the last admitted request. */
+    private long refusals;
     private long waitedMillis;
 
     void await() throws IOException {
@@ -606,6 +608,7 @@ public final class Backups {
         throw new IOException("the mailbox kept refusing for its budget (LIMIT_EXCEEDED) for "
             + PACE_LIMIT.toSeconds() + " s");
       }
+      long pauseMillis = PAUSE.afterMillis(refusals + 1);
       try {
         Thread.sleep(pauseMillis);
       } catch (InterruptedException e) {
@@ -613,11 +616,11 @@ public final class Backups {
         throw new IOException("interrupted while waiting for the mailbox's budget");
       }
       waitedMillis += pauseMillis;
-      pauseMillis = Math.min(2_000, pauseMillis * 2);
+      refusals++;
     }
 
     void reset() {
-      pauseMillis = 100;
+      refusals = 0;
     }
   }
 

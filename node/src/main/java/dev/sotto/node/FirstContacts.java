@@ -182,9 +182,12 @@ public final class FirstContacts {
     tx.setFirstContacts(new Tx.FirstContacts(contactId, f.made(), failures, now + fetchBackoff(failures)));
   }
 
+  /** A contact's next prekey fetch after failed ones: 5 s, doubling, at most 1 h. */
+  private static final Backoff FETCH_BACKOFF = new Backoff(5_000, 3_600_000);
+
   /** After {@code failures} failed fetches in a row: 5 s, doubling, at most 1 h. */
   static long fetchBackoff(long failures) {
-    return Math.min(3_600_000L, 5_000L << Math.min(failures - 1, 10));
+    return FETCH_BACKOFF.afterMillis(failures);
   }
 
   /** Makes every contact's next prekey fetch due at once (a node that starts asks again: the network may have changed). */

@@ -665,39 +665,6 @@ final class Groups {
     putEarlyEnvelopes(tx, rest);
   }
 
-  private static List<byte[][]> earlyEnvelopes(Tx tx) throws StoreException {
-    List<byte[][]> out = new ArrayList<>();
-    Optional<byte[]> raw = tx.get(KV_EARLY_ENVELOPES);
-    if (raw.isEmpty()) {
-      return out;
-    }
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(raw.get()))) {
-      int n = in.readInt();
-      for (int i = 0; i < n; i++) {
-        byte[] e = new byte[in.readInt()];
-        in.readFully(e);
-        out.add(new byte[][] {e});
-      }
-    } catch (IOException e) {
-      throw new StoreException(StoreException.Kind.CORRUPT, "the early group envelopes do not read");
-    }
-    return out;
-  }
-
-  private static void putEarlyEnvelopes(Tx tx, List<byte[][]> early) throws StoreException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeInt(early.size());
-      for (byte[][] e : early) {
-        out.writeInt(e[0].length);
-        out.write(e[0]);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    tx.put(KV_EARLY_ENVELOPES, bytes.toByteArray());
-  }
-
   /** A fork asks for a resync at most this often per group. */
   static final long FORK_RESYNC_EVERY_MILLIS = 3_600_000;
 
@@ -751,41 +718,65 @@ final class Groups {
         + " members, epoch " + after + ")", true));
   }
 
+  /** The sender keys kept for a group not joined yet: (sender's encoding, sender key) each. */
   private static List<byte[][]> early(Tx tx) throws StoreException {
+    return tuples(tx, KV_EARLY, 2, "the early sender keys");
+  }
+
+  private static void putEarly(Tx tx, List<byte[][]> early) throws StoreException {
+    putTuples(tx, KV_EARLY, 2, early);
+  }
+
+  /** The GROUP_ENVELOPEs kept for want of their chain: (envelope) each. */
+  private static List<byte[][]> earlyEnvelopes(Tx tx) throws StoreException {
+    return tuples(tx, KV_EARLY_ENVELOPES, 1, "the early group envelopes");
+  }
+
+  private static void putEarlyEnvelopes(Tx tx, List<byte[][]> early) throws StoreException {
+    putTuples(tx, KV_EARLY_ENVELOPES, 1, early);
+  }
+
+  /**
+   * A list of tuples of {@code arity} byte strings, stored under {@code key} as a 4-byte count,
+   * then each string of each tuple as a 4-byte length and its bytes (big-endian, DataOutput's);
+   * absent: empty. {@code what} names the list in the CORRUPT error when it does not read.
+   */
+  static List<byte[][]> tuples(Tx tx, String key, int arity, String what) throws StoreException {
     List<byte[][]> out = new ArrayList<>();
-    Optional<byte[]> raw = tx.get(KV_EARLY);
+    Optional<byte[]> raw = tx.get(key);
     if (raw.isEmpty()) {
       return out;
     }
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(raw.get()))) {
       int n = in.readInt();
       for (int i = 0; i < n; i++) {
-        byte[] from = new byte[in.readInt()];
-        in.readFully(from);
-        byte[] key = new byte[in.readInt()];
-        in.readFully(key);
-        out.add(new byte[][] {from, key});
+        byte[][] t = new byte[arity][];
+        for (int j = 0; j < arity; j++) {
+          t[j] = new byte[in.readInt()];
+          in.readFully(t[j]);
+        }
+        out.add(t);
       }
     } catch (IOException e) {
-      throw new StoreException(StoreException.Kind.CORRUPT, "the early sender keys do not read");
+      throw new StoreException(StoreException.Kind.CORRUPT, what + " do not read");
     }
     return out;
   }
 
-  private static void putEarly(Tx tx, List<byte[][]> early) throws StoreException {
+  static void putTuples(Tx tx, String key, int arity, List<byte[][]> tuples) throws StoreException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeInt(early.size());
-      for (byte[][] e : early) {
-        out.writeInt(e[0].length);
-        out.write(e[0]);
-        out.writeInt(e[1].length);
-        out.write(e[1]);
+      out.writeInt(tuples.size());
+      for (byte[][] t : tuples) {
+        for (int j = 0; j < arity; j++) {
+          out.writeInt(t[j].length);
+          out.write(t[j]);
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    tx.put(KV_EARLY, bytes.toByteArray());
+    tx.put(key, bytes.toByteArray());
   }
 
   // ---------------------------------------------------------------- the network (the worker's jobs)

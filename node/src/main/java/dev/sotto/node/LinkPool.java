@@ -51,9 +51,8 @@ final class LinkPool implements AutoCloseable {
 
   /** How long an address that refused a connection rests (offline, or reachable only through mailboxes). */
   private static final long REFUSED_REST_MILLIS = 2_000;
-  /** The first rest after a costlier failure (a deadline, a failed handshake), doubling up to {@link #MAX_REST_MILLIS}. */
-  private static final long FIRST_REST_MILLIS = 1_000;
-  private static final long MAX_REST_MILLIS = 60_000;
+  /** The rest after a costlier failure (a deadline, a failed handshake): 1 s, doubling, at most 60 s. */
+  private static final Backoff REST = new Backoff(1_000, 60_000);
 
   /**
    * What is known of an address: whether its last exchange went through ({@code ok}), since
@@ -400,8 +399,7 @@ final class LinkPool implements AutoCloseable {
     Health before = slot.health;
     int failures = before.failures() + 1;
     boolean refused = e instanceof ConnectException && !(e instanceof NoRouteToHostException);
-    long rest = refused ? REFUSED_REST_MILLIS
-        : Math.min(MAX_REST_MILLIS, FIRST_REST_MILLIS << Math.min(failures - 1, 16));
+    long rest = refused ? REFUSED_REST_MILLIS : REST.afterMillis(failures);
     long now = clock.millis();
     Health after = new Health(before.address(), false, before.ok() ? now : before.sinceMillis(), reason(e),
         before.lastOkMillis(), failures, System.nanoTime() + rest * 1_000_000);

@@ -6,6 +6,7 @@ import dev.sotto.Frame;
 import dev.sotto.SottoException;
 import dev.sotto.internal.group.GroupKdf;
 import dev.sotto.node.net.HandshakeBudget;
+import dev.sotto.node.net.TokenBucket;
 import dev.sotto.node.store.Store;
 import dev.sotto.node.store.StoreException;
 import dev.sotto.node.store.Tx;
@@ -64,8 +65,27 @@ public final class Mailbox {
   /** The cost of a FETCH, in bytes: each tag it looks up. */
   public static final long TAG_COST = 512;
 
-  /** A bucket of bytes of FETCH work: sustained rate per second and burst. */
-  public record Rate(double perSecond, long burst) {}
+  /**
+   * A bucket of bytes of FETCH (or deposit) work: sustained rate per second and burst. Its buckets
+   * may go into debt: a request is admitted while the level is positive (or covers a deposit's
+   * size) and charged its cost after it is done. Used under the mailbox's lock.
+   */
+  public record Rate(double perSecond, long burst) {
+    /** A full bucket at {@code now}. */
+    TokenBucket full(long now) {
+      return new TokenBucket(burst, now);
+    }
+
+    /** The bytes in {@code bucket} at {@code now}. */
+    double at(TokenBucket bucket, long now) {
+      return bucket.at(now, perSecond, burst);
+    }
+
+    /** Charges {@code cost} bytes to {@code bucket} at {@code now}. */
+    void charge(TokenBucket bucket, long now, double cost) {
+      bucket.charge(now, perSecond, burst, cost);
+    }
+  }
 
   /** The FETCH budgets (spec: transport.adoc#mailbox-policy): per link, per source prefix, in all. */
   public record FetchBudgets(Rate link, Rate prefix, Rate global) {
@@ -73,33 +93,10 @@ public final class Mailbox {
         new Rate(8 << 20, 8 << 20));
   }
 
-  /**
-   * A bucket of bytes that may go into debt: a request is admitted while the level is positive and
-   * charged after it is done. Used under its owner's lock.
-   */
-  static final class Bucket {
-    private double level;
-    private long last;
-
-    Bucket(double level, long now) {
-      this.level = level;
-      this.last = now;
-    }
-
-    double at(long now, Rate rate) {
-      return now - last > 0 ? Math.min(rate.burst(), level + (now - last) / 1e9 * rate.perSecond()) : level;
-    }
-
-    void charge(long now, Rate rate, double cost) {
-      level = at(now, rate) - cost;
-      last = Math.max(last, now);
-    }
-  }
-
   /** What one link remembers: the items it handed out (only it may acknowledge them) and its FETCH bucket. */
   static final class LinkBook {
     private final LinkedHashMap<Long, Boolean> handedOut = new LinkedHashMap<>();
-    private Bucket fetch;
+    private TokenBucket fetch;
 
     synchronized void handedOut(long id) {
       handedOut.remove(id);
@@ -136,9 +133,9 @@ public final class Mailbox {
   /** Watched tags, with when a FETCH last asked for them (millis), least recently asked first. */
   private final LinkedHashMap<Tag, Long> watched = new LinkedHashMap<>(1024, 0.75f, true);
   /** Deposit buckets by source prefix, the one charged longest ago first. */
-  private final LinkedHashMap<HandshakeBudget.Prefix, Bucket> depositors = new LinkedHashMap<>();
-  private final LinkedHashMap<HandshakeBudget.Prefix, Bucket> fetchers = new LinkedHashMap<>();
-  private Bucket global;
+  private final LinkedHashMap<HandshakeBudget.Prefix, TokenBucket> depositors = new LinkedHashMap<>();
+  private final LinkedHashMap<HandshakeBudget.Prefix, TokenBucket> fetchers = new LinkedHashMap<>();
+  private TokenBucket global;
   private final Map<String, Long> counters = new LinkedHashMap<>();
 
   Mailbox(Store store, Clock clock, NodeCore.Policy policy, FetchBudgets budgets, LongSupplier nanos) {
@@ -147,7 +144,7 @@ public final class Mailbox {
     this.policy = policy;
     this.budgets = budgets;
     this.nanos = nanos;
-    this.global = new Bucket(budgets.global().burst(), nanos.getAsLong());
+    this.global = budgets.global().full(nanos.getAsLong());
     for (String name : List.of("deposits", "duplicates", "refused_tag_full", "refused_open_full", "refused_full",
         "refused_prefix", "fetches", "fetches_refused", "bytes_served", "acks", "group_deposits", "takes", "leaves_taken")) {
       counters.put(name, 0L);
@@ -157,7 +154,7 @@ public final class Mailbox {
   /** Other FETCH budgets from now on, the shared bucket full (tests: a mailbox that paces a restore). */
   synchronized void useBudgets(FetchBudgets b) {
     budgets = b;
-    global = new Bucket(b.global().burst(), nanos.getAsLong());
+    global = b.global().full(nanos.getAsLong());
     fetchers.clear();
   }
 
@@ -209,13 +206,13 @@ public final class Mailbox {
     boolean isWatched = watched(Tag.of(envelope.tag()), now);
     Rate share = prefixShare();
     HandshakeBudget.Prefix prefix = prefixOf(link.source);
-    Bucket bucket = null;
+    TokenBucket bucket = null;
     if (prefix != null) {
       bucket = depositors.get(prefix);
       if (bucket == null) {
-        bucket = new Bucket(share.burst(), t);
+        bucket = share.full(t);
       }
-      if (bucket.at(t, share) < size) {
+      if (share.at(bucket, t) < size) {
         count("refused_prefix", 1);
         return Frame.error(requestId, ErrorCode.LIMIT_EXCEEDED);
       }
@@ -229,7 +226,7 @@ public final class Mailbox {
       case STORED -> {
         count(leaves == null ? "deposits" : "group_deposits", 1);
         if (bucket != null) {
-          bucket.charge(t, share, size);
+          share.charge(bucket, t, size);
           depositors.remove(prefix);
           depositors.put(prefix, bucket);
           if (depositors.size() > PREFIXES) {
@@ -289,19 +286,19 @@ public final class Mailbox {
     long requestId = request.requestId();
     long t = nanos.getAsLong();
     HandshakeBudget.Prefix prefix = prefixOf(link.source);
-    Bucket own = link.book.fetch;
+    TokenBucket own = link.book.fetch;
     if (own == null) {
-      own = link.book.fetch = new Bucket(budgets.link().burst(), t);
+      own = link.book.fetch = budgets.link().full(t);
     }
-    Bucket shared = null;
+    TokenBucket shared = null;
     if (prefix != null) {
       shared = fetchers.get(prefix);
       if (shared == null) {
-        shared = new Bucket(budgets.prefix().burst(), t);
+        shared = budgets.prefix().full(t);
       }
     }
-    if (own.at(t, budgets.link()) <= 0 || (shared != null && shared.at(t, budgets.prefix()) <= 0)
-        || global.at(t, budgets.global()) <= 0) {
+    if (budgets.link().at(own, t) <= 0 || (shared != null && budgets.prefix().at(shared, t) <= 0)
+        || budgets.global().at(global, t) <= 0) {
       count("fetches_refused", 1);
       return List.of(Frame.error(requestId, ErrorCode.LIMIT_EXCEEDED));
     }
@@ -327,10 +324,10 @@ public final class Mailbox {
     }
     out.add(Frame.done(requestId, items.size() > Frame.MAX_ITEMS));
     double cost = REQUEST_COST + TAG_COST * tags.size() + bytes;
-    own.charge(t, budgets.link(), cost);
-    global.charge(t, budgets.global(), cost);
+    budgets.link().charge(own, t, cost);
+    budgets.global().charge(global, t, cost);
     if (shared != null) {
-      shared.charge(t, budgets.prefix(), cost);
+      budgets.prefix().charge(shared, t, cost);
       fetchers.remove(prefix);
       fetchers.put(prefix, shared);
       forgetFull(fetchers, t, budgets.prefix());
@@ -341,11 +338,11 @@ public final class Mailbox {
   }
 
   /** Drops the prefix buckets, charged longest ago first, that would be full again (and so equal new ones). */
-  private static void forgetFull(LinkedHashMap<HandshakeBudget.Prefix, Bucket> buckets, long now, Rate rate) {
-    Iterator<Bucket> it = buckets.values().iterator();
+  private static void forgetFull(LinkedHashMap<HandshakeBudget.Prefix, TokenBucket> buckets, long now, Rate rate) {
+    Iterator<TokenBucket> it = buckets.values().iterator();
     while (it.hasNext()) {
-      Bucket b = it.next();
-      if (b.at(now, rate) < rate.burst() && buckets.size() <= PREFIXES) {
+      TokenBucket b = it.next();
+      if (rate.at(b, now) < rate.burst() && buckets.size() <= PREFIXES) {
         return;
       }
       it.remove();
@@ -409,11 +406,11 @@ public final class Mailbox {
    */
   synchronized boolean fetchAdmitted(NodeCore.LinkState link) {
     long t = nanos.getAsLong();
-    Bucket own = link.book.fetch;
+    TokenBucket own = link.book.fetch;
     HandshakeBudget.Prefix prefix = prefixOf(link.source);
-    Bucket shared = prefix == null ? null : fetchers.get(prefix);
-    boolean admitted = (own == null || own.at(t, budgets.link()) > 0)
-        && (shared == null || shared.at(t, budgets.prefix()) > 0) && global.at(t, budgets.global()) > 0;
+    TokenBucket shared = prefix == null ? null : fetchers.get(prefix);
+    boolean admitted = (own == null || budgets.link().at(own, t) > 0)
+        && (shared == null || budgets.prefix().at(shared, t) > 0) && budgets.global().at(global, t) > 0;
     if (!admitted) {
       count("fetches_refused", 1);
     }
@@ -424,17 +421,17 @@ public final class Mailbox {
   synchronized void chargeFetch(NodeCore.LinkState link, double cost) {
     long t = nanos.getAsLong();
     if (link.book.fetch == null) {
-      link.book.fetch = new Bucket(budgets.link().burst(), t);
+      link.book.fetch = budgets.link().full(t);
     }
-    link.book.fetch.charge(t, budgets.link(), cost);
-    global.charge(t, budgets.global(), cost);
+    budgets.link().charge(link.book.fetch, t, cost);
+    budgets.global().charge(global, t, cost);
     HandshakeBudget.Prefix prefix = prefixOf(link.source);
     if (prefix != null) {
-      Bucket shared = fetchers.remove(prefix);
+      TokenBucket shared = fetchers.remove(prefix);
       if (shared == null) {
-        shared = new Bucket(budgets.prefix().burst(), t);
+        shared = budgets.prefix().full(t);
       }
-      shared.charge(t, budgets.prefix(), cost);
+      budgets.prefix().charge(shared, t, cost);
       fetchers.put(prefix, shared);
       forgetFull(fetchers, t, budgets.prefix());
     }

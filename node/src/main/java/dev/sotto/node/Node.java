@@ -908,8 +908,10 @@ public final class Node implements AutoCloseable {
 
   // ---------------------------------------------------------------- own prekeys, published
 
-  /** Per mailbox address: when (nanoTime) to try publishing again after a failure, and the delay. */
+  /** Per mailbox address: when (nanoTime) to try publishing again, and the failures in a row. */
   private final Map<String, long[]> publishBackoff = new ConcurrentHashMap<>();
+  /** A mailbox's next PUBLISH after failed ones: 1 s, doubling, at most 10 min. */
+  private static final Backoff PUBLISH_BACKOFF = new Backoff(1_000, 600_000);
   /** What the last maintenance left to publish, each removed once a mailbox took it. */
   private final List<OwnPrekeys.Publication> toPublish = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -917,7 +919,7 @@ public final class Node implements AutoCloseable {
    * Runs the prekey maintenance when it is due (or {@code force}), then PUBLISHes to each
    * mailbox what it lacks (design r2-prekeys, section 9): the newest bundle of each card that
    * lists it, and the one-time prekeys made for it (each mailbox its own: no record goes to two).
-   * A mailbox that fails is tried again later, 1 s doubling up to 10 min.
+   * A mailbox that fails is tried again later ({@link #PUBLISH_BACKOFF}).
    */
   private void maintainAndPublish(boolean force) throws StoreException, SottoException {
     maintain(force);
@@ -994,9 +996,9 @@ public final class Node implements AutoCloseable {
         core.published(p);
         toPublish.remove(p);
       } else {
-        long delay = backoff == null ? Duration.ofSeconds(1).toNanos()
-            : Math.min(Duration.ofMinutes(10).toNanos(), backoff[1] * 2);
-        publishBackoff.put(key, new long[] {System.nanoTime() + delay, delay});
+        long failures = backoff == null ? 1 : backoff[1] + 1;
+        long delay = PUBLISH_BACKOFF.afterMillis(failures) * 1_000_000;
+        publishBackoff.put(key, new long[] {System.nanoTime() + delay, failures});
         return;
       }
     }

@@ -1099,10 +1099,13 @@ public final class NodeCore {
     });
   }
 
-  /** Reschedules an envelope after a failed attempt: 250 ms doubling up to 30 s. */
+  /** An envelope's wait after failed attempts: 250 ms, doubling, at most 30 s. */
+  static final Backoff DELIVERY_BACKOFF = new Backoff(250, 30_000);
+
+  /** Reschedules an envelope after a failed attempt ({@link #DELIVERY_BACKOFF}). */
   public synchronized void failed(Tx.Outgoing outgoing) throws StoreException, SottoException {
     int attempts = outgoing.attempts() + 1;
-    long delay = Math.min(30_000L, 250L << Math.min(attempts - 1, 7));
+    long delay = DELIVERY_BACKOFF.afterMillis(attempts);
     store.write(tx -> {
       tx.reschedule(outgoing.id(), attempts, clock.millis() + delay);
       return null;

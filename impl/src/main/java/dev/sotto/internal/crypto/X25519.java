@@ -60,6 +60,19 @@ public final class X25519 {
   }
 
   /**
+   * decodeScalar25519 of RFC 7748 section 5: a copy of {@code k} with the three low bits and bit
+   * 255 cleared and bit 254 set (the caller's bytes are not changed). The caller clears the copy
+   * when done.
+   */
+  static byte[] decodeScalar(byte[] k) {
+    byte[] scalar = k.clone();
+    scalar[0] &= (byte) 248;
+    scalar[31] &= 127;
+    scalar[31] |= 64;
+    return scalar;
+  }
+
+  /**
    * Whether a public key is in canonical form: u < 2^255 - 19 and the top bit clear. Sotto's
    * encodings accept only canonical keys, so that each key has one encoding.
    */

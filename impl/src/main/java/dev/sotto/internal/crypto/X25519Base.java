@@ -65,16 +65,12 @@ final class X25519Base {
     long[] b = Field25519.create();
     long[] c = Field25519.create();
     long[] d = Field25519.create();
+    byte[] scalar = X25519.decodeScalar(k);
     try {
-      // decodeScalar25519, then the 64 nibbles, then signed digits: e_i in [-8, 8), e_63 in [0, 8]
+      // The 64 nibbles of the clamped scalar, then signed digits: e_i in [-8, 8), e_63 in [0, 8]
       // (bit 255 is clear, so the top nibble is at most 7 before its carry).
       for (int i = 0; i < 32; i++) {
-        int s = k[i] & 0xff;
-        if (i == 0) {
-          s &= 248;
-        } else if (i == 31) {
-          s = (s & 127) | 64;
-        }
+        int s = scalar[i] & 0xff;
         e[2 * i] = s & 15;
         e[2 * i + 1] = s >>> 4;
       }
@@ -112,6 +108,7 @@ final class X25519Base {
       Field25519.mul(a, a, c);
       Field25519.encode(out, a);
     } finally {
+      Arrays.fill(scalar, (byte) 0);
       Arrays.fill(e, 0);
       for (long[] f : new long[][] {hx, hy, hz, ht, rx, ry, rz, rt, yPlusX, yMinusX, xy2d, a, b, c, d}) {
         Arrays.fill(f, 0);

@@ -44,13 +44,8 @@ final class X25519Ladder {
     long[] c = Field25519.create();
     long[] d = Field25519.create();
     long[] t = Field25519.create();
-    byte[] scalar = k.clone();
+    byte[] scalar = X25519.decodeScalar(k);
     try {
-      // decodeScalar25519: clear the three low bits and bit 255, set bit 254.
-      scalar[0] &= (byte) 248;
-      scalar[31] &= 127;
-      scalar[31] |= 64;
-
       Field25519.decode(x1, u);
       Field25519.one(x2);
       Field25519.zero(z2);
