@@ -258,9 +258,21 @@ final class Groups {
   }
 
   private static String string(DataInputStream in) throws IOException {
-    byte[] b = new byte[in.readInt()];
+    return new String(lengthPrefixed(in), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A 4-byte length and that many bytes, from a stored value read in memory: a length that is
+   * negative or runs past the value's end is an IOException (so CORRUPT), never an allocation of it.
+   */
+  private static byte[] lengthPrefixed(DataInputStream in) throws IOException {
+    int length = in.readInt();
+    if (length < 0 || length > in.available()) {
+      throw new java.io.EOFException("a stored length runs past the end");
+    }
+    byte[] b = new byte[length];
     in.readFully(b);
-    return new String(b, StandardCharsets.UTF_8);
+    return b;
   }
 
   private static void string(DataOutputStream out, String s) throws IOException {
@@ -282,8 +294,7 @@ final class Groups {
       int n = in.readInt();
       for (int i = 0; i < n; i++) {
         String group = string(in);
-        byte[] envelope = new byte[in.readInt()];
-        in.readFully(envelope);
+        byte[] envelope = lengthPrefixed(in);
         int leaves = in.readInt();
         List<byte[]> ls = new ArrayList<>();
         for (int j = 0; j < leaves; j++) {
@@ -752,8 +763,7 @@ final class Groups {
       for (int i = 0; i < n; i++) {
         byte[][] t = new byte[arity][];
         for (int j = 0; j < arity; j++) {
-          t[j] = new byte[in.readInt()];
-          in.readFully(t[j]);
+          t[j] = lengthPrefixed(in);
         }
         out.add(t);
       }

@@ -68,6 +68,17 @@ class GroupsStoredListsTest {
       assertEquals(StoreException.Kind.CORRUPT, e.kind());
       assertEquals("CORRUPT: the early sender keys do not read", e.getMessage());
       assertArrayEquals(cut, store.read(tx -> tx.get(Groups.KV_EARLY)).orElseThrow(), "left as it was");
+      // A length that is negative, or far past the end (2 GiB), is CORRUPT too, and allocates nothing.
+      for (String length : new String[] {"ffffffff", "7fffffff"}) {
+        byte[] bad = HEX.parseHex("00000001" + length + "a1a2");
+        store.write(tx -> {
+          tx.put(Groups.KV_EARLY, bad);
+          return null;
+        });
+        StoreException b = assertThrows(StoreException.class,
+            () -> store.read(tx -> Groups.tuples(tx, Groups.KV_EARLY, 2, "the early sender keys")), length);
+        assertEquals("CORRUPT: the early sender keys do not read", b.getMessage());
+      }
     }
   }
 }
