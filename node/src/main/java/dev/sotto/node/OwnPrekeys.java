@@ -122,7 +122,11 @@ final class OwnPrekeys {
         for (int i = in.getInt(); i > 0; i--) {
           byte[] tag = new byte[Card.BUNDLE_TAG_LENGTH];
           in.get(tag);
-          byte[] address = new byte[in.getInt()];
+          int length = in.getInt();
+          if (length < 0 || length > in.remaining()) { // never an allocation of a length read from the store
+            throw new StoreException(StoreException.Kind.CORRUPT, "the prekey state is malformed");
+          }
+          byte[] address = new byte[length];
           in.get(address);
           Outlet o = new Outlet(tag, new String(address, StandardCharsets.UTF_8));
           o.publishedSerial = in.getLong() - 1;

@@ -486,4 +486,16 @@ class PrekeysTest {
     assertEquals(OwnPrekeys.CARD_VALIDITY, Duration.between(card.created(), card.expires()));
     assertNotEquals(0, bob.core().store().read(tx -> NodeCore.ownBundle(tx)).encoded().length);
   }
+
+  /** A stored prekey state whose address length is negative or runs past its end is CORRUPT, and allocates nothing. */
+  @Test
+  void aPrekeyStateWithABadLengthIsCorrupt() {
+    for (int length : new int[] {-1, Integer.MAX_VALUE}) {
+      ByteBuffer b = ByteBuffer.allocate(1 + 8 + 4 + 4 + Card.BUNDLE_TAG_LENGTH + 4 + 2);
+      b.put((byte) 1).putLong(0).putInt(0).putInt(1).put(new byte[Card.BUNDLE_TAG_LENGTH]).putInt(length);
+      dev.sotto.node.store.StoreException e = assertThrows(dev.sotto.node.store.StoreException.class,
+          () -> OwnPrekeys.State.decode(b.array()));
+      assertEquals(dev.sotto.node.store.StoreException.Kind.CORRUPT, e.kind());
+    }
+  }
 }
