@@ -325,11 +325,26 @@ public final class Node implements AutoCloseable {
    * Tor mode (spec: transport.adoc#onion-transport): the node's onion address (from its seed,
    * {@link dev.sotto.node.tor.OnionKey}) and the port its card gives there; the SOCKS and control
    * ports ({@code 127.0.0.1:PORT}) of a Tor daemon it uses, or none of them when it starts its
-   * own; and a file of further torrc lines for its own daemon ({@code include}, null for none: a
-   * test's private network).
+   * own; a file of further torrc lines for its own daemon ({@code include}, null for none: a
+   * test's private network); and the bridges its own daemon enters Tor by ({@link
+   * dev.sotto.node.tor.Bridges}; none: Tor's public relays).
    */
-  public record Tor(String onion, int onionPort, HostPort socks, HostPort control, String include) {
+  public record Tor(String onion, int onionPort, HostPort socks, HostPort control, String include,
+      List<String> bridges) {
+    public Tor(String onion, int onionPort, HostPort socks, HostPort control, String include) {
+      this(onion, onionPort, socks, control, include, List.of());
+    }
+
     public Tor {
+      List<String> checked = new ArrayList<>();
+      for (String b : bridges) {
+        checked.add(dev.sotto.node.tor.Bridges.check(b, checked.size() + 1));
+      }
+      bridges = List.copyOf(checked);
+      if (!bridges.isEmpty() && socks != null) {
+        throw new IllegalArgumentException("bridges go with a Tor daemon of the node's own: a daemon given by its ports"
+            + " (--tor-socks, --tor-control) takes them in its own torrc");
+      }
       byte[] basePoint = new byte[32];
       basePoint[0] = 9; // any valid link key: the onion address and the port get the card's checks
       Address.onionPeer(onion, onionPort, basePoint);
@@ -352,7 +367,14 @@ public final class Node implements AutoCloseable {
     String encode() {
       return "tor-onion=" + onion + "\ntor-onion-port=" + onionPort + "\n"
           + (socks != null ? "tor-socks=" + socks.text() + "\ntor-control=" + control.text() + "\n" : "")
-          + (include != null ? "tor-include=" + include + "\n" : "");
+          + (include != null ? "tor-include=" + include + "\n" : "")
+          + java.util.stream.IntStream.range(0, bridges.size())
+              .mapToObj(i -> "tor-bridge-" + (i + 1) + "=" + bridges.get(i) + "\n").collect(java.util.stream.Collectors.joining());
+    }
+
+    /** The same settings with {@code b} as the bridges. */
+    public Tor withBridges(List<String> b) {
+      return new Tor(onion, onionPort, socks, control, include, b);
     }
 
     static Tor decode(Map<String, String> m) {
@@ -363,7 +385,15 @@ public final class Node implements AutoCloseable {
       String control = m.get("tor-control");
       return new Tor(m.get("tor-onion"), Integer.parseInt(m.get("tor-onion-port")),
           socks == null ? null : HostPort.parse(socks, 9050), control == null ? null : HostPort.parse(control, 9051),
-          m.get("tor-include"));
+          m.get("tor-include"), bridgesOf(m));
+    }
+
+    private static List<String> bridgesOf(Map<String, String> m) {
+      List<String> out = new ArrayList<>();
+      for (int i = 1; m.containsKey("tor-bridge-" + i); i++) {
+        out.add(m.get("tor-bridge-" + i));
+      }
+      return out;
     }
   }
 
@@ -1642,14 +1672,15 @@ public final class Node implements AutoCloseable {
     Tor tor = config.tor();
     long started = System.nanoTime();
     if (tor.own()) {
-      torDaemon = dev.sotto.node.tor.TorDaemon.start(home.resolve("tor"), tor.include(), TOR_BOOTSTRAP);
+      torDaemon = dev.sotto.node.tor.TorDaemon.start(home.resolve("tor"), tor.include(), tor.bridges(), TOR_BOOTSTRAP);
       torControl = torDaemon.control();
       links.dialer(new dev.sotto.node.tor.TorDialer(torDaemon.socks(), random));
     } else {
       torControl = dev.sotto.node.tor.TorControl.open(tor.control(), (int) torControlTimeout.toMillis());
       links.dialer(new dev.sotto.node.tor.TorDialer(tor.socks(), random));
     }
-    log.log(System.Logger.Level.INFO, "Tor " + (tor.own() ? "started" : "reached") + " in "
+    log.log(System.Logger.Level.INFO, "Tor " + (tor.own() ? "started" : "reached")
+        + (tor.bridges().isEmpty() ? "" : " through " + dev.sotto.node.tor.Bridges.summary(tor.bridges())) + " in "
         + (System.nanoTime() - started) / 1_000_000 + " ms; every link goes through it");
   }
 
@@ -1748,7 +1779,7 @@ public final class Node implements AutoCloseable {
         torDaemon.close();
         torDaemon = null;
       }
-      torDaemon = dev.sotto.node.tor.TorDaemon.start(home.resolve("tor"), tor.include(), TOR_BOOTSTRAP);
+      torDaemon = dev.sotto.node.tor.TorDaemon.start(home.resolve("tor"), tor.include(), tor.bridges(), TOR_BOOTSTRAP);
       torControl = torDaemon.control();
       links.dialer(new dev.sotto.node.tor.TorDialer(torDaemon.socks(), random));
     } else {

@@ -63,6 +63,22 @@ final class ConfigCommand extends Cmd {
           + " 'sotto backup --passphrase' (its derived key is sealed in the store; the passphrase is never stored).")
   String backup;
 
+  @Option(names = "--bridge", paramLabel = "LINE",
+      description = "In Tor mode, with a Tor daemon of the node's own: a bridge to enter Tor by where the network blocks"
+          + " it, as bridges.torproject.org gives it ('obfs4 IP:PORT FINGERPRINT cert=... iat-mode=0', 'webtunnel ...',"
+          + " 'snowflake ...', or a plain 'IP:PORT FINGERPRINT'). Repeatable: the ones given replace the list. obfs4 and"
+          + " webtunnel need lyrebird or obfs4proxy installed, snowflake snowflake-client.")
+  List<String> bridges = new ArrayList<>();
+
+  @Option(names = "--no-bridges", description = "Enter Tor through its public relays again.")
+  boolean noBridges;
+
+  /** Whether any setting of the node's card or network is given. */
+  private boolean settingsGiven() {
+    return host != null || port != null || !advertise.isEmpty() || noAdvertise || !mailboxes.isEmpty() || noMailboxes
+        || mixedCard != null || !bridges.isEmpty() || noBridges;
+  }
+
   @Override
   @SuppressWarnings("try") // the lock is held, not used: no node may start while the settings change
   int execute() throws Exception {
@@ -74,6 +90,9 @@ final class ConfigCommand extends Cmd {
     }
     if (!mailboxes.isEmpty() && noMailboxes) {
       throw Failure.input("--mailbox and --no-mailboxes together: give one");
+    }
+    if (!bridges.isEmpty() && noBridges) {
+      throw Failure.input("--bridge and --no-bridges together: give one");
     }
     if (backup != null) {
       if (!backup.equals("daily") && !backup.equals("off")) {
@@ -94,8 +113,7 @@ final class ConfigCommand extends Cmd {
               + " ('sotto config --mailbox ADDRESS'); 'sotto backup --out FILE' writes one to a file");
         }
       }
-      if (keep == null && host == null && port == null && advertise.isEmpty() && !noAdvertise && mailboxes.isEmpty()
-          && !noMailboxes) {
+      if (keep == null && !settingsGiven()) {
         return 0;
       }
     }
@@ -105,13 +123,11 @@ final class ConfigCommand extends Cmd {
         int deleted = node.setKeep(seconds);
         io.out().println("Messages are kept: " + Keep.text(seconds) + "; " + Keep.deleted(deleted) + ".");
       }
-      if (host == null && port == null && advertise.isEmpty() && !noAdvertise && mailboxes.isEmpty() && !noMailboxes
-          && mixedCard == null) {
+      if (!settingsGiven()) {
         return 0;
       }
     }
-    boolean change = host != null || port != null || !advertise.isEmpty() || noAdvertise || !mailboxes.isEmpty()
-        || noMailboxes || mixedCard != null;
+    boolean change = settingsGiven();
     if (!change) {
       try (Node node = openNode()) {
         show(io.out(), node);
@@ -193,8 +209,19 @@ final class ConfigCommand extends Cmd {
       }
       m = given;
     }
+    Node.Tor tor = c.tor();
+    if (!bridges.isEmpty() || noBridges) {
+      if (tor == null) {
+        throw Failure.input("--bridge and --no-bridges go with a node in Tor mode ('sotto init --tor')");
+      }
+      try {
+        tor = tor.withBridges(noBridges ? List.of() : bridges);
+      } catch (IllegalArgumentException e) {
+        throw Failure.input(e.getMessage());
+      }
+    }
     try {
-      return new Node.Config(c.name(), h, p, m, a, c.tor(), mixedCard != null ? mixedCard : c.mixedCard());
+      return new Node.Config(c.name(), h, p, m, a, tor, mixedCard != null ? mixedCard : c.mixedCard());
     } catch (IllegalArgumentException e) {
       throw Failure.input(e.getMessage());
     }
@@ -206,7 +233,8 @@ final class ConfigCommand extends Cmd {
     out.println("Listens on:   " + new HostPort(c.host(), c.port()).text());
     if (c.torMode()) {
       out.println("Tor mode:     " + c.tor().onion() + ":" + c.tor().onionPort() + ", every link through "
-          + (c.tor().own() ? "a Tor daemon of its own" : "Tor at " + c.tor().socks().text()));
+          + (c.tor().own() ? "a Tor daemon of its own" : "Tor at " + c.tor().socks().text())
+          + (c.tor().bridges().isEmpty() ? "" : ", entered through " + dev.sotto.node.tor.Bridges.summary(c.tor().bridges())));
     }
     out.println("Advertised:   " + (c.advertise().isEmpty() ? "(none: the card gives where the node listens)"
         : String.join(" ", c.advertise().stream().map(HostPort::text).toList())));

@@ -86,6 +86,13 @@ final class InitCommand extends Cmd {
           + " private Tor network).")
   String torInclude;
 
+  @Option(names = "--bridge", paramLabel = "LINE",
+      description = "With --tor and no ports: a bridge for the node's own Tor daemon to enter Tor by where the network"
+          + " blocks it, as bridges.torproject.org gives it ('obfs4 IP:PORT FINGERPRINT cert=... iat-mode=0', 'webtunnel"
+          + " ...', 'snowflake ...', or a plain 'IP:PORT FINGERPRINT'). Repeatable. obfs4 and webtunnel need lyrebird or"
+          + " obfs4proxy installed, snowflake snowflake-client.")
+  List<String> bridges = new ArrayList<>();
+
   @Option(names = "--mixed-card",
       description = "Let the card list an onion address and a TCP one together (refused otherwise): everyone who holds"
           + " the card can then link the onion service to the IP address or host name.")
@@ -172,8 +179,8 @@ final class InitCommand extends Cmd {
    */
   private Node.Tor torSettings(IdentitySeed seed) throws Failure {
     if (!tor) {
-      if (torSocks != null || torControl != null || torInclude != null) {
-        throw Failure.input("--tor-socks, --tor-control and --tor-include go with --tor");
+      if (torSocks != null || torControl != null || torInclude != null || !bridges.isEmpty()) {
+        throw Failure.input("--tor-socks, --tor-control, --tor-include and --bridge go with --tor");
       }
       return null;
     }
@@ -185,7 +192,7 @@ final class InitCommand extends Cmd {
       HostPort socks = torSocks == null ? null : HostPort.parse(torSocks, 9050);
       HostPort control = torControl == null ? null : HostPort.parse(torControl, 9051);
       return new Node.Tor(OnionKey.of(of).onion(), onionPort, socks, control,
-          torInclude == null ? null : Path.of(torInclude).toAbsolutePath().toString());
+          torInclude == null ? null : Path.of(torInclude).toAbsolutePath().toString(), bridges);
     } catch (IllegalArgumentException e) {
       throw Failure.input(e.getMessage());
     }

@@ -29,10 +29,13 @@ public final class TorDaemon implements Closeable {
     this.dir = dir;
   }
 
-  /** The torrc of a node's own daemon; {@code include}, when not null, a file of further lines. */
-  static String torrc(Path dir, String include) {
+  /**
+   * The torrc of a node's own daemon; {@code include}, when not null, a file of further lines;
+   * {@code bridges}, the torrc lines of its bridges ({@link Bridges#torrcLines}), none for none.
+   */
+  static String torrc(Path dir, String include, List<String> bridges) {
     Path data = dir.resolve("data").toAbsolutePath();
-    return String.join("\n", List.of(
+    List<String> lines = new java.util.ArrayList<>(List.of(
         "# Written by sotto for its own Tor daemon; rewritten at every start.",
         "DataDirectory " + data,
         "SocksPort 127.0.0.1:auto IsolateSOCKSAuth",
@@ -42,8 +45,10 @@ public final class TorDaemon implements Closeable {
         "__OwningControllerProcess " + ProcessHandle.current().pid(),
         "Log notice file " + dir.resolve("notice.log").toAbsolutePath(),
         "SafeLogging 1",
-        "ClientOnly 1",
-        include != null ? "%include " + Path.of(include).toAbsolutePath() : "")) + "\n";
+        "ClientOnly 1"));
+    lines.addAll(bridges);
+    lines.add(include != null ? "%include " + Path.of(include).toAbsolutePath() : "");
+    return String.join("\n", lines) + "\n";
   }
 
   /**
@@ -54,6 +59,17 @@ public final class TorDaemon implements Closeable {
    *     (what its log says last is in the message)
    */
   public static TorDaemon start(Path dir, String include, Duration timeout) throws IOException {
+    return start(dir, include, List.of(), timeout);
+  }
+
+  /**
+   * As {@link #start(Path, String, Duration)}, entering Tor through {@code bridges} (checked lines,
+   * {@link Bridges#check}); none: through Tor's public relays.
+   *
+   * @throws IOException also when a bridge's transport program is not installed
+   */
+  public static TorDaemon start(Path dir, String include, List<String> bridges, Duration timeout) throws IOException {
+    List<String> bridgeLines = Bridges.torrcLines(bridges, Bridges::onPath);
     Files.createDirectories(dir.resolve("data"));
     try {
       Files.setPosixFilePermissions(dir.resolve("data"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
@@ -64,7 +80,7 @@ public final class TorDaemon implements Closeable {
     Path defaults = dir.resolve("torrc-defaults");
     Path portFile = dir.resolve("control-port");
     Files.deleteIfExists(portFile);
-    Files.writeString(torrc, torrc(dir, include), StandardCharsets.UTF_8);
+    Files.writeString(torrc, torrc(dir, include, bridgeLines), StandardCharsets.UTF_8);
     Files.writeString(defaults, "", StandardCharsets.UTF_8);
     Process process;
     try {

@@ -60,4 +60,37 @@ class TorCommandsTest {
     Card both = Card.parseText(cli.run("--home", e.toString(), "card").ok().out().strip(), Instant.now());
     assertTrue(both.addresses().stream().anyMatch(Address::isOnion) && both.addresses().stream().anyMatch(Address::isTcp));
   }
+
+  /**
+   * Bridges for the node's own Tor daemon ('init --tor --bridge', 'config --bridge', '--no-bridges'):
+   * kept in the settings, shown by kind only, refused with the reason when malformed or when Tor is
+   * the user's own daemon (given by its ports).
+   */
+  @Test
+  void bridgesAreKeptShownByKindAndRefusedWithTheReason() throws Exception {
+    String fp = "0123456789ABCDEF0123456789ABCDEF01234567";
+    String obfs4 = "obfs4 192.0.2.2:443 " + fp + " cert=abcdEFGH+/ iat-mode=0";
+    Path alice = dir.resolve("alice");
+    cli.run("--home", alice.toString(), "init", "--name", "alice", "--port", Integer.toString(Cli.freePort()), "--tor",
+        "--bridge", obfs4, "--bridge", "198.51.100.7:9001 " + fp).ok();
+    String config = cli.run("--home", alice.toString(), "config").ok().out();
+    assertTrue(config.contains("entered through 2 bridges (1 obfs4, 1 plain)"), config);
+    assertTrue(!config.contains("192.0.2.2"), "the bridges' addresses are not printed: " + config);
+    cli.run("--home", alice.toString(), "config", "--bridge", "snowflake 192.0.2.3:80 " + fp).ok();
+    assertTrue(cli.run("--home", alice.toString(), "config").ok().out().contains("entered through 1 bridge (1 snowflake)"));
+    Cli.Result bad = cli.run("--home", alice.toString(), "config", "--bridge", "obfs4 bridge.example.org:443 " + fp);
+    assertNotEquals(0, bad.status());
+    assertTrue(bad.err().contains("bridge 1: ") && bad.err().contains("host name"), bad.err());
+    assertTrue(cli.run("--home", alice.toString(), "config").ok().out().contains("(1 snowflake)"), "unchanged");
+    cli.run("--home", alice.toString(), "config", "--no-bridges").ok();
+    assertTrue(!cli.run("--home", alice.toString(), "config").ok().out().contains("bridge"));
+
+    Cli.Result given = cli.run("--home", dir.resolve("b").toString(), "init", "--tor", "--tor-socks", "127.0.0.1:9050",
+        "--tor-control", "127.0.0.1:9051", "--bridge", obfs4);
+    assertNotEquals(0, given.status());
+    assertTrue(given.err().contains("bridges go with a Tor daemon of the node's own"), given.err());
+    Cli.Result plain = cli.run("--home", dir.resolve("c").toString(), "init", "--bridge", obfs4);
+    assertNotEquals(0, plain.status());
+    assertTrue(plain.err().contains("go with --tor"), plain.err());
+  }
 }

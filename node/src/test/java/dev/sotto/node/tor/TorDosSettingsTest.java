@@ -30,7 +30,7 @@ class TorDosSettingsTest {
     Files.createDirectories(dir.resolve("data"));
     Files.setPosixFilePermissions(dir.resolve("data"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     Path torrc = dir.resolve("torrc");
-    Files.writeString(torrc, TorDaemon.torrc(dir, include.toString()), StandardCharsets.UTF_8);
+    Files.writeString(torrc, TorDaemon.torrc(dir, include.toString(), java.util.List.of()), StandardCharsets.UTF_8);
     Files.writeString(dir.resolve("defaults"), "", StandardCharsets.UTF_8);
     Process tor = new ProcessBuilder(TorDaemon.executable(), "-f", torrc.toString(), "--defaults-torrc",
         dir.resolve("defaults").toString()).redirectErrorStream(true).redirectOutput(dir.resolve("out").toFile()).start();
