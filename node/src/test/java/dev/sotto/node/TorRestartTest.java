@@ -126,39 +126,43 @@ class TorRestartTest {
     }
   }
 
+  /** Alice's node in Tor mode, with the Tor daemon at {@code control}'s port (not started). */
+  private Node aliceOn(FakeControl control, IdentitySeed seed, String onion) throws Exception {
+    Path home = dir.resolve("alice");
+    Node.Tor tor = new Node.Tor(onion, 7400, new HostPort("127.0.0.1", TestNodes.freePort()),
+        new HostPort("127.0.0.1", control.server.getLocalPort()), null);
+    Node.init(home, seed, null, TestNodes.CHEAP, new Node.Config("alice", "127.0.0.1", TestNodes.freePort(),
+        List.of(), List.of(), tor, false), RandomSource.secure(), Clock.systemUTC());
+    return Node.open(home, null, TestNodes.fast());
+  }
+
   @Test
   void afterTorRestartsTheNodePublishesItsOnionServiceAgain() throws Exception {
     IdentitySeed seed = IdentitySeed.generate(RandomSource.secure());
     String onion = dev.sotto.node.tor.OnionKey.of(seed).onion();
     Duration before = Node.torCheck;
     Node.torCheck = Duration.ofMillis(100);
-    try (FakeControl control = new FakeControl(onion.replace(".onion", ""))) {
-      Path home = dir.resolve("alice");
-      Node.Tor tor = new Node.Tor(onion, 7400, new HostPort("127.0.0.1", TestNodes.freePort()),
-          new HostPort("127.0.0.1", control.server.getLocalPort()), null);
-      Node.init(home, seed, null, TestNodes.CHEAP, new Node.Config("alice", "127.0.0.1", TestNodes.freePort(),
-          List.of(), List.of(), tor, false), RandomSource.secure(), Clock.systemUTC());
-      try (Node alice = Node.open(home, null, TestNodes.fast())) {
-        alice.start();
-        assertEquals(1, control.addOnions.size());
-        String line = control.addOnions.get(0);
-        assertTrue(line.startsWith("ADD_ONION ED25519-V3:KEY Flags=DiscardPK,MaxStreamsCloseCircuit MaxStreams=8"
-            + " PoWDefensesEnabled=1 Port=7400,127.0.0.1:"), line);
-        assertEquals(Boolean.TRUE, alice.torProofOfWork());
-        Thread.sleep(500); // a few checks find the service up: nothing is published again
-        assertEquals(1, control.addOnions.size());
-        assertEquals(0, alice.torRepublished());
+    try (FakeControl control = new FakeControl(onion.replace(".onion", ""));
+        Node alice = aliceOn(control, seed, onion)) {
+      alice.start();
+      assertEquals(1, control.addOnions.size());
+      String line = control.addOnions.get(0);
+      assertTrue(line.startsWith("ADD_ONION ED25519-V3:KEY Flags=DiscardPK,MaxStreamsCloseCircuit MaxStreams=8"
+          + " PoWDefensesEnabled=1 Port=7400,127.0.0.1:"), line);
+      assertEquals(Boolean.TRUE, alice.torProofOfWork());
+      Thread.sleep(500); // a few checks find the service up: nothing is published again
+      assertEquals(1, control.addOnions.size());
+      assertEquals(0, alice.torRepublished());
 
-        control.restart();
-        Thread.sleep(600); // down for six checks: each fails, and the node keeps trying
-        assertEquals(1, control.addOnions.size());
-        control.up();
-        TestNodes.await(Duration.ofSeconds(10), () -> alice.torRepublished() == 1);
-        assertEquals(2, control.addOnions.size());
-        assertEquals(line, control.addOnions.get(1));
-        Thread.sleep(300);
-        assertEquals(1, alice.torRepublished(), "once published again, the service is found up");
-      }
+      control.restart();
+      Thread.sleep(600); // down for six checks: each fails, and the node keeps trying
+      assertEquals(1, control.addOnions.size());
+      control.up();
+      TestNodes.await(Duration.ofSeconds(10), () -> alice.torRepublished() == 1);
+      assertEquals(2, control.addOnions.size());
+      assertEquals(line, control.addOnions.get(1));
+      Thread.sleep(300);
+      assertEquals(1, alice.torRepublished(), "once published again, the service is found up");
     } finally {
       Node.torCheck = before;
     }
@@ -178,30 +182,24 @@ class TorRestartTest {
     Duration timeout = Node.torControlTimeout;
     Node.torCheck = Duration.ofMillis(100);
     Node.torControlTimeout = Duration.ofMillis(300);
-    try (FakeControl control = new FakeControl(onion.replace(".onion", ""))) {
-      Path home = dir.resolve("alice");
-      Node.Tor tor = new Node.Tor(onion, 7400, new HostPort("127.0.0.1", TestNodes.freePort()),
-          new HostPort("127.0.0.1", control.server.getLocalPort()), null);
-      Node.init(home, seed, null, TestNodes.CHEAP, new Node.Config("alice", "127.0.0.1", TestNodes.freePort(),
-          List.of(), List.of(), tor, false), RandomSource.secure(), Clock.systemUTC());
-      try (Node alice = Node.open(home, null, TestNodes.fast())) {
-        alice.start();
-        assertEquals(1, control.connections.get());
-        control.getinfoDelay.set(500); // every answer comes after the node's 300 ms timeout
-        Thread.sleep(1_500);
-        control.getinfoDelay.set(0);
-        Thread.sleep(800); // the late answers are read and dropped; the checks answer in time again
-        assertEquals(1, control.connections.get(), "a slow answer is not a lost Tor: no new connection");
-        assertEquals(1, control.addOnions.size(), "nor is the service published again");
-        assertEquals(0, alice.torRepublished());
+    try (FakeControl control = new FakeControl(onion.replace(".onion", ""));
+        Node alice = aliceOn(control, seed, onion)) {
+      alice.start();
+      assertEquals(1, control.connections.get());
+      control.getinfoDelay.set(500); // every answer comes after the node's 300 ms timeout
+      Thread.sleep(1_500);
+      control.getinfoDelay.set(0);
+      Thread.sleep(800); // the late answers are read and dropped; the checks answer in time again
+      assertEquals(1, control.connections.get(), "a slow answer is not a lost Tor: no new connection");
+      assertEquals(1, control.addOnions.size(), "nor is the service published again");
+      assertEquals(0, alice.torRepublished());
 
-        control.forget.set(true);
-        TestNodes.await(Duration.ofSeconds(10), () -> alice.torRepublished() == 1);
-        assertEquals(2, control.addOnions.size());
-        assertEquals(1, control.connections.get(), "published again on the same connection");
-        Thread.sleep(300);
-        assertEquals(1, alice.torRepublished(), "once published again, the service is found up");
-      }
+      control.forget.set(true);
+      TestNodes.await(Duration.ofSeconds(10), () -> alice.torRepublished() == 1);
+      assertEquals(2, control.addOnions.size());
+      assertEquals(1, control.connections.get(), "published again on the same connection");
+      Thread.sleep(300);
+      assertEquals(1, alice.torRepublished(), "once published again, the service is found up");
     } finally {
       Node.torCheck = check;
       Node.torControlTimeout = timeout;

@@ -65,9 +65,7 @@ final class ConfigCommand extends Cmd {
 
   @Option(names = "--bridge", paramLabel = "LINE",
       description = "In Tor mode, with a Tor daemon of the node's own: a bridge to enter Tor by where the network blocks"
-          + " it, as bridges.torproject.org gives it ('obfs4 IP:PORT FINGERPRINT cert=... iat-mode=0', 'webtunnel ...',"
-          + " 'snowflake ...', or a plain 'IP:PORT FINGERPRINT'). Repeatable: the ones given replace the list. obfs4 and"
-          + " webtunnel need lyrebird or obfs4proxy installed, snowflake snowflake-client.")
+          + " it, " + InitCommand.BRIDGE_LINE + ". Repeatable: the ones given replace the list.")
   List<String> bridges = new ArrayList<>();
 
   @Option(names = "--no-bridges", description = "Enter Tor through its public relays again.")

@@ -86,11 +86,14 @@ final class InitCommand extends Cmd {
           + " private Tor network).")
   String torInclude;
 
+  /** What a bridge line is, for the help of 'init' and 'config'. */
+  static final String BRIDGE_LINE = "as bridges.torproject.org gives it ('obfs4 IP:PORT FINGERPRINT cert=... iat-mode=0',"
+      + " 'webtunnel ...', 'snowflake ...', or a plain 'IP:PORT FINGERPRINT'). obfs4 and webtunnel need lyrebird or"
+      + " obfs4proxy installed, snowflake snowflake-client";
+
   @Option(names = "--bridge", paramLabel = "LINE",
       description = "With --tor and no ports: a bridge for the node's own Tor daemon to enter Tor by where the network"
-          + " blocks it, as bridges.torproject.org gives it ('obfs4 IP:PORT FINGERPRINT cert=... iat-mode=0', 'webtunnel"
-          + " ...', 'snowflake ...', or a plain 'IP:PORT FINGERPRINT'). Repeatable. obfs4 and webtunnel need lyrebird or"
-          + " obfs4proxy installed, snowflake snowflake-client.")
+          + " blocks it, " + BRIDGE_LINE + ". Repeatable.")
   List<String> bridges = new ArrayList<>();
 
   @Option(names = "--mixed-card",
