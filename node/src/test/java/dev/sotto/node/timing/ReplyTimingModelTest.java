@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Test;
  * X's count; both directions added. A node's first guess is the highest-scoring other node;
  * accuracy is the share of nodes whose first guess is their partner (chance: 1 in 59).
  *
- * <p>CI runs 7 settings on 2 seeds (about 5 s on a loaded 2-core machine) and asserts the
+ * <p>CI runs 7 settings on 2 seeds (5 to 8 s on a loaded 2-core machine) and asserts the
  * baseline (at least 90 % for both observers) and what each defence achieves, with a margin, both
  * ways: that delays of a minute hide nothing is asserted as much as that loops do. README's table
  * is the mean of 5 seeds over 10 settings ({@code -Dsotto.timing.table=true}, about 90 s).
