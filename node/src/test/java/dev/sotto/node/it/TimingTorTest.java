@@ -30,8 +30,11 @@ import org.junit.jupiter.api.Timeout;
  * The reply-timing adversary of issue 18 against running nodes in Tor mode, through a REAL private
  * Tor network on loopback (PrivateTorNetwork, as TorNetworkTest): a mailbox process M and 6 nodes
  * in 3 pairs, each with its own Tor daemon, knowing each other and M only by onion address. Opt-in
- * ({@code -Dsotto.timing.tor=true}; skipped otherwise): the network's bootstrap, seven Tor
- * daemons and a few minutes of traffic a setting take 15 to 25 minutes.
+ * ({@code -Dsotto.timing.tor=true}; skipped otherwise): on a loaded 2-core machine the network
+ * bootstrapped in 22 to 27 s and each setting took 6.6 to 7.7 minutes (seven Tor daemons started
+ * one node at a time, 240 s of conversation starts, the last conversations' course): about 23
+ * minutes for the three. Measured: 100 % undefended, 100 % with delays of up to 30 s, 0 % with
+ * all four defences (README, "Reply timing through a real Tor network").
  *
  * <p>The schedule is conversational and driven by what the nodes receive: each pair starts a
  * conversation 30 s on average (exponential) after its last one ended, either side first; when a
@@ -49,7 +52,8 @@ import org.junit.jupiter.api.Timeout;
  * another; the lag it assumes is the thinking time plus uniform [0.3 s, D + 4.3 s] for the delay,
  * fetch waits and Tor's latency both ways; it knows the loop rate. Accuracy: the share of nodes
  * whose first guess is their partner (chance: 1 in 5). It asserts that every message arrives and
- * that the adversary links at least 90 % undefended; the defended figures are reported.
+ * that the adversary links at least 90 % undefended; the defended figures are reported, not
+ * asserted (one run each, 3 pairs: too few for a bound that would hold run after run).
  *
  * <p>{@code ./mvnw -B -o test -pl node -am -Dtest=TimingTorTest -Dsotto.timing.tor=true
  * -Dsurefire.failIfNoSpecifiedTests=false} (seconds of conversation starts per setting:
@@ -79,11 +83,14 @@ class TimingTorTest extends ClusterTest {
   void theMailboxLinksConversationsByReplyTimingThroughARealTorNetwork() throws Exception {
     assumeTrue(Boolean.getBoolean("sotto.timing.tor"), "opt-in: -Dsotto.timing.tor=true (15 to 25 minutes)");
     double seconds = Double.parseDouble(System.getProperty("sotto.timing.tor.seconds", "240"));
-    List<Setting> settings = List.of(
+    List<Setting> all = List.of(
         new Setting("no defence", 0, 0, List.of()),
         new Setting("sender delay, uniform 0-30 s", 30, 0, List.of("--send-delay-ms", "30000")),
         new Setting("all four", 30, 3600, List.of("--steady-fetch-jitter-ms", "500", "--send-delay-ms", "30000",
             "--cover-per-hour", "3600", "--pad-fetch")));
+    // -Dsotto.timing.tor.settings=1,2 runs only those (0: no defence, 1: delay, 2: all four).
+    List<Setting> settings = Arrays.stream(System.getProperty("sotto.timing.tor.settings", "0,1,2").split(","))
+        .map(i -> all.get(Integer.parseInt(i.trim()))).toList();
     try (PrivateTorNetwork net = PrivateTorNetwork.start(dir.resolve("tor-network"), Duration.ofSeconds(120))) {
       String figure = "private Tor network bootstrapped in " + net.bootstrap().toMillis() + " ms, attempt "
           + net.attempts();
@@ -112,7 +119,9 @@ class TimingTorTest extends ClusterTest {
       }
       System.out.print("reply timing through a real Tor network (" + (int) seconds + " s of conversations a setting):\n"
           + out);
-      assertTrue(accuracy.get("no defence") >= 0.9, "the adversary must link at least 90 % undefended:\n" + out);
+      if (accuracy.containsKey("no defence")) {
+        assertTrue(accuracy.get("no defence") >= 0.9, "the adversary must link at least 90 % undefended:\n" + out);
+      }
     }
   }
 
@@ -169,7 +178,8 @@ class TimingTorTest extends ClusterTest {
     long start = System.nanoTime();
     int sent = 0;
     int k = 0;
-    double drainUntil = seconds + setting.delay() + 120;
+    // Conversations begun before `seconds` run their course (each message up to the delay late).
+    double drainUntil = seconds + 10 * setting.delay() + 180;
     while (true) {
       double now = (System.nanoTime() - start) / 1e9;
       for (int p = 0; p < NODES / 2; p++) {
@@ -205,6 +215,14 @@ class TimingTorTest extends ClusterTest {
       Thread.sleep(200);
     }
     cluster.log("round " + round + ": " + sent + " messages sent");
+    cluster.await(WAIT, "round " + round + ": every outbox empties", () -> {
+      for (int i = 0; i < NODES; i++) {
+        if (cluster.node(node(i)).outboxSize() > 0) {
+          return false;
+        }
+      }
+      return true;
+    });
     Thread.sleep(3_000); // the last items fetched and a round of loops
     int arrived = 0;
     for (int i = 0; i < NODES; i++) {
@@ -214,8 +232,11 @@ class TimingTorTest extends ClusterTest {
       }
     }
     cluster.stop("m");
+    double[] result = analyse(Files.readAllLines(log), linkOf, setting, sent);
+    System.out.printf(Locale.ROOT, "TimingTorTest, %s: accuracy %.0f %%, %d messages sent, %d arrived%n", setting.name(),
+        100 * result[0], sent, arrived);
     assertEquals(sent, arrived, "every message arrives");
-    return analyse(Files.readAllLines(log), linkOf, setting, sent);
+    return result;
   }
 
   /** What the mailbox alone makes of its log: {accuracy, messages sent, items handed out}. */
