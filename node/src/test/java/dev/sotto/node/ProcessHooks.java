@@ -10,7 +10,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * Hooks for node processes of the multi-process tests (it.NodeProcess), which live in another
@@ -42,31 +45,45 @@ public final class ProcessHooks {
 
   /**
    * The mailbox writes to {@code file} what a mailbox that logs everything knows, a line an event
-   * ({@code System.nanoTime()}, the link's source address): {@code D nanos source tag size} for a
-   * deposit, {@code I nanos source tag} for each item a FETCH hands out, {@code A nanos source n}
-   * for an ACK of n items.
+   * ({@code System.nanoTime()}, the link's source address, the link's number in the order links
+   * were first seen): {@code D nanos source tag size link} for a deposit, {@code I nanos source tag
+   * link} for each item a FETCH hands out, {@code A nanos source n link} for an ACK of n items, and
+   * {@code F nanos source link n tags} for every FETCH of n tags, with the 8 first hex digits of up
+   * to 16 of its tags, the lowest, comma-separated (what chains a receiver's fetches across links,
+   * security.adoc#fetch-linkability; in Tor mode every link comes from loopback).
    */
   public static void recordMailbox(Node node, Path file) throws IOException {
     BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.US_ASCII);
     HexFormat hex = HexFormat.of();
+    java.util.Map<Object, Integer> links = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
     node.logMailbox((link, request, answers) -> {
       long now = System.nanoTime();
       String from = link.source.getHostAddress();
+      String id = "L" + links.computeIfAbsent(link, k -> links.size());
       StringBuilder lines = new StringBuilder();
       try {
         switch (request.type()) {
           case Frame.DEPOSIT -> lines.append("D ").append(now).append(' ').append(from).append(' ')
-              .append(hex.formatHex(request.envelope().tag())).append(' ').append(request.envelope().length()).append('\n');
+              .append(hex.formatHex(request.envelope().tag())).append(' ').append(request.envelope().length()).append(' ')
+              .append(id).append('\n');
           case Frame.FETCH -> {
+            List<String> tags = new ArrayList<>();
+            for (byte[] t : request.tags()) {
+              tags.add(hex.formatHex(t, 0, 4));
+            }
+            Collections.sort(tags);
+            lines.append("F ").append(now).append(' ').append(from).append(' ').append(id).append(' ')
+                .append(tags.size()).append(' ').append(String.join(",", tags.subList(0, Math.min(16, tags.size()))))
+                .append('\n');
             for (Frame a : answers) {
               if (a.type() == Frame.ITEM) {
                 lines.append("I ").append(now).append(' ').append(from).append(' ')
-                    .append(hex.formatHex(a.itemEnvelope().tag())).append('\n');
+                    .append(hex.formatHex(a.itemEnvelope().tag())).append(' ').append(id).append('\n');
               }
             }
           }
           case Frame.ACK -> lines.append("A ").append(now).append(' ').append(from).append(' ')
-              .append(request.itemIds().size()).append('\n');
+              .append(request.itemIds().size()).append(' ').append(id).append('\n');
           default -> { }
         }
       } catch (SottoException e) {
