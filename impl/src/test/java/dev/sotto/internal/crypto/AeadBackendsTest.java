@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * Castle's own {@code ChaCha20Poly1305} as an oracle, on whichever JDK runs the build (the JDK
  * backend is forced where the runtime would not choose it: SunJCE has ChaCha20-Poly1305 since JDK
  * 11). Lengths 0, 1, 63, 64, 65, just under and at the threshold, 16 KiB and 1 MiB, plus random
- * ones; random keys, nonces and AAD from a fixed seed. Costs about 1 s (the 1 MiB cases).
+ * ones; random keys, nonces and AAD from a fixed seed. Costs a few seconds (the 1 MiB cases, three backends).
  */
 class AeadBackendsTest {
   private static final long SEED = 0x5077_0019L;
