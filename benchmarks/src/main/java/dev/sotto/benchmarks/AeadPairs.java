@@ -23,7 +23,12 @@ import org.bouncycastle.crypto.params.KeyParameter;
  * CPU time. It prints the median CPU µs per operation of each and the median and quartiles of the
  * per-round ratios Sotto / Bouncy Castle.
  *
- * <pre>java -cp benchmarks/target/sotto-benchmarks.jar dev.sotto.benchmarks.AeadPairs [rounds] [lengths, comma-separated]</pre>
+ * <p>With a third argument {@code jdk}, it compares instead the pure-Java backend with the JDK's
+ * cipher (forced), sealing and opening, for each length: where {@code Aead.JDK_THRESHOLD} comes
+ * from (run it on JDK 20 or later, whose cipher is intrinsified; the first column is then Sotto's
+ * pure Java and the second the JDK's).
+ *
+ * <pre>java -cp benchmarks/target/sotto-benchmarks.jar dev.sotto.benchmarks.AeadPairs [rounds] [lengths, comma-separated] [jdk]</pre>
  */
 public final class AeadPairs {
   private AeadPairs() {}
@@ -37,6 +42,21 @@ public final class AeadPairs {
     byte[] nonce = random.bytes(Aead.NONCE_LENGTH);
     byte[] aad = random.bytes(32);
     Map<String, FloorPairs.Op[]> pairs = new LinkedHashMap<>();
+    if (args.length > 2 && args[2].equals("jdk")) {
+      // Where Aead.JDK_THRESHOLD comes from: the pure Java against the JDK's cipher (forced).
+      for (int length : lengths) {
+        byte[] plaintext = random.bytes(length);
+        byte[] sealed = Aead.seal(Aead.Backend.JAVA, key, nonce, aad, plaintext);
+        pairs.put("seal " + length + " (java / jdk)", new FloorPairs.Op[] {
+            () -> Aead.seal(Aead.Backend.JAVA, key, nonce, aad, plaintext),
+            () -> Aead.seal(Aead.Backend.JDK, key, nonce, aad, plaintext)});
+        pairs.put("open " + length + " (java / jdk)", new FloorPairs.Op[] {
+            () -> Aead.open(Aead.Backend.JAVA, key, nonce, aad, sealed),
+            () -> Aead.open(Aead.Backend.JDK, key, nonce, aad, sealed)});
+      }
+      run(pairs, rounds, "java", "jdk");
+      return;
+    }
     for (int length : lengths) {
       byte[] plaintext = random.bytes(length);
       byte[] sealed = Aead.seal(Aead.Backend.BOUNCY_CASTLE, key, nonce, aad, plaintext);
@@ -63,9 +83,14 @@ public final class AeadPairs {
         "the HKDFs agree");
     pairs.put("hkdf 44", new FloorPairs.Op[] {() -> Hkdf.derive(salt, macKey, label, 44),
         () -> bcHkdf(salt, macKey, label, 44)});
+    run(pairs, rounds, "sotto", "bouncy castle");
+  }
+
+  private static void run(Map<String, FloorPairs.Op[]> pairs, int rounds, String first, String second)
+      throws Exception {
     for (Map.Entry<String, FloorPairs.Op[]> e : pairs.entrySet()) {
       FloorPairs.Op java = e.getValue()[0];
-      FloorPairs.Op bc = e.getValue()[1];
+      FloorPairs.Op bc = e.getValue()[1]; // or the JDK's cipher, with "jdk"
       for (int i = 0; i < 10; i++) { // warm-up: both sides compiled
         FloorPairs.block(java, 200_000_000L);
         FloorPairs.block(bc, 200_000_000L);
@@ -81,8 +106,8 @@ public final class AeadPairs {
       Arrays.sort(js);
       Arrays.sort(bs);
       Arrays.sort(ratios);
-      System.out.printf("%-12s sotto %9.2f  bouncy castle %9.2f  sotto/bc %.3f  (quartiles %.3f .. %.3f)%n",
-          e.getKey(), js[rounds / 2], bs[rounds / 2], ratios[rounds / 2], ratios[rounds / 4], ratios[3 * rounds / 4]);
+      System.out.printf("%-24s %s %9.2f  %s %9.2f  ratio %.3f  (quartiles %.3f .. %.3f)%n", e.getKey(), first,
+          js[rounds / 2], second, bs[rounds / 2], ratios[rounds / 2], ratios[rounds / 4], ratios[3 * rounds / 4]);
     }
   }
 
