@@ -236,11 +236,12 @@ final class ChaCha20Poly1305 {
    * is h2 · 2^128 + h1 · 2^64 + h0, partly reduced (h2 at most 4 between blocks).
    */
   static final class Poly1305 {
-    private final long r0;
-    private final long r1;
-    private final long s1; // 5 · r1 / 4: r1's low two bits are clamped to zero
-    private final long pad0;
-    private final long pad1;
+    // Not final: finish() clears the key with the accumulator.
+    private long r0;
+    private long r1;
+    private long s1; // 5 · r1 / 4: r1's low two bits are clamped to zero
+    private long pad0;
+    private long pad1;
     private long h0;
     private long h1;
     private long h2;
@@ -304,7 +305,7 @@ final class ChaCha20Poly1305 {
     /** Whole blocks, each with {@code hibit} (1, or 0 for the RFC's partial block) added at 2^128. */
     private void blocks(byte[] in, int offset, int length, long hibit) {
       long a0 = h0, a1 = h1, a2 = h2;
-      final long q0 = r0, q1 = r1, t1 = s1;
+      final long q0 = r0, q1 = r1, t1 = s1; // locals: the loop keeps them in registers
       for (int i = offset, end = offset + length; i < end; i += 16) {
         long m0 = (long) LONG.get(in, i);
         long m1 = (long) LONG.get(in, i + 8);
@@ -376,6 +377,11 @@ final class ChaCha20Poly1305 {
       h0 = 0;
       h1 = 0;
       h2 = 0;
+      r0 = 0;
+      r1 = 0;
+      s1 = 0;
+      pad0 = 0;
+      pad1 = 0;
     }
 
     /** The carry out of {@code sum = a + b} (unsigned), as 0 or 1, without a branch. */
