@@ -15,8 +15,8 @@ import org.bouncycastle.crypto.params.KeyParameter;
 import org.junit.jupiter.api.Test;
 
 /**
- * The ChaCha20-Poly1305 backends of {@link Aead} (this package's pure Java, Bouncy Castle's, the JDK's) against each other and against Bouncy
- * Castle's own {@code ChaCha20Poly1305} as an oracle, on whichever JDK runs the build (the JDK
+ * The ChaCha20-Poly1305 backends of {@link Aead} (this package's pure Java, Bouncy Castle's, the
+ * JDK's) against each other and against Bouncy Castle's own {@code ChaCha20Poly1305} as an oracle, on whichever JDK runs the build (the JDK
  * backend is forced where the runtime would not choose it: SunJCE has ChaCha20-Poly1305 since JDK
  * 11). Lengths 0, 1, 63, 64, 65, just under and at the threshold, 16 KiB and 1 MiB, plus random
  * ones; random keys, nonces and AAD from a fixed seed. Costs a few seconds (the 1 MiB cases, three backends).
