@@ -18,11 +18,12 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * ChaCha20-Poly1305 through each backend of {@code Aead} (Bouncy Castle's pure Java, and the JDK's
+ * ChaCha20-Poly1305 through each backend of {@code Aead} (Bouncy Castle's pure Java, this project's
+ * pure Java ({@code JAVA}: 64-bit Poly1305 limbs, keystream XORed in place), and the JDK's
  * SunJCE cipher, forced even where the runtime would not choose it), sealing and opening
  * {@code length} bytes with 32 bytes of AAD, and through the backend the runtime chooses
  * ({@code sealChosen}, {@code openChosen}). On JDK 20 and later the JDK's ChaCha20 and Poly1305
- * are intrinsified; on JDK 17 they are not, and the runtime keeps Bouncy Castle. Run it under
+ * are intrinsified; on JDK 17 they are not, and the runtime keeps the pure Java backend. Run it under
  * both (JAVA_HOME) to see the difference that {@code Aead.JDK_THRESHOLD} is chosen from.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -51,12 +52,19 @@ public class AeadBenchmark {
     sealed = Aead.seal(Aead.Backend.BOUNCY_CASTLE, key, nonce, aad, plaintext);
     Fixtures.check(Arrays.equals(sealed, Aead.seal(Aead.Backend.JDK, key, nonce, aad, plaintext)),
         "the backends agree");
+    Fixtures.check(Arrays.equals(sealed, Aead.seal(Aead.Backend.JAVA, key, nonce, aad, plaintext)),
+        "the pure Java backend agrees");
     Fixtures.check(Arrays.equals(plaintext, Aead.open(Aead.Backend.JDK, key, nonce, aad, sealed)), "round trip");
   }
 
   @Benchmark
   public byte[] sealBouncyCastle() {
     return Aead.seal(Aead.Backend.BOUNCY_CASTLE, key, nonce, aad, plaintext);
+  }
+
+  @Benchmark
+  public byte[] sealJava() {
+    return Aead.seal(Aead.Backend.JAVA, key, nonce, aad, plaintext);
   }
 
   @Benchmark
@@ -72,6 +80,11 @@ public class AeadBenchmark {
   @Benchmark
   public byte[] openBouncyCastle() throws SottoException {
     return Aead.open(Aead.Backend.BOUNCY_CASTLE, key, nonce, aad, sealed);
+  }
+
+  @Benchmark
+  public byte[] openJava() throws SottoException {
+    return Aead.open(Aead.Backend.JAVA, key, nonce, aad, sealed);
   }
 
   @Benchmark
