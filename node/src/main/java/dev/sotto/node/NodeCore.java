@@ -1170,6 +1170,12 @@ public final class NodeCore {
           }
           return mailbox.fetchGroup(link, request);
         }
+        case Frame.FETCH_PREFIX -> { // spec: transport.adoc#fetch-prefix
+          if (!policy.mailbox()) {
+            break;
+          }
+          return mailbox.fetchPrefix(link, request);
+        }
         case Frame.ACK -> {
           if (!policy.mailbox()) {
             break;

@@ -1,0 +1,149 @@
+package dev.sotto.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sotto.Envelope;
+import dev.sotto.ErrorCode;
+import dev.sotto.Frame;
+import dev.sotto.RandomSource;
+import dev.sotto.internal.encoding.Writer;
+import dev.sotto.node.net.LinkChannel;
+import dev.sotto.node.net.WireTap;
+import dev.sotto.node.store.Tx;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * FETCH_PREFIX at a running node's mailbox, over real links on loopback (spec:
+ * transport.adoc#fetch-prefix): every item under a named prefix, after the given id, at most 64 in
+ * id order with {@code more}; never deleted by an ACK (a prefix of 0 bits names everything); bad
+ * bodies refused with their error, the link open and the items unchanged. About 1 s.
+ */
+class PrefixFetchTest {
+  private static final RandomSource RANDOM = RandomSource.secure();
+
+  @TempDir Path dir;
+
+  private final Random random = new Random(18);
+
+  private Envelope envelope(int first, int second) throws Exception {
+    byte[] b = new byte[1024];
+    random.nextBytes(b);
+    b[0] = Envelope.VERSION;
+    b[1] = (byte) first;
+    b[2] = (byte) second;
+    return Envelope.parse(b);
+  }
+
+  private static LinkChannel link(Node mailbox, String name) throws Exception {
+    return LinkChannel.connect(mailbox.mailboxAddress(), name, RANDOM, 5_000, WireTap.NONE);
+  }
+
+  private static List<Frame> call(LinkChannel link, Frame.PrefixFetch fetch) throws Exception {
+    return link.call(Frame.fetchPrefix(link.nextRequestId(), fetch));
+  }
+
+  private static List<Long> ids(List<Frame> answer) throws Exception {
+    List<Long> ids = new ArrayList<>();
+    for (Frame f : answer) {
+      if (f.type() == Frame.ITEM) {
+        ids.add(f.itemId());
+      }
+    }
+    return ids;
+  }
+
+  private static boolean more(List<Frame> answer) throws Exception {
+    Frame done = answer.get(answer.size() - 1);
+    assertEquals(Frame.DONE, done.type());
+    return done.more();
+  }
+
+  @Test
+  void handsOutEveryItemUnderAPrefixPageByPageAndNoAckDeletesThem() throws Exception {
+    Path home = TestNodes.init(dir, "mailbox", List.of());
+    try (Node mailbox = Node.open(home, null, TestNodes.fast())) {
+      mailbox.start();
+      List<Long> under = new ArrayList<>();
+      try (LinkChannel d = link(mailbox, "depositor")) {
+        for (int i = 0; i < 70; i++) {
+          // 0xa5 then any second byte: under the 8-bit prefix 0xa5; 0xa4ff and 0xa600 just outside.
+          assertEquals(Frame.OK, d.call(Frame.deposit(d.nextRequestId(), envelope(0xa5, i * 3))).get(0).type());
+          if (i == 10) {
+            assertEquals(Frame.OK, d.call(Frame.deposit(d.nextRequestId(), envelope(0xa4, 0xff))).get(0).type());
+            assertEquals(Frame.OK, d.call(Frame.deposit(d.nextRequestId(), envelope(0xa6, 0x00))).get(0).type());
+          }
+        }
+      }
+      for (Tx.Item item : mailbox.mailboxItems()) {
+        if ((item.tag()[0] & 0xff) == 0xa5) {
+          under.add(item.id());
+        }
+      }
+      assertEquals(70, under.size());
+      int held = mailbox.mailboxItems().size();
+      try (LinkChannel r = link(mailbox, "receiver")) {
+        List<Frame> first = call(r, new Frame.PrefixFetch(0, 8, List.of(0xa500)));
+        assertEquals(under.subList(0, 64), ids(first), "the first 64 under the prefix, in id order");
+        assertTrue(more(first));
+        List<Frame> second = call(r, new Frame.PrefixFetch(under.get(63), 8, List.of(0xa500, 0xa500)));
+        assertEquals(under.subList(64, 70), ids(second), "the rest, after the last id handed out");
+        assertTrue(!more(second));
+        for (Frame f : second.subList(0, second.size() - 1)) {
+          assertEquals(0xa5, f.itemEnvelope().tag()[0] & 0xff);
+        }
+        // 7 bits: 0xa4 and 0xa5 share the prefix 0xa400; 0xa6 does not.
+        List<Frame> seven = call(r, new Frame.PrefixFetch(under.get(63), 7, List.of(0xa400)));
+        assertEquals(6, ids(seven).size());
+        assertEquals(1, ids(call(r, new Frame.PrefixFetch(under.get(10), 7, List.of(0xa400)))).stream()
+            .filter(id -> !under.contains(id)).count(), "the 0xa4ff item, not the 0xa600 one");
+        // 0 bits: every item.
+        List<Frame> all = call(r, new Frame.PrefixFetch(0, 0, List.of(0)));
+        assertEquals(64, ids(all).size());
+        assertTrue(more(all));
+        // An ACK of items handed out by prefix deletes nothing, on this link or any other.
+        List<Frame> ok = r.call(Frame.ack(r.nextRequestId(), ids(all)));
+        assertEquals(Frame.OK, ok.get(0).type());
+        assertEquals(held, mailbox.mailboxItems().size(), "an ACK never deletes an item handed out by prefix");
+      }
+    }
+  }
+
+  @Test
+  void badBodiesAreRefusedWithTheirErrorAndChangeNothing() throws Exception {
+    Path home = TestNodes.init(dir, "mailbox", List.of());
+    try (Node mailbox = Node.open(home, null, TestNodes.fast())) {
+      mailbox.start();
+      try (LinkChannel d = link(mailbox, "depositor")) {
+        assertEquals(Frame.OK, d.call(Frame.deposit(d.nextRequestId(), envelope(0x01, 0x02))).get(0).type());
+      }
+      List<Tx.Item> before = mailbox.mailboxItems();
+      try (LinkChannel r = link(mailbox, "receiver")) {
+        byte[][] bad = {
+          new Writer().u64(0).u8(17).u16(1).u16(0).toByteArray(), // bits above 16
+          new Writer().u64(0).u8(8).u16(1).u16(0x0101).toByteArray(), // a bit after the prefix
+          new Writer().u64(0).u8(8).u16(0).toByteArray(), // count 0
+          new Writer().u32(0x80000000L).u32(0).u8(8).u16(1).u16(0x0100).toByteArray(), // after 2^63
+        };
+        for (byte[] body : bad) {
+          List<Frame> answer = r.call(Frame.of(Frame.FETCH_PREFIX, r.nextRequestId(), body));
+          assertEquals(List.of(Frame.error(answer.get(0).requestId(), ErrorCode.INVALID_ENCODING)), answer);
+        }
+        List<Frame> cut = r.call(Frame.of(Frame.FETCH_PREFIX, r.nextRequestId(),
+            new Writer().u64(0).u8(8).u16(2).u16(0x0100).toByteArray()));
+        assertEquals(Frame.error(cut.get(0).requestId(), ErrorCode.TRUNCATED), cut.get(0));
+        List<Frame> trailing = r.call(Frame.of(Frame.FETCH_PREFIX, r.nextRequestId(),
+            new Writer().u64(0).u8(8).u16(1).u16(0x0100).u8(0).toByteArray()));
+        assertEquals(Frame.error(trailing.get(0).requestId(), ErrorCode.TRAILING_DATA), trailing.get(0));
+        // The link is still open, and the item is still there, handed out to a good request.
+        assertEquals(1, ids(call(r, new Frame.PrefixFetch(0, 16, List.of(0x0102)))).size());
+      }
+      assertEquals(before.stream().map(Tx.Item::id).toList(), mailbox.mailboxItems().stream().map(Tx.Item::id).toList());
+    }
+  }
+}
