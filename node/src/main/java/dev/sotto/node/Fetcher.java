@@ -36,6 +36,8 @@ final class Fetcher {
   private final System.Logger log;
   private final Supplier<List<Address>> mailboxes;
   final AtomicLong fetched = new AtomicLong();
+  /** Items handed out by prefix under tags this node does not watch, dropped unopened. */
+  final AtomicLong dropped = new AtomicLong();
   /** The loop chain (null: neither loops nor padding), and whether each is on. */
   private CoverLoops loops;
   private boolean loopsOn;
@@ -58,6 +60,25 @@ final class Fetcher {
     this.clock = clock;
     this.log = log;
     this.mailboxes = mailboxes;
+  }
+
+  /** With padding, prefixes of at most this many bits are named all (1,024: one request). */
+  static final int PAD_ALL_BITS = 10;
+  /** Fetching by tag prefix: the prefix length in bits, or -1 (off: FETCH by tag). */
+  private int prefixBits = -1;
+  /** Per mailbox (its address text): where its prefix fetches resume, for the prefixes named last. */
+  private final Map<String, PrefixCursor> cursors = new HashMap<>();
+
+  /**
+   * Where prefix fetches at one mailbox resume: every item under one of {@code prefixes} with an id
+   * up to {@code after} has been handed out; a prefix not among them starts from 0. In memory: after
+   * a restart every prefix starts from 0 again (items already taken come again and are dropped).
+   */
+  record PrefixCursor(long after, Set<Integer> prefixes) {}
+
+  /** Fetches by tag prefixes of {@code bits} bits (spec: transport.adoc#fetch-prefix), or by tag (-1). */
+  void byPrefix(int bits) {
+    this.prefixBits = bits;
   }
 
   /** Fetches the loops of {@code chain} (when {@code loopsOn}) and pads every FETCH (when {@code pad}). */
@@ -134,6 +155,10 @@ final class Fetcher {
    * contacts' items behind it are fetched at once.
    */
   private void fetchFrom(LinkPool.Calls link, Address mailbox) throws IOException, SottoException, StoreException {
+    if (prefixBits >= 0) {
+      fetchByPrefix(link, mailbox);
+      return;
+    }
     List<byte[]> real = core.fetchTags();
     List<byte[]> tags = round(real);
     for (int from = 0; from < tags.size(); from += Frame.MAX_COUNT) {
@@ -186,6 +211,127 @@ final class Fetcher {
         }
       }
     }
+  }
+
+  /**
+   * One round by tag prefix (spec: transport.adoc#fetch-prefix, #node-prefix-fetch): the prefixes
+   * of the tags watched, those named in the last round from the mailbox's cursor and the new ones
+   * from 0, each set paged to its end; every item under a watched tag is received, the others (and
+   * a loop of this node's) dropped; nothing is acknowledged. The cursor moves only when the whole
+   * round succeeds, to an id that no item still unseen can be at or below: the lower of the two
+   * sets' highest ids (a new set that held nothing leaves the first set's). An item this round
+   * could not take yet (a first contact over its budget) keeps the cursor below it.
+   */
+  private void fetchByPrefix(LinkPool.Calls link, Address mailbox) throws IOException, SottoException,
+      StoreException {
+    List<byte[]> tags = round(core.fetchTags());
+    Set<String> watched = new java.util.HashSet<>();
+    java.util.TreeSet<Integer> prefixes = new java.util.TreeSet<>();
+    for (byte[] tag : tags) {
+      watched.add(java.util.HexFormat.of().formatHex(tag));
+      prefixes.add(Frame.PrefixFetch.prefixOf(tag, prefixBits));
+    }
+    if (pad && prefixBits <= PAD_ALL_BITS) {
+      // Padded: every prefix of that length, so that the set named never changes with the tags watched.
+      for (int p = 0; p < 1 << prefixBits; p++) {
+        prefixes.add(p << (Frame.MAX_PREFIX_BITS - prefixBits));
+      }
+    }
+    if (prefixes.isEmpty()) {
+      return;
+    }
+    String key = Node.addressText(mailbox);
+    PrefixCursor cursor = cursors.get(key);
+    List<Integer> old = new ArrayList<>();
+    List<Integer> fresh = new ArrayList<>();
+    for (int p : prefixes) {
+      (cursor != null && cursor.prefixes().contains(p) ? old : fresh).add(p);
+    }
+    long[] floor = {Long.MAX_VALUE};
+    long next = Long.MAX_VALUE;
+    if (!old.isEmpty()) {
+      long seen = pages(link, mailbox, old, cursor.after(), watched, floor);
+      next = Math.max(cursor.after(), seen);
+    }
+    if (!fresh.isEmpty()) {
+      long seen = pages(link, mailbox, fresh, 0, watched, floor);
+      if (seen > 0 || old.isEmpty()) {
+        next = Math.min(next, seen);
+      }
+    }
+    next = Math.min(next, floor[0] - 1);
+    cursors.put(key, new PrefixCursor(next, Set.copyOf(prefixes)));
+  }
+
+  /**
+   * Pages through one set of prefixes from {@code after} to its end, 1,024 prefixes a chain;
+   * returns the highest item id handed out (0: none). Each answer is checked whole before any of it
+   * is used: an item id not above the last, or a tag under none of the prefixes, is a link error.
+   */
+  private long pages(LinkPool.Calls link, Address mailbox, List<Integer> prefixes, long after, Set<String> watched,
+      long[] floor) throws IOException, SottoException, StoreException {
+    long highest = 0;
+    for (int from = 0; from < prefixes.size(); from += Frame.MAX_COUNT) {
+      List<Integer> chunk = prefixes.subList(from, Math.min(prefixes.size(), from + Frame.MAX_COUNT));
+      long last = after;
+      boolean more = true;
+      while (more) {
+        Frame.PrefixFetch request = new Frame.PrefixFetch(last, prefixBits, chunk);
+        List<Frame> responses = link.call(Frame.fetchPrefix(link.nextRequestId(), request));
+        more = false;
+        List<Frame> items = new ArrayList<>();
+        long previous = last;
+        for (Frame response : responses) {
+          if (response.type() == Frame.ITEM) {
+            Envelope envelope = response.itemEnvelope();
+            if (response.itemId() <= previous || !request.covers(envelope.tag())) {
+              throw new IOException("link error: FETCH_PREFIX answered with item " + response.itemId()
+                  + " out of order or under no prefix named");
+            }
+            previous = response.itemId();
+            items.add(response);
+          } else if (response.type() == Frame.DONE) {
+            more = response.more();
+          } else if (response.type() == Frame.ERROR) {
+            throw new IOException("the mailbox answered FETCH_PREFIX with " + Deliveries.errorName(response));
+          }
+        }
+        if (more && items.isEmpty()) {
+          throw new IOException("link error: FETCH_PREFIX answered more with no item");
+        }
+        for (Frame response : items) {
+          Envelope envelope = response.itemEnvelope();
+          if (loops != null && loops.taken(envelope)) {
+            continue; // a loop of this node's: taken, shown as nothing, left to expire
+          }
+          if (!watched.contains(java.util.HexFormat.of().formatHex(envelope.tag()))) {
+            dropped.incrementAndGet(); // another's: dropped unopened, and the mailbox is told nothing
+            continue;
+          }
+          synchronized (unacked) {
+            lastRemembered = System.nanoTime();
+            remembering = true;
+          }
+          try {
+            if (core.receiveFetched(envelope) != NodeCore.Outcome.DUPLICATE) {
+              fetched.incrementAndGet();
+            }
+          } catch (SottoException e) {
+            if (e.code() == dev.sotto.ErrorCode.LIMIT_EXCEEDED) {
+              floor[0] = Math.min(floor[0], response.itemId()); // a first contact over budget: again later
+            } else {
+              status.refused(clock.millis(), "an envelope fetched from mailbox " + NodeStatus.shown(mailbox) + ": "
+                  + e.code());
+            }
+          }
+        }
+        last = previous;
+        highest = Math.max(highest, previous > after ? previous : 0);
+        int taken = items.size();
+        log.log(Level.DEBUG, () -> "mailbox " + NodeStatus.shown(mailbox) + ": " + taken + " items by prefix");
+      }
+    }
+    return highest;
   }
 
   private void forgetIfClean(Address mailbox, long began) throws StoreException, SottoException {

@@ -390,6 +390,7 @@ public final class Node implements AutoCloseable {
     Timing timing = options.timing();
     this.loops = timing.coverPerHour() > 0 || timing.padFetch() ? new CoverLoops(seed, store, random) : null;
     fetcher.cover(loops, timing.coverPerHour() > 0, timing.padFetch());
+    fetcher.byPrefix(timing.prefixBits());
     this.groups = new Groups(store, clock, random, identity.publicIdentity(), links, log,
         options.policy().retentionMillis(), () -> {
           boolean own = options.policy().mailbox() || config.mailboxes().isEmpty();
@@ -1584,6 +1585,14 @@ public final class Node implements AutoCloseable {
           options.timing().coverPerHour(), log);
       cover.start();
     }
+  }
+
+  /**
+   * Fetching by tag prefix (spec: transport.adoc#node-prefix-fetch): items handed out under a tag
+   * this node does not watch, dropped unopened.
+   */
+  public long prefixDropped() {
+    return fetcher.dropped.get();
   }
 
   /**

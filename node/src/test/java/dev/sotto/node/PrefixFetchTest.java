@@ -12,7 +12,10 @@ import dev.sotto.node.net.LinkChannel;
 import dev.sotto.node.net.WireTap;
 import dev.sotto.node.store.Tx;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -22,7 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * FETCH_PREFIX at a running node's mailbox, over real links on loopback (spec:
  * transport.adoc#fetch-prefix): every item under a named prefix, after the given id, at most 64 in
  * id order with {@code more}; never deleted by an ACK (a prefix of 0 bits names everything); bad
- * bodies refused with their error, the link open and the items unchanged. About 1 s.
+ * bodies refused with their error, the link open and the items unchanged; and a running node that
+ * fetches by prefix ({@code Timing.prefixBits}), seen by a mailbox that logs every request: it names
+ * no tag, takes its messages among others' items, and acknowledges nothing. About 10 s.
  */
 class PrefixFetchTest {
   private static final RandomSource RANDOM = RandomSource.secure();
@@ -144,6 +149,72 @@ class PrefixFetchTest {
         assertEquals(1, ids(call(r, new Frame.PrefixFetch(0, 16, List.of(0x0102)))).size());
       }
       assertEquals(before.stream().map(Tx.Item::id).toList(), mailbox.mailboxItems().stream().map(Tx.Item::id).toList());
+    }
+  }
+
+  @Test
+  void aNodeFetchingByPrefixNamesNoTagTakesItsOwnAmongOthersAndAcknowledgesNothing() throws Exception {
+    List<Frame> requests = Collections.synchronizedList(new ArrayList<>());
+    List<String> handedToBob = Collections.synchronizedList(new ArrayList<>());
+    try (Node mailbox = Node.open(TestNodes.init(dir, "mailbox", List.of()), null, TestNodes.fast())) {
+      mailbox.start();
+      mailbox.logMailbox((link, request, answers) -> {
+        requests.add(request);
+        if (request.type() == Frame.FETCH_PREFIX) {
+          for (Frame a : answers) {
+            if (a.type() == Frame.ITEM) {
+              try {
+                handedToBob.add(HexFormat.of().formatHex(a.itemEnvelope().tag()));
+              } catch (dev.sotto.SottoException e) {
+                throw new IllegalStateException(e);
+              }
+            }
+          }
+        }
+      });
+      // Others' items under every prefix of 4 bits: bob is handed them and drops them.
+      try (LinkChannel d = link(mailbox, "others")) {
+        for (int i = 0; i < 32; i++) {
+          assertEquals(Frame.OK, d.call(Frame.deposit(d.nextRequestId(), envelope(i * 8, i))).get(0).type());
+        }
+      }
+      Node.Options bobs = TestNodes.fast().withListening(false).withTiming(Timing.OFF.withPrefixFetch(4));
+      try (Node alice = Node.open(TestNodes.init(dir, "alice", List.of()), null, TestNodes.fast());
+          Node bob = Node.open(TestNodes.init(dir, "bob", List.of(mailbox.mailboxAddress())), null, bobs)) {
+        TestNodes.connect(alice, bob);
+        alice.start();
+        bob.start();
+        alice.addContact("bob", bob.card().text());
+        bob.addContact("alice", alice.card().text(), false);
+        int n = 5;
+        for (int i = 0; i < n; i++) {
+          alice.send("bob", "m" + i);
+        }
+        List<Node.Shown> shown = new ArrayList<>();
+        TestNodes.await(Duration.ofSeconds(30), () -> {
+          shown.addAll(bob.read());
+          return shown.stream().filter(m -> m.kind() == Node.Kind.TEXT).count() == n;
+        });
+        for (Node.Shown m : shown) {
+          assertEquals("alice", m.contact(), m.toString());
+        }
+        List<Frame> seen;
+        synchronized (requests) {
+          seen = new ArrayList<>(requests);
+        }
+        assertTrue(seen.stream().anyMatch(f -> f.type() == Frame.FETCH_PREFIX), "bob fetches by prefix");
+        assertTrue(seen.stream().noneMatch(f -> f.type() == Frame.FETCH || f.type() == Frame.ACK),
+            "no FETCH names a tag and no ACK gives an item back");
+        for (Frame f : seen) {
+          if (f.type() == Frame.FETCH_PREFIX) {
+            assertEquals(4, f.prefixFetchBody().bits());
+          }
+        }
+        assertTrue(handedToBob.size() >= 32 + n, "bob is handed the others' items as well as his own: "
+            + handedToBob.size());
+        assertTrue(bob.prefixDropped() >= 32, "and drops the others' unopened: " + bob.prefixDropped());
+        assertTrue(mailbox.mailboxItems().size() >= 32 + n, "nothing was deleted: items leave at expiry");
+      }
     }
   }
 }
