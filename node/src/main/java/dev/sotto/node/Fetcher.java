@@ -64,6 +64,12 @@ final class Fetcher {
 
   /** With padding, prefixes of at most this many bits are named all (1,024: one request). */
   static final int PAD_ALL_BITS = 10;
+  /**
+   * Envelope bytes one prefix round takes at most before it stops paging (it goes on at the next
+   * round, from where it stopped), so that a mailbox that answers {@code more} without end, or a
+   * flood under the prefixes, costs at most this and one answer (64 envelopes of 64 KiB) a round.
+   */
+  static final long PREFIX_ROUND_BYTES = 4L << 20;
   /** Fetching by tag prefix: the prefix length in bits, or -1 (off: FETCH by tag). */
   private int prefixBits = -1;
   /** Per mailbox (its address text): where its prefix fetches resume, for the prefixes named last. */
@@ -220,7 +226,8 @@ final class Fetcher {
    * a loop of this node's) dropped; nothing is acknowledged. The cursor moves only when the whole
    * round succeeds, to an id that no item still unseen can be at or below: the lower of the two
    * sets' highest ids (a new set that held nothing leaves the first set's). An item this round
-   * could not take yet (a first contact over its budget) keeps the cursor below it.
+   * could not take yet (a first contact over its budget) keeps the cursor below it, and a round
+   * that stops paging at {@link #PREFIX_ROUND_BYTES} keeps it at or below where it stopped.
    */
   private void fetchByPrefix(LinkPool.Calls link, Address mailbox) throws IOException, SottoException,
       StoreException {
@@ -248,13 +255,14 @@ final class Fetcher {
       (cursor != null && cursor.prefixes().contains(p) ? old : fresh).add(p);
     }
     long[] floor = {Long.MAX_VALUE};
+    long[] bytes = {0};
     long next = Long.MAX_VALUE;
     if (!old.isEmpty()) {
-      long seen = pages(link, mailbox, old, cursor.after(), watched, floor);
+      long seen = pages(link, mailbox, old, cursor.after(), watched, floor, bytes);
       next = Math.max(cursor.after(), seen);
     }
     if (!fresh.isEmpty()) {
-      long seen = pages(link, mailbox, fresh, 0, watched, floor);
+      long seen = pages(link, mailbox, fresh, 0, watched, floor, bytes);
       if (seen > 0 || old.isEmpty()) {
         next = Math.min(next, seen);
       }
@@ -269,12 +277,12 @@ final class Fetcher {
    * is used: an item id not above the last, or a tag under none of the prefixes, is a link error.
    */
   private long pages(LinkPool.Calls link, Address mailbox, List<Integer> prefixes, long after, Set<String> watched,
-      long[] floor) throws IOException, SottoException, StoreException {
+      long[] floor, long[] bytes) throws IOException, SottoException, StoreException {
     long highest = 0;
     for (int from = 0; from < prefixes.size(); from += Frame.MAX_COUNT) {
       List<Integer> chunk = prefixes.subList(from, Math.min(prefixes.size(), from + Frame.MAX_COUNT));
       long last = after;
-      boolean more = true;
+      boolean more = true; // every chain gets a page, so that one cut short has handed out an item
       while (more) {
         Frame.PrefixFetch request = new Frame.PrefixFetch(last, prefixBits, chunk);
         List<Frame> responses = link.call(Frame.fetchPrefix(link.nextRequestId(), request));
@@ -289,6 +297,7 @@ final class Fetcher {
                   + " out of order or under no prefix named");
             }
             previous = response.itemId();
+            bytes[0] += envelope.length();
             items.add(response);
           } else if (response.type() == Frame.DONE) {
             more = response.more();
@@ -327,6 +336,12 @@ final class Fetcher {
         }
         last = previous;
         highest = Math.max(highest, previous > after ? previous : 0);
+        if (more && bytes[0] >= PREFIX_ROUND_BYTES) {
+          // Cut short: the rest at the next round. Everything up to `last` under these prefixes was
+          // handed out, nothing after it: the cursor may not pass it.
+          floor[0] = Math.min(floor[0], last + 1);
+          more = false;
+        }
         int taken = items.size();
         log.log(Level.DEBUG, () -> "mailbox " + NodeStatus.shown(mailbox) + ": " + taken + " items by prefix");
       }

@@ -1611,6 +1611,11 @@ public final class Node implements AutoCloseable {
     core.watchRequests(w);
   }
 
+  /** Has {@code f} replace the answers of every request this node serves (a dishonest mailbox); for tests. */
+  void forgeMailbox(NodeCore.MailboxForgery f) {
+    core.forgeMailbox(f);
+  }
+
   /** Tells {@code l} of every request this node serves, with its answers and link; for tests. */
   void logMailbox(NodeCore.MailboxLog l) {
     core.logMailbox(l);

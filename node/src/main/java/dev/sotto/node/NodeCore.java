@@ -231,6 +231,20 @@ public final class NodeCore {
     mailboxLog = l;
   }
 
+  /**
+   * Replaces the answers of a request: a dishonest mailbox, for the tests of what a fetcher checks
+   * (spec: transport.adoc#fetch-prefix). Null: honest.
+   */
+  interface MailboxForgery {
+    List<Frame> forge(LinkState link, Frame request, List<Frame> answers);
+  }
+
+  private volatile MailboxForgery forgery;
+
+  void forgeMailbox(MailboxForgery f) {
+    forgery = f;
+  }
+
   void watchRequests(RequestWatch w) {
     watch = w;
   }
@@ -1137,6 +1151,10 @@ public final class NodeCore {
       w.served(request.type(), System.nanoTime(), request.body().length);
     }
     List<Frame> answers = answer(link, request);
+    MailboxForgery f = forgery;
+    if (f != null) {
+      answers = f.forge(link, request, answers);
+    }
     MailboxLog l = mailboxLog;
     if (l != null) {
       l.logged(link, request, answers);

@@ -217,4 +217,84 @@ class PrefixFetchTest {
       }
     }
   }
+
+  /**
+   * A dishonest mailbox: an answer whose item ids go back, or that hands out an item under no prefix
+   * named, is a link error and none of it is used; one that answers {@code more} without end and
+   * floods 64 KiB items under the prefix costs the node at most {@link Fetcher#PREFIX_ROUND_BYTES}
+   * and one answer a round, and its messages still come.
+   */
+  @Test
+  void aLyingMailboxIsALinkErrorAndAnEndlessOneIsCutShort() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger mode = new java.util.concurrent.atomic.AtomicInteger(1);
+    java.util.concurrent.atomic.AtomicLong forgedIds = new java.util.concurrent.atomic.AtomicLong(1L << 40);
+    java.util.concurrent.atomic.AtomicInteger prefixRequests = new java.util.concurrent.atomic.AtomicInteger();
+    try (Node mailbox = Node.open(TestNodes.init(dir, "mailbox", List.of()), null, TestNodes.fast())) {
+      mailbox.start();
+      mailbox.forgeMailbox((link, request, answers) -> {
+        if (request.type() != Frame.FETCH_PREFIX) {
+          return answers;
+        }
+        prefixRequests.incrementAndGet();
+        try {
+          Frame.PrefixFetch body = request.prefixFetchBody();
+          List<Frame> out = new ArrayList<>(answers.subList(0, answers.size() - 1));
+          long id = request.requestId();
+          switch (mode.get()) {
+            case 1 -> { // an item outside every prefix named, after the real ones
+              byte[] tag = new byte[16];
+              int outside = (body.prefixes().get(0) + (1 << (16 - body.bits()))) & 0xffff;
+              tag[0] = (byte) (outside >>> 8);
+              tag[1] = (byte) outside;
+              out.add(Frame.item(id, forgedIds.incrementAndGet(), envelope(tag[0] & 0xff, tag[1] & 0xff)));
+            }
+            case 2 -> { // endless: 64 items of 64 KiB under the first prefix, and more
+              for (int i = 0; i < 64; i++) {
+                byte[] b = new byte[65536];
+                b[0] = Envelope.VERSION;
+                b[1] = (byte) (body.prefixes().get(0) >>> 8);
+                out.add(Frame.item(id, forgedIds.incrementAndGet(), Envelope.parse(b)));
+              }
+              out.add(Frame.done(id, true));
+              return out;
+            }
+            default -> {
+              return answers;
+            }
+          }
+          out.add(answers.get(answers.size() - 1));
+          return out;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      Node.Options bobs = TestNodes.fast().withListening(false).withTiming(Timing.OFF.withPrefixFetch(4));
+      try (Node alice = Node.open(TestNodes.init(dir, "alice", List.of()), null, TestNodes.fast());
+          Node bob = Node.open(TestNodes.init(dir, "bob", List.of(mailbox.mailboxAddress())), null, bobs)) {
+        TestNodes.connect(alice, bob);
+        alice.start();
+        bob.start();
+        alice.addContact("bob", bob.card().text());
+        bob.addContact("alice", alice.card().text(), false);
+        alice.send("bob", "first");
+        // Every answer carries a forged item outside the prefix: every round fails, nothing is shown.
+        TestNodes.await(Duration.ofSeconds(20), () -> mailbox.mailboxItems().size() >= 1 && prefixRequests.get() >= 2);
+        assertTrue(bob.read().stream().noneMatch(m -> m.kind() == Node.Kind.TEXT), "nothing of a lying answer is used");
+        assertEquals(0, bob.prefixDropped(), "nothing of a lying answer is used");
+        assertEquals(0, bob.counters()[2], "nothing of a lying answer is used");
+        // Endless answers of 4 MiB after the real items: the node takes one answer a round, drops the
+        // flood, shows its message, and goes on at the next round.
+        mode.set(2);
+        List<Node.Shown> shown = new ArrayList<>();
+        TestNodes.await(Duration.ofSeconds(20), () -> {
+          shown.addAll(bob.read());
+          return shown.stream().anyMatch(m -> m.kind() == Node.Kind.TEXT) && bob.prefixDropped() >= 128;
+        });
+        int rounds = prefixRequests.get();
+        long dropped = bob.prefixDropped();
+        // At most one answer of 64 a round past the budget of 4 MiB (64 items of 64 KiB): about a page a round.
+        assertTrue(dropped <= 64L * rounds, dropped + " dropped in " + rounds + " requests");
+      }
+    }
+  }
 }
