@@ -226,17 +226,24 @@ final class Fetcher {
    * a loop of this node's) dropped; nothing is acknowledged. The cursor moves only when the whole
    * round succeeds, to an id that no item still unseen can be at or below: the lower of the two
    * sets' highest ids (a new set that held nothing leaves the first set's). An item this round
-   * could not take yet (a first contact over its budget) keeps the cursor below it, and a round
+   * could not take yet (a first contact over its budget, an item of a contact request not yet
+   * accepted) keeps the cursor below it, and a round
    * that stops paging at {@link #PREFIX_ROUND_BYTES} keeps it at or below where it stopped.
    */
   private void fetchByPrefix(LinkPool.Calls link, Address mailbox) throws IOException, SottoException,
       StoreException {
-    List<byte[]> tags = round(core.fetchTags());
+    // Every tag watched, the invite tags whose first-contact budget is spent among them: their items
+    // are handed out anyway, refused for the budget, and kept above the cursor until it refills.
+    List<byte[]> tags = round(core.watchedTags());
     Set<String> watched = new java.util.HashSet<>();
+    Set<String> held = core.requestTags();
     java.util.TreeSet<Integer> prefixes = new java.util.TreeSet<>();
     for (byte[] tag : tags) {
       watched.add(java.util.HexFormat.of().formatHex(tag));
       prefixes.add(Frame.PrefixFetch.prefixOf(tag, prefixBits));
+    }
+    for (String tag : held) {
+      prefixes.add(Frame.PrefixFetch.prefixOf(java.util.HexFormat.of().parseHex(tag), prefixBits));
     }
     if (pad && prefixBits <= PAD_ALL_BITS) {
       // Padded: every prefix of that length, so that the set named never changes with the tags watched.
@@ -258,11 +265,11 @@ final class Fetcher {
     long[] bytes = {0};
     long next = Long.MAX_VALUE;
     if (!old.isEmpty()) {
-      long seen = pages(link, mailbox, old, cursor.after(), watched, floor, bytes);
+      long seen = pages(link, mailbox, old, cursor.after(), watched, held, floor, bytes);
       next = Math.max(cursor.after(), seen);
     }
     if (!fresh.isEmpty()) {
-      long seen = pages(link, mailbox, fresh, 0, watched, floor, bytes);
+      long seen = pages(link, mailbox, fresh, 0, watched, held, floor, bytes);
       if (seen > 0 || old.isEmpty()) {
         next = Math.min(next, seen);
       }
@@ -277,7 +284,7 @@ final class Fetcher {
    * is used: an item id not above the last, or a tag under none of the prefixes, is a link error.
    */
   private long pages(LinkPool.Calls link, Address mailbox, List<Integer> prefixes, long after, Set<String> watched,
-      long[] floor, long[] bytes) throws IOException, SottoException, StoreException {
+      Set<String> held, long[] floor, long[] bytes) throws IOException, SottoException, StoreException {
     long highest = 0;
     for (int from = 0; from < prefixes.size(); from += Frame.MAX_COUNT) {
       List<Integer> chunk = prefixes.subList(from, Math.min(prefixes.size(), from + Frame.MAX_COUNT));
@@ -313,7 +320,12 @@ final class Fetcher {
           if (loops != null && loops.taken(envelope)) {
             continue; // a loop of this node's: taken, shown as nothing, left to expire
           }
-          if (!watched.contains(java.util.HexFormat.of().formatHex(envelope.tag()))) {
+          String tag = java.util.HexFormat.of().formatHex(envelope.tag());
+          if (held.contains(tag)) {
+            floor[0] = Math.min(floor[0], response.itemId()); // a request's: left for after it is accepted
+            continue;
+          }
+          if (!watched.contains(tag)) {
             dropped.incrementAndGet(); // another's: dropped unopened, and the mailbox is told nothing
             continue;
           }

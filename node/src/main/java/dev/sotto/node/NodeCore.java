@@ -1376,6 +1376,29 @@ public final class NodeCore {
   }
 
   /**
+   * The tags of the sessions of contact requests not yet accepted: the node does not take their
+   * items, which wait at the mailbox until the request is accepted (spec: transport.adoc#node-requests).
+   * Fetching by prefix is handed them anyway, and keeps its cursor below them.
+   */
+  synchronized Set<String> requestTags() throws StoreException, SottoException {
+    ensureIndex();
+    Set<String> out = new HashSet<>();
+    store.read(tx -> {
+      Set<Long> requestSessions = new HashSet<>();
+      for (long contactId : Requests.read(tx).ids()) {
+        requestSessions.addAll(tx.sessionIds(contactId));
+      }
+      tagIndex.forEach((tag, session) -> {
+        if (requestSessions.contains(session)) {
+          out.add(tag);
+        }
+      });
+      return null;
+    });
+    return out;
+  }
+
+  /**
    * The tags to fetch now: {@link #watchedTags}, less the invite tags whose first-contact budget
    * (or the global one) holds no token: their items wait at the mailbox until it does.
    */
