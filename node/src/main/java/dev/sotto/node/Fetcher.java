@@ -77,10 +77,12 @@ final class Fetcher {
 
   /**
    * Where prefix fetches at one mailbox resume: every item under one of {@code prefixes} with an id
-   * up to {@code after} has been handed out; a prefix not among them starts from 0. In memory: after
-   * a restart every prefix starts from 0 again (items already taken come again and are dropped).
+   * up to {@code after} has been handed out; a prefix not among them starts from 0. The lowest ids
+   * of items left for later, of contact requests ({@code requests}: their tags then) and of first
+   * contacts over their budget (Long.MAX_VALUE: none). In memory: after a restart every prefix
+   * starts from 0 again (items already taken come again and are dropped).
    */
-  record PrefixCursor(long after, Set<Integer> prefixes) {}
+  record PrefixCursor(long after, Set<Integer> prefixes, long requestFrom, long budgetFrom, Set<String> requests) {}
 
   /** Fetches by tag prefixes of {@code bits} bits (spec: transport.adoc#fetch-prefix), or by tag (-1). */
   void byPrefix(int bits) {
@@ -226,9 +228,11 @@ final class Fetcher {
    * a loop of this node's) dropped; nothing is acknowledged. The cursor moves only when the whole
    * round succeeds, to an id that no item still unseen can be at or below: the lower of the two
    * sets' highest ids (a new set that held nothing leaves the first set's). An item this round
-   * could not take yet (a first contact over its budget, an item of a contact request not yet
-   * accepted) keeps the cursor below it, and a round
-   * that stops paging at {@link #PREFIX_ROUND_BYTES} keeps it at or below where it stopped.
+   * could not take yet does not hold the cursor back (a stranger could then make every round read
+   * the mailbox again): the lowest id of an item of a contact request not yet accepted, and of a
+   * first contact over its budget, is kept, and the round after a request leaves the requests (or
+   * after every invite tag's budget is open again) reads from there once. A round that stops paging
+   * at {@link #PREFIX_ROUND_BYTES} keeps the cursor at or below where it stopped.
    */
   private void fetchByPrefix(LinkPool.Calls link, Address mailbox) throws IOException, SottoException,
       StoreException {
@@ -256,12 +260,30 @@ final class Fetcher {
     }
     String key = Node.addressText(mailbox);
     PrefixCursor cursor = cursors.get(key);
+    boolean requestLeft = cursor != null && !held.containsAll(cursor.requests());
+    boolean budgetsOpen = core.fetchTags().size() == core.watchedTags().size();
+    long requestFrom = Long.MAX_VALUE;
+    long budgetFrom = Long.MAX_VALUE;
+    if (cursor != null) {
+      long after = cursor.after();
+      requestFrom = cursor.requestFrom();
+      budgetFrom = cursor.budgetFrom();
+      if (requestLeft && requestFrom != Long.MAX_VALUE) {
+        after = Math.min(after, requestFrom - 1);
+        requestFrom = Long.MAX_VALUE;
+      }
+      if (budgetsOpen && budgetFrom != Long.MAX_VALUE) {
+        after = Math.min(after, budgetFrom - 1);
+        budgetFrom = Long.MAX_VALUE;
+      }
+      cursor = new PrefixCursor(after, cursor.prefixes(), requestFrom, budgetFrom, held);
+    }
     List<Integer> old = new ArrayList<>();
     List<Integer> fresh = new ArrayList<>();
     for (int p : prefixes) {
       (cursor != null && cursor.prefixes().contains(p) ? old : fresh).add(p);
     }
-    long[] floor = {Long.MAX_VALUE};
+    long[] floor = {Long.MAX_VALUE, requestFrom, budgetFrom};
     long[] bytes = {0};
     long next = Long.MAX_VALUE;
     if (!old.isEmpty()) {
@@ -275,7 +297,7 @@ final class Fetcher {
       }
     }
     next = Math.min(next, floor[0] - 1);
-    cursors.put(key, new PrefixCursor(next, Set.copyOf(prefixes)));
+    cursors.put(key, new PrefixCursor(next, Set.copyOf(prefixes), floor[1], floor[2], Set.copyOf(held)));
   }
 
   /**
@@ -322,7 +344,7 @@ final class Fetcher {
           }
           String tag = java.util.HexFormat.of().formatHex(envelope.tag());
           if (held.contains(tag)) {
-            floor[0] = Math.min(floor[0], response.itemId()); // a request's: left for after it is accepted
+            floor[1] = Math.min(floor[1], response.itemId()); // a request's: read again once it leaves
             continue;
           }
           if (!watched.contains(tag)) {
@@ -339,7 +361,7 @@ final class Fetcher {
             }
           } catch (SottoException e) {
             if (e.code() == dev.sotto.ErrorCode.LIMIT_EXCEEDED) {
-              floor[0] = Math.min(floor[0], response.itemId()); // a first contact over budget: again later
+              floor[2] = Math.min(floor[2], response.itemId()); // a first contact over budget: again later
             } else {
               status.refused(clock.millis(), "an envelope fetched from mailbox " + NodeStatus.shown(mailbox) + ": "
                   + e.code());

@@ -297,4 +297,38 @@ class PrefixFetchTest {
       }
     }
   }
+
+  /**
+   * A contact request's later items are not taken before it is accepted, as under FETCH, and do not
+   * hold the cursor back: once accepted, the node reads from the first of them again and shows them.
+   */
+  @Test
+  void aRequestsItemsWaitUntilItIsAcceptedAndAreThenRead() throws Exception {
+    try (Node mailbox = Node.open(TestNodes.init(dir, "mailbox", List.of()), null, TestNodes.fast())) {
+      mailbox.start();
+      Node.Options bobs = TestNodes.fast().withListening(false).withTiming(Timing.OFF.withPrefixFetch(4));
+      try (Node alice = Node.open(TestNodes.init(dir, "alice", List.of()), null, TestNodes.fast());
+          Node bob = Node.open(TestNodes.init(dir, "bob", List.of(mailbox.mailboxAddress())), null, bobs)) {
+        TestNodes.connect(alice, bob);
+        alice.start();
+        bob.start();
+        alice.addContact("bob", bob.card().text()); // a stranger to bob
+        alice.send("bob", "hi");
+        TestNodes.await(Duration.ofSeconds(20), () -> bob.contactBook().requests().size() == 1);
+        alice.send("bob", "more");
+        TestNodes.await(Duration.ofSeconds(20), () -> TestNodes.outbox(alice).isEmpty());
+        int items = mailbox.mailboxItems().size();
+        Thread.sleep(1_500); // rounds that are handed alice's second item and leave it
+        assertTrue(bob.contactBook().requests().get(0).texts().stream().noneMatch(m -> "more".equals(m.text())),
+            "not taken while a request");
+        bob.contactBook().accept("alice", null);
+        List<Node.Shown> shown = new ArrayList<>();
+        TestNodes.await(Duration.ofSeconds(20), () -> {
+          shown.addAll(bob.read());
+          return shown.stream().anyMatch(m -> "more".equals(m.text()));
+        });
+        assertTrue(items >= 2, "both at the mailbox: " + items);
+      }
+    }
+  }
 }
