@@ -226,8 +226,10 @@ final class Fetcher {
    * of the tags watched, those named in the last round from the mailbox's cursor and the new ones
    * from 0, each set paged to its end; every item under a watched tag is received, the others (and
    * a loop of this node's) dropped; nothing is acknowledged. The cursor moves only when the whole
-   * round succeeds, to an id that no item still unseen can be at or below: the lower of the two
-   * sets' highest ids (a new set that held nothing leaves the first set's). An item this round
+   * round succeeds, to an id that no item still unseen can be at or below: the last id the first
+   * chain of requests (the old prefixes, or else the first 1,024 new ones) was handed, or its start
+   * when it was handed nothing; ids are given in the order deposited, so an item deposited after a
+   * chain ended has a higher id than any handed out before. An item this round
    * could not take yet does not hold the cursor back (a stranger could then make every round read
    * the mailbox again): the lowest id of an item of a contact request not yet accepted, and of a
    * first contact over its budget, is kept, and the round after a request leaves the requests (or
@@ -283,31 +285,28 @@ final class Fetcher {
     for (int p : prefixes) {
       (cursor != null && cursor.prefixes().contains(p) ? old : fresh).add(p);
     }
-    long[] floor = {Long.MAX_VALUE, requestFrom, budgetFrom};
+    // floor: {cut short at, a request's lowest, over budget lowest, where the first chain ended}
+    long[] floor = {Long.MAX_VALUE, requestFrom, budgetFrom, -1};
     long[] bytes = {0};
-    long next = Long.MAX_VALUE;
     if (!old.isEmpty()) {
-      long seen = pages(link, mailbox, old, cursor.after(), watched, held, floor, bytes);
-      next = Math.max(cursor.after(), seen);
+      pages(link, mailbox, old, cursor.after(), watched, held, floor, bytes);
     }
     if (!fresh.isEmpty()) {
-      long seen = pages(link, mailbox, fresh, 0, watched, held, floor, bytes);
-      if (seen > 0 || old.isEmpty()) {
-        next = Math.min(next, seen);
-      }
+      pages(link, mailbox, fresh, 0, watched, held, floor, bytes);
     }
-    next = Math.min(next, floor[0] - 1);
+    // Every item under the first chain's prefixes up to where it ended was handed out; every later
+    // chain, ending later, was handed all it held then; whatever came after has a higher id.
+    long next = Math.min(floor[3], floor[0] - 1);
     cursors.put(key, new PrefixCursor(next, Set.copyOf(prefixes), floor[1], floor[2], Set.copyOf(held)));
   }
 
   /**
    * Pages through one set of prefixes from {@code after} to its end, 1,024 prefixes a chain;
-   * returns the highest item id handed out (0: none). Each answer is checked whole before any of it
+   * {@code floor[3]}, when still -1, takes the last id the first chain ended at. Each answer is checked whole before any of it
    * is used: an item id not above the last, or a tag under none of the prefixes, is a link error.
    */
-  private long pages(LinkPool.Calls link, Address mailbox, List<Integer> prefixes, long after, Set<String> watched,
+  private void pages(LinkPool.Calls link, Address mailbox, List<Integer> prefixes, long after, Set<String> watched,
       Set<String> held, long[] floor, long[] bytes) throws IOException, SottoException, StoreException {
-    long highest = 0;
     for (int from = 0; from < prefixes.size(); from += Frame.MAX_COUNT) {
       List<Integer> chunk = prefixes.subList(from, Math.min(prefixes.size(), from + Frame.MAX_COUNT));
       long last = after;
@@ -369,7 +368,6 @@ final class Fetcher {
           }
         }
         last = previous;
-        highest = Math.max(highest, previous > after ? previous : 0);
         if (more && bytes[0] >= PREFIX_ROUND_BYTES) {
           // Cut short: the rest at the next round. Everything up to `last` under these prefixes was
           // handed out, nothing after it: the cursor may not pass it.
@@ -379,8 +377,10 @@ final class Fetcher {
         int taken = items.size();
         log.log(Level.DEBUG, () -> "mailbox " + NodeStatus.shown(mailbox) + ": " + taken + " items by prefix");
       }
+      if (floor[3] < 0) {
+        floor[3] = last;
+      }
     }
-    return highest;
   }
 
   private void forgetIfClean(Address mailbox, long began) throws StoreException, SottoException {
