@@ -73,7 +73,7 @@ final class Fetcher {
   /** Fetching by tag prefix: the prefix length in bits, or -1 (off: FETCH by tag). */
   private int prefixBits = -1;
   /** Per mailbox (its address text): where its prefix fetches resume, for the prefixes named last. */
-  private final Map<String, PrefixCursor> cursors = new HashMap<>();
+  private final Map<String, PrefixCursor> cursors = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * Where prefix fetches at one mailbox resume: every item under one of {@code prefixes} with an id
@@ -242,7 +242,7 @@ final class Fetcher {
     // are handed out anyway, refused for the budget, and kept above the cursor until it refills.
     List<byte[]> tags = round(core.watchedTags());
     Set<String> watched = new java.util.HashSet<>();
-    Set<String> held = core.requestTags();
+    Set<String> held = new java.util.HashSet<>(core.requestTags());
     java.util.TreeSet<Integer> prefixes = new java.util.TreeSet<>();
     for (byte[] tag : tags) {
       watched.add(java.util.HexFormat.of().formatHex(tag));
@@ -357,6 +357,12 @@ final class Fetcher {
           try {
             if (core.receiveFetched(envelope) != NodeCore.Outcome.DUPLICATE) {
               fetched.incrementAndGet();
+              // What it opened may watch new tags (a first contact's session, a chain's next tags),
+              // under which the items after it in this answer came: they are told apart anew.
+              watched.clear();
+              core.watchedTags().forEach(t -> watched.add(java.util.HexFormat.of().formatHex(t)));
+              held.clear();
+              held.addAll(core.requestTags());
             }
           } catch (SottoException e) {
             if (e.code() == dev.sotto.ErrorCode.LIMIT_EXCEEDED) {

@@ -210,7 +210,8 @@ class PrefixFetchTest {
             assertEquals(4, f.prefixFetchBody().bits());
           }
         }
-        assertTrue(handedToBob.size() >= 32 + n, "bob is handed the others' items as well as his own: "
+        // alice's 5 texts may travel in fewer envelopes (queued texts are sealed together).
+        assertTrue(handedToBob.size() > 32, "bob is handed the others' items as well as his own: "
             + handedToBob.size());
         assertTrue(bob.prefixDropped() >= 32, "and drops the others' unopened: " + bob.prefixDropped());
         assertTrue(mailbox.mailboxItems().size() >= 32 + n, "nothing was deleted: items leave at expiry");
