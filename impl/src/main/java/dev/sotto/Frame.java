@@ -40,6 +40,14 @@ public final class Frame {
    * knows are not handed out to the others.
    */
   public static final int FETCH_GROUP = 0x0d;
+  /**
+   * Fetch by tag prefix (spec: transport.adoc#fetch-prefix): every item whose tag begins with one of
+   * the named prefixes, after an item id, so that the mailbox does not learn which tags are wanted.
+   * Items handed out this way cannot be acknowledged: they leave at expiry.
+   */
+  public static final int FETCH_PREFIX = 0x0e;
+  /** The most bits a FETCH_PREFIX prefix has: a prefix is held in a {@code u16}. */
+  public static final int MAX_PREFIX_BITS = 16;
   public static final int OK = 0x81;
   public static final int ERROR = 0x82;
   public static final int ITEM = 0x83;
@@ -644,6 +652,81 @@ public final class Frame {
     }
     in.end();
     return List.copyOf(out);
+  }
+
+  /**
+   * The body of a FETCH_PREFIX (spec: transport.adoc#fetch-prefix): items with an id above
+   * {@code after}, whose tag's first {@code bits} bits are those of one of the {@code prefixes} (each
+   * a {@code u16} whose first {@code bits} bits are the prefix and whose other bits are 0).
+   */
+  public record PrefixFetch(long after, int bits, List<Integer> prefixes) {
+    public PrefixFetch {
+      if (after < 0 || bits < 0 || bits > MAX_PREFIX_BITS || prefixes.isEmpty() || prefixes.size() > MAX_COUNT) {
+        throw new IllegalArgumentException("a FETCH_PREFIX has after below 2^63, 0.." + MAX_PREFIX_BITS
+            + " bits and 1.." + MAX_COUNT + " prefixes");
+      }
+      for (int p : prefixes) {
+        if (p < 0 || p > 0xffff || (p & lowMask(bits)) != 0) {
+          throw new IllegalArgumentException("a prefix of " + bits + " bits has its other bits 0");
+        }
+      }
+      prefixes = List.copyOf(prefixes);
+    }
+
+    /** Whether a tag begins with one of the prefixes. */
+    public boolean covers(byte[] tag) {
+      int first = ((tag[0] & 0xff) << 8) | (tag[1] & 0xff);
+      int head = first & ~lowMask(bits) & 0xffff;
+      return prefixes.contains(head);
+    }
+
+    /** The prefix of {@code bits} bits of a tag, as a prefix of this request holds it. */
+    public static int prefixOf(byte[] tag, int bits) {
+      int first = ((tag[0] & 0xff) << 8) | (tag[1] & 0xff);
+      return first & ~lowMask(bits) & 0xffff;
+    }
+
+    static int lowMask(int bits) {
+      return (1 << (MAX_PREFIX_BITS - bits)) - 1;
+    }
+  }
+
+  /** FETCH_PREFIX: {@code after u64 || bits u8 || count u16 || prefix u16 x count}. */
+  public static Frame fetchPrefix(long requestId, PrefixFetch fetch) {
+    Writer w = new Writer().u64(fetch.after()).u8(fetch.bits()).u16(fetch.prefixes().size());
+    for (int p : fetch.prefixes()) {
+      w.u16(p);
+    }
+    return of(FETCH_PREFIX, requestId, w.toByteArray());
+  }
+
+  /**
+   * The body of a FETCH_PREFIX, read in this order: {@code after}, {@code bits}, {@code count}, the
+   * prefixes, the end. Repeats are kept, in the order given.
+   *
+   * @throws SottoException INVALID_ENCODING ({@code after} of 2^63 or more, {@code bits} above 16, a
+   *     count of 0 or above 1024, a prefix with a bit set after its first {@code bits}), TRUNCATED,
+   *     TRAILING_DATA
+   */
+  public PrefixFetch prefixFetchBody() throws SottoException {
+    requireType(FETCH_PREFIX);
+    Reader in = new Reader(body, "fetch_prefix");
+    long after = in.u64("after");
+    int bits = in.u8("bits");
+    if (bits > MAX_PREFIX_BITS) {
+      throw in.invalid("bits", 8, "a prefix of " + bits + " bits is longer than " + MAX_PREFIX_BITS);
+    }
+    int count = count(in);
+    List<Integer> prefixes = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      int p = in.u16("prefix[" + i + "]");
+      if ((p & PrefixFetch.lowMask(bits)) != 0) {
+        throw in.invalid("prefix[" + i + "]", 11 + 2 * i, "a prefix of " + bits + " bits has a bit set after them");
+      }
+      prefixes.add(p);
+    }
+    in.end();
+    return new PrefixFetch(after, bits, prefixes);
   }
 
   /** The body of a DEPOSIT_GROUP: the leaves as given (repeats kept), then the envelope. */

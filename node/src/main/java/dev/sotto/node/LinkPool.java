@@ -296,7 +296,7 @@ final class LinkPool implements AutoCloseable {
       @Override
       public List<Frame> call(Frame request) throws IOException, SottoException {
         Duration budget = request.type() == Frame.FETCH || request.type() == Frame.FETCH_GROUP
-            || request.type() == Frame.BACKUP_GET ? budgets.fetch()
+            || request.type() == Frame.FETCH_PREFIX || request.type() == Frame.BACKUP_GET ? budgets.fetch()
             : budgets.request();
         return within(socket, budget, requestName(request.type()), () -> channel.call(request));
       }
@@ -371,6 +371,7 @@ final class LinkPool implements AutoCloseable {
       case Frame.DEPOSIT_GROUP -> "DEPOSIT_GROUP";
       case Frame.TAKE -> "TAKE";
       case Frame.FETCH_GROUP -> "FETCH_GROUP";
+      case Frame.FETCH_PREFIX -> "FETCH_PREFIX";
       default -> "request 0x" + Integer.toHexString(type);
     };
   }

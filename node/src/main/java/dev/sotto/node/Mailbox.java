@@ -281,8 +281,27 @@ public final class Mailbox {
     return fetch(link, request, true);
   }
 
+  /**
+   * FETCH_PREFIX (spec: transport.adoc#fetch-prefix): the unexpired items with an id above the
+   * request's, whose tag begins with one of its prefixes, at most 64 in id order, then DONE; the same
+   * budgets as FETCH, charged per prefix as per tag. No tag becomes watched, and the items handed out
+   * are not remembered for this link's ACKs: an ACK never deletes them (else a prefix of 0 bits would
+   * let anyone delete everything the mailbox holds), so they leave at expiry.
+   *
+   * @throws SottoException the body's errors (INVALID_ENCODING, TRUNCATED, TRAILING_DATA)
+   */
+  synchronized List<Frame> fetchPrefix(NodeCore.LinkState link, Frame request) throws StoreException,
+      SottoException {
+    return fetch(link, request, false, true);
+  }
+
   private List<Frame> fetch(NodeCore.LinkState link, Frame request, boolean group) throws StoreException,
       SottoException {
+    return fetch(link, request, group, false);
+  }
+
+  private List<Frame> fetch(NodeCore.LinkState link, Frame request, boolean group, boolean byPrefix)
+      throws StoreException, SottoException {
     long requestId = request.requestId();
     long t = nanos.getAsLong();
     HandshakeBudget.Prefix prefix = prefixOf(link.source);
@@ -302,8 +321,10 @@ public final class Mailbox {
       count("fetches_refused", 1);
       return List.of(Frame.error(requestId, ErrorCode.LIMIT_EXCEEDED));
     }
+    Frame.PrefixFetch byPrefixBody = byPrefix ? request.prefixFetchBody() : null;
     List<Frame.Watch> watches = group ? request.watches() : null;
-    List<byte[]> tags = group ? watches.stream().map(Frame.Watch::tag).toList() : request.tags();
+    List<byte[]> tags = byPrefix ? List.of() : group ? watches.stream().map(Frame.Watch::tag).toList() : request.tags();
+    int looked = byPrefix ? byPrefixBody.prefixes().size() : tags.size();
     long now = clock.millis();
     for (byte[] tag : tags) {
       watched.put(Tag.of(tag), now);
@@ -313,17 +334,19 @@ public final class Mailbox {
       it.next();
       it.remove();
     }
-    List<Tx.Item> items = store.read(tx -> group ? tx.fetchGroup(watches, now, Frame.MAX_ITEMS + 1)
-        : tx.fetch(tags, now, Frame.MAX_ITEMS + 1));
+    List<Tx.Item> items = store.read(tx -> byPrefix ? tx.fetchPrefix(byPrefixBody, now, Frame.MAX_ITEMS + 1)
+        : group ? tx.fetchGroup(watches, now, Frame.MAX_ITEMS + 1) : tx.fetch(tags, now, Frame.MAX_ITEMS + 1));
     List<Frame> out = new ArrayList<>();
     long bytes = 0;
     for (Tx.Item item : items.subList(0, Math.min(items.size(), Frame.MAX_ITEMS))) {
-      link.book.handedOut(item.id());
+      if (!byPrefix) {
+        link.book.handedOut(item.id());
+      }
       out.add(Frame.item(requestId, item.id(), Envelope.parse(item.envelope())));
       bytes += item.envelope().length;
     }
     out.add(Frame.done(requestId, items.size() > Frame.MAX_ITEMS));
-    double cost = REQUEST_COST + TAG_COST * tags.size() + bytes;
+    double cost = REQUEST_COST + TAG_COST * looked + bytes;
     budgets.link().charge(own, t, cost);
     budgets.global().charge(global, t, cost);
     if (shared != null) {
@@ -332,7 +355,7 @@ public final class Mailbox {
       fetchers.put(prefix, shared);
       forgetFull(fetchers, t, budgets.prefix());
     }
-    count("fetches", 1);
+    count(byPrefix ? "prefix_fetches" : "fetches", 1);
     count("bytes_served", bytes);
     return out;
   }

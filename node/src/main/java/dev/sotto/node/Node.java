@@ -422,6 +422,7 @@ public final class Node implements AutoCloseable {
     Timing timing = options.timing();
     this.loops = timing.coverPerHour() > 0 || timing.padFetch() ? new CoverLoops(seed, store, random) : null;
     fetcher.cover(loops, timing.coverPerHour() > 0, timing.padFetch());
+    fetcher.byPrefix(timing.prefixBits());
     this.groups = new Groups(store, clock, random, identity.publicIdentity(), links, log,
         options.policy().retentionMillis(), () -> {
           boolean own = options.policy().mailbox() || config.mailboxes().isEmpty();
@@ -1621,6 +1622,14 @@ public final class Node implements AutoCloseable {
   }
 
   /**
+   * Fetching by tag prefix (spec: transport.adoc#node-prefix-fetch): items handed out under a tag
+   * this node does not watch, dropped unopened.
+   */
+  public long prefixDropped() {
+    return fetcher.dropped.get();
+  }
+
+  /**
    * Cover loops (spec: transport.adoc#node-cover): deposited, fetched back, given up (pending too
    * long), failed deposits; null when they are off.
    */
@@ -1634,6 +1643,11 @@ public final class Node implements AutoCloseable {
   /** Tells {@code w} of every request this node serves (null: no one); see {@link NodeCore.RequestWatch}. */
   public void watchRequests(NodeCore.RequestWatch w) {
     core.watchRequests(w);
+  }
+
+  /** Has {@code f} replace the answers of every request this node serves (a dishonest mailbox); for tests. */
+  void forgeMailbox(NodeCore.MailboxForgery f) {
+    core.forgeMailbox(f);
   }
 
   /** Tells {@code l} of every request this node serves, with its answers and link; for tests. */

@@ -231,6 +231,20 @@ public final class NodeCore {
     mailboxLog = l;
   }
 
+  /**
+   * Replaces the answers of a request: a dishonest mailbox, for the tests of what a fetcher checks
+   * (spec: transport.adoc#fetch-prefix). Null: honest.
+   */
+  interface MailboxForgery {
+    List<Frame> forge(LinkState link, Frame request, List<Frame> answers);
+  }
+
+  private volatile MailboxForgery forgery;
+
+  void forgeMailbox(MailboxForgery f) {
+    forgery = f;
+  }
+
   void watchRequests(RequestWatch w) {
     watch = w;
   }
@@ -1140,6 +1154,10 @@ public final class NodeCore {
       w.served(request.type(), System.nanoTime(), request.body().length);
     }
     List<Frame> answers = answer(link, request);
+    MailboxForgery f = forgery;
+    if (f != null) {
+      answers = f.forge(link, request, answers);
+    }
     MailboxLog l = mailboxLog;
     if (l != null) {
       l.logged(link, request, answers);
@@ -1172,6 +1190,12 @@ public final class NodeCore {
             break;
           }
           return mailbox.fetchGroup(link, request);
+        }
+        case Frame.FETCH_PREFIX -> { // spec: transport.adoc#fetch-prefix
+          if (!policy.mailbox()) {
+            break;
+          }
+          return mailbox.fetchPrefix(link, request);
         }
         case Frame.ACK -> {
           if (!policy.mailbox()) {
@@ -1397,6 +1421,29 @@ public final class NodeCore {
    */
   public List<byte[]> watchedTags() throws StoreException, SottoException {
     return tags(false);
+  }
+
+  /**
+   * The tags of the sessions of contact requests not yet accepted: the node does not take their
+   * items, which wait at the mailbox until the request is accepted (spec: transport.adoc#node-requests).
+   * Fetching by prefix is handed them anyway, and keeps its cursor below them.
+   */
+  synchronized Set<String> requestTags() throws StoreException, SottoException {
+    ensureIndex();
+    Set<String> out = new HashSet<>();
+    store.read(tx -> {
+      Set<Long> requestSessions = new HashSet<>();
+      for (long contactId : Requests.read(tx).ids()) {
+        requestSessions.addAll(tx.sessionIds(contactId));
+      }
+      tagIndex.forEach((tag, session) -> {
+        if (requestSessions.contains(session)) {
+          out.add(tag);
+        }
+      });
+      return null;
+    });
+    return out;
   }
 
   /**

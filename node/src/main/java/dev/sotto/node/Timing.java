@@ -22,25 +22,33 @@ import java.time.Duration;
  *   <li>{@code padFetch}: every FETCH names as many tags as its frame holds (66, 258 or 1,024), the
  *       real ones and, after them, tags of the node's loop chain ({@link CoverLoops}), so that a
  *       mailbox learns the number of tags watched only to the frame class.
+ *   <li>{@code prefixBits}: fetching by tag prefix (spec: transport.adoc#fetch-prefix): every fetch
+ *       names the prefixes of this many bits (0 to 16) of the tags watched, takes every item under
+ *       them, keeps those under a watched tag and drops the rest, and acknowledges nothing (items
+ *       leave the mailbox at expiry), so that the mailbox does not learn which items the node
+ *       takes. -1: off (FETCH by tag).
  * </ul>
  */
 public record Timing(boolean steadyFetch, Duration fetchJitter, Duration maxSendDelay, double coverPerHour,
-    boolean padFetch) {
+    boolean padFetch, int prefixBits) {
   /** The longest sender delay accepted: a day (a message that waits longer is better not sent). */
   public static final Duration MAX_SEND_DELAY = Duration.ofDays(1);
 
   /** No defence: the schedule of the first revision (after the bounds above, which its constructor reads). */
-  public static final Timing OFF = new Timing(false, Duration.ZERO, Duration.ZERO, 0, false);
+  public static final Timing OFF = new Timing(false, Duration.ZERO, Duration.ZERO, 0, false, -1);
 
   /** The highest cover rate 'sotto run' accepts: 3,600 loops an hour (one a second on average); tests go higher. */
   public static final double MAX_COVER_PER_HOUR = 3600;
 
   /** Without cover loops or padding (the first two defences only). */
   public Timing(boolean steadyFetch, Duration fetchJitter, Duration maxSendDelay) {
-    this(steadyFetch, fetchJitter, maxSendDelay, 0, false);
+    this(steadyFetch, fetchJitter, maxSendDelay, 0, false, -1);
   }
 
   public Timing {
+    if (prefixBits < -1 || prefixBits > dev.sotto.Frame.MAX_PREFIX_BITS) {
+      throw new IllegalArgumentException("a tag prefix is 0 to 16 bits");
+    }
     if (!(coverPerHour >= 0 && Double.isFinite(coverPerHour))) {
       throw new IllegalArgumentException("a cover rate is 0 loops an hour or more");
     }
@@ -54,26 +62,31 @@ public record Timing(boolean steadyFetch, Duration fetchJitter, Duration maxSend
 
   /** Steady fetching, its jitter either way of the interval. */
   public Timing withSteadyFetch(Duration jitter) {
-    return new Timing(true, jitter, maxSendDelay, coverPerHour, padFetch);
+    return new Timing(true, jitter, maxSendDelay, coverPerHour, padFetch, prefixBits);
   }
 
   public Timing withSendDelay(Duration max) {
-    return new Timing(steadyFetch, fetchJitter, max, coverPerHour, padFetch);
+    return new Timing(steadyFetch, fetchJitter, max, coverPerHour, padFetch, prefixBits);
   }
 
   /** Cover loops at this rate, in loops an hour (zero: none). */
   public Timing withCover(double perHour) {
-    return new Timing(steadyFetch, fetchJitter, maxSendDelay, perHour, padFetch);
+    return new Timing(steadyFetch, fetchJitter, maxSendDelay, perHour, padFetch, prefixBits);
   }
 
   /** Padded fetch sets, or not. */
   public Timing withPadFetch(boolean on) {
-    return new Timing(steadyFetch, fetchJitter, maxSendDelay, coverPerHour, on);
+    return new Timing(steadyFetch, fetchJitter, maxSendDelay, coverPerHour, on, prefixBits);
+  }
+
+  /** Fetching by tag prefixes of this many bits (0 to 16), or not (-1). */
+  public Timing withPrefixFetch(int bits) {
+    return new Timing(steadyFetch, fetchJitter, maxSendDelay, coverPerHour, padFetch, bits);
   }
 
   /** Whether any defence is on. */
   public boolean any() {
-    return steadyFetch || !maxSendDelay.isZero() || coverPerHour > 0 || padFetch;
+    return steadyFetch || !maxSendDelay.isZero() || coverPerHour > 0 || padFetch || prefixBits >= 0;
   }
 
   /**

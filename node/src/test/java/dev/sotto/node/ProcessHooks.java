@@ -82,6 +82,14 @@ public final class ProcessHooks {
               }
             }
           }
+          case Frame.FETCH_PREFIX -> { // handed out by prefix: to every link that names it, taken by one
+            for (Frame a : answers) {
+              if (a.type() == Frame.ITEM) {
+                lines.append("P ").append(now).append(' ').append(from).append(' ')
+                    .append(hex.formatHex(a.itemEnvelope().tag())).append('\n');
+              }
+            }
+          }
           case Frame.ACK -> lines.append("A ").append(now).append(' ').append(from).append(' ')
               .append(request.itemIds().size()).append(' ').append(id).append('\n');
           default -> { }

@@ -787,6 +787,46 @@ public final class TransportVectors implements VectorSuite {
     body(cases, "TAKE of an item id of 2^63", Frame.TAKE, Texts.with(Frame.take(1, takes.subList(0, 1)).body(), 2, 0x80),
         ErrorCode.INVALID_ENCODING);
     fetchGroupBodies(cases);
+    fetchPrefixBodies(cases);
+  }
+
+  /**
+   * FETCH_PREFIX bodies (spec: transport.adoc#fetch-prefix). They use no random value, so they
+   * shift no other case's bytes.
+   */
+  private void fetchPrefixBodies(Cases cases) {
+    byte[] one = Frame.fetchPrefix(1, new Frame.PrefixFetch(0, 8, List.of(0xa500))).body();
+    body(cases, "FETCH_PREFIX of one prefix of 8 bits, from the first item", Frame.FETCH_PREFIX, one, null);
+    byte[] three = Frame.fetchPrefix(1, new Frame.PrefixFetch(4097, 12, List.of(0x1230, 0xfff0, 0x1230))).body();
+    body(cases, "FETCH_PREFIX of three prefixes of 12 bits, one twice: each kept in its place, after item 4097",
+        Frame.FETCH_PREFIX, three, null);
+    body(cases, "FETCH_PREFIX of the prefix of 0 bits (every item)", Frame.FETCH_PREFIX,
+        Frame.fetchPrefix(1, new Frame.PrefixFetch(0, 0, List.of(0))).body(), null);
+    body(cases, "FETCH_PREFIX of a prefix of 16 bits", Frame.FETCH_PREFIX,
+        Frame.fetchPrefix(1, new Frame.PrefixFetch(Long.MAX_VALUE, 16, List.of(0xffff))).body(), null);
+    List<Integer> all = new ArrayList<>();
+    for (int i = 0; i < Frame.MAX_COUNT; i++) {
+      all.add(i << 6);
+    }
+    body(cases, "FETCH_PREFIX of 1,024 prefixes of 10 bits (the most, every prefix)", Frame.FETCH_PREFIX,
+        Frame.fetchPrefix(1, new Frame.PrefixFetch(0, 10, all)).body(), null);
+    body(cases, "FETCH_PREFIX of bits 17", Frame.FETCH_PREFIX, Texts.with(one, 8, 17), ErrorCode.INVALID_ENCODING);
+    body(cases, "FETCH_PREFIX of a prefix of 8 bits with a bit set after them", Frame.FETCH_PREFIX,
+        Texts.with(one, 12, 0x01), ErrorCode.INVALID_ENCODING);
+    body(cases, "FETCH_PREFIX of the prefix of 0 bits with a bit set", Frame.FETCH_PREFIX,
+        Frame.of(Frame.FETCH_PREFIX, 1, new Writer().u64(0).u8(0).u16(1).u16(0x8000).toByteArray()).body(),
+        ErrorCode.INVALID_ENCODING);
+    body(cases, "FETCH_PREFIX of after 2^63", Frame.FETCH_PREFIX, Texts.with(one, 0, 0x80), ErrorCode.INVALID_ENCODING);
+    body(cases, "FETCH_PREFIX of count 0", Frame.FETCH_PREFIX, Arrays.copyOf(Texts.with(one, 10, 0), 11),
+        ErrorCode.INVALID_ENCODING);
+    body(cases, "FETCH_PREFIX of count 1025 and nothing after it: the count is checked first", Frame.FETCH_PREFIX,
+        new Writer().u64(0).u8(8).u16(1025).toByteArray(), ErrorCode.INVALID_ENCODING);
+    body(cases, "FETCH_PREFIX of 10 bytes (bits but no count)", Frame.FETCH_PREFIX, Arrays.copyOf(one, 10),
+        ErrorCode.TRUNCATED);
+    body(cases, "FETCH_PREFIX of count 3 with its last prefix cut short", Frame.FETCH_PREFIX,
+        Arrays.copyOf(three, three.length - 1), ErrorCode.TRUNCATED);
+    body(cases, "FETCH_PREFIX of count 2 before three prefixes", Frame.FETCH_PREFIX, Texts.with(three, 10, 2),
+        ErrorCode.TRAILING_DATA);
   }
   /**
    * FETCH_GROUP bodies (spec: transport.adoc#mailbox), from a source of their own, so that they
@@ -881,6 +921,12 @@ public final class TransportVectors implements VectorSuite {
         for (Frame.Take t : frame.takes()) {
           takes.addObject().put("item_id", t.itemId()).put("token", Bytes.hex(t.token()));
         }
+      }
+      case Frame.FETCH_PREFIX -> {
+        Frame.PrefixFetch fetch = frame.prefixFetchBody();
+        out.put("after", fetch.after()).put("bits", fetch.bits());
+        ArrayNode prefixes = out.putArray("prefixes");
+        fetch.prefixes().forEach(prefixes::add);
       }
       case Frame.FETCH_GROUP -> {
         ArrayNode watches = out.putArray("watches");

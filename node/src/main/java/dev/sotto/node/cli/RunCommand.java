@@ -57,6 +57,14 @@ final class RunCommand extends Cmd {
           + " many tags the node watches only to that step (costs nothing on the wire; the mailbox looks up more tags).")
   boolean padFetch;
 
+  @Option(names = "--prefix-fetch", paramLabel = "BITS", defaultValue = "-1",
+      description = "Fetch by tag prefixes of BITS bits (0 to 16) instead of by tag: the mailbox hands out every"
+          + " item under the prefixes of the tags the node watches, the node keeps its own and drops the rest, and"
+          + " acknowledges nothing (items leave at expiry), so the mailbox does not learn which items the node"
+          + " takes. Costs every byte deposited under those prefixes; fewer bits hide more and cost more."
+          + " Default: off.", showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER)
+  int prefixBits;
+
   @Override
   @SuppressWarnings("try") // the lock is held, not used, while the node runs
   int execute() throws Exception {
@@ -108,12 +116,15 @@ final class RunCommand extends Cmd {
       if (!(sendDelaySeconds >= 0)) {
         throw new IllegalArgumentException("--send-delay is 0 seconds or more");
       }
+      if (prefixBits < -1 || prefixBits > dev.sotto.Frame.MAX_PREFIX_BITS) {
+        throw new IllegalArgumentException("--prefix-fetch is 0 to 16 bits");
+      }
       if (!(coverPerHour >= 0 && coverPerHour <= dev.sotto.node.Timing.MAX_COVER_PER_HOUR)) {
         throw new IllegalArgumentException("--cover is 0 to 3600 loops an hour");
       }
       dev.sotto.node.Timing t = dev.sotto.node.Timing.OFF
           .withSendDelay(java.time.Duration.ofMillis(Math.round(Math.min(sendDelaySeconds, 1e9) * 1000)))
-          .withCover(coverPerHour).withPadFetch(padFetch);
+          .withCover(coverPerHour).withPadFetch(padFetch).withPrefixFetch(prefixBits);
       return steadyFetch ? t.withSteadyFetch(java.time.Duration.ofMillis(fetchJitterMillis)) : t;
     } catch (IllegalArgumentException e) {
       throw Failure.input(e.getMessage());
@@ -150,6 +161,9 @@ final class RunCommand extends Cmd {
     }
     if (t.padFetch()) {
       out.append("; padded fetches");
+    }
+    if (t.prefixBits() >= 0) {
+      out.append("; fetches by tag prefixes of ").append(t.prefixBits()).append(" bits");
     }
     return out.toString();
   }

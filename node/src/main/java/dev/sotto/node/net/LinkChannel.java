@@ -193,7 +193,7 @@ public final class LinkChannel implements Closeable {
         return responses;
       }
       if (type != Frame.ITEM || request.type() != Frame.FETCH && request.type() != Frame.FETCH_GROUP
-          && request.type() != Frame.BACKUP_GET) {
+          && request.type() != Frame.FETCH_PREFIX && request.type() != Frame.BACKUP_GET) {
         throw new IOException("link error: unexpected frame " + response);
       }
     }

@@ -1557,6 +1557,46 @@ public final class Tx {
     return items.size() > limit ? new ArrayList<>(items.subList(0, limit)) : items;
   }
 
+  /**
+   * Up to {@code limit} unexpired items with an id above {@code after}, whose tag begins with one of
+   * the prefixes of {@code fetch}, in id order (spec: transport.adoc#fetch-prefix). A prefix is a
+   * range of tags: from the prefix followed by 0 bits to the prefix followed by 1 bits.
+   */
+  public List<Item> fetchPrefix(Frame.PrefixFetch fetch, long nowMillis, int limit) throws StoreException {
+    List<Item> items = new ArrayList<>();
+    if (limit <= 0) {
+      return items;
+    }
+    List<Integer> prefixes = fetch.prefixes().stream().distinct().toList();
+    int span = (1 << (Frame.MAX_PREFIX_BITS - fetch.bits())) - 1;
+    int chunkSize = FETCH_CHUNK / 2;
+    for (int from = 0; from < prefixes.size(); from += chunkSize) {
+      List<Integer> chunk = prefixes.subList(from, Math.min(prefixes.size(), from + chunkSize));
+      Object[] args = new Object[2 * chunk.size() + 3];
+      for (int i = 0; i < chunk.size(); i++) {
+        int low = chunk.get(i);
+        int high = low | span;
+        byte[] lo = new byte[dev.sotto.Envelope.TAG_LENGTH];
+        byte[] hi = new byte[dev.sotto.Envelope.TAG_LENGTH];
+        java.util.Arrays.fill(hi, (byte) 0xff);
+        lo[0] = (byte) (low >>> 8);
+        lo[1] = (byte) low;
+        hi[0] = (byte) (high >>> 8);
+        hi[1] = (byte) high;
+        args[2 * i] = lo;
+        args[2 * i + 1] = hi;
+      }
+      args[2 * chunk.size()] = fetch.after();
+      args[2 * chunk.size() + 1] = nowMillis;
+      args[2 * chunk.size() + 2] = limit;
+      items.addAll(query(ITEM + " WHERE id IN (SELECT id FROM mailbox WHERE ("
+          + "(tag BETWEEN ? AND ?) OR ".repeat(chunk.size() - 1) + "(tag BETWEEN ? AND ?)) AND id > ? AND expires > ?"
+          + " ORDER BY id LIMIT ?) ORDER BY id", Tx::item, args));
+    }
+    items.sort(Comparator.comparingLong(Item::id));
+    return items.size() > limit ? new ArrayList<>(items.subList(0, limit)) : items;
+  }
+
   /** Deletes the items with these ids; returns how many there were. */
   public int deleteItems(List<Long> ids) throws StoreException {
     writing();

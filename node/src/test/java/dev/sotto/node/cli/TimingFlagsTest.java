@@ -30,6 +30,10 @@ class TimingFlagsTest {
         .failsWith(Failure.BAD_INPUT, "--fetch-jitter is 0 to 999");
     cli.run("--home", home.toString(), "run", "--cover", "4000").failsWith(Failure.BAD_INPUT, "--cover is 0 to 3600");
     cli.run("--home", home.toString(), "run", "--cover", "-1").failsWith(Failure.BAD_INPUT, "--cover is 0 to 3600");
+    cli.run("--home", home.toString(), "run", "--prefix-fetch", "17")
+        .failsWith(Failure.BAD_INPUT, "--prefix-fetch is 0 to 16");
+    cli.run("--home", home.toString(), "run", "--prefix-fetch", "-2")
+        .failsWith(Failure.BAD_INPUT, "--prefix-fetch is 0 to 16");
     assertTrue(cli.run("--home", home.toString(), "run", "--help").ok().out().contains("--steady-fetch"));
   }
 
@@ -40,5 +44,7 @@ class TimingFlagsTest {
         RunCommand.timingShown(Timing.OFF.withSteadyFetch(Duration.ofMillis(500)).withSendDelay(Duration.ofSeconds(60))));
     assertEquals("; cover loops, 60.0 an hour; padded fetches",
         RunCommand.timingShown(Timing.OFF.withCover(60).withPadFetch(true)));
+    assertEquals("; padded fetches; fetches by tag prefixes of 4 bits",
+        RunCommand.timingShown(Timing.OFF.withPadFetch(true).withPrefixFetch(4)));
   }
 }

@@ -14,7 +14,7 @@ import java.time.Duration;
 /**
  * A node as its own process, for the multi-process tests: {@code NodeProcess HOME [--no-mailbox]
  * [--tag-quota N] [--total-quota BYTES] [--fetch-ms N] [--loopback-by-prefix] [--max-links N]
- * [--handshakes-per-second N] [--idle-ms N] [--no-listen] [--steady-fetch-jitter-ms N] [--send-delay-ms N] [--cover-per-hour R] [--pad-fetch] [--source 127.0.0.N] [--mailbox-log FILE]}. Opens the node in HOME (no passphrase), starts it,
+ * [--handshakes-per-second N] [--idle-ms N] [--no-listen] [--steady-fetch-jitter-ms N] [--send-delay-ms N] [--cover-per-hour R] [--pad-fetch] [--prefix-fetch BITS] [--source 127.0.0.N] [--mailbox-log FILE]}. Opens the node in HOME (no passphrase), starts it,
  * prints {@code READY <port>} and runs until killed; SIGTERM closes it cleanly, SIGKILL is the
  * crash the tests want. It also stops when its standard input ends, so that a node does not
  * outlive a test JVM that died without killing it. Lines on standard input ask for figures: {@code
@@ -29,7 +29,7 @@ import java.time.Duration;
  * set the server's limits; {@code --handshakes-per-second} the global handshake budget (rate and
  * burst), for a test that makes thousands of links in seconds; {@code --no-listen} runs a node
  * reachable only through its mailboxes (READY 0); {@code --steady-fetch-jitter-ms} and {@code
- * --send-delay-ms}, {@code --cover-per-hour} and {@code --pad-fetch} switch on the timing defences (dev.sotto.node.Timing).
+ * --send-delay-ms}, {@code --cover-per-hour}, {@code --pad-fetch} and {@code --prefix-fetch} switch on the timing defences (dev.sotto.node.Timing).
  */
 public final class NodeProcess {
   private NodeProcess() {}
@@ -64,6 +64,7 @@ public final class NodeProcess {
         case "--cover-per-hour" -> options = options.withTiming(
             options.timing().withCover(Double.parseDouble(args[++i])));
         case "--pad-fetch" -> options = options.withTiming(options.timing().withPadFetch(true));
+        case "--prefix-fetch" -> options = options.withTiming(options.timing().withPrefixFetch(Integer.parseInt(args[++i])));
         case "--source" -> source = args[++i];
         case "--mailbox-log" -> mailboxLog = Path.of(args[++i]);
         case "--max-links" -> options = options.withLimits(options.limits().withMaxLinks(Integer.parseInt(args[++i])));

@@ -48,8 +48,13 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>In CI: no defence and all four defences together, at once in two groups (13 JVMs), 20 s of
  * traffic (about 80 s in all on a loaded 2-core machine). With {@code -Dsotto.timing.table=true},
- * README's table: every defence on its own too, one setting a round, 60 s each (about 8 minutes):
- * {@code ./mvnw -B -o test -pl node -Dtest=TimingAdversaryTest -Dsotto.timing.table=true}.
+ * README's table: every defence on its own too, one setting a round, 60 s each (about 10 minutes):
+ * {@code ./mvnw -B -o test -pl node -Dtest=TimingAdversaryTest -Dsotto.timing.table=true}; with
+ * {@code -Dsotto.timing.only=TEXT} as well, only the settings whose name holds TEXT, beside the
+ * baseline and all four (prefix fetching: about 6 minutes). Fetching by prefix hands an item to
+ * every link that names its prefix (log lines {@code P}): both adversaries spread such an item
+ * evenly over every address it went to, which is all the mailbox's log can tell of its receiver
+ * when the fetch sets are padded (they never change).
  */
 class TimingAdversaryTest extends ClusterTest {
   static final int NODES = 6;
@@ -62,8 +67,16 @@ class TimingAdversaryTest extends ClusterTest {
 
   record Measured(double tcp, double tor, int messages, int loops, double loopBytesPerHour, int sent, int shown) {}
 
-  /** One deposit at M: when, from where, and who fetched it (null: nobody). */
-  record Deposit(long nanos, String from, int size, String takenBy) {}
+  /**
+   * One deposit at M: when, from where, and who fetched it (null: nobody), or, fetched by prefix,
+   * every address it was handed to (the mailbox cannot tell which of them kept it).
+   */
+  record Deposit(long nanos, String from, int size, String takenBy, java.util.Set<String> handedTo) {
+    /** Who may have taken it, by the mailbox's log: the one that fetched it by tag, or all it was handed to. */
+    java.util.Set<String> takers() {
+      return takenBy != null ? java.util.Set.of(takenBy) : handedTo;
+    }
+  }
 
   private static String node(int g, int i) {
     return "g" + g + "n" + i;
@@ -88,6 +101,11 @@ class TimingAdversaryTest extends ClusterTest {
       settings.add(new Setting("sender delay, uniform 0-3 s", List.of("--send-delay-ms", "3000")));
       settings.add(new Setting("cover loops, 3,600 an hour", List.of("--cover-per-hour", "3600")));
       settings.add(new Setting("padded fetch sets", List.of("--pad-fetch")));
+      settings.add(new Setting("prefix fetch, 4 bits, padded", List.of("--prefix-fetch", "4", "--pad-fetch")));
+      String only = System.getProperty("sotto.timing.only");
+      if (only != null) { // the undefended baseline and the settings whose name holds this text
+        settings.removeIf(s -> !s.name().equals("no defence") && !s.name().contains(only));
+      }
     }
     settings.add(new Setting("all four", List.of("--steady-fetch-jitter-ms", "500", "--send-delay-ms", "3000",
         "--cover-per-hour", "3600", "--pad-fetch")));
@@ -212,7 +230,8 @@ class TimingAdversaryTest extends ClusterTest {
     for (String line : lines) {
       String[] f = line.split(" ");
       if (f[0].equals("D")) {
-        byTag.putIfAbsent(f[3], new Deposit(Long.parseLong(f[1]), f[2], Integer.parseInt(f[4]), null));
+        byTag.putIfAbsent(f[3], new Deposit(Long.parseLong(f[1]), f[2], Integer.parseInt(f[4]), null,
+            new java.util.TreeSet<>()));
       }
     }
     for (String line : lines) {
@@ -220,7 +239,13 @@ class TimingAdversaryTest extends ClusterTest {
       if (f[0].equals("I")) {
         Deposit d = byTag.get(f[3]);
         if (d != null && d.takenBy() == null) {
-          byTag.put(f[3], new Deposit(d.nanos(), d.from(), d.size(), f[2]));
+          byTag.put(f[3], new Deposit(d.nanos(), d.from(), d.size(), f[2], d.handedTo()));
+        }
+      }
+      if (f[0].equals("P")) {
+        Deposit d = byTag.get(f[3]);
+        if (d != null) {
+          d.handedTo().add(f[2]);
         }
       }
     }
@@ -228,20 +253,24 @@ class TimingAdversaryTest extends ClusterTest {
     for (int i = 0; i < NODES; i++) {
       index.put(source(g, i), i);
     }
-    List<Deposit> deposits = byTag.values().stream()
-        .filter(d -> d.takenBy() != null && index.containsKey(d.from()) && index.containsKey(d.takenBy())).toList();
-    // Over TCP, the mailbox alone: drop loops (one address both ways), count items per (receiver, sender).
-    int[][] count = new int[NODES][NODES];
+    List<Deposit> deposits = byTag.values().stream().filter(d -> index.containsKey(d.from()) && !d.takers().isEmpty()
+        && d.takers().stream().allMatch(index::containsKey)).toList();
+    // Over TCP, the mailbox alone: drop loops (one address both ways), count items per (receiver,
+    // sender); an item handed out by prefix counts for each address it went to, shared among them.
+    double[][] count = new double[NODES][NODES];
     int loops = 0;
     long loopBytes = 0;
     for (Deposit d : deposits) {
       int from = index.get(d.from());
-      int to = index.get(d.takenBy());
-      if (from == to) {
+      if (d.takenBy() != null && index.get(d.takenBy()) == from) {
         loops++;
         loopBytes += d.size();
-      } else {
-        count[to][from]++;
+        continue;
+      }
+      for (String taker : d.takers()) {
+        if (index.get(taker) != from) {
+          count[index.get(taker)][from] += 1.0 / d.takers().size();
+        }
       }
     }
     int tcpRight = 0;
@@ -269,13 +298,17 @@ class TimingAdversaryTest extends ClusterTest {
         times[i] = uploads.get(i).stream().mapToDouble(Double::doubleValue).sorted().toArray();
       }
       double[][] observed = new double[NODES][NODES];
-      int[] received = new int[NODES];
+      double[] received = new double[NODES];
       for (int j = 0; j < deposits.size(); j++) {
-        int rcv = index.get(deposits.get(j).takenBy());
-        received[rcv]++;
-        for (int snd = 0; snd < NODES; snd++) {
-          if (snd != rcv && any(times[snd], arrival[j] - TOR_MAX, arrival[j] - TOR_MIN)) {
-            observed[rcv][snd]++;
+        java.util.Set<String> takers = deposits.get(j).takers();
+        for (String taker : takers) {
+          int rcv = index.get(taker);
+          double w = 1.0 / takers.size();
+          received[rcv] += w;
+          for (int snd = 0; snd < NODES; snd++) {
+            if (snd != rcv && any(times[snd], arrival[j] - TOR_MAX, arrival[j] - TOR_MIN)) {
+              observed[rcv][snd] += w;
+            }
           }
         }
       }
@@ -291,10 +324,6 @@ class TimingAdversaryTest extends ClusterTest {
     }
     return new Measured((double) tcpRight / NODES, torRight / LATENCY_DRAWS / NODES, deposits.size() - loops, loops,
         loopBytes * 2 * 3600.0 / NODES / seconds, sent, shown);
-  }
-
-  private static int argmax(int[] xs, int skip) {
-    return argmax(Arrays.stream(xs).asDoubleStream().toArray(), skip);
   }
 
   private static int argmax(double[] xs, int skip) {

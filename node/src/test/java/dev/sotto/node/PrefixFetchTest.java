@@ -1,0 +1,335 @@
+package dev.sotto.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sotto.Envelope;
+import dev.sotto.ErrorCode;
+import dev.sotto.Frame;
+import dev.sotto.RandomSource;
+import dev.sotto.internal.encoding.Writer;
+import dev.sotto.node.net.LinkChannel;
+import dev.sotto.node.net.WireTap;
+import dev.sotto.node.store.Tx;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * FETCH_PREFIX at a running node's mailbox, over real links on loopback (spec:
+ * transport.adoc#fetch-prefix): every item under a named prefix, after the given id, at most 64 in
+ * id order with {@code more}; never deleted by an ACK (a prefix of 0 bits names everything); bad
+ * bodies refused with their error, the link open and the items unchanged; and a running node that
+ * fetches by prefix ({@code Timing.prefixBits}), seen by a mailbox that logs every request: it names
+ * no tag, takes its messages among others' items, and acknowledges nothing. About 10 s.
+ */
+class PrefixFetchTest {
+  private static final RandomSource RANDOM = RandomSource.secure();
+
+  @TempDir Path dir;
+
+  private final Random random = new Random(18);
+
+  private Envelope envelope(int first, int second) throws Exception {
+    byte[] b = new byte[1024];
+    random.nextBytes(b);
+    b[0] = Envelope.VERSION;
+    b[1] = (byte) first;
+    b[2] = (byte) second;
+    return Envelope.parse(b);
+  }
+
+  private static LinkChannel link(Node mailbox, String name) throws Exception {
+    return LinkChannel.connect(mailbox.mailboxAddress(), name, RANDOM, 5_000, WireTap.NONE);
+  }
+
+  private static List<Frame> call(LinkChannel link, Frame.PrefixFetch fetch) throws Exception {
+    return link.call(Frame.fetchPrefix(link.nextRequestId(), fetch));
+  }
+
+  private static List<Long> ids(List<Frame> answer) throws Exception {
+    List<Long> ids = new ArrayList<>();
+    for (Frame f : answer) {
+      if (f.type() == Frame.ITEM) {
+        ids.add(f.itemId());
+      }
+    }
+    return ids;
+  }
+
+  private static boolean more(List<Frame> answer) throws Exception {
+    Frame done = answer.get(answer.size() - 1);
+    assertEquals(Frame.DONE, done.type());
+    return done.more();
+  }
+
+  @Test
+  void handsOutEveryItemUnderAPrefixPageByPageAndNoAckDeletesThem() throws Exception {
+    Path home = TestNodes.init(dir, "mailbox", List.of());
+    try (Node mailbox = Node.open(home, null, TestNodes.fast())) {
+      mailbox.start();
+      List<Long> under = new ArrayList<>();
+      try (LinkChannel d = link(mailbox, "depositor")) {
+        for (int i = 0; i < 70; i++) {
+          // 0xa5 then any second byte: under the 8-bit prefix 0xa5; 0xa4ff and 0xa600 just outside.
+          assertEquals(Frame.OK, d.call(Frame.deposit(d.nextRequestId(), envelope(0xa5, i * 3))).get(0).type());
+          if (i == 10) {
+            assertEquals(Frame.OK, d.call(Frame.deposit(d.nextRequestId(), envelope(0xa4, 0xff))).get(0).type());
+            assertEquals(Frame.OK, d.call(Frame.deposit(d.nextRequestId(), envelope(0xa6, 0x00))).get(0).type());
+          }
+        }
+      }
+      for (Tx.Item item : mailbox.mailboxItems()) {
+        if ((item.tag()[0] & 0xff) == 0xa5) {
+          under.add(item.id());
+        }
+      }
+      assertEquals(70, under.size());
+      int held = mailbox.mailboxItems().size();
+      try (LinkChannel r = link(mailbox, "receiver")) {
+        List<Frame> first = call(r, new Frame.PrefixFetch(0, 8, List.of(0xa500)));
+        assertEquals(under.subList(0, 64), ids(first), "the first 64 under the prefix, in id order");
+        assertTrue(more(first));
+        List<Frame> second = call(r, new Frame.PrefixFetch(under.get(63), 8, List.of(0xa500, 0xa500)));
+        assertEquals(under.subList(64, 70), ids(second), "the rest, after the last id handed out");
+        assertTrue(!more(second));
+        for (Frame f : second.subList(0, second.size() - 1)) {
+          assertEquals(0xa5, f.itemEnvelope().tag()[0] & 0xff);
+        }
+        // 7 bits: 0xa4 and 0xa5 share the prefix 0xa400; 0xa6 does not.
+        List<Frame> seven = call(r, new Frame.PrefixFetch(under.get(63), 7, List.of(0xa400)));
+        assertEquals(6, ids(seven).size());
+        assertEquals(1, ids(call(r, new Frame.PrefixFetch(under.get(10), 7, List.of(0xa400)))).stream()
+            .filter(id -> !under.contains(id)).count(), "the 0xa4ff item, not the 0xa600 one");
+        // 0 bits: every item.
+        List<Frame> all = call(r, new Frame.PrefixFetch(0, 0, List.of(0)));
+        assertEquals(64, ids(all).size());
+        assertTrue(more(all));
+        // An ACK of items handed out by prefix deletes nothing, on this link or any other.
+        List<Frame> ok = r.call(Frame.ack(r.nextRequestId(), ids(all)));
+        assertEquals(Frame.OK, ok.get(0).type());
+        assertEquals(held, mailbox.mailboxItems().size(), "an ACK never deletes an item handed out by prefix");
+      }
+    }
+  }
+
+  @Test
+  void badBodiesAreRefusedWithTheirErrorAndChangeNothing() throws Exception {
+    Path home = TestNodes.init(dir, "mailbox", List.of());
+    try (Node mailbox = Node.open(home, null, TestNodes.fast())) {
+      mailbox.start();
+      try (LinkChannel d = link(mailbox, "depositor")) {
+        assertEquals(Frame.OK, d.call(Frame.deposit(d.nextRequestId(), envelope(0x01, 0x02))).get(0).type());
+      }
+      List<Tx.Item> before = mailbox.mailboxItems();
+      try (LinkChannel r = link(mailbox, "receiver")) {
+        byte[][] bad = {
+          new Writer().u64(0).u8(17).u16(1).u16(0).toByteArray(), // bits above 16
+          new Writer().u64(0).u8(8).u16(1).u16(0x0101).toByteArray(), // a bit after the prefix
+          new Writer().u64(0).u8(8).u16(0).toByteArray(), // count 0
+          new Writer().u32(0x80000000L).u32(0).u8(8).u16(1).u16(0x0100).toByteArray(), // after 2^63
+        };
+        for (byte[] body : bad) {
+          List<Frame> answer = r.call(Frame.of(Frame.FETCH_PREFIX, r.nextRequestId(), body));
+          assertEquals(List.of(Frame.error(answer.get(0).requestId(), ErrorCode.INVALID_ENCODING)), answer);
+        }
+        List<Frame> cut = r.call(Frame.of(Frame.FETCH_PREFIX, r.nextRequestId(),
+            new Writer().u64(0).u8(8).u16(2).u16(0x0100).toByteArray()));
+        assertEquals(Frame.error(cut.get(0).requestId(), ErrorCode.TRUNCATED), cut.get(0));
+        List<Frame> trailing = r.call(Frame.of(Frame.FETCH_PREFIX, r.nextRequestId(),
+            new Writer().u64(0).u8(8).u16(1).u16(0x0100).u8(0).toByteArray()));
+        assertEquals(Frame.error(trailing.get(0).requestId(), ErrorCode.TRAILING_DATA), trailing.get(0));
+        // The link is still open, and the item is still there, handed out to a good request.
+        assertEquals(1, ids(call(r, new Frame.PrefixFetch(0, 16, List.of(0x0102)))).size());
+      }
+      assertEquals(before.stream().map(Tx.Item::id).toList(), mailbox.mailboxItems().stream().map(Tx.Item::id).toList());
+    }
+  }
+
+  @Test
+  void aNodeFetchingByPrefixNamesNoTagTakesItsOwnAmongOthersAndAcknowledgesNothing() throws Exception {
+    List<Frame> requests = Collections.synchronizedList(new ArrayList<>());
+    List<String> handedToBob = Collections.synchronizedList(new ArrayList<>());
+    try (Node mailbox = Node.open(TestNodes.init(dir, "mailbox", List.of()), null, TestNodes.fast())) {
+      mailbox.start();
+      mailbox.logMailbox((link, request, answers) -> {
+        requests.add(request);
+        if (request.type() == Frame.FETCH_PREFIX) {
+          for (Frame a : answers) {
+            if (a.type() == Frame.ITEM) {
+              try {
+                handedToBob.add(HexFormat.of().formatHex(a.itemEnvelope().tag()));
+              } catch (dev.sotto.SottoException e) {
+                throw new IllegalStateException(e);
+              }
+            }
+          }
+        }
+      });
+      // Others' items under every prefix of 4 bits: bob is handed them and drops them.
+      try (LinkChannel d = link(mailbox, "others")) {
+        for (int i = 0; i < 32; i++) {
+          assertEquals(Frame.OK, d.call(Frame.deposit(d.nextRequestId(), envelope(i * 8, i))).get(0).type());
+        }
+      }
+      Node.Options bobs = TestNodes.fast().withListening(false).withTiming(Timing.OFF.withPrefixFetch(4));
+      try (Node alice = Node.open(TestNodes.init(dir, "alice", List.of()), null, TestNodes.fast());
+          Node bob = Node.open(TestNodes.init(dir, "bob", List.of(mailbox.mailboxAddress())), null, bobs)) {
+        TestNodes.connect(alice, bob);
+        alice.start();
+        bob.start();
+        alice.addContact("bob", bob.card().text());
+        bob.addContact("alice", alice.card().text(), false);
+        int n = 5;
+        for (int i = 0; i < n; i++) {
+          alice.send("bob", "m" + i);
+        }
+        List<Node.Shown> shown = new ArrayList<>();
+        TestNodes.await(Duration.ofSeconds(30), () -> {
+          shown.addAll(bob.read());
+          return shown.stream().filter(m -> m.kind() == Node.Kind.TEXT).count() == n;
+        });
+        for (Node.Shown m : shown) {
+          assertEquals("alice", m.contact(), m.toString());
+        }
+        List<Frame> seen;
+        synchronized (requests) {
+          seen = new ArrayList<>(requests);
+        }
+        assertTrue(seen.stream().anyMatch(f -> f.type() == Frame.FETCH_PREFIX), "bob fetches by prefix");
+        assertTrue(seen.stream().noneMatch(f -> f.type() == Frame.FETCH || f.type() == Frame.ACK),
+            "no FETCH names a tag and no ACK gives an item back");
+        for (Frame f : seen) {
+          if (f.type() == Frame.FETCH_PREFIX) {
+            assertEquals(4, f.prefixFetchBody().bits());
+          }
+        }
+        // alice's 5 texts may travel in fewer envelopes (queued texts are sealed together).
+        assertTrue(handedToBob.size() > 32, "bob is handed the others' items as well as his own: "
+            + handedToBob.size());
+        assertTrue(bob.prefixDropped() >= 32, "and drops the others' unopened: " + bob.prefixDropped());
+        assertTrue(mailbox.mailboxItems().size() >= 32 + n, "nothing was deleted: items leave at expiry");
+      }
+    }
+  }
+
+  /**
+   * A dishonest mailbox: an answer whose item ids go back, or that hands out an item under no prefix
+   * named, is a link error and none of it is used; one that answers {@code more} without end and
+   * floods 64 KiB items under the prefix costs the node at most {@link Fetcher#PREFIX_ROUND_BYTES}
+   * and one answer a round, and its messages still come.
+   */
+  @Test
+  void aLyingMailboxIsALinkErrorAndAnEndlessOneIsCutShort() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger mode = new java.util.concurrent.atomic.AtomicInteger(1);
+    java.util.concurrent.atomic.AtomicLong forgedIds = new java.util.concurrent.atomic.AtomicLong(1L << 40);
+    java.util.concurrent.atomic.AtomicInteger prefixRequests = new java.util.concurrent.atomic.AtomicInteger();
+    try (Node mailbox = Node.open(TestNodes.init(dir, "mailbox", List.of()), null, TestNodes.fast())) {
+      mailbox.start();
+      mailbox.forgeMailbox((link, request, answers) -> {
+        if (request.type() != Frame.FETCH_PREFIX) {
+          return answers;
+        }
+        prefixRequests.incrementAndGet();
+        try {
+          Frame.PrefixFetch body = request.prefixFetchBody();
+          List<Frame> out = new ArrayList<>(answers.subList(0, answers.size() - 1));
+          long id = request.requestId();
+          switch (mode.get()) {
+            case 1 -> { // an item outside every prefix named, after the real ones
+              byte[] tag = new byte[16];
+              int outside = (body.prefixes().get(0) + (1 << (16 - body.bits()))) & 0xffff;
+              tag[0] = (byte) (outside >>> 8);
+              tag[1] = (byte) outside;
+              out.add(Frame.item(id, forgedIds.incrementAndGet(), envelope(tag[0] & 0xff, tag[1] & 0xff)));
+            }
+            case 2 -> { // endless: 64 items of 64 KiB under the first prefix, and more
+              for (int i = 0; i < 64; i++) {
+                byte[] b = new byte[65536];
+                b[0] = Envelope.VERSION;
+                b[1] = (byte) (body.prefixes().get(0) >>> 8);
+                out.add(Frame.item(id, forgedIds.incrementAndGet(), Envelope.parse(b)));
+              }
+              out.add(Frame.done(id, true));
+              return out;
+            }
+            default -> {
+              return answers;
+            }
+          }
+          out.add(answers.get(answers.size() - 1));
+          return out;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      Node.Options bobs = TestNodes.fast().withListening(false).withTiming(Timing.OFF.withPrefixFetch(4));
+      try (Node alice = Node.open(TestNodes.init(dir, "alice", List.of()), null, TestNodes.fast());
+          Node bob = Node.open(TestNodes.init(dir, "bob", List.of(mailbox.mailboxAddress())), null, bobs)) {
+        TestNodes.connect(alice, bob);
+        alice.start();
+        bob.start();
+        alice.addContact("bob", bob.card().text());
+        bob.addContact("alice", alice.card().text(), false);
+        alice.send("bob", "first");
+        // Every answer carries a forged item outside the prefix: every round fails, nothing is shown.
+        TestNodes.await(Duration.ofSeconds(20), () -> mailbox.mailboxItems().size() >= 1 && prefixRequests.get() >= 2);
+        assertTrue(bob.read().stream().noneMatch(m -> m.kind() == Node.Kind.TEXT), "nothing of a lying answer is used");
+        assertEquals(0, bob.prefixDropped(), "nothing of a lying answer is used");
+        assertEquals(0, bob.counters()[2], "nothing of a lying answer is used");
+        // Endless answers of 4 MiB after the real items: the node takes one answer a round, drops the
+        // flood, shows its message, and goes on at the next round.
+        mode.set(2);
+        List<Node.Shown> shown = new ArrayList<>();
+        TestNodes.await(Duration.ofSeconds(20), () -> {
+          shown.addAll(bob.read());
+          return shown.stream().anyMatch(m -> m.kind() == Node.Kind.TEXT) && bob.prefixDropped() >= 128;
+        });
+        int rounds = prefixRequests.get();
+        long dropped = bob.prefixDropped();
+        // At most one answer of 64 a round past the budget of 4 MiB (64 items of 64 KiB): about a page a round.
+        assertTrue(dropped <= 64L * rounds, dropped + " dropped in " + rounds + " requests");
+      }
+    }
+  }
+
+  /**
+   * A contact request's later items are not taken before it is accepted, as under FETCH, and do not
+   * hold the cursor back: once accepted, the node reads from the first of them again and shows them.
+   */
+  @Test
+  void aRequestsItemsWaitUntilItIsAcceptedAndAreThenRead() throws Exception {
+    try (Node mailbox = Node.open(TestNodes.init(dir, "mailbox", List.of()), null, TestNodes.fast())) {
+      mailbox.start();
+      Node.Options bobs = TestNodes.fast().withListening(false).withTiming(Timing.OFF.withPrefixFetch(4));
+      try (Node alice = Node.open(TestNodes.init(dir, "alice", List.of()), null, TestNodes.fast());
+          Node bob = Node.open(TestNodes.init(dir, "bob", List.of(mailbox.mailboxAddress())), null, bobs)) {
+        TestNodes.connect(alice, bob);
+        alice.start();
+        bob.start();
+        alice.addContact("bob", bob.card().text()); // a stranger to bob
+        alice.send("bob", "hi");
+        TestNodes.await(Duration.ofSeconds(20), () -> bob.contactBook().requests().size() == 1);
+        alice.send("bob", "more");
+        TestNodes.await(Duration.ofSeconds(20), () -> TestNodes.outbox(alice).isEmpty());
+        int items = mailbox.mailboxItems().size();
+        Thread.sleep(1_500); // rounds that are handed alice's second item and leave it
+        assertTrue(bob.contactBook().requests().get(0).texts().stream().noneMatch(m -> "more".equals(m.text())),
+            "not taken while a request");
+        bob.contactBook().accept("alice", null);
+        List<Node.Shown> shown = new ArrayList<>();
+        TestNodes.await(Duration.ofSeconds(20), () -> {
+          shown.addAll(bob.read());
+          return shown.stream().anyMatch(m -> "more".equals(m.text()));
+        });
+        assertTrue(items >= 2, "both at the mailbox: " + items);
+      }
+    }
+  }
+}
