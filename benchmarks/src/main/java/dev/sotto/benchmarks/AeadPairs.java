@@ -88,27 +88,7 @@ public final class AeadPairs {
 
   private static void run(Map<String, FloorPairs.Op[]> pairs, int rounds, String first, String second)
       throws Exception {
-    for (Map.Entry<String, FloorPairs.Op[]> e : pairs.entrySet()) {
-      FloorPairs.Op java = e.getValue()[0];
-      FloorPairs.Op bc = e.getValue()[1]; // or the JDK's cipher, with "jdk"
-      for (int i = 0; i < 10; i++) { // warm-up: both sides compiled
-        FloorPairs.block(java, 200_000_000L);
-        FloorPairs.block(bc, 200_000_000L);
-      }
-      double[] js = new double[rounds];
-      double[] bs = new double[rounds];
-      double[] ratios = new double[rounds];
-      for (int i = 0; i < rounds; i++) {
-        js[i] = FloorPairs.block(java, 200_000_000L);
-        bs[i] = FloorPairs.block(bc, 200_000_000L);
-        ratios[i] = js[i] / bs[i];
-      }
-      Arrays.sort(js);
-      Arrays.sort(bs);
-      Arrays.sort(ratios);
-      System.out.printf("%-24s %s %9.2f  %s %9.2f  ratio %.3f  (quartiles %.3f .. %.3f)%n", e.getKey(), first,
-          js[rounds / 2], second, bs[rounds / 2], ratios[rounds / 2], ratios[rounds / 4], ratios[3 * rounds / 4]);
-    }
+    FloorPairs.compare(pairs, rounds, first, second, "ratio", 200_000_000L);
   }
 
   private static byte[] bcHmac(byte[] key, byte[] data) {

@@ -52,6 +52,37 @@ public final class FloorPairs {
     return (THREADS.getCurrentThreadCpuTime() - cpu) / 1000.0 / ops;
   }
 
+  /**
+   * Times each pair in blocks of 200 ms of wall time, {@code rounds} times, the two sides
+   * alternated, after ten warm-up blocks of {@code warmNanos} each (both sides compiled), and prints
+   * the median CPU µs per operation of each side and the median ratio first / second with its
+   * quartiles.
+   */
+  static void compare(Map<String, Op[]> pairs, int rounds, String first, String second, String ratio, long warmNanos)
+      throws Exception {
+    for (Map.Entry<String, Op[]> e : pairs.entrySet()) {
+      Op a = e.getValue()[0];
+      Op b = e.getValue()[1];
+      for (int i = 0; i < 10; i++) {
+        block(a, warmNanos);
+        block(b, warmNanos);
+      }
+      double[] as = new double[rounds];
+      double[] bs = new double[rounds];
+      double[] ratios = new double[rounds];
+      for (int i = 0; i < rounds; i++) {
+        as[i] = block(a, 200_000_000L);
+        bs[i] = block(b, 200_000_000L);
+        ratios[i] = as[i] / bs[i];
+      }
+      Arrays.sort(as);
+      Arrays.sort(bs);
+      Arrays.sort(ratios);
+      System.out.printf("%-34s %s %9.2f  %s %9.2f  %s %.3f  (quartiles %.3f .. %.3f)%n", e.getKey(), first,
+          as[rounds / 2], second, bs[rounds / 2], ratio, ratios[rounds / 2], ratios[rounds / 4], ratios[3 * rounds / 4]);
+    }
+  }
+
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
     String only = args.length > 1 ? args[1] : ".*";
@@ -128,27 +159,7 @@ public final class FloorPairs {
         return null;
       }});
     }
-    for (Map.Entry<String, Op[]> e : pairs.entrySet()) {
-      Op protocol = e.getValue()[0];
-      Op floor = e.getValue()[1];
-      for (int i = 0; i < 10; i++) { // warm-up: both sides compiled
-        block(protocol, 300_000_000L);
-        block(floor, 300_000_000L);
-      }
-      double[] ps = new double[rounds];
-      double[] fs = new double[rounds];
-      double[] ratios = new double[rounds];
-      for (int i = 0; i < rounds; i++) {
-        ps[i] = block(protocol, 200_000_000L);
-        fs[i] = block(floor, 200_000_000L);
-        ratios[i] = ps[i] / fs[i];
-      }
-      Arrays.sort(ps);
-      Arrays.sort(fs);
-      Arrays.sort(ratios);
-      System.out.printf("%-34s protocol %9.2f  floor %9.2f  ratio %.3f  (quartiles %.3f .. %.3f)%n", e.getKey(),
-          ps[rounds / 2], fs[rounds / 2], ratios[rounds / 2], ratios[rounds / 4], ratios[3 * rounds / 4]);
-    }
+    compare(pairs, rounds, "protocol", "floor", "ratio", 300_000_000L);
     RatchetFloor.evaporate(bh);
   }
 }

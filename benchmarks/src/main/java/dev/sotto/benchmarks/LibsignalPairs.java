@@ -4,7 +4,6 @@ import static dev.sotto.benchmarks.Fixtures.NOW;
 
 import dev.sotto.Initiator;
 import dev.sotto.Responder;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.signal.libsignal.protocol.state.impl.InMemorySignalProtocolStore;
@@ -109,26 +108,6 @@ public final class LibsignalPairs {
       signal.setUp();
       pairs.put("sameDirection16KiB", new FloorPairs.Op[] {sotto::op, () -> signal.c.send(true, signal.plaintext)});
     }
-    for (Map.Entry<String, FloorPairs.Op[]> e : pairs.entrySet()) {
-      FloorPairs.Op sotto = e.getValue()[0];
-      FloorPairs.Op signal = e.getValue()[1];
-      for (int i = 0; i < 10; i++) { // warm-up: both sides compiled
-        FloorPairs.block(sotto, 300_000_000L);
-        FloorPairs.block(signal, 300_000_000L);
-      }
-      double[] ss = new double[rounds];
-      double[] ls = new double[rounds];
-      double[] ratios = new double[rounds];
-      for (int i = 0; i < rounds; i++) {
-        ss[i] = FloorPairs.block(sotto, 200_000_000L);
-        ls[i] = FloorPairs.block(signal, 200_000_000L);
-        ratios[i] = ss[i] / ls[i];
-      }
-      Arrays.sort(ss);
-      Arrays.sort(ls);
-      Arrays.sort(ratios);
-      System.out.printf("%-20s sotto %9.2f  libsignal %9.2f  sotto/libsignal %.3f  (quartiles %.3f .. %.3f)%n",
-          e.getKey(), ss[rounds / 2], ls[rounds / 2], ratios[rounds / 2], ratios[rounds / 4], ratios[3 * rounds / 4]);
-    }
+    FloorPairs.compare(pairs, rounds, "sotto", "libsignal", "sotto/libsignal", 300_000_000L);
   }
 }
