@@ -245,9 +245,11 @@ final class Fetcher {
       StoreException {
     // Every tag watched, the invite tags whose first-contact budget is spent among them: their items
     // are handed out anyway, refused for the budget, and kept above the cursor until it refills.
+    // The requests' tags first, then the tags watched: a request accepted in between is then in both,
+    // and its items are held back once and read again at the next round, never dropped.
+    Set<String> held = new java.util.HashSet<>(core.requestTags());
     List<byte[]> tags = round(core.watchedTags());
     Set<String> watched = new java.util.HashSet<>();
-    Set<String> held = new java.util.HashSet<>(core.requestTags());
     java.util.TreeSet<Integer> prefixes = new java.util.TreeSet<>();
     for (byte[] tag : tags) {
       watched.add(java.util.HexFormat.of().formatHex(tag));
@@ -366,7 +368,8 @@ final class Fetcher {
               // under which the items after it in this answer came: they are told apart anew.
               watched.clear();
               core.watchedTags().forEach(t -> watched.add(java.util.HexFormat.of().formatHex(t)));
-              held.clear();
+              // Held only grows in a round: the cursor keeps every request seen, so that one that
+              // leaves during the round (its items held back before) is noticed at the next.
               held.addAll(core.requestTags());
             }
           } catch (SottoException e) {
