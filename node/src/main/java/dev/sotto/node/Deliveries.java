@@ -112,30 +112,27 @@ final class Deliveries {
         // order; the first it does not take goes the way of one envelope, below.
         if (due.size() - next > 1 && !peers.isEmpty() && !links.resting(peers.get(0))) {
           long start = System.nanoTime();
-          List<Tx.Outgoing> window = due.subList(next, Math.min(due.size(), next + LinkChannel.AHEAD));
-          int taken = ahead(peers.get(0), "", Frame.DELIVER, window);
+          int window = Math.min(due.size() - next, LinkChannel.AHEAD);
+          int taken = sendAhead(contactId, peers.get(0), "", Frame.DELIVER, due.subList(next, next + window),
+              sent);
           quick &= System.nanoTime() - start < PROVEN_MILLIS * 1_000_000;
-          for (Tx.Outgoing o : window.subList(0, taken)) {
-            took(contactId, o, peers.get(0), Ledger.Route.DIRECT, sent);
-          }
           next += taken;
-          if (taken == window.size()) {
+          if (taken == window) {
             continue;
           }
         }
         // Several due and no peer address to try (none, or each rests after a failure): sent ahead
         // as DEPOSITs on the link to the first mailbox address that does not rest, the same way.
-        Address box = mailboxes.stream().filter(a -> !links.resting(a)).findFirst().orElse(null);
-        if (due.size() - next > 1 && box != null && peers.stream().allMatch(links::resting)) {
+        Address box = due.size() - next > 1 && peers.stream().allMatch(links::resting)
+            ? mailboxes.stream().filter(a -> !links.resting(a)).findFirst().orElse(null) : null;
+        if (box != null) {
           long start = System.nanoTime();
-          List<Tx.Outgoing> window = due.subList(next, Math.min(due.size(), next + LinkChannel.AHEAD));
-          int taken = ahead(box, depositLane(contactId), Frame.DEPOSIT, window);
+          int window = Math.min(due.size() - next, LinkChannel.AHEAD);
+          int taken = sendAhead(contactId, box, depositLane(contactId), Frame.DEPOSIT,
+              due.subList(next, next + window), sent);
           quick &= System.nanoTime() - start < PROVEN_MILLIS * 1_000_000;
-          for (Tx.Outgoing o : window.subList(0, taken)) {
-            took(contactId, o, box, Ledger.Route.MAILBOX, sent);
-          }
           next += taken;
-          if (taken == window.size()) {
+          if (taken == window) {
             continue;
           }
         }
@@ -184,6 +181,20 @@ final class Deliveries {
       core.delivered(sent);
       sent.clear();
     }
+  }
+
+  /**
+   * Sends {@code window} ahead to {@code to} ({@link #ahead}) and notes each envelope taken (a
+   * DELIVER's as direct, a DEPOSIT's as left at a mailbox); returns how many were taken, in order.
+   */
+  private int sendAhead(long contactId, Address to, String lane, int type, List<Tx.Outgoing> window,
+      List<NodeCore.Sent> sent) throws StoreException, SottoException {
+    int taken = ahead(to, lane, type, window);
+    Ledger.Route route = type == Frame.DELIVER ? Ledger.Route.DIRECT : Ledger.Route.MAILBOX;
+    for (Tx.Outgoing o : window.subList(0, taken)) {
+      took(contactId, o, to, route, sent);
+    }
+    return taken;
   }
 
   /**
