@@ -1877,6 +1877,7 @@ public final class Node implements AutoCloseable {
       attempt("fetching contacts' prekeys", this::dispatchWantedPrekeys);
       attempt("backups", this::backupTurn);
       if (!stopped()) { // a device superseded by a newer restore sends nothing more (spec: backup.adoc#backup-generations)
+        attempt("asking for gaps", core::askForGaps);
         attempt("sealing", core::sealPending);
         attempt("delivery", deliveries::dispatch);
       }

@@ -113,28 +113,51 @@ public final class NodeCore {
    * The node's limits (spec: transport.adoc#mailbox-policy); the mailbox's shares and budgets are
    * in {@link Mailbox}. {@code loopbackByPrefix} gives loopback sources the mailbox's per-prefix
    * shares and budgets like any other (tests on one machine), as the handshake budgets' option does.
+   * {@code gapWaitMillis} is how long a contact's message may wait after a gap before the node asks
+   * the contact for what is missing, and how often at most a contact's asking is answered by a
+   * resend (spec: transport.adoc#node-gaps; 15 minutes, shorter in tests).
    */
   public record Policy(boolean mailbox, long retentionMillis, int perTagQuota, long totalQuotaBytes,
-      long duplicateMemoryMillis, boolean loopbackByPrefix, RequestPolicy requests) {
+      long duplicateMemoryMillis, boolean loopbackByPrefix, RequestPolicy requests, long gapWaitMillis) {
+    public static final long GAP_WAIT = 15L * 60 * 1000;
     public static final Policy DEFAULT = new Policy(true, 7L * 24 * 3600 * 1000, 256, 256L << 20, 8L * 24 * 3600 * 1000,
-        false, RequestPolicy.DEFAULT);
+        false, RequestPolicy.DEFAULT, GAP_WAIT);
+
+    public Policy {
+      if (gapWaitMillis <= 0) {
+        throw new IllegalArgumentException("the gap wait must be positive");
+      }
+    }
+
+    public Policy(boolean mailbox, long retentionMillis, int perTagQuota, long totalQuotaBytes,
+        long duplicateMemoryMillis, boolean loopbackByPrefix, RequestPolicy requests) {
+      this(mailbox, retentionMillis, perTagQuota, totalQuotaBytes, duplicateMemoryMillis, loopbackByPrefix, requests,
+          GAP_WAIT);
+    }
 
     public Policy withMailbox(boolean on) {
       return new Policy(on, retentionMillis, perTagQuota, totalQuotaBytes, duplicateMemoryMillis, loopbackByPrefix,
-          requests);
+          requests, gapWaitMillis);
     }
 
     public Policy withQuotas(int perTag, long totalBytes) {
-      return new Policy(mailbox, retentionMillis, perTag, totalBytes, duplicateMemoryMillis, loopbackByPrefix, requests);
+      return new Policy(mailbox, retentionMillis, perTag, totalBytes, duplicateMemoryMillis, loopbackByPrefix, requests,
+          gapWaitMillis);
     }
 
     public Policy withLoopbackByPrefix(boolean on) {
-      return new Policy(mailbox, retentionMillis, perTagQuota, totalQuotaBytes, duplicateMemoryMillis, on, requests);
+      return new Policy(mailbox, retentionMillis, perTagQuota, totalQuotaBytes, duplicateMemoryMillis, on, requests,
+          gapWaitMillis);
     }
 
     public Policy withRequests(RequestPolicy r) {
       return new Policy(mailbox, retentionMillis, perTagQuota, totalQuotaBytes, duplicateMemoryMillis, loopbackByPrefix,
-          r);
+          r, gapWaitMillis);
+    }
+
+    public Policy withGapWait(java.time.Duration wait) {
+      return new Policy(mailbox, retentionMillis, perTagQuota, totalQuotaBytes, duplicateMemoryMillis, loopbackByPrefix,
+          requests, wait.toMillis());
     }
   }
 
@@ -368,7 +391,7 @@ public final class NodeCore {
           Requests.Held held = Requests.read(tx);
           Requests.Request request = held.of(row.contactId());
           long text = request == null ? 0 : heldText(tx, request, session.peer(), payload.get(), instant);
-          delivered[0] = deliverPayload(tx, row.contactId(), session.peer(), payload.get(), instant, now);
+          delivered[0] = deliverPayload(tx, row, session.peer(), payload.get(), instant, now);
           if (request != null && delivered[0] && text >= 0) {
             held.replace(request.with(1, text));
             Requests.write(tx, held);
@@ -662,8 +685,9 @@ public final class NodeCore {
     return PrekeyBundle.parse(bundle, card, Instant.EPOCH);
   }
 
-  private boolean deliverPayload(Tx tx, long contactId, PublicIdentity peer, byte[] payload, Instant instant, long now)
-      throws StoreException, SottoException {
+  private boolean deliverPayload(Tx tx, Tx.SessionRow row, PublicIdentity peer, byte[] payload, Instant instant,
+      long now) throws StoreException, SottoException {
+    long contactId = row.contactId();
     NodeMessage message;
     try {
       message = NodeMessage.parse(payload, instant, peer);
@@ -680,7 +704,11 @@ public final class NodeCore {
         return record(tx, contactId, message, moved, now);
       }
       case NodeMessage.SYNC -> {
-        resets.applyMarks(tx, contactId, message, false, now);
+        // The answer to this node's RESET is the first thing its peer seals in the session the
+        // reset started; any other SYNC asks for a gap (spec: transport.adoc#node-gaps).
+        boolean answer = row.initiated() && row.resetAt() >= 0 && !row.heard();
+        resets.applyMarks(tx, contactId, message, answer ? SessionResets.Marks.ANSWER : SessionResets.Marks.SYNC,
+            policy.gapWaitMillis(), now);
         return true;
       }
       case NodeMessage.RESET -> {
@@ -733,7 +761,7 @@ public final class NodeCore {
    * contiguous. {@code text} is the TEXT's, or for a HELLO the new addresses it brought (empty
    * for none: see {@link #newAddresses}).
    */
-  private static boolean record(Tx tx, long contactId, NodeMessage message, String text, long now)
+  private boolean record(Tx tx, long contactId, NodeMessage message, String text, long now)
       throws StoreException {
     Tx.Contact c = tx.contact(contactId).orElseThrow();
     // Below the in-order mark every message was stored once; retention may have deleted it since,
@@ -748,6 +776,9 @@ public final class NodeCore {
     }
     if (next != c.nextInSeq()) {
       tx.setSeqs(c.id(), c.nextOutSeq(), next);
+    }
+    if (message.seq() > next) {
+      gapped.add(contactId); // held after a gap: askForGaps looks at it (kept after a rollback: it only looks once more)
     }
     return true;
   }
@@ -1378,6 +1409,82 @@ public final class NodeCore {
     synchronized (this) {
       return prekeyMailbox.serve(requestId, tag, link.source);
     }
+  }
+
+  /** The longest pause between two SYNCs asking a contact for the same gap: a day. */
+  static final long MAX_GAP_PAUSE = 24L * 3600 * 1000;
+
+  /** Contacts that may hold a message after a gap; every contact until the first look after opening. */
+  private final Set<Long> gapped = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private boolean gapsLooked;
+
+  /** The last SYNC that asked a contact for a gap: the contact's in-order mark then, when, and the pause after it. */
+  private record Ask(long nextIn, long at, long pause) {}
+
+  private final Map<Long, Ask> asks = new HashMap<>();
+
+  /**
+   * Asks each contact that holds a message after a gap for what is missing (spec:
+   * transport.adoc#node-gaps): when the oldest message held has waited {@code gapWaitMillis}, the
+   * node queues a SYNC with its marks in its sending session, and the contact sends again what it
+   * sent from this node's in-order mark on. While the mark does not move it asks again after a pause
+   * that doubles up to {@link #MAX_GAP_PAUSE}; once it moves, after {@code gapWaitMillis} again.
+   * Requests are not asked (nothing is sent to them). The SYNCs of all contacts are queued in one
+   * transaction.
+   *
+   * @return how many contacts were asked
+   */
+  public synchronized int askForGaps() throws StoreException, SottoException {
+    long now = clock.millis();
+    long wait = policy.gapWaitMillis();
+    if (gapsLooked && gapped.isEmpty()) {
+      return 0;
+    }
+    Set<Long> settled = new HashSet<>();
+    List<Long> due = store.read(tx -> {
+      Set<Long> looked = new HashSet<>(gapped);
+      if (!gapsLooked) {
+        tx.contacts().forEach(c -> looked.add(c.id()));
+      }
+      Set<Long> requests = Requests.read(tx).ids();
+      List<Long> ids = new ArrayList<>();
+      for (long id : looked) {
+        Optional<Tx.Contact> c = tx.contact(id);
+        java.util.OptionalLong since = c.isEmpty() || requests.contains(id) ? java.util.OptionalLong.empty()
+            : tx.heldSince(id, c.get().nextInSeq());
+        if (since.isEmpty()) {
+          settled.add(id);
+          continue;
+        }
+        Ask last = asks.get(id);
+        boolean same = last != null && last.nextIn() == c.get().nextInSeq();
+        if (now >= (same ? last.at() + last.pause() : Math.max(since.getAsLong(), last == null ? 0 : last.at()) + wait)) {
+          ids.add(id);
+        }
+      }
+      return ids;
+    });
+    Map<Long, Ask> made = due.isEmpty() ? Map.of() : store.write(tx -> {
+      Map<Long, Ask> queued = new HashMap<>();
+      for (long id : due) {
+        Tx.Contact c = tx.contact(id).orElseThrow();
+        long nextIn = c.nextInSeq();
+        long out = c.nextOutSeq();
+        tx.queuePending(id, NodeMessage.sync(out, now / 1000, nextIn, out).encode(), now);
+        Ask last = asks.get(id);
+        boolean same = last != null && last.nextIn() == nextIn;
+        queued.put(id, new Ask(nextIn, now, same ? Math.min(MAX_GAP_PAUSE, 2 * last.pause()) : wait));
+      }
+      return queued;
+    });
+    // Only after the commit: a rollback leaves the memory as it was, and the next turn looks again.
+    gapsLooked = true;
+    settled.forEach(id -> {
+      gapped.remove(id);
+      asks.remove(id);
+    });
+    asks.putAll(made);
+    return made.size();
   }
 
   /**

@@ -103,7 +103,7 @@ final class SessionResets {
     } else {
       tx.supersede(id, now);
     }
-    applyMarks(tx, contactId, reset, true, now);
+    applyMarks(tx, contactId, reset, Marks.RESET, 0, now);
     if (wins) {
       Tx.Contact c = tx.contact(contactId).orElseThrow();
       NodeMessage sync = NodeMessage.sync(c.nextOutSeq(), now / 1000, c.nextInSeq(), c.nextOutSeq());
@@ -119,13 +119,27 @@ final class SessionResets {
   /** What a reset resends in place of a message that this node's retention deleted. */
   static final String DELETED = "(this message was deleted by the sender's retention and cannot be sent again)";
 
+  /** Where the marks applied come from: a RESET, the SYNC that answers this node's RESET, or any other SYNC. */
+  enum Marks { RESET, ANSWER, SYNC }
+
+  /** At most this many messages are sent again for one SYNC that asks for what was sent again before. */
+  static final int REPAIR_MAX = 1024;
+
+  /** Per contact, when (ms) a SYNC last had messages sent again that had been sent in the sending session before. */
+  private final java.util.Map<Long, Long> repaired = new java.util.concurrent.ConcurrentHashMap<>();
+
   /**
-   * What a RESET or SYNC's marks make this node do: raise its out_seq to the peer's in_seq (so that
-   * no seq is used twice after this node forgot messages it sent), count the peer's messages it is
-   * missing, re-queue through the session it sends in every message it sent with seq >= in_seq
-   * that it has not re-queued into that session yet, and leave a notice for the user.
+   * What a RESET or SYNC's marks make this node do (spec: transport.adoc#node-resets,
+   * #node-gaps): raise its out_seq to the peer's in_seq (so that no seq is used twice after this
+   * node forgot messages it sent), count the peer's messages it is missing, and re-queue through
+   * the session it sends in every message it sent with seq >= in_seq that it has not re-queued into
+   * that session yet. A SYNC that asks only for messages sent in that session already (a gap the
+   * peer still sees) has them sent again too, at most {@link #REPAIR_MAX} of them and at most once
+   * per {@code gapWaitMillis} a contact, so that a contact's SYNCs cannot make this node send its
+   * history again and again. A RESET, and the SYNC that answers this node's, leave a notice for the
+   * user; a SYNC asking for a gap leaves none.
    */
-  void applyMarks(Tx tx, long contactId, NodeMessage marks, boolean byPeer, long now)
+  void applyMarks(Tx tx, long contactId, NodeMessage marks, Marks from, long gapWaitMillis, long now)
       throws StoreException, SottoException {
     Tx.Contact c = tx.contact(contactId).orElseThrow();
     long out = c.nextOutSeq();
@@ -141,31 +155,47 @@ final class SessionResets {
     if (sending.isPresent()) {
       long upTo = sending.get().resentFrom() >= 0 ? sending.get().resentFrom() : out;
       if (marks.inSeq() < upTo) {
-        List<Tx.Message> again = tx.sent(contactId, marks.inSeq(), upTo);
-        String name = again.stream().anyMatch(m -> m.kind() == NodeMessage.HELLO) ? NodeCore.ownName(tx) : null;
-        PrekeyBundle bundle = name != null ? NodeCore.ownBundle(tx) : null;
-        long seq = marks.inSeq();
-        for (Tx.Message m : again) {
-          // A seq with no row was deleted by retention: the peer gets a stand-in, so that its
-          // in-order mark can pass the gap.
-          for (; seq < m.seq(); seq++) {
-            tx.queuePending(contactId, NodeMessage.text(seq, now / 1000, DELETED).encode(), now);
-          }
-          NodeMessage message = m.kind() == NodeMessage.HELLO ? NodeMessage.hello(m.seq(), m.sentAt(), name, bundle)
-              : NodeMessage.text(m.seq(), m.sentAt(), m.text());
-          tx.queuePending(contactId, message.encode(), now);
-          seq = m.seq() + 1;
-        }
-        for (; seq < upTo; seq++) {
-          tx.queuePending(contactId, NodeMessage.text(seq, now / 1000, DELETED).encode(), now);
-        }
+        resend(tx, contactId, marks.inSeq(), upTo, now);
         resent = upTo - marks.inSeq();
         tx.setResentFrom(sending.get().id(), marks.inSeq());
+        repaired.put(contactId, now);
+      } else if (from == Marks.SYNC && marks.inSeq() < out) {
+        Long last = repaired.get(contactId);
+        if (last == null || now - last >= gapWaitMillis || now < last) {
+          resend(tx, contactId, marks.inSeq(), Math.min(out, marks.inSeq() + REPAIR_MAX), now);
+          repaired.put(contactId, now); // a rollback keeps it: the pause is only longer
+        }
       }
     }
-    tx.insertNotice(contactId, now, byPeer, missing, resent);
+    if (from != Marks.SYNC) {
+      tx.insertNotice(contactId, now, from == Marks.RESET, missing, resent);
+    }
     Tx.Resets r = tx.resets(contactId);
     tx.setResets(new Tx.Resets(contactId, r.resets(), r.missing() + missing, r.resetIn(), r.resetOut(), r.wanted()));
+  }
+
+  /**
+   * Queues again the messages this node sent the contact with a seq in [{@code from}, {@code to}),
+   * in seq order, each as it was (a HELLO with the current name and card); a seq whose message
+   * retention deleted gets a stand-in, so that the peer's in-order mark can pass it.
+   */
+  private static void resend(Tx tx, long contactId, long from, long to, long now) throws StoreException, SottoException {
+    List<Tx.Message> again = tx.sent(contactId, from, to);
+    String name = again.stream().anyMatch(m -> m.kind() == NodeMessage.HELLO) ? NodeCore.ownName(tx) : null;
+    PrekeyBundle bundle = name != null ? NodeCore.ownBundle(tx) : null;
+    long seq = from;
+    for (Tx.Message m : again) {
+      for (; seq < m.seq(); seq++) {
+        tx.queuePending(contactId, NodeMessage.text(seq, now / 1000, DELETED).encode(), now);
+      }
+      NodeMessage message = m.kind() == NodeMessage.HELLO ? NodeMessage.hello(m.seq(), m.sentAt(), name, bundle)
+          : NodeMessage.text(m.seq(), m.sentAt(), m.text());
+      tx.queuePending(contactId, message.encode(), now);
+      seq = m.seq() + 1;
+    }
+    for (; seq < to; seq++) {
+      tx.queuePending(contactId, NodeMessage.text(seq, now / 1000, DELETED).encode(), now);
+    }
   }
 
   /** Every session of the contact is superseded now, and the envelopes sealed in them and not yet sent are dropped. */

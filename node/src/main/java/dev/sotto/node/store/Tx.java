@@ -1175,6 +1175,24 @@ public final class Tx {
     return unread.stream().map(Stored::message).toList();
   }
 
+  /**
+   * When the oldest of a contact's messages held after a gap was stored (this node's clock, ms): an
+   * incoming message with a seq at or above {@code nextIn}, which is not delivered until the gap
+   * before it is filled; empty when none is held. Held messages are unread, so only the messages
+   * from the contact's unread mark on are opened.
+   */
+  public java.util.OptionalLong heldSince(long contactId, long nextIn) throws StoreException {
+    Optional<ContactState> found = state(contactId);
+    if (found.isEmpty()) {
+      return java.util.OptionalLong.empty();
+    }
+    ContactState s = found.get();
+    return walk(s, s.unreadFrom, Long.MAX_VALUE).stream()
+        .filter(m -> m.incoming && m.seq >= nextIn)
+        .mapToLong(m -> m.storedAt)
+        .min();
+  }
+
   /** Marks a message read. */
   public void markRead(long id) throws StoreException {
     writing();
