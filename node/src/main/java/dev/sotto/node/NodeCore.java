@@ -779,6 +779,7 @@ public final class NodeCore {
     }
     if (message.seq() > next) {
       gapped.add(contactId); // held after a gap: askForGaps looks at it (kept after a rollback: it only looks once more)
+      gapsChanged = true;
     }
     return true;
   }
@@ -1417,6 +1418,9 @@ public final class NodeCore {
   /** Contacts that may hold a message after a gap; every contact until the first look after opening. */
   private final Set<Long> gapped = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private boolean gapsLooked;
+  /** Whether a message was held after a gap since the last look, and when the next ask is due at the earliest. */
+  private boolean gapsChanged;
+  private long nextGapLook;
 
   /** The last SYNC that asked a contact for a gap: the contact's in-order mark then, when, and the pause after it. */
   private record Ask(long nextIn, long at, long pause) {}
@@ -1437,10 +1441,13 @@ public final class NodeCore {
   public synchronized int askForGaps() throws StoreException, SottoException {
     long now = clock.millis();
     long wait = policy.gapWaitMillis();
-    if (gapsLooked && gapped.isEmpty()) {
+    if (gapsLooked && (gapped.isEmpty() || !gapsChanged && now < nextGapLook)) {
       return 0;
     }
+    gapsChanged = false;
+    long[] nextLook = {Long.MAX_VALUE};
     Set<Long> settled = new HashSet<>();
+    Set<Long> held = new HashSet<>();
     List<Long> due = store.read(tx -> {
       Set<Long> looked = new HashSet<>(gapped);
       if (!gapsLooked) {
@@ -1456,10 +1463,14 @@ public final class NodeCore {
           settled.add(id);
           continue;
         }
+        held.add(id);
         Ask last = asks.get(id);
         boolean same = last != null && last.nextIn() == c.get().nextInSeq();
-        if (now >= (same ? last.at() + last.pause() : Math.max(since.getAsLong(), last == null ? 0 : last.at()) + wait)) {
+        long at = same ? last.at() + last.pause() : Math.max(since.getAsLong(), last == null ? 0 : last.at()) + wait;
+        if (now >= at) {
           ids.add(id);
+        } else {
+          nextLook[0] = Math.min(nextLook[0], at);
         }
       }
       return ids;
@@ -1479,11 +1490,14 @@ public final class NodeCore {
     });
     // Only after the commit: a rollback leaves the memory as it was, and the next turn looks again.
     gapsLooked = true;
+    gapped.addAll(held); // the first look after opening finds them in the store
     settled.forEach(id -> {
       gapped.remove(id);
       asks.remove(id);
     });
     asks.putAll(made);
+    // Looked at again when the first of the others is due, or when a message is held after a new gap.
+    nextGapLook = Math.min(nextLook[0], made.isEmpty() ? Long.MAX_VALUE : now + wait);
     return made.size();
   }
 

@@ -35,6 +35,7 @@ class GapRepairTest {
   private final ResetTest.TestClock clock = new ResetTest.TestClock(Instant.now());
   private Node alice;
   private Node bob;
+  private Path bobHome;
 
   private Node.Options options() {
     Node.Options d = Node.Options.defaults();
@@ -45,7 +46,8 @@ class GapRepairTest {
   @BeforeEach
   void setUp() throws Exception {
     alice = Node.open(TestNodes.init(dir, "alice", List.of()), null, options());
-    bob = Node.open(TestNodes.init(dir, "bob", List.of()), null, options());
+    bobHome = TestNodes.init(dir, "bob", List.of());
+    bob = Node.open(bobHome, null, options());
     TestNodes.connect(alice, bob);
     bob.addContact("alice", alice.card().text(), false);
     alice.addContact("bob", bob.card().text());
@@ -185,6 +187,22 @@ class GapRepairTest {
     clock.advance(WAIT.minusSeconds(1));
     assertEquals(0, bob.core().askForGaps(), "the pause after the first SYNC is the gap wait");
     clock.advance(Duration.ofSeconds(1));
+    assertEquals(1, bob.core().askForGaps());
+    settle();
+    assertEquals(List.of("lost", "later"), texts(bob.read()));
+  }
+
+  /** The times are kept in memory only: after a restart the node looks at every contact and asks all the same. */
+  @Test
+  void aGapHeldAcrossARestartIsAskedFor() throws Exception {
+    lose(alice, List.of("lost"));
+    send(alice, List.of("later"));
+    settle();
+    bob.close();
+    bob = Node.open(bobHome, null, options());
+    TestNodes.connect(alice, bob);
+    assertEquals(0, bob.core().askForGaps());
+    clock.advance(WAIT);
     assertEquals(1, bob.core().askForGaps());
     settle();
     assertEquals(List.of("lost", "later"), texts(bob.read()));

@@ -65,7 +65,10 @@ final class TestNodes {
     }
   }
 
-  /** Seals what a node queued and takes its outbox, as its worker would send it. */
+  /**
+   * Seals what a node queued and takes its outbox, as its worker would send it: what it returns is
+   * marked sent, so on a running node it loses whatever the worker has not sent yet.
+   */
   static List<dev.sotto.Envelope> outbox(Node sender) throws Exception {
     sender.fetchWantedPrekeys();
     sender.core().sealPending();
