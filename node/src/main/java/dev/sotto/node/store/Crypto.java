@@ -1,17 +1,20 @@
 package dev.sotto.node.store;
 
+import dev.sotto.SottoException;
+import dev.sotto.internal.crypto.Aead;
+import dev.sotto.internal.crypto.Hkdf;
+import dev.sotto.internal.crypto.Hmac;
+import java.util.Arrays;
 import org.bouncycastle.crypto.InvalidCipherTextException;
-import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
-import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
-import org.bouncycastle.crypto.macs.HMac;
-import org.bouncycastle.crypto.modes.ChaCha20Poly1305;
-import org.bouncycastle.crypto.params.AEADParameters;
 import org.bouncycastle.crypto.params.Argon2Parameters;
-import org.bouncycastle.crypto.params.HKDFParameters;
-import org.bouncycastle.crypto.params.KeyParameter;
 
-/** The primitives of the identity file and the store, over Bouncy Castle's lightweight API. */
+/**
+ * The primitives of the identity file and the store: ChaCha20-Poly1305, HMAC and HKDF are the
+ * protocol library's own (dev.sotto.internal.crypto: the JDK's SHA-256, and its ChaCha20-Poly1305
+ * where the JDK has it intrinsified), Argon2id Bouncy Castle's. The bytes are those of any RFC
+ * implementation: a store written with Bouncy Castle's primitives opens with these.
+ */
 final class Crypto {
   static final int KEY_LENGTH = 32;
   static final int NONCE_LENGTH = 12;
@@ -21,15 +24,7 @@ final class Crypto {
 
   /** ChaCha20-Poly1305 (RFC 8439): ciphertext || 16-byte tag. */
   static byte[] seal(byte[] key, byte[] nonce, byte[] aad, byte[] plaintext) {
-    ChaCha20Poly1305 aead = aead(true, key, nonce, aad);
-    byte[] out = new byte[plaintext.length + TAG_LENGTH];
-    int n = aead.processBytes(plaintext, 0, plaintext.length, out, 0);
-    try {
-      aead.doFinal(out, n);
-    } catch (InvalidCipherTextException e) {
-      throw new IllegalStateException("encryption cannot fail", e);
-    }
-    return out;
+    return Aead.seal(key, nonce, aad, plaintext);
   }
 
   /**
@@ -42,55 +37,46 @@ final class Crypto {
     if (length < TAG_LENGTH) {
       throw new InvalidCipherTextException("too short");
     }
-    ChaCha20Poly1305 aead = aead(false, key, nonce, aad);
     byte[] out = new byte[length - TAG_LENGTH];
-    int n = aead.processBytes(in, offset, length, out, 0);
-    aead.doFinal(out, n);
+    try {
+      Aead.open(key, nonce, aad, in, offset, length, out, 0);
+    } catch (SottoException e) {
+      throw new InvalidCipherTextException("the tag does not verify");
+    }
     return out;
-  }
-
-  private static ChaCha20Poly1305 aead(boolean encrypt, byte[] key, byte[] nonce, byte[] aad) {
-    ChaCha20Poly1305 aead = new ChaCha20Poly1305();
-    aead.init(encrypt, new AEADParameters(new KeyParameter(key), TAG_LENGTH * 8, nonce, aad));
-    return aead;
   }
 
   /** HMAC-SHA-256 (RFC 2104) of the concatenated parts. */
   static byte[] hmac(byte[] key, byte[]... parts) {
-    HMac mac = new HMac(new SHA256Digest());
-    mac.init(new KeyParameter(key));
-    for (byte[] part : parts) {
-      mac.update(part, 0, part.length);
-    }
-    byte[] out = new byte[mac.getMacSize()];
-    mac.doFinal(out, 0);
-    return out;
+    return Hmac.sha256(key, parts);
   }
 
-  /** An HMAC-SHA-256 keyed once: each {@link #hmac(HMac, byte[]...)} leaves it keyed for the next. */
-  static HMac hmacKeyed(byte[] key) {
-    HMac mac = new HMac(new SHA256Digest());
-    mac.init(new KeyParameter(key));
-    return mac;
-  }
+  /** A key for HMAC-SHA-256, held as its own copy and cleared by {@link #destroy}. */
+  static final class MacKey {
+    private final byte[] key;
 
-  /** HMAC-SHA-256 of the concatenated parts, under the key {@code mac} was made with. */
-  static byte[] hmac(HMac mac, byte[]... parts) {
-    for (byte[] part : parts) {
-      mac.update(part, 0, part.length);
+    MacKey(byte[] key) {
+      this.key = key.clone();
     }
-    byte[] out = new byte[mac.getMacSize()];
-    mac.doFinal(out, 0);
-    return out;
+
+    /** HMAC-SHA-256 of the concatenated parts under this key. */
+    byte[] mac(byte[]... parts) {
+      return Hmac.sha256(key, parts);
+    }
+
+    void destroy() {
+      Arrays.fill(key, (byte) 0);
+    }
+
+    @Override
+    public String toString() {
+      return "MacKey[secret]";
+    }
   }
 
   /** HKDF-SHA-256 (RFC 5869), extract and expand. */
   static byte[] hkdf(byte[] ikm, byte[] salt, byte[] info, int length) {
-    HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
-    hkdf.init(new HKDFParameters(ikm, salt, info));
-    byte[] out = new byte[length];
-    hkdf.generateBytes(out, 0, length);
-    return out;
+    return Hkdf.derive(salt, ikm, info, length);
   }
 
   /**

@@ -22,14 +22,13 @@ final class Sealer {
   private final byte[] encryptionKey;
   private final byte[] indexKey;
   private final RandomSource random;
-  /** Keyed with the index key once: a store computes many lookup keys and row ids per transaction. */
-  private final org.bouncycastle.crypto.macs.HMac indexMac;
+  private final Crypto.MacKey indexMac;
 
   Sealer(StoreKey key, RandomSource random) {
     this.encryptionKey = key.encryptionKey();
     this.indexKey = key.indexKey();
     this.random = random;
-    this.indexMac = Crypto.hmacKeyed(indexKey);
+    this.indexMac = new Crypto.MacKey(indexKey);
   }
 
   byte[] seal(String table, String column, byte[] rowKey, byte[] value) {
@@ -52,13 +51,13 @@ final class Sealer {
     }
   }
 
-  synchronized byte[] index(String table, String column, byte[] value) {
-    return Crypto.hmac(indexMac, label(table, column), value);
+  byte[] index(String table, String column, byte[] value) {
+    return indexMac.mac(label(table, column), value);
   }
 
   /** The stored row id of the row whose stable key is {@code key}: positive, never 0. */
-  synchronized long rowId(String table, byte[] key) {
-    byte[] mac = Crypto.hmac(indexMac, label("rowid", table), key);
+  long rowId(String table, byte[] key) {
+    byte[] mac = indexMac.mac(label("rowid", table), key);
     long id = ByteBuffer.wrap(mac).getLong() & Long.MAX_VALUE;
     return id == 0 ? 1 : id;
   }
@@ -68,14 +67,11 @@ final class Sealer {
     return random.bytes(length);
   }
 
-  /**
-   * Overwrites the keys (best effort: the keyed HMAC's inner and outer states stay in its
-   * digests until they are collected); the sealer is unusable afterwards.
-   */
+  /** Overwrites the keys; the sealer is unusable afterwards. */
   synchronized void destroy() {
     Arrays.fill(encryptionKey, (byte) 0);
     Arrays.fill(indexKey, (byte) 0);
-    indexMac.reset();
+    indexMac.destroy();
   }
 
   static byte[] rowKey(long id) {
