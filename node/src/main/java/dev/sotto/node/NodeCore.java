@@ -59,7 +59,7 @@ public final class NodeCore {
   private final RandomSource random;
   private final Policy policy;
   /** Tag (hex) to session id: the tags every session watches, updated when a session starts or receives. */
-  private final Map<String, Long> tagIndex = new HashMap<>();
+  private final TagIndex tagIndex = new TagIndex();
   /** The invite tags of this node's cards (hex); they change only when a card is issued. */
   private final Set<String> inviteTags = new HashSet<>();
   private boolean indexed;
@@ -343,7 +343,7 @@ public final class NodeCore {
     // A first contact is paid for before anything is written (spec: transport.adoc#node-requests);
     // one refused for its budget is first looked up, so that an exact duplicate is still answered OK.
     boolean[] budgeted = {false};
-    if (!tagIndex.containsKey(tag) && inviteTags.contains(tag)) {
+    if (!tagIndex.watches(tag) && inviteTags.contains(tag)) {
       try {
         budgeted[0] = spend(tag, fetched);
       } catch (SottoException overBudget) {
@@ -366,7 +366,7 @@ public final class NodeCore {
       if (!tx.markReceived(digest, now)) {
         return Outcome.DUPLICATE;
       }
-      Long sessionId = tagIndex.get(tag);
+      Long sessionId = tagIndex.session(tag);
       if (sessionId != null) {
         Tx.SessionRow row = tx.session(sessionId)
             .orElseThrow(() -> new SottoException(ErrorCode.UNKNOWN_TAG, "no session watches this tag"));
@@ -462,7 +462,7 @@ public final class NodeCore {
       return Outcome.ACCEPTED;
     });
     for (long id : forgotten) {
-      tagIndex.values().removeIf(s -> s == id);
+      tagIndex.remove(id);
       cache.remove(id);
     }
     changes.forEach((id, c) -> {
@@ -1523,11 +1523,11 @@ public final class NodeCore {
       }
       // Sessions deleted by another process of this home (a request rejected, a contact removed).
       Set<Long> live = new HashSet<>(tx.allSessionIds());
-      tagIndex.values().stream().filter(id -> !live.contains(id)).forEach(deleted::add);
+      tagIndex.sessions().stream().filter(id -> !live.contains(id)).forEach(deleted::add);
       return tx.expire(now);
     });
     for (long id : deleted) {
-      tagIndex.values().removeIf(s -> s == id);
+      tagIndex.remove(id);
       cache.remove(id);
     }
     return expired;
@@ -1645,27 +1645,22 @@ public final class NodeCore {
 
   /** Updates the tag index for one session, after its new state is committed. */
   private void reindex(long sessionId, Session session) {
-    tagIndex.values().removeIf(id -> id == sessionId);
-    for (byte[] tag : session.tags()) {
-      tagIndex.putIfAbsent(HexFormat.of().formatHex(tag), sessionId);
-    }
+    tagIndex.put(sessionId, session.tags());
   }
 
   /** Rebuilds the tag index from the committed sessions. */
   public synchronized void reindex() throws StoreException, SottoException {
     responderSeen = null;
-    Map<String, Long> index = store.read(tx -> {
+    Map<Long, List<byte[]>> index = store.read(tx -> {
       refreshInvites(tx);
-      Map<String, Long> m = new HashMap<>();
+      Map<Long, List<byte[]>> m = new LinkedHashMap<>();
       for (Tx.SessionRow row : tx.allSessions()) {
-        for (byte[] tag : Session.restore(row.state()).tags()) {
-          m.putIfAbsent(HexFormat.of().formatHex(tag), row.id());
-        }
+        m.put(row.id(), Session.restore(row.state()).tags());
       }
       return m;
     });
     tagIndex.clear();
-    tagIndex.putAll(index);
+    index.forEach(tagIndex::put);
     indexed = true;
   }
 
