@@ -27,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * id order with {@code more}; never deleted by an ACK (a prefix of 0 bits names everything); bad
  * bodies refused with their error, the link open and the items unchanged; and a running node that
  * fetches by prefix ({@code Timing.prefixBits}), seen by a mailbox that logs every request: it names
- * no tag, takes its messages among others' items, and acknowledges nothing. About 10 s.
+ * no tag, takes its messages among others' items, and acknowledges nothing; its cursor, kept in the
+ * store, outlives a restart, and an item passed before its tag was watched is read once it is.
+ * About 20 s.
  */
 class PrefixFetchTest {
   private static final RandomSource RANDOM = RandomSource.secure();
@@ -506,5 +508,50 @@ class PrefixFetchTest {
     byte[] negative = encoded.clone();
     negative[2] = (byte) 0x80;
     assertEquals(null, Fetcher.PrefixCursor.decode(negative), "a negative id");
+  }
+
+  /**
+   * A flood under the prefixes (2,100 items of others, every one handed out and dropped) leaves the
+   * notes of the highest {@link Fetcher#MAX_PASSED} ids in the stored cursor, and makes no later
+   * round read anything again: a note is read again only once a tag watched begins with its 8 bytes,
+   * which a stranger cannot choose.
+   */
+  @Test
+  void aFloodUnderThePrefixesKeepsTheNotesBoundedAndIsNotReadAgain() throws Exception {
+    List<Long> handed = Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+    try (Node mailbox = Node.open(TestNodes.init(dir, "mailbox", List.of()), null, TestNodes.fast())) {
+      mailbox.start();
+      logPrefixAnswers(mailbox, handed, requests);
+      int flood = Fetcher.MAX_PASSED + 52;
+      try (LinkChannel d = link(mailbox, "flooder")) {
+        for (int i = 0; i < flood; i += 16) {
+          List<Frame> batch = new ArrayList<>();
+          for (int j = i; j < Math.min(flood, i + 16); j++) {
+            batch.add(Frame.deposit(d.nextRequestId(), envelope(random.nextInt(256), random.nextInt(256))));
+          }
+          for (List<Frame> answer : d.callAll(batch)) {
+            assertEquals(Frame.OK, answer.get(0).type());
+          }
+        }
+      }
+      List<Long> ids = mailbox.mailboxItems().stream().map(Tx.Item::id).sorted().toList();
+      assertEquals(flood, ids.size());
+      Node.Options bobs = TestNodes.fast().withListening(false).withTiming(Timing.OFF.withPrefixFetch(0));
+      try (Node bob = Node.open(TestNodes.init(dir, "bob", List.of(mailbox.mailboxAddress())), null, bobs)) {
+        bob.start();
+        TestNodes.await(Duration.ofSeconds(30), () -> bob.prefixDropped() >= flood);
+        handed.clear();
+        int after = requests.get();
+        TestNodes.await(Duration.ofSeconds(10), () -> requests.get() >= after + 5);
+        assertEquals(List.of(), List.copyOf(handed), "no round after the flood reads any of it again");
+        assertEquals(flood, bob.prefixDropped(), "each flood item dropped once");
+        byte[] stored = bob.core().store().read(tx -> tx.get(Fetcher.cursorName(mailbox.mailboxAddress()))).orElseThrow();
+        Fetcher.PrefixCursor cursor = Fetcher.PrefixCursor.decode(stored);
+        assertEquals(ids.subList(flood - Fetcher.MAX_PASSED, flood), List.copyOf(cursor.passed().keySet()),
+            "the notes of the highest ids, at most " + Fetcher.MAX_PASSED);
+        assertEquals(ids.get(flood - 1), cursor.after());
+      }
+    }
   }
 }
