@@ -1351,6 +1351,16 @@ public final class NodeCore {
   }
 
   /**
+   * Runs {@code work} in one group commit, as {@link #receiveFetchedAll} does: each {@link
+   * #receiveFetched} and each write it makes is a savepoint of one transaction, and the listeners
+   * of what it received are told after the commit. Fetching by prefix takes a round's items and
+   * moves its stored cursor in one such commit (spec: transport.adoc#node-prefix-fetch).
+   */
+  void inOneCommitWith(Store.GroupWork work) throws StoreException, SottoException {
+    inOneCommit(work);
+  }
+
+  /**
    * {@link #receiveFetched} for the envelopes of one FETCH, in order, with one durable commit for
    * them all: each in its own savepoint, so that one refused changes nothing and the others are
    * still taken. The result has, for each envelope, its {@link Outcome} or the {@link
@@ -1545,13 +1555,15 @@ public final class NodeCore {
   }
 
   /**
-   * The tags of the sessions of contact requests not yet accepted: the node does not take their
-   * items, which wait at the mailbox until the request is accepted (spec: transport.adoc#node-requests).
-   * Fetching by prefix is handed them anyway, and keeps its cursor below them.
+   * The tags of the sessions of contact requests not yet accepted, each with its session's id: the
+   * node does not take their items, which wait at the mailbox until the request is accepted (spec:
+   * transport.adoc#node-requests). Fetching by prefix is handed them anyway, and holds them back;
+   * its stored cursor keeps the sessions' ids (8 bytes a session), not their tags (up to 128 each),
+   * to notice a request that leaves (spec: transport.adoc#node-prefix-fetch).
    */
-  synchronized Set<String> requestTags() throws StoreException, SottoException {
+  synchronized Map<String, Long> requestTagSessions() throws StoreException, SottoException {
     ensureIndex();
-    Set<String> out = new HashSet<>();
+    Map<String, Long> out = new HashMap<>();
     store.read(tx -> {
       Set<Long> requestSessions = new HashSet<>();
       for (long contactId : Requests.read(tx).ids()) {
@@ -1559,7 +1571,7 @@ public final class NodeCore {
       }
       tagIndex.forEach((tag, session) -> {
         if (requestSessions.contains(session)) {
-          out.add(tag);
+          out.put(tag, session);
         }
       });
       return null;

@@ -27,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * id order with {@code more}; never deleted by an ACK (a prefix of 0 bits names everything); bad
  * bodies refused with their error, the link open and the items unchanged; and a running node that
  * fetches by prefix ({@code Timing.prefixBits}), seen by a mailbox that logs every request: it names
- * no tag, takes its messages among others' items, and acknowledges nothing. About 10 s.
+ * no tag, takes its messages among others' items, and acknowledges nothing; its cursor, kept in the
+ * store, outlives a restart, and an item passed before its tag was watched is read once it is.
+ * About 20 s.
  */
 class PrefixFetchTest {
   private static final RandomSource RANDOM = RandomSource.secure();
@@ -327,6 +329,228 @@ class PrefixFetchTest {
         TestNodes.await(Duration.ofSeconds(20), () -> bob.conversation("alice").stream()
             .anyMatch(m -> "more".equals(m.text())));
         assertTrue(items >= 2, "both at the mailbox: " + items);
+      }
+    }
+  }
+
+  /** A mailbox that logs the ids of the items each FETCH_PREFIX answer hands out, and counts those requests. */
+  private static void logPrefixAnswers(Node mailbox, List<Long> handed, java.util.concurrent.atomic.AtomicInteger requests) {
+    mailbox.logMailbox((link, request, answers) -> {
+      if (request.type() == Frame.FETCH_PREFIX) {
+        requests.incrementAndGet();
+        for (Frame a : answers) {
+          if (a.type() == Frame.ITEM) {
+            try {
+              handed.add(a.itemId());
+            } catch (dev.sotto.SottoException e) {
+              throw new IllegalStateException(e);
+            }
+          }
+        }
+      }
+    });
+  }
+
+  private static List<String> texts(List<Node.Shown> shown) {
+    return shown.stream().filter(m -> m.kind() == Node.Kind.TEXT).map(Node.Shown::text).toList();
+  }
+
+  /**
+   * An item under a tag the node comes to watch only after a later item was taken (here alice's
+   * last message, beyond bob's window, deposited before the others: as after a delivery sent
+   * again, or through another mailbox) is handed out, dropped, and read once its tag is watched,
+   * as a FETCH would leave it at the mailbox until then: the cursor keeps the ids and tags it
+   * passed without taking, and reads again from the lowest whose tag is watched now.
+   */
+  @Test
+  void anItemUnderATagWatchedOnlyAfterALaterItemWasTakenIsStillRead() throws Exception {
+    try (Node mailbox = Node.open(TestNodes.init(dir, "mailbox", List.of()), null, TestNodes.fast())) {
+      mailbox.start();
+      // 0 bits: every item is handed out, so that the first one is passed before its tag is watched.
+      Node.Options bobs = TestNodes.fast().withListening(false).withTiming(Timing.OFF.withPrefixFetch(0));
+      try (Node alice = Node.open(TestNodes.init(dir, "alice", List.of()), null, TestNodes.fast());
+          Node bob = Node.open(TestNodes.init(dir, "bob", List.of(mailbox.mailboxAddress())), null, bobs)) {
+        TestNodes.connect(alice, bob);
+        alice.addContact("bob", bob.card().text());
+        bob.addContact("alice", alice.card().text(), false);
+        // alice does not run: her envelopes are taken from her outbox, one a message, in order.
+        List<Envelope> sealed = new ArrayList<>();
+        int n = 41;
+        for (int i = 0; i < n; i++) {
+          alice.send("bob", "m" + i);
+          sealed.addAll(TestNodes.outbox(alice));
+        }
+        assertTrue(sealed.size() >= n && sealed.size() < 64, "one envelope a message (and a HELLO): " + sealed.size());
+        Envelope last = sealed.remove(sealed.size() - 1); // message 40 or 41 of alice's chain: beyond bob's window of 32
+        try (LinkChannel d = link(mailbox, "depositor")) {
+          assertEquals(Frame.OK, d.call(Frame.deposit(d.nextRequestId(), last)).get(0).type());
+          bob.start();
+          TestNodes.await(Duration.ofSeconds(20), () -> bob.prefixDropped() >= 1); // handed out, not watched: dropped
+          for (Envelope e : sealed) {
+            assertEquals(Frame.OK, d.call(Frame.deposit(d.nextRequestId(), e)).get(0).type());
+          }
+        }
+        List<Node.Shown> shown = new ArrayList<>();
+        TestNodes.await(Duration.ofSeconds(30), () -> {
+          shown.addAll(bob.read());
+          return texts(shown).size() >= n;
+        });
+        assertEquals(java.util.stream.IntStream.range(0, n).mapToObj(i -> "m" + i).sorted().toList(),
+            texts(shown).stream().sorted().toList(), "every message once, the one passed first included");
+      }
+    }
+  }
+
+  /**
+   * The cursor is kept in the store, moved in the commit of the items it passes: after a restart the
+   * node is handed none of the items it was handed before (it read up to 7 days again before), and
+   * goes on with new ones. A stored cursor that does not read (an unknown version) is not an error:
+   * the node reads every prefix from the start again, as with no cursor, and shows nothing twice.
+   */
+  @Test
+  void theCursorOutlivesARestartAndOneThatDoesNotReadIsReadFromTheStart() throws Exception {
+    List<Long> handed = Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+    try (Node mailbox = Node.open(TestNodes.init(dir, "mailbox", List.of()), null, TestNodes.fast())) {
+      mailbox.start();
+      logPrefixAnswers(mailbox, handed, requests);
+      try (LinkChannel d = link(mailbox, "others")) {
+        for (int i = 0; i < 32; i++) {
+          assertEquals(Frame.OK, d.call(Frame.deposit(d.nextRequestId(), envelope(i * 8, i))).get(0).type());
+        }
+      }
+      Node.Options bobs = TestNodes.fast().withListening(false).withTiming(Timing.OFF.withPrefixFetch(4));
+      Path bobHome = TestNodes.init(dir, "bob", List.of(mailbox.mailboxAddress()));
+      try (Node alice = Node.open(TestNodes.init(dir, "alice", List.of()), null, TestNodes.fast())) {
+        alice.start();
+        List<Node.Shown> shown = new ArrayList<>();
+        try (Node bob = Node.open(bobHome, null, bobs)) {
+          TestNodes.connect(alice, bob);
+          bob.start();
+          alice.addContact("bob", bob.card().text());
+          bob.addContact("alice", alice.card().text(), false);
+          for (int i = 0; i < 5; i++) {
+            alice.send("bob", "m" + i);
+          }
+          TestNodes.await(Duration.ofSeconds(30), () -> {
+            shown.addAll(bob.read());
+            return texts(shown).size() == 5;
+          });
+          int after = requests.get();
+          TestNodes.await(Duration.ofSeconds(10), () -> requests.get() >= after + 2);
+        }
+        List<Long> before = List.copyOf(handed);
+        assertTrue(before.size() > 32, "the others' items and alice's: " + before.size());
+        handed.clear();
+        try (Node bob = Node.open(bobHome, null, bobs)) {
+          TestNodes.connect(alice, bob);
+          bob.start();
+          int after = requests.get();
+          TestNodes.await(Duration.ofSeconds(10), () -> requests.get() >= after + 3);
+          alice.send("bob", "after the restart");
+          TestNodes.await(Duration.ofSeconds(30), () -> {
+            shown.addAll(bob.read());
+            return texts(shown).contains("after the restart");
+          });
+          List<Long> again;
+          synchronized (handed) {
+            again = new ArrayList<>(handed);
+          }
+          assertTrue(!again.isEmpty(), "the new message is handed out");
+          again.retainAll(before);
+          assertEquals(List.of(), again, "no item handed out before the restart is handed out again");
+        }
+        // A stored cursor that does not read: every prefix from the start, nothing shown twice.
+        handed.clear();
+        try (Node bob = Node.open(bobHome, null, bobs)) {
+          TestNodes.connect(alice, bob);
+          byte[] junk = {(byte) 0x7f, 1, 2, 3};
+          bob.core().store().write(tx -> {
+            tx.put(Fetcher.cursorName(mailbox.mailboxAddress()), junk);
+            return null;
+          });
+          bob.start();
+          TestNodes.await(Duration.ofSeconds(20), () -> {
+            synchronized (handed) {
+              return handed.containsAll(before);
+            }
+          });
+          int after = requests.get();
+          TestNodes.await(Duration.ofSeconds(10), () -> requests.get() >= after + 2);
+          assertEquals(List.of(), texts(bob.read()), "nothing shown twice");
+          byte[] stored = bob.core().store().read(tx -> tx.get(Fetcher.cursorName(mailbox.mailboxAddress()))).orElseThrow();
+          assertTrue(Fetcher.PrefixCursor.decode(stored) != null, "a cursor that reads is stored again");
+        }
+      }
+    }
+  }
+
+  /** The stored cursor's form: it reads back as written; cut, lengthened or out of bounds, it does not read (null). */
+  @Test
+  void aStoredCursorReadsBackAndAMalformedOneDoesNotRead() {
+    java.util.TreeMap<Long, Long> passed = new java.util.TreeMap<>();
+    passed.put(3L, 0x1122334455667788L);
+    passed.put(9L, -1L);
+    Fetcher.PrefixCursor c = new Fetcher.PrefixCursor(41, 4, java.util.Set.of(0x1000, 0xa000), 7, Long.MAX_VALUE,
+        java.util.Set.of(5L, 12L), passed);
+    byte[] encoded = c.encode();
+    assertEquals(c, Fetcher.PrefixCursor.decode(encoded));
+    for (int cut = 0; cut < encoded.length; cut++) {
+      assertEquals(null, Fetcher.PrefixCursor.decode(java.util.Arrays.copyOf(encoded, cut)), "cut at " + cut);
+    }
+    assertEquals(null, Fetcher.PrefixCursor.decode(java.util.Arrays.copyOf(encoded, encoded.length + 1)), "trailing");
+    byte[] version = encoded.clone();
+    version[0] = 2;
+    assertEquals(null, Fetcher.PrefixCursor.decode(version), "another version");
+    byte[] bits = encoded.clone();
+    bits[1] = 17;
+    assertEquals(null, Fetcher.PrefixCursor.decode(bits), "bits above 16");
+    byte[] negative = encoded.clone();
+    negative[2] = (byte) 0x80;
+    assertEquals(null, Fetcher.PrefixCursor.decode(negative), "a negative id");
+  }
+
+  /**
+   * A flood under the prefixes (2,100 items of others, every one handed out and dropped) leaves the
+   * notes of the highest {@link Fetcher#MAX_PASSED} ids in the stored cursor, and makes no later
+   * round read anything again: a note is read again only once a tag watched begins with its 8 bytes,
+   * which a stranger cannot choose.
+   */
+  @Test
+  void aFloodUnderThePrefixesKeepsTheNotesBoundedAndIsNotReadAgain() throws Exception {
+    List<Long> handed = Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+    try (Node mailbox = Node.open(TestNodes.init(dir, "mailbox", List.of()), null, TestNodes.fast())) {
+      mailbox.start();
+      logPrefixAnswers(mailbox, handed, requests);
+      int flood = Fetcher.MAX_PASSED + 52;
+      try (LinkChannel d = link(mailbox, "flooder")) {
+        for (int i = 0; i < flood; i += 16) {
+          List<Frame> batch = new ArrayList<>();
+          for (int j = i; j < Math.min(flood, i + 16); j++) {
+            batch.add(Frame.deposit(d.nextRequestId(), envelope(random.nextInt(256), random.nextInt(256))));
+          }
+          for (List<Frame> answer : d.callAll(batch)) {
+            assertEquals(Frame.OK, answer.get(0).type());
+          }
+        }
+      }
+      List<Long> ids = mailbox.mailboxItems().stream().map(Tx.Item::id).sorted().toList();
+      assertEquals(flood, ids.size());
+      Node.Options bobs = TestNodes.fast().withListening(false).withTiming(Timing.OFF.withPrefixFetch(0));
+      try (Node bob = Node.open(TestNodes.init(dir, "bob", List.of(mailbox.mailboxAddress())), null, bobs)) {
+        bob.start();
+        TestNodes.await(Duration.ofSeconds(30), () -> bob.prefixDropped() >= flood);
+        handed.clear();
+        int after = requests.get();
+        TestNodes.await(Duration.ofSeconds(10), () -> requests.get() >= after + 5);
+        assertEquals(List.of(), List.copyOf(handed), "no round after the flood reads any of it again");
+        assertEquals(flood, bob.prefixDropped(), "each flood item dropped once");
+        byte[] stored = bob.core().store().read(tx -> tx.get(Fetcher.cursorName(mailbox.mailboxAddress()))).orElseThrow();
+        Fetcher.PrefixCursor cursor = Fetcher.PrefixCursor.decode(stored);
+        assertEquals(ids.subList(flood - Fetcher.MAX_PASSED, flood), List.copyOf(cursor.passed().keySet()),
+            "the notes of the highest ids, at most " + Fetcher.MAX_PASSED);
+        assertEquals(ids.get(flood - 1), cursor.after());
       }
     }
   }
