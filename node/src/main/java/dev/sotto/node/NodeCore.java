@@ -1340,6 +1340,12 @@ public final class NodeCore {
       heldBack = 0;
       try {
         store.group(work);
+      } catch (Throwable t) {
+        // Each receive moved the memory (tag index, sessions cached) when its savepoint was
+        // released, but the commit did not happen: what the store holds is read again.
+        cache.clear();
+        indexed = false;
+        throw t;
       } finally {
         received = heldBack;
         heldBack = -1;

@@ -252,4 +252,30 @@ class NodeCoreTest {
     bob = Node.open(home, null, Node.Options.defaults());
     assertEquals(stored, snapshot(), "the three stored are on disk");
   }
+  /**
+   * A group commit that fails after its envelopes were received (a disk error at COMMIT) leaves
+   * nothing of them, in the store or in memory: the same envelopes, fetched again, are taken and
+   * shown (before, the tag index had moved past them, and they were refused as UNKNOWN_TAG).
+   */
+  @Test
+  void aGroupCommitThatFailsLeavesNothingOfItsEnvelopes() throws Exception {
+    alice.send("bob", "hello");
+    TestNodes.deliver(outbox(), bob); // the session is there before: only its ratchet moves in the group
+    bob.read();
+    alice.send("bob", "one");
+    alice.send("bob", "two");
+    List<Envelope> envelopes = outbox();
+    assertThrows(IllegalStateException.class, () -> bob.core().inOneCommitWith(() -> {
+      for (Envelope e : envelopes) {
+        bob.core().receiveFetched(e);
+      }
+      throw new IllegalStateException("the disk failed at COMMIT");
+    }));
+    assertEquals(List.of(), bob.read().stream().filter(m -> m.kind() == Node.Kind.TEXT).toList());
+    for (Object result : bob.core().receiveFetchedAll(envelopes)) {
+      assertEquals(NodeCore.Outcome.ACCEPTED, result);
+    }
+    assertEquals(List.of("one", "two"), bob.read().stream().filter(m -> m.kind() == Node.Kind.TEXT)
+        .map(Node.Shown::text).toList());
+  }
 }
