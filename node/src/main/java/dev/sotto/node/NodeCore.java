@@ -1473,7 +1473,13 @@ public final class NodeCore {
       List<Long> ids = new ArrayList<>();
       for (long id : looked) {
         Optional<Tx.Contact> c = tx.contact(id);
-        java.util.OptionalLong since = c.isEmpty() || requests.contains(id) ? java.util.OptionalLong.empty()
+        if (c.isPresent() && requests.contains(id)) {
+          // Not asked while a request; looked at again, in case it is accepted with a gap held.
+          held.add(id);
+          nextLook[0] = Math.min(nextLook[0], now + wait);
+          continue;
+        }
+        java.util.OptionalLong since = c.isEmpty() ? java.util.OptionalLong.empty()
             : tx.heldSince(id, c.get().nextInSeq());
         if (since.isEmpty()) {
           settled.add(id);

@@ -192,6 +192,43 @@ class GapRepairTest {
     assertEquals(List.of("lost", "later"), texts(bob.read()));
   }
 
+  /**
+   * A stranger's message lost while its request waits, the next one held: nothing is asked while
+   * it is a request (nothing is sent to a requester), and once it is accepted the gap is asked for
+   * with no new message needed.
+   */
+  @Test
+  void aGapHeldByARequestIsAskedForOnceItIsAccepted() throws Exception {
+    try (Node carol = Node.open(TestNodes.init(dir, "carol", List.of()), null, options())) {
+      TestNodes.connect(carol, bob);
+      carol.addContact("bob", bob.card().text()); // a stranger to bob
+      carol.send("bob", "hi");
+      TestNodes.deliver(TestNodes.outbox(carol), bob);
+      assertEquals(1, bob.contactBook().requests().size());
+      carol.send("bob", "lost");
+      TestNodes.outbox(carol);
+      carol.send("bob", "later");
+      TestNodes.deliver(TestNodes.outbox(carol), bob);
+      assertEquals(0, bob.core().askForGaps());
+      clock.advance(WAIT);
+      assertEquals(0, bob.core().askForGaps(), "not while a request");
+      bob.contactBook().accept("carol", null);
+      clock.advance(WAIT);
+      assertEquals(1, bob.core().askForGaps(), "asked once accepted, with nothing new from carol");
+      List<Envelope> toCarol = new ArrayList<>();
+      List<Envelope> toBob = new ArrayList<>();
+      for (int round = 0; round < 10; round++) {
+        toCarol.addAll(TestNodes.outbox(bob));
+        toBob.addAll(TestNodes.outbox(carol));
+        hand(toCarol, carol);
+        hand(toBob, bob);
+      }
+      assertEquals(List.of("hi", "lost", "later"), bob.conversation("carol").stream()
+          .filter(m -> m.incoming() && m.kind() == Node.Kind.TEXT)
+          .sorted(java.util.Comparator.comparingLong(Node.Shown::seq)).map(Node.Shown::text).toList());
+    }
+  }
+
   /** The times are kept in memory only: after a restart the node looks at every contact and asks all the same. */
   @Test
   void aGapHeldAcrossARestartIsAskedFor() throws Exception {
