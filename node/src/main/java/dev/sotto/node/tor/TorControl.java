@@ -113,12 +113,12 @@ public final class TorControl implements Closeable {
       out.flush();
       owed++;
       return reply(line.split(" ", 2)[0]);
-    } catch (java.net.SocketTimeoutException e) {
-      throw e;
-    } catch (Refused e) {
-      throw e;
     } catch (IOException e) {
-      broken = true;
+      // A late answer (read and dropped before the next command) or a refusal leaves the
+      // connection in step; anything else breaks it.
+      if (!(e instanceof java.net.SocketTimeoutException) && !(e instanceof Refused)) {
+        broken = true;
+      }
       throw e;
     }
   }
