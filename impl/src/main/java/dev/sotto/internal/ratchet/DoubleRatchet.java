@@ -383,11 +383,12 @@ public final class DoubleRatchet {
   }
 
   /**
-   * Where a mailbox tag of {@link #expectedTags} points: the header key of the chain whose message
-   * would carry it and, for a watched number of the current or the next receiving chain, the tag
-   * key and the number it was computed from, so that {@link #decryptInPlace} need not compute it
-   * again. Opaque outside this package; it holds a header key of the state it was found in, and
-   * is meant for one decryption of that state.
+   * Where a mailbox tag of {@link DoubleRatchet#expectedTags} points: the header key of the chain
+   * whose message would carry it and, for a watched number of the current or the next receiving
+   * chain, the tag key and the number it was computed from, so that
+   * {@link DoubleRatchet#decryptInPlace} need not compute it again. Opaque outside this package:
+   * it holds a header key of the state it was found in, and is meant for one decryption of that
+   * state.
    */
   public static final class TagMatch {
     private final ByteBuffer headerKey;

@@ -32,7 +32,8 @@ class WatchedTest {
   void theNumbersOneAtATimeAreTheList() {
     for (int window : new int[] {1, 3, 7, 32, 37, 333, 999, 1000}) {
       for (long from = 0; from <= RatchetState.MAX_CHAIN; from++) {
-        assertArrayEquals(listed(from, window), DoubleRatchet.watched(from, window), "from " + from + ", window " + window);
+        assertArrayEquals(listed(from, window), DoubleRatchet.watched(from, window),
+            "from " + from + ", window " + window);
       }
     }
   }
