@@ -275,17 +275,19 @@ public final class Session {
    */
   public synchronized Optional<byte[]> open(byte[] envelope, RandomSource random) throws SottoException {
     Envelope e = Envelope.parse(envelope);
-    byte[] likelyHeaderKey = DoubleRatchet.headerKeyForTag(ratchet, e.tag(), TAG_WINDOW);
-    if (likelyHeaderKey == null) {
+    byte[] tag = e.tag();
+    DoubleRatchet.TagMatch match = DoubleRatchet.matchTag(ratchet, tag, TAG_WINDOW);
+    if (match == null) {
       throw new SottoException(ErrorCode.UNKNOWN_TAG, "this session does not expect this tag now");
     }
     // Opened in place, in e's own copy of the input: the input is never written, and the copy
-    // receives plaintext only once the body's tag has verified.
+    // receives plaintext only once the body's tag has verified. The match hands the tag it
+    // computed to the decryption, which then does not compute it again.
     byte[] buffer = e.buffer();
     int messageLength = buffer.length - Envelope.HEADER_LENGTH;
     DoubleRatchet.Received received =
-        DoubleRatchet.decryptInPlace(ratchet, buffer, Envelope.HEADER_LENGTH, messageLength, likelyHeaderKey);
-    if (!Arrays.equals(received.tag(), e.tag())) {
+        DoubleRatchet.decryptInPlace(ratchet, buffer, Envelope.HEADER_LENGTH, messageLength, match);
+    if (!Arrays.equals(received.tag(), tag)) {
       throw new SottoException(ErrorCode.AUTH_FAILED, "the envelope's tag is not its message's tag");
     }
     Content content = Content.parse(buffer, Envelope.HEADER_LENGTH + RatchetMessage.PREFIX_LENGTH,

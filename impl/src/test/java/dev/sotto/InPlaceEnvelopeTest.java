@@ -52,6 +52,56 @@ class InPlaceEnvelopeTest {
     }
   }
 
+  /**
+   * The tag look-up hands the tag it computed to the decryption (DoubleRatchet.matchTag), which
+   * uses it only for the message it was computed for: an envelope under another tag that the
+   * receiver expects (of the same chain, of a skipped key, of the next chain) is refused, and
+   * changes nothing.
+   */
+  @Test
+  void anEnvelopeUnderAnotherExpectedTagIsRefused() throws SottoException {
+    SessionTest.Pair p = t.start("hi".getBytes());
+    byte[] b0 = only(p.bob().seal("b0".getBytes(), t.random));
+    byte[] b1 = only(p.bob().seal("b1".getBytes(), t.random));
+    byte[] b2 = only(p.bob().seal("b2".getBytes(), t.random));
+    byte[] b3 = only(p.bob().seal("b3".getBytes(), t.random));
+    refused(p.alice(), withTagOf(b0, b1)); // the current chain's next number, not the message's
+    refused(p.alice(), withTagOf(b1, b0));
+    assertArrayEquals("b1".getBytes(), p.alice().open(b1, t.random).orElseThrow()); // b0 is skipped
+    refused(p.alice(), withTagOf(b0, b2)); // a skipped message under the current chain's tag
+    refused(p.alice(), withTagOf(b2, b0)); // and the reverse: under a skipped key's tag
+    assertArrayEquals("b0".getBytes(), p.alice().open(b0, t.random).orElseThrow());
+
+    // A new chain of Bob's (a DH step for Alice) beside the rest of his old one.
+    assertArrayEquals("b2".getBytes(), p.alice().open(b2, t.random).orElseThrow());
+    byte[] a0 = only(p.alice().seal("a0".getBytes(), t.random));
+    assertArrayEquals("a0".getBytes(), p.bob().open(a0, t.random).orElseThrow());
+    byte[] c0 = only(p.bob().seal("c0".getBytes(), t.random));
+    refused(p.alice(), withTagOf(c0, b3)); // the next chain's message under the current chain's tag
+    refused(p.alice(), withTagOf(b3, c0)); // the current chain's under the next chain's
+    assertArrayEquals("b3".getBytes(), p.alice().open(b3, t.random).orElseThrow());
+    assertArrayEquals("c0".getBytes(), p.alice().open(c0, t.random).orElseThrow());
+  }
+
+  private static byte[] only(List<Envelope> envelopes) {
+    assertEquals(1, envelopes.size());
+    return envelopes.get(0).encoded();
+  }
+
+  /** {@code envelope} under the mailbox tag of {@code other}. */
+  private static byte[] withTagOf(byte[] envelope, byte[] other) {
+    byte[] out = envelope.clone();
+    System.arraycopy(other, 1, out, 1, Envelope.TAG_LENGTH);
+    return out;
+  }
+
+  private void refused(Session receiver, byte[] envelope) {
+    byte[] before = receiver.serialize();
+    SottoException refused = assertThrows(SottoException.class, () -> receiver.open(envelope, t.random));
+    assertEquals(ErrorCode.AUTH_FAILED, refused.code());
+    assertArrayEquals(before, receiver.serialize(), "a refused envelope changes nothing");
+  }
+
   @Test
   void sealedEnvelopesAreTheirOwnBytes() throws SottoException {
     SessionTest.Pair p = t.start("hi".getBytes());

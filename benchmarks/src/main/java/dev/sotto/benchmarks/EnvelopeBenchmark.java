@@ -118,9 +118,10 @@ import org.openjdk.jmh.infra.Blackhole;
  * <h2>Components</h2>
  *
  * <p>Not floors, but parts of {@code open} measured alone, on Bob's session after a few
- * payloads (no skipped keys): {@code tagCheckNext} is {@code DoubleRatchet.headerKeyForTag} (what Session.open calls) for the tag
- * of the next message, the check {@code Session.open} makes before decrypting (nearest message
- * numbers first: one HMAC); {@code tagCheckUnknown} is the same check for a tag that is not
+ * payloads (no skipped keys): {@code tagCheckNext} is {@code DoubleRatchet.matchTag} (what
+ * Session.open calls) for the tag of the next message, the check {@code Session.open} makes
+ * before decrypting (nearest message numbers first: one HMAC, whose tag the decryption then
+ * reuses); {@code tagCheckUnknown} is the same check for a tag that is not
  * expected, which computes every watched tag ({@link Session#TAG_WINDOW} tags of the current and
  * of the next receiving chain and their anchors: {@value #WATCHED_TAGS} HMACs) and is what every
  * envelope with an unknown tag costs before it is rejected; {@code sessionTags} is
@@ -547,21 +548,22 @@ public class EnvelopeBenchmark {
       Fixtures.check(tags.size() == WATCHED_TAGS, "the window is " + WATCHED_TAGS + " tags: " + tags.size());
       Fixtures.check(Arrays.equals(tags.get(0), nextTag), "the next envelope's tag is the window's first");
       Fixtures.check(tags.stream().noneMatch(t -> Arrays.equals(t, unknownTag)), "the unknown tag is not in the window");
-      Fixtures.check(DoubleRatchet.headerKeyForTag(ratchet, nextTag, Session.TAG_WINDOW) != null, "the next tag is expected");
-      Fixtures.check(DoubleRatchet.headerKeyForTag(ratchet, unknownTag, Session.TAG_WINDOW) == null, "the unknown tag is not expected");
+      Fixtures.check(DoubleRatchet.matchTag(ratchet, nextTag, Session.TAG_WINDOW) != null, "the next tag is expected");
+      Fixtures.check(DoubleRatchet.matchTag(ratchet, unknownTag, Session.TAG_WINDOW) == null,
+          "the unknown tag is not expected");
     }
   }
 
   /** The check Session.open makes before decrypting, for the next message: one HMAC. */
   @Benchmark
   public boolean tagCheckNext(TagWindow s) {
-    return DoubleRatchet.headerKeyForTag(s.ratchet, s.nextTag, Session.TAG_WINDOW) != null;
+    return DoubleRatchet.matchTag(s.ratchet, s.nextTag, Session.TAG_WINDOW) != null;
   }
 
   /** The same check for a tag outside the window: {@value #WATCHED_TAGS} HMACs, then rejection. */
   @Benchmark
   public boolean tagCheckUnknown(TagWindow s) {
-    return DoubleRatchet.headerKeyForTag(s.ratchet, s.unknownTag, Session.TAG_WINDOW) != null;
+    return DoubleRatchet.matchTag(s.ratchet, s.unknownTag, Session.TAG_WINDOW) != null;
   }
 
   /** The tags an application watches: the whole window, computed on each call. */

@@ -162,34 +162,31 @@ public final class DoubleRatchet {
    * chain clears this side's ratchet key, and the next {@link #encrypt} makes the new one.
    */
   public static Received decrypt(RatchetState state, byte[] encoded) throws SottoException {
-    return decrypt(state, encoded, null);
+    return decrypt(state, RatchetMessage.parseInPlace(encoded, 0, encoded.length), null, false);
   }
 
   /**
-   * As {@link #decrypt(RatchetState, byte[])}, trying {@code likelyHeaderKey} first (the session
-   * layer knows it from the envelope's tag). A header opens under one key only, so the order of
-   * the attempts changes nothing but their cost.
+   * As {@link #decrypt(RatchetState, byte[])}, in place and with what the session layer learnt
+   * from the envelope's tag ({@link #matchTag}, on this same {@code state}): the message lies in
+   * {@code buffer[offset, offset + length)}, and its plaintext is written over its body (from
+   * {@code offset + RatchetMessage.PREFIX_LENGTH}, {@code length - RatchetMessage.OVERHEAD} bytes)
+   * only once the body's tag has verified. {@link Received#plaintext()} is then null. On any
+   * error, {@code buffer} and {@code state} are unchanged.
+   *
+   * <p>The match's header key is tried first, and when the header names the message whose tag
+   * the match computed, that tag is {@link Received#tag()} (not computed again). A header opens
+   * under one key only, and a tag depends on its key and number only, so the match changes
+   * nothing but the cost: the result, and every error, are those of {@code decrypt} without it.
    */
-  public static Received decrypt(RatchetState state, byte[] encoded, byte[] likelyHeaderKey) throws SottoException {
-    return decrypt(state, RatchetMessage.parseInPlace(encoded, 0, encoded.length), likelyHeaderKey, false);
+  public static Received decryptInPlace(RatchetState state, byte[] buffer, int offset, int length, TagMatch match)
+      throws SottoException {
+    return decrypt(state, RatchetMessage.parseInPlace(buffer, offset, length), match, true);
   }
 
-  /**
-   * As {@link #decrypt(RatchetState, byte[], byte[])}, in place: the message lies in {@code
-   * buffer[offset, offset + length)}, and its plaintext is written over its body (from {@code
-   * offset + RatchetMessage.PREFIX_LENGTH}, {@code length - RatchetMessage.OVERHEAD} bytes) only
-   * once the body's tag has verified. {@link Received#plaintext()} is then null. On any error,
-   * {@code buffer} and {@code state} are unchanged.
-   */
-  public static Received decryptInPlace(RatchetState state, byte[] buffer, int offset, int length,
-      byte[] likelyHeaderKey) throws SottoException {
-    return decrypt(state, RatchetMessage.parseInPlace(buffer, offset, length), likelyHeaderKey, true);
-  }
-
-  private static Received decrypt(RatchetState state, RatchetMessage.InPlace m, byte[] likelyHeaderKey,
-      boolean inPlace) throws SottoException {
+  private static Received decrypt(RatchetState state, RatchetMessage.InPlace m, TagMatch match, boolean inPlace)
+      throws SottoException {
     RatchetState s = state.copy();
-    byte[] bodyAd = Bytes.concat(s.ad, m.prefix());
+    byte[] bodyAd = m.bodyAd(s.ad);
 
     // The header keys in the order of the spec: each chain with skipped keys (oldest first), the
     // current receiving chain, the next receiving chain. The one that opens the header decides.
@@ -199,21 +196,19 @@ public final class DoubleRatchet {
         candidates.add(id.headerKey());
       }
     }
-    ByteBuffer current = s.receivingHeaderKey == null ? null : ByteBuffer.wrap(s.receivingHeaderKey.bytes());
+    // The state's own key bytes, not copies: they are only read (tried, compared, looked up).
+    ByteBuffer current = s.receivingHeaderKey == null ? null : ByteBuffer.wrap(s.receivingHeaderKey.view());
     if (current != null && !candidates.contains(current)) {
       candidates.add(current);
     }
     // A new chain of the peer answers a ratchet key of this side: none is possible while this side
     // has not sent since its last step (it has no ratchet key), so NHKr is not tried then.
-    ByteBuffer next = s.dhsPrivate == null ? null : ByteBuffer.wrap(s.nextReceivingHeaderKey.bytes());
+    ByteBuffer next = s.dhsPrivate == null ? null : ByteBuffer.wrap(s.nextReceivingHeaderKey.view());
     if (next != null) {
       candidates.add(next);
     }
-    if (likelyHeaderKey != null) {
-      ByteBuffer likely = ByteBuffer.wrap(likelyHeaderKey);
-      if (candidates.remove(likely)) {
-        candidates.add(0, likely);
-      }
+    if (match != null && candidates.remove(match.headerKey)) {
+      candidates.add(0, match.headerKey);
     }
     ByteBuffer opener = null;
     byte[] header = null;
@@ -229,7 +224,8 @@ public final class DoubleRatchet {
     }
     Header h = Header.parse(header);
     if (!opener.equals(next)) { // next may be null
-      RatchetState.Skipped skipped = s.skipped.remove(new RatchetState.SkippedId(opener, h.messageNumber()));
+      RatchetState.Skipped skipped = s.skipped.isEmpty() ? null
+          : s.skipped.remove(new RatchetState.SkippedId(opener, h.messageNumber()));
       if (skipped != null) {
         // 1. A skipped message key.
         byte[] plaintext = openBody(skipped.messageKey(), m, bodyAd, inPlace);
@@ -247,7 +243,7 @@ public final class DoubleRatchet {
         throw new SottoException(ErrorCode.REPLAY, "a message of the current chain: received already, or its key discarded");
       }
       skip(s, h.messageNumber());
-      byte[] tag = Kdf.tag(s.receivingTagKey, h.messageNumber());
+      byte[] tag = tag(s.receivingTagKey, h.messageNumber(), match);
       Secret.MessageKey mk = advanceReceiving(s);
       byte[] plaintext = openBody(mk, m, bodyAd, inPlace);
       return new Received(plaintext, s, Opened.CURRENT, header, mk, tag);
@@ -274,10 +270,22 @@ public final class DoubleRatchet {
     s.dhsPublic = null;
     s.sendingChain = null;
     skip(s, h.messageNumber());
-    byte[] tag = Kdf.tag(s.receivingTagKey, h.messageNumber());
+    byte[] tag = tag(s.receivingTagKey, h.messageNumber(), match);
     Secret.MessageKey mk = advanceReceiving(s);
     byte[] plaintext = openBody(mk, m, bodyAd, inPlace);
     return new Received(plaintext, s, Opened.NEXT, header, mk, tag);
+  }
+
+  /**
+   * The mailbox tag of message {@code n} of the chain of {@code tagKey}: the match's when it was
+   * computed for that very key (the object: keys are immutable and shared by a state's copies)
+   * and number, otherwise computed.
+   */
+  private static byte[] tag(Secret.TagKey tagKey, long n, TagMatch match) {
+    if (match != null && match.tagKey == tagKey && match.n == n) {
+      return match.tag.clone();
+    }
+    return Kdf.tag(tagKey, n);
   }
 
   /**
@@ -335,53 +343,101 @@ public final class DoubleRatchet {
     }
   }
 
+  /** Whether message n of a chain is an anchor: a multiple of {@code window}, or the chain's last (999). */
+  public static boolean isAnchor(long n, int window) {
+    return n % window == 0 || n == RatchetState.MAX_CHAIN - 1;
+  }
+
   /**
    * The message numbers of a receiving chain that a receiver watches (spec: envelope.adoc#tags):
    * the next {@code window} from {@code from}, then the anchors beyond them that bring a receiver
    * back after a lost burst: every multiple of {@code window}, and the chain's last number (999).
    * Nearest first.
    */
-  /** Whether message n of a chain is an anchor: a multiple of {@code window}, or the chain's last (999). */
-  public static boolean isAnchor(long n, int window) {
-    return n % window == 0 || n == RatchetState.MAX_CHAIN - 1;
-  }
-
   static long[] watched(long from, int window) {
-    long last = RatchetState.MAX_CHAIN - 1;
-    long windowEnd = Math.min(from + window, RatchetState.MAX_CHAIN);
     long[] out = new long[window + RatchetState.MAX_CHAIN / window + 1];
     int i = 0;
-    for (long n = from; n < windowEnd; n++) {
+    for (long n; (n = watched(from, window, i)) >= 0; ) {
       out[i++] = n;
-    }
-    for (long n = (windowEnd + window - 1) / window * window; n < last; n += window) {
-      out[i++] = n;
-    }
-    if (windowEnd <= last) {
-      out[i++] = last;
     }
     return Arrays.copyOf(out, i);
   }
 
   /**
-   * The header key of the chain whose message would carry {@code tag}, or null if the tag is not
-   * one of {@link #expectedTags}; computed lazily, nearest message numbers first, so that the usual
-   * next message costs one or two HMACs instead of the whole watched set.
+   * The {@code i}-th of {@link #watched(long, int)}, or -1 past its last, without building the
+   * list (a tag look-up usually stops at the first).
    */
-  public static byte[] headerKeyForTag(RatchetState s, byte[] tag, int window) {
-    long[] current = s.receivingTagKey == null ? new long[0] : watched(s.nr, window);
-    long[] next = watched(0, window);
-    for (int i = 0; i < Math.max(current.length, next.length); i++) {
-      if (i < current.length && Arrays.equals(tag, Kdf.tag(s.receivingTagKey, current[i]))) {
-        return s.receivingHeaderKey.bytes();
+  static long watched(long from, int window, int i) {
+    long last = RatchetState.MAX_CHAIN - 1;
+    long windowEnd = Math.min(from + window, RatchetState.MAX_CHAIN);
+    if (i < windowEnd - from) {
+      return from + i;
+    }
+    long j = i - (windowEnd - from); // the j-th anchor beyond the window
+    long anchor = (windowEnd + window - 1) / window * window + j * window;
+    if (anchor < last) {
+      return anchor;
+    }
+    boolean firstPastTheAnchors = j == 0 || anchor - window < last;
+    return firstPastTheAnchors && windowEnd <= last ? last : -1;
+  }
+
+  /**
+   * Where a mailbox tag of {@link DoubleRatchet#expectedTags} points: the header key of the chain
+   * whose message would carry it and, for a watched number of the current or the next receiving
+   * chain, the tag key and the number it was computed from, so that
+   * {@link DoubleRatchet#decryptInPlace} need not compute it again. Opaque outside this package:
+   * it holds a header key of the state it was found in, and is meant for one decryption of that
+   * state.
+   */
+  public static final class TagMatch {
+    private final ByteBuffer headerKey;
+    /** Null for the tag of a skipped key (stored, never computed). */
+    private final Secret.TagKey tagKey;
+    private final long n;
+    private final byte[] tag;
+
+    private TagMatch(ByteBuffer headerKey, Secret.TagKey tagKey, long n, byte[] tag) {
+      this.headerKey = headerKey;
+      this.tagKey = tagKey;
+      this.n = n;
+      this.tag = tag;
+    }
+
+    @Override
+    public String toString() {
+      return "TagMatch[redacted]";
+    }
+  }
+
+  /**
+   * Where {@code tag} points in {@code s}, or null if it is not one of {@link #expectedTags};
+   * computed lazily, nearest message numbers first, so that the usual next message costs one or
+   * two HMACs instead of the whole watched set.
+   */
+  public static TagMatch matchTag(RatchetState s, byte[] tag, int window) {
+    for (int i = 0; ; i++) {
+      long current = s.receivingTagKey == null ? -1 : watched(s.nr, window, i);
+      long next = watched(0, window, i);
+      if (current < 0 && next < 0) {
+        break;
       }
-      if (i < next.length && Arrays.equals(tag, Kdf.tag(s.nextReceivingTagKey, next[i]))) {
-        return s.nextReceivingHeaderKey.bytes();
+      if (current >= 0) {
+        byte[] computed = Kdf.tag(s.receivingTagKey, current);
+        if (Arrays.equals(tag, computed)) {
+          return new TagMatch(ByteBuffer.wrap(s.receivingHeaderKey.view()), s.receivingTagKey, current, computed);
+        }
+      }
+      if (next >= 0) {
+        byte[] computed = Kdf.tag(s.nextReceivingTagKey, next);
+        if (Arrays.equals(tag, computed)) {
+          return new TagMatch(ByteBuffer.wrap(s.nextReceivingHeaderKey.view()), s.nextReceivingTagKey, next, computed);
+        }
       }
     }
     for (Map.Entry<RatchetState.SkippedId, RatchetState.Skipped> e : s.skipped.entrySet()) {
       if (Arrays.equals(tag, e.getValue().tag())) {
-        return e.getKey().headerKey().array().clone();
+        return new TagMatch(e.getKey().headerKey(), null, e.getKey().n(), e.getValue().tag());
       }
     }
     return null;

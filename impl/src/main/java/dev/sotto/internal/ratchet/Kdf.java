@@ -4,7 +4,6 @@ import dev.sotto.internal.Labels;
 import dev.sotto.internal.crypto.Aead;
 import dev.sotto.internal.crypto.Hkdf;
 import dev.sotto.internal.crypto.Hmac;
-import dev.sotto.internal.encoding.Writer;
 import java.util.Arrays;
 
 /** The ratchet's key derivations (spec: ratchet.adoc#kdf). */
@@ -68,7 +67,11 @@ public final class Kdf {
 
   /** The mailbox tag of message n of a chain: the first 16 bytes of HMAC(tk, "sotto/v1/ratchet/tag" || n u32). */
   public static byte[] tag(Secret.TagKey tagKey, long n) {
-    byte[] mac = Hmac.sha256(tagKey.view(), Labels.RATCHET_TAG, new Writer().u32(n).toByteArray());
+    if (n < 0 || n > 0xffff_ffffL) {
+      throw new IllegalArgumentException("u32 out of range");
+    }
+    byte[] number = {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n}; // u32, big-endian
+    byte[] mac = Hmac.sha256(tagKey.view(), Labels.RATCHET_TAG, number);
     return Arrays.copyOf(mac, TAG_LENGTH);
   }
 }

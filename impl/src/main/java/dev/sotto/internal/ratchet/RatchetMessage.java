@@ -42,9 +42,11 @@ public record RatchetMessage(byte[] siv, byte[] encryptedHeader, byte[] body) {
       return offset + PREFIX_LENGTH;
     }
 
-    /** The body's associated data after the session's: version || siv || encrypted_header. */
-    public byte[] prefix() {
-      return java.util.Arrays.copyOfRange(buffer, offset, offset + PREFIX_LENGTH);
+    /** The body's associated data: the session's {@code ad}, then version || siv || encrypted_header. */
+    public byte[] bodyAd(byte[] ad) {
+      byte[] out = java.util.Arrays.copyOf(ad, ad.length + PREFIX_LENGTH);
+      System.arraycopy(buffer, offset, out, ad.length, PREFIX_LENGTH);
+      return out;
     }
   }
 
