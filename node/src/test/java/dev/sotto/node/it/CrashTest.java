@@ -109,18 +109,7 @@ class CrashTest extends ClusterTest {
   @Test
   void recipientKilledWhileFetchingFromTheMailbox() throws Exception {
     int count = 200;
-    cluster.init("m", List.of());
-    Address mailbox = cluster.node("m").mailboxAddress();
-    cluster.init("alice", List.of(mailbox));
-    cluster.init("bob", List.of(mailbox));
-    cluster.introduce("alice", "bob");
-    Cluster.Running m = cluster.spawn("m");
-    Cluster.Running alice = cluster.spawn("alice");
-    cluster.send("alice", "bob", "held ", count);
-    m.port();
-    alice.port();
-    cluster.await(Duration.ofSeconds(90), "alice deposits everything", () -> cluster.node("alice").outboxSize() == 0);
-    assertEquals(count + 1, cluster.node("m").mailboxItems().size());
+    aliceDepositsAtBobsMailbox("held ", count);
 
     cluster.start("bob", "--fetch-ms", "100");
     killMidway("bob", count);
@@ -149,6 +138,23 @@ class CrashTest extends ClusterTest {
         "opt-in: -Dsotto.crash.prefix=true (about 25 s)");
     int count = 150;
     String prefix = "p".repeat(40_000) + " ";
+    aliceDepositsAtBobsMailbox(prefix, count);
+
+    cluster.start("bob", "--fetch-ms", "100", "--prefix-fetch", "4", "--no-listen");
+    killMidway("bob", count);
+    cluster.start("bob", "--fetch-ms", "100", "--prefix-fetch", "4", "--no-listen");
+    cluster.awaitInOrder("bob", "alice", count, Duration.ofSeconds(90));
+    cluster.stop("bob");
+    cluster.assertDelivered("bob", "alice", prefix, count);
+    assertEquals(count + 1, cluster.node("m").mailboxItems().size(), "nothing acknowledged: items leave at expiry");
+    assertEquals("ok", cluster.integrityCheck("bob"));
+  }
+
+  /**
+   * Mailbox m (running) holds alice's first contact and {@code count} messages to bob, whose
+   * mailbox it is; alice keeps running, bob is not started.
+   */
+  private void aliceDepositsAtBobsMailbox(String prefix, int count) throws Exception {
     cluster.init("m", List.of());
     Address mailbox = cluster.node("m").mailboxAddress();
     cluster.init("alice", List.of(mailbox));
@@ -161,14 +167,5 @@ class CrashTest extends ClusterTest {
     alice.port();
     cluster.await(Duration.ofSeconds(90), "alice deposits everything", () -> cluster.node("alice").outboxSize() == 0);
     assertEquals(count + 1, cluster.node("m").mailboxItems().size());
-
-    cluster.start("bob", "--fetch-ms", "100", "--prefix-fetch", "4", "--no-listen");
-    killMidway("bob", count);
-    cluster.start("bob", "--fetch-ms", "100", "--prefix-fetch", "4", "--no-listen");
-    cluster.awaitInOrder("bob", "alice", count, Duration.ofSeconds(90));
-    cluster.stop("bob");
-    cluster.assertDelivered("bob", "alice", prefix, count);
-    assertEquals(count + 1, cluster.node("m").mailboxItems().size(), "nothing acknowledged: items leave at expiry");
-    assertEquals("ok", cluster.integrityCheck("bob"));
   }
 }
