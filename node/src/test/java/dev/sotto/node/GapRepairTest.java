@@ -229,6 +229,28 @@ class GapRepairTest {
     }
   }
 
+  /**
+   * Being away (attacks.md): bob is away longer than the mailbox retention (8 days, a month), so
+   * alice's messages of that time expired at the mailbox. Alice's next message is held behind the
+   * gap, bob asks, and gets everything.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {8, 31})
+  void aContactAwayLongerThanTheRetentionGetsWhatExpiredOnItsReturn(int days) throws Exception {
+    List<String> expired = numbered("while away ", 0, 5);
+    lose(alice, expired); // deposited, and expired at the mailbox while bob was away
+    clock.advance(Duration.ofDays(days));
+    send(alice, List.of("back"));
+    settle();
+    assertEquals(List.of(), texts(bob.read()));
+    clock.advance(WAIT);
+    assertEquals(1, bob.core().askForGaps());
+    settle();
+    List<String> all = new ArrayList<>(expired);
+    all.add("back");
+    assertEquals(all, texts(bob.read()));
+  }
+
   /** The times are kept in memory only: after a restart the node looks at every contact and asks all the same. */
   @Test
   void aGapHeldAcrossARestartIsAskedFor() throws Exception {
