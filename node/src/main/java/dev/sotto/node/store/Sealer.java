@@ -4,6 +4,9 @@ import dev.sotto.RandomSource;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import org.bouncycastle.crypto.InvalidCipherTextException;
 
 /**
@@ -17,12 +20,66 @@ import org.bouncycastle.crypto.InvalidCipherTextException;
  * equal. A row id is the first 8 bytes of HMAC-SHA-256(index key, "rowid" || 0x00 ||
  * ASCII(table) || 0x00 || the row's stable key), big-endian, with the top bit cleared (0 is
  * taken as 1): the rows of a table lie in an order that says nothing.
+ *
+ * <p>It remembers the last {@value #REMEMBERED_MAX} values it sealed or opened in the columns
+ * that hold no key material and no message content ({@link #REMEMBERED}: ids, counters, times,
+ * flags, a contact's public identity and card), the key-value entries said to be such
+ * ({@link Tx#getPlain}), and every filler's: the same sealed bytes in the
+ * same table, column and row open to the same value, so a row read again (a contact's state, an
+ * outbox or queue entry's meta, a table's fillers, at every transaction) is not decrypted again.
+ * Any other bytes (a value changed, moved or damaged) are opened as before, and fail as before.
  */
 final class Sealer {
   private final byte[] encryptionKey;
   private final byte[] indexKey;
   private final RandomSource random;
   private final Crypto.MacKey indexMac;
+
+  /** The columns whose values are remembered: "table\0column". */
+  static final Set<String> REMEMBERED = Set.of("contacts\0who", "contacts\0state", "sessions\0meta",
+      "pending\0meta", "outbox\0meta", "meta\0value");
+  static final int REMEMBERED_MAX = 8192;
+
+  /** A sealed value where it is: its table, column and row key, and its bytes. */
+  private static final class Where {
+    final String table;
+    final String column;
+    final byte[] rowKey;
+    final byte[] sealed;
+    final int hash;
+
+    Where(String table, String column, byte[] rowKey, byte[] sealed) {
+      this.table = table;
+      this.column = column;
+      this.rowKey = rowKey;
+      this.sealed = sealed;
+      this.hash = (table.hashCode() * 31 + column.hashCode()) * 31 + Arrays.hashCode(rowKey) * 31
+          + Arrays.hashCode(sealed);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Where w && w.hash == hash && w.table.equals(table) && w.column.equals(column)
+          && Arrays.equals(w.rowKey, rowKey) && Arrays.equals(w.sealed, sealed);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+
+  /** Values sealed or opened lately (see the class comment), the least recently used first. */
+  private final Map<Where, byte[]> remembered = new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Where, byte[]> eldest) {
+      if (size() <= REMEMBERED_MAX) {
+        return false;
+      }
+      Arrays.fill(eldest.getValue(), (byte) 0);
+      return true;
+    }
+  };
 
   Sealer(StoreKey key, RandomSource random) {
     this.encryptionKey = key.encryptionKey();
@@ -32,23 +89,79 @@ final class Sealer {
   }
 
   byte[] seal(String table, String column, byte[] rowKey, byte[] value) {
+    return seal(table, column, rowKey, value, remembered(table, column));
+  }
+
+  /** Seals a value; {@code remember}: one without key material, remembered like those of {@link #REMEMBERED}. */
+  byte[] seal(String table, String column, byte[] rowKey, byte[] value, boolean remember) {
     byte[] nonce = random.bytes(Crypto.NONCE_LENGTH);
     byte[] sealed = Crypto.seal(encryptionKey, nonce, aad(table, column, rowKey), value);
-    return ByteBuffer.allocate(nonce.length + sealed.length).put(nonce).put(sealed).array();
+    byte[] out = ByteBuffer.allocate(nonce.length + sealed.length).put(nonce).put(sealed).array();
+    remember(remember, table, column, rowKey, out, value);
+    return out;
   }
 
   /** @throws StoreException {@code CORRUPT} if the value fails authentication, whatever the cause */
   byte[] open(String table, String column, byte[] rowKey, byte[] sealed) throws StoreException {
+    return open(table, column, rowKey, sealed, remembered(table, column));
+  }
+
+  /** Opens a value; {@code remember}: as for {@link #seal(String, String, byte[], byte[], boolean)}. */
+  byte[] open(String table, String column, byte[] rowKey, byte[] sealed, boolean remember) throws StoreException {
     try {
       if (sealed.length < Crypto.NONCE_LENGTH) {
         throw new InvalidCipherTextException("too short");
       }
+      byte[] known = recall(table, column, rowKey, sealed);
+      if (known != null) {
+        return known;
+      }
       byte[] nonce = Arrays.copyOf(sealed, Crypto.NONCE_LENGTH);
-      return Crypto.open(encryptionKey, nonce, aad(table, column, rowKey), sealed, nonce.length, sealed.length - nonce.length);
+      byte[] value = Crypto.open(encryptionKey, nonce, aad(table, column, rowKey), sealed, nonce.length,
+          sealed.length - nonce.length);
+      remember(remember, table, column, rowKey, sealed, value);
+      return value;
     } catch (InvalidCipherTextException e) {
       throw new StoreException(
           StoreException.Kind.CORRUPT, "a sealed value in " + table + "." + column + " fails authentication");
     }
+  }
+
+  private static boolean remembered(String table, String column) {
+    return REMEMBERED.contains(table + "\0" + column);
+  }
+
+  /** Remembers a value if it may be ({@code remember}) or is a filler's: a copy of each array. */
+  private void remember(boolean remember, String table, String column, byte[] rowKey, byte[] sealed, byte[] value) {
+    if (!remember && !isFiller(value)) {
+      return;
+    }
+    Where where = new Where(table, column, rowKey.clone(), sealed.clone());
+    synchronized (remembered) {
+      remembered.put(where, value.clone());
+    }
+  }
+
+  /** A copy of the value these sealed bytes opened to before in this place, or null. */
+  private byte[] recall(String table, String column, byte[] rowKey, byte[] sealed) {
+    Where where = new Where(table, column, rowKey, sealed);
+    synchronized (remembered) {
+      byte[] value = remembered.get(where);
+      return value == null ? null : value.clone();
+    }
+  }
+
+  /** Whether a padded plaintext is a filler's: the filler byte, then zeros (see {@link Fields}). */
+  private static boolean isFiller(byte[] value) {
+    if (value.length == 0 || value[0] != Fields.FILLER) {
+      return false;
+    }
+    for (byte b : value) {
+      if (b != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   byte[] index(String table, String column, byte[] value) {
@@ -69,6 +182,10 @@ final class Sealer {
 
   /** Overwrites the keys; the sealer is unusable afterwards. */
   synchronized void destroy() {
+    synchronized (remembered) {
+      remembered.values().forEach(v -> Arrays.fill(v, (byte) 0));
+      remembered.clear();
+    }
     Arrays.fill(encryptionKey, (byte) 0);
     Arrays.fill(indexKey, (byte) 0);
     indexMac.destroy();
