@@ -987,7 +987,8 @@ public final class NodeCore {
     }
     Tx.Pending p = pending.get(0);
     long contactId = p.contactId();
-    Optional<Tx.SessionRow> sending = tx.sendingSession(contactId);
+    // The state is read only when this transaction has not just written it (a burst seals many in one).
+    Optional<Long> sending = tx.sendingSessionId(contactId);
     List<Envelope> envelopes;
     long now = clock.millis();
     Instant instant = clock.instant();
@@ -1008,10 +1009,18 @@ public final class NodeCore {
       started.add(id);
       envelopes = initiated.envelopes();
     } else {
-      Tx.SessionRow row = sending.get();
-      Committed earlier = changes.remove(row.id());
-      Session session = earlier != null ? earlier.session() : load(row);
-      long id = row.id();
+      long id = sending.get();
+      Committed earlier = changes.remove(id);
+      Session session;
+      byte[] stored;
+      if (earlier != null) {
+        session = earlier.session();
+        stored = earlier.state();
+      } else {
+        Tx.SessionRow row = tx.session(id).orElseThrow();
+        session = load(row);
+        stored = row.state();
+      }
       try {
         envelopes = sealing.seal(id, session, p.payload(), random);
       } catch (SottoException e) {
@@ -1021,7 +1030,7 @@ public final class NodeCore {
         // The sending chain reached its bound (the peer has not answered for too long): the
         // session, unchanged by the refusal, is replaced by a reset, and the plaintext is sealed
         // in the new one (spec: transport.adoc#node-delivery).
-        changes.put(id, new Committed(session, row.state()));
+        changes.put(id, new Committed(session, stored));
         Card card = Card.parse(tx.contact(contactId).orElseThrow().card(), instant);
         Optional<Prekeys> prekeys = FirstContacts.usablePrekeys(tx, contactId, card, instant);
         if (prekeys.isEmpty()) {

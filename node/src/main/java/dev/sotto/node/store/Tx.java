@@ -728,6 +728,16 @@ public final class Tx {
     return Optional.empty();
   }
 
+  /** The id of the session {@link #sendingSession} gives, if any, without opening its state. */
+  public Optional<Long> sendingSessionId(long contactId) throws StoreException {
+    for (SessionMeta m : metasOf(contactId)) {
+      if (m.superseded < 0) {
+        return Optional.of(m.id);
+      }
+    }
+    return Optional.empty();
+  }
+
   /** A contact's sessions, the most recently updated first. */
   public List<SessionRow> sessions(long contactId) throws StoreException {
     List<SessionRow> out = new ArrayList<>();
