@@ -21,11 +21,12 @@ import org.bouncycastle.crypto.InvalidCipherTextException;
  * ASCII(table) || 0x00 || the row's stable key), big-endian, with the top bit cleared (0 is
  * taken as 1): the rows of a table lie in an order that says nothing.
  *
- * <p>It remembers the last {@value #REMEMBERED_MAX} values it sealed or opened in the columns
+ * <p>It remembers the value it last sealed or opened in each of up to {@value #REMEMBERED_MAX}
+ * places (table, column and row) of the columns
  * that hold no key material and no message content ({@link #REMEMBERED}: ids, counters, times,
  * flags, a contact's public identity and card), the key-value entries said to be such
- * ({@link Tx#getPlain}), and every filler's: the same sealed bytes in the
- * same table, column and row open to the same value, so a row read again (a contact's state, an
+ * ({@link Tx#getPlain}), and every filler's, with its sealed bytes: the same sealed bytes in
+ * the same place open to the same value, so a row read again (a contact's state, an
  * outbox or queue entry's meta, a table's fillers, at every transaction) is not decrypted again.
  * Any other bytes (a value changed, moved or damaged) are opened as before, and fail as before.
  */
@@ -40,43 +41,23 @@ final class Sealer {
       "pending\0meta", "outbox\0meta", "meta\0value");
   static final int REMEMBERED_MAX = 8192;
 
-  /** A sealed value where it is: its table, column and row key, and its bytes. */
-  private static final class Where {
-    final String table;
-    final String column;
-    final byte[] rowKey;
-    final byte[] sealed;
-    final int hash;
+  /** Where a sealed value is: its table, column and row key. */
+  private record Place(String table, String column, ByteBuffer rowKey) {}
 
-    Where(String table, String column, byte[] rowKey, byte[] sealed) {
-      this.table = table;
-      this.column = column;
-      this.rowKey = rowKey;
-      this.sealed = sealed;
-      this.hash = (table.hashCode() * 31 + column.hashCode()) * 31 + Arrays.hashCode(rowKey) * 31
-          + Arrays.hashCode(sealed);
-    }
+  /** The sealed bytes last sealed or opened in a place, and their value. */
+  private record Known(byte[] sealed, byte[] value) {}
 
+  /**
+   * The value last sealed or opened in each place (see the class comment), one a place, the
+   * least recently used first; a value replaced or dropped is overwritten.
+   */
+  private final Map<Place, Known> remembered = new LinkedHashMap<>(256, 0.75f, true) {
     @Override
-    public boolean equals(Object o) {
-      return o instanceof Where w && w.hash == hash && w.table.equals(table) && w.column.equals(column)
-          && Arrays.equals(w.rowKey, rowKey) && Arrays.equals(w.sealed, sealed);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
-  }
-
-  /** Values sealed or opened lately (see the class comment), the least recently used first. */
-  private final Map<Where, byte[]> remembered = new LinkedHashMap<>(256, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<Where, byte[]> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<Place, Known> eldest) {
       if (size() <= REMEMBERED_MAX) {
         return false;
       }
-      Arrays.fill(eldest.getValue(), (byte) 0);
+      Arrays.fill(eldest.getValue().value(), (byte) 0);
       return true;
     }
   };
@@ -131,23 +112,27 @@ final class Sealer {
     return REMEMBERED.contains(table + "\0" + column);
   }
 
-  /** Remembers a value if it may be ({@code remember}) or is a filler's: a copy of each array. */
+  /** Remembers a value if it may be ({@code remember}) or is a filler's, in place of the one before: a copy of each array. */
   private void remember(boolean remember, String table, String column, byte[] rowKey, byte[] sealed, byte[] value) {
     if (!remember && !isFiller(value)) {
       return;
     }
-    Where where = new Where(table, column, rowKey.clone(), sealed.clone());
+    Place place = new Place(table, column, ByteBuffer.wrap(rowKey.clone()));
+    Known known = new Known(sealed.clone(), value.clone());
     synchronized (remembered) {
-      remembered.put(where, value.clone());
+      Known before = remembered.put(place, known);
+      if (before != null) {
+        Arrays.fill(before.value(), (byte) 0);
+      }
     }
   }
 
   /** A copy of the value these sealed bytes opened to before in this place, or null. */
   private byte[] recall(String table, String column, byte[] rowKey, byte[] sealed) {
-    Where where = new Where(table, column, rowKey, sealed);
+    Place place = new Place(table, column, ByteBuffer.wrap(rowKey));
     synchronized (remembered) {
-      byte[] value = remembered.get(where);
-      return value == null ? null : value.clone();
+      Known known = remembered.get(place);
+      return known == null || !Arrays.equals(known.sealed(), sealed) ? null : known.value().clone();
     }
   }
 
@@ -183,7 +168,7 @@ final class Sealer {
   /** Overwrites the keys; the sealer is unusable afterwards. */
   synchronized void destroy() {
     synchronized (remembered) {
-      remembered.values().forEach(v -> Arrays.fill(v, (byte) 0));
+      remembered.values().forEach(k -> Arrays.fill(k.value(), (byte) 0));
       remembered.clear();
     }
     Arrays.fill(encryptionKey, (byte) 0);
