@@ -777,8 +777,12 @@ public final class NodeCore {
     if (next != c.nextInSeq()) {
       tx.setSeqs(c.id(), c.nextOutSeq(), next);
     }
-    if (message.seq() > next) {
-      gapped.add(contactId); // held after a gap: askForGaps looks at it (kept after a rollback: it only looks once more)
+    // Held after a gap: askForGaps looks at it (kept after a rollback: it only looks once more). A
+    // contact looked at already is not looked at again for this: a message held now is held since
+    // now, later than any the last look found, so it makes no ask due sooner than the look set
+    // (each look walks the contact's unread messages, and a burst that arrives out of order held
+    // one at almost every message).
+    if (message.seq() > next && gapped.add(contactId)) {
       gapsChanged = true;
     }
     return true;
@@ -1443,7 +1447,7 @@ public final class NodeCore {
   /** Contacts that may hold a message after a gap; every contact until the first look after opening. */
   private final Set<Long> gapped = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private boolean gapsLooked;
-  /** Whether a message was held after a gap since the last look, and when the next ask is due at the earliest. */
+  /** Whether a contact not among {@link #gapped} held a message after a gap since the last look, and when the next ask is due at the earliest. */
   private boolean gapsChanged;
   private long nextGapLook;
 
