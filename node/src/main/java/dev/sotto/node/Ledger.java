@@ -3,10 +3,9 @@ package dev.sotto.node;
 import dev.sotto.node.store.StoreException;
 import dev.sotto.node.store.Tx;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -67,11 +66,11 @@ final class Ledger {
 
   /** The ledger in the store (empty if none, or unreadable: it only describes, never decides). */
   static Ledger read(Tx tx) throws StoreException {
-    return tx.get(KV).map(Ledger::decode).orElseGet(Ledger::empty);
+    return tx.getPlain(KV).map(Ledger::decode).orElseGet(Ledger::empty);
   }
 
   void write(Tx tx) throws StoreException {
-    tx.put(KV, encode());
+    tx.putPlain(KV, encode());
   }
 
   List<Waiting> waiting() {
@@ -135,52 +134,93 @@ final class Ledger {
     return found;
   }
 
+  /**
+   * The ledger's bytes: the version, then each waiting envelope (u32 count; outbox id, contact id,
+   * seq as i64, kind as a byte), then each outcome (u32 count; contact id, seq, kind, route,
+   * {@code where} as Java's modified UTF-8 with a u16 length, time): the layout of
+   * DataOutputStream's writes, laid out in one buffer (it wrote byte by byte).
+   */
   byte[] encode() {
-    try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      DataOutputStream out = new DataOutputStream(bytes);
-      out.writeByte(VERSION);
-      out.writeInt(waiting.size());
-      for (Waiting w : waiting) {
-        out.writeLong(w.outboxId());
-        out.writeLong(w.contactId());
-        out.writeLong(w.seq());
-        out.writeByte(w.kind());
-      }
-      out.writeInt(done.size());
-      for (Done d : done) {
-        out.writeLong(d.contactId());
-        out.writeLong(d.seq());
-        out.writeByte(d.kind());
-        out.writeByte(d.route().ordinal());
-        out.writeUTF(d.where());
-        out.writeLong(d.atMillis());
-      }
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    byte[][] wheres = new byte[done.size()][];
+    int length = 1 + 4 + waiting.size() * 25 + 4;
+    int i = 0;
+    for (Done d : done) {
+      wheres[i] = modifiedUtf8(d.where());
+      length += 8 + 8 + 1 + 1 + 2 + wheres[i].length + 8;
+      i++;
     }
+    ByteBuffer out = ByteBuffer.allocate(length);
+    out.put((byte) VERSION);
+    out.putInt(waiting.size());
+    for (Waiting w : waiting) {
+      out.putLong(w.outboxId()).putLong(w.contactId()).putLong(w.seq()).put((byte) w.kind());
+    }
+    out.putInt(done.size());
+    i = 0;
+    for (Done d : done) {
+      out.putLong(d.contactId()).putLong(d.seq()).put((byte) d.kind()).put((byte) d.route().ordinal());
+      out.putShort((short) wheres[i].length).put(wheres[i]);
+      out.putLong(d.atMillis());
+      i++;
+    }
+    return out.array();
   }
 
+  /** A string as DataOutputStream.writeUTF writes it, without its length. */
+  private static byte[] modifiedUtf8(String s) {
+    int length = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      length += c >= 0x0001 && c <= 0x007f ? 1 : c <= 0x07ff ? 2 : 3;
+    }
+    if (length > 0xffff) {
+      throw new IllegalStateException(new java.io.UTFDataFormatException("encoded string too long: " + length + " bytes"));
+    }
+    byte[] out = new byte[length];
+    int at = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x0001 && c <= 0x007f) {
+        out[at++] = (byte) c;
+      } else if (c <= 0x07ff) {
+        out[at++] = (byte) (0xc0 | ((c >> 6) & 0x1f));
+        out[at++] = (byte) (0x80 | (c & 0x3f));
+      } else {
+        out[at++] = (byte) (0xe0 | ((c >> 12) & 0x0f));
+        out[at++] = (byte) (0x80 | ((c >> 6) & 0x3f));
+        out[at++] = (byte) (0x80 | (c & 0x3f));
+      }
+    }
+    return out;
+  }
+
+  /** The ledger of {@link #encode}'s bytes; empty if they are not such (another version, cut, malformed). */
   static Ledger decode(byte[] encoded) {
     try {
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(encoded));
-      if (in.readByte() != VERSION) {
+      ByteBuffer in = ByteBuffer.wrap(encoded);
+      if (in.get() != VERSION) {
         return empty();
       }
-      int n = in.readInt();
+      int n = in.getInt();
       List<Waiting> waiting = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        waiting.add(new Waiting(in.readLong(), in.readLong(), in.readLong(), in.readUnsignedByte()));
+        waiting.add(new Waiting(in.getLong(), in.getLong(), in.getLong(), in.get() & 0xff));
       }
-      int m = in.readInt();
+      int m = in.getInt();
       Deque<Done> done = new ArrayDeque<>();
       for (int i = 0; i < m; i++) {
-        long contact = in.readLong();
-        long seq = in.readLong();
-        int kind = in.readUnsignedByte();
-        Route route = Route.values()[in.readUnsignedByte()];
-        done.add(new Done(contact, seq, kind, route, in.readUTF(), in.readLong()));
+        long contact = in.getLong();
+        long seq = in.getLong();
+        int kind = in.get() & 0xff;
+        Route route = Route.values()[in.get() & 0xff];
+        int at = in.position();
+        int whereLength = 2 + (in.getShort() & 0xffff);
+        if (whereLength - 2 > in.remaining()) {
+          return empty();
+        }
+        String where = new DataInputStream(new ByteArrayInputStream(encoded, at, whereLength)).readUTF();
+        in.position(at + whereLength);
+        done.add(new Done(contact, seq, kind, route, where, in.getLong()));
       }
       return new Ledger(waiting, done);
     } catch (IOException | RuntimeException e) {

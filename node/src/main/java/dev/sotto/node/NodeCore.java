@@ -777,8 +777,12 @@ public final class NodeCore {
     if (next != c.nextInSeq()) {
       tx.setSeqs(c.id(), c.nextOutSeq(), next);
     }
-    if (message.seq() > next) {
-      gapped.add(contactId); // held after a gap: askForGaps looks at it (kept after a rollback: it only looks once more)
+    // Held after a gap: askForGaps looks at it (kept after a rollback: it only looks once more). A
+    // contact looked at already is not looked at again for this: a message held now is held since
+    // now, later than any the last look found, so it makes no ask due sooner than the look set
+    // (each look walks the contact's unread messages, and a burst that arrives out of order held
+    // one at almost every message).
+    if (message.seq() > next && gapped.add(contactId)) {
       gapsChanged = true;
     }
     return true;
@@ -987,7 +991,8 @@ public final class NodeCore {
     }
     Tx.Pending p = pending.get(0);
     long contactId = p.contactId();
-    Optional<Tx.SessionRow> sending = tx.sendingSession(contactId);
+    // The state is read only when this transaction has not just written it (a burst seals many in one).
+    Optional<Long> sending = tx.sendingSessionId(contactId);
     List<Envelope> envelopes;
     long now = clock.millis();
     Instant instant = clock.instant();
@@ -1008,10 +1013,18 @@ public final class NodeCore {
       started.add(id);
       envelopes = initiated.envelopes();
     } else {
-      Tx.SessionRow row = sending.get();
-      Committed earlier = changes.remove(row.id());
-      Session session = earlier != null ? earlier.session() : load(row);
-      long id = row.id();
+      long id = sending.get();
+      Committed earlier = changes.remove(id);
+      Session session;
+      byte[] stored;
+      if (earlier != null) {
+        session = earlier.session();
+        stored = earlier.state();
+      } else {
+        Tx.SessionRow row = tx.session(id).orElseThrow();
+        session = load(row);
+        stored = row.state();
+      }
       try {
         envelopes = sealing.seal(id, session, p.payload(), random);
       } catch (SottoException e) {
@@ -1021,7 +1034,7 @@ public final class NodeCore {
         // The sending chain reached its bound (the peer has not answered for too long): the
         // session, unchanged by the refusal, is replaced by a reset, and the plaintext is sealed
         // in the new one (spec: transport.adoc#node-delivery).
-        changes.put(id, new Committed(session, row.state()));
+        changes.put(id, new Committed(session, stored));
         Card card = Card.parse(tx.contact(contactId).orElseThrow().card(), instant);
         Optional<Prekeys> prekeys = FirstContacts.usablePrekeys(tx, contactId, card, instant);
         if (prekeys.isEmpty()) {
@@ -1434,7 +1447,7 @@ public final class NodeCore {
   /** Contacts that may hold a message after a gap; every contact until the first look after opening. */
   private final Set<Long> gapped = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private boolean gapsLooked;
-  /** Whether a message was held after a gap since the last look, and when the next ask is due at the earliest. */
+  /** Whether a contact not among {@link #gapped} held a message after a gap since the last look, and when the next ask is due at the earliest. */
   private boolean gapsChanged;
   private long nextGapLook;
 

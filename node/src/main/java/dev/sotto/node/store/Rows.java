@@ -143,10 +143,16 @@ final class Rows {
 
   /** Seals the fields, padded, into the column of the row. */
   byte[] seal(Table table, String column, long rowId, Fields.Writer fields) {
+    return seal(table, column, rowId, fields, false);
+  }
+
+  /** Seals the fields; {@code plain}: they hold no key material, and the sealer may remember them (see {@link Sealer}). */
+  byte[] seal(Table table, String column, long rowId, Fields.Writer fields, boolean plain) {
     byte[] plaintext = fields.toByteArray();
     byte[] padded = Arrays.copyOf(plaintext, Padding.length(plaintext.length, table.column(column).min()));
     try {
-      return sealer.seal(table.sqlName, column, Sealer.rowKey(rowId), padded);
+      return plain ? sealer.seal(table.sqlName, column, Sealer.rowKey(rowId), padded, true)
+          : sealer.seal(table.sqlName, column, Sealer.rowKey(rowId), padded);
     } finally {
       Arrays.fill(plaintext, (byte) 0);
       Arrays.fill(padded, (byte) 0);
@@ -156,6 +162,12 @@ final class Rows {
   /** Opens the column of the row; the reader says whether it is a filler's. */
   Fields.Reader open(Table table, String column, long rowId, byte[] sealed) throws StoreException {
     return new Fields.Reader(sealer.open(table.sqlName, column, Sealer.rowKey(rowId), sealed),
+        table.sqlName + "." + column);
+  }
+
+  /** Opens the column of the row, which holds no key material: the sealer may remember it. */
+  Fields.Reader openPlain(Table table, String column, long rowId, byte[] sealed) throws StoreException {
+    return new Fields.Reader(sealer.open(table.sqlName, column, Sealer.rowKey(rowId), sealed, true),
         table.sqlName + "." + column);
   }
 

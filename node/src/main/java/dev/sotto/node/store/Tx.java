@@ -158,9 +158,23 @@ public final class Tx {
 
   /** The value stored under {@code name}, if any. */
   public Optional<byte[]> get(String name) throws StoreException {
+    return get(name, false);
+  }
+
+  /**
+   * The value stored under {@code name}, if any, for a value that holds no key material (ids,
+   * counters, times, addresses): the store may keep it opened in memory, so that reading it again
+   * costs no decryption (see {@link Sealer}); written with {@link #putPlain}.
+   */
+  public Optional<byte[]> getPlain(String name) throws StoreException {
+    return get(name, true);
+  }
+
+  private Optional<byte[]> get(String name, boolean plain) throws StoreException {
     long rowId = rows.rowId(Table.KV, utf8(name));
     return rows.one("SELECT body FROM kv WHERE id = ?", r -> {
-      Fields.Reader in = rows.open(Table.KV, "body", rowId, r.getBytes(1));
+      byte[] sealed = r.getBytes(1);
+      Fields.Reader in = plain ? rows.openPlain(Table.KV, "body", rowId, sealed) : rows.open(Table.KV, "body", rowId, sealed);
       if (in.filler() || !in.string().equals(name)) {
         throw new StoreException(StoreException.Kind.CORRUPT, "a key-value entry is not the one asked for");
       }
@@ -172,9 +186,18 @@ public final class Tx {
 
   /** Stores {@code value} under {@code name}, replacing any value there. */
   public void put(String name, byte[] value) throws StoreException {
+    put(name, value, false);
+  }
+
+  /** Stores {@code value}, which holds no key material, under {@code name} (see {@link #getPlain}). */
+  public void putPlain(String name, byte[] value) throws StoreException {
+    put(name, value, true);
+  }
+
+  private void put(String name, byte[] value, boolean plain) throws StoreException {
     writing();
     long rowId = rows.rowId(Table.KV, utf8(name));
-    byte[] body = rows.seal(Table.KV, "body", rowId, new Fields.Writer().string(name).bytes(value));
+    byte[] body = rows.seal(Table.KV, "body", rowId, new Fields.Writer().string(name).bytes(value), plain);
     if (rows.update("UPDATE kv SET body = ? WHERE id = ?", body, rowId) == 0) {
       rows.update("INSERT INTO kv (id, body) VALUES (?, ?)", rowId, body);
       rows.added(Table.KV, 1);
@@ -700,6 +723,16 @@ public final class Tx {
     for (SessionMeta m : metasOf(contactId)) {
       if (m.superseded < 0) {
         return Optional.of(m.with(sessionState(m)));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The id of the session {@link #sendingSession} gives, if any, without opening its state. */
+  public Optional<Long> sendingSessionId(long contactId) throws StoreException {
+    for (SessionMeta m : metasOf(contactId)) {
+      if (m.superseded < 0) {
+        return Optional.of(m.id);
       }
     }
     return Optional.empty();

@@ -751,6 +751,41 @@ class StoreTest {
     assertKind(StoreException.Kind.CORRUPT, () -> store.read(tx -> tx.get("one")));
   }
 
+  /** The store remembers opened values (Sealer): bytes changed under a running store still fail. */
+  @Test
+  void valuesChangedUnderAnOpenStoreStillFail() throws Exception {
+    long alice = store.write(tx -> tx.insertContact("alice", ALICE_ID, null, 1));
+    long bob = store.write(tx -> tx.insertContact("bob", BOB_ID, bytes("card"), 1));
+    long envelope = store.write(tx -> tx.queueEnvelope(alice, bytes("envelope"), 1));
+    // Read once: every one of these values is remembered now.
+    store.read(tx -> List.of(tx.contact(alice), tx.contact(bob), tx.outbox(alice)));
+    Rows ids = new Rows(null, new Sealer(key, random));
+    long aliceRow = ids.rowId(Table.CONTACTS, alice);
+    long bobRow = ids.rowId(Table.CONTACTS, bob);
+    long envelopeRow = ids.rowId(Table.OUTBOX, envelope);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("store.db"))) {
+      swap(c, "contacts", "who", "id", aliceRow, bobRow);
+      // One byte of a sealed meta changed.
+      byte[] meta;
+      try (PreparedStatement s = c.prepareStatement("SELECT meta FROM outbox WHERE id = ?")) {
+        s.setLong(1, envelopeRow);
+        try (ResultSet r = s.executeQuery()) {
+          assertTrue(r.next());
+          meta = r.getBytes(1);
+        }
+      }
+      meta[meta.length - 1] ^= 1;
+      try (PreparedStatement s = c.prepareStatement("UPDATE outbox SET meta = ? WHERE id = ?")) {
+        s.setBytes(1, meta);
+        s.setLong(2, envelopeRow);
+        assertEquals(1, s.executeUpdate());
+      }
+    }
+    assertKind(StoreException.Kind.CORRUPT, () -> store.read(tx -> tx.contact(alice)));
+    assertKind(StoreException.Kind.CORRUPT, () -> store.read(tx -> tx.contact(bob)));
+    assertKind(StoreException.Kind.CORRUPT, () -> store.read(tx -> tx.outbox(alice)));
+  }
+
   private static void swap(Connection c, String table, String column, String keyColumn, Object a, Object b)
       throws Exception {
     byte[][] values = new byte[2][];
