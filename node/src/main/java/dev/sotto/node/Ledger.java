@@ -3,7 +3,9 @@ package dev.sotto.node;
 import dev.sotto.node.store.StoreException;
 import dev.sotto.node.store.Tx;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -138,15 +140,15 @@ final class Ledger {
    * The ledger's bytes: the version, then each waiting envelope (u32 count; outbox id, contact id,
    * seq as i64, kind as a byte), then each outcome (u32 count; contact id, seq, kind, route,
    * {@code where} as Java's modified UTF-8 with a u16 length, time): the layout of
-   * DataOutputStream's writes, laid out in one buffer (it wrote byte by byte).
+   * DataOutputStream's writes, laid out in one buffer (only the strings go through writeUTF).
    */
   byte[] encode() {
     byte[][] wheres = new byte[done.size()][];
     int length = 1 + 4 + waiting.size() * 25 + 4;
     int i = 0;
     for (Done d : done) {
-      wheres[i] = modifiedUtf8(d.where());
-      length += 8 + 8 + 1 + 1 + 2 + wheres[i].length + 8;
+      wheres[i] = writeUtf(d.where());
+      length += 8 + 8 + 1 + 1 + wheres[i].length + 8;
       i++;
     }
     ByteBuffer out = ByteBuffer.allocate(length);
@@ -159,39 +161,22 @@ final class Ledger {
     i = 0;
     for (Done d : done) {
       out.putLong(d.contactId()).putLong(d.seq()).put((byte) d.kind()).put((byte) d.route().ordinal());
-      out.putShort((short) wheres[i].length).put(wheres[i]);
+      out.put(wheres[i]);
       out.putLong(d.atMillis());
       i++;
     }
     return out.array();
   }
 
-  /** A string as DataOutputStream.writeUTF writes it, without its length. */
-  private static byte[] modifiedUtf8(String s) {
-    int length = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      length += c >= 0x0001 && c <= 0x007f ? 1 : c <= 0x07ff ? 2 : 3;
+  /** A string as DataOutputStream.writeUTF writes it: a u16 length, then Java's modified UTF-8. */
+  private static byte[] writeUtf(String s) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(s.length() + 2);
+    try {
+      new DataOutputStream(bytes).writeUTF(s);
+    } catch (IOException e) {
+      throw new IllegalStateException(e); // longer than 65,535 bytes encoded
     }
-    if (length > 0xffff) {
-      throw new IllegalStateException(new java.io.UTFDataFormatException("encoded string too long: " + length + " bytes"));
-    }
-    byte[] out = new byte[length];
-    int at = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c >= 0x0001 && c <= 0x007f) {
-        out[at++] = (byte) c;
-      } else if (c <= 0x07ff) {
-        out[at++] = (byte) (0xc0 | ((c >> 6) & 0x1f));
-        out[at++] = (byte) (0x80 | (c & 0x3f));
-      } else {
-        out[at++] = (byte) (0xe0 | ((c >> 12) & 0x0f));
-        out[at++] = (byte) (0x80 | ((c >> 6) & 0x3f));
-        out[at++] = (byte) (0x80 | (c & 0x3f));
-      }
-    }
-    return out;
+    return bytes.toByteArray();
   }
 
   /** The ledger of {@link #encode}'s bytes; empty if they are not such (another version, cut, malformed). */

@@ -720,19 +720,19 @@ public final class Tx {
    * sides sent a HELLO at once).
    */
   public Optional<SessionRow> sendingSession(long contactId) throws StoreException {
-    for (SessionMeta m : metasOf(contactId)) {
-      if (m.superseded < 0) {
-        return Optional.of(m.with(sessionState(m)));
-      }
-    }
-    return Optional.empty();
+    Optional<SessionMeta> m = sendingMeta(contactId);
+    return m.isEmpty() ? Optional.empty() : Optional.of(m.get().with(sessionState(m.get())));
   }
 
   /** The id of the session {@link #sendingSession} gives, if any, without opening its state. */
   public Optional<Long> sendingSessionId(long contactId) throws StoreException {
+    return sendingMeta(contactId).map(m -> m.id);
+  }
+
+  private Optional<SessionMeta> sendingMeta(long contactId) throws StoreException {
     for (SessionMeta m : metasOf(contactId)) {
       if (m.superseded < 0) {
-        return Optional.of(m.id);
+        return Optional.of(m);
       }
     }
     return Optional.empty();
